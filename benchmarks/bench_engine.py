@@ -1,0 +1,131 @@
+"""asv benchmarks of the pyneuro engine on the standard workloads (BENCHMARKS.md).
+
+    asv run --python=same        # or: asv dev   (environment_type "existing", see asv.conf.json)
+
+Every benchmark checks its result (rates within [1, 100] Hz, synapse counts, weights in range) so a broken
+build fails instead of reporting a fast time. Settings suit a 2-core machine: one call per sample
+(number = 1), 3 samples, 1 round, no warm-up; setup rebuilds the network before every timed call.
+"""
+import os
+import sys
+
+try:
+    from . import pyneuro_workloads as pw
+except ImportError:  # imported as a plain module (python benchmarks/bench_engine.py, pytest, ...)
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import pyneuro_workloads as pw
+
+
+def _check_rate(built, n0, duration_ms, lo=1.0, hi=100.0):
+    n_rec = sum(n for _, n in built.recorded)
+    rate = (pw.spike_count(built) - n0) / n_rec / (duration_ms / 1000.0)
+    if not (lo <= rate <= hi):
+        raise AssertionError(f"{built.name}: mean rate {rate:.3f} Hz outside [{lo}, {hi}] Hz")
+    return rate
+
+
+def _check_weights(built):
+    import numpy as np
+    w = np.asarray(built.plastic.weights, dtype=np.float64)
+    if not (np.all(np.isfinite(w)) and w.min() >= -1e-9 and w.max() <= built.w_max * (1 + 1e-6)):
+        raise AssertionError(f"{built.name}: plastic weights outside [0, {built.w_max}]: "
+                             f"min {w.min()}, max {w.max()}")
+    if not (0.0 < w.mean() < built.w_max):
+        raise AssertionError(f"{built.name}: mean weight {w.mean()} degenerate")
+
+
+class _Base:
+    number = 1
+    repeat = 3
+    rounds = 1
+    warmup_time = 0.0
+    min_run_count = 1
+    timeout = 600
+
+
+class TimeCOBA(_Base):
+    """W1 coba: run of 200 ms simulated (0.2 s) after construction."""
+    params = [1, 2]
+    param_names = ["threads"]
+    duration_ms = 200.0
+
+    def setup(self, threads):
+        self.built = pw.build_w1(threads=threads, seed=1)
+        self.n0 = pw.spike_count(self.built)
+
+    def time_run(self, threads):
+        self.built.net.run(self.duration_ms)
+        _check_rate(self.built, self.n0, self.duration_ms)
+
+
+class TimeCOBASTDP(_Base):
+    """W2 coba_stdp: run of 200 ms simulated with pair STDP on E->E."""
+    params = [1, 2]
+    param_names = ["threads"]
+    duration_ms = 200.0
+
+    def setup(self, threads):
+        self.built = pw.build_w2(threads=threads, seed=1)
+        self.n0 = pw.spike_count(self.built)
+
+    def time_run(self, threads):
+        self.built.net.run(self.duration_ms)
+        _check_rate(self.built, self.n0, self.duration_ms)
+        _check_weights(self.built)
+
+
+class TimeBuild(_Base):
+    """Construction of a 1e7-synapse projection (two populations of 10000, FixedProbability(0.1))."""
+    n = 10000
+    p = 0.1
+    timeout = 900
+
+    def _check(self, built):
+        n_syn = built.n_syn
+        expect = self.n * self.n * self.p
+        if abs(n_syn - expect) > 0.01 * expect:
+            raise AssertionError(f"build: {n_syn} synapses, expected about {expect:.0f}")
+        return n_syn
+
+    def time_build(self):
+        built = pw.build_big(n=self.n, p=self.p, threads=1, seed=1)
+        self._check(built)
+
+    def track_bytes_per_synapse(self):
+        """VmRSS after construction minus VmRSS before, over the synapse count."""
+        built = pw.build_big(n=self.n, p=self.p, threads=1, seed=1)
+        n_syn = self._check(built)
+        return (built.rss_after_build - built.rss_before) / n_syn
+
+    track_bytes_per_synapse.unit = "bytes"
+
+    def track_bytes_per_synapse_after_first_step(self):
+        """As track_bytes_per_synapse, after one 0.1 ms step (catches stores finalised lazily on the first run)."""
+        built = pw.build_big(n=self.n, p=self.p, threads=1, seed=1)
+        n_syn = self._check(built)
+        built.net.run(pw.DT)
+        return (pw.rss_bytes() - built.rss_before) / n_syn
+
+    track_bytes_per_synapse_after_first_step.unit = "bytes"
+
+    def track_synapses_per_second_build(self):
+        built = pw.build_big(n=self.n, p=self.p, threads=1, seed=1)
+        return self._check(built) / built.build_s
+
+    track_synapses_per_second_build.unit = "synapses/s"
+
+
+class TimeW5(_Base):
+    """W5 scaling: fixed in-degree 100, STDP on E->E, 90 pA drive; 1 s simulated per call."""
+    params = ([4000, 16000], [1, 2])
+    param_names = ["n", "threads"]
+    duration_ms = 1000.0
+
+    def setup(self, n, threads):
+        self.built = pw.build_w5(n=n, threads=threads, seed=1)
+        self.n0 = pw.spike_count(self.built)
+
+    def time_run(self, n, threads):
+        self.built.net.run(self.duration_ms)
+        _check_rate(self.built, self.n0, self.duration_ms)
+        _check_weights(self.built)

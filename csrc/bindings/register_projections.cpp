@@ -1,0 +1,40 @@
+#include "../core/engine.hpp"
+#include "convert.hpp"
+
+namespace pyneuro::bind {
+
+void register_projections(py::class_<Engine>& c) {
+    c.def("connect",
+          [](Engine& e, int pre, int post, const std::string& receptor, const py::dict& conn, const py::dict& w,
+             const py::dict& d) {
+              ConnSpec cs = to_conn(conn);
+              ValueSpec ws = to_values(w), ds = to_values(d);
+              const Receptor r = to_receptor(receptor);
+              // building draws and sorts only engine-owned memory: release the GIL
+              py::gil_scoped_release release;
+              return e.connect(pre, post, r, cs, ws, ds);
+          })
+        .def("connect_arrays",
+             [](Engine& e, int pre, int post, const std::string& receptor, const py::array& pi, const py::array& qi,
+                const py::array& d, const py::array& w) {
+                 return e.connect_arrays(pre, post, to_receptor(receptor), to_vec<index_t>(pi), to_vec<index_t>(qi),
+                                         to_vec<std::uint32_t>(d), to_vec<float>(w));
+             })
+        .def("add_rule", [](Engine& e, int proj, const std::string& kind,
+                            const py::dict& params) { e.add_rule(proj, kind, to_params(params)); })
+        .def("set_rule_eta", [](Engine& e, int proj, int rule,
+                                double eta) { e.projection(proj).rules().at(static_cast<std::size_t>(rule))->eta = eta; })
+        .def("proj_size", [](Engine& e, int proj) { return e.projection(proj).size(); })
+        .def("proj_bytes", [](Engine& e, int proj) { return e.projection(proj).bytes(); })
+        .def("proj_delay_limit", [](Engine& e, int proj) { return e.projection(proj).delay_limit(); })
+        .def("proj_max_delay", [](Engine& e, int proj) { return e.projection(proj).max_delay_steps(); })
+        .def("proj_gather",
+             [](Engine& e, int proj) {
+                 Gathered g = e.projection(proj).gather(false);
+                 return py::make_tuple(to_array(g.pre), to_array(g.post), to_array(g.delay), to_array(g.w));
+             })
+        .def("proj_set_weights",
+             [](Engine& e, int proj, const py::array& w) { e.projection(proj).set_weights(to_vec<float>(w)); });
+}
+
+}  // namespace pyneuro::bind

@@ -1,0 +1,370 @@
+#include "engine.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <omp.h>
+
+#include "../neurons/adex.hpp"
+#include "../neurons/izhikevich.hpp"
+#include "../neurons/lif.hpp"
+#include "../neurons/lif_cond.hpp"
+#include "../neurons/poisson.hpp"
+#include "../neurons/spike_generator.hpp"
+#include "../plasticity/pair_stdp.hpp"
+
+namespace pyneuro {
+
+// ============================================================================================================
+// The step loop's ordering contract. For each step t, every thread k runs, on what it owns:
+//   1. post(t-1)   the postsynaptic half of the plasticity rules for its neurons that fired at t-1
+//                  (deferred by one step so that a single barrier per step suffices);
+//   2. record(t)   state and weight monitors due at t (state after step t-1, weights after post(t-1));
+//   3. deliver(t)  for every projection, the spikes whose delay ends at t: transmit into the target's input
+//                  array, then the presynaptic half of the rules (arrivals precede this step's post spikes);
+//   4. integrate(t) every neuron of its range over [t dt, (t+1) dt); threshold, reset; spikes of step t are
+//                  appended to its own list of the population's spike ring and to the traces' histories;
+//   5. at the end of a check window: NaN flags and spike counts, one extra barrier, the same stop decision
+//                  taken by every thread;
+//   barrier.
+// After the last step, post(t_last) runs, so between runs no update is pending.
+// NOTE (determinism): what step t reads from other threads was written before the previous barrier (spike
+// lists of steps <= t-1), or is a trace history entry of step <= t-1 that the owner's concurrent appends never
+// overwrite (see trace.hpp). Inputs are summed in the fixed order of Projection::deliver. Hence identical
+// results for every thread count.
+// ============================================================================================================
+
+Engine::Engine(double dt, std::uint64_t seed, int threads) : dt_(dt), seed_(seed), threads_(threads), rng_(seed), barrier_(threads) {
+    if (!(dt > 0.0)) throw ArgumentError("dt must be > 0");
+    if (threads < 1) throw ArgumentError("threads must be >= 1");
+}
+
+int Engine::add_population(const std::string& kind, index_t n, const ParamMap& p) {
+    std::unique_ptr<Population> pop;
+    if (kind == "LIF") pop = std::make_unique<LIF>(n, p);
+    else if (kind == "LIFCond") pop = std::make_unique<LIFCond>(n, p);
+    else if (kind == "Izhikevich") pop = std::make_unique<Izhikevich>(n, p);
+    else if (kind == "AdEx") pop = std::make_unique<AdEx>(n, p);
+    else if (kind == "PoissonSource") pop = std::make_unique<PoissonSource>(n, p);
+    else if (kind == "SpikeGenerator") pop = std::make_unique<SpikeGenerator>(n, p);
+    else throw ArgumentError("unknown neuron model '" + kind + "'");
+    const int id = static_cast<int>(pops_.size());
+    pop->set_id(id);
+    pop->prepare(dt_);
+    pops_.push_back(std::move(pop));
+    parts_.push_back(split_range(n, threads_));
+    plastic_in_.emplace_back();
+    spike_mons_of_.emplace_back();
+    rate_mons_of_.emplace_back();
+    return id;
+}
+
+int Engine::connect(int pre, int post, Receptor r, const ConnSpec& c, const ValueSpec& w, const ValueSpec& d) {
+    const int id = static_cast<int>(projs_.size());
+    auto proj = std::make_unique<Projection>(id, population(pre), population(post), r, threads_, parts(post));
+    proj->build(c, w, d, rng_);
+    projs_.push_back(std::move(proj));
+    return id;
+}
+
+int Engine::connect_arrays(int pre, int post, Receptor r, const std::vector<index_t>& pi, const std::vector<index_t>& qi,
+                           const std::vector<std::uint32_t>& d, const std::vector<float>& w) {
+    const int id = static_cast<int>(projs_.size());
+    auto proj = std::make_unique<Projection>(id, population(pre), population(post), r, threads_, parts(post));
+    proj->build_from(pi, qi, d, w);
+    projs_.push_back(std::move(proj));
+    return id;
+}
+
+void Engine::add_rule(int proj, const std::string& kind, const ParamMap& p) {
+    Projection& pr = projection(proj);
+    std::unique_ptr<Rule> rule;
+    if (kind == "STDP") rule = std::make_unique<PairSTDP>(p);
+    else throw ArgumentError("unknown plasticity rule '" + kind + "'");
+    const bool first = !pr.plastic();
+    pr.add_rule(std::move(rule));
+    if (first) plastic_in_[static_cast<std::size_t>(pr.post().id())].push_back(proj);
+}
+
+int Engine::add_spike_monitor(int pop, const std::vector<index_t>& subset) {
+    spike_mons_.push_back(std::make_unique<SpikeMonitor>(pop, population(pop).size(), subset, threads_));
+    spike_mons_of_[static_cast<std::size_t>(pop)].push_back(static_cast<int>(spike_mons_.size()) - 1);
+    return static_cast<int>(spike_mons_.size()) - 1;
+}
+
+int Engine::add_state_monitor(int pop, const std::string& var, const std::vector<index_t>& idx, step_t every) {
+    if (!population(pop).var(var)) throw ArgumentError("unknown state variable '" + var + "'");
+    state_mons_.push_back(std::make_unique<StateMonitor>(pop, var, idx, every, now_));
+    return static_cast<int>(state_mons_.size()) - 1;
+}
+
+int Engine::add_weight_monitor(int proj, const std::vector<std::uint64_t>& sel, step_t every) {
+    weight_mons_.push_back(std::make_unique<WeightMonitor>(proj, sel, every, now_));
+    return static_cast<int>(weight_mons_.size()) - 1;
+}
+
+int Engine::add_rate_monitor(int pop, step_t bin) {
+    rate_mons_.push_back(std::make_unique<RateMonitor>(pop, bin, now_, threads_));
+    rate_mons_of_[static_cast<std::size_t>(pop)].push_back(static_cast<int>(rate_mons_.size()) - 1);
+    return static_cast<int>(rate_mons_.size()) - 1;
+}
+
+void Engine::mark_rates_changed(int pop) {
+    if (auto* ps = dynamic_cast<PoissonSource*>(&population(pop))) ps->mark_dirty();
+}
+
+void Engine::prepare() {
+    const std::size_t np = pops_.size();
+    std::vector<int> depth(np, 1), window(np, 0);
+    for (auto& pr : projs_) {
+        const std::size_t pre = static_cast<std::size_t>(pr->pre().id());
+        depth[pre] = std::max<int>(depth[pre], static_cast<int>(pr->max_delay_steps()));
+        if (pr->plastic()) window[pre] = std::max<int>(window[pre], static_cast<int>(pr->max_delay_steps()));
+        pr->resolve_target();
+    }
+    for (std::size_t p = 0; p < np; ++p) {
+        Population& pop = *pops_[p];
+        pop.prepare(dt_);
+        const int d = depth[p] + 1;
+        if (pop.ring().depth() != std::max(d, 2) || pop.ring().threads() != threads_) {
+            StateDict keep;
+            const bool had = pop.ring().configured();
+            if (had) pop.ring().save(keep, "");
+            pop.ring().configure(std::max(d, 2), threads_);
+            if (had && has(keep, "ring_steps")) pop.ring().load(keep, "");
+        }
+        const int isi = std::max(1, pop.min_isi_steps());
+        const int cap = (window[p] + 1 + isi - 1) / isi + 2;
+        for (auto& tr : pop.traces()) tr->configure(pop.size(), std::max(cap, 3), dt_);
+        if (auto* ps = dynamic_cast<PoissonSource*>(&pop))
+            if (ps->needs_redraw()) ps->on_clock(now_, rng_);
+    }
+    const std::size_t need = 2 * np * static_cast<std::size_t>(threads_);
+    if (win_counts_.size() != need) win_counts_.assign(need, 0);
+    nan_flags_.assign(np * static_cast<std::size_t>(threads_), 0);
+    // weight monitors: where each recorded synapse lives
+    for (auto& wm : weight_mons_) {
+        Projection& pr = projection(wm->proj);
+        if (wm->version == pr.version() && !wm->where.empty()) continue;
+        Gathered g = pr.gather(true);
+        wm->where.assign(static_cast<std::size_t>(threads_), {});
+        if (wm->sel.empty()) {
+            for (std::size_t q = 0; q < g.w.size(); ++q) wm->where[g.shard[q]].emplace_back(q, g.offset[q]);
+            wm->width = g.w.size();
+        } else {
+            for (std::size_t c = 0; c < wm->sel.size(); ++c) {
+                const std::uint64_t q = wm->sel[c];
+                if (q >= g.w.size()) throw ArgumentError("weight monitor: synapse index out of range");
+                wm->where[g.shard[q]].emplace_back(c, g.offset[q]);
+            }
+            wm->width = wm->sel.size();
+        }
+        wm->version = pr.version();
+    }
+}
+
+void Engine::step_post(int k, step_t t) {
+    for (std::size_t p = 0; p < pops_.size(); ++p) {
+        if (plastic_in_[p].empty()) continue;
+        const std::vector<index_t>& ids = pops_[p]->ring().list(t, k);
+        if (ids.empty()) continue;
+        for (int pr : plastic_in_[p]) projs_[static_cast<std::size_t>(pr)]->post_spikes(k, ids, t);
+    }
+}
+
+void Engine::record(int k, step_t t) {
+    for (auto& sm : state_mons_)
+        if (sm->due(t)) sm->sample(k, t, population(sm->pop).var(sm->var)->data(), parts(sm->pop));
+    for (auto& wm : weight_mons_) {
+        if (!wm->due(t)) continue;
+        const Shard& sh = projection(wm->proj).shards()[static_cast<std::size_t>(k)];
+        const std::size_t row = wm->run_row0 + static_cast<std::size_t>((t - wm->run_t0) / wm->every);
+        float* out = wm->values.data() + row * wm->width;
+        for (const auto& cw : wm->where[static_cast<std::size_t>(k)]) out[cw.first] = sh.w[cw.second];
+    }
+}
+
+void Engine::integrate(int k, step_t t) {
+    const std::size_t np = pops_.size();
+    const int par = static_cast<int>((t / check_every) & 1);
+    const bool window_start = t % check_every == 0;
+    for (std::size_t p = 0; p < np; ++p) {
+        Population& pop = *pops_[p];
+        std::vector<index_t>& out = pop.ring().begin_step(t, k);
+        pop.update(parts_[p][static_cast<std::size_t>(k)], t, rng_, out);
+        std::int64_t& cnt = win_counts_[(static_cast<std::size_t>(par) * np + p) * static_cast<std::size_t>(threads_) +
+                                        static_cast<std::size_t>(k)];
+        if (window_start) cnt = 0;
+        if (out.empty()) continue;
+        cnt += static_cast<std::int64_t>(out.size());
+        pop.on_spikes(out, t);
+        for (int m : spike_mons_of_[p]) spike_mons_[static_cast<std::size_t>(m)]->record(k, t, out);
+        for (int m : rate_mons_of_[p]) rate_mons_[static_cast<std::size_t>(m)]->add(k, t, out.size());
+    }
+}
+
+// NaN flags of thread k's neurons, written before the window's extra barrier.
+void Engine::flag_nan(int k) {
+    const std::size_t np = pops_.size();
+    for (std::size_t p = 0; p < np; ++p) {
+        Population& pop = *pops_[p];
+        const char* var = pop.primary_var();
+        std::uint8_t bad = 0;
+        if (var[0] != '\0' && !pop.is_source()) {
+            const float* x = pop.var(var)->data();
+            const Range R = parts_[p][static_cast<std::size_t>(k)];
+            for (index_t i = R.begin; i < R.end; ++i) bad |= static_cast<std::uint8_t>(!(x[i] == x[i]));
+        }
+        nan_flags_[p * static_cast<std::size_t>(threads_) + static_cast<std::size_t>(k)] = bad;
+    }
+}
+
+// Returns true when the run must stop after step t. Every thread calls it at the same steps, after the flags and
+// counts of all threads are written, and takes the same decision; thread k == 0 fills the status.
+bool Engine::decide_stop(int k, step_t t, RunStatus& st) {
+    const std::size_t np = pops_.size();
+    const bool full = (t + 1) % check_every == 0;
+    const int par = static_cast<int>((t / check_every) & 1);
+    for (std::size_t p = 0; p < np; ++p) {
+        const Population& pop = *pops_[p];
+        bool nan = false;
+        std::int64_t total = 0;
+        for (int q = 0; q < threads_; ++q) {
+            nan |= nan_flags_[p * static_cast<std::size_t>(threads_) + static_cast<std::size_t>(q)] != 0;
+            total += win_counts_[(static_cast<std::size_t>(par) * np + p) * static_cast<std::size_t>(threads_) + static_cast<std::size_t>(q)];
+        }
+        const double rate = pop.size() == 0 ? 0.0 : static_cast<double>(total) / (pop.size() * check_every * dt_ * 1e-3);
+        const bool runaway = full && !pop.is_source() && rate > max_rate;
+        if (nan || runaway) {
+            if (k == 0) {
+                st.stopped = true;
+                st.reason = nan ? "nan" : "rate";
+                st.population = static_cast<int>(p);
+                st.step = t;
+                st.value = rate;
+            }
+            return true;
+        }
+    }
+    return false;
+}
+
+RunStatus Engine::run(step_t n_steps) {
+    RunStatus st;
+    if (n_steps <= 0) return st;
+    prepare();
+    const step_t t0 = now_, t1 = now_ + n_steps;
+    for (auto& sm : state_mons_) sm->reserve_run(t0, t1);
+    for (auto& wm : weight_mons_) wm->reserve_run(t0, t1, wm->width);
+    for (auto& rm : rate_mons_) rm->reserve_run(t1);
+    std::atomic<step_t> last{t1 - 1};
+    barrier_.reset(threads_);
+
+    auto body = [&](int k) {
+        step_t t = t0;
+        for (; t < t1; ++t) {
+            if (t > t0) step_post(k, t - 1);
+            record(k, t);
+            for (auto& pr : projs_) pr->deliver(k, t);
+            integrate(k, t);
+            bool stop = false;
+            if ((t + 1) % check_every == 0 || t + 1 == t1) {
+                flag_nan(k);
+                barrier_.wait();
+                stop = decide_stop(k, t, st);
+            }
+            barrier_.wait();
+            if (stop) break;
+        }
+        if (t == t1) t = t1 - 1;
+        step_post(k, t);
+        if (k == 0) last.store(t);
+    };
+
+    omp_set_dynamic(0);
+    if (threads_ == 1) {
+        body(0);
+    } else {
+        bool serial = false;
+#pragma omp parallel num_threads(threads_)
+        {
+            if (omp_get_num_threads() == threads_) {
+                body(omp_get_thread_num());
+            } else {
+#pragma omp single
+                serial = true;
+            }
+        }
+        if (serial) {
+            // The runtime gave fewer threads than asked (e.g. nested inside another parallel region): run the
+            // same phases for every part in order, one step at a time. Same results, no barrier needed.
+            barrier_.reset(1);
+            step_t t = t0;
+            for (; t < t1; ++t) {
+                for (int k = 0; k < threads_; ++k) {
+                    if (t > t0) step_post(k, t - 1);
+                    record(k, t);
+                    for (auto& pr : projs_) pr->deliver(k, t);
+                    integrate(k, t);
+                }
+                bool stop = false;
+                if ((t + 1) % check_every == 0 || t + 1 == t1) {
+                    for (int k = 0; k < threads_; ++k) flag_nan(k);
+                    stop = decide_stop(0, t, st);
+                }
+                if (stop) break;
+            }
+            if (t == t1) t = t1 - 1;
+            for (int k = 0; k < threads_; ++k) step_post(k, t);
+            last.store(t);
+            barrier_.reset(threads_);
+        }
+    }
+    now_ = last.load() + 1;
+    for (auto& sm : spike_mons_) sm->merge();
+    for (auto& sm : state_mons_) sm->trim(now_);
+    for (auto& wm : weight_mons_) wm->trim(now_);
+    for (auto& rm : rate_mons_) rm->merge(now_);
+    return st;
+}
+
+StateDict Engine::save_state() const {
+    StateDict d;
+    put(d, "engine/now", std::vector<step_t>{now_});
+    // window counters, summed over threads (thread-count independent)
+    const std::size_t np = pops_.size();
+    std::vector<std::int64_t> wc(2 * np, 0);
+    for (std::size_t q = 0; q < win_counts_.size(); ++q) wc[q / static_cast<std::size_t>(threads_)] += win_counts_[q];
+    put(d, "engine/win_counts", wc);
+    for (std::size_t p = 0; p < np; ++p) {
+        const std::string pre = "pop/" + std::to_string(p) + "/";
+        pops_[p]->save(d, pre);
+        if (auto* ps = dynamic_cast<const PoissonSource*>(pops_[p].get()))
+            put(d, pre + "dirty", std::vector<std::uint8_t>{static_cast<std::uint8_t>(ps->needs_redraw())});
+    }
+    for (std::size_t m = 0; m < spike_mons_.size(); ++m) spike_mons_[m]->save(d, "spikemon/" + std::to_string(m) + "/");
+    for (std::size_t m = 0; m < state_mons_.size(); ++m) state_mons_[m]->save(d, "statemon/" + std::to_string(m) + "/");
+    for (std::size_t m = 0; m < weight_mons_.size(); ++m) weight_mons_[m]->save(d, "weightmon/" + std::to_string(m) + "/");
+    for (std::size_t m = 0; m < rate_mons_.size(); ++m) rate_mons_[m]->save(d, "ratemon/" + std::to_string(m) + "/");
+    return d;
+}
+
+void Engine::load_state(const StateDict& d) {
+    now_ = take<step_t>(d, "engine/now").at(0);
+    prepare();  // size rings and traces for this network before filling them
+    const std::size_t np = pops_.size();
+    auto wc = take<std::int64_t>(d, "engine/win_counts");
+    win_counts_.assign(2 * np * static_cast<std::size_t>(threads_), 0);
+    for (std::size_t q = 0; q < wc.size() && q < 2 * np; ++q) win_counts_[q * static_cast<std::size_t>(threads_)] = wc[q];
+    for (std::size_t p = 0; p < np; ++p) {
+        const std::string pre = "pop/" + std::to_string(p) + "/";
+        pops_[p]->load(d, pre);
+        if (auto* ps = dynamic_cast<PoissonSource*>(pops_[p].get()))
+            if (has(d, pre + "dirty") && take<std::uint8_t>(d, pre + "dirty").at(0)) ps->mark_dirty();
+    }
+    for (std::size_t m = 0; m < spike_mons_.size(); ++m) spike_mons_[m]->load(d, "spikemon/" + std::to_string(m) + "/");
+    for (std::size_t m = 0; m < state_mons_.size(); ++m) state_mons_[m]->load(d, "statemon/" + std::to_string(m) + "/");
+    for (std::size_t m = 0; m < weight_mons_.size(); ++m) weight_mons_[m]->load(d, "weightmon/" + std::to_string(m) + "/");
+    for (std::size_t m = 0; m < rate_mons_.size(); ++m) rate_mons_[m]->load(d, "ratemon/" + std::to_string(m) + "/");
+}
+
+}  // namespace pyneuro

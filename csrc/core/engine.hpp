@@ -1,0 +1,101 @@
+// Design notes: the Engine owns populations, projections and monitors, and runs the step loop.
+// Ownership: the Engine owns everything through unique_ptr; objects refer to each other by integer id.
+// Threads: `threads` is fixed at construction; every population is split into that many contiguous ranges
+// and every projection into that many shards (thread k owns range k and shard k everywhere).
+// Structure may change only between calls to run() (the mutation phase between epochs).
+#pragma once
+#include <atomic>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "../monitors/spike_monitor.hpp"
+#include "../monitors/state_monitor.hpp"
+#include "../neurons/population.hpp"
+#include "../synapses/projection.hpp"
+#include "barrier.hpp"
+#include "partition.hpp"
+#include "philox.hpp"
+#include "types.hpp"
+
+namespace pyneuro {
+
+struct RunStatus {
+    bool stopped = false;  // stopped early by a divergence check
+    std::string reason;    // "nan" or "rate"
+    int population = -1;
+    step_t step = 0;       // the last completed step
+    double value = 0.0;    // the offending rate (Hz)
+};
+
+class Engine {
+public:
+    Engine(double dt, std::uint64_t seed, int threads);
+
+    double dt() const { return dt_; }
+    std::uint64_t seed() const { return seed_; }
+    int threads() const { return threads_; }
+    step_t now() const { return now_; }
+    void set_now(step_t t) { now_ = t; }
+
+    // Building
+    int add_population(const std::string& kind, index_t n, const ParamMap& p);
+    Population& population(int id) { return *pops_.at(static_cast<std::size_t>(id)); }
+    int n_populations() const { return static_cast<int>(pops_.size()); }
+    int connect(int pre, int post, Receptor r, const ConnSpec& c, const ValueSpec& w, const ValueSpec& d_steps);
+    int connect_arrays(int pre, int post, Receptor r, const std::vector<index_t>& pre_idx, const std::vector<index_t>& post_idx,
+                       const std::vector<std::uint32_t>& delay_steps, const std::vector<float>& w);
+    Projection& projection(int id) { return *projs_.at(static_cast<std::size_t>(id)); }
+    int n_projections() const { return static_cast<int>(projs_.size()); }
+    void add_rule(int proj, const std::string& kind, const ParamMap& p);
+    const std::vector<Range>& parts(int pop) const { return parts_.at(static_cast<std::size_t>(pop)); }
+
+    // Monitors
+    int add_spike_monitor(int pop, const std::vector<index_t>& subset);
+    int add_state_monitor(int pop, const std::string& var, const std::vector<index_t>& idx, step_t every);
+    int add_weight_monitor(int proj, const std::vector<std::uint64_t>& sel, step_t every);
+    int add_rate_monitor(int pop, step_t bin);
+    SpikeMonitor& spike_monitor(int id) { return *spike_mons_.at(static_cast<std::size_t>(id)); }
+    StateMonitor& state_monitor(int id) { return *state_mons_.at(static_cast<std::size_t>(id)); }
+    WeightMonitor& weight_monitor(int id) { return *weight_mons_.at(static_cast<std::size_t>(id)); }
+    RateMonitor& rate_monitor(int id) { return *rate_mons_.at(static_cast<std::size_t>(id)); }
+
+    // Running
+    RunStatus run(step_t n_steps);
+    double max_rate = 1000.0;       // Hz; a non-source population above it over a check window stops the run
+    step_t check_every = 1000;      // steps per divergence-check window
+    void mark_rates_changed(int pop);
+
+    // Checkpoints (everything but structure, which the Python layer stores as canonical arrays)
+    StateDict save_state() const;
+    void load_state(const StateDict& d);
+
+private:
+    void prepare();
+    void step_post(int k, step_t t);
+    void record(int k, step_t t);
+    void integrate(int k, step_t t);
+    void flag_nan(int k);
+    bool decide_stop(int k, step_t t, RunStatus& st);
+
+    double dt_;
+    std::uint64_t seed_;
+    int threads_;
+    step_t now_ = 0;
+    Philox rng_;
+    SpinBarrier barrier_;
+    std::vector<std::unique_ptr<Population>> pops_;
+    std::vector<std::vector<Range>> parts_;
+    std::vector<std::unique_ptr<Projection>> projs_;
+    std::vector<std::vector<int>> plastic_in_;  // per population: plastic projections ending there
+    std::vector<std::unique_ptr<SpikeMonitor>> spike_mons_;
+    std::vector<std::unique_ptr<StateMonitor>> state_mons_;
+    std::vector<std::unique_ptr<WeightMonitor>> weight_mons_;
+    std::vector<std::unique_ptr<RateMonitor>> rate_mons_;
+    std::vector<std::vector<int>> spike_mons_of_, rate_mons_of_;  // per population
+    // divergence checks: spike counts per (window parity, population, thread), NaN flags per (population, thread)
+    std::vector<std::int64_t> win_counts_;
+    std::vector<std::uint8_t> nan_flags_;
+};
+
+}  // namespace pyneuro

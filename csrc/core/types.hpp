@@ -1,0 +1,87 @@
+// Design notes: basic types of the core.
+// - Simulated time is an int64 step count (never an accumulated float); t_ms = step * dt.
+// - Neuron indices are 0-based uint32 within a population; synapse offsets are integers into a shard's
+//   arrays (never pointers), so the store can be compacted or grown while a network runs.
+// - Parameters arrive as a name->double map (ParamMap) that each model/rule lowers once into a plain struct.
+#pragma once
+#include <cstdint>
+#include <cstring>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace pyneuro {
+
+using step_t = std::int64_t;
+using index_t = std::uint32_t;
+using ParamMap = std::map<std::string, double>;
+
+// Raised for invalid arguments that reach the core (the Python layer validates first; this is the backstop).
+struct ArgumentError : std::invalid_argument {
+    using std::invalid_argument::invalid_argument;
+};
+
+inline double param(const ParamMap& p, const std::string& name) {
+    auto it = p.find(name);
+    if (it == p.end()) throw ArgumentError("missing parameter '" + name + "'");
+    return it->second;
+}
+
+inline double param_or(const ParamMap& p, const std::string& name, double fallback) {
+    auto it = p.find(name);
+    return it == p.end() ? fallback : it->second;
+}
+
+// A typed, shaped byte buffer: the unit of checkpoint state exchanged with the Python layer.
+struct Blob {
+    std::string dtype;                 // numpy dtype string: "f4", "f8", "i4", "i8", "u4", "u2", "u1"
+    std::vector<std::int64_t> shape;
+    std::vector<std::uint8_t> bytes;
+
+    template <class T>
+    static Blob of(const std::string& dt, const std::vector<T>& v) {
+        Blob b;
+        b.dtype = dt;
+        b.shape = {static_cast<std::int64_t>(v.size())};
+        b.bytes.resize(v.size() * sizeof(T));
+        if (!v.empty()) std::memcpy(b.bytes.data(), v.data(), b.bytes.size());
+        return b;
+    }
+    template <class T>
+    std::vector<T> as() const {
+        std::vector<T> v(bytes.size() / sizeof(T));
+        if (!v.empty()) std::memcpy(v.data(), bytes.data(), v.size() * sizeof(T));
+        return v;
+    }
+};
+using StateDict = std::map<std::string, Blob>;
+
+template <class T> inline const char* dtype_of();
+template <> inline const char* dtype_of<float>() { return "f4"; }
+template <> inline const char* dtype_of<double>() { return "f8"; }
+template <> inline const char* dtype_of<std::int32_t>() { return "i4"; }
+template <> inline const char* dtype_of<std::int64_t>() { return "i8"; }
+template <> inline const char* dtype_of<std::uint32_t>() { return "u4"; }
+template <> inline const char* dtype_of<std::uint64_t>() { return "u8"; }
+template <> inline const char* dtype_of<std::uint16_t>() { return "u2"; }
+template <> inline const char* dtype_of<std::uint8_t>() { return "u1"; }
+
+template <class T>
+inline void put(StateDict& d, const std::string& key, const std::vector<T>& v) {
+    d[key] = Blob::of(dtype_of<T>(), v);
+}
+
+template <class T>
+inline std::vector<T> take(const StateDict& d, const std::string& key) {
+    auto it = d.find(key);
+    if (it == d.end()) throw ArgumentError("checkpoint state lacks '" + key + "'");
+    if (it->second.dtype != dtype_of<T>())
+        throw ArgumentError("checkpoint state '" + key + "' has dtype " + it->second.dtype + ", expected " +
+                            dtype_of<T>());
+    return it->second.as<T>();
+}
+
+inline bool has(const StateDict& d, const std::string& key) { return d.count(key) != 0; }
+
+}  // namespace pyneuro

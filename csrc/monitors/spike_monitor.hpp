@@ -1,0 +1,60 @@
+// Design notes: records (step, neuron) of the spikes of a population, all neurons or a subset.
+// During a run each thread appends its own neurons' spikes to its own buffer (no sharing); after the run the
+// buffers are merged by step (ties in thread order = ascending id), so the record is identical for any thread
+// count.
+#pragma once
+#include <algorithm>
+#include <vector>
+
+#include "../core/types.hpp"
+
+namespace pyneuro {
+
+class SpikeMonitor {
+public:
+    SpikeMonitor(int pop, index_t n, const std::vector<index_t>& subset, int threads) : pop(pop) {
+        if (!subset.empty()) {
+            mask.assign(n, 0);
+            for (index_t i : subset) mask[i] = 1;
+        }
+        bufs.resize(static_cast<std::size_t>(threads));
+    }
+    void record(int k, step_t t, const std::vector<index_t>& ids) {
+        auto& b = bufs[static_cast<std::size_t>(k)];
+        for (index_t i : ids)
+            if (mask.empty() || mask[i]) b.emplace_back(t, i);
+    }
+    void merge() {
+        std::size_t total = steps.size();
+        for (auto& b : bufs) total += b.size();
+        std::vector<std::pair<step_t, index_t>> all;
+        all.reserve(total - steps.size());
+        for (auto& b : bufs) {
+            all.insert(all.end(), b.begin(), b.end());
+            b.clear();
+        }
+        std::stable_sort(all.begin(), all.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
+        steps.reserve(total);
+        ids.reserve(total);
+        for (const auto& x : all) {
+            steps.push_back(x.first);
+            ids.push_back(x.second);
+        }
+    }
+    void save(StateDict& d, const std::string& prefix) const {
+        put(d, prefix + "steps", steps);
+        put(d, prefix + "ids", ids);
+    }
+    void load(const StateDict& d, const std::string& prefix) {
+        steps = take<step_t>(d, prefix + "steps");
+        ids = take<index_t>(d, prefix + "ids");
+    }
+
+    int pop;
+    std::vector<std::uint8_t> mask;
+    std::vector<std::vector<std::pair<step_t, index_t>>> bufs;
+    std::vector<step_t> steps;
+    std::vector<index_t> ids;
+};
+
+}  // namespace pyneuro

@@ -1,0 +1,83 @@
+// Design notes: conductance-based leaky integrate-and-fire with exponential conductances (NEST iaf_cond_exp,
+// the COBA model of Vogels & Abbott 2005).
+//   C_m dv/dt = -g_L (v - E_L) - g_ex (v - E_ex) - g_in (v - E_in) + I_e,   dg_x/dt = -g_x / tau_syn_x
+// The conductances decay exactly. v is advanced by exponential Euler with each conductance replaced by its exact
+// mean over the step (g tau/dt (1 - exp(-dt/tau))), which makes the scheme second-order accurate while keeping
+// one exp per neuron per step. A spike of weight w (nS) adds w to g_ex or g_in. Refractoriness clamps v to
+// V_reset for t_ref after a spike.
+#pragma once
+#include <cmath>
+
+#include "../core/fast_math.hpp"
+#include "population.hpp"
+
+namespace pyneuro {
+
+class LIFCond final : public Population {
+public:
+    LIFCond(index_t n, const ParamMap& p) : Population("LIFCond", n) {
+        C_m = param(p, "C_m");
+        g_L = param(p, "g_L");
+        E_L = param(p, "E_L");
+        V_th = param(p, "V_th");
+        V_reset = param(p, "V_reset");
+        t_ref = param(p, "t_ref");
+        tau_ex = param(p, "tau_syn_ex");
+        tau_in = param(p, "tau_syn_in");
+        E_ex = param(p, "E_ex");
+        E_in = param(p, "E_in");
+        I_e = param(p, "I_e");
+        reg("v", v_, static_cast<float>(param_or(p, "V_init", E_L)));
+        reg("g_ex", gex_, 0.0f);
+        reg("g_in", gin_, 0.0f);
+        refr_.assign(n, 0);
+    }
+    void prepare(double dt) override {
+        Pex = static_cast<float>(std::exp(-dt / tau_ex));
+        Pin = static_cast<float>(std::exp(-dt / tau_in));
+        Mex = static_cast<float>(tau_ex / dt * (1.0 - std::exp(-dt / tau_ex)));
+        Min = static_cast<float>(tau_in / dt * (1.0 - std::exp(-dt / tau_in)));
+        h_over_C = static_cast<float>(dt / C_m);
+        ref_steps = steps_of(t_ref, dt);
+    }
+    int min_isi_steps() const override { return ref_steps + 1; }
+    float* input(Receptor r, float& sign) override {
+        sign = 1.0f;
+        return r == Receptor::exc ? gex_.data() : gin_.data();
+    }
+    void update(Range r, step_t, const Philox&, std::vector<index_t>& out) override {
+        float* __restrict v = v_.data();
+        float* __restrict ge = gex_.data();
+        float* __restrict gi = gin_.data();
+        std::int32_t* __restrict rf = refr_.data();
+        const float gl = static_cast<float>(g_L), gl_el = static_cast<float>(g_L * E_L), eex = static_cast<float>(E_ex),
+                    ein = static_cast<float>(E_in), ie = static_cast<float>(I_e), vr = static_cast<float>(V_reset),
+                    vth = static_cast<float>(V_th);
+        for (index_t i = r.begin; i < r.end; ++i) {
+            const float gea = ge[i] * Mex, gia = gi[i] * Min;
+            const float gtot = gl + gea + gia;
+            const float vinf = (gl_el + gea * eex + gia * ein + ie) / gtot;
+            const float vi = vinf + (v[i] - vinf) * fast_exp(-h_over_C * gtot);
+            const bool refr = rf[i] > 0;
+            v[i] = refr ? vr : vi;
+            rf[i] = refr ? rf[i] - 1 : 0;
+            ge[i] *= Pex;
+            gi[i] *= Pin;
+        }
+        for (index_t i = r.begin; i < r.end; ++i)
+            if (v[i] >= vth) {
+                v[i] = vr;
+                rf[i] = ref_steps;
+                out.push_back(i);
+            }
+    }
+
+    double C_m, g_L, E_L, V_th, V_reset, t_ref, tau_ex, tau_in, E_ex, E_in, I_e;
+
+private:
+    float Pex = 0, Pin = 0, Mex = 0, Min = 0, h_over_C = 0;
+    int ref_steps = 0;
+    std::vector<float> v_, gex_, gin_;
+};
+
+}  // namespace pyneuro

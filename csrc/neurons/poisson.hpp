@@ -1,0 +1,69 @@
+// Design notes: Poisson spike sources with per-neuron rates (Hz), changeable between runs.
+// Each step is an independent Bernoulli trial with p = rate dt (at most one spike per step), sampled as the
+// geometric waiting time to the next spike, so a step costs one comparison per neuron instead of one random
+// number. The waiting time after a spike at step s is drawn from the counter-based stream keyed by
+// (seed, population, neuron, s): independent of threads and reproducible after a checkpoint. When rates or the
+// clock change, every neuron redraws from the current step (the process is memoryless, so this is exact).
+#pragma once
+#include <cmath>
+#include <limits>
+
+#include "population.hpp"
+
+namespace pyneuro {
+
+class PoissonSource final : public Population {
+public:
+    PoissonSource(index_t n, const ParamMap& p) : Population("PoissonSource", n) {
+        reg("rate", rate_, static_cast<float>(param(p, "rate")));
+        next_.assign(n, -1);
+        refr_.assign(n, 0);
+    }
+    bool is_source() const override { return true; }
+    void prepare(double dt) override { dt_ = dt; }
+    float* input(Receptor, float& sign) override {
+        sign = 0.0f;
+        return nullptr;
+    }
+    const char* primary_var() const override { return "rate"; }
+
+    // Next spike step at or after `from` for neuron i, with `key_step` naming the draw.
+    step_t draw(index_t i, step_t from, step_t key_step, const Philox& rng) const {
+        const double p = static_cast<double>(rate_[i]) * dt_ * 1e-3;
+        if (!(p > 0.0)) return std::numeric_limits<step_t>::max();
+        if (p >= 1.0) return from;
+        RngStream s(rng, RngDomain::poisson, static_cast<std::uint32_t>(id_), i, static_cast<std::uint64_t>(key_step));
+        const double k = std::floor(std::log(s.uniform_open0()) / std::log1p(-p));
+        if (k > 1e15) return std::numeric_limits<step_t>::max();
+        return from + static_cast<step_t>(k);
+    }
+    void on_clock(step_t t, const Philox& rng) override {
+        // key by the step before t, as if the previous draw had just been taken there
+        for (index_t i = 0; i < n_; ++i) next_[i] = draw(i, t, -1 - t, rng);
+        dirty_ = false;
+    }
+    bool needs_redraw() const { return dirty_; }
+    void mark_dirty() { dirty_ = true; }
+    void update(Range r, step_t t, const Philox& rng, std::vector<index_t>& out) override {
+        step_t* __restrict nx = next_.data();
+        for (index_t i = r.begin; i < r.end; ++i) {
+            if (nx[i] == t) {
+                out.push_back(i);
+                nx[i] = draw(i, t + 1, t, rng);
+            }
+        }
+    }
+    void save_extra(StateDict& d, const std::string& prefix) const override { put(d, prefix + "next", next_); }
+    void load_extra(const StateDict& d, const std::string& prefix) override {
+        next_ = take<step_t>(d, prefix + "next");
+        dirty_ = false;
+    }
+
+private:
+    double dt_ = 0.1;
+    bool dirty_ = true;
+    std::vector<float> rate_;
+    std::vector<step_t> next_;
+};
+
+}  // namespace pyneuro

@@ -1,0 +1,126 @@
+// Design notes: a population is a block of neurons of one model with structure-of-arrays state.
+// - Each state variable is its own contiguous float array, registered by name (NEST's names: v, g_ex, g_in, ...),
+//   so Python reads and writes them as numpy arrays and checkpoints walk the registry.
+// - Synaptic input goes straight into a state array chosen by receptor ("exc" / "inh"), with a sign; delivery
+//   adds sign * w to target[i] at the arrival step, before the neurons are integrated.
+// - update(range, t, out) integrates the neurons of one thread's range over one step and appends the ids that
+//   spiked, ascending. It touches only that range: threads own disjoint ranges.
+// - Traces (see trace.hpp) hang off the population and are shared by all rules that use the same time constant.
+// Thread safety: update() and on_spikes() are called concurrently for disjoint ranges; everything else runs
+// between steps, single-threaded.
+#pragma once
+#include <cmath>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "../core/partition.hpp"
+#include "../core/philox.hpp"
+#include "../core/types.hpp"
+#include "spike_ring.hpp"
+#include "trace.hpp"
+
+namespace pyneuro {
+
+enum class Receptor : int { exc = 0, inh = 1 };
+
+class Population {
+public:
+    Population(std::string kind, index_t n) : kind_(std::move(kind)), n_(n) {}
+    virtual ~Population() = default;
+    Population(const Population&) = delete;
+    Population& operator=(const Population&) = delete;
+
+    const std::string& kind() const { return kind_; }
+    index_t size() const { return n_; }
+    int id() const { return id_; }
+    void set_id(int id) { id_ = id; }
+
+    // Model interface -------------------------------------------------------------------------------------------
+    virtual void prepare(double dt) = 0;  // lower time constants to per-step propagators
+    virtual void update(Range r, step_t t, const Philox& rng, std::vector<index_t>& out) = 0;
+    // True for populations whose spikes are given, not integrated (sources): input to them is ignored and the
+    // runaway-rate check skips them.
+    virtual bool is_source() const { return false; }
+    // Shortest possible interval between two spikes of one neuron, in steps (sizes trace histories).
+    virtual int min_isi_steps() const { return 1; }
+    // Where receptor input lands; nullptr means the input is ignored (sources).
+    virtual float* input(Receptor r, float& sign) = 0;
+    // Which state variable the NaN check watches.
+    virtual const char* primary_var() const { return "v"; }
+    // Called between steps when the clock jumps or rates change (sources re-draw their next spikes).
+    virtual void on_clock(step_t /*t*/, const Philox& /*rng*/) {}
+    // Model-specific checkpoint state beyond the registered float/int arrays.
+    virtual void save_extra(StateDict& /*d*/, const std::string& /*prefix*/) const {}
+    virtual void load_extra(const StateDict& /*d*/, const std::string& /*prefix*/) {}
+
+    // State registry --------------------------------------------------------------------------------------------
+    std::vector<std::string> var_names() const {
+        std::vector<std::string> out;
+        for (const auto& v : fvars_) out.push_back(v.first);
+        return out;
+    }
+    std::vector<float>* var(const std::string& name) {
+        for (auto& v : fvars_)
+            if (v.first == name) return v.second;
+        return nullptr;
+    }
+    std::vector<std::int32_t>& refractory() { return refr_; }
+
+    // Traces ----------------------------------------------------------------------------------------------------
+    SpikeTrace& trace(double tau, TraceMode mode) {
+        for (auto& tr : traces_)
+            if (tr->tau() == tau && tr->mode() == mode) return *tr;
+        traces_.push_back(std::make_unique<SpikeTrace>(tau, mode));
+        return *traces_.back();
+    }
+    std::vector<std::unique_ptr<SpikeTrace>>& traces() { return traces_; }
+    // Longest window over which a trace is read in the past (the longest delay of plastic projections from here).
+    int trace_window = 0;
+
+    // Record the spikes of one thread's step in the traces (called right after update by the same thread).
+    void on_spikes(const std::vector<index_t>& ids, step_t t) {
+        for (auto& tr : traces_)
+            for (index_t i : ids) tr->on_spike(i, t);
+    }
+
+    SpikeRing& ring() { return ring_; }
+    const SpikeRing& ring() const { return ring_; }
+
+    void save(StateDict& d, const std::string& prefix) const {
+        for (const auto& v : fvars_) put(d, prefix + "var/" + v.first, *v.second);
+        put(d, prefix + "refractory", refr_);
+        ring_.save(d, prefix);
+        for (std::size_t k = 0; k < traces_.size(); ++k) traces_[k]->save(d, prefix + "trace" + std::to_string(k) + "/");
+        save_extra(d, prefix);
+    }
+    void load(const StateDict& d, const std::string& prefix) {
+        for (auto& v : fvars_) {
+            auto x = take<float>(d, prefix + "var/" + v.first);
+            if (x.size() != n_) throw ArgumentError("checkpoint: wrong size for " + v.first);
+            *v.second = std::move(x);
+        }
+        refr_ = take<std::int32_t>(d, prefix + "refractory");
+        ring_.load(d, prefix);
+        for (std::size_t k = 0; k < traces_.size(); ++k) traces_[k]->load(d, prefix + "trace" + std::to_string(k) + "/");
+        load_extra(d, prefix);
+    }
+
+protected:
+    void reg(const std::string& name, std::vector<float>& v, float init) {
+        v.assign(n_, init);
+        fvars_.emplace_back(name, &v);
+    }
+    static int steps_of(double ms, double dt) { return static_cast<int>(std::llround(ms / dt)); }
+
+    std::string kind_;
+    index_t n_;
+    int id_ = -1;
+    std::vector<std::pair<std::string, std::vector<float>*>> fvars_;
+    std::vector<std::int32_t> refr_;
+    std::vector<std::unique_ptr<SpikeTrace>> traces_;
+    SpikeRing ring_;
+};
+
+}  // namespace pyneuro

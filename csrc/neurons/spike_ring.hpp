@@ -1,0 +1,98 @@
+// Design notes: the spikes a population emitted in its last `depth` steps, one list per (step slot, thread).
+// Thread k appends only to its own list of the current slot, in ascending neuron order (it owns a contiguous
+// range), so reading the lists of a slot in thread order yields ascending neuron ids: the fixed order in which
+// spikes are delivered, whatever the thread count. The ring is what is "in flight": a spike emitted at step s
+// with delay d is delivered at step s + d by reading slot s, so depth must exceed the longest outgoing delay.
+// Thread safety: during step t, lists of slot t are written by their owners only; slots of earlier steps are
+// read-only (their owners finished them before the step barrier).
+#pragma once
+#include <vector>
+
+#include "../core/types.hpp"
+
+namespace pyneuro {
+
+class SpikeRing {
+public:
+    void configure(int depth, int threads) {
+        depth_ = depth < 1 ? 1 : depth;
+        threads_ = threads;
+        lists_.assign(static_cast<std::size_t>(depth_ * threads_), {});
+        tags_.assign(static_cast<std::size_t>(depth_), -1);
+    }
+    bool configured() const { return !tags_.empty(); }
+    int depth() const { return depth_; }
+    int threads() const { return threads_; }
+
+    // Called by every thread k at the start of its integration of step t: claims slot t for writing.
+    std::vector<index_t>& begin_step(step_t t, int k) {
+        const int s = slot(t);
+        auto& l = lists_[static_cast<std::size_t>(s * threads_ + k)];
+        l.clear();
+        if (k == 0) tags_[static_cast<std::size_t>(s)] = t;  // all threads claim the same slot in step t
+        return l;
+    }
+    // The lists of step t, or nullptr where step t is no longer (or not yet) held.
+    const std::vector<index_t>* lists_of(step_t t) const {
+        if (t < 0) return nullptr;
+        const int s = slot(t);
+        if (tags_[static_cast<std::size_t>(s)] != t) return nullptr;
+        return &lists_[static_cast<std::size_t>(s * threads_)];
+    }
+    std::vector<index_t>& list(step_t t, int k) { return lists_[static_cast<std::size_t>(slot(t) * threads_ + k)]; }
+
+    // Checkpoint: the steps held and their spikes (ascending ids per step).
+    void save(StateDict& d, const std::string& prefix) const;
+    void load(const StateDict& d, const std::string& prefix);
+
+private:
+    int slot(step_t t) const { return static_cast<int>(t % depth_); }
+    int depth_ = 1, threads_ = 1;
+    std::vector<std::vector<index_t>> lists_;
+    std::vector<step_t> tags_;
+};
+
+inline void SpikeRing::save(StateDict& d, const std::string& prefix) const {
+    std::vector<step_t> steps;
+    std::vector<std::int64_t> counts;
+    std::vector<index_t> ids;
+    for (int s = 0; s < depth_; ++s) {
+        const step_t t = tags_[static_cast<std::size_t>(s)];
+        if (t < 0) continue;
+        std::int64_t c = 0;
+        for (int k = 0; k < threads_; ++k) {
+            const auto& l = lists_[static_cast<std::size_t>(s * threads_ + k)];
+            ids.insert(ids.end(), l.begin(), l.end());
+            c += static_cast<std::int64_t>(l.size());
+        }
+        steps.push_back(t);
+        counts.push_back(c);
+    }
+    put(d, prefix + "ring_steps", steps);
+    put(d, prefix + "ring_counts", counts);
+    put(d, prefix + "ring_ids", ids);
+}
+
+inline void SpikeRing::load(const StateDict& d, const std::string& prefix) {
+    auto steps = take<step_t>(d, prefix + "ring_steps");
+    auto counts = take<std::int64_t>(d, prefix + "ring_counts");
+    auto ids = take<index_t>(d, prefix + "ring_ids");
+    for (auto& l : lists_) l.clear();
+    std::fill(tags_.begin(), tags_.end(), -1);
+    std::size_t pos = 0;
+    for (std::size_t i = 0; i < steps.size(); ++i) {
+        const step_t t = steps[i];
+        const int s = slot(t);
+        // keep the newest step per slot (a ring restored at a smaller depth holds only what it can deliver)
+        if (tags_[static_cast<std::size_t>(s)] < t) {
+            tags_[static_cast<std::size_t>(s)] = t;
+            for (int k = 0; k < threads_; ++k) lists_[static_cast<std::size_t>(s * threads_ + k)].clear();
+            auto& l = lists_[static_cast<std::size_t>(s * threads_)];  // all in thread 0's list: order kept
+            l.assign(ids.begin() + static_cast<std::ptrdiff_t>(pos),
+                     ids.begin() + static_cast<std::ptrdiff_t>(pos + static_cast<std::size_t>(counts[i])));
+        }
+        pos += static_cast<std::size_t>(counts[i]);
+    }
+}
+
+}  // namespace pyneuro

@@ -1,0 +1,89 @@
+// Design notes: pair-based STDP (Song, Miller & Abbott 2000; Bi & Poo 1998), as in Brian2's STDP example.
+//   presynaptic arrival at t:   w += a_post * x_post(t) * f_-(w)      (a_post < 0 gives depression)
+//   postsynaptic spike at t:    w += a_pre  * x_pre(t - d) * f_+(w)   (x_pre read at the synapse: t - delay)
+// Traces are unit-jump traces of the population (tau_pre on the presynaptic, tau_post on the postsynaptic side):
+//   interaction "all_to_all": every earlier spike counts (x += 1);  "nearest": only the latest (x = 1).
+// Weight dependence, with u = (w - w_min) / (w_max - w_min):
+//   additive:        f_+ = 1,            f_- = 1
+//   multiplicative:  f_+ = 1,            f_- = u          (van Rossum, Bi & Turrigiano 2000)
+//   power_law:       f_+ = (1 - u)^mu,   f_- = u^mu        (Gütig et al. 2003; mu = 0 is additive)
+// and w is clipped to [w_min, w_max] after every update. The transmitted weight is the one found before the
+// arrival's own update.
+#pragma once
+#include <algorithm>
+#include <cmath>
+
+#include "../synapses/projection.hpp"
+#include "rule.hpp"
+
+namespace pyneuro {
+
+class PairSTDP final : public Rule {
+public:
+    enum class Dep { additive = 0, multiplicative = 1, power_law = 2 };
+
+    explicit PairSTDP(const ParamMap& p) {
+        tau_pre = param(p, "tau_pre");
+        tau_post = param(p, "tau_post");
+        a_pre = param(p, "a_pre");
+        a_post = param(p, "a_post");
+        w_min = param(p, "w_min");
+        w_max = param(p, "w_max");
+        mode = static_cast<int>(param(p, "interaction")) == 1 ? TraceMode::nearest : TraceMode::all_to_all;
+        dep = static_cast<Dep>(static_cast<int>(param(p, "weight_dependence")));
+        mu = param_or(p, "mu", 1.0);
+    }
+    const char* name() const override { return "STDP"; }
+    void attach(Projection& p) override {
+        xpre = &p.pre().trace(tau_pre, mode);
+        xpost = &p.post().trace(tau_post, mode);
+    }
+
+    double f_plus(double w) const {
+        if (dep != Dep::power_law) return 1.0;
+        const double u = std::clamp((w - w_min) / (w_max - w_min), 0.0, 1.0);
+        return std::pow(1.0 - u, mu);
+    }
+    double f_minus(double w) const {
+        if (dep == Dep::additive) return 1.0;
+        const double u = std::clamp((w - w_min) / (w_max - w_min), 0.0, 1.0);
+        return dep == Dep::multiplicative ? u : std::pow(u, mu);
+    }
+    float clip(double w) const { return static_cast<float>(std::clamp(w, w_min, w_max)); }
+
+    void on_pre(Projection& p, Shard& s, index_t, std::uint64_t b, std::uint64_t e, step_t t) override {
+        const std::uint32_t mask = p.post_mask();
+        const double amp = a_post * eta;
+        if (amp == 0.0) return;
+        for (std::uint64_t k = b; k < e; ++k) {
+            const index_t i = s.posts.begin + (s.pd[k] & mask);
+            const double x = xpost->value_at(i, t);
+            if (x == 0.0) continue;
+            const double w = s.w[k];
+            s.w[k] = clip(w + amp * x * f_minus(w));
+        }
+    }
+    void on_post(Projection& p, Shard& s, index_t, std::uint64_t pb, std::uint64_t pe, step_t t) override {
+        const int bits = p.post_bits();
+        const double amp = a_pre * eta;
+        if (amp == 0.0) return;
+        for (std::uint64_t m = pb; m < pe; ++m) {
+            const std::uint32_t k = s.pm_syn[m];
+            const step_t d = static_cast<step_t>(s.pd[k] >> bits);
+            const double x = xpre->value_at(s.pm_pre[m], t - d);
+            if (x == 0.0) continue;
+            const double w = s.w[k];
+            s.w[k] = clip(w + amp * x * f_plus(w));
+        }
+    }
+
+    double tau_pre, tau_post, a_pre, a_post, w_min, w_max, mu;
+    TraceMode mode;
+    Dep dep;
+
+private:
+    SpikeTrace* xpre = nullptr;
+    SpikeTrace* xpost = nullptr;
+};
+
+}  // namespace pyneuro

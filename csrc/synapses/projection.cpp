@@ -1,0 +1,351 @@
+#include "projection.hpp"
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <numeric>
+#include <unordered_set>
+
+namespace pyneuro {
+
+namespace {
+
+constexpr index_t kBlock = 4096;  // posts (or pres) per random stream block: keeps draws thread-independent
+
+struct Edges {
+    std::vector<index_t> pre;
+    std::vector<std::uint32_t> pd;
+    std::vector<float> w;
+    void reserve(std::size_t n) {
+        pre.reserve(n);
+        pd.reserve(n);
+        w.reserve(n);
+    }
+};
+
+// Draw k distinct (or not) indices in [0, n), never `self` when exclude_self; in draw order.
+std::vector<index_t> choose(RngStream& s, index_t n, std::uint64_t k, bool multapses, bool exclude_self, index_t self) {
+    const index_t m = exclude_self ? n - 1 : n;  // number of eligible values
+    auto map = [&](index_t x) { return (exclude_self && x >= self) ? x + 1 : x; };
+    std::vector<index_t> out;
+    out.reserve(k);
+    if (multapses) {
+        for (std::uint64_t q = 0; q < k; ++q) out.push_back(map(s.below(m)));
+    } else if (k * 4 < m) {
+        std::unordered_set<index_t> seen;
+        while (out.size() < k) {
+            const index_t x = s.below(m);
+            if (seen.insert(x).second) out.push_back(map(x));
+        }
+    } else {
+        std::vector<index_t> pool(m);
+        std::iota(pool.begin(), pool.end(), 0u);
+        for (std::uint64_t q = 0; q < k; ++q) {
+            const index_t r = static_cast<index_t>(q) + s.below(m - static_cast<index_t>(q));
+            std::swap(pool[q], pool[r]);
+            out.push_back(map(pool[q]));
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+Projection::Projection(int id, Population& pre, Population& post, Receptor r, int threads, const std::vector<Range>& parts)
+    : id_(id), pre_(&pre), post_(&post), receptor_(r) {
+    const int bits = std::max<int>(16, static_cast<int>(std::bit_width(static_cast<std::uint32_t>(post.size()))));
+    post_bits_ = bits;
+    mask_ = bits >= 32 ? 0xFFFFFFFFu : ((1u << bits) - 1u);
+    shards_.resize(static_cast<std::size_t>(threads));
+    for (int k = 0; k < threads; ++k) {
+        shards_[static_cast<std::size_t>(k)].posts = parts[static_cast<std::size_t>(k)];
+        shards_[static_cast<std::size_t>(k)].row_ptr.assign(static_cast<std::size_t>(pre.size()) + 1, 0);
+    }
+}
+
+std::size_t Projection::size() const {
+    std::size_t n = 0;
+    for (const auto& s : shards_) n += s.size();
+    return n;
+}
+
+std::size_t Projection::bytes() const {
+    std::size_t n = 0;
+    for (const auto& s : shards_) n += s.bytes();
+    return n;
+}
+
+static void edges_to_csr(Edges& e, Shard& sh, index_t n_pre) {
+    const std::size_t m = e.w.size();
+    sh.row_ptr.assign(static_cast<std::size_t>(n_pre) + 1, 0);
+    for (index_t j : e.pre) ++sh.row_ptr[static_cast<std::size_t>(j) + 1];
+    for (index_t j = 0; j < n_pre; ++j) sh.row_ptr[j + 1] += sh.row_ptr[j];
+    sh.pd.assign(m, 0);
+    sh.w.assign(m, 0.0f);
+    {
+        std::vector<std::uint64_t> fill(sh.row_ptr.begin(), sh.row_ptr.end() - 1);
+        for (std::size_t q = 0; q < m; ++q) {
+            const std::uint64_t k = fill[e.pre[q]]++;
+            sh.pd[k] = e.pd[q];
+            sh.w[k] = e.w[q];
+        }
+    }
+    Edges().pre.swap(e.pre);
+    std::vector<std::uint32_t>().swap(e.pd);
+    std::vector<float>().swap(e.w);
+    // sort each row by pd (delay, then target), stably: ties (multapses) keep their creation order
+    std::vector<std::pair<std::uint32_t, float>> tmp;
+    for (index_t j = 0; j < n_pre; ++j) {
+        const std::uint64_t b = sh.row_ptr[j], en = sh.row_ptr[j + 1];
+        if (std::is_sorted(sh.pd.begin() + static_cast<std::ptrdiff_t>(b), sh.pd.begin() + static_cast<std::ptrdiff_t>(en)))
+            continue;
+        tmp.clear();
+        for (std::uint64_t k = b; k < en; ++k) tmp.emplace_back(sh.pd[k], sh.w[k]);
+        std::stable_sort(tmp.begin(), tmp.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
+        for (std::uint64_t k = b; k < en; ++k) {
+            sh.pd[k] = tmp[k - b].first;
+            sh.w[k] = tmp[k - b].second;
+        }
+    }
+}
+
+void Projection::build(const ConnSpec& c, const ValueSpec& wspec, const ValueSpec& dspec, const Philox& rng) {
+    const index_t n_pre = pre_->size(), n_post = post_->size();
+    const bool same = pre_ == post_;
+    const bool no_self = same && !c.allow_self;
+    const int nsh = static_cast<int>(shards_.size());
+    const std::uint32_t pid = static_cast<std::uint32_t>(id_);
+#pragma omp parallel for num_threads(nsh) schedule(static, 1)
+    for (int k = 0; k < nsh; ++k) {
+        Shard& sh = shards_[static_cast<std::size_t>(k)];
+        const Range R = sh.posts;
+        Edges e;
+        auto emit = [&](index_t j, index_t i, double w, double d) {
+            e.pre.push_back(j);
+            e.pd.push_back((static_cast<std::uint32_t>(d) << post_bits_) | (i - R.begin));
+            e.w.push_back(static_cast<float>(w));
+        };
+        switch (c.kind) {
+            case ConnSpec::Kind::fixed_probability:
+            case ConnSpec::Kind::all_to_all: {
+                const bool all = c.kind == ConnSpec::Kind::all_to_all || c.p >= 1.0;
+                if (R.size() == 0 || c.p <= 0.0) break;
+                const double lq = all ? 0.0 : std::log1p(-c.p);
+                const index_t blo = R.begin / kBlock, bhi = (R.end - 1) / kBlock;
+                e.reserve(static_cast<std::size_t>((all ? 1.0 : c.p * 1.05) * n_pre * R.size()) + 16);
+                for (index_t j = 0; j < n_pre; ++j)
+                    for (index_t blk = blo; blk <= bhi; ++blk) {
+                        RngStream s(rng, RngDomain::connect, pid, j, blk);
+                        const index_t start = blk * kBlock, end = std::min<index_t>(n_post, start + kBlock);
+                        double pos = static_cast<double>(start) - 1.0;
+                        while (true) {
+                            if (all) {
+                                pos += 1.0;
+                            } else {
+                                pos += 1.0 + std::floor(std::log(s.uniform_open0()) / lq);
+                            }
+                            if (pos >= static_cast<double>(end)) break;
+                            const index_t i = static_cast<index_t>(pos);
+                            const std::size_t arr_pos = static_cast<std::size_t>(j) * n_post + i;
+                            const double w = wspec.get(s, arr_pos), d = dspec.get(s, arr_pos);
+                            if (i < R.begin || i >= R.end) continue;
+                            if (no_self && i == j) continue;
+                            emit(j, i, w, std::llround(d));
+                        }
+                    }
+                break;
+            }
+            case ConnSpec::Kind::one_to_one: {
+                if (R.size() == 0) break;
+                for (index_t blk = R.begin / kBlock; blk <= (R.end - 1) / kBlock; ++blk) {
+                    RngStream s(rng, RngDomain::connect, pid, 0xFFFFFFFFu, blk);
+                    const index_t start = blk * kBlock, end = std::min<index_t>(n_post, start + kBlock);
+                    for (index_t i = start; i < end; ++i) {
+                        const double w = wspec.get(s, i), d = dspec.get(s, i);
+                        if (R.contains(i)) emit(i, i, w, std::llround(d));
+                    }
+                }
+                break;
+            }
+            case ConnSpec::Kind::fixed_outdegree: {
+                for (index_t j = 0; j < n_pre; ++j) {
+                    RngStream s(rng, RngDomain::connect, pid, j, 0);
+                    auto targets = choose(s, n_post, c.n, c.allow_multapses, no_self, j);
+                    for (index_t i : targets) {
+                        const double w = wspec.get(s, 0), d = dspec.get(s, 0);
+                        if (R.contains(i)) emit(j, i, w, std::llround(d));
+                    }
+                }
+                break;
+            }
+            case ConnSpec::Kind::fixed_indegree: {
+                e.reserve(static_cast<std::size_t>(c.n) * R.size());
+                for (index_t i = R.begin; i < R.end; ++i) {
+                    RngStream s(rng, RngDomain::connect, pid, i, 1ull << 40);
+                    auto sources = choose(s, n_pre, c.n, c.allow_multapses, no_self, i);
+                    for (index_t j : sources) {
+                        const double w = wspec.get(s, 0), d = dspec.get(s, 0);
+                        emit(j, i, w, std::llround(d));
+                    }
+                }
+                break;
+            }
+            case ConnSpec::Kind::from_arrays: {
+                const std::size_t m = c.pre.size();
+                for (std::size_t blk = 0; blk * kBlock < m; ++blk) {
+                    RngStream s(rng, RngDomain::connect, pid, 0xFFFFFFFEu, blk);
+                    const std::size_t end = std::min<std::size_t>(m, (blk + 1) * kBlock);
+                    for (std::size_t q = blk * kBlock; q < end; ++q) {
+                        const double w = wspec.get(s, q), d = dspec.get(s, q);
+                        if (R.contains(c.post[q])) emit(c.pre[q], c.post[q], w, std::llround(d));
+                    }
+                }
+                break;
+            }
+        }
+        edges_to_csr(e, sh, n_pre);
+    }
+    finish_build();
+}
+
+void Projection::build_from(const std::vector<index_t>& pre, const std::vector<index_t>& post,
+                            const std::vector<std::uint32_t>& delay, const std::vector<float>& w) {
+    const index_t n_pre = pre_->size();
+    const int nsh = static_cast<int>(shards_.size());
+#pragma omp parallel for num_threads(nsh) schedule(static, 1)
+    for (int k = 0; k < nsh; ++k) {
+        Shard& sh = shards_[static_cast<std::size_t>(k)];
+        Edges e;
+        for (std::size_t q = 0; q < pre.size(); ++q)
+            if (sh.posts.contains(post[q])) {
+                e.pre.push_back(pre[q]);
+                e.pd.push_back((delay[q] << post_bits_) | (post[q] - sh.posts.begin));
+                e.w.push_back(w[q]);
+            }
+        edges_to_csr(e, sh, n_pre);
+    }
+    finish_build();
+}
+
+void Projection::finish_build() {
+    std::vector<char> seen(static_cast<std::size_t>(delay_limit()) + 1, 0);
+    for (auto& sh : shards_)
+        for (std::uint32_t x : sh.pd) seen[x >> post_bits_] = 1;
+    delays_.clear();
+    for (std::size_t d = 0; d < seen.size(); ++d)
+        if (seen[d]) delays_.push_back(static_cast<int>(d));
+    if (plastic())
+        for (auto& sh : shards_) sh.build_post_index(pre_->size(), mask_);
+    ++version_;
+}
+
+void Projection::add_rule(std::unique_ptr<Rule> r) {
+    r->attach(*this);
+    rules_.push_back(std::move(r));
+    if (rules_.size() == 1)
+        for (auto& sh : shards_) sh.build_post_index(pre_->size(), mask_);
+}
+
+void Projection::resolve_target() { target_ = post_->input(receptor_, sign_); }
+
+void Projection::deliver(int k, step_t t) {
+    Shard& sh = shards_[static_cast<std::size_t>(k)];
+    if (sh.w.empty()) return;
+    const SpikeRing& ring = pre_->ring();
+    const int nt = ring.threads();
+    const bool one_delay = delays_.size() == 1;
+    float* __restrict tgt = target_ ? target_ + sh.posts.begin : nullptr;
+    const float sign = sign_;
+    const std::uint32_t mask = mask_;
+    const std::uint64_t* rp = sh.row_ptr.data();
+    const std::uint32_t* pd = sh.pd.data();
+    const float* w = sh.w.data();
+    for (int d : delays_) {
+        const std::vector<index_t>* lists = ring.lists_of(t - d);
+        if (!lists) continue;
+        for (int th = 0; th < nt; ++th)
+            for (index_t j : lists[th]) {
+                std::uint64_t b = rp[j], e = rp[j + 1];
+                if (b == e) continue;
+                if (!one_delay) {
+                    const std::uint32_t lo = static_cast<std::uint32_t>(d) << post_bits_;
+                    const std::uint32_t* first = std::lower_bound(pd + b, pd + e, lo);
+                    const std::uint32_t* last =
+                        d == static_cast<int>(delay_limit()) ? pd + e : std::lower_bound(first, pd + e, lo + (1u << post_bits_));
+                    b = static_cast<std::uint64_t>(first - pd);
+                    e = static_cast<std::uint64_t>(last - pd);
+                    if (b == e) continue;
+                }
+                if (tgt)
+                    for (std::uint64_t q = b; q < e; ++q) tgt[pd[q] & mask] += sign * w[q];
+                for (auto& r : rules_) r->on_pre(*this, sh, j, b, e, t);
+            }
+    }
+}
+
+void Projection::post_spikes(int k, const std::vector<index_t>& ids, step_t t) {
+    if (rules_.empty() || ids.empty()) return;
+    Shard& sh = shards_[static_cast<std::size_t>(k)];
+    for (index_t i : ids) {
+        const index_t li = i - sh.posts.begin;
+        const std::uint64_t pb = sh.pm_ptr[li], pe = sh.pm_ptr[li + 1];
+        if (pb == pe) continue;
+        for (auto& r : rules_) r->on_post(*this, sh, i, pb, pe, t);
+    }
+}
+
+Gathered Projection::gather(bool with_location) const {
+    Gathered g;
+    const std::size_t n = size();
+    g.pre.reserve(n);
+    g.post.reserve(n);
+    g.delay.reserve(n);
+    g.w.reserve(n);
+    if (with_location) {
+        g.shard.reserve(n);
+        g.offset.reserve(n);
+    }
+    const std::size_t ns = shards_.size();
+    std::vector<std::uint64_t> cur(ns), end(ns);
+    for (index_t j = 0; j < pre_->size(); ++j) {
+        for (std::size_t s = 0; s < ns; ++s) {
+            cur[s] = shards_[s].row_ptr[j];
+            end[s] = shards_[s].row_ptr[j + 1];
+        }
+        while (true) {
+            // the shard whose next synapse has the smallest delay (lowest shard on ties)
+            std::size_t best = ns;
+            std::uint32_t bd = 0;
+            for (std::size_t s = 0; s < ns; ++s)
+                if (cur[s] < end[s]) {
+                    const std::uint32_t d = shards_[s].pd[cur[s]] >> post_bits_;
+                    if (best == ns || d < bd) {
+                        best = s;
+                        bd = d;
+                    }
+                }
+            if (best == ns) break;
+            const Shard& sh = shards_[best];
+            while (cur[best] < end[best] && (sh.pd[cur[best]] >> post_bits_) == bd) {
+                const std::uint64_t q = cur[best]++;
+                g.pre.push_back(j);
+                g.post.push_back(sh.posts.begin + (sh.pd[q] & mask_));
+                g.delay.push_back(bd);
+                g.w.push_back(sh.w[q]);
+                if (with_location) {
+                    g.shard.push_back(static_cast<std::uint32_t>(best));
+                    g.offset.push_back(q);
+                }
+            }
+        }
+    }
+    return g;
+}
+
+void Projection::set_weights(const std::vector<float>& w) {
+    Gathered g = gather(true);
+    if (w.size() != g.w.size()) throw ArgumentError("weights: expected " + std::to_string(g.w.size()) + " values");
+    for (std::size_t q = 0; q < w.size(); ++q) shards_[g.shard[q]].w[g.offset[q]] = w[q];
+}
+
+}  // namespace pyneuro

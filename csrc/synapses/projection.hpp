@@ -1,0 +1,93 @@
+// Design notes: a projection is the synapses from one population to another, split into one shard per thread
+// (see shard.hpp), the receptor its spikes feed, and its list of plasticity rules.
+// Delivery (phase 1 of a step, by every thread on its own shard): for each delay d of the projection and each
+// spike the presynaptic population emitted at t - d (in ascending id order), the row segment with delay d is
+// transmitted (target[post] += sign * w) and then handed to each rule's on_pre. Every input of a neuron is
+// therefore summed in a fixed order (projection, delay, spike id, synapse), whatever the thread count.
+// Canonical order: synapse arrays returned to Python are sorted by (pre, delay, post), ties in creation order;
+// gather() produces it by merging the shards' rows, and the store can be rebuilt from it exactly.
+#pragma once
+#include <memory>
+#include <vector>
+
+#include "../core/philox.hpp"
+#include "../neurons/population.hpp"
+#include "../plasticity/rule.hpp"
+#include "shard.hpp"
+#include "values.hpp"
+
+namespace pyneuro {
+
+struct ConnSpec {
+    enum class Kind { all_to_all, one_to_one, fixed_probability, fixed_indegree, fixed_outdegree, from_arrays } kind;
+    double p = 0.0;            // fixed_probability
+    std::uint64_t n = 0;       // fixed_indegree / fixed_outdegree
+    bool allow_self = true;    // only matters when pre and post are the same population
+    bool allow_multapses = true;
+    std::vector<index_t> pre, post;  // from_arrays
+};
+
+struct Gathered {
+    std::vector<index_t> pre, post;
+    std::vector<std::uint32_t> delay;  // steps
+    std::vector<float> w;
+    std::vector<std::uint32_t> shard;  // where each synapse lives (for monitors)
+    std::vector<std::uint64_t> offset;
+};
+
+class Projection {
+public:
+    Projection(int id, Population& pre, Population& post, Receptor r, int threads, const std::vector<Range>& parts);
+
+    int id() const { return id_; }
+    Population& pre() { return *pre_; }
+    Population& post() { return *post_; }
+    Receptor receptor() const { return receptor_; }
+    int post_bits() const { return post_bits_; }
+    std::uint32_t post_mask() const { return mask_; }
+    std::uint32_t max_delay_steps() const { return (delays_.empty() ? 0u : static_cast<std::uint32_t>(delays_.back())); }
+    std::uint32_t delay_limit() const { return (1u << (32 - post_bits_)) - 1u; }
+    const std::vector<int>& delays() const { return delays_; }
+    std::vector<Shard>& shards() { return shards_; }
+    std::vector<std::unique_ptr<Rule>>& rules() { return rules_; }
+    bool plastic() const { return !rules_.empty(); }
+    std::uint64_t version() const { return version_; }
+    std::size_t size() const;
+    std::size_t bytes() const;
+
+    // Building ------------------------------------------------------------------------------------------------
+    // Draws the synapses of every shard (in parallel); delays in steps (already validated >= 1).
+    void build(const ConnSpec& c, const ValueSpec& w, const ValueSpec& d_steps, const Philox& rng);
+    // Rebuilds from canonical arrays (checkpoints): delays in steps.
+    void build_from(const std::vector<index_t>& pre, const std::vector<index_t>& post,
+                    const std::vector<std::uint32_t>& delay, const std::vector<float>& w);
+    void add_rule(std::unique_ptr<Rule> r);
+
+    // Running -------------------------------------------------------------------------------------------------
+    void resolve_target();  // re-read the post population's input array (between runs)
+    void deliver(int k, step_t t);
+    void post_spikes(int k, const std::vector<index_t>& ids, step_t t);
+
+    // Reading -------------------------------------------------------------------------------------------------
+    Gathered gather(bool with_location) const;
+    // Scatter weights given in canonical order.
+    void set_weights(const std::vector<float>& w);
+
+private:
+    void finish_build();  // delay list, post index
+
+    int id_;
+    Population* pre_;
+    Population* post_;
+    Receptor receptor_;
+    int post_bits_;
+    std::uint32_t mask_;
+    std::vector<Shard> shards_;
+    std::vector<int> delays_;  // distinct delays present, ascending
+    std::vector<std::unique_ptr<Rule>> rules_;
+    float* target_ = nullptr;
+    float sign_ = 1.0f;
+    std::uint64_t version_ = 0;
+};
+
+}  // namespace pyneuro

@@ -1,0 +1,56 @@
+// Design notes: one thread's part of a projection: every synapse that ends in the thread's post neurons.
+// Forward store (CSR by presynaptic neuron): row j is [row_ptr[j], row_ptr[j+1]); each synapse is
+//   pd[k] = delay_steps << post_bits | (post - posts.begin)      (4 bytes: local target and delay together)
+//   w[k]  = weight (float32)                                       (4 bytes)
+// and a row is sorted by pd, i.e. by delay then target, so the synapses of one delay are contiguous.
+// Post-major index (plastic projections only): for local post i, entries [pm_ptr[i], pm_ptr[i+1]) hold the
+// presynaptic neuron and the synapse offset (8 bytes), for the post-spike half of the rules.
+// Memory: 8 bytes per static synapse, 16 per plastic one (plus per-row/per-post pointers).
+// Synapses are addressed by integer offsets only; the post-major index is rebuilt with the forward store
+// whenever its offsets change, so the two always agree.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "../core/partition.hpp"
+#include "../core/types.hpp"
+
+namespace pyneuro {
+
+struct Shard {
+    Range posts;
+    std::vector<std::uint64_t> row_ptr;  // n_pre + 1
+    std::vector<std::uint32_t> pd;
+    std::vector<float> w;
+    std::vector<std::uint64_t> pm_ptr;  // posts.size() + 1 (empty when the projection is static)
+    std::vector<std::uint32_t> pm_pre, pm_syn;
+
+    std::size_t size() const { return w.size(); }
+
+    void build_post_index(index_t n_pre, std::uint32_t mask) {
+        const index_t np = posts.size();
+        pm_ptr.assign(static_cast<std::size_t>(np) + 1, 0);
+        for (std::uint32_t x : pd) ++pm_ptr[(x & mask) + 1];
+        for (index_t i = 0; i < np; ++i) pm_ptr[i + 1] += pm_ptr[i];
+        pm_pre.resize(pd.size());
+        pm_syn.resize(pd.size());
+        std::vector<std::uint64_t> fill(pm_ptr.begin(), pm_ptr.end() - 1);
+        for (index_t j = 0; j < n_pre; ++j)
+            for (std::uint64_t k = row_ptr[j]; k < row_ptr[j + 1]; ++k) {
+                const std::uint64_t m = fill[pd[k] & mask]++;
+                pm_pre[m] = j;
+                pm_syn[m] = static_cast<std::uint32_t>(k);
+            }
+    }
+    void drop_post_index() {
+        std::vector<std::uint64_t>().swap(pm_ptr);
+        std::vector<std::uint32_t>().swap(pm_pre);
+        std::vector<std::uint32_t>().swap(pm_syn);
+    }
+    std::size_t bytes() const {
+        return row_ptr.capacity() * 8 + pd.capacity() * 4 + w.capacity() * 4 + pm_ptr.capacity() * 8 +
+               pm_pre.capacity() * 4 + pm_syn.capacity() * 4;
+    }
+};
+
+}  // namespace pyneuro

@@ -1,0 +1,239 @@
+"""Connection rules (imported as ``pn.conn``) and per-synapse value distributions.
+
+The rules are descriptions; the synapses are drawn in the compiled core, in parallel, from counter-based random
+streams keyed by the projection and the presynaptic row (or postsynaptic column), so the same seed gives the
+same synapses for any thread count.
+
+Weights and delays passed to ``Network.connect`` may be a scalar, an array (only for rules that define a
+synapse order: ``FromArrays`` one value per pair; ``OneToOne`` one per neuron; ``AllToAll`` an
+``(n_pre, n_post)`` matrix), or a distribution (``Uniform``, ``Normal`` with clipping) drawn per synapse.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ._validation import check_index_array, check_int, check_number
+
+__all__ = [
+    "ConnectionRule",
+    "AllToAll",
+    "OneToOne",
+    "FixedProbability",
+    "FixedInDegree",
+    "FixedOutDegree",
+    "FromArrays",
+    "Uniform",
+    "Normal",
+]
+
+
+class ConnectionRule:
+    """Base of the connection rules."""
+
+    def lower(self, n_pre: int, n_post: int, same: bool) -> dict[str, Any]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    #: how many values an array of weights/delays must hold, or None if arrays are not accepted
+    def array_length(self, n_pre: int, n_post: int) -> int | None:
+        return None
+
+
+@dataclass
+class AllToAll(ConnectionRule):
+    """Every presynaptic neuron to every postsynaptic neuron.
+
+    Parameters
+    ----------
+    allow_self : bool
+        Whether neuron i connects to itself when pre and post are the same population.
+    """
+
+    allow_self: bool = True
+
+    def lower(self, n_pre: int, n_post: int, same: bool) -> dict[str, Any]:
+        return {"kind": "all_to_all", "allow_self": bool(self.allow_self)}
+
+    def array_length(self, n_pre: int, n_post: int) -> int | None:
+        return n_pre * n_post
+
+
+@dataclass
+class OneToOne(ConnectionRule):
+    """Neuron i to neuron i; pre and post must have the same size."""
+
+    def lower(self, n_pre: int, n_post: int, same: bool) -> dict[str, Any]:
+        if n_pre != n_post:
+            raise ValueError(f"OneToOne needs populations of equal size, got {n_pre} and {n_post}")
+        return {"kind": "one_to_one"}
+
+    def array_length(self, n_pre: int, n_post: int) -> int | None:
+        return n_post
+
+
+@dataclass
+class FixedProbability(ConnectionRule):
+    """Each (pre, post) pair independently with probability ``p`` (NEST ``pairwise_bernoulli``).
+
+    Parameters
+    ----------
+    p : float
+        Connection probability in [0, 1].
+    allow_self : bool
+        Whether neuron i may connect to itself when pre and post are the same population.
+    """
+
+    p: float = 0.1
+    allow_self: bool = True
+
+    def __post_init__(self) -> None:
+        check_number("FixedProbability.p", self.p, 0.0, 1.0)
+
+    def lower(self, n_pre: int, n_post: int, same: bool) -> dict[str, Any]:
+        return {"kind": "fixed_probability", "p": float(self.p), "allow_self": bool(self.allow_self)}
+
+
+@dataclass
+class FixedInDegree(ConnectionRule):
+    """Every postsynaptic neuron receives exactly ``n`` synapses from sources drawn uniformly.
+
+    Parameters
+    ----------
+    n : int
+        In-degree, >= 0.
+    allow_self : bool
+        Whether neuron i may draw itself when pre and post are the same population.
+    allow_multapses : bool
+        Whether a source may be drawn more than once for one target (with replacement). With ``False`` the
+        sources are drawn without replacement, and ``n`` must not exceed the number of eligible sources.
+    """
+
+    n: int = 10
+    allow_self: bool = True
+    allow_multapses: bool = True
+
+    def __post_init__(self) -> None:
+        check_int("FixedInDegree.n", self.n, 0)
+
+    def lower(self, n_pre: int, n_post: int, same: bool) -> dict[str, Any]:
+        eligible = n_pre - (1 if same and not self.allow_self else 0)
+        if self.n > 0 and eligible <= 0:
+            raise ValueError(f"FixedInDegree.n={self.n} but there are no eligible sources")
+        if not self.allow_multapses and self.n > eligible:
+            raise ValueError(f"FixedInDegree.n must be <= {eligible} without multapses, got {self.n}")
+        return {
+            "kind": "fixed_indegree",
+            "n": int(self.n),
+            "allow_self": bool(self.allow_self),
+            "allow_multapses": bool(self.allow_multapses),
+        }
+
+
+@dataclass
+class FixedOutDegree(ConnectionRule):
+    """Every presynaptic neuron makes exactly ``n`` synapses onto targets drawn uniformly.
+
+    Parameters
+    ----------
+    n : int
+        Out-degree, >= 0.
+    allow_self, allow_multapses : bool
+        As for ``FixedInDegree``.
+    """
+
+    n: int = 10
+    allow_self: bool = True
+    allow_multapses: bool = True
+
+    def __post_init__(self) -> None:
+        check_int("FixedOutDegree.n", self.n, 0)
+
+    def lower(self, n_pre: int, n_post: int, same: bool) -> dict[str, Any]:
+        eligible = n_post - (1 if same and not self.allow_self else 0)
+        if self.n > 0 and eligible <= 0:
+            raise ValueError(f"FixedOutDegree.n={self.n} but there are no eligible targets")
+        if not self.allow_multapses and self.n > eligible:
+            raise ValueError(f"FixedOutDegree.n must be <= {eligible} without multapses, got {self.n}")
+        return {
+            "kind": "fixed_outdegree",
+            "n": int(self.n),
+            "allow_self": bool(self.allow_self),
+            "allow_multapses": bool(self.allow_multapses),
+        }
+
+
+class FromArrays(ConnectionRule):
+    """Explicit synapses: ``pre[k] -> post[k]`` for every k (repeats make multapses).
+
+    Parameters
+    ----------
+    pre, post : array_like of int
+        Presynaptic and postsynaptic indices, equal lengths.
+    """
+
+    def __init__(self, pre: Any, post: Any) -> None:
+        pre_arr = np.asarray(pre).reshape(-1)
+        post_arr = np.asarray(post).reshape(-1)
+        if pre_arr.size != post_arr.size:
+            raise ValueError(f"FromArrays: pre and post must have equal lengths, got {pre_arr.size} and {post_arr.size}")
+        self.pre = check_index_array("FromArrays.pre", pre_arr, 2**32 - 1)
+        self.post = check_index_array("FromArrays.post", post_arr, 2**32 - 1)
+
+    def __repr__(self) -> str:
+        return f"FromArrays(<{self.pre.size} pairs>)"
+
+    def lower(self, n_pre: int, n_post: int, same: bool) -> dict[str, Any]:
+        pre = check_index_array("FromArrays.pre", self.pre, n_pre)
+        post = check_index_array("FromArrays.post", self.post, n_post)
+        return {"kind": "from_arrays", "pre": pre, "post": post}
+
+    def array_length(self, n_pre: int, n_post: int) -> int | None:
+        return int(self.pre.size)
+
+
+@dataclass
+class Uniform:
+    """Values drawn uniformly from ``[low, high)``."""
+
+    low: float
+    high: float
+
+    def __post_init__(self) -> None:
+        check_number("Uniform.low", self.low)
+        check_number("Uniform.high", self.high)
+        if self.high < self.low:
+            raise ValueError(f"Uniform.high must be >= low={self.low}, got {self.high}")
+
+    def bounds(self) -> tuple[float, float]:
+        return float(self.low), float(self.high)
+
+    def lower(self) -> dict[str, Any]:
+        return {"kind": "uniform", "a": float(self.low), "b": float(self.high)}
+
+
+@dataclass
+class Normal:
+    """Values drawn from a normal distribution and clipped to ``[low, high]``."""
+
+    mean: float
+    std: float
+    low: float = -math.inf
+    high: float = math.inf
+
+    def __post_init__(self) -> None:
+        check_number("Normal.mean", self.mean)
+        check_number("Normal.std", self.std, 0.0)
+        check_number("Normal.low", self.low, allow_inf=True)
+        check_number("Normal.high", self.high, allow_inf=True)
+        if self.high < self.low:
+            raise ValueError(f"Normal.high must be >= low={self.low}, got {self.high}")
+
+    def bounds(self) -> tuple[float, float]:
+        return float(self.low), float(self.high)
+
+    def lower(self) -> dict[str, Any]:
+        return {"kind": "normal", "a": float(self.mean), "b": float(self.std), "lo": float(self.low), "hi": float(self.high)}

@@ -1,0 +1,176 @@
+"""Checkpoints in HDF5.
+
+A checkpoint holds the network's structure (populations with their model parameters; projections as canonical
+synapse arrays with their rules; recorders) and its complete dynamic state (neuron state, refractory counters,
+trace histories, spikes in flight, Poisson sources' next spikes, the clock, the divergence-check counters and
+the data recorded so far). Loading rebuilds the network and continues bit for bit as the original would.
+
+Format versions: files carry ``format_version``; this module reads every version listed in
+``READABLE_VERSIONS`` and refuses others with a message naming the version.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .models import MODELS
+from .plasticity import RULES
+
+if TYPE_CHECKING:
+    from .network import Network
+
+__all__ = ["save_network", "load_network", "FORMAT_VERSION", "READABLE_VERSIONS"]
+
+FORMAT_VERSION = 1
+READABLE_VERSIONS = (1,)
+
+
+def _h5py() -> Any:
+    import h5py
+
+    return h5py
+
+
+def save_network(net: Network, path: str | Path) -> None:
+    """Write ``net`` to ``path`` (see :meth:`Network.save`). The file is written atomically (temp + rename)."""
+    from . import __version__
+    from .monitors import RateMonitor, SpikeMonitor, StateMonitor, WeightMonitor
+
+    h5py = _h5py()
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp")
+    with h5py.File(tmp, "w") as f:
+        f.attrs["format"] = "pyneuro-checkpoint"
+        f.attrs["format_version"] = FORMAT_VERSION
+        f.attrs["pyneuro_version"] = __version__
+        f.attrs["dt"] = net.dt
+        f.attrs["seed"] = np.uint64(net.seed)
+        f.attrs["threads"] = net.threads
+        f.attrs["max_rate"] = net.max_rate
+        f.attrs["check_every"] = int(net._engine.check_every)
+        g = f.create_group("populations")
+        for k, p in enumerate(net.populations):
+            gp = g.create_group(str(k))
+            gp.attrs["name"] = p.name
+            gp.attrs["size"] = p.size
+            gp.attrs["model"] = json.dumps(p.model.to_dict())
+        g = f.create_group("projections")
+        for k, pr in enumerate(net.projections):
+            gp = g.create_group(str(k))
+            gp.attrs["name"] = pr.name
+            gp.attrs["pre"] = pr.source._id
+            gp.attrs["post"] = pr.target._id
+            gp.attrs["receptor"] = pr.receptor
+            gp.attrs["rules"] = json.dumps([r.to_dict() for r in pr.plasticity])
+            pre, post, delay, w = net._engine.proj_gather(pr._id)
+            gp.create_dataset("pre", data=pre)
+            gp.create_dataset("post", data=post)
+            gp.create_dataset("delay_steps", data=delay)
+            gp.create_dataset("weight", data=w)
+        g = f.create_group("monitors")
+        for k, m in enumerate(net.monitors):
+            gm = g.create_group(str(k))
+            gm.attrs["kind"] = m.kind
+            if isinstance(m, SpikeMonitor):
+                gm.attrs["target"] = m.population._id
+                if m.subset is not None:
+                    gm.create_dataset("subset", data=m.subset)
+            elif isinstance(m, StateMonitor):
+                gm.attrs["target"] = m.population._id
+                gm.attrs["var"] = m.var
+                gm.attrs["every"] = m.every_steps
+                gm.create_dataset("indices", data=m.indices)
+            elif isinstance(m, WeightMonitor):
+                gm.attrs["target"] = m.projection._id
+                gm.attrs["every"] = m.every_steps
+                if m.indices is not None:
+                    gm.create_dataset("indices", data=m.indices)
+            elif isinstance(m, RateMonitor):
+                gm.attrs["target"] = m.population._id
+                gm.attrs["bin"] = m.bin_steps
+        gs = f.create_group("state")
+        for key, arr in net._engine.save_state().items():
+            gs.create_dataset(key, data=arr)
+    tmp.replace(path)
+
+
+def _read_state(group: Any) -> dict[str, np.ndarray]:
+    out: dict[str, np.ndarray] = {}
+
+    def visit(name: str, obj: Any) -> None:
+        if hasattr(obj, "shape"):
+            out[name] = np.asarray(obj[()])
+
+    group.visititems(visit)
+    return out
+
+
+def load_network(path: str | Path, threads: int | None = None) -> Network:
+    """Rebuild the network saved at ``path`` (see :meth:`Network.load`)."""
+    from .models import SpikeGenerator
+    from .network import Network
+
+    h5py = _h5py()
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"no checkpoint at {path}")
+    with h5py.File(path, "r") as f:
+        if f.attrs.get("format") != "pyneuro-checkpoint":
+            raise ValueError(f"{path} is not a pyneuro checkpoint")
+        version = int(f.attrs.get("format_version", -1))
+        if version not in READABLE_VERSIONS:
+            raise ValueError(
+                f"{path} has checkpoint format version {version}; this pyneuro reads versions {READABLE_VERSIONS}"
+            )
+        net = Network(
+            dt=float(f.attrs["dt"]),
+            seed=int(f.attrs["seed"]),
+            threads=int(f.attrs["threads"]) if threads is None else threads,
+            max_rate=float(f.attrs["max_rate"]),
+        )
+        net._engine.check_every = int(f.attrs["check_every"])
+        pops = f["populations"]
+        for k in range(len(pops)):
+            gp = pops[str(k)]
+            spec = json.loads(gp.attrs["model"])
+            cls = MODELS[spec.pop("kind")]
+            model = SpikeGenerator() if cls is SpikeGenerator else cls(**spec)
+            net.add_population(model, int(gp.attrs["size"]), name=str(gp.attrs["name"]))
+        projs = f["projections"]
+        for k in range(len(projs)):
+            gp = projs[str(k)]
+            rules = []
+            for spec in json.loads(gp.attrs["rules"]):
+                cls = RULES[spec.pop("kind")]
+                rules.append(cls(**spec))
+            arrays = tuple(np.asarray(gp[n][()]) for n in ("pre", "post", "delay_steps", "weight"))
+            net._connect_arrays(
+                net.populations[int(gp.attrs["pre"])],
+                net.populations[int(gp.attrs["post"])],
+                str(gp.attrs["receptor"]),
+                arrays,  # type: ignore[arg-type]
+                rules,
+                str(gp.attrs["name"]),
+            )
+        mons = f["monitors"]
+        for k in range(len(mons)):
+            gm = mons[str(k)]
+            kind = gm.attrs["kind"]
+            if kind == "spikes":
+                sub = np.asarray(gm["subset"][()]) if "subset" in gm else None
+                net.record_spikes(net.populations[int(gm.attrs["target"])], sub)
+            elif kind == "state":
+                pop = net.populations[int(gm.attrs["target"])]
+                net.record_state(pop, str(gm.attrs["var"]), np.asarray(gm["indices"][()]), int(gm.attrs["every"]) * net.dt)
+            elif kind == "weights":
+                sel = np.asarray(gm["indices"][()]) if "indices" in gm else None
+                net.record_weights(net.projections[int(gm.attrs["target"])], sel, int(gm.attrs["every"]) * net.dt)
+            elif kind == "rate":
+                net.record_rate(net.populations[int(gm.attrs["target"])], int(gm.attrs["bin"]) * net.dt)
+        state = _read_state(f["state"])
+    net._engine.load_state(state)
+    return net

@@ -1,0 +1,352 @@
+"""Neuron models: validated parameter sets with documented units.
+
+Units throughout: time ms, voltage mV, conductance nS, current pA, capacitance pF, rate Hz. Parameter and state
+names follow NEST, so a model can be compared one to one with its NEST counterpart. Receptors are ``"exc"`` and
+``"inh"``; weights are non-negative magnitudes (an inhibitory spike into a current-based model subtracts).
+
+Each class is a plain description; ``Network.add_population`` lowers it once into the compiled core.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from typing import Any, ClassVar
+
+import numpy as np
+
+from ._validation import check_float_array, check_index_array, check_number
+
+__all__ = ["NeuronModel", "LIF", "LIFCond", "Izhikevich", "AdEx", "PoissonSource", "SpikeGenerator"]
+
+
+class NeuronModel:
+    """Base of the neuron model descriptions."""
+
+    kind: ClassVar[str] = ""
+    #: state variables readable with ``Population.get`` and settable with ``Population.set``
+    state_vars: ClassVar[tuple[str, ...]] = ()
+    #: time-constant-like parameters that must be > 0
+    _positive: ClassVar[tuple[str, ...]] = ()
+    #: parameters that must be >= 0
+    _nonnegative: ClassVar[tuple[str, ...]] = ()
+
+    def _check(self) -> None:
+        for f in fields(self):  # type: ignore[arg-type]
+            if f.metadata.get("skip"):
+                continue
+            value = getattr(self, f.name)
+            if f.name in self._positive:
+                check_number(f"{type(self).__name__}.{f.name}", value, 0.0, lo_open=True)
+            elif f.name in self._nonnegative:
+                check_number(f"{type(self).__name__}.{f.name}", value, 0.0)
+            else:
+                check_number(f"{type(self).__name__}.{f.name}", value)
+
+    def __post_init__(self) -> None:
+        self._check()
+
+    def params(self) -> dict[str, float]:
+        """The parameters as plain floats, as the core receives them."""
+        return {f.name: float(getattr(self, f.name)) for f in fields(self) if not f.metadata.get("skip")}  # type: ignore[arg-type]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, **self.params()}
+
+
+@dataclass
+class LIF(NeuronModel):
+    """Leaky integrate-and-fire neuron with exponential post-synaptic currents (NEST ``iaf_psc_exp``).
+
+    ``C_m dv/dt = -(C_m/tau_m)(v - E_L) + I_ex + I_in + I_e``, ``dI_x/dt = -I_x / tau_syn_x``; integrated exactly
+    (closed-form propagators, Rotter & Diesmann 1999). A spike of weight ``w`` (pA) adds ``+w`` to ``I_ex``
+    (receptor ``"exc"``) or ``-w`` to ``I_in`` (``"inh"``). After ``v >= V_th``: ``v = V_reset``, held for ``t_ref``.
+
+    Parameters
+    ----------
+    tau_m : float
+        Membrane time constant (ms), > 0.
+    C_m : float
+        Membrane capacitance (pF), > 0.
+    E_L : float
+        Resting potential (mV); also the initial ``v``.
+    V_th : float
+        Spike threshold (mV).
+    V_reset : float
+        Reset potential (mV), below ``V_th``.
+    t_ref : float
+        Refractory period (ms), >= 0.
+    tau_syn_ex, tau_syn_in : float
+        Decay time constants of the excitatory and inhibitory currents (ms), > 0.
+    I_e : float
+        Constant input current (pA).
+
+    State variables: ``v`` (mV), ``I_ex``, ``I_in`` (pA).
+    """
+
+    tau_m: float = 10.0
+    C_m: float = 250.0
+    E_L: float = -70.0
+    V_th: float = -55.0
+    V_reset: float = -70.0
+    t_ref: float = 2.0
+    tau_syn_ex: float = 2.0
+    tau_syn_in: float = 2.0
+    I_e: float = 0.0
+
+    kind: ClassVar[str] = "LIF"
+    state_vars: ClassVar[tuple[str, ...]] = ("v", "I_ex", "I_in")
+    _positive: ClassVar[tuple[str, ...]] = ("tau_m", "C_m", "tau_syn_ex", "tau_syn_in")
+    _nonnegative: ClassVar[tuple[str, ...]] = ("t_ref",)
+
+    def _check(self) -> None:
+        super()._check()
+        if self.V_reset >= self.V_th:
+            raise ValueError(f"LIF.V_reset must be below V_th={self.V_th}, got {self.V_reset}")
+
+
+@dataclass
+class LIFCond(NeuronModel):
+    """Conductance-based leaky integrate-and-fire neuron with exponential conductances (NEST ``iaf_cond_exp``).
+
+    ``C_m dv/dt = -g_L (v - E_L) - g_ex (v - E_ex) - g_in (v - E_in) + I_e``, ``dg_x/dt = -g_x / tau_syn_x``.
+    Conductances decay exactly; ``v`` advances by exponential Euler using each conductance's exact mean over
+    the step (second order in dt). A spike of weight ``w`` (nS) adds ``w`` to ``g_ex`` or ``g_in``.
+    NEST's defaults; the COBA benchmark (Vogels & Abbott 2005) uses ``C_m=200, g_L=10, E_L=-60, V_th=-50,
+    V_reset=-60, t_ref=5, tau_syn_ex=5, tau_syn_in=10, E_in=-80``.
+
+    Parameters
+    ----------
+    C_m : float
+        Membrane capacitance (pF), > 0.
+    g_L : float
+        Leak conductance (nS), > 0.
+    E_L : float
+        Leak reversal potential (mV); also the initial ``v``.
+    V_th : float
+        Spike threshold (mV).
+    V_reset : float
+        Reset potential (mV), below ``V_th``.
+    t_ref : float
+        Refractory period (ms), >= 0.
+    tau_syn_ex, tau_syn_in : float
+        Conductance decay time constants (ms), > 0.
+    E_ex, E_in : float
+        Reversal potentials of excitation and inhibition (mV).
+    I_e : float
+        Constant input current (pA).
+
+    State variables: ``v`` (mV), ``g_ex``, ``g_in`` (nS).
+    """
+
+    C_m: float = 250.0
+    g_L: float = 16.6667
+    E_L: float = -70.0
+    V_th: float = -55.0
+    V_reset: float = -60.0
+    t_ref: float = 2.0
+    tau_syn_ex: float = 0.2
+    tau_syn_in: float = 2.0
+    E_ex: float = 0.0
+    E_in: float = -85.0
+    I_e: float = 0.0
+
+    kind: ClassVar[str] = "LIFCond"
+    state_vars: ClassVar[tuple[str, ...]] = ("v", "g_ex", "g_in")
+    _positive: ClassVar[tuple[str, ...]] = ("C_m", "g_L", "tau_syn_ex", "tau_syn_in")
+    _nonnegative: ClassVar[tuple[str, ...]] = ("t_ref",)
+
+    def _check(self) -> None:
+        super()._check()
+        if self.V_reset >= self.V_th:
+            raise ValueError(f"LIFCond.V_reset must be below V_th={self.V_th}, got {self.V_reset}")
+
+
+@dataclass
+class Izhikevich(NeuronModel):
+    """Izhikevich (2003) neuron, as NEST's ``izhikevich``.
+
+    ``dv/dt = 0.04 v^2 + 5 v + 140 - u + I_e``, ``du/dt = a (b v - u)``; when ``v >= V_th``: ``v = c``, ``u += d``.
+    Forward Euler at the network's dt (both variables from their old values). Synapses are instantaneous:
+    a spike of weight ``w`` (mV) adds ``+w`` (``"exc"``) or ``-w`` (``"inh"``) to ``v``.
+    Defaults: regular spiking (a=0.02, b=0.2, c=-65, d=8).
+
+    Parameters
+    ----------
+    a : float
+        Recovery time scale (1/ms), > 0.
+    b : float
+        Sensitivity of ``u`` to ``v`` (dimensionless).
+    c : float
+        Reset value of ``v`` (mV); also the initial ``v`` (initial ``u = b c``).
+    d : float
+        Increment of ``u`` at a spike.
+    V_th : float
+        Spike cut-off (mV).
+    I_e : float
+        Constant input (in the model's units of mV/ms).
+
+    State variables: ``v`` (mV), ``u``.
+    """
+
+    a: float = 0.02
+    b: float = 0.2
+    c: float = -65.0
+    d: float = 8.0
+    V_th: float = 30.0
+    I_e: float = 0.0
+
+    kind: ClassVar[str] = "Izhikevich"
+    state_vars: ClassVar[tuple[str, ...]] = ("v", "u")
+    _positive: ClassVar[tuple[str, ...]] = ("a",)
+
+
+@dataclass
+class AdEx(NeuronModel):
+    """Adaptive exponential integrate-and-fire neuron with exponential conductances (NEST ``aeif_cond_exp``;
+    Brette & Gerstner 2005).
+
+    ``C_m dv/dt = -g_L (v - E_L) + g_L Delta_T exp((v - V_th)/Delta_T) - g_ex (v - E_ex) - g_in (v - E_in) - w + I_e``,
+    ``tau_w dw/dt = a (v - E_L) - w``; at ``v >= V_peak``: ``v = V_reset``, ``w += b``, held for ``t_ref``.
+    Fourth-order Runge-Kutta per step in double precision, conductances from their exact decay.
+
+    Parameters
+    ----------
+    C_m : float
+        Capacitance (pF), > 0.
+    g_L : float
+        Leak conductance (nS), > 0.
+    E_L : float
+        Leak reversal (mV); also the initial ``v``.
+    V_th : float
+        Threshold of the exponential term (mV).
+    Delta_T : float
+        Slope factor (mV), > 0.
+    V_peak : float
+        Spike detection (mV), above ``V_th``.
+    V_reset : float
+        Reset (mV).
+    t_ref : float
+        Refractory period (ms), >= 0.
+    tau_w : float
+        Adaptation time constant (ms), > 0.
+    a : float
+        Subthreshold adaptation (nS).
+    b : float
+        Spike-triggered adaptation (pA).
+    tau_syn_ex, tau_syn_in : float
+        Conductance time constants (ms), > 0.
+    E_ex, E_in : float
+        Reversal potentials (mV).
+    I_e : float
+        Constant current (pA).
+
+    State variables: ``v`` (mV), ``w`` (pA), ``g_ex``, ``g_in`` (nS).
+    """
+
+    C_m: float = 281.0
+    g_L: float = 30.0
+    E_L: float = -70.6
+    V_th: float = -50.4
+    Delta_T: float = 2.0
+    V_peak: float = 0.0
+    V_reset: float = -60.0
+    t_ref: float = 0.0
+    tau_w: float = 144.0
+    a: float = 4.0
+    b: float = 80.5
+    tau_syn_ex: float = 0.2
+    tau_syn_in: float = 2.0
+    E_ex: float = 0.0
+    E_in: float = -85.0
+    I_e: float = 0.0
+
+    kind: ClassVar[str] = "AdEx"
+    state_vars: ClassVar[tuple[str, ...]] = ("v", "w", "g_ex", "g_in")
+    _positive: ClassVar[tuple[str, ...]] = ("C_m", "g_L", "Delta_T", "tau_w", "tau_syn_ex", "tau_syn_in")
+    _nonnegative: ClassVar[tuple[str, ...]] = ("t_ref",)
+
+    def _check(self) -> None:
+        super()._check()
+        if self.V_peak <= self.V_th:
+            raise ValueError(f"AdEx.V_peak must be above V_th={self.V_th}, got {self.V_peak}")
+
+
+@dataclass
+class PoissonSource(NeuronModel):
+    """Independent Poisson spike sources.
+
+    Each step is a Bernoulli trial with probability ``rate * dt`` (at most one spike per step). Rates may differ
+    per neuron and may be changed between runs with ``pop.set("rate", values)``.
+
+    Parameters
+    ----------
+    rate : float or array_like
+        Firing rate(s) in Hz, >= 0 (at most 1/dt). An array must have one value per neuron.
+
+    State variables: ``rate`` (Hz).
+    """
+
+    rate: Any = 10.0
+
+    kind: ClassVar[str] = "PoissonSource"
+    state_vars: ClassVar[tuple[str, ...]] = ("rate",)
+
+    def _check(self) -> None:
+        if np.ndim(self.rate) == 0:
+            check_number("PoissonSource.rate", self.rate, 0.0)
+        else:
+            check_float_array("PoissonSource.rate", self.rate, lo=0.0)
+
+    def params(self) -> dict[str, float]:
+        return {"rate": float(self.rate) if np.ndim(self.rate) == 0 else 0.0}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "rate": self.rate if np.ndim(self.rate) == 0 else np.asarray(self.rate).tolist()}
+
+
+@dataclass
+class SpikeGenerator(NeuronModel):
+    """Neurons that emit given spikes (NEST ``spike_generator`` + ``parrot_neuron``).
+
+    A spike at time ``t`` is emitted in step ``round(t / dt)``; repeats of one neuron within a step merge.
+    Input into a generator population is ignored, but its spikes do drive the postsynaptic half of plasticity
+    rules, so rules can be driven by exact pre- and postsynaptic spike trains.
+
+    Parameters
+    ----------
+    times : array_like
+        Spike times (ms), finite and >= 0.
+    indices : array_like
+        Neuron index of each spike (same length as ``times``).
+    """
+
+    times: Any = field(default_factory=lambda: np.zeros(0))
+    indices: Any = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+
+    kind: ClassVar[str] = "SpikeGenerator"
+    state_vars: ClassVar[tuple[str, ...]] = ()
+
+    def _check(self) -> None:
+        t = check_float_array("SpikeGenerator.times", self.times, lo=0.0)
+        idx = np.asarray(self.indices).reshape(-1)
+        if idx.size != t.size:
+            raise ValueError(
+                f"SpikeGenerator.indices must have the same length as times ({t.size}), got {idx.size}"
+            )
+        check_index_array("SpikeGenerator.indices", idx, 2**32 - 1)
+
+    def params(self) -> dict[str, float]:
+        return {}
+
+    def check_size(self, n: int) -> None:
+        idx = np.asarray(self.indices).reshape(-1)
+        if idx.size:
+            check_index_array("SpikeGenerator.indices", idx, n)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind}
+
+
+MODELS: dict[str, type[NeuronModel]] = {
+    m.kind: m for m in (LIF, LIFCond, Izhikevich, AdEx, PoissonSource, SpikeGenerator)
+}

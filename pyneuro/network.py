@@ -1,0 +1,411 @@
+"""The Network: build populations and projections, run, record, save and restore."""
+
+from __future__ import annotations
+
+import math
+import time as _time
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from . import _core
+from ._validation import check_choice, check_float_array, check_index_array, check_int, check_number
+from .connectivity import AllToAll, ConnectionRule, Normal, Uniform
+from .errors import SimulationError
+from .models import NeuronModel, SpikeGenerator
+from .monitors import Monitor, RateMonitor, SpikeMonitor, StateMonitor, WeightMonitor
+from .plasticity import PlasticityRule
+from .population import Population
+from .projection import Projection
+
+__all__ = ["Network"]
+
+_RECEPTORS = ("exc", "inh")
+
+
+class Network:
+    """A spiking network: populations, projections with plasticity, recorders, and the clock.
+
+    Parameters
+    ----------
+    dt : float
+        Time step (ms), > 0. Default 0.1 ms.
+    seed : int
+        Seed of every random draw (connectivity, Poisson sources, ...), in [0, 2**64).
+    threads : int
+        Threads of the step loop (>= 1). Results are bit-identical for every thread count.
+    max_rate : float
+        A non-source population whose mean rate over a check window (100 ms) exceeds this bound (Hz) stops
+        the run with :class:`SimulationError`; ``inf`` disables the check. NaN always stops the run.
+
+    Notes
+    -----
+    Time is kept as an integer step count; ``net.time`` is ``step * dt`` in ms. A spike in step ``s`` has time
+    ``s * dt`` and, with delay ``d`` (steps), arrives in step ``s + d``, where it is added to the target's input
+    before the target is integrated over that step. See the loop's ordering contract in ``csrc/core/engine.cpp``.
+    """
+
+    def __init__(self, dt: float = 0.1, seed: int = 1, threads: int = 1, max_rate: float = 1000.0) -> None:
+        dt = check_number("dt", dt, 0.0, lo_open=True)
+        seed = check_int("seed", seed, 0, 2**64 - 1)
+        threads = check_int("threads", threads, 1, 1024)
+        max_rate = check_number("max_rate", max_rate, 0.0, lo_open=True, allow_inf=True)
+        self._engine = _core.Engine(dt, seed, threads)
+        self._engine.max_rate = max_rate
+        self._engine.check_every = max(1, int(round(100.0 / dt)))
+        self.populations: list[Population] = []
+        self.projections: list[Projection] = []
+        self.monitors: list[Monitor] = []
+
+    # -- properties -------------------------------------------------------------------------------------------
+    @property
+    def dt(self) -> float:
+        """Time step (ms)."""
+        return float(self._engine.dt)
+
+    @property
+    def seed(self) -> int:
+        return int(self._engine.seed)
+
+    @property
+    def threads(self) -> int:
+        return int(self._engine.threads)
+
+    @property
+    def max_rate(self) -> float:
+        return float(self._engine.max_rate)
+
+    @max_rate.setter
+    def max_rate(self, value: float) -> None:
+        self._engine.max_rate = check_number("max_rate", value, 0.0, lo_open=True, allow_inf=True)
+
+    @property
+    def step(self) -> int:
+        """Number of steps simulated so far."""
+        return int(self._engine.now)
+
+    @property
+    def time(self) -> float:
+        """Simulated time so far (ms)."""
+        return self._engine.now * self.dt
+
+    def __repr__(self) -> str:
+        return (
+            f"Network(dt={self.dt}, seed={self.seed}, threads={self.threads}, t={self.time} ms, "
+            f"{len(self.populations)} populations, {len(self.projections)} projections)"
+        )
+
+    # -- building ---------------------------------------------------------------------------------------------
+    def _own(self, name: str, obj: Any, cls: type) -> Any:
+        if not isinstance(obj, cls):
+            raise TypeError(f"{name} must be a {cls.__name__}, got {type(obj).__name__}")
+        if obj._net is not self:
+            raise ValueError(f"{name} ({obj!r}) belongs to another network")
+        return obj
+
+    def add_population(self, model: NeuronModel, n: int, name: str | None = None) -> Population:
+        """Add ``n`` neurons of ``model`` (an instance from :mod:`pyneuro.models`).
+
+        Parameters
+        ----------
+        model : NeuronModel
+            The model and its parameters, e.g. ``pn.models.LIFCond()``.
+        n : int
+            Number of neurons, >= 1.
+        name : str, optional
+            Unique name; default ``"pop<k>"``.
+        """
+        if not isinstance(model, NeuronModel):
+            raise TypeError(f"model must be an instance from pyneuro.models, got {type(model).__name__}")
+        n = check_int("n", n, 1, 2**31 - 1)
+        name = self._unique_name(name, f"pop{len(self.populations)}", [p.name for p in self.populations])
+        model._check()
+        rates = None
+        if model.kind == "PoissonSource" and np.ndim(model.rate) != 0:  # type: ignore[attr-defined]
+            rates = check_float_array("PoissonSource.rate", model.rate, length=n, lo=0.0)  # type: ignore[attr-defined]
+        if isinstance(model, SpikeGenerator):
+            model.check_size(n)
+        if model.kind == "PoissonSource":
+            r = rates if rates is not None else np.array([model.rate])  # type: ignore[attr-defined]
+            if np.max(r) > 1000.0 / self.dt:
+                raise ValueError(f"PoissonSource.rate must be <= 1/dt = {1000.0 / self.dt} Hz, got {np.max(r)}")
+        pid = self._engine.add_population(model.kind, n, model.params())
+        pop = Population(self, pid, model, n, name)
+        if rates is not None:
+            self._engine.pop_set(pid, "rate", rates.astype(np.float32))
+        if isinstance(model, SpikeGenerator):
+            t = np.asarray(model.times, dtype=np.float64).reshape(-1)
+            steps = np.floor(t / self.dt + 0.5).astype(np.int64)
+            self._engine.set_generator_events(pid, steps, np.asarray(model.indices).reshape(-1).astype(np.uint32))
+        self.populations.append(pop)
+        return pop
+
+    @staticmethod
+    def _unique_name(name: Any, default: str, taken: list[str]) -> str:
+        if name is None:
+            name = default
+            k = 1
+            while name in taken:
+                name = f"{default}_{k}"
+                k += 1
+        if not isinstance(name, str):
+            raise TypeError(f"name must be a string, got {name!r}")
+        if name in taken:
+            raise ValueError(f"name must be unique, {name!r} is taken")
+        return name
+
+    def _lower_values(
+        self, what: str, value: Any, rule: ConnectionRule, n_pre: int, n_post: int, *, delay: bool, limit: int
+    ) -> dict[str, Any]:
+        """Lower a weight (>= 0) or a delay (ms, >= dt, rounded to whole steps) to the core's value spec."""
+        dt = self.dt
+        lo = dt * (1 - 1e-9) if delay else 0.0
+
+        def steps(x: np.ndarray) -> np.ndarray:
+            return np.floor(x / dt + 0.5)
+
+        def check_delay_range(mx: float) -> None:
+            if delay and mx > limit:
+                raise ValueError(f"{what} must be <= {limit * dt} ms ({limit} steps) for this projection, got {mx * dt}")
+
+        if isinstance(value, (Uniform, Normal)):
+            a, b = value.bounds()
+            if isinstance(value, Uniform):
+                if a < lo:
+                    raise ValueError(f"{what}: Uniform.low must be >= {'dt' if delay else 0} ({lo}), got {a}")
+                if delay:
+                    check_delay_range(float(steps(np.array([b]))[0]))
+                    return {"kind": "uniform", "a": a / dt, "b": b / dt}
+                return value.lower()
+            if a < lo:
+                raise ValueError(f"{what}: Normal must be clipped with low >= {'dt' if delay else 0} ({lo}), got low={a}")
+            if delay:
+                hi = min(b / dt, float(limit)) if math.isfinite(b) else float(limit)
+                return {"kind": "normal", "a": value.mean / dt, "b": value.std / dt, "lo": a / dt, "hi": hi}
+            return value.lower()
+        if np.ndim(value) == 0:
+            v = check_number(what, value, lo)
+            if delay:
+                s = float(steps(np.array([v]))[0])
+                check_delay_range(s)
+                return {"kind": "scalar", "a": s}
+            return {"kind": "scalar", "a": v}
+        n = rule.array_length(n_pre, n_post)
+        if n is None:
+            raise ValueError(
+                f"{what} as an array needs a rule that orders synapses (FromArrays, OneToOne, AllToAll); "
+                f"use a scalar or a distribution with {type(rule).__name__}"
+            )
+        arr = np.asarray(value)
+        if isinstance(rule, AllToAll) and arr.ndim == 2:
+            if arr.shape != (n_pre, n_post):
+                raise ValueError(f"{what} must have shape ({n_pre}, {n_post}), got {arr.shape}")
+            arr = arr.reshape(-1)
+        arr = check_float_array(what, arr, length=n, lo=lo)
+        if delay:
+            s = steps(arr)
+            if s.size:
+                check_delay_range(float(s.max()))
+            return {"kind": "array", "arr": s}
+        return {"kind": "array", "arr": arr}
+
+    def connect(
+        self,
+        pre: Population,
+        post: Population,
+        rule: ConnectionRule,
+        weight: Any = 1.0,
+        delay: Any = None,
+        receptor: str = "exc",
+        plasticity: PlasticityRule | Sequence[PlasticityRule] | None = None,
+        name: str | None = None,
+    ) -> Projection:
+        """Connect ``pre`` to ``post`` by ``rule`` and return the :class:`Projection`.
+
+        Parameters
+        ----------
+        pre, post : Population
+            Populations of this network.
+        rule : ConnectionRule
+            From :mod:`pyneuro.connectivity` (``pn.conn``): AllToAll, OneToOne, FixedProbability, FixedInDegree,
+            FixedOutDegree, FromArrays.
+        weight : float, array or distribution
+            Synaptic weight(s), >= 0, in the target model's input unit (nS, pA, or mV for Izhikevich).
+        delay : float, array or distribution
+            Axonal delay(s) in ms, >= dt (default dt). Each delay is rounded to the nearest whole step
+            (halves round up); a delay below dt or not finite is a ValueError.
+        receptor : {"exc", "inh"}
+            Which input the spikes feed.
+        plasticity : rule or list of rules, optional
+            From :mod:`pyneuro.plasticity`; applied in list order.
+        name : str, optional
+            Unique name; default ``"<pre>-><post>"``.
+        """
+        self._own("pre", pre, Population)
+        self._own("post", post, Population)
+        if not isinstance(rule, ConnectionRule):
+            raise TypeError(f"rule must be a connection rule from pyneuro.conn, got {type(rule).__name__}")
+        receptor = check_choice("receptor", receptor, _RECEPTORS)
+        if plasticity is None:
+            rules: list[PlasticityRule] = []
+        elif isinstance(plasticity, PlasticityRule):
+            rules = [plasticity]
+        elif isinstance(plasticity, (list, tuple)):
+            rules = list(plasticity)
+        else:
+            raise TypeError(f"plasticity must be a rule from pyneuro.plasticity or a list of them, got {plasticity!r}")
+        for k, r in enumerate(rules):
+            if not isinstance(r, PlasticityRule):
+                raise TypeError(f"plasticity[{k}] must be a rule from pyneuro.plasticity, got {type(r).__name__}")
+        name = self._unique_name(name, f"{pre.name}->{post.name}", [p.name for p in self.projections])
+        n_pre, n_post = pre.size, post.size
+        conn = rule.lower(n_pre, n_post, pre is post)
+        limit = (1 << (32 - max(16, n_post.bit_length()))) - 1
+        wspec = self._lower_values("weight", weight, rule, n_pre, n_post, delay=False, limit=limit)
+        dspec = self._lower_values("delay", self.dt if delay is None else delay, rule, n_pre, n_post, delay=True, limit=limit)
+        lowered = [(r.kind, r.lower()) for r in rules]
+        pid = self._engine.connect(pre._id, post._id, receptor, conn, wspec, dspec)
+        for kind, params in lowered:
+            self._engine.add_rule(pid, kind, params)
+        proj = Projection(self, pid, pre, post, receptor, rules, name)
+        self.projections.append(proj)
+        return proj
+
+    def _connect_arrays(
+        self,
+        pre: Population,
+        post: Population,
+        receptor: str,
+        arrays: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+        rules: list[PlasticityRule],
+        name: str,
+    ) -> Projection:
+        """Recreate a projection from canonical arrays (delays in steps); used by checkpoints."""
+        p, q, d, w = arrays
+        pid = self._engine.connect_arrays(
+            pre._id, post._id, receptor, p.astype(np.uint32), q.astype(np.uint32), d.astype(np.uint32), w.astype(np.float32)
+        )
+        for r in rules:
+            self._engine.add_rule(pid, r.kind, r.lower())
+        proj = Projection(self, pid, pre, post, receptor, rules, name)
+        self.projections.append(proj)
+        return proj
+
+    # -- recording --------------------------------------------------------------------------------------------
+    def _every(self, name: str, every: Any) -> int:
+        every = check_number(name, every, self.dt * (1 - 1e-9))
+        return max(1, int(math.floor(every / self.dt + 0.5)))
+
+    def record_spikes(self, pop: Population, indices: Any = None) -> SpikeMonitor:
+        """Record the spikes of ``pop`` (all neurons, or the given indices)."""
+        self._own("pop", pop, Population)
+        subset = None if indices is None else check_index_array("indices", indices, pop.size)
+        mid = self._engine.add_spike_monitor(pop._id, np.zeros(0, np.uint32) if subset is None else subset)
+        m = SpikeMonitor(self, mid, pop, subset)
+        self.monitors.append(m)
+        return m
+
+    def record_state(self, pop: Population, var: str, indices: Any = None, every: float | None = None) -> StateMonitor:
+        """Record state variable ``var`` of the given neurons (default all) every ``every`` ms (default dt)."""
+        self._own("pop", pop, Population)
+        var = pop._check_var(var)
+        idx = pop._check_indices("indices", indices)
+        ev = self._every("every", self.dt if every is None else every)
+        mid = self._engine.add_state_monitor(pop._id, var, idx, ev)
+        m = StateMonitor(self, mid, pop, var, idx, ev)
+        self.monitors.append(m)
+        return m
+
+    def record_weights(self, proj: Projection, indices: Any = None, every: float = 100.0) -> WeightMonitor:
+        """Record the weights of ``proj`` (all synapses, or positions in canonical order) every ``every`` ms."""
+        self._own("proj", proj, Projection)
+        sel = None if indices is None else check_index_array("indices", indices, max(proj.size, 1)).astype(np.uint64)
+        if sel is not None and proj.size == 0:
+            raise ValueError("indices given but the projection has no synapses")
+        ev = self._every("every", every)
+        mid = self._engine.add_weight_monitor(proj._id, np.zeros(0, np.uint64) if sel is None else sel, ev)
+        m = WeightMonitor(self, mid, proj, sel, ev)
+        self.monitors.append(m)
+        return m
+
+    def record_rate(self, pop: Population, bin: float = 1.0) -> RateMonitor:
+        """Record the population rate of ``pop`` in bins of ``bin`` ms."""
+        self._own("pop", pop, Population)
+        b = self._every("bin", bin)
+        mid = self._engine.add_rate_monitor(pop._id, b)
+        m = RateMonitor(self, mid, pop, b)
+        self.monitors.append(m)
+        return m
+
+    # -- running ----------------------------------------------------------------------------------------------
+    def run(self, duration: float, progress: bool = False) -> None:
+        """Advance the network by ``duration`` ms (rounded to whole steps); may be called again to continue.
+
+        The loop runs in compiled code with the GIL released, in chunks of about 0.2 s of wall time; between
+        chunks the progress bar is updated and Ctrl-C is honoured: ``KeyboardInterrupt`` is raised at a step
+        boundary, leaving a consistent network that can run on.
+
+        Raises
+        ------
+        SimulationError
+            If a state variable becomes NaN or a population's rate exceeds ``max_rate``; the network stays at the
+            end of the last completed step.
+        """
+        duration = check_number("duration", duration, 0.0)
+        total = int(math.floor(duration / self.dt + 0.5))
+        bar = None
+        if progress:
+            from tqdm.auto import tqdm
+
+            bar = tqdm(total=round(total * self.dt, 6), unit="ms", desc="pyneuro", dynamic_ncols=True)
+        done = 0
+        chunk = 100
+        wall0 = _time.perf_counter()
+        try:
+            while done < total:
+                n = min(chunk, total - done)
+                t0 = _time.perf_counter()
+                status = self._engine.run(n)
+                el = _time.perf_counter() - t0
+                done += n
+                if bar is not None:
+                    bar.update(round(n * self.dt, 6))
+                    wall = _time.perf_counter() - wall0
+                    bar.set_postfix_str(f"{done * self.dt / 1000.0 / max(wall, 1e-9):.3g} s/s")
+                if status["stopped"]:
+                    pop = self.populations[int(status["population"])]
+                    t_ms = (int(status["step"]) + 1) * self.dt
+                    if status["reason"] == "nan":
+                        msg = f"population {pop.name!r} has NaN in its state at t = {t_ms:.1f} ms; run stopped"
+                    else:
+                        msg = (
+                            f"population {pop.name!r} fired at {status['value']:.1f} Hz over the 100 ms before "
+                            f"t = {t_ms:.1f} ms, above max_rate = {self.max_rate} Hz; run stopped"
+                        )
+                    raise SimulationError(msg, pop.name, t_ms, str(status["reason"]))
+                # aim for ~0.2 s of wall time per chunk
+                if el < 0.1:
+                    chunk = min(chunk * 2, 1 << 22)
+                elif el > 0.4:
+                    chunk = max(chunk // 2, 10)
+        finally:
+            if bar is not None:
+                bar.close()
+
+    # -- checkpoints ------------------------------------------------------------------------------------------
+    def save(self, path: str | Path) -> None:
+        """Write a checkpoint (HDF5): structure, state, traces, spikes in flight, clock and recorded data.
+
+        ``Network.load(path)`` continues bit for bit as this network would.
+        """
+        from .io import save_network
+
+        save_network(self, path)
+
+    @classmethod
+    def load(cls, path: str | Path, threads: int | None = None) -> Network:
+        """Read a checkpoint written by :meth:`save` (optionally with another thread count)."""
+        from .io import load_network
+
+        return load_network(path, threads=threads)

@@ -1,0 +1,85 @@
+"""Populations: blocks of neurons of one model, whose state is read and written as numpy arrays."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ._validation import check_float_array, check_index_array, check_int, check_number
+from .models import NeuronModel, PoissonSource
+
+if TYPE_CHECKING:
+    from .network import Network
+
+__all__ = ["Population"]
+
+
+class Population:
+    """A block of ``size`` neurons of one model inside a :class:`~pyneuro.Network`.
+
+    Created by :meth:`Network.add_population`; holds its compiled counterpart by id. Neuron ids are 0-based and
+    stay valid for the life of the population.
+    """
+
+    def __init__(self, net: Network, pid: int, model: NeuronModel, size: int, name: str) -> None:
+        self._net = net
+        self._id = pid
+        self.model = model
+        self.name = name
+        self._size = size
+
+    @property
+    def size(self) -> int:
+        """Number of neurons."""
+        return self._size
+
+    def __len__(self) -> int:
+        return self._size
+
+    def __repr__(self) -> str:
+        return f"Population({self.name!r}, {type(self.model).__name__}, size={self._size})"
+
+    @property
+    def network(self) -> Network:
+        return self._net
+
+    @property
+    def state_vars(self) -> tuple[str, ...]:
+        """Names of the state variables that :meth:`get` and :meth:`set` accept."""
+        return tuple(self._net._engine.pop_var_names(self._id))
+
+    def _check_var(self, var: Any) -> str:
+        if not isinstance(var, str):
+            raise TypeError(f"var must be a string naming a state variable, got {var!r}")
+        names = self.state_vars
+        if var not in names:
+            raise ValueError(f"var must be one of {names} for {type(self.model).__name__}, got {var!r}")
+        return var
+
+    def get(self, var: str) -> np.ndarray:
+        """Current values of state variable ``var`` (a float32 copy, one value per neuron)."""
+        return self._net._engine.pop_get(self._id, self._check_var(var))
+
+    def set(self, var: str, values: Any) -> None:
+        """Set state variable ``var`` to a scalar or to one value per neuron.
+
+        Values must be finite; ``rate`` (Poisson sources) must lie in [0, 1000/dt] Hz.
+        """
+        var = self._check_var(var)
+        hi = 1000.0 / self._net.dt if isinstance(self.model, PoissonSource) else None
+        lo = 0.0 if isinstance(self.model, PoissonSource) else None
+        if np.ndim(values) == 0:
+            v = check_number(f"values for {var!r}", values, lo, hi)
+            arr = np.full(self._size, v, dtype=np.float32)
+        else:
+            arr = check_float_array(f"values for {var!r}", values, length=self._size, lo=lo, hi=hi).astype(np.float32)
+        self._net._engine.pop_set(self._id, var, arr)
+
+    def _check_indices(self, name: str, indices: Any) -> np.ndarray:
+        if indices is None:
+            return np.arange(self._size, dtype=np.uint32)
+        return check_index_array(name, indices, self._size)
+
+    def _check_int(self, name: str, value: Any) -> int:
+        return check_int(name, value, 0)
