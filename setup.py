@@ -9,7 +9,7 @@ from setuptools import setup
 # -O3 for the loops; -ffp-contract=off so that vectorised and scalar code give identical floating-point results
 # (part of the thread-count determinism contract, see csrc/core/fast_math.hpp). No -march=native: results and
 # golden checksums must not depend on the build machine's instruction set.
-compile_args = ["-O3", "-fopenmp", "-ffp-contract=off", "-fno-math-errno", "-Wall", "-Wextra", "-Wno-unused-parameter"]
+compile_args = ["-O3", "-fopenmp", "-ffp-contract=off", "-fno-math-errno", "-fno-trapping-math", "-Wall", "-Wextra", "-Wno-unused-parameter"]
 link_args = ["-fopenmp"]
 if os.environ.get("PYNEURO_DEBUG"):
     compile_args = [a for a in compile_args if a != "-O3"] + ["-O0", "-g"]

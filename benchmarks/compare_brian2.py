@@ -36,9 +36,10 @@ def parse_args(argv=None):
     p.add_argument("--w3", action="store_true", help="also run W3 (song2000)")
     p.add_argument("--duration", type=float, default=1000.0, help="simulated ms for W1/W2 (default 1000)")
     p.add_argument("--w3-duration", type=float, default=20000.0, help="simulated ms for W3 (default 20000)")
-    p.add_argument("--w3-variant", choices=["example", "cond"], default="example",
-                   help="Brian2 W3 model: 'example' = Brian2's STDP.py verbatim (drive ge*(Ee-vr)), "
-                        "'cond' = ge*(Ee-v) as pyneuro's LIFCond")
+    p.add_argument("--w3-variant", choices=["example", "cond"], default="cond",
+                   help="Brian2 W3 model: 'cond' (default) = ge*(Ee-v), the same model as pyneuro's LIFCond; "
+                        "'example' = Brian2's STDP.py verbatim, whose drive ge*(Ee-vr) has a fixed driving force "
+                        "and whose neuron starts at v = 0 mV (rates then differ from pyneuro's by ~50%%)")
     p.add_argument("--threads", default="1,2", help="comma-separated thread counts (default 1,2)")
     p.add_argument("--reps", type=int, default=3)
     p.add_argument("--seed", type=int, default=1, help="base seed; repetition r uses seed + r")
@@ -100,6 +101,14 @@ def med(rows, key):
     return statistics.median(vals) if vals else None
 
 
+def spread(rows, key="run_s"):
+    """(max - min) / median of the run times, as a percentage: large values mean a noisy (loaded) machine."""
+    vals = [r[key] for r in rows if r.get(key) is not None]
+    if len(vals) < 2:
+        return "-"
+    return f"{100.0 * (max(vals) - min(vals)) / statistics.median(vals):.0f}%"
+
+
 def fmt(x, spec=".3f"):
     return "-" if x is None else format(x, spec)
 
@@ -134,19 +143,20 @@ def main(argv=None):
                         continue
                     cmd = (pyneuro_cmd(wl, t, seed, duration) if sim == "pyneuro"
                            else brian2_cmd(a.brian2_python, wl, t, seed, duration, a.w3_variant))
+                    load1 = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
                     try:
                         r = run_json(cmd, a.timeout)
                     except RuntimeError as e:
                         print(f"  FAILED {sim} {wl} threads={t} rep={rep}: {e}", flush=True)
                         continue
-                    r.update(sim=sim, workload=wl, threads=t, rep=rep)
+                    r.update(sim=sim, workload=wl, threads=t, rep=rep, load1_before=load1)
                     raw.append(r)
                     results.setdefault((sim, wl, t), []).append(r)
                     print(f"  {sim:7s} {wl} t={t} rep={rep}: run {r['run_s']:.3f} s for {duration:g} ms, "
                           f"rate {r['rate_hz']:.2f} Hz, n_syn {r['n_syn']}"
                           + (f", compile {r['compile_s']:.1f} s" if sim == "brian2" else
-                             f", build {r['build_s']:.3f} s, {fmt(r.get('bytes_per_syn'), '.1f')} B/syn"),
-                          flush=True)
+                             f", build {r['build_s']:.3f} s, {fmt(r.get('bytes_per_syn'), '.1f')} B/syn")
+                          + f" [load {fmt(load1, '.1f')}]", flush=True)
 
     if a.json_out:
         with open(a.json_out, "w") as f:
@@ -154,7 +164,8 @@ def main(argv=None):
                 f.write(json.dumps(r) + "\n")
 
     # ---- table -------------------------------------------------------------------------------------------
-    hdr = ["workload", "thr", "pn s/sim-s", "b2 s/sim-s", "pn/b2", "pn/b2best", "pn Hz", "b2 Hz", "rate",
+    hdr = ["workload", "thr", "pn s/sim-s", "b2 s/sim-s", "pn/b2", "pn/b2best", "pn sprd", "b2 sprd",
+           "pn Hz", "b2 Hz", "rate",
            "pn build s", "b2 build s", "pn B/syn", "b2 compile s", "pn w_mean", "b2 w_mean"]
     rows = []
     for wl in workloads:
@@ -179,6 +190,7 @@ def main(argv=None):
                 wl, str(t), fmt(pn_r, ".4f"), fmt(b2_r, ".4f"),
                 fmt(pn_r / b2_r if pn_r and b2_r else None, ".2f"),
                 fmt(pn_r / b2_best if pn_r and b2_best else None, ".2f"),
+                spread(pr), spread(br),
                 fmt(pn_hz, ".2f"), fmt(b2_hz, ".2f"), flag,
                 fmt(med(pr, "build_s")), fmt(med(br, "build_s")), fmt(med(pr, "bytes_per_syn"), ".1f"),
                 fmt(med(br, "compile_s"), ".1f"), fmt(med(pr, "w_mean"), ".4g"), fmt(med(br, "w_mean"), ".4g"),
@@ -189,7 +201,8 @@ def main(argv=None):
     for r in rows:
         print("  ".join(c.rjust(w) for c, w in zip(r, widths)))
     print("\ns/sim-s: median run-loop wall seconds per simulated second; pn/b2best: pyneuro at this thread count over "
-          "Brian2 at its fastest thread count;\nrate DIFF: mean rates differ by more than "
+          "Brian2 at its fastest thread count;\nsprd: (max-min)/median of the run times over repetitions (large = noisy "
+          "machine; OpenMP at 2 threads on 2 busy cores is very sensitive to load);\nrate DIFF: mean rates differ by more than "
           f"{a.rate_tolerance:.0%}; b2 build: binary time outside the run loop (synapse creation etc.); "
           "w_mean: W2 in nS, W3 in units of g_L.")
     return 0

@@ -6,7 +6,17 @@
 // Accuracy: about 2 ulp over [-87, 88].
 #pragma once
 #include <cstdint>
+#include <cmath>
 #include <cstring>
+
+// PYNEURO_KERNEL marks a hot loop to be compiled for several x86-64 levels (AVX-512, AVX2, baseline), the best
+// one chosen once at load time. This is safe for determinism: without FMA contraction every level performs the
+// same IEEE operations per element, so results are identical whatever the level (and the thread count).
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(PYNEURO_NO_CLONES)
+#define PYNEURO_KERNEL __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define PYNEURO_KERNEL
+#endif
 
 namespace pyneuro {
 

@@ -6,9 +6,24 @@
 #pragma once
 #include <cmath>
 
+#include "../core/fast_math.hpp"
 #include "population.hpp"
 
 namespace pyneuro {
+
+PYNEURO_KERNEL static void lif_kernel(float* __restrict v, float* __restrict ie, float* __restrict ii,
+                                      std::int32_t* __restrict rf, std::size_t n, float el, float vr, float P22,
+                                      float P21ex, float P21in, float drive, float P11ex, float P11in) {
+    for (std::size_t i = 0; i < n; ++i) {
+        const float vi = el + (v[i] - el) * P22 + P21ex * ie[i] + P21in * ii[i] + drive;
+        const std::int32_t r = rf[i];
+        const std::int32_t refr = r > 0;
+        v[i] = refr ? vr : vi;
+        rf[i] = r - refr;
+        ie[i] *= P11ex;
+        ii[i] *= P11in;
+    }
+}
 
 class LIF final : public Population {
 public:
@@ -46,24 +61,14 @@ public:
         return r == Receptor::exc ? iex_.data() : iin_.data();
     }
     void update(Range r, step_t, const Philox&, std::vector<index_t>& out) override {
-        float* __restrict v = v_.data();
-        float* __restrict ie = iex_.data();
-        float* __restrict ii = iin_.data();
-        std::int32_t* __restrict rf = refr_.data();
-        const float el = static_cast<float>(E_L), vr = static_cast<float>(V_reset), vth = static_cast<float>(V_th);
-        const float drive = P20 * static_cast<float>(I_e);
-        for (index_t i = r.begin; i < r.end; ++i) {
-            const float vi = el + (v[i] - el) * P22 + P21ex * ie[i] + P21in * ii[i] + drive;
-            const bool refr = rf[i] > 0;
-            v[i] = refr ? vr : vi;
-            rf[i] = refr ? rf[i] - 1 : 0;
-            ie[i] *= P11ex;
-            ii[i] *= P11in;
-        }
+        lif_kernel(v_.data() + r.begin, iex_.data() + r.begin, iin_.data() + r.begin, refr_.data() + r.begin, r.size(),
+                   static_cast<float>(E_L), static_cast<float>(V_reset), P22, P21ex, P21in, P20 * static_cast<float>(I_e),
+                   P11ex, P11in);
+        const float vth = static_cast<float>(V_th), vr = static_cast<float>(V_reset);
         for (index_t i = r.begin; i < r.end; ++i)
-            if (v[i] >= vth) {
-                v[i] = vr;
-                rf[i] = ref_steps;
+            if (v_[i] >= vth) {
+                v_[i] = vr;
+                refr_[i] = ref_steps;
                 out.push_back(i);
             }
     }
