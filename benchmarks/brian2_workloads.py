@@ -24,6 +24,9 @@ Prints ONE JSON line on stdout (the last line; Brian2's own log goes to stderr) 
 
 A fresh build directory (tempfile.mkdtemp) is used for every call and removed afterwards unless --keep.
 """
+# Brian2 resolves the names in its equation strings (C, gL, taue, we, ...) from the calling frame's locals,
+# so these "unused" locals are used:
+# ruff: noqa: F841
 import argparse
 import json
 import os
@@ -58,7 +61,7 @@ def main(argv=None):
     import numpy as np
     import brian2
     from brian2 import (set_device, device, prefs, seed, defaultclock, NeuronGroup, Synapses, PoissonGroup,
-                        SpikeMonitor, run, ms, mV, nS, pF, Hz, second)
+                        SpikeMonitor, run, ms, mV, nS, pF, Hz)
 
     # Brian2 logs through the logging module to stderr; keep stdout for our JSON line.
     brian2.BrianLogger.log_level_warn()

@@ -117,7 +117,7 @@ def build_w1(threads=1, seed=1, plastic=False):
     """W1 coba (or W2 coba_stdp with plastic=True): 3200 exc + 800 inh, p = 0.02 for every pair."""
     net = pn.Network(dt=DT, seed=seed, threads=threads)
     exc, inh = _coba_populations(net, seed, 3200, 800)
-    conn = lambda: pn.conn.FixedProbability(0.02, allow_self=True)  # noqa: E731
+    conn = lambda: pn.conn.FixedProbability(0.02, allow_self=True)
     ee = net.connect(exc, exc, conn(), weight=6.0, delay=0.1, receptor="exc",
                      **({"plasticity": _stdp(12.0)} if plastic else {}))
     ei = net.connect(exc, inh, conn(), weight=6.0, delay=0.1, receptor="exc")
@@ -175,7 +175,7 @@ def fixed_indegree(rng, n_pre, n_post, k):
 def build_w5(n=4000, threads=1, seed=1):
     """W5 scaling: W1 neurons and state, 80 % exc, fixed in-degree 80 exc + 20 inh (sources without replacement),
     90 pA drive, w_e = 2.4 nS with W2's STDP on E->E (w_max = 2 w_e), w_i = 107.2 nS. ~5 Hz at every size."""
-    n_exc = int(round(0.8 * n))
+    n_exc = round(0.8 * n)
     n_inh = n - n_exc
     w_e, w_i = 2.4, 107.2
     net = pn.Network(dt=DT, seed=seed, threads=threads)

@@ -129,7 +129,7 @@ void Projection::build(const ConnSpec& c, const ValueSpec& wspec, const ValueSpe
             case ConnSpec::Kind::fixed_probability:
             case ConnSpec::Kind::all_to_all: {
                 const bool all = c.kind == ConnSpec::Kind::all_to_all || c.p >= 1.0;
-                if (R.size() == 0 || c.p <= 0.0) break;
+                if (R.size() == 0 || (!all && c.p <= 0.0)) break;
                 const double lq = all ? 0.0 : std::log1p(-c.p);
                 const index_t blo = R.begin / kBlock, bhi = (R.end - 1) / kBlock;
                 e.reserve(static_cast<std::size_t>((all ? 1.0 : c.p * 1.05) * n_pre * R.size()) + 16);

@@ -1,0 +1,37 @@
+"""The ``pyneuro`` command."""
+
+from __future__ import annotations
+
+import sys
+
+__all__ = ["main"]
+
+USAGE = """usage: pyneuro COMMAND [options]
+
+commands:
+  demo        run the COBA + STDP demo (W2) and write a figure   (pyneuro demo --help)
+  version     print the version
+"""
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv or argv[0] in ("-h", "--help"):
+        print(USAGE)
+        return 0
+    cmd, rest = argv[0], argv[1:]
+    if cmd == "demo":
+        from .demo import main as demo_main
+
+        return demo_main(rest)
+    if cmd == "version":
+        from . import __version__
+
+        print(__version__)
+        return 0
+    print(f"pyneuro: unknown command {cmd!r}\n\n{USAGE}", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

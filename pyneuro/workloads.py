@@ -1,0 +1,144 @@
+"""The standard workloads (see BENCHMARKS.md in the project docs), built with the public API.
+
+Shared by the demo, the benchmarks and the tests so that all of them run the very same networks.
+
+- ``coba``: Vogels & Abbott 2005 / Brette et al. 2007 benchmark 1 (W1), optionally with pair STDP on E->E (W2).
+- ``song2000``: Song, Miller & Abbott 2000 (W3): 1000 Poisson inputs with STDP onto one neuron.
+- ``scaling``: W1's neurons at fixed in-degree (80 exc + 20 inh) with STDP on E->E and a 90 pA drive (W5).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import connectivity as conn
+from . import models, plasticity
+from .monitors import SpikeMonitor
+from .network import Network
+from .population import Population
+from .projection import Projection
+
+__all__ = ["Workload", "coba", "song2000", "scaling", "COBA_NEURON"]
+
+#: the COBA neuron of W1 (Brian's COBA.py / NEST's brette_et_al_2007/coba.py)
+COBA_NEURON = dict(
+    C_m=200.0, g_L=10.0, E_L=-60.0, V_th=-50.0, V_reset=-60.0, t_ref=5.0,
+    tau_syn_ex=5.0, tau_syn_in=10.0, E_ex=0.0, E_in=-80.0, I_e=0.0,
+)
+
+
+@dataclass
+class Workload:
+    """A built network with handles to what the workloads report."""
+
+    net: Network
+    populations: dict[str, Population]
+    projections: dict[str, Projection]
+    spikes: dict[str, SpikeMonitor] = field(default_factory=dict)
+
+    @property
+    def n_synapses(self) -> int:
+        return sum(p.size for p in self.projections.values())
+
+    def rate(self, name: str, t_ms: float) -> float:
+        """Mean rate (Hz) of a recorded population over the last t_ms of simulated time."""
+        return self.spikes[name].count / (self.populations[name].size * t_ms * 1e-3)
+
+
+def coba(
+    threads: int = 1,
+    seed: int = 1,
+    stdp: bool = False,
+    record: bool = True,
+    n: int = 4000,
+) -> Workload:
+    """W1 (``stdp=False``) or W2 (``stdp=True``) of the benchmarks.
+
+    4000 LIFCond neurons (80% excitatory), every pair connected with p = 0.02 (self-connections allowed),
+    6 nS excitatory / 67 nS inhibitory increments, 0.1 ms delays, V ~ N(-65, 5) mV, g_ex ~ N(40, 15) nS,
+    g_in ~ N(200, 120) nS (negative draws clipped to 0). W2 draws E->E and E->I separately and makes E->E
+    plastic: additive all-to-all pair STDP, tau 20/20 ms, w_max = 12 nS, a_pre = 0.01 w_max, a_post = -1.05 a_pre.
+    """
+    net = Network(dt=0.1, seed=seed, threads=threads)
+    ne = int(n * 0.8)
+    exc = net.add_population(models.LIFCond(**COBA_NEURON), ne, name="exc")
+    inh = net.add_population(models.LIFCond(**COBA_NEURON), n - ne, name="inh")
+    rule = None
+    if stdp:
+        w_max = 12.0
+        a_pre = 0.01 * w_max
+        rule = plasticity.STDP(tau_pre=20.0, tau_post=20.0, a_pre=a_pre, a_post=-1.05 * a_pre, w_min=0.0, w_max=w_max)
+    projs = {
+        "ee": net.connect(exc, exc, conn.FixedProbability(0.02), weight=6.0, delay=0.1, receptor="exc", plasticity=rule),
+        "ei": net.connect(exc, inh, conn.FixedProbability(0.02), weight=6.0, delay=0.1, receptor="exc"),
+        "ie": net.connect(inh, exc, conn.FixedProbability(0.02), weight=67.0, delay=0.1, receptor="inh"),
+        "ii": net.connect(inh, inh, conn.FixedProbability(0.02), weight=67.0, delay=0.1, receptor="inh"),
+    }
+    rng = np.random.default_rng(seed)
+    for p in (exc, inh):
+        p.set("v", rng.normal(-65.0, 5.0, p.size))
+        p.set("g_ex", np.clip(rng.normal(40.0, 15.0, p.size), 0.0, None))
+        p.set("g_in", np.clip(rng.normal(200.0, 120.0, p.size), 0.0, None))
+    w = Workload(net, {"exc": exc, "inh": inh}, projs)
+    if record:
+        w.spikes = {"exc": net.record_spikes(exc), "inh": net.record_spikes(inh)}
+    return w
+
+
+def song2000(threads: int = 1, seed: int = 1, n_inputs: int = 1000, rate: float = 15.0) -> Workload:
+    """W3: Song, Miller & Abbott 2000 as Brian2's ``examples/synapses/STDP.py``.
+
+    1000 Poisson inputs at 15 Hz onto one conductance-based neuron (tau_m = 10 ms, E_L = -74 mV,
+    V_th = -54 mV, V_reset = -60 mV, E_ex = 0 mV, tau_ex = 5 ms, no refractory period). Conductances are in units
+    of the leak (g_L = 10 nS here, so g_max = 0.01 is 0.1 nS); initial weights uniform in [0, g_max];
+    tau_pre = tau_post = 20 ms, a_pre = 0.01 g_max, a_post = -1.05 a_pre. Expect a bimodal weight histogram.
+    """
+    net = Network(dt=0.1, seed=seed, threads=threads)
+    g_l = 10.0
+    g_max = 0.01 * g_l
+    src = net.add_population(models.PoissonSource(rate=rate), n_inputs, name="inputs")
+    neuron = net.add_population(
+        models.LIFCond(C_m=100.0, g_L=g_l, E_L=-74.0, V_th=-54.0, V_reset=-60.0, t_ref=0.0, tau_syn_ex=5.0,
+                       tau_syn_in=5.0, E_ex=0.0, E_in=-80.0),
+        1, name="neuron",
+    )
+    a_pre = 0.01 * g_max
+    rule = plasticity.STDP(tau_pre=20.0, tau_post=20.0, a_pre=a_pre, a_post=-1.05 * a_pre, w_min=0.0, w_max=g_max)
+    proj = net.connect(src, neuron, conn.AllToAll(), weight=conn.Uniform(0.0, g_max), delay=0.1, plasticity=rule)
+    w = Workload(net, {"inputs": src, "neuron": neuron}, {"input": proj})
+    w.spikes = {"neuron": net.record_spikes(neuron)}
+    return w
+
+
+def scaling(n: int, threads: int = 1, seed: int = 1, stdp: bool = True) -> Workload:
+    """W5: W1's neurons (80% excitatory) with exactly 80 excitatory and 20 inhibitory inputs per neuron
+    (sources drawn without replacement), w_e = 2.4 nS (STDP on E->E with w_max = 2 w_e), w_i = 107.2 nS, and a
+    constant 90 pA drive: asynchronous irregular activity near 5 Hz at every size."""
+    net = Network(dt=0.1, seed=seed, threads=threads)
+    ne = int(n * 0.8)
+    params = dict(COBA_NEURON, I_e=90.0)
+    exc = net.add_population(models.LIFCond(**params), ne, name="exc")
+    inh = net.add_population(models.LIFCond(**params), n - ne, name="inh")
+    w_e, w_i = 2.4, 107.2
+    rule = None
+    if stdp:
+        a_pre = 0.01 * 2 * w_e
+        rule = plasticity.STDP(tau_pre=20.0, tau_post=20.0, a_pre=a_pre, a_post=-1.05 * a_pre, w_min=0.0, w_max=2 * w_e)
+    e_in = conn.FixedInDegree(80, allow_multapses=False)
+    i_in = conn.FixedInDegree(20, allow_multapses=False)
+    projs = {
+        "ee": net.connect(exc, exc, e_in, weight=w_e, delay=0.1, plasticity=rule),
+        "ei": net.connect(exc, inh, e_in, weight=w_e, delay=0.1),
+        "ie": net.connect(inh, exc, i_in, weight=w_i, delay=0.1, receptor="inh"),
+        "ii": net.connect(inh, inh, i_in, weight=w_i, delay=0.1, receptor="inh"),
+    }
+    rng = np.random.default_rng(seed)
+    for p in (exc, inh):
+        p.set("v", rng.normal(-65.0, 5.0, p.size))
+        p.set("g_ex", np.clip(rng.normal(40.0, 15.0, p.size), 0.0, None))
+        p.set("g_in", np.clip(rng.normal(200.0, 120.0, p.size), 0.0, None))
+    w = Workload(net, {"exc": exc, "inh": inh}, projs)
+    w.spikes = {"exc": net.record_spikes(exc), "inh": net.record_spikes(inh)}
+    return w
