@@ -12,14 +12,18 @@
 namespace pyneuro {
 
 PYNEURO_KERNEL static void lif_kernel(float* __restrict v, float* __restrict ie, float* __restrict ii,
-                                      std::int32_t* __restrict rf, std::size_t n, float el, float vr, float P22,
-                                      float P21ex, float P21in, float drive, float P11ex, float P11in) {
+                                      std::int32_t* __restrict rf, std::uint8_t* __restrict flag, std::size_t n, float el,
+                                      float vr, float vth, std::int32_t ref_steps, float P22, float P21ex, float P21in,
+                                      float drive, float P11ex, float P11in) {
     for (std::size_t i = 0; i < n; ++i) {
         const float vi = el + (v[i] - el) * P22 + P21ex * ie[i] + P21in * ii[i] + drive;
         const std::int32_t r = rf[i];
         const std::int32_t refr = r > 0;
-        v[i] = refr ? vr : vi;
-        rf[i] = r - refr;
+        const float vn = refr ? vr : vi;
+        const std::int32_t spike = vn >= vth;
+        v[i] = spike ? vr : vn;
+        rf[i] = spike ? ref_steps : r - refr;
+        flag[i] = static_cast<std::uint8_t>(spike);
         ie[i] *= P11ex;
         ii[i] *= P11in;
     }
@@ -41,6 +45,7 @@ public:
         reg("I_ex", iex_, 0.0f);
         reg("I_in", iin_, 0.0f);
         refr_.assign(n, 0);
+        flag_.assign(n, 0);
     }
     static double p21(double tau_m, double tau_s, double C, double h) {
         if (std::abs(tau_m - tau_s) < 1e-9 * tau_m) return h / C * std::exp(-h / tau_m);
@@ -61,16 +66,10 @@ public:
         return r == Receptor::exc ? iex_.data() : iin_.data();
     }
     void update(Range r, step_t, const Philox&, std::vector<index_t>& out) override {
-        lif_kernel(v_.data() + r.begin, iex_.data() + r.begin, iin_.data() + r.begin, refr_.data() + r.begin, r.size(),
-                   static_cast<float>(E_L), static_cast<float>(V_reset), P22, P21ex, P21in, P20 * static_cast<float>(I_e),
-                   P11ex, P11in);
-        const float vth = static_cast<float>(V_th), vr = static_cast<float>(V_reset);
-        for (index_t i = r.begin; i < r.end; ++i)
-            if (v_[i] >= vth) {
-                v_[i] = vr;
-                refr_[i] = ref_steps;
-                out.push_back(i);
-            }
+        lif_kernel(v_.data() + r.begin, iex_.data() + r.begin, iin_.data() + r.begin, refr_.data() + r.begin,
+                   flag_.data() + r.begin, r.size(), static_cast<float>(E_L), static_cast<float>(V_reset),
+                   static_cast<float>(V_th), ref_steps, P22, P21ex, P21in, P20 * static_cast<float>(I_e), P11ex, P11in);
+        collect_flags(flag_.data(), r.begin, r.end, out);
     }
 
     double tau_m, C_m, E_L, V_th, V_reset, t_ref, tau_ex, tau_in, I_e;

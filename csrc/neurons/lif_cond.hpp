@@ -15,8 +15,9 @@ namespace pyneuro {
 
 // One step of n neurons (a thread's range). Kept free of branches so that it vectorises.
 PYNEURO_KERNEL static void lif_cond_kernel(float* __restrict v, float* __restrict ge, float* __restrict gi,
-                                           std::int32_t* __restrict rf, std::size_t n, float gl, float gl_el, float eex,
-                                           float ein, float ie, float vr, float Mex, float Min, float Pex, float Pin,
+                                           std::int32_t* __restrict rf, std::uint8_t* __restrict flag, std::size_t n,
+                                           float gl, float gl_el, float eex, float ein, float ie, float vr, float vth,
+                                           std::int32_t ref_steps, float Mex, float Min, float Pex, float Pin,
                                            float h_over_C) {
     for (std::size_t i = 0; i < n; ++i) {
         const float gea = ge[i] * Mex, gia = gi[i] * Min;
@@ -25,8 +26,11 @@ PYNEURO_KERNEL static void lif_cond_kernel(float* __restrict v, float* __restric
         const float vi = vinf + (v[i] - vinf) * fast_exp(-h_over_C * gtot);
         const std::int32_t r = rf[i];
         const std::int32_t refr = r > 0;
-        v[i] = refr ? vr : vi;
-        rf[i] = r - refr;
+        const float vn = refr ? vr : vi;
+        const std::int32_t spike = vn >= vth;
+        v[i] = spike ? vr : vn;
+        rf[i] = spike ? ref_steps : r - refr;
+        flag[i] = static_cast<std::uint8_t>(spike);
         ge[i] *= Pex;
         gi[i] *= Pin;
     }
@@ -50,6 +54,7 @@ public:
         reg("g_ex", gex_, 0.0f);
         reg("g_in", gin_, 0.0f);
         refr_.assign(n, 0);
+        flag_.assign(n, 0);
     }
     void prepare(double dt) override {
         Pex = static_cast<float>(std::exp(-dt / tau_ex));
@@ -65,17 +70,11 @@ public:
         return r == Receptor::exc ? gex_.data() : gin_.data();
     }
     void update(Range r, step_t, const Philox&, std::vector<index_t>& out) override {
-        lif_cond_kernel(v_.data() + r.begin, gex_.data() + r.begin, gin_.data() + r.begin, refr_.data() + r.begin, r.size(),
-                        static_cast<float>(g_L), static_cast<float>(g_L * E_L), static_cast<float>(E_ex),
-                        static_cast<float>(E_in), static_cast<float>(I_e), static_cast<float>(V_reset), Mex, Min, Pex, Pin,
-                        h_over_C);
-        const float vth = static_cast<float>(V_th), vr = static_cast<float>(V_reset);
-        for (index_t i = r.begin; i < r.end; ++i)
-            if (v_[i] >= vth) {
-                v_[i] = vr;
-                refr_[i] = ref_steps;
-                out.push_back(i);
-            }
+        lif_cond_kernel(v_.data() + r.begin, gex_.data() + r.begin, gin_.data() + r.begin, refr_.data() + r.begin,
+                        flag_.data() + r.begin, r.size(), static_cast<float>(g_L), static_cast<float>(g_L * E_L),
+                        static_cast<float>(E_ex), static_cast<float>(E_in), static_cast<float>(I_e),
+                        static_cast<float>(V_reset), static_cast<float>(V_th), ref_steps, Mex, Min, Pex, Pin, h_over_C);
+        collect_flags(flag_.data(), r.begin, r.end, out);
     }
 
     double C_m, g_L, E_L, V_th, V_reset, t_ref, tau_ex, tau_in, E_ex, E_in, I_e;

@@ -10,6 +10,7 @@
 // between steps, single-threaded.
 #pragma once
 #include <cmath>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <utility>
@@ -24,6 +25,23 @@
 namespace pyneuro {
 
 enum class Receptor : int { exc = 0, inh = 1 };
+
+// Appends every i in [b, e) whose flag is set, ascending. Reads the flags 8 at a time, so the common case (no
+// spike among 8 neurons) costs one load and one test.
+inline void collect_flags(const std::uint8_t* flag, index_t b, index_t e, std::vector<index_t>& out) {
+    index_t i = b;
+    for (; i < e && (i & 7u); ++i)
+        if (flag[i]) out.push_back(i);
+    for (; i + 8 <= e; i += 8) {
+        std::uint64_t word;
+        std::memcpy(&word, flag + i, 8);
+        if (word)
+            for (index_t k = i; k < i + 8; ++k)
+                if (flag[k]) out.push_back(k);
+    }
+    for (; i < e; ++i)
+        if (flag[i]) out.push_back(i);
+}
 
 class Population {
 public:
@@ -119,6 +137,7 @@ protected:
     int id_ = -1;
     std::vector<std::pair<std::string, std::vector<float>*>> fvars_;
     std::vector<std::int32_t> refr_;
+    std::vector<std::uint8_t> flag_;  // scratch: spiked in this step (models with vectorised kernels)
     std::vector<std::unique_ptr<SpikeTrace>> traces_;
     SpikeRing ring_;
 };

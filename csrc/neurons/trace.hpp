@@ -23,39 +23,40 @@ enum class TraceMode : int { all_to_all = 0, nearest = 1 };
 
 class SpikeTrace {
 public:
+    // One history entry; a neuron's block is [header, entry 1, ..., entry K] with K + 1 a power of two, so that
+    // a block is one or two cache lines. The header's `step` field holds head | count << 16.
+    struct alignas(16) Entry {
+        step_t step;
+        double val;
+    };
+
     SpikeTrace(double tau_ms, TraceMode mode) : tau_(tau_ms), mode_(mode) {}
     double tau() const { return tau_; }
     TraceMode mode() const { return mode_; }
     int capacity() const { return cap_; }
 
-    // (Re)size for n neurons with capacity cap, keeping the newest entries.
+    // (Re)size for n neurons with capacity >= cap, keeping the newest entries.
     void configure(index_t n, int cap, double dt) {
-        if (cap < 2) cap = 2;
+        int k = 4;
+        while (k - 1 < cap) k *= 2;
+        cap = k - 1;
         if (dt != dt_) {
             dt_ = dt;
             const std::size_t len = static_cast<std::size_t>(std::ceil(30.0 * tau_ / dt)) + 1;
             decay_.resize(len);
-            for (std::size_t k = 0; k < len; ++k) decay_[k] = std::exp(-static_cast<double>(k) * dt / tau_);
+            for (std::size_t q = 0; q < len; ++q) decay_[q] = std::exp(-static_cast<double>(q) * dt / tau_);
         }
         if (n == n_ && cap == cap_) return;
-        std::vector<step_t> steps(static_cast<std::size_t>(n) * cap, 0);
-        std::vector<double> vals(static_cast<std::size_t>(n) * cap, 0.0);
-        std::vector<std::uint32_t> meta(n, 0);
+        std::vector<Entry> blocks(static_cast<std::size_t>(n) * static_cast<std::size_t>(cap + 1), Entry{0, 0.0});
         for (index_t i = 0; i < std::min(n, n_); ++i) {
             const int cnt = std::min(count(i), cap);
-            for (int e = 0; e < cnt; ++e) {  // e = 0 newest
-                const std::size_t src = slot_of(i, e);
-                const std::size_t dst = static_cast<std::size_t>(i) * cap + static_cast<std::size_t>(cnt - 1 - e);
-                steps[dst] = steps_[src];
-                vals[dst] = vals_[src];
-            }
-            meta[i] = cnt == 0 ? 0u : (static_cast<std::uint32_t>(cnt - 1) | (static_cast<std::uint32_t>(cnt) << 16));
+            Entry* dst = blocks.data() + static_cast<std::size_t>(i) * static_cast<std::size_t>(cap + 1);
+            for (int e = 0; e < cnt; ++e) dst[1 + (cnt - 1 - e)] = block(i)[1 + slot_of(i, e)];  // e = 0 newest
+            dst[0].step = cnt == 0 ? 0 : static_cast<step_t>((cnt - 1) | (cnt << 16));
         }
         n_ = n;
         cap_ = cap;
-        steps_.swap(steps);
-        vals_.swap(vals);
-        meta_.swap(meta);
+        blocks_.swap(blocks);
     }
 
     double decay(step_t dsteps) const {
@@ -65,14 +66,13 @@ public:
 
     // Trace of neuron i at step t, counting spikes at steps <= t (strict=false) or < t (strict=true).
     double value_at(index_t i, step_t t, bool strict = false) const {
-        const std::uint32_t m = std::atomic_ref<const std::uint32_t>(meta_[i]).load(std::memory_order_acquire);
+        const Entry* b = block(i);
+        const step_t m = std::atomic_ref<const step_t>(b[0].step).load(std::memory_order_acquire);
         const int cnt = static_cast<int>(m >> 16);
-        int head = static_cast<int>(m & 0xFFFFu);
-        const std::size_t base = static_cast<std::size_t>(i) * static_cast<std::size_t>(cap_);
+        int head = static_cast<int>(m & 0xFFFF);
         for (int e = 0; e < cnt; ++e) {
-            const std::size_t s = base + static_cast<std::size_t>(head);
-            const step_t ts = steps_[s];
-            if (strict ? ts < t : ts <= t) return vals_[s] * decay(t - ts);
+            const Entry& x = b[1 + head];
+            if (strict ? x.step < t : x.step <= t) return x.val * decay(t - x.step);
             head = head == 0 ? cap_ - 1 : head - 1;
         }
         return 0.0;
@@ -80,27 +80,33 @@ public:
 
     // Record a spike of neuron i at step t (owner thread only; t is newer than every held entry).
     void on_spike(index_t i, step_t t) {
-        const std::uint32_t m = meta_[i];
+        Entry* b = block(i);
+        const step_t m = b[0].step;
         const int cnt = static_cast<int>(m >> 16);
-        const int head = static_cast<int>(m & 0xFFFFu);
+        const int head = static_cast<int>(m & 0xFFFF);
         double v = 1.0;
-        if (mode_ == TraceMode::all_to_all && cnt > 0) {
-            const std::size_t s = static_cast<std::size_t>(i) * cap_ + static_cast<std::size_t>(head);
-            v = vals_[s] * decay(t - steps_[s]) + 1.0;
-        }
+        if (mode_ == TraceMode::all_to_all && cnt > 0) v = b[1 + head].val * decay(t - b[1 + head].step) + 1.0;
         const int nh = cnt == 0 ? 0 : (head + 1) % cap_;
-        const std::size_t s = static_cast<std::size_t>(i) * cap_ + static_cast<std::size_t>(nh);
-        steps_[s] = t;
-        vals_[s] = v;
+        b[1 + nh] = Entry{t, v};
         const int nc = cnt < cap_ ? cnt + 1 : cap_;
-        std::atomic_ref<std::uint32_t>(meta_[i]).store(static_cast<std::uint32_t>(nh) | (static_cast<std::uint32_t>(nc) << 16),
-                                                       std::memory_order_release);
+        std::atomic_ref<step_t>(b[0].step).store(static_cast<step_t>(nh | (nc << 16)), std::memory_order_release);
     }
 
     void save(StateDict& d, const std::string& prefix) const {
-        put(d, prefix + "steps", steps_);
-        put(d, prefix + "vals", vals_);
-        put(d, prefix + "meta", meta_);
+        std::vector<step_t> steps(static_cast<std::size_t>(n_) * cap_);
+        std::vector<double> vals(steps.size());
+        std::vector<std::uint32_t> meta(n_);
+        for (index_t i = 0; i < n_; ++i) {
+            const Entry* b = block(i);
+            meta[i] = static_cast<std::uint32_t>(b[0].step);
+            for (int e = 0; e < cap_; ++e) {
+                steps[static_cast<std::size_t>(i) * cap_ + e] = b[1 + e].step;
+                vals[static_cast<std::size_t>(i) * cap_ + e] = b[1 + e].val;
+            }
+        }
+        put(d, prefix + "steps", steps);
+        put(d, prefix + "vals", vals);
+        put(d, prefix + "meta", meta);
         put(d, prefix + "cap", std::vector<std::int64_t>{cap_});
     }
     void load(const StateDict& d, const std::string& prefix) {
@@ -109,21 +115,27 @@ public:
         auto vals = take<double>(d, prefix + "vals");
         auto meta = take<std::uint32_t>(d, prefix + "meta");
         const index_t n = static_cast<index_t>(meta.size());
-        const int keep = cap_;
+        const int want = cap_;
         n_ = n;
         cap_ = cap;
-        steps_ = std::move(steps);
-        vals_ = std::move(vals);
-        meta_ = std::move(meta);
-        if (keep > 0 && keep != cap) configure(n, keep, dt_);
+        blocks_.assign(static_cast<std::size_t>(n) * static_cast<std::size_t>(cap + 1), Entry{0, 0.0});
+        for (index_t i = 0; i < n; ++i) {
+            Entry* b = block(i);
+            b[0].step = meta[i];
+            for (int e = 0; e < cap; ++e)
+                b[1 + e] = Entry{steps[static_cast<std::size_t>(i) * cap + e], vals[static_cast<std::size_t>(i) * cap + e]};
+        }
+        if (want > 0 && want != cap) configure(n, want, dt_);
     }
 
 private:
-    int count(index_t i) const { return static_cast<int>(meta_[i] >> 16); }
-    // slot of the e-th newest entry of neuron i
-    std::size_t slot_of(index_t i, int e) const {
-        const int head = static_cast<int>(meta_[i] & 0xFFFFu);
-        return static_cast<std::size_t>(i) * cap_ + static_cast<std::size_t>((head - e + cap_ * 4) % cap_);
+    const Entry* block(index_t i) const { return blocks_.data() + static_cast<std::size_t>(i) * static_cast<std::size_t>(cap_ + 1); }
+    Entry* block(index_t i) { return blocks_.data() + static_cast<std::size_t>(i) * static_cast<std::size_t>(cap_ + 1); }
+    int count(index_t i) const { return static_cast<int>(block(i)[0].step >> 16); }
+    // slot (0-based, excluding the header) of the e-th newest entry of neuron i
+    int slot_of(index_t i, int e) const {
+        const int head = static_cast<int>(block(i)[0].step & 0xFFFF);
+        return (head - e + cap_ * 4) % cap_;
     }
 
     double tau_;
@@ -131,9 +143,7 @@ private:
     double dt_ = -1.0;
     index_t n_ = 0;
     int cap_ = 0;
-    std::vector<step_t> steps_;
-    std::vector<double> vals_;
-    std::vector<std::uint32_t> meta_;
+    std::vector<Entry> blocks_;
     std::vector<double> decay_;
 };
 

@@ -67,9 +67,11 @@ public:
         const int bits = p.post_bits();
         const double amp = a_pre * eta;
         if (amp == 0.0) return;
+        const bool one_delay = p.delays().size() == 1;
+        const step_t d0 = one_delay ? p.delays()[0] : 0;
         for (std::uint64_t m = pb; m < pe; ++m) {
             const std::uint32_t k = s.pm_syn[m];
-            const step_t d = static_cast<step_t>(s.pd[k] >> bits);
+            const step_t d = one_delay ? d0 : static_cast<step_t>(s.pd[k] >> bits);
             const double x = xpre->value_at(s.pm_pre[m], t - d);
             if (x == 0.0) continue;
             const double w = s.w[k];
