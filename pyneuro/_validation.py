@@ -13,7 +13,9 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["check_number", "check_int", "check_choice", "check_index_array", "check_float_array"]
+FLOAT32_MAX = 3.4028234663852886e38
+
+__all__ = ["FLOAT32_MAX", "check_number", "check_int", "check_choice", "check_index_array", "check_float_array"]
 
 
 def _range_text(lo: float | None, hi: float | None, lo_open: bool, hi_open: bool) -> str:

@@ -16,6 +16,9 @@ import numpy as np
 
 from ._validation import check_float_array, check_index_array, check_number
 
+#: parameters are lowered to float32 arithmetic in the core: keep them far inside its range
+_BIG = 1e30
+
 __all__ = ["NeuronModel", "LIF", "LIFCond", "Izhikevich", "AdEx", "PoissonSource", "SpikeGenerator"]
 
 
@@ -35,12 +38,13 @@ class NeuronModel:
             if f.metadata.get("skip"):
                 continue
             value = getattr(self, f.name)
+            name = f"{type(self).__name__}.{f.name}"
             if f.name in self._positive:
-                check_number(f"{type(self).__name__}.{f.name}", value, 0.0, lo_open=True)
+                check_number(name, value, 0.0, _BIG, lo_open=True)
             elif f.name in self._nonnegative:
-                check_number(f"{type(self).__name__}.{f.name}", value, 0.0)
+                check_number(name, value, 0.0, _BIG)
             else:
-                check_number(f"{type(self).__name__}.{f.name}", value)
+                check_number(name, value, -_BIG, _BIG)
 
     def __post_init__(self) -> None:
         self._check()

@@ -10,7 +10,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from . import _core
-from ._validation import check_choice, check_float_array, check_index_array, check_int, check_number
+from ._validation import FLOAT32_MAX, check_choice, check_float_array, check_index_array, check_int, check_number
 from .connectivity import AllToAll, ConnectionRule, Normal, Uniform
 from .errors import SimulationError
 from .models import NeuronModel, SpikeGenerator
@@ -24,13 +24,19 @@ __all__ = ["Network"]
 _RECEPTORS = ("exc", "inh")
 
 
+def to_steps(ms: np.ndarray | float, dt: float) -> np.ndarray:
+    """Times or delays (ms) to whole steps: the nearest step, halves rounding up. A relative slack of 1e-9
+    absorbs binary rounding, so that e.g. 0.15 ms at dt = 0.1 ms is 2 steps, not 1."""
+    return np.floor(np.asarray(ms, dtype=np.float64) / dt + 0.5 + 1e-9)
+
+
 class Network:
     """A spiking network: populations, projections with plasticity, recorders, and the clock.
 
     Parameters
     ----------
     dt : float
-        Time step (ms), > 0. Default 0.1 ms.
+        Time step (ms), in [1e-4, 100]. Default 0.1 ms.
     seed : int
         Seed of every random draw (connectivity, Poisson sources, ...), in [0, 2**64).
     threads : int
@@ -47,7 +53,7 @@ class Network:
     """
 
     def __init__(self, dt: float = 0.1, seed: int = 1, threads: int = 1, max_rate: float = 1000.0) -> None:
-        dt = check_number("dt", dt, 0.0, lo_open=True)
+        dt = check_number("dt", dt, 1e-4, 100.0)
         seed = check_int("seed", seed, 0, 2**64 - 1)
         threads = check_int("threads", threads, 1, 1024)
         max_rate = check_number("max_rate", max_rate, 0.0, lo_open=True, allow_inf=True)
@@ -136,7 +142,7 @@ class Network:
             self._engine.pop_set(pid, "rate", rates.astype(np.float32))
         if isinstance(model, SpikeGenerator):
             t = np.asarray(model.times, dtype=np.float64).reshape(-1)
-            steps = np.floor(t / self.dt + 0.5).astype(np.int64)
+            steps = to_steps(t, self.dt).astype(np.int64)
             self._engine.set_generator_events(pid, steps, np.asarray(model.indices).reshape(-1).astype(np.uint32))
         self.populations.append(pop)
         return pop
@@ -163,7 +169,7 @@ class Network:
         lo = dt * (1 - 1e-9) if delay else 0.0
 
         def steps(x: np.ndarray) -> np.ndarray:
-            return np.floor(x / dt + 0.5)
+            return to_steps(x, dt)
 
         def check_delay_range(mx: float) -> None:
             if delay and mx > limit:
@@ -185,7 +191,7 @@ class Network:
                 return {"kind": "normal", "a": value.mean / dt, "b": value.std / dt, "lo": a / dt, "hi": hi}
             return value.lower()
         if np.ndim(value) == 0:
-            v = check_number(what, value, lo)
+            v = check_number(what, value, lo, FLOAT32_MAX)
             if delay:
                 s = float(steps(np.array([v]))[0])
                 check_delay_range(s)
@@ -202,7 +208,7 @@ class Network:
             if arr.shape != (n_pre, n_post):
                 raise ValueError(f"{what} must have shape ({n_pre}, {n_post}), got {arr.shape}")
             arr = arr.reshape(-1)
-        arr = check_float_array(what, arr, length=n, lo=lo)
+        arr = check_float_array(what, arr, length=n, lo=lo, hi=FLOAT32_MAX)
         if delay:
             s = steps(arr)
             if s.size:
@@ -295,7 +301,7 @@ class Network:
     # -- recording --------------------------------------------------------------------------------------------
     def _every(self, name: str, every: Any) -> int:
         every = check_number(name, every, self.dt * (1 - 1e-9))
-        return max(1, int(math.floor(every / self.dt + 0.5)))
+        return max(1, int(to_steps(every, self.dt)))
 
     def record_spikes(self, pop: Population, indices: Any = None) -> SpikeMonitor:
         """Record the spikes of ``pop`` (all neurons, or the given indices)."""
@@ -353,7 +359,7 @@ class Network:
             end of the last completed step.
         """
         duration = check_number("duration", duration, 0.0)
-        total = int(math.floor(duration / self.dt + 0.5))
+        total = int(to_steps(duration, self.dt))
         bar = None
         if progress:
             from tqdm.auto import tqdm

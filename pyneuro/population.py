@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ._validation import check_float_array, check_index_array, check_int, check_number
+from ._validation import FLOAT32_MAX, check_float_array, check_index_array, check_int, check_number
 from .models import NeuronModel, PoissonSource
 
 if TYPE_CHECKING:
@@ -67,8 +67,8 @@ class Population:
         Values must be finite; ``rate`` (Poisson sources) must lie in [0, 1000/dt] Hz.
         """
         var = self._check_var(var)
-        hi = 1000.0 / self._net.dt if isinstance(self.model, PoissonSource) else None
-        lo = 0.0 if isinstance(self.model, PoissonSource) else None
+        hi = 1000.0 / self._net.dt if isinstance(self.model, PoissonSource) else FLOAT32_MAX
+        lo = 0.0 if isinstance(self.model, PoissonSource) else -FLOAT32_MAX
         if np.ndim(values) == 0:
             v = check_number(f"values for {var!r}", values, lo, hi)
             arr = np.full(self._size, v, dtype=np.float32)

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ._validation import check_float_array
+from ._validation import FLOAT32_MAX, check_float_array
 
 if TYPE_CHECKING:
     from .network import Network
@@ -77,10 +77,10 @@ class Projection:
     def weights(self, values: Any) -> None:
         n = self.size
         if np.ndim(values) == 0:
-            arr = check_float_array("weights", [values], lo=0.0)
+            arr = check_float_array("weights", [values], lo=0.0, hi=FLOAT32_MAX)
             arr = np.full(n, arr[0])
         else:
-            arr = check_float_array("weights", values, length=n, lo=0.0)
+            arr = check_float_array("weights", values, length=n, lo=0.0, hi=FLOAT32_MAX)
         self._net._engine.proj_set_weights(self._id, arr.astype(np.float32))
 
     @property

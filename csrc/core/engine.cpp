@@ -18,9 +18,10 @@ namespace pyneuro {
 // The step loop's ordering contract. For each step t, every thread k runs, on what it owns:
 //   1. post(t-1)   the postsynaptic half of the plasticity rules for its neurons that fired at t-1
 //                  (deferred by one step so that a single barrier per step suffices);
-//   2. record(t)   state and weight monitors due at t (state after step t-1, weights after post(t-1));
+//   2. weights(t)  weight monitors due at t (weights after post(t-1), before this step's arrivals);
 //   3. deliver(t)  for every projection, the spikes whose delay ends at t: transmit into the target's input
 //                  array, then the presynaptic half of the rules (arrivals precede this step's post spikes);
+//      state(t)    state monitors due at t (the state at time t, arrivals at t included);
 //   4. integrate(t) every neuron of its range over [t dt, (t+1) dt); threshold, reset; spikes of step t are
 //                  appended to its own list of the population's spike ring and to the traces' histories;
 //   5. at the end of a check window: NaN flags and spike counts, one extra barrier, the same stop decision
@@ -171,9 +172,12 @@ void Engine::step_post(int k, step_t t) {
     }
 }
 
-void Engine::record(int k, step_t t) {
+void Engine::record_state(int k, step_t t) {
     for (auto& sm : state_mons_)
         if (sm->due(t)) sm->sample(k, t, population(sm->pop).var(sm->var)->data(), parts(sm->pop));
+}
+
+void Engine::record_weights(int k, step_t t) {
     for (auto& wm : weight_mons_) {
         if (!wm->due(t)) continue;
         const Shard& sh = projection(wm->proj).shards()[static_cast<std::size_t>(k)];
@@ -263,8 +267,9 @@ RunStatus Engine::run(step_t n_steps) {
         step_t t = t0;
         for (; t < t1; ++t) {
             if (t > t0) step_post(k, t - 1);
-            record(k, t);
+            record_weights(k, t);
             for (auto& pr : projs_) pr->deliver(k, t);
+            record_state(k, t);
             integrate(k, t);
             bool stop = false;
             if ((t + 1) % check_every == 0 || t + 1 == t1) {
@@ -302,8 +307,9 @@ RunStatus Engine::run(step_t n_steps) {
             for (; t < t1; ++t) {
                 for (int k = 0; k < threads_; ++k) {
                     if (t > t0) step_post(k, t - 1);
-                    record(k, t);
+                    record_weights(k, t);
                     for (auto& pr : projs_) pr->deliver(k, t);
+                    record_state(k, t);
                     integrate(k, t);
                 }
                 bool stop = false;

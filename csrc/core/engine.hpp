@@ -73,7 +73,8 @@ public:
 private:
     void prepare();
     void step_post(int k, step_t t);
-    void record(int k, step_t t);
+    void record_weights(int k, step_t t);
+    void record_state(int k, step_t t);
     void integrate(int k, step_t t);
     void flag_nan(int k);
     bool decide_stop(int k, step_t t, RunStatus& st);

@@ -56,7 +56,7 @@ inline void SpikeRing::save(StateDict& d, const std::string& prefix) const {
     std::vector<step_t> steps;
     std::vector<std::int64_t> counts;
     std::vector<index_t> ids;
-    for (int s = 0; s < depth_; ++s) {
+    for (int s = 0; s < static_cast<int>(tags_.size()); ++s) {  // an unconfigured ring holds nothing
         const step_t t = tags_[static_cast<std::size_t>(s)];
         if (t < 0) continue;
         std::int64_t c = 0;

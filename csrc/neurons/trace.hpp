@@ -42,7 +42,9 @@ public:
         cap = k - 1;
         if (dt != dt_) {
             dt_ = dt;
-            const std::size_t len = static_cast<std::size_t>(std::ceil(30.0 * tau_ / dt)) + 1;
+            // table of exp(-k dt / tau) for k < 30 tau / dt (at most 65536 entries); exp() beyond
+            const double want = std::ceil(30.0 * tau_ / dt) + 1.0;
+            const std::size_t len = want > 65536.0 ? 65536 : static_cast<std::size_t>(want);
             decay_.resize(len);
             for (std::size_t q = 0; q < len; ++q) decay_[q] = std::exp(-static_cast<double>(q) * dt / tau_);
         }
@@ -114,6 +116,7 @@ public:
         auto steps = take<step_t>(d, prefix + "steps");
         auto vals = take<double>(d, prefix + "vals");
         auto meta = take<std::uint32_t>(d, prefix + "meta");
+        if (meta.empty()) return;  // saved before its first run: keep the (empty) configured history
         const index_t n = static_cast<index_t>(meta.size());
         const int want = cap_;
         n_ = n;

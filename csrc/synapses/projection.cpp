@@ -5,6 +5,9 @@
 #include <cmath>
 #include <numeric>
 #include <unordered_set>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 namespace pyneuro {
 
@@ -75,25 +78,8 @@ std::size_t Projection::bytes() const {
     return n;
 }
 
-static void edges_to_csr(Edges& e, Shard& sh, index_t n_pre) {
-    const std::size_t m = e.w.size();
-    sh.row_ptr.assign(static_cast<std::size_t>(n_pre) + 1, 0);
-    for (index_t j : e.pre) ++sh.row_ptr[static_cast<std::size_t>(j) + 1];
-    for (index_t j = 0; j < n_pre; ++j) sh.row_ptr[j + 1] += sh.row_ptr[j];
-    sh.pd.assign(m, 0);
-    sh.w.assign(m, 0.0f);
-    {
-        std::vector<std::uint64_t> fill(sh.row_ptr.begin(), sh.row_ptr.end() - 1);
-        for (std::size_t q = 0; q < m; ++q) {
-            const std::uint64_t k = fill[e.pre[q]]++;
-            sh.pd[k] = e.pd[q];
-            sh.w[k] = e.w[q];
-        }
-    }
-    Edges().pre.swap(e.pre);
-    std::vector<std::uint32_t>().swap(e.pd);
-    std::vector<float>().swap(e.w);
-    // sort each row by pd (delay, then target), stably: ties (multapses) keep their creation order
+// Sorts each row by pd (delay, then target), stably: ties (multapses) keep their creation order.
+static void sort_rows(Shard& sh, index_t n_pre) {
     std::vector<std::pair<std::uint32_t, float>> tmp;
     for (index_t j = 0; j < n_pre; ++j) {
         const std::uint64_t b = sh.row_ptr[j], en = sh.row_ptr[j + 1];
@@ -109,6 +95,28 @@ static void edges_to_csr(Edges& e, Shard& sh, index_t n_pre) {
     }
 }
 
+// Edges in any order -> CSR (counting sort by pre, stable), then rows sorted.
+static void edges_to_csr(Edges& e, Shard& sh, index_t n_pre) {
+    const std::size_t m = e.w.size();
+    sh.row_ptr.assign(static_cast<std::size_t>(n_pre) + 1, 0);
+    for (index_t j : e.pre) ++sh.row_ptr[static_cast<std::size_t>(j) + 1];
+    for (index_t j = 0; j < n_pre; ++j) sh.row_ptr[j + 1] += sh.row_ptr[j];
+    sh.pd.assign(m, 0);
+    sh.w.assign(m, 0.0f);
+    {
+        std::vector<std::uint64_t> fill(sh.row_ptr.begin(), sh.row_ptr.end() - 1);
+        for (std::size_t q = 0; q < m; ++q) {
+            const std::uint64_t k = fill[e.pre[q]]++;
+            sh.pd[k] = e.pd[q];
+            sh.w[k] = e.w[q];
+        }
+    }
+    std::vector<index_t>().swap(e.pre);
+    std::vector<std::uint32_t>().swap(e.pd);
+    std::vector<float>().swap(e.w);
+    sort_rows(sh, n_pre);
+}
+
 void Projection::build(const ConnSpec& c, const ValueSpec& wspec, const ValueSpec& dspec, const Philox& rng) {
     const index_t n_pre = pre_->size(), n_post = post_->size();
     const bool same = pre_ == post_;
@@ -119,11 +127,24 @@ void Projection::build(const ConnSpec& c, const ValueSpec& wspec, const ValueSpe
     for (int k = 0; k < nsh; ++k) {
         Shard& sh = shards_[static_cast<std::size_t>(k)];
         const Range R = sh.posts;
+        // Rules that produce synapses row by row (ascending pre) write straight into the CSR arrays; the others
+        // collect edges and sort them (a transient 12 bytes per synapse).
+        const bool ordered = c.kind != ConnSpec::Kind::fixed_indegree && c.kind != ConnSpec::Kind::from_arrays;
         Edges e;
+        sh.pd.clear();
+        sh.w.clear();
+        sh.row_ptr.assign(static_cast<std::size_t>(n_pre) + 1, 0);
         auto emit = [&](index_t j, index_t i, double w, double d) {
-            e.pre.push_back(j);
-            e.pd.push_back((static_cast<std::uint32_t>(d) << post_bits_) | (i - R.begin));
-            e.w.push_back(static_cast<float>(w));
+            const std::uint32_t pdv = (static_cast<std::uint32_t>(d) << post_bits_) | (i - R.begin);
+            if (ordered) {
+                ++sh.row_ptr[static_cast<std::size_t>(j) + 1];
+                sh.pd.push_back(pdv);
+                sh.w.push_back(static_cast<float>(w));
+            } else {
+                e.pre.push_back(j);
+                e.pd.push_back(pdv);
+                e.w.push_back(static_cast<float>(w));
+            }
         };
         switch (c.kind) {
             case ConnSpec::Kind::fixed_probability:
@@ -132,7 +153,11 @@ void Projection::build(const ConnSpec& c, const ValueSpec& wspec, const ValueSpe
                 if (R.size() == 0 || (!all && c.p <= 0.0)) break;
                 const double lq = all ? 0.0 : std::log1p(-c.p);
                 const index_t blo = R.begin / kBlock, bhi = (R.end - 1) / kBlock;
-                e.reserve(static_cast<std::size_t>((all ? 1.0 : c.p * 1.05) * n_pre * R.size()) + 16);
+                {
+                    const std::size_t guess = static_cast<std::size_t>((all ? 1.0 : c.p * 1.02) * n_pre * R.size()) + 64;
+                    sh.pd.reserve(guess);
+                    sh.w.reserve(guess);
+                }
                 for (index_t j = 0; j < n_pre; ++j)
                     for (index_t blk = blo; blk <= bhi; ++blk) {
                         RngStream s(rng, RngDomain::connect, pid, j, blk);
@@ -203,7 +228,14 @@ void Projection::build(const ConnSpec& c, const ValueSpec& wspec, const ValueSpe
                 break;
             }
         }
-        edges_to_csr(e, sh, n_pre);
+        if (ordered) {
+            for (index_t j = 0; j < n_pre; ++j) sh.row_ptr[j + 1] += sh.row_ptr[j];
+            sh.pd.shrink_to_fit();
+            sh.w.shrink_to_fit();
+            sort_rows(sh, n_pre);
+        } else {
+            edges_to_csr(e, sh, n_pre);
+        }
     }
     finish_build();
 }
@@ -237,6 +269,9 @@ void Projection::finish_build() {
     if (plastic())
         for (auto& sh : shards_) sh.build_post_index(pre_->size(), mask_);
     ++version_;
+#if defined(__GLIBC__)
+    malloc_trim(0);  // hand the building's transient buffers back to the system (RSS reflects the store)
+#endif
 }
 
 void Projection::add_rule(std::unique_ptr<Rule> r) {
