@@ -3,7 +3,7 @@ import glob
 import os
 import sys
 
-from pybind11.setup_helpers import Pybind11Extension, build_ext
+from pybind11.setup_helpers import ParallelCompile, Pybind11Extension, build_ext
 from setuptools import setup
 
 # -O3 for the loops; -ffp-contract=off so that vectorised and scalar code give identical floating-point results
@@ -13,6 +13,9 @@ compile_args = ["-O3", "-fopenmp", "-ffp-contract=off", "-fno-math-errno", "-fno
 link_args = ["-fopenmp"]
 if os.environ.get("PYNEURO_DEBUG"):
     compile_args = [a for a in compile_args if a != "-O3"] + ["-O0", "-g"]
+
+# compile the translation units in parallel (NPY_NUM_BUILD_JOBS overrides the CPU count)
+ParallelCompile("NPY_NUM_BUILD_JOBS").install()
 
 sources = sorted(glob.glob("csrc/**/*.cpp", recursive=True))
 sources = [s for s in sources if "/tests/" not in s]

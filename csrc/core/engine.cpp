@@ -371,6 +371,7 @@ void Engine::load_state(const StateDict& d) {
     for (std::size_t m = 0; m < state_mons_.size(); ++m) state_mons_[m]->load(d, "statemon/" + std::to_string(m) + "/");
     for (std::size_t m = 0; m < weight_mons_.size(); ++m) weight_mons_[m]->load(d, "weightmon/" + std::to_string(m) + "/");
     for (std::size_t m = 0; m < rate_mons_.size(); ++m) rate_mons_[m]->load(d, "ratemon/" + std::to_string(m) + "/");
+    prepare();  // re-derive what the loaded monitors locate in the store
 }
 
 }  // namespace pyneuro

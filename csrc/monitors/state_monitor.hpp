@@ -97,6 +97,8 @@ public:
         values = take<float>(d, prefix + "values");
         width = take<std::uint64_t>(d, prefix + "width").at(0);
         start = take<step_t>(d, prefix + "start").at(0);
+        where.clear();  // re-derived from the projection at the next prepare
+        version = 0;
     }
 
     int proj;

@@ -80,6 +80,8 @@ public:
         return 0.0;
     }
 
+    void prefetch(index_t i) const { __builtin_prefetch(block(i)); }
+
     // Record a spike of neuron i at step t (owner thread only; t is newer than every held entry).
     void on_spike(index_t i, step_t t) {
         Entry* b = block(i);

@@ -39,43 +39,20 @@ public:
         xpost = &p.post().trace(tau_post, mode);
     }
 
-    double f_plus(double w) const {
-        if (dep != Dep::power_law) return 1.0;
-        const double u = std::clamp((w - w_min) / (w_max - w_min), 0.0, 1.0);
-        return std::pow(1.0 - u, mu);
-    }
-    double f_minus(double w) const {
-        if (dep == Dep::additive) return 1.0;
-        const double u = std::clamp((w - w_min) / (w_max - w_min), 0.0, 1.0);
-        return dep == Dep::multiplicative ? u : std::pow(u, mu);
-    }
     float clip(double w) const { return static_cast<float>(std::clamp(w, w_min, w_max)); }
 
     void on_pre(Projection& p, Shard& s, index_t, std::uint64_t b, std::uint64_t e, step_t t) override {
-        const std::uint32_t mask = p.post_mask();
-        const double amp = a_post * eta;
-        if (amp == 0.0) return;
-        for (std::uint64_t k = b; k < e; ++k) {
-            const index_t i = s.posts.begin + (s.pd[k] & mask);
-            const double x = xpost->value_at(i, t);
-            if (x == 0.0) continue;
-            const double w = s.w[k];
-            s.w[k] = clip(w + amp * x * f_minus(w));
+        switch (dep) {
+            case Dep::additive: return pre_loop<Dep::additive>(p, s, b, e, t);
+            case Dep::multiplicative: return pre_loop<Dep::multiplicative>(p, s, b, e, t);
+            case Dep::power_law: return pre_loop<Dep::power_law>(p, s, b, e, t);
         }
     }
     void on_post(Projection& p, Shard& s, index_t, std::uint64_t pb, std::uint64_t pe, step_t t) override {
-        const int bits = p.post_bits();
-        const double amp = a_pre * eta;
-        if (amp == 0.0) return;
-        const bool one_delay = p.delays().size() == 1;
-        const step_t d0 = one_delay ? p.delays()[0] : 0;
-        for (std::uint64_t m = pb; m < pe; ++m) {
-            const std::uint32_t k = s.pm_syn[m];
-            const step_t d = one_delay ? d0 : static_cast<step_t>(s.pd[k] >> bits);
-            const double x = xpre->value_at(s.pm_pre[m], t - d);
-            if (x == 0.0) continue;
-            const double w = s.w[k];
-            s.w[k] = clip(w + amp * x * f_plus(w));
+        switch (dep) {
+            case Dep::additive: return post_loop<Dep::additive>(p, s, pb, pe, t);
+            case Dep::multiplicative: return post_loop<Dep::multiplicative>(p, s, pb, pe, t);
+            case Dep::power_law: return post_loop<Dep::power_law>(p, s, pb, pe, t);
         }
     }
 
@@ -84,6 +61,55 @@ public:
     Dep dep;
 
 private:
+    template <Dep D>
+    double fp(double w) const {
+        if constexpr (D != Dep::power_law) return 1.0;
+        const double u = std::clamp((w - w_min) / (w_max - w_min), 0.0, 1.0);
+        return std::pow(1.0 - u, mu);
+    }
+    template <Dep D>
+    double fm(double w) const {
+        if constexpr (D == Dep::additive) return 1.0;
+        const double u = std::clamp((w - w_min) / (w_max - w_min), 0.0, 1.0);
+        if constexpr (D == Dep::multiplicative) return u;
+        return std::pow(u, mu);
+    }
+    template <Dep D>
+    void pre_loop(Projection& p, Shard& s, std::uint64_t b, std::uint64_t e, step_t t) {
+        const std::uint32_t mask = p.post_mask();
+        const double amp = a_post * eta;
+        if (amp == 0.0) return;
+        const index_t base = s.posts.begin;
+        for (std::uint64_t k = b; k < e; ++k) {
+            const double x = xpost->value_at(base + (s.pd[k] & mask), t);
+            if (x == 0.0) continue;
+            const double w = s.w[k];
+            s.w[k] = clip(w + amp * x * fm<D>(w));
+        }
+    }
+    template <Dep D>
+    void post_loop(Projection& p, Shard& s, std::uint64_t pb, std::uint64_t pe, step_t t) {
+        const int bits = p.post_bits();
+        const double amp = a_pre * eta;
+        if (amp == 0.0) return;
+        const bool one_delay = p.delays().size() == 1;
+        const step_t d0 = one_delay ? p.delays()[0] : 0;
+        const std::uint32_t* syn = s.pm_syn.data();
+        const std::uint32_t* pre = s.pm_pre.data();
+        for (std::uint64_t m = pb; m < pe; ++m) {
+            if (m + 8 < pe) {
+                xpre->prefetch(pre[m + 8]);
+                __builtin_prefetch(&s.w[syn[m + 8]], 1);
+            }
+            const std::uint32_t k = syn[m];
+            const step_t d = one_delay ? d0 : static_cast<step_t>(s.pd[k] >> bits);
+            const double x = xpre->value_at(pre[m], t - d);
+            if (x == 0.0) continue;
+            const double w = s.w[k];
+            s.w[k] = clip(w + amp * x * fp<D>(w));
+        }
+    }
+
     SpikeTrace* xpre = nullptr;
     SpikeTrace* xpost = nullptr;
 };
