@@ -87,6 +87,9 @@ def check_index_array(name: str, values: Any, n: int, *, length: int | None = No
         raise ValueError(f"{name} must be one-dimensional, got shape {arr.shape}")
     if arr.size and arr.dtype.kind not in "iu":
         if arr.dtype.kind == "f" and np.all(np.isfinite(arr)) and np.all(arr == np.round(arr)):
+            if arr.min() < 0 or arr.max() >= n:
+                bad = arr[(arr < 0) | (arr >= n)][0]
+                raise ValueError(f"{name} must hold indices in [0, {n - 1}], got {bad:g}")
             arr = arr.astype(np.int64)
         else:
             raise TypeError(f"{name} must hold integers, got dtype {arr.dtype}")

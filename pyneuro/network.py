@@ -358,7 +358,7 @@ class Network:
             If a state variable becomes NaN or a population's rate exceeds ``max_rate``; the network stays at the
             end of the last completed step.
         """
-        duration = check_number("duration", duration, 0.0)
+        duration = check_number("duration", duration, 0.0, 2.0**52 * self.dt)
         total = int(to_steps(duration, self.dt))
         bar = None
         if progress:

@@ -1,0 +1,255 @@
+"""Checkpoints (DESIGN.md "Files", Network.save / Network.load): a restored network continues bit for bit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pytest
+
+import pyneuro as pn
+from workloads import coba, poisson_delay_net
+
+DATA = Path(__file__).parent / "data"
+
+
+def snapshot(net: pn.Network) -> dict[str, np.ndarray]:
+    """Everything observable about a network: clock, state of every population, every synapse, recorders."""
+    out: dict[str, np.ndarray] = {"step": np.array([net.step])}
+    for pop in net.populations:
+        for var in pop.state_vars:
+            out[f"pop/{pop.name}/{var}"] = pop.get(var)
+    for pr in net.projections:
+        out[f"proj/{pr.name}/pre"] = pr.pre
+        out[f"proj/{pr.name}/post"] = pr.post
+        out[f"proj/{pr.name}/delay_steps"] = pr.delay_steps
+        out[f"proj/{pr.name}/weights"] = pr.weights
+    for k, m in enumerate(net.monitors):
+        key = f"mon/{k}/{m.kind}"
+        if isinstance(m, pn.SpikeMonitor):
+            out[key + "/steps"] = m.steps
+            out[key + "/indices"] = m.indices
+        elif isinstance(m, (pn.StateMonitor, pn.WeightMonitor)):
+            out[key + "/times"] = m.times
+            out[key + "/values"] = m.values
+        elif isinstance(m, pn.RateMonitor):
+            out[key + "/times"] = m.times
+            out[key + "/counts"] = m.counts
+            out[key + "/rate"] = m.rate
+    return out
+
+
+def assert_same(a: dict[str, np.ndarray], b: dict[str, np.ndarray], what: str = "") -> None:
+    assert a.keys() == b.keys(), what
+    for k in a:
+        assert a[k].dtype == b[k].dtype, f"{what}: dtype of {k}"
+        assert a[k].shape == b[k].shape, f"{what}: shape of {k}: {a[k].shape} vs {b[k].shape}"
+        assert np.array_equal(a[k], b[k]), f"{what}: {k} differs"
+
+
+def _split_vs_straight(build, tmp_path, t_save=100.0, t_more=100.0, threads_load=None):
+    net_a, _ = build()
+    net_a.run(t_save + t_more)
+    straight = snapshot(net_a)
+
+    net_b, _ = build()
+    net_b.run(t_save)
+    before = snapshot(net_b)
+    path = tmp_path / "ckpt.h5"
+    net_b.save(path)
+    assert_same(snapshot(net_b), before, "saving changed the network")
+    net_c = pn.Network.load(path, threads=threads_load)
+    assert net_c.step == net_b.step and net_c.time == pytest.approx(net_b.time)
+    assert [p.name for p in net_c.populations] == [p.name for p in net_b.populations]
+    assert [p.name for p in net_c.projections] == [p.name for p in net_b.projections]
+    assert [m.kind for m in net_c.monitors] == [m.kind for m in net_b.monitors]
+    assert_same(snapshot(net_c), before, "the loaded network differs from the saved one")
+    net_c.run(t_more)
+    # the saved network also continues identically after having been saved
+    net_b.run(t_more)
+    assert_same(snapshot(net_b), straight, "save() disturbed the continuation")
+    assert_same(snapshot(net_c), straight, "load + run differs from a straight run")
+    return net_c, straight
+
+
+@pytest.mark.parametrize("stdp,threads_load", [(False, None), (True, None), (True, 3)],
+                         ids=["W1", "W2", "W2-load-3-threads"])
+def test_coba_save_load_continue(tmp_path, stdp, threads_load):
+    def build():
+        net, c = coba(threads=2, stdp=stdp)
+        net.record_state(c.exc, "v", indices=[0, 7, 3199], every=0.1)
+        net.record_state(c.inh, "g_ex", every=10.0)
+        net.record_weights(c.projections["ee"], indices=np.arange(0, 200000, 997), every=20.0)
+        net.record_rate(c.exc, bin=5.0)
+        return net, c
+
+    net, straight = _split_vs_straight(build, tmp_path, threads_load=threads_load)
+    assert straight["mon/0/spikes/steps"].size > 1000
+    if stdp:
+        w = straight["proj/ee/weights"]
+        assert not np.all(w == np.float32(6.0))
+        assert net.projections[0].plasticity[0] == pn.plasticity.STDP(tau_pre=20.0, tau_post=20.0, a_pre=0.12,
+                                                                       a_post=-0.126, w_min=0.0, w_max=12.0)
+
+
+@pytest.mark.parametrize("threads_load", [None, 1, 3])
+def test_poisson_and_spikes_in_flight(tmp_path, threads_load):
+    """PoissonSource input, delays up to 47 steps (spikes in flight at the save point), plastic projections whose
+    pre traces are read in the past, every kind of recorder; loading with another thread count too."""
+    net, straight = _split_vs_straight(lambda: poisson_delay_net(threads=2), tmp_path, t_save=100.0,
+                                       t_more=100.0, threads_load=threads_load)
+    assert net.threads == (2 if threads_load is None else threads_load)
+    # spikes were in flight: some source spikes of the last 4.7 ms before the save point arrive after it
+    src_steps = straight["mon/0/spikes/steps"]
+    assert np.any((src_steps >= 1000 - 46) & (src_steps < 1000))
+
+
+def test_loaded_network_saved_again(tmp_path):
+    """A loaded network can be saved and loaded again (with another thread count) and still continues exactly."""
+    net_a, _ = poisson_delay_net(threads=1)
+    net_a.run(90.0)
+    ref = snapshot(net_a)
+    net_b, _ = poisson_delay_net(threads=1)
+    net_b.run(30.0)
+    net_b.save(tmp_path / "a.h5")
+    net_c = pn.Network.load(tmp_path / "a.h5")
+    net_c.run(30.0)
+    net_c.save(tmp_path / "b.h5")
+    net_d = pn.Network.load(tmp_path / "b.h5", threads=2)
+    net_d.run(30.0)
+    assert_same(snapshot(net_d), ref)
+
+
+_SAVE_BEFORE_RUN = """
+import sys
+sys.path.insert(0, {tests!r})
+import numpy as np
+import pyneuro as pn
+from workloads import poisson_delay_net
+from test_checkpoint import snapshot, assert_same
+net_a, _ = poisson_delay_net(threads=1, weight_monitors={wm!r})
+net_a.run(40.0)
+net_b, _ = poisson_delay_net(threads=1, weight_monitors={wm!r})
+net_b.save({path!r})  # built, never run
+net_c = pn.Network.load({path!r}, threads=2)
+net_c.run(40.0)
+assert_same(snapshot(net_c), snapshot(net_a))
+# a population added after a run and never run itself
+net_d = pn.Network()
+a = net_d.add_population(pn.models.LIF(), 3)
+net_d.run(1.0)
+net_d.add_population(pn.models.LIF(), 2)
+net_d.save({path!r})
+net_e = pn.Network.load({path!r})
+assert net_e.step == 10
+net_e.run(1.0)
+print("OK")
+"""
+
+
+def _save_before_run(tmp_path, weight_monitors):
+    import subprocess
+    import sys
+
+    code = _SAVE_BEFORE_RUN.format(tests=str(Path(__file__).parent), path=str(tmp_path / "fresh.h5"),
+                                   wm=weight_monitors)
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0 and "OK" in r.stdout, f"rc={r.returncode}\n{r.stdout}\n{r.stderr[-2000:]}"
+
+
+def test_save_before_first_run(tmp_path):
+    """Saving a freshly built network is legitimate use; run in a subprocess, as this used to crash the process
+    (SIGSEGV in SpikeRing::save reading an unconfigured ring)."""
+    _save_before_run(tmp_path, weight_monitors=False)
+
+
+def test_save_before_first_run_with_weight_monitors(tmp_path):
+    """Regression: with a WeightMonitor, the loaded never-run network crashed (SIGSEGV in Engine::record_weights)
+    on its first run()."""
+    _save_before_run(tmp_path, weight_monitors=True)
+
+
+def test_network_attributes_restored(tmp_path):
+    net = pn.Network(dt=0.05, seed=12345678901234, threads=2, max_rate=321.0)
+    pop = net.add_population(pn.models.LIF(), 3, name="a")
+    net.run(1.0)
+    net.save(tmp_path / "c.h5")
+    net2 = pn.Network.load(tmp_path / "c.h5")
+    assert (net2.dt, net2.seed, net2.threads, net2.max_rate, net2.step) == (0.05, 12345678901234, 2, 321.0, 20)
+    assert net2.populations[0].name == "a" and net2.populations[0].size == 3
+    assert net2.populations[0].model == pop.model
+
+
+def test_unknown_format_version_is_refused(tmp_path):
+    net, _ = poisson_delay_net(threads=1)
+    net.run(5.0)
+    path = tmp_path / "future.h5"
+    net.save(path)
+    with h5py.File(path, "r+") as f:
+        f.attrs["format_version"] = 99
+    with pytest.raises(ValueError, match=r"version 99"):
+        pn.Network.load(path)
+    with h5py.File(path, "r+") as f:
+        f.attrs["format"] = "something-else"
+    with pytest.raises(ValueError):
+        pn.Network.load(path)
+    with pytest.raises(FileNotFoundError):
+        pn.Network.load(tmp_path / "missing.h5")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# a version-1 file written once by tests/data/make_checkpoint_v1.py (commit it; never regenerate it silently)
+# ---------------------------------------------------------------------------------------------------------------
+
+V1 = DATA / "checkpoint_v1.h5"
+
+
+def test_version_1_file_loads():
+    assert V1.exists(), "tests/data/checkpoint_v1.h5 is missing (python tests/data/make_checkpoint_v1.py)"
+    assert V1.stat().st_size < 200_000
+    with h5py.File(V1, "r") as f:
+        assert int(f.attrs["format_version"]) == 1
+    net = pn.Network.load(V1)
+    # numbers written by make_checkpoint_v1.py (the time of writing: pyneuro 0.1.0, format version 1)
+    assert net.dt == 0.1 and net.seed == 42 and net.step == 500 and net.time == pytest.approx(50.0)
+    assert [(p.name, p.size, type(p.model).__name__) for p in net.populations] == [
+        ("src", 20, "PoissonSource"), ("gen", 3, "SpikeGenerator"), ("exc", 10, "LIFCond"),
+    ]
+    assert [(p.name, p.size) for p in net.projections] == [("src->exc", 40), ("gen->exc", 6)]
+    assert [m.kind for m in net.monitors] == ["spikes", "spikes", "state", "weights"]
+    src_exc, gen_exc = net.projections
+    assert src_exc.plasticity == [pn.plasticity.STDP(tau_pre=20.0, tau_post=20.0, a_pre=0.5, a_post=-0.5,
+                                                     w_min=0.0, w_max=10.0)]
+    assert gen_exc.plasticity == []
+    np.testing.assert_array_equal(gen_exc.pre, [0, 0, 1, 1, 2, 2])
+    np.testing.assert_array_equal(gen_exc.post, [0, 1, 2, 3, 4, 5])
+    np.testing.assert_array_equal(gen_exc.delays, np.full(6, 2.0))
+    np.testing.assert_array_equal(gen_exc.weights, np.full(6, 30.0, dtype=np.float32))
+    np.testing.assert_array_equal(src_exc.delay_steps[:6], KNOWN["src_exc_delay_steps_6"])
+    np.testing.assert_allclose(float(src_exc.weights.astype(np.float64).sum()), KNOWN["src_exc_w_sum"], rtol=1e-6)
+    np.testing.assert_array_equal(net.populations[0].get("rate"), np.full(20, 50.0, np.float32))
+    np.testing.assert_allclose(net.populations[2].get("v")[:3], KNOWN["exc_v_3"], rtol=1e-6)
+    sm_src, sm_exc, vm, wm = net.monitors
+    assert (sm_src.count, sm_exc.count) == (KNOWN["n_src_spikes"], KNOWN["n_exc_spikes"])
+    assert vm.values.shape == (500, 2) and wm.values.shape == (5, 40)
+    np.testing.assert_array_equal(wm.times, [0.0, 10.0, 20.0, 30.0, 40.0])
+    np.testing.assert_array_equal(wm.values[0], np.full(40, 5.0, np.float32))
+    # it runs on: recorders keep accumulating; the generator still holds its event at 60 ms
+    sm_gen = net.record_spikes(net.populations[1])
+    net.run(20.0)
+    assert net.step == 700
+    np.testing.assert_array_equal(sm_gen.times, [60.0])
+    np.testing.assert_array_equal(sm_gen.indices, [0])
+    assert vm.values.shape == (700, 2) and wm.values.shape == (7, 40)
+    assert sm_src.count > KNOWN["n_src_spikes"]
+
+
+#: printed by tests/data/make_checkpoint_v1.py when the file was written
+KNOWN = {
+    "src_exc_delay_steps_6": [5, 5, 8, 17, 25, 15],
+    "src_exc_w_sum": 202.86227369308472,
+    "exc_v_3": [-55.860897064208984, -56.17354202270508, -55.874942779541016],
+    "n_src_spikes": 50,
+    "n_exc_spikes": 2,
+}
