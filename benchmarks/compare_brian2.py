@@ -70,7 +70,10 @@ def run_json(cmd, timeout):
     """Run cmd, return the dict on the last JSON line of stdout, or raise RuntimeError with the stderr tail."""
     t0 = time.perf_counter()
     try:
-        cp = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+        # OPENBLAS_NUM_THREADS=1: numpy's OpenBLAS thread pool spins for a while after import and would steal a
+        # core from an in-process simulator (pyneuro runs inside Python; Brian2's standalone binary does not).
+        env = dict(os.environ, OPENBLAS_NUM_THREADS="1")
+        cp = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
     except subprocess.TimeoutExpired:
         raise RuntimeError(f"timed out after {timeout:.0f} s: {' '.join(cmd)}")
     wall = time.perf_counter() - t0

@@ -139,7 +139,7 @@ void Engine::prepare() {
         if (auto* ps = dynamic_cast<PoissonSource*>(&pop))
             if (ps->needs_redraw()) ps->on_clock(now_, rng_);
     }
-    const std::size_t need = 2 * np * static_cast<std::size_t>(threads_);
+    const std::size_t need = 2 * np * static_cast<std::size_t>(threads_) * kCountStride;
     if (win_counts_.size() != need) win_counts_.assign(need, 0);
     nan_flags_.assign(np * static_cast<std::size_t>(threads_), 0);
     // weight monitors: where each recorded synapse lives
@@ -195,8 +195,7 @@ void Engine::integrate(int k, step_t t) {
         Population& pop = *pops_[p];
         std::vector<index_t>& out = pop.ring().begin_step(t, k);
         pop.update(parts_[p][static_cast<std::size_t>(k)], t, rng_, out);
-        std::int64_t& cnt = win_counts_[(static_cast<std::size_t>(par) * np + p) * static_cast<std::size_t>(threads_) +
-                                        static_cast<std::size_t>(k)];
+        std::int64_t& cnt = win_counts_[count_slot(par, p, k)];
         if (window_start) cnt = 0;
         if (out.empty()) continue;
         cnt += static_cast<std::int64_t>(out.size());
@@ -234,7 +233,7 @@ bool Engine::decide_stop(int k, step_t t, RunStatus& st) {
         std::int64_t total = 0;
         for (int q = 0; q < threads_; ++q) {
             nan |= nan_flags_[p * static_cast<std::size_t>(threads_) + static_cast<std::size_t>(q)] != 0;
-            total += win_counts_[(static_cast<std::size_t>(par) * np + p) * static_cast<std::size_t>(threads_) + static_cast<std::size_t>(q)];
+            total += win_counts_[count_slot(par, p, q)];
         }
         const double rate = pop.size() == 0 ? 0.0 : static_cast<double>(total) / (pop.size() * check_every * dt_ * 1e-3);
         const bool runaway = full && !pop.is_source() && rate > max_rate;
@@ -339,7 +338,10 @@ StateDict Engine::save_state() const {
     // window counters, summed over threads (thread-count independent)
     const std::size_t np = pops_.size();
     std::vector<std::int64_t> wc(2 * np, 0);
-    for (std::size_t q = 0; q < win_counts_.size(); ++q) wc[q / static_cast<std::size_t>(threads_)] += win_counts_[q];
+    const bool counted = win_counts_.size() == 2 * np * static_cast<std::size_t>(threads_) * kCountStride;  // else never run
+    for (int par = 0; par < 2 && counted; ++par)
+        for (std::size_t p = 0; p < np; ++p)
+            for (int k = 0; k < threads_; ++k) wc[static_cast<std::size_t>(par) * np + p] += win_counts_[count_slot(par, p, k)];
     put(d, "engine/win_counts", wc);
     for (std::size_t p = 0; p < np; ++p) {
         const std::string pre = "pop/" + std::to_string(p) + "/";
@@ -359,8 +361,8 @@ void Engine::load_state(const StateDict& d) {
     prepare();  // size rings and traces for this network before filling them
     const std::size_t np = pops_.size();
     auto wc = take<std::int64_t>(d, "engine/win_counts");
-    win_counts_.assign(2 * np * static_cast<std::size_t>(threads_), 0);
-    for (std::size_t q = 0; q < wc.size() && q < 2 * np; ++q) win_counts_[q * static_cast<std::size_t>(threads_)] = wc[q];
+    win_counts_.assign(2 * np * static_cast<std::size_t>(threads_) * kCountStride, 0);
+    for (std::size_t q = 0; q < wc.size() && q < 2 * np; ++q) win_counts_[count_slot(static_cast<int>(q / np), q % np, 0)] = wc[q];
     for (std::size_t p = 0; p < np; ++p) {
         const std::string pre = "pop/" + std::to_string(p) + "/";
         pops_[p]->load(d, pre);

@@ -94,7 +94,13 @@ private:
     std::vector<std::unique_ptr<WeightMonitor>> weight_mons_;
     std::vector<std::unique_ptr<RateMonitor>> rate_mons_;
     std::vector<std::vector<int>> spike_mons_of_, rate_mons_of_;  // per population
-    // divergence checks: spike counts per (window parity, population, thread), NaN flags per (population, thread)
+    // divergence checks: spike counts per (window parity, population, thread), one cache line apart so that
+    // threads never share a line; NaN flags per (population, thread)
+    static constexpr std::size_t kCountStride = 8;
+    std::size_t count_slot(int par, std::size_t p, int k) const {
+        return ((static_cast<std::size_t>(par) * pops_.size() + p) * static_cast<std::size_t>(threads_) + static_cast<std::size_t>(k)) *
+               kCountStride;
+    }
     std::vector<std::int64_t> win_counts_;
     std::vector<std::uint8_t> nan_flags_;
 };

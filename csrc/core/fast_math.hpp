@@ -20,6 +20,10 @@
 
 namespace pyneuro {
 
+// A decaying variable is set to 0 once it is below 1e-30 in magnitude, before it becomes a denormal: denormal
+// arithmetic is 10-100x slower on most CPUs, and silent neurons would otherwise pay for it forever.
+inline float flush_tiny(float x) { return std::fabs(x) < 1e-30f ? 0.0f : x; }
+
 inline float fast_exp(float x) {
     x = x < -87.0f ? -87.0f : x;
     x = x > 88.0f ? 88.0f : x;

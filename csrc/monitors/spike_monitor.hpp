@@ -20,18 +20,18 @@ public:
         bufs.resize(static_cast<std::size_t>(threads));
     }
     void record(int k, step_t t, const std::vector<index_t>& ids) {
-        auto& b = bufs[static_cast<std::size_t>(k)];
+        auto& b = bufs[static_cast<std::size_t>(k)].v;
         for (index_t i : ids)
             if (mask.empty() || mask[i]) b.emplace_back(t, i);
     }
     void merge() {
         std::size_t total = steps.size();
-        for (auto& b : bufs) total += b.size();
+        for (auto& b : bufs) total += b.v.size();
         std::vector<std::pair<step_t, index_t>> all;
         all.reserve(total - steps.size());
         for (auto& b : bufs) {
-            all.insert(all.end(), b.begin(), b.end());
-            b.clear();
+            all.insert(all.end(), b.v.begin(), b.v.end());
+            b.v.clear();
         }
         std::stable_sort(all.begin(), all.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
         steps.reserve(total);
@@ -52,7 +52,10 @@ public:
 
     int pop;
     std::vector<std::uint8_t> mask;
-    std::vector<std::vector<std::pair<step_t, index_t>>> bufs;
+    struct alignas(64) Buffer {  // one cache line per header: no false sharing between threads
+        std::vector<std::pair<step_t, index_t>> v;
+    };
+    std::vector<Buffer> bufs;
     std::vector<step_t> steps;
     std::vector<index_t> ids;
 };

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "../core/fast_math.hpp"
 #include "population.hpp"
 
 namespace pyneuro {
@@ -72,8 +73,8 @@ public:
                 v += h / 6.0 * (k1v + 2 * k2v + 2 * k3v + k4v);
                 w += h / 6.0 * (k1w + 2 * k2w + 2 * k3w + k4w);
             }
-            gex_[i] = static_cast<float>(ge2);
-            gin_[i] = static_cast<float>(gi2);
+            gex_[i] = flush_tiny(static_cast<float>(ge2));
+            gin_[i] = flush_tiny(static_cast<float>(gi2));
             if (v >= V_peak || !(v == v) ) {
                 if (v == v) {
                     v = V_reset;

@@ -24,8 +24,8 @@ PYNEURO_KERNEL static void lif_kernel(float* __restrict v, float* __restrict ie,
         v[i] = spike ? vr : vn;
         rf[i] = spike ? ref_steps : r - refr;
         flag[i] = static_cast<std::uint8_t>(spike);
-        ie[i] *= P11ex;
-        ii[i] *= P11in;
+        ie[i] = flush_tiny(ie[i] * P11ex);
+        ii[i] = flush_tiny(ii[i] * P11in);
     }
 }
 

@@ -31,8 +31,8 @@ PYNEURO_KERNEL static void lif_cond_kernel(float* __restrict v, float* __restric
         v[i] = spike ? vr : vn;
         rf[i] = spike ? ref_steps : r - refr;
         flag[i] = static_cast<std::uint8_t>(spike);
-        ge[i] *= Pex;
-        gi[i] *= Pin;
+        ge[i] = flush_tiny(ge[i] * Pex);
+        gi[i] = flush_tiny(gi[i] * Pin);
     }
 }
 

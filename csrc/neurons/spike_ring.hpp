@@ -17,7 +17,7 @@ public:
     void configure(int depth, int threads) {
         depth_ = depth < 1 ? 1 : depth;
         threads_ = threads;
-        lists_.assign(static_cast<std::size_t>(depth_ * threads_), {});
+        lists_.assign(static_cast<std::size_t>(depth_ * threads_), PaddedList{});
         tags_.assign(static_cast<std::size_t>(depth_), -1);
     }
     bool configured() const { return !tags_.empty(); }
@@ -27,19 +27,15 @@ public:
     // Called by every thread k at the start of its integration of step t: claims slot t for writing.
     std::vector<index_t>& begin_step(step_t t, int k) {
         const int s = slot(t);
-        auto& l = lists_[static_cast<std::size_t>(s * threads_ + k)];
+        auto& l = lists_[static_cast<std::size_t>(s * threads_ + k)].v;
         l.clear();
         if (k == 0) tags_[static_cast<std::size_t>(s)] = t;  // all threads claim the same slot in step t
         return l;
     }
-    // The lists of step t, or nullptr where step t is no longer (or not yet) held.
-    const std::vector<index_t>* lists_of(step_t t) const {
-        if (t < 0) return nullptr;
-        const int s = slot(t);
-        if (tags_[static_cast<std::size_t>(s)] != t) return nullptr;
-        return &lists_[static_cast<std::size_t>(s * threads_)];
-    }
-    std::vector<index_t>& list(step_t t, int k) { return lists_[static_cast<std::size_t>(slot(t) * threads_ + k)]; }
+    // Whether step t is held; then list(t, k) for k < threads() are its spikes.
+    bool holds(step_t t) const { return t >= 0 && tags_[static_cast<std::size_t>(slot(t))] == t; }
+    const std::vector<index_t>& list(step_t t, int k) const { return lists_[static_cast<std::size_t>(slot(t) * threads_ + k)].v; }
+    std::vector<index_t>& list(step_t t, int k) { return lists_[static_cast<std::size_t>(slot(t) * threads_ + k)].v; }
 
     // Checkpoint: the steps held and their spikes (ascending ids per step).
     void save(StateDict& d, const std::string& prefix) const;
@@ -48,7 +44,11 @@ public:
 private:
     int slot(step_t t) const { return static_cast<int>(t % depth_); }
     int depth_ = 1, threads_ = 1;
-    std::vector<std::vector<index_t>> lists_;
+    // one cache line per list header, so threads appending to their own lists never share a line
+    struct alignas(64) PaddedList {
+        std::vector<index_t> v;
+    };
+    std::vector<PaddedList> lists_;
     std::vector<step_t> tags_;
 };
 
@@ -61,7 +61,7 @@ inline void SpikeRing::save(StateDict& d, const std::string& prefix) const {
         if (t < 0) continue;
         std::int64_t c = 0;
         for (int k = 0; k < threads_; ++k) {
-            const auto& l = lists_[static_cast<std::size_t>(s * threads_ + k)];
+            const auto& l = lists_[static_cast<std::size_t>(s * threads_ + k)].v;
             ids.insert(ids.end(), l.begin(), l.end());
             c += static_cast<std::int64_t>(l.size());
         }
@@ -77,7 +77,7 @@ inline void SpikeRing::load(const StateDict& d, const std::string& prefix) {
     auto steps = take<step_t>(d, prefix + "ring_steps");
     auto counts = take<std::int64_t>(d, prefix + "ring_counts");
     auto ids = take<index_t>(d, prefix + "ring_ids");
-    for (auto& l : lists_) l.clear();
+    for (auto& l : lists_) l.v.clear();
     std::fill(tags_.begin(), tags_.end(), -1);
     std::size_t pos = 0;
     for (std::size_t i = 0; i < steps.size(); ++i) {
@@ -86,8 +86,8 @@ inline void SpikeRing::load(const StateDict& d, const std::string& prefix) {
         // keep the newest step per slot (a ring restored at a smaller depth holds only what it can deliver)
         if (tags_[static_cast<std::size_t>(s)] < t) {
             tags_[static_cast<std::size_t>(s)] = t;
-            for (int k = 0; k < threads_; ++k) lists_[static_cast<std::size_t>(s * threads_ + k)].clear();
-            auto& l = lists_[static_cast<std::size_t>(s * threads_)];  // all in thread 0's list: order kept
+            for (int k = 0; k < threads_; ++k) lists_[static_cast<std::size_t>(s * threads_ + k)].v.clear();
+            auto& l = lists_[static_cast<std::size_t>(s * threads_)].v;  // all in thread 0's list: order kept
             l.assign(ids.begin() + static_cast<std::ptrdiff_t>(pos),
                      ids.begin() + static_cast<std::ptrdiff_t>(pos + static_cast<std::size_t>(counts[i])));
         }

@@ -260,6 +260,9 @@ void Projection::build_from(const std::vector<index_t>& pre, const std::vector<i
 }
 
 void Projection::finish_build() {
+    for (const auto& sh : shards_)
+        if (sh.pd.size() > kMaxShardSynapses)
+            throw ArgumentError("a projection holds more than 2^32 - 1 synapses in one thread's shard; use more threads");
     std::vector<char> seen(static_cast<std::size_t>(delay_limit()) + 1, 0);
     for (auto& sh : shards_)
         for (std::uint32_t x : sh.pd) seen[x >> post_bits_] = 1;
@@ -292,14 +295,13 @@ void Projection::deliver(int k, step_t t) {
     float* __restrict tgt = target_ ? target_ + sh.posts.begin : nullptr;
     const float sign = sign_;
     const std::uint32_t mask = mask_;
-    const std::uint64_t* rp = sh.row_ptr.data();
+    const offset_t* rp = sh.row_ptr.data();
     const std::uint32_t* pd = sh.pd.data();
     const float* w = sh.w.data();
     for (int d : delays_) {
-        const std::vector<index_t>* lists = ring.lists_of(t - d);
-        if (!lists) continue;
+        if (!ring.holds(t - d)) continue;
         for (int th = 0; th < nt; ++th)
-            for (index_t j : lists[th]) {
+            for (index_t j : ring.list(t - d, th)) {
                 std::uint64_t b = rp[j], e = rp[j + 1];
                 if (b == e) continue;
                 if (!one_delay) {

@@ -17,12 +17,16 @@
 
 namespace pyneuro {
 
+// Offsets within one shard are 32-bit: a shard (one thread's part of a projection) holds < 2^32 synapses.
+using offset_t = std::uint32_t;
+constexpr std::uint64_t kMaxShardSynapses = 0xFFFFFFFFull;
+
 struct Shard {
     Range posts;
-    std::vector<std::uint64_t> row_ptr;  // n_pre + 1
+    std::vector<offset_t> row_ptr;  // n_pre + 1
     std::vector<std::uint32_t> pd;
     std::vector<float> w;
-    std::vector<std::uint64_t> pm_ptr;  // posts.size() + 1 (empty when the projection is static)
+    std::vector<offset_t> pm_ptr;  // posts.size() + 1 (empty when the projection is static)
     std::vector<std::uint32_t> pm_pre, pm_syn;
 
     std::size_t size() const { return w.size(); }
@@ -43,12 +47,12 @@ struct Shard {
             }
     }
     void drop_post_index() {
-        std::vector<std::uint64_t>().swap(pm_ptr);
+        std::vector<offset_t>().swap(pm_ptr);
         std::vector<std::uint32_t>().swap(pm_pre);
         std::vector<std::uint32_t>().swap(pm_syn);
     }
     std::size_t bytes() const {
-        return row_ptr.capacity() * 8 + pd.capacity() * 4 + w.capacity() * 4 + pm_ptr.capacity() * 8 +
+        return row_ptr.capacity() * 4 + pd.capacity() * 4 + w.capacity() * 4 + pm_ptr.capacity() * 4 +
                pm_pre.capacity() * 4 + pm_syn.capacity() * 4;
     }
 };
