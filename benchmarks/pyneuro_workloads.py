@@ -20,17 +20,16 @@ import numpy as np
 
 try:  # the benchmarks must be importable (e.g. by asv discovery) even when pyneuro is broken
     import pyneuro as pn
+    import pyneuro.workloads as W
 except Exception as _exc:  # pragma: no cover
     pn = None
+    W = None
     _IMPORT_ERROR = _exc
 else:
     _IMPORT_ERROR = None
 
 DT = 0.1
 
-# W1 (Brette et al. 2007 COBA) neuron
-COBA_NEURON = dict(C_m=200.0, g_L=10.0, E_L=-60.0, V_th=-50.0, V_reset=-60.0, t_ref=5.0,
-                   tau_syn_ex=5.0, tau_syn_in=10.0, E_ex=0.0, E_in=-80.0, I_e=0.0)
 
 
 def _require_pyneuro():
@@ -85,47 +84,18 @@ def _timed_build(fn):
     return wrapper
 
 
-def _coba_state(rng, n):
-    v = rng.normal(-65.0, 5.0, n)
-    ge = np.clip(rng.normal(40.0, 15.0, n), 0.0, None)
-    gi = np.clip(rng.normal(200.0, 120.0, n), 0.0, None)
-    return v, ge, gi
-
-
-def _coba_populations(net, seed, n_exc, n_inh, I_e=0.0):
-    params = dict(COBA_NEURON, I_e=I_e)
-    exc = net.add_population(pn.models.LIFCond(**params), n=n_exc, name="exc")
-    inh = net.add_population(pn.models.LIFCond(**params), n=n_inh, name="inh")
-    # Initial state drawn with numpy (the Brian2 side draws it the same way; streams differ, distributions match).
-    rng = np.random.default_rng(seed + 12345)
-    v, ge, gi = _coba_state(rng, n_exc + n_inh)
-    for pop, sl in ((exc, slice(0, n_exc)), (inh, slice(n_exc, n_exc + n_inh))):
-        pop.set("v", v[sl])
-        pop.set("g_ex", ge[sl])
-        pop.set("g_in", gi[sl])
-    return exc, inh
-
-
-def _stdp(w_max):
-    a_pre = 0.01 * w_max
-    return pn.plasticity.STDP(tau_pre=20.0, tau_post=20.0, a_pre=a_pre, a_post=-1.05 * a_pre,
-                              w_min=0.0, w_max=w_max, interaction="all_to_all", weight_dependence="additive")
+def _from_workload(name, w, plastic=None, w_scale=1.0, w_max=None):
+    recorded = [(m, w.populations[k].size) for k, m in w.spikes.items()]
+    return Built(name, w.net, recorded, plastic=plastic, projections=list(w.projections.values()),
+                 w_scale=w_scale, w_max=w_max)
 
 
 @_timed_build
 def build_w1(threads=1, seed=1, plastic=False):
-    """W1 coba (or W2 coba_stdp with plastic=True): 3200 exc + 800 inh, p = 0.02 for every pair."""
-    net = pn.Network(dt=DT, seed=seed, threads=threads)
-    exc, inh = _coba_populations(net, seed, 3200, 800)
-    conn = lambda: pn.conn.FixedProbability(0.02, allow_self=True)
-    ee = net.connect(exc, exc, conn(), weight=6.0, delay=0.1, receptor="exc",
-                     **({"plasticity": _stdp(12.0)} if plastic else {}))
-    ei = net.connect(exc, inh, conn(), weight=6.0, delay=0.1, receptor="exc")
-    ie = net.connect(inh, exc, conn(), weight=67.0, delay=0.1, receptor="inh")
-    ii = net.connect(inh, inh, conn(), weight=67.0, delay=0.1, receptor="inh")
-    recorded = [(net.record_spikes(exc), 3200), (net.record_spikes(inh), 800)]
-    return Built("w2" if plastic else "w1", net, recorded, plastic=ee if plastic else None,
-                 projections=[ee, ei, ie, ii], w_max=12.0 if plastic else None)
+    """W1 coba (or W2 coba_stdp with plastic=True), as pyneuro.workloads.coba builds it."""
+    w = W.coba(threads=threads, seed=seed, stdp=plastic)
+    return _from_workload("w2" if plastic else "w1", w, plastic=w.projections["ee"] if plastic else None,
+                          w_max=12.0 if plastic else None)
 
 
 def build_w2(threads=1, seed=1):
@@ -135,67 +105,18 @@ def build_w2(threads=1, seed=1):
 
 @_timed_build
 def build_w3(threads=1, seed=1):
-    """W3 song2000: 1000 Poisson inputs at 15 Hz onto one conductance-based LIF neuron with STDP.
-
-    Brian2's example measures conductance in units of the leak (g_max = 0.01); here g_L = 10 nS so weights are
-    in nS = g * 10 (w_max = 0.1 nS). Reported w_mean is divided by g_L, i.e. in Brian2's units.
-    """
-    g_L = 10.0
-    w_max = 0.01 * g_L
-    net = pn.Network(dt=DT, seed=seed, threads=threads)
-    src = net.add_population(pn.models.PoissonSource(rate=15.0), n=1000, name="inputs")
-    post = net.add_population(
-        pn.models.LIFCond(C_m=100.0, g_L=g_L, E_L=-74.0, V_th=-54.0, V_reset=-60.0, t_ref=0.0,
-                          tau_syn_ex=5.0, tau_syn_in=10.0, E_ex=0.0, E_in=-80.0, I_e=0.0),
-        n=1, name="neuron")
-    proj = net.connect(src, post, pn.conn.FixedProbability(1.0, allow_self=True),
-                       weight=pn.conn.Uniform(0.0, w_max), delay=0.1, receptor="exc", plasticity=_stdp(w_max))
-    recorded = [(net.record_spikes(post), 1)]
-    return Built("w3", net, recorded, plastic=proj, projections=[proj], w_scale=1.0 / g_L, w_max=w_max)
-
-
-def fixed_indegree(rng, n_pre, n_post, k):
-    """(pre, post) index arrays: every post neuron gets exactly k distinct sources drawn uniformly from n_pre."""
-    if k > n_pre:
-        raise ValueError(f"k={k} > n_pre={n_pre}")
-    pre = rng.integers(0, n_pre, size=(n_post, k), dtype=np.int64)
-    while True:  # redraw duplicates within a row until none are left (k << n_pre: a few passes)
-        pre.sort(axis=1)
-        dup = np.zeros_like(pre, dtype=bool)
-        dup[:, 1:] = pre[:, 1:] == pre[:, :-1]
-        nd = int(dup.sum())
-        if nd == 0:
-            break
-        pre[dup] = rng.integers(0, n_pre, size=nd, dtype=np.int64)
-    post = np.repeat(np.arange(n_post, dtype=np.int64), k)
-    return pre.ravel(), post
+    """W3 song2000 (pyneuro.workloads.song2000). Brian2's example measures conductance in units of the leak
+    (g_max = 0.01); there g_L = 10 nS, so weights are in nS = g * 10 and the reported w_mean is divided by g_L."""
+    w = W.song2000(threads=threads, seed=seed)
+    return _from_workload("w3", w, plastic=w.projections["input"], w_scale=1.0 / 10.0, w_max=0.1)
 
 
 @_timed_build
 def build_w5(n=4000, threads=1, seed=1):
-    """W5 scaling: W1 neurons and state, 80 % exc, fixed in-degree 80 exc + 20 inh (sources without replacement),
-    90 pA drive, w_e = 2.4 nS with W2's STDP on E->E (w_max = 2 w_e), w_i = 107.2 nS. ~5 Hz at every size."""
-    n_exc = round(0.8 * n)
-    n_inh = n - n_exc
-    w_e, w_i = 2.4, 107.2
-    net = pn.Network(dt=DT, seed=seed, threads=threads)
-    exc, inh = _coba_populations(net, seed, n_exc, n_inh, I_e=90.0)
-    rng = np.random.default_rng(seed + 777)
-    projs = []
-    plastic = None
-    for pre_pop, n_pre, k, w, rec in ((exc, n_exc, 80, w_e, "exc"), (inh, n_inh, 20, w_i, "inh")):
-        for post_pop, n_post in ((exc, n_exc), (inh, n_inh)):
-            pre_idx, post_idx = fixed_indegree(rng, n_pre, n_post, k)
-            kw = {}
-            if pre_pop is exc and post_pop is exc:
-                kw["plasticity"] = _stdp(2 * w_e)
-            p = net.connect(pre_pop, post_pop, pn.conn.FromArrays(pre_idx, post_idx), weight=w, delay=0.1,
-                            receptor=rec, **kw)
-            if kw:
-                plastic = p
-            projs.append(p)
-    recorded = [(net.record_spikes(exc), n_exc), (net.record_spikes(inh), n_inh)]
-    return Built(f"w5_{n}", net, recorded, plastic=plastic, projections=projs, w_max=2 * w_e)
+    """W5 scaling (pyneuro.workloads.scaling): fixed in-degree 80 exc + 20 inh without replacement, 90 pA drive,
+    STDP on E->E."""
+    w = W.scaling(n, threads=threads, seed=seed)
+    return _from_workload(f"w5_{n}", w, plastic=w.projections["ee"], w_max=2 * 2.4)
 
 
 @_timed_build
@@ -203,8 +124,8 @@ def build_big(n=10000, p=0.1, threads=1, seed=1):
     """Construction benchmark: two populations of n LIFCond neurons joined by one FixedProbability(p)
     projection (n = 10000, p = 0.1 gives about 1e7 synapses)."""
     net = pn.Network(dt=DT, seed=seed, threads=threads)
-    a = net.add_population(pn.models.LIFCond(**COBA_NEURON), n=n, name="a")
-    b = net.add_population(pn.models.LIFCond(**COBA_NEURON), n=n, name="b")
+    a = net.add_population(pn.models.LIFCond(**W.COBA_NEURON), n=n, name="a")
+    b = net.add_population(pn.models.LIFCond(**W.COBA_NEURON), n=n, name="b")
     proj = net.connect(a, b, pn.conn.FixedProbability(p, allow_self=True), weight=1.0, delay=0.1,
                        receptor="exc")
     return Built("build", net, [], projections=[proj])

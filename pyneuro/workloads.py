@@ -20,7 +20,7 @@ from .network import Network
 from .population import Population
 from .projection import Projection
 
-__all__ = ["Workload", "coba", "song2000", "scaling", "COBA_NEURON"]
+__all__ = ["Workload", "coba", "coba_initial_state", "coba_stdp_rule", "song2000", "scaling", "COBA_NEURON"]
 
 #: the COBA neuron of W1 (Brian's COBA.py / NEST's brette_et_al_2007/coba.py)
 COBA_NEURON = dict(
@@ -47,40 +47,59 @@ class Workload:
         return self.spikes[name].count / (self.populations[name].size * t_ms * 1e-3)
 
 
+def coba_initial_state(seed: int, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """W1's initial state for n neurons: v ~ N(-65, 5) mV, g_ex ~ N(40, 15) nS, g_in ~ N(200, 120) nS, negative
+    conductances clipped to 0 (numpy, seeded; excitatory neurons take the first values)."""
+    rng = np.random.default_rng(seed)
+    v = rng.normal(-65.0, 5.0, n)
+    ge = np.clip(rng.normal(40.0, 15.0, n), 0.0, None)
+    gi = np.clip(rng.normal(200.0, 120.0, n), 0.0, None)
+    return v, ge, gi
+
+
+def _set_coba_state(exc: Population, inh: Population, seed: int) -> None:
+    v, ge, gi = coba_initial_state(seed, exc.size + inh.size)
+    for pop, sl in ((exc, slice(0, exc.size)), (inh, slice(exc.size, exc.size + inh.size))):
+        pop.set("v", v[sl])
+        pop.set("g_ex", ge[sl])
+        pop.set("g_in", gi[sl])
+
+
+def coba_stdp_rule(w_max: float = 12.0) -> plasticity.STDP:
+    """W2's rule: additive all-to-all pair STDP, tau 20/20 ms, a_pre = 0.01 w_max, a_post = -1.05 a_pre."""
+    a_pre = 0.01 * w_max
+    return plasticity.STDP(tau_pre=20.0, tau_post=20.0, a_pre=a_pre, a_post=-1.05 * a_pre, w_min=0.0, w_max=w_max)
+
+
 def coba(
     threads: int = 1,
     seed: int = 1,
     stdp: bool = False,
     record: bool = True,
-    n: int = 4000,
+    n_exc: int = 3200,
+    n_inh: int = 800,
+    p: float = 0.02,
+    max_rate: float = 1000.0,
 ) -> Workload:
     """W1 (``stdp=False``) or W2 (``stdp=True``) of the benchmarks.
 
-    4000 LIFCond neurons (80% excitatory), every pair connected with p = 0.02 (self-connections allowed),
-    6 nS excitatory / 67 nS inhibitory increments, 0.1 ms delays, V ~ N(-65, 5) mV, g_ex ~ N(40, 15) nS,
-    g_in ~ N(200, 120) nS (negative draws clipped to 0). W2 draws E->E and E->I separately and makes E->E
-    plastic: additive all-to-all pair STDP, tau 20/20 ms, w_max = 12 nS, a_pre = 0.01 w_max, a_post = -1.05 a_pre.
+    4000 LIFCond neurons (3200 excitatory), every pair connected with p = 0.02 (self-connections allowed),
+    6 nS excitatory / 67 nS inhibitory increments, 0.1 ms delays, initial state from ``coba_initial_state``.
+    W2 draws E->E and E->I separately and makes E->E plastic (``coba_stdp_rule``, w_max = 12 nS).
+    Projections are named "ee", "ei", "ie", "ii".
     """
-    net = Network(dt=0.1, seed=seed, threads=threads)
-    ne = int(n * 0.8)
-    exc = net.add_population(models.LIFCond(**COBA_NEURON), ne, name="exc")
-    inh = net.add_population(models.LIFCond(**COBA_NEURON), n - ne, name="inh")
-    rule = None
-    if stdp:
-        w_max = 12.0
-        a_pre = 0.01 * w_max
-        rule = plasticity.STDP(tau_pre=20.0, tau_post=20.0, a_pre=a_pre, a_post=-1.05 * a_pre, w_min=0.0, w_max=w_max)
+    net = Network(dt=0.1, seed=seed, threads=threads, max_rate=max_rate)
+    exc = net.add_population(models.LIFCond(**COBA_NEURON), n_exc, name="exc")
+    inh = net.add_population(models.LIFCond(**COBA_NEURON), n_inh, name="inh")
+    _set_coba_state(exc, inh, seed)
+    rule = coba_stdp_rule(12.0) if stdp else None
     projs = {
-        "ee": net.connect(exc, exc, conn.FixedProbability(0.02), weight=6.0, delay=0.1, receptor="exc", plasticity=rule),
-        "ei": net.connect(exc, inh, conn.FixedProbability(0.02), weight=6.0, delay=0.1, receptor="exc"),
-        "ie": net.connect(inh, exc, conn.FixedProbability(0.02), weight=67.0, delay=0.1, receptor="inh"),
-        "ii": net.connect(inh, inh, conn.FixedProbability(0.02), weight=67.0, delay=0.1, receptor="inh"),
+        "ee": net.connect(exc, exc, conn.FixedProbability(p), weight=6.0, delay=0.1, receptor="exc",
+                          plasticity=rule, name="ee"),
+        "ei": net.connect(exc, inh, conn.FixedProbability(p), weight=6.0, delay=0.1, receptor="exc", name="ei"),
+        "ie": net.connect(inh, exc, conn.FixedProbability(p), weight=67.0, delay=0.1, receptor="inh", name="ie"),
+        "ii": net.connect(inh, inh, conn.FixedProbability(p), weight=67.0, delay=0.1, receptor="inh", name="ii"),
     }
-    rng = np.random.default_rng(seed)
-    for p in (exc, inh):
-        p.set("v", rng.normal(-65.0, 5.0, p.size))
-        p.set("g_ex", np.clip(rng.normal(40.0, 15.0, p.size), 0.0, None))
-        p.set("g_in", np.clip(rng.normal(200.0, 120.0, p.size), 0.0, None))
     w = Workload(net, {"exc": exc, "inh": inh}, projs)
     if record:
         w.spikes = {"exc": net.record_spikes(exc), "inh": net.record_spikes(inh)}
@@ -104,9 +123,8 @@ def song2000(threads: int = 1, seed: int = 1, n_inputs: int = 1000, rate: float 
                        tau_syn_in=5.0, E_ex=0.0, E_in=-80.0),
         1, name="neuron",
     )
-    a_pre = 0.01 * g_max
-    rule = plasticity.STDP(tau_pre=20.0, tau_post=20.0, a_pre=a_pre, a_post=-1.05 * a_pre, w_min=0.0, w_max=g_max)
-    proj = net.connect(src, neuron, conn.AllToAll(), weight=conn.Uniform(0.0, g_max), delay=0.1, plasticity=rule)
+    proj = net.connect(src, neuron, conn.AllToAll(), weight=conn.Uniform(0.0, g_max), delay=0.1,
+                       plasticity=coba_stdp_rule(g_max), name="input")
     w = Workload(net, {"inputs": src, "neuron": neuron}, {"input": proj})
     w.spikes = {"neuron": net.record_spikes(neuron)}
     return w
@@ -122,23 +140,16 @@ def scaling(n: int, threads: int = 1, seed: int = 1, stdp: bool = True) -> Workl
     exc = net.add_population(models.LIFCond(**params), ne, name="exc")
     inh = net.add_population(models.LIFCond(**params), n - ne, name="inh")
     w_e, w_i = 2.4, 107.2
-    rule = None
-    if stdp:
-        a_pre = 0.01 * 2 * w_e
-        rule = plasticity.STDP(tau_pre=20.0, tau_post=20.0, a_pre=a_pre, a_post=-1.05 * a_pre, w_min=0.0, w_max=2 * w_e)
+    rule = coba_stdp_rule(2 * w_e) if stdp else None
     e_in = conn.FixedInDegree(80, allow_multapses=False)
     i_in = conn.FixedInDegree(20, allow_multapses=False)
     projs = {
-        "ee": net.connect(exc, exc, e_in, weight=w_e, delay=0.1, plasticity=rule),
-        "ei": net.connect(exc, inh, e_in, weight=w_e, delay=0.1),
-        "ie": net.connect(inh, exc, i_in, weight=w_i, delay=0.1, receptor="inh"),
-        "ii": net.connect(inh, inh, i_in, weight=w_i, delay=0.1, receptor="inh"),
+        "ee": net.connect(exc, exc, e_in, weight=w_e, delay=0.1, plasticity=rule, name="ee"),
+        "ei": net.connect(exc, inh, e_in, weight=w_e, delay=0.1, name="ei"),
+        "ie": net.connect(inh, exc, i_in, weight=w_i, delay=0.1, receptor="inh", name="ie"),
+        "ii": net.connect(inh, inh, i_in, weight=w_i, delay=0.1, receptor="inh", name="ii"),
     }
-    rng = np.random.default_rng(seed)
-    for p in (exc, inh):
-        p.set("v", rng.normal(-65.0, 5.0, p.size))
-        p.set("g_ex", np.clip(rng.normal(40.0, 15.0, p.size), 0.0, None))
-        p.set("g_in", np.clip(rng.normal(200.0, 120.0, p.size), 0.0, None))
+    _set_coba_state(exc, inh, seed)
     w = Workload(net, {"exc": exc, "inh": inh}, projs)
     w.spikes = {"exc": net.record_spikes(exc), "inh": net.record_spikes(inh)}
     return w

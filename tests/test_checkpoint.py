@@ -154,7 +154,8 @@ def _save_before_run(tmp_path, weight_monitors):
 
     code = _SAVE_BEFORE_RUN.format(tests=str(Path(__file__).parent), path=str(tmp_path / "fresh.h5"),
                                    wm=weight_monitors)
-    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    # cwd outside the source tree: "python -c" puts the cwd first on sys.path, where the uncompiled sources are
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert r.returncode == 0 and "OK" in r.stdout, f"rc={r.returncode}\n{r.stdout}\n{r.stderr[-2000:]}"
 
 

@@ -11,12 +11,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 import pyneuro as pn
+from pyneuro import workloads as pn_workloads
+from pyneuro.workloads import COBA_NEURON, coba_initial_state  # noqa: F401  (re-exported for tests)
 
 DT = 0.1
 N_EXC, N_INH = 3200, 800
-
-COBA_NEURON = dict(C_m=200.0, g_L=10.0, E_L=-60.0, V_th=-50.0, V_reset=-60.0, t_ref=5.0,
-                   tau_syn_ex=5.0, tau_syn_in=10.0, E_ex=0.0, E_in=-80.0)
 
 #: W2's plastic E->E rule: additive all-to-all pair STDP, tau 20/20 ms, w in [0, 12 nS]
 W2_STDP = dict(tau_pre=20.0, tau_post=20.0, a_pre=0.12, a_post=-0.126, w_min=0.0, w_max=12.0,
@@ -46,42 +45,12 @@ class Coba:
         return s[o], i[o]
 
 
-def coba_initial_state(seed: int, n: int = N_EXC + N_INH) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """v ~ N(-65, 5) mV, g_ex ~ N(40, 15) nS, g_in ~ N(200, 120) nS, conductances clipped at 0 (numpy, seeded)."""
-    rng = np.random.default_rng(seed)
-    v = rng.normal(-65.0, 5.0, n)
-    ge = np.clip(rng.normal(40.0, 15.0, n), 0.0, None)
-    gi = np.clip(rng.normal(200.0, 120.0, n), 0.0, None)
-    return v, ge, gi
-
-
 def coba(threads: int = 1, seed: int = 1, stdp: bool = False, n_exc: int = N_EXC, n_inh: int = N_INH,
          p: float = 0.02, max_rate: float = 1000.0) -> tuple[pn.Network, Coba]:
-    """W1 (``stdp=False``) or W2 (``stdp=True``: STDP on E->E only).
-
-    3200 exc + 800 inh LIFCond, four FixedProbability(p) projections (self-connections allowed), 6 nS from exc
-    (receptor "exc"), 67 nS from inh (receptor "inh"), delay 0.1 ms; initial state from ``coba_initial_state``.
-    Spikes of both populations are recorded.
-    """
-    net = pn.Network(dt=DT, seed=seed, threads=threads, max_rate=max_rate)
-    exc = net.add_population(pn.models.LIFCond(**COBA_NEURON), n=n_exc, name="exc")
-    inh = net.add_population(pn.models.LIFCond(**COBA_NEURON), n=n_inh, name="inh")
-    v, ge, gi = coba_initial_state(seed, n_exc + n_inh)
-    for pop, sl in ((exc, slice(0, n_exc)), (inh, slice(n_exc, n_exc + n_inh))):
-        pop.set("v", v[sl])
-        pop.set("g_ex", ge[sl])
-        pop.set("g_in", gi[sl])
-    rule = pn.plasticity.STDP(**W2_STDP) if stdp else None
-    projs = {
-        "ee": net.connect(exc, exc, pn.conn.FixedProbability(p), weight=6.0, delay=DT, receptor="exc",
-                          plasticity=rule, name="ee"),
-        "ei": net.connect(exc, inh, pn.conn.FixedProbability(p), weight=6.0, delay=DT, receptor="exc", name="ei"),
-        "ie": net.connect(inh, exc, pn.conn.FixedProbability(p), weight=67.0, delay=DT, receptor="inh", name="ie"),
-        "ii": net.connect(inh, inh, pn.conn.FixedProbability(p), weight=67.0, delay=DT, receptor="inh", name="ii"),
-    }
-    se = net.record_spikes(exc)
-    si = net.record_spikes(inh)
-    return net, Coba(exc, inh, se, si, projs)
+    """W1 (``stdp=False``) or W2 (``stdp=True``: STDP on E->E only), as ``pyneuro.workloads.coba`` builds them,
+    with the spikes of both populations recorded."""
+    w = pn_workloads.coba(threads=threads, seed=seed, stdp=stdp, n_exc=n_exc, n_inh=n_inh, p=p, max_rate=max_rate)
+    return w.net, Coba(w.populations["exc"], w.populations["inh"], w.spikes["exc"], w.spikes["inh"], w.projections)
 
 
 def poisson_delay_net(threads: int = 1, seed: int = 7, plastic: bool = True,
@@ -90,7 +59,7 @@ def poisson_delay_net(threads: int = 1, seed: int = 7, plastic: bool = True,
     heterogeneous delays, STDP on two projections, and every kind of recorder. At any time spikes are in flight."""
     net = pn.Network(dt=DT, seed=seed, threads=threads)
     src = net.add_population(pn.models.PoissonSource(rate=np.linspace(20.0, 60.0, 200)), 200, name="src")
-    exc = net.add_population(pn.models.LIFCond(**COBA_NEURON, I_e=50.0), 160, name="exc")
+    exc = net.add_population(pn.models.LIFCond(**dict(COBA_NEURON, I_e=50.0)), 160, name="exc")
     inh = net.add_population(pn.models.LIF(I_e=200.0, tau_syn_ex=3.0, tau_syn_in=4.0), 40, name="inh")
     rng = np.random.default_rng(seed)
     exc.set("v", rng.uniform(-60.0, -50.0, exc.size))
