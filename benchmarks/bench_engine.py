@@ -6,6 +6,7 @@ Every benchmark checks its result (rates within [1, 100] Hz, synapse counts, wei
 build fails instead of reporting a fast time. Settings suit a 2-core machine: one call per sample
 (number = 1), 3 samples, 1 round, no warm-up; setup rebuilds the network before every timed call.
 """
+
 import os
 import sys
 
@@ -26,10 +27,10 @@ def _check_rate(built, n0, duration_ms, lo=1.0, hi=100.0):
 
 def _check_weights(built):
     import numpy as np
+
     w = np.asarray(built.plastic.weights, dtype=np.float64)
     if not (np.all(np.isfinite(w)) and w.min() >= -1e-9 and w.max() <= built.w_max * (1 + 1e-6)):
-        raise AssertionError(f"{built.name}: plastic weights outside [0, {built.w_max}]: "
-                             f"min {w.min()}, max {w.max()}")
+        raise AssertionError(f"{built.name}: plastic weights outside [0, {built.w_max}]: min {w.min()}, max {w.max()}")
     if not (0.0 < w.mean() < built.w_max):
         raise AssertionError(f"{built.name}: mean weight {w.mean()} degenerate")
 
@@ -45,6 +46,7 @@ class _Base:
 
 class TimeCOBA(_Base):
     """W1 coba: run of 200 ms simulated (0.2 s) after construction."""
+
     params = [1, 2]
     param_names = ["threads"]
     duration_ms = 200.0
@@ -60,6 +62,7 @@ class TimeCOBA(_Base):
 
 class TimeCOBASTDP(_Base):
     """W2 coba_stdp: run of 200 ms simulated with pair STDP on E->E."""
+
     params = [1, 2]
     param_names = ["threads"]
     duration_ms = 200.0
@@ -76,6 +79,7 @@ class TimeCOBASTDP(_Base):
 
 class TimeBuild(_Base):
     """Construction of a 1e7-synapse projection (two populations of 10000, FixedProbability(0.1))."""
+
     n = 10000
     p = 0.1
     timeout = 900
@@ -117,6 +121,7 @@ class TimeBuild(_Base):
 
 class TimeW5(_Base):
     """W5 scaling: fixed in-degree 100, STDP on E->E, 90 pA drive; 1 s simulated per call."""
+
     params = ([4000, 16000], [1, 2])
     param_names = ["n", "threads"]
     duration_ms = 1000.0

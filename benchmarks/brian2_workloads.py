@@ -24,6 +24,7 @@ Prints ONE JSON line on stdout (the last line; Brian2's own log goes to stderr) 
 
 A fresh build directory (tempfile.mkdtemp) is used for every call and removed afterwards unless --keep.
 """
+
 # Brian2 resolves the names in its equation strings (C, gL, taue, we, ...) from the calling frame's locals,
 # so these "unused" locals are used:
 # ruff: noqa: F841
@@ -39,16 +40,23 @@ import time
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--workload", choices=["w1", "w2", "w3"], required=True)
-    p.add_argument("--threads", type=int, default=1,
-                   help="prefs.devices.cpp_standalone.openmp_threads (0 = build without OpenMP)")
-    p.add_argument("--duration", type=float, default=None,
-                   help="simulated ms (default 1000 for w1/w2, 100000 for w3)")
+    p.add_argument(
+        "--threads", type=int, default=1, help="prefs.devices.cpp_standalone.openmp_threads (0 = build without OpenMP)"
+    )
+    p.add_argument("--duration", type=float, default=None, help="simulated ms (default 1000 for w1/w2, 100000 for w3)")
     p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--w3-variant", choices=["example", "cond"], default="example",
-                   help="example: Brian2's examples/synapses/STDP.py verbatim, whose drive is ge*(Ee-vr), i.e. a "
-                        "fixed driving force; cond: conductance-based ge*(Ee-v), like pyneuro's LIFCond")
-    p.add_argument("--profile", action="store_true",
-                   help="also collect Brian2's per-code-object profile (adds timer overhead to run_s)")
+    p.add_argument(
+        "--w3-variant",
+        choices=["example", "cond"],
+        default="example",
+        help="example: Brian2's examples/synapses/STDP.py verbatim, whose drive is ge*(Ee-vr), i.e. a "
+        "fixed driving force; cond: conductance-based ge*(Ee-v), like pyneuro's LIFCond",
+    )
+    p.add_argument(
+        "--profile",
+        action="store_true",
+        help="also collect Brian2's per-code-object profile (adds timer overhead to run_s)",
+    )
     p.add_argument("--keep", action="store_true", help="keep the build directory (printed as 'directory')")
     return p.parse_args(argv)
 
@@ -58,10 +66,25 @@ def main(argv=None):
     if args.duration is None:
         args.duration = 100000.0 if args.workload == "w3" else 1000.0
 
-    import numpy as np
     import brian2
-    from brian2 import (set_device, device, prefs, seed, defaultclock, NeuronGroup, Synapses, PoissonGroup,
-                        SpikeMonitor, run, ms, mV, nS, pF, Hz)
+    import numpy as np
+    from brian2 import (
+        Hz,
+        NeuronGroup,
+        PoissonGroup,
+        SpikeMonitor,
+        Synapses,
+        defaultclock,
+        device,
+        ms,
+        mV,
+        nS,
+        pF,
+        prefs,
+        run,
+        seed,
+        set_device,
+    )
 
     # Brian2 logs through the logging module to stderr; keep stdout for our JSON line.
     brian2.BrianLogger.log_level_warn()
@@ -91,8 +114,9 @@ def main(argv=None):
         dge/dt = -ge/taue : siemens
         dgi/dt = -gi/taui : siemens
         """
-        P = NeuronGroup(N, eqs, threshold="v > Vt", reset="v = Vr", refractory=5 * ms,
-                        method="exponential_euler", name="P")
+        P = NeuronGroup(
+            N, eqs, threshold="v > Vt", reset="v = Vr", refractory=5 * ms, method="exponential_euler", name="P"
+        )
         Pe, Pi = P[:NE], P[NE:]
         # Initial state as Brian 1's COBA.py; negative conductance draws are clipped at 0 (as the pyneuro side).
         P.v = (rng.normal(-65.0, 5.0, N)) * mV
@@ -109,7 +133,10 @@ def main(argv=None):
             wmax = 12 * nS
             dApre = 0.01 * wmax
             dApost = -1.05 * dApre
-            Cee = Synapses(Pe, Pe, """
+            Cee = Synapses(
+                Pe,
+                Pe,
+                """
                 w : siemens
                 dApre/dt = -Apre / taupre : siemens (event-driven)
                 dApost/dt = -Apost / taupost : siemens (event-driven)""",
@@ -118,7 +145,9 @@ def main(argv=None):
                           w = clip(w + Apost, 0*nS, wmax)""",
                 on_post="""Apost += dApost
                            w = clip(w + Apre, 0*nS, wmax)""",
-                delay=delay, name="Cee")
+                delay=delay,
+                name="Cee",
+            )
             Cee.connect(p=0.02)
             Cee.w = "6*nS"
             Cei = Synapses(Pe, Pi, on_pre="ge_post += we", delay=delay, name="Cei")
@@ -148,7 +177,10 @@ def main(argv=None):
             method = "exponential_euler"
         inp = PoissonGroup(Nin, rates=F, name="inp")
         neurons = NeuronGroup(1, eqs, threshold="v>vt", reset="v = vr", method=method, name="neurons")
-        S = Synapses(inp, neurons, """
+        S = Synapses(
+            inp,
+            neurons,
+            """
             w : 1
             dApre/dt = -Apre / taupre : 1 (event-driven)
             dApost/dt = -Apost / taupost : 1 (event-driven)""",
@@ -156,7 +188,9 @@ def main(argv=None):
                       Apre += dApre
                       w = clip(w + Apost, 0, gmax)""",
             on_post="""Apost += dApost
-                       w = clip(w + Apre, 0, gmax)""", name="S")
+                       w = clip(w + Apre, 0, gmax)""",
+            name="S",
+        )
         S.connect()
         S.w = "rand() * gmax"
         synapses.append(S)
@@ -183,13 +217,23 @@ def main(argv=None):
     n_rec = sum(n for _, n in monitors)
     sim_s = args.duration / 1000.0
     out = dict(
-        simulator="brian2", brian2_version=brian2.__version__, workload=args.workload, threads=args.threads,
-        duration_ms=args.duration, seed=args.seed,
-        run_s=run_s, run_s_per_sim_s=run_s / sim_s, binary_s=binary_s,
+        simulator="brian2",
+        brian2_version=brian2.__version__,
+        workload=args.workload,
+        threads=args.threads,
+        duration_ms=args.duration,
+        seed=args.seed,
+        run_s=run_s,
+        run_s_per_sim_s=run_s / sim_s,
+        binary_s=binary_s,
         build_s=(binary_s - run_s) if binary_s is not None else None,
-        setup_s=setup_s, compile_s=compile_s, make_s=make_s, run_call_s=run_call_s,
+        setup_s=setup_s,
+        compile_s=compile_s,
+        make_s=make_s,
+        run_call_s=run_call_s,
         n_syn=int(sum(int(s.N[:]) for s in synapses)),
-        total_spikes=total_spikes, rate_hz=total_spikes / n_rec / sim_s,
+        total_spikes=total_spikes,
+        rate_hz=total_spikes / n_rec / sim_s,
         completed_fraction=float(device._last_run_completed_fraction),
     )
     if plastic is not None:
@@ -197,7 +241,7 @@ def main(argv=None):
         out["w_mean"] = float(w.mean())
         if args.workload == "w3":
             out["w3_variant"] = args.w3_variant
-            out["frac_w_low"] = float(np.mean(w < 0.1 * 0.01))   # below 10% of g_max
+            out["frac_w_low"] = float(np.mean(w < 0.1 * 0.01))  # below 10% of g_max
             out["frac_w_high"] = float(np.mean(w > 0.9 * 0.01))  # above 90% of g_max
     if args.profile:
         prof = {}

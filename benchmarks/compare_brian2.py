@@ -17,6 +17,7 @@ separately; pyneuro's "run" is the wall time of net.run(duration) and "build" it
 Brian2's "build" column is the binary's time outside the run loop (process start, synapse creation,
 initialisation, writing results).
 """
+
 import argparse
 import json
 import os
@@ -36,10 +37,14 @@ def parse_args(argv=None):
     p.add_argument("--w3", action="store_true", help="also run W3 (song2000)")
     p.add_argument("--duration", type=float, default=1000.0, help="simulated ms for W1/W2 (default 1000)")
     p.add_argument("--w3-duration", type=float, default=20000.0, help="simulated ms for W3 (default 20000)")
-    p.add_argument("--w3-variant", choices=["example", "cond"], default="cond",
-                   help="Brian2 W3 model: 'cond' (default) = ge*(Ee-v), the same model as pyneuro's LIFCond; "
-                        "'example' = Brian2's STDP.py verbatim, whose drive ge*(Ee-vr) has a fixed driving force "
-                        "and whose neuron starts at v = 0 mV (rates then differ from pyneuro's by ~50%%)")
+    p.add_argument(
+        "--w3-variant",
+        choices=["example", "cond"],
+        default="cond",
+        help="Brian2 W3 model: 'cond' (default) = ge*(Ee-v), the same model as pyneuro's LIFCond; "
+        "'example' = Brian2's STDP.py verbatim, whose drive ge*(Ee-vr) has a fixed driving force "
+        "and whose neuron starts at v = 0 mV (rates then differ from pyneuro's by ~50%%)",
+    )
     p.add_argument("--threads", default="1,2", help="comma-separated thread counts (default 1,2)")
     p.add_argument("--reps", type=int, default=3)
     p.add_argument("--seed", type=int, default=1, help="base seed; repetition r uses seed + r")
@@ -75,7 +80,7 @@ def run_json(cmd, timeout):
         env = dict(os.environ, OPENBLAS_NUM_THREADS="1")
         cp = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
     except subprocess.TimeoutExpired:
-        raise RuntimeError(f"timed out after {timeout:.0f} s: {' '.join(cmd)}")
+        raise RuntimeError(f"timed out after {timeout:.0f} s: {' '.join(cmd)}") from None
     wall = time.perf_counter() - t0
     lines = [ln for ln in cp.stdout.splitlines() if ln.strip().startswith("{")]
     if cp.returncode != 0 or not lines:
@@ -87,13 +92,33 @@ def run_json(cmd, timeout):
 
 
 def pyneuro_cmd(wl, threads, seed, duration):
-    return [sys.executable, os.path.join(HERE, "pyneuro_workloads.py"), "--workload", wl,
-            "--threads", str(threads), "--seed", str(seed), "--duration", str(duration)]
+    return [
+        sys.executable,
+        os.path.join(HERE, "pyneuro_workloads.py"),
+        "--workload",
+        wl,
+        "--threads",
+        str(threads),
+        "--seed",
+        str(seed),
+        "--duration",
+        str(duration),
+    ]
 
 
 def brian2_cmd(py, wl, threads, seed, duration, w3_variant):
-    cmd = [py, os.path.join(HERE, "brian2_workloads.py"), "--workload", wl, "--threads", str(threads),
-           "--seed", str(seed), "--duration", str(duration)]
+    cmd = [
+        py,
+        os.path.join(HERE, "brian2_workloads.py"),
+        "--workload",
+        wl,
+        "--threads",
+        str(threads),
+        "--seed",
+        str(seed),
+        "--duration",
+        str(duration),
+    ]
     if wl == "w3":
         cmd += ["--w3-variant", w3_variant]
     return cmd
@@ -124,14 +149,19 @@ def main(argv=None):
     threads = [int(t) for t in a.threads.split(",")]
     use_b2 = not a.no_brian2
     if use_b2 and not os.access(a.brian2_python, os.X_OK):
-        print(f"NOTE: Brian2 interpreter {a.brian2_python!r} not found: skipping Brian2. Create it with\n"
-              "  python3 -m venv /work/brian2-venv && /work/brian2-venv/bin/pip install brian2==2.9.0 'numpy<2.4'")
+        print(
+            f"NOTE: Brian2 interpreter {a.brian2_python!r} not found: skipping Brian2. Create it with\n"
+            "  python3 -m venv /work/brian2-venv && /work/brian2-venv/bin/pip install brian2==2.9.0 'numpy<2.4'"
+        )
         use_b2 = False
     use_pn = not a.no_pyneuro
     info = machine_info()
     print(f"machine: {info['cpu']}, {info['cores']} cores, load {info['load']}, python {info['python']}")
-    print(f"reps {a.reps}, threads {threads}, W1/W2 {a.duration:g} ms, W3 {a.w3_duration:g} ms "
-          f"(Brian2 W3 variant '{a.w3_variant}')", flush=True)
+    print(
+        f"reps {a.reps}, threads {threads}, W1/W2 {a.duration:g} ms, W3 {a.w3_duration:g} ms "
+        f"(Brian2 W3 variant '{a.w3_variant}')",
+        flush=True,
+    )
 
     results = {}  # (sim, wl, threads) -> list of dicts
     raw = []
@@ -144,8 +174,11 @@ def main(argv=None):
                 for sim in order:
                     if (sim == "pyneuro" and not use_pn) or (sim == "brian2" and not use_b2):
                         continue
-                    cmd = (pyneuro_cmd(wl, t, seed, duration) if sim == "pyneuro"
-                           else brian2_cmd(a.brian2_python, wl, t, seed, duration, a.w3_variant))
+                    cmd = (
+                        pyneuro_cmd(wl, t, seed, duration)
+                        if sim == "pyneuro"
+                        else brian2_cmd(a.brian2_python, wl, t, seed, duration, a.w3_variant)
+                    )
                     load1 = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
                     try:
                         r = run_json(cmd, a.timeout)
@@ -155,11 +188,17 @@ def main(argv=None):
                     r.update(sim=sim, workload=wl, threads=t, rep=rep, load1_before=load1)
                     raw.append(r)
                     results.setdefault((sim, wl, t), []).append(r)
-                    print(f"  {sim:7s} {wl} t={t} rep={rep}: run {r['run_s']:.3f} s for {duration:g} ms, "
-                          f"rate {r['rate_hz']:.2f} Hz, n_syn {r['n_syn']}"
-                          + (f", compile {r['compile_s']:.1f} s" if sim == "brian2" else
-                             f", build {r['build_s']:.3f} s, {fmt(r.get('bytes_per_syn'), '.1f')} B/syn")
-                          + f" [load {fmt(load1, '.1f')}]", flush=True)
+                    print(
+                        f"  {sim:7s} {wl} t={t} rep={rep}: run {r['run_s']:.3f} s for {duration:g} ms, "
+                        f"rate {r['rate_hz']:.2f} Hz, n_syn {r['n_syn']}"
+                        + (
+                            f", compile {r['compile_s']:.1f} s"
+                            if sim == "brian2"
+                            else f", build {r['build_s']:.3f} s, {fmt(r.get('bytes_per_syn'), '.1f')} B/syn"
+                        )
+                        + f" [load {fmt(load1, '.1f')}]",
+                        flush=True,
+                    )
 
     if a.json_out:
         with open(a.json_out, "w") as f:
@@ -167,9 +206,25 @@ def main(argv=None):
                 f.write(json.dumps(r) + "\n")
 
     # ---- table -------------------------------------------------------------------------------------------
-    hdr = ["workload", "thr", "pn s/sim-s", "b2 s/sim-s", "pn/b2", "pn/b2best", "pn sprd", "b2 sprd",
-           "pn Hz", "b2 Hz", "rate",
-           "pn build s", "b2 build s", "pn B/syn", "b2 compile s", "pn w_mean", "b2 w_mean"]
+    hdr = [
+        "workload",
+        "thr",
+        "pn s/sim-s",
+        "b2 s/sim-s",
+        "pn/b2",
+        "pn/b2best",
+        "pn sprd",
+        "b2 sprd",
+        "pn Hz",
+        "b2 Hz",
+        "rate",
+        "pn build s",
+        "b2 build s",
+        "pn B/syn",
+        "b2 compile s",
+        "pn w_mean",
+        "b2 w_mean",
+    ]
     rows = []
     for wl in workloads:
         duration = a.w3_duration if wl == "w3" else a.duration
@@ -189,25 +244,40 @@ def main(argv=None):
             if pn_hz is not None and b2_hz is not None:
                 ref = max(pn_hz, b2_hz)
                 flag = "DIFF" if ref > 0 and abs(pn_hz - b2_hz) / ref > a.rate_tolerance else "ok"
-            rows.append([
-                wl, str(t), fmt(pn_r, ".4f"), fmt(b2_r, ".4f"),
-                fmt(pn_r / b2_r if pn_r and b2_r else None, ".2f"),
-                fmt(pn_r / b2_best if pn_r and b2_best else None, ".2f"),
-                spread(pr), spread(br),
-                fmt(pn_hz, ".2f"), fmt(b2_hz, ".2f"), flag,
-                fmt(med(pr, "build_s")), fmt(med(br, "build_s")), fmt(med(pr, "bytes_per_syn"), ".1f"),
-                fmt(med(br, "compile_s"), ".1f"), fmt(med(pr, "w_mean"), ".4g"), fmt(med(br, "w_mean"), ".4g"),
-            ])
+            rows.append(
+                [
+                    wl,
+                    str(t),
+                    fmt(pn_r, ".4f"),
+                    fmt(b2_r, ".4f"),
+                    fmt(pn_r / b2_r if pn_r and b2_r else None, ".2f"),
+                    fmt(pn_r / b2_best if pn_r and b2_best else None, ".2f"),
+                    spread(pr),
+                    spread(br),
+                    fmt(pn_hz, ".2f"),
+                    fmt(b2_hz, ".2f"),
+                    flag,
+                    fmt(med(pr, "build_s")),
+                    fmt(med(br, "build_s")),
+                    fmt(med(pr, "bytes_per_syn"), ".1f"),
+                    fmt(med(br, "compile_s"), ".1f"),
+                    fmt(med(pr, "w_mean"), ".4g"),
+                    fmt(med(br, "w_mean"), ".4g"),
+                ]
+            )
     widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(hdr)]
     print()
     print("  ".join(h.rjust(w) for h, w in zip(hdr, widths)))
     for r in rows:
         print("  ".join(c.rjust(w) for c, w in zip(r, widths)))
-    print("\ns/sim-s: median run-loop wall seconds per simulated second; pn/b2best: pyneuro at this thread count over "
-          "Brian2 at its fastest thread count;\nsprd: (max-min)/median of the run times over repetitions (large = noisy "
-          "machine; OpenMP at 2 threads on 2 busy cores is very sensitive to load);\nrate DIFF: mean rates differ by more than "
-          f"{a.rate_tolerance:.0%}; b2 build: binary time outside the run loop (synapse creation etc.); "
-          "w_mean: W2 in nS, W3 in units of g_L.")
+    print(
+        "\ns/sim-s: median run-loop wall seconds per simulated second; pn/b2best: pyneuro at this thread count over "
+        "Brian2 at its fastest thread count;\nsprd: (max-min)/median of the run times over repetitions (large = noisy "
+        "machine; OpenMP at 2 threads on 2 busy cores is very sensitive to load);\n"
+        "rate DIFF: mean rates differ by more than "
+        f"{a.rate_tolerance:.0%}; b2 build: binary time outside the run loop (synapse creation etc.); "
+        "w_mean: W2 in nS, W3 in units of g_L."
+    )
     return 0
 
 

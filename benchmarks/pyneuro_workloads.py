@@ -14,6 +14,7 @@ side's JSON (benchmarks/brian2_workloads.py):
 
 Units: ms, mV, pF, nS, pA (pyneuro's conventions).
 """
+
 import time
 
 import numpy as np
@@ -29,7 +30,6 @@ else:
     _IMPORT_ERROR = None
 
 DT = 0.1
-
 
 
 def _require_pyneuro():
@@ -52,10 +52,10 @@ class Built:
     def __init__(self, name, net, recorded, plastic=None, projections=(), w_scale=1.0, w_max=None):
         self.name = name
         self.net = net
-        self.recorded = recorded          # list of (spike monitor, population size)
-        self.plastic = plastic            # projection whose mean final weight is reported
+        self.recorded = recorded  # list of (spike monitor, population size)
+        self.plastic = plastic  # projection whose mean final weight is reported
         self.projections = list(projections)
-        self.w_scale = w_scale            # reported w_mean = mean(weights) * w_scale
+        self.w_scale = w_scale  # reported w_mean = mean(weights) * w_scale
         self.w_max = w_max
         self.build_s = None
         self.rss_before = None
@@ -86,16 +86,18 @@ def _timed_build(fn):
 
 def _from_workload(name, w, plastic=None, w_scale=1.0, w_max=None):
     recorded = [(m, w.populations[k].size) for k, m in w.spikes.items()]
-    return Built(name, w.net, recorded, plastic=plastic, projections=list(w.projections.values()),
-                 w_scale=w_scale, w_max=w_max)
+    return Built(
+        name, w.net, recorded, plastic=plastic, projections=list(w.projections.values()), w_scale=w_scale, w_max=w_max
+    )
 
 
 @_timed_build
 def build_w1(threads=1, seed=1, plastic=False):
     """W1 coba (or W2 coba_stdp with plastic=True), as pyneuro.workloads.coba builds it."""
     w = W.coba(threads=threads, seed=seed, stdp=plastic)
-    return _from_workload("w2" if plastic else "w1", w, plastic=w.projections["ee"] if plastic else None,
-                          w_max=12.0 if plastic else None)
+    return _from_workload(
+        "w2" if plastic else "w1", w, plastic=w.projections["ee"] if plastic else None, w_max=12.0 if plastic else None
+    )
 
 
 def build_w2(threads=1, seed=1):
@@ -126,8 +128,7 @@ def build_big(n=10000, p=0.1, threads=1, seed=1):
     net = pn.Network(dt=DT, seed=seed, threads=threads)
     a = net.add_population(pn.models.LIFCond(**W.COBA_NEURON), n=n, name="a")
     b = net.add_population(pn.models.LIFCond(**W.COBA_NEURON), n=n, name="b")
-    proj = net.connect(a, b, pn.conn.FixedProbability(p, allow_self=True), weight=1.0, delay=0.1,
-                       receptor="exc")
+    proj = net.connect(a, b, pn.conn.FixedProbability(p, allow_self=True), weight=1.0, delay=0.1, receptor="exc")
     return Built("build", net, [], projections=[proj])
 
 
@@ -147,12 +148,20 @@ def run_built(built, duration_ms):
     n_rec = sum(n for _, n in built.recorded)
     n_syn = built.n_syn
     out = dict(
-        simulator="pyneuro", workload=built.name, duration_ms=duration_ms,
-        run_s=run_s, run_s_per_sim_s=run_s / sim_s, build_s=built.build_s,
-        n_syn=n_syn, syn_per_s_build=n_syn / built.build_s if built.build_s else None,
-        total_spikes=total_spikes, rate_hz=total_spikes / n_rec / sim_s,
-        rss_before_mb=built.rss_before / 2**20, rss_after_build_mb=built.rss_after_build / 2**20,
-        rss_after_run_mb=rss_after_run / 2**20, peak_rss_mb=rss_bytes("VmHWM") / 2**20,
+        simulator="pyneuro",
+        workload=built.name,
+        duration_ms=duration_ms,
+        run_s=run_s,
+        run_s_per_sim_s=run_s / sim_s,
+        build_s=built.build_s,
+        n_syn=n_syn,
+        syn_per_s_build=n_syn / built.build_s if built.build_s else None,
+        total_spikes=total_spikes,
+        rate_hz=total_spikes / n_rec / sim_s,
+        rss_before_mb=built.rss_before / 2**20,
+        rss_after_build_mb=built.rss_after_build / 2**20,
+        rss_after_run_mb=rss_after_run / 2**20,
+        peak_rss_mb=rss_bytes("VmHWM") / 2**20,
         bytes_per_syn=(built.rss_after_build - built.rss_before) / n_syn if n_syn else None,
         bytes_per_syn_after_run=(rss_after_run - built.rss_before) / n_syn if n_syn else None,
     )

@@ -5,16 +5,15 @@ printed too, so the table doubles as a determinism check (they must agree across
 
     python benchmarks/thread_scaling.py --threads 1,2,4,8,16 --w5 16000,64000,256000
 """
+
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import statistics
 import subprocess
 import sys
-import time
 
 CHILD = r"""
 import hashlib, json, sys, time
@@ -46,14 +45,22 @@ def main() -> int:
     configs = [("w2", 4000)] + [("w5", int(n)) for n in a.w5.split(",") if n]
     env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_WAIT_POLICY="passive")
     print(f"# machine: {os.cpu_count()} CPUs; {a.duration} ms simulated per run; medians of {a.reps}")
-    print(f"{'workload':>10} {'threads':>7} {'s/sim-s':>9} {'speedup':>8} {'eff':>5} {'rate Hz':>8} {'spikes':>9} {'hash':>13} {'synapses':>10}")
+    print(
+        f"{'workload':>10} {'threads':>7} {'s/sim-s':>9} {'speedup':>8} {'eff':>5} {'rate Hz':>8} "
+        f"{'spikes':>9} {'hash':>13} {'synapses':>10}"
+    )
     for kind, n in configs:
         base = None
         for th in threads:
             runs = []
             for _ in range(a.reps):
-                out = subprocess.run([sys.executable, "-c", CHILD, kind, str(n), str(th), str(a.duration)],
-                                     capture_output=True, text=True, env=env, timeout=1800)
+                out = subprocess.run(
+                    [sys.executable, "-c", CHILD, kind, str(n), str(th), str(a.duration)],
+                    capture_output=True,
+                    text=True,
+                    env=env,
+                    timeout=1800,
+                )
                 if out.returncode != 0:
                     print(out.stderr[-2000:], file=sys.stderr)
                     return 1
@@ -62,8 +69,11 @@ def main() -> int:
             sps = statistics.median(x["run_s"] for x in runs) / (a.duration * 1e-3)
             base = base or sps
             name = f"{kind}-{n // 1000}k"
-            print(f"{name:>10} {th:>7} {sps:>9.4f} {base / sps:>8.2f} {base / sps / th:>5.2f} {r['rate']:>8.2f} "
-                  f"{r['spikes']:>9} {r['hash']:>13} {r['n_syn']:>10}", flush=True)
+            print(
+                f"{name:>10} {th:>7} {sps:>9.4f} {base / sps:>8.2f} {base / sps / th:>5.2f} {r['rate']:>8.2f} "
+                f"{r['spikes']:>9} {r['hash']:>13} {r['n_syn']:>10}",
+                flush=True,
+            )
     return 0
 
 

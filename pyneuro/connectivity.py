@@ -179,7 +179,9 @@ class FromArrays(ConnectionRule):
         pre_arr = np.asarray(pre).reshape(-1)
         post_arr = np.asarray(post).reshape(-1)
         if pre_arr.size != post_arr.size:
-            raise ValueError(f"FromArrays: pre and post must have equal lengths, got {pre_arr.size} and {post_arr.size}")
+            raise ValueError(
+                f"FromArrays: pre and post must have equal lengths, got {pre_arr.size} and {post_arr.size}"
+            )
         self.pre = check_index_array("FromArrays.pre", pre_arr, 2**32 - 1)
         self.post = check_index_array("FromArrays.post", post_arr, 2**32 - 1)
 
@@ -236,4 +238,10 @@ class Normal:
         return float(self.low), float(self.high)
 
     def lower(self) -> dict[str, Any]:
-        return {"kind": "normal", "a": float(self.mean), "b": float(self.std), "lo": float(self.low), "hi": float(self.high)}
+        return {
+            "kind": "normal",
+            "a": float(self.mean),
+            "b": float(self.std),
+            "lo": float(self.low),
+            "hi": float(self.high),
+        }

@@ -18,8 +18,13 @@ from .workloads import coba
 __all__ = ["main", "run_demo"]
 
 
-def run_demo(duration: float = 1000.0, threads: int | None = None, seed: int = 1, out: str | Path = "pyneuro-demo",
-             progress: bool = True) -> dict[str, float]:
+def run_demo(
+    duration: float = 1000.0,
+    threads: int | None = None,
+    seed: int = 1,
+    out: str | Path = "pyneuro-demo",
+    progress: bool = True,
+) -> dict[str, float]:
     threads = threads or min(2, os.cpu_count() or 1)
     t0 = time.perf_counter()
     w = coba(threads=threads, seed=seed, stdp=True)
@@ -42,13 +47,19 @@ def run_demo(duration: float = 1000.0, threads: int | None = None, seed: int = 1
         "w_mean_after": float(w_after.mean()),
         "w_changed_frac": float(np.mean(w_after != w_before)),
     }
-    print(f"pyneuro demo: COBA + STDP (W2), {w.net.populations[0].size + w.net.populations[1].size} neurons, "
-          f"{res['synapses']} synapses, {threads} thread(s)")
-    print(f"  build {build_s:.3f} s; run {run_s:.3f} s for {duration / 1000:g} s simulated "
-          f"({res['wall_per_sim_s']:.3f} s per simulated second)")
+    print(
+        f"pyneuro demo: COBA + STDP (W2), {w.net.populations[0].size + w.net.populations[1].size} neurons, "
+        f"{res['synapses']} synapses, {threads} thread(s)"
+    )
+    print(
+        f"  build {build_s:.3f} s; run {run_s:.3f} s for {duration / 1000:g} s simulated "
+        f"({res['wall_per_sim_s']:.3f} s per simulated second)"
+    )
     print(f"  rates: excitatory {res['rate_exc_hz']:.2f} Hz, inhibitory {res['rate_inh_hz']:.2f} Hz")
-    print(f"  E->E weights: mean {res['w_mean_before']:.4f} -> {res['w_mean_after']:.4f} nS; "
-          f"{100 * res['w_changed_frac']:.1f}% of synapses changed; range [{w_after.min():.3f}, {w_after.max():.3f}] nS")
+    print(
+        f"  E->E weights: mean {res['w_mean_before']:.4f} -> {res['w_mean_after']:.4f} nS; "
+        f"{100 * res['w_changed_frac']:.1f}% of synapses changed; range [{w_after.min():.3f}, {w_after.max():.3f}] nS"
+    )
     if out:
         from .plot import demo_figure
 

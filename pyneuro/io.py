@@ -165,7 +165,9 @@ def load_network(path: str | Path, threads: int | None = None) -> Network:
                 net.record_spikes(net.populations[int(gm.attrs["target"])], sub)
             elif kind == "state":
                 pop = net.populations[int(gm.attrs["target"])]
-                net.record_state(pop, str(gm.attrs["var"]), np.asarray(gm["indices"][()]), int(gm.attrs["every"]) * net.dt)
+                net.record_state(
+                    pop, str(gm.attrs["var"]), np.asarray(gm["indices"][()]), int(gm.attrs["every"]) * net.dt
+                )
             elif kind == "weights":
                 sel = np.asarray(gm["indices"][()]) if "indices" in gm else None
                 net.record_weights(net.projections[int(gm.attrs["target"])], sel, int(gm.attrs["every"]) * net.dt)

@@ -334,9 +334,7 @@ class SpikeGenerator(NeuronModel):
         t = check_float_array("SpikeGenerator.times", self.times, lo=0.0)
         idx = np.asarray(self.indices).reshape(-1)
         if idx.size != t.size:
-            raise ValueError(
-                f"SpikeGenerator.indices must have the same length as times ({t.size}), got {idx.size}"
-            )
+            raise ValueError(f"SpikeGenerator.indices must have the same length as times ({t.size}), got {idx.size}")
         check_index_array("SpikeGenerator.indices", idx, 2**32 - 1)
 
     def params(self) -> dict[str, float]:

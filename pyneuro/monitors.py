@@ -89,7 +89,9 @@ class StateMonitor(Monitor):
 
     kind = "state"
 
-    def __init__(self, net: Network, mid: int, population: Population, var: str, indices: np.ndarray, every: int) -> None:
+    def __init__(
+        self, net: Network, mid: int, population: Population, var: str, indices: np.ndarray, every: int
+    ) -> None:
         super().__init__(net, mid)
         self.population = population
         self.var = var

@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import math
 import time as _time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
 from . import _core
-from ._validation import FLOAT32_MAX, check_choice, check_float_array, check_index_array, check_int, check_number
+from ._validation import (
+    FLOAT32_MAX,
+    check_choice,
+    check_float_array,
+    check_index_array,
+    check_int,
+    check_number,
+)
 from .connectivity import AllToAll, ConnectionRule, Normal, Uniform
 from .errors import SimulationError
 from .models import NeuronModel, SpikeGenerator
@@ -173,7 +181,9 @@ class Network:
 
         def check_delay_range(mx: float) -> None:
             if delay and mx > limit:
-                raise ValueError(f"{what} must be <= {limit * dt} ms ({limit} steps) for this projection, got {mx * dt}")
+                raise ValueError(
+                    f"{what} must be <= {limit * dt} ms ({limit} steps) for this projection, got {mx * dt}"
+                )
 
         if isinstance(value, (Uniform, Normal)):
             a, b = value.bounds()
@@ -185,7 +195,9 @@ class Network:
                     return {"kind": "uniform", "a": a / dt, "b": b / dt}
                 return value.lower()
             if a < lo:
-                raise ValueError(f"{what}: Normal must be clipped with low >= {'dt' if delay else 0} ({lo}), got low={a}")
+                raise ValueError(
+                    f"{what}: Normal must be clipped with low >= {'dt' if delay else 0} ({lo}), got low={a}"
+                )
             if delay:
                 hi = min(b / dt, float(limit)) if math.isfinite(b) else float(limit)
                 return {"kind": "normal", "a": value.mean / dt, "b": value.std / dt, "lo": a / dt, "hi": hi}
@@ -269,7 +281,9 @@ class Network:
         conn = rule.lower(n_pre, n_post, pre is post)
         limit = (1 << (32 - max(16, n_post.bit_length()))) - 1
         wspec = self._lower_values("weight", weight, rule, n_pre, n_post, delay=False, limit=limit)
-        dspec = self._lower_values("delay", self.dt if delay is None else delay, rule, n_pre, n_post, delay=True, limit=limit)
+        dspec = self._lower_values(
+            "delay", self.dt if delay is None else delay, rule, n_pre, n_post, delay=True, limit=limit
+        )
         lowered = [(r.kind, r.lower()) for r in rules]
         pid = self._engine.connect(pre._id, post._id, receptor, conn, wspec, dspec)
         for kind, params in lowered:
@@ -290,7 +304,13 @@ class Network:
         """Recreate a projection from canonical arrays (delays in steps); used by checkpoints."""
         p, q, d, w = arrays
         pid = self._engine.connect_arrays(
-            pre._id, post._id, receptor, p.astype(np.uint32), q.astype(np.uint32), d.astype(np.uint32), w.astype(np.float32)
+            pre._id,
+            post._id,
+            receptor,
+            p.astype(np.uint32),
+            q.astype(np.uint32),
+            d.astype(np.uint32),
+            w.astype(np.float32),
         )
         for r in rules:
             self._engine.add_rule(pid, r.kind, r.lower())

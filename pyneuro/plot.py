@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -22,8 +23,14 @@ def _plt() -> Any:
     return plt
 
 
-def raster(ax: Any, times: np.ndarray, indices: np.ndarray, t_max: float | None = None, max_neurons: int | None = None,
-           **kw: Any) -> Any:
+def raster(
+    ax: Any,
+    times: np.ndarray,
+    indices: np.ndarray,
+    t_max: float | None = None,
+    max_neurons: int | None = None,
+    **kw: Any,
+) -> Any:
     """Spike raster (times in ms) on ``ax``; optionally only neurons below ``max_neurons``."""
     sel = np.ones(times.size, bool) if max_neurons is None else indices < max_neurons
     if t_max is not None:
@@ -57,8 +64,9 @@ def weight_histogram(ax: Any, weights: Sequence[np.ndarray], labels: Sequence[st
     return ax
 
 
-def demo_figure(times: np.ndarray, indices: np.ndarray, n: int, t_stop: float, w_before: np.ndarray,
-                w_after: np.ndarray) -> Any:
+def demo_figure(
+    times: np.ndarray, indices: np.ndarray, n: int, t_stop: float, w_before: np.ndarray, w_after: np.ndarray
+) -> Any:
     """Raster (first 500 neurons), population rate, and weight histograms before/after."""
     plt = _plt()
     fig, axes = plt.subplots(3, 1, figsize=(8, 9), constrained_layout=True)

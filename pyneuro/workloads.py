@@ -24,8 +24,17 @@ __all__ = ["Workload", "coba", "coba_initial_state", "coba_stdp_rule", "song2000
 
 #: the COBA neuron of W1 (Brian's COBA.py / NEST's brette_et_al_2007/coba.py)
 COBA_NEURON = dict(
-    C_m=200.0, g_L=10.0, E_L=-60.0, V_th=-50.0, V_reset=-60.0, t_ref=5.0,
-    tau_syn_ex=5.0, tau_syn_in=10.0, E_ex=0.0, E_in=-80.0, I_e=0.0,
+    C_m=200.0,
+    g_L=10.0,
+    E_L=-60.0,
+    V_th=-50.0,
+    V_reset=-60.0,
+    t_ref=5.0,
+    tau_syn_ex=5.0,
+    tau_syn_in=10.0,
+    E_ex=0.0,
+    E_in=-80.0,
+    I_e=0.0,
 )
 
 
@@ -94,8 +103,9 @@ def coba(
     _set_coba_state(exc, inh, seed)
     rule = coba_stdp_rule(12.0) if stdp else None
     projs = {
-        "ee": net.connect(exc, exc, conn.FixedProbability(p), weight=6.0, delay=0.1, receptor="exc",
-                          plasticity=rule, name="ee"),
+        "ee": net.connect(
+            exc, exc, conn.FixedProbability(p), weight=6.0, delay=0.1, receptor="exc", plasticity=rule, name="ee"
+        ),
         "ei": net.connect(exc, inh, conn.FixedProbability(p), weight=6.0, delay=0.1, receptor="exc", name="ei"),
         "ie": net.connect(inh, exc, conn.FixedProbability(p), weight=67.0, delay=0.1, receptor="inh", name="ie"),
         "ii": net.connect(inh, inh, conn.FixedProbability(p), weight=67.0, delay=0.1, receptor="inh", name="ii"),
@@ -119,12 +129,30 @@ def song2000(threads: int = 1, seed: int = 1, n_inputs: int = 1000, rate: float 
     g_max = 0.01 * g_l
     src = net.add_population(models.PoissonSource(rate=rate), n_inputs, name="inputs")
     neuron = net.add_population(
-        models.LIFCond(C_m=100.0, g_L=g_l, E_L=-74.0, V_th=-54.0, V_reset=-60.0, t_ref=0.0, tau_syn_ex=5.0,
-                       tau_syn_in=5.0, E_ex=0.0, E_in=-80.0),
-        1, name="neuron",
+        models.LIFCond(
+            C_m=100.0,
+            g_L=g_l,
+            E_L=-74.0,
+            V_th=-54.0,
+            V_reset=-60.0,
+            t_ref=0.0,
+            tau_syn_ex=5.0,
+            tau_syn_in=5.0,
+            E_ex=0.0,
+            E_in=-80.0,
+        ),
+        1,
+        name="neuron",
     )
-    proj = net.connect(src, neuron, conn.AllToAll(), weight=conn.Uniform(0.0, g_max), delay=0.1,
-                       plasticity=coba_stdp_rule(g_max), name="input")
+    proj = net.connect(
+        src,
+        neuron,
+        conn.AllToAll(),
+        weight=conn.Uniform(0.0, g_max),
+        delay=0.1,
+        plasticity=coba_stdp_rule(g_max),
+        name="input",
+    )
     w = Workload(net, {"inputs": src, "neuron": neuron}, {"input": proj})
     w.spikes = {"neuron": net.record_spikes(neuron)}
     return w

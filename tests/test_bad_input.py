@@ -22,8 +22,12 @@ POSITIVE = {
     pn.models.AdEx: ("C_m", "g_L", "Delta_T", "tau_w", "tau_syn_ex", "tau_syn_in"),
     pn.models.Izhikevich: ("a",),
 }
-NONNEGATIVE = {pn.models.LIF: ("t_ref",), pn.models.LIFCond: ("t_ref",), pn.models.AdEx: ("t_ref",),
-               pn.models.Izhikevich: ()}
+NONNEGATIVE = {
+    pn.models.LIF: ("t_ref",),
+    pn.models.LIFCond: ("t_ref",),
+    pn.models.AdEx: ("t_ref",),
+    pn.models.Izhikevich: (),
+}
 
 
 def _fields(cls):
@@ -41,8 +45,7 @@ def net():
     a = net.add_population(pn.models.LIFCond(), 5, name="a")
     b = net.add_population(pn.models.LIF(), 4, name="b")
     net.add_population(pn.models.PoissonSource(rate=20.0), 3, name="p")
-    net.connect(a, b, pn.conn.AllToAll(), weight=1.0, delay=0.5, name="ab",
-                plasticity=pn.plasticity.STDP(w_max=2.0))
+    net.connect(a, b, pn.conn.AllToAll(), weight=1.0, delay=0.5, name="ab", plasticity=pn.plasticity.STDP(w_max=2.0))
     net.record_spikes(a)
     a.set("v", np.linspace(-70.0, -60.0, 5))
     net.run(1.0)
@@ -50,8 +53,18 @@ def net():
 
 
 def fingerprint(net):
-    out = {"n": (len(net.populations), len(net.projections), len(net.monitors), net.step, net.dt, net.seed,
-                 net.threads, net.max_rate)}
+    out = {
+        "n": (
+            len(net.populations),
+            len(net.projections),
+            len(net.monitors),
+            net.step,
+            net.dt,
+            net.seed,
+            net.threads,
+            net.max_rate,
+        )
+    }
     for p in net.populations:
         for v in p.state_vars:
             out[(p.name, v)] = p.get(v).tobytes()
@@ -122,12 +135,18 @@ def test_poisson_rate(net):
     with pytest.raises(TypeError, match="PoissonSource.rate"):
         pn.models.PoissonSource(rate="10")
     # > 1/dt = 10 kHz at dt = 0.1 ms (exactly 1/dt is allowed)
-    assert_rejected(net, ValueError, "PoissonSource.rate", lambda: net.add_population(
-        pn.models.PoissonSource(rate=10000.5), 3))
-    assert_rejected(net, ValueError, "PoissonSource.rate", lambda: net.add_population(
-        pn.models.PoissonSource(rate=[5.0, 20000.0, 1.0]), 3))
-    assert_rejected(net, ValueError, "PoissonSource.rate", lambda: net.add_population(
-        pn.models.PoissonSource(rate=[5.0, 2.0]), 3))  # one rate per neuron
+    assert_rejected(
+        net, ValueError, "PoissonSource.rate", lambda: net.add_population(pn.models.PoissonSource(rate=10000.5), 3)
+    )
+    assert_rejected(
+        net,
+        ValueError,
+        "PoissonSource.rate",
+        lambda: net.add_population(pn.models.PoissonSource(rate=[5.0, 20000.0, 1.0]), 3),
+    )
+    assert_rejected(
+        net, ValueError, "PoissonSource.rate", lambda: net.add_population(pn.models.PoissonSource(rate=[5.0, 2.0]), 3)
+    )  # one rate per neuron
     p = net.populations[2]
     assert_rejected(net, ValueError, "rate", lambda: p.set("rate", 10001.0))
     assert_rejected(net, ValueError, "rate", lambda: p.set("rate", [1.0, -1.0, 2.0]))
@@ -149,8 +168,12 @@ def test_spike_generator(net):
         pn.models.SpikeGenerator(times=["a"], indices=[0])
     with pytest.raises(ValueError, match="SpikeGenerator.indices"):
         pn.models.SpikeGenerator(times=[1.0], indices=[-1])
-    assert_rejected(net, ValueError, "SpikeGenerator.indices", lambda: net.add_population(
-        pn.models.SpikeGenerator(times=[1.0, 2.0], indices=[0, 3]), 3))
+    assert_rejected(
+        net,
+        ValueError,
+        "SpikeGenerator.indices",
+        lambda: net.add_population(pn.models.SpikeGenerator(times=[1.0, 2.0], indices=[0, 3]), 3),
+    )
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -458,10 +481,14 @@ def test_random_model_arguments(call, n):
 
 
 @PROP
-@given(st.dictionaries(st.sampled_from(_fields(pn.plasticity.STDP)),
-                       st.one_of(ANY, st.sampled_from(["all_to_all", "nearest", "additive", "multiplicative",
-                                                       "power_law"])), max_size=5),
-       ANY)
+@given(
+    st.dictionaries(
+        st.sampled_from(_fields(pn.plasticity.STDP)),
+        st.one_of(ANY, st.sampled_from(["all_to_all", "nearest", "additive", "multiplicative", "power_law"])),
+        max_size=5,
+    ),
+    ANY,
+)
 def test_random_stdp_arguments(kwargs, weight):
     try:
         rule = pn.plasticity.STDP(**kwargs)
@@ -485,10 +512,12 @@ def test_random_network_arguments(kwargs):
 
 
 @PROP
-@given(st.one_of(ANY, st.lists(st.one_of(st.integers(-5, 10), st.floats(-2, 10)), max_size=6)),
-       st.one_of(ANY, st.lists(st.one_of(st.integers(-5, 10), st.floats(-2, 10)), max_size=6)),
-       st.one_of(ANY, st.lists(st.floats(allow_nan=True), max_size=6)),
-       st.one_of(ANY, st.lists(st.floats(allow_nan=True), max_size=6)))
+@given(
+    st.one_of(ANY, st.lists(st.one_of(st.integers(-5, 10), st.floats(-2, 10)), max_size=6)),
+    st.one_of(ANY, st.lists(st.one_of(st.integers(-5, 10), st.floats(-2, 10)), max_size=6)),
+    st.one_of(ANY, st.lists(st.floats(allow_nan=True), max_size=6)),
+    st.one_of(ANY, st.lists(st.floats(allow_nan=True), max_size=6)),
+)
 def test_random_from_arrays_connect(pre, post, weight, delay):
     net = pn.Network()
     a = net.add_population(pn.models.LIF(), 6)

@@ -7,9 +7,9 @@ from pathlib import Path
 import h5py
 import numpy as np
 import pytest
+from workloads import coba, poisson_delay_net
 
 import pyneuro as pn
-from workloads import coba, poisson_delay_net
 
 DATA = Path(__file__).parent / "data"
 
@@ -73,8 +73,9 @@ def _split_vs_straight(build, tmp_path, t_save=100.0, t_more=100.0, threads_load
     return net_c, straight
 
 
-@pytest.mark.parametrize("stdp,threads_load", [(False, None), (True, None), (True, 3)],
-                         ids=["W1", "W2", "W2-load-3-threads"])
+@pytest.mark.parametrize(
+    "stdp,threads_load", [(False, None), (True, None), (True, 3)], ids=["W1", "W2", "W2-load-3-threads"]
+)
 def test_coba_save_load_continue(tmp_path, stdp, threads_load):
     def build():
         net, c = coba(threads=2, stdp=stdp)
@@ -89,16 +90,18 @@ def test_coba_save_load_continue(tmp_path, stdp, threads_load):
     if stdp:
         w = straight["proj/ee/weights"]
         assert not np.all(w == np.float32(6.0))
-        assert net.projections[0].plasticity[0] == pn.plasticity.STDP(tau_pre=20.0, tau_post=20.0, a_pre=0.12,
-                                                                       a_post=-0.126, w_min=0.0, w_max=12.0)
+        assert net.projections[0].plasticity[0] == pn.plasticity.STDP(
+            tau_pre=20.0, tau_post=20.0, a_pre=0.12, a_post=-0.126, w_min=0.0, w_max=12.0
+        )
 
 
 @pytest.mark.parametrize("threads_load", [None, 1, 3])
 def test_poisson_and_spikes_in_flight(tmp_path, threads_load):
     """PoissonSource input, delays up to 47 steps (spikes in flight at the save point), plastic projections whose
     pre traces are read in the past, every kind of recorder; loading with another thread count too."""
-    net, straight = _split_vs_straight(lambda: poisson_delay_net(threads=2), tmp_path, t_save=100.0,
-                                       t_more=100.0, threads_load=threads_load)
+    net, straight = _split_vs_straight(
+        lambda: poisson_delay_net(threads=2), tmp_path, t_save=100.0, t_more=100.0, threads_load=threads_load
+    )
     assert net.threads == (2 if threads_load is None else threads_load)
     # spikes were in flight: some source spikes of the last 4.7 ms before the save point arrive after it
     src_steps = straight["mon/0/spikes/steps"]
@@ -152,8 +155,9 @@ def _save_before_run(tmp_path, weight_monitors):
     import subprocess
     import sys
 
-    code = _SAVE_BEFORE_RUN.format(tests=str(Path(__file__).parent), path=str(tmp_path / "fresh.h5"),
-                                   wm=weight_monitors)
+    code = _SAVE_BEFORE_RUN.format(
+        tests=str(Path(__file__).parent), path=str(tmp_path / "fresh.h5"), wm=weight_monitors
+    )
     # cwd outside the source tree: "python -c" puts the cwd first on sys.path, where the uncompiled sources are
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert r.returncode == 0 and "OK" in r.stdout, f"rc={r.returncode}\n{r.stdout}\n{r.stderr[-2000:]}"
@@ -215,13 +219,16 @@ def test_version_1_file_loads():
     # numbers written by make_checkpoint_v1.py (the time of writing: pyneuro 0.1.0, format version 1)
     assert net.dt == 0.1 and net.seed == 42 and net.step == 500 and net.time == pytest.approx(50.0)
     assert [(p.name, p.size, type(p.model).__name__) for p in net.populations] == [
-        ("src", 20, "PoissonSource"), ("gen", 3, "SpikeGenerator"), ("exc", 10, "LIFCond"),
+        ("src", 20, "PoissonSource"),
+        ("gen", 3, "SpikeGenerator"),
+        ("exc", 10, "LIFCond"),
     ]
     assert [(p.name, p.size) for p in net.projections] == [("src->exc", 40), ("gen->exc", 6)]
     assert [m.kind for m in net.monitors] == ["spikes", "spikes", "state", "weights"]
     src_exc, gen_exc = net.projections
-    assert src_exc.plasticity == [pn.plasticity.STDP(tau_pre=20.0, tau_post=20.0, a_pre=0.5, a_post=-0.5,
-                                                     w_min=0.0, w_max=10.0)]
+    assert src_exc.plasticity == [
+        pn.plasticity.STDP(tau_pre=20.0, tau_post=20.0, a_pre=0.5, a_post=-0.5, w_min=0.0, w_max=10.0)
+    ]
     assert gen_exc.plasticity == []
     np.testing.assert_array_equal(gen_exc.pre, [0, 0, 1, 1, 2, 2])
     np.testing.assert_array_equal(gen_exc.post, [0, 1, 2, 3, 4, 5])

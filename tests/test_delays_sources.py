@@ -64,9 +64,7 @@ def test_arrival_adds_weight_exactly_at_arrival_time_lif():
     np.testing.assert_allclose(i[arr + 2], 100.0 * np.exp(-2 * DT / 2.0), rtol=1e-6)
 
 
-@pytest.mark.parametrize(
-    "model, var, w", [(pn.models.LIF(), "I_ex", 100.0), (pn.models.LIFCond(), "g_ex", 5.0)]
-)
+@pytest.mark.parametrize("model, var, w", [(pn.models.LIF(), "I_ex", 100.0), (pn.models.LIFCond(), "g_ex", 5.0)])
 def test_state_sample_at_arrival_time_shows_the_jump(model, var, w):
     net = pn.Network(dt=DT, seed=1)
     post = net.add_population(model, n=1)
@@ -130,9 +128,7 @@ def test_spike_generator_emits_exactly_the_given_spikes():
 
 def test_spike_generator_across_runs_and_subset_recording():
     net = pn.Network(dt=DT, seed=1)
-    gen = net.add_population(
-        pn.models.SpikeGenerator(times=[1.0, 2.0, 12.3, 25.0], indices=[0, 1, 2, 1]), n=3
-    )
+    gen = net.add_population(pn.models.SpikeGenerator(times=[1.0, 2.0, 12.3, 25.0], indices=[0, 1, 2, 1]), n=3)
     sm = net.record_spikes(gen, indices=[1, 2])
     net.run(10.0)
     np.testing.assert_array_equal(sm.steps, [20])

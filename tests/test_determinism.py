@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from workloads import coba, poisson_delay_net
 
 THREADS = (1, 2, 3, 4)
@@ -40,7 +39,7 @@ def test_coba_identical_for_every_thread_count(reference, threads):
         assert np.array_equal(st[k], st1[k]), f"state {k} differs with threads={threads}"
     if stdp:
         assert not np.all(w1["ee"] == np.float32(6.0))  # STDP did change the E->E weights
-        assert np.all(w1["ei"] == np.float32(6.0))      # and only those
+        assert np.all(w1["ei"] == np.float32(6.0))  # and only those
 
 
 def test_coba_spike_monitor_times_consistent():

@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 
 import numpy as np
-
 from workloads import coba
 
 GOLDEN = {
@@ -30,8 +29,10 @@ def w1_checksum(threads: int = 1) -> tuple[int, str]:
 
 def test_w1_golden_checksum():
     count, digest = w1_checksum(threads=1)
-    msg = (f"W1 seed 1, 200 ms: measured count={count}, sha256={digest!r}; "
-           f"expected count={GOLDEN['count']}, sha256={GOLDEN['sha256']!r}")
+    msg = (
+        f"W1 seed 1, 200 ms: measured count={count}, sha256={digest!r}; "
+        f"expected count={GOLDEN['count']}, sha256={GOLDEN['sha256']!r}"
+    )
     # a sane regime whatever the checksum: asynchronous irregular activity around 10-30 Hz
     assert 4000 * 0.2 * 5 < count < 4000 * 0.2 * 50, msg
     assert count == GOLDEN["count"], msg

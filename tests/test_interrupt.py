@@ -39,8 +39,9 @@ print(json.dumps(dict(interrupted=interrupted, t_int=t_int, step_int=step_int, t
 def test_ctrl_c_stops_at_a_step_boundary_and_the_network_runs_on(tmp_path):
     code = CHILD.format(tests=str(Path(__file__).parent))
     # cwd outside the source tree: "python -c" puts the cwd first on sys.path, where the uncompiled sources are
-    p = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                         cwd=tmp_path)
+    p = subprocess.Popen(
+        [sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path
+    )
     assert p.stdout.readline().strip() == "ready"
     time.sleep(1.5)
     p.send_signal(signal.SIGINT)

@@ -162,9 +162,7 @@ def test_adex_subthreshold_step_response_matches_solve_ivp(dt, tol_v, tol_w):
     net.run(T)
     assert sm.count == 0
     t = vm.times
-    sol = solve_ivp(
-        _adex_rhs(m), (0.0, t[-1]), [m.E_L, 0.0], t_eval=t, method="DOP853", rtol=1e-10, atol=1e-12
-    )
+    sol = solve_ivp(_adex_rhs(m), (0.0, t[-1]), [m.E_L, 0.0], t_eval=t, method="DOP853", rtol=1e-10, atol=1e-12)
     assert sol.success
     assert sol.y[0].max() - m.E_L > 10.0  # a real excursion (to ~ -58.6 mV), w up to ~42 pA
     np.testing.assert_allclose(vm.values[:, 0], sol.y[0], rtol=0, atol=tol_v)

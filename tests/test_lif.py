@@ -66,15 +66,11 @@ def test_single_spike_psp_exc_and_inh_match_closed_form():
     s = t[after] - t_arr
     # excitatory neuron: +w into I_ex, tau_syn_ex = 2
     np.testing.assert_allclose(iex[after, 0], w * np.exp(-s / 2.0), rtol=RTOL_I, atol=1e-4)
-    np.testing.assert_allclose(
-        v[after, 0], -70.0 + psp_current_kernel(s, w, 250.0, 10.0, 2.0), rtol=RTOL_V, atol=0
-    )
+    np.testing.assert_allclose(v[after, 0], -70.0 + psp_current_kernel(s, w, 250.0, 10.0, 2.0), rtol=RTOL_V, atol=0)
     assert np.all(iin[:, 0] == 0.0)
     # inhibitory neuron: -w into I_in, decaying with tau_syn_in = 5 (not tau_syn_ex)
     np.testing.assert_allclose(iin[after, 1], -w * np.exp(-s / 5.0), rtol=RTOL_I, atol=1e-4)
-    np.testing.assert_allclose(
-        v[after, 1], -70.0 - psp_current_kernel(s, w, 250.0, 10.0, 5.0), rtol=RTOL_V, atol=0
-    )
+    np.testing.assert_allclose(v[after, 1], -70.0 - psp_current_kernel(s, w, 250.0, 10.0, 5.0), rtol=RTOL_V, atol=0)
     assert np.all(iex[:, 1] == 0.0)
     # sanity: the PSP is big enough for the tolerance to mean something (peak ~0.53 mV vs tolerance 7e-4 mV)
     assert v[after, 0].max() + 70.0 > 0.5

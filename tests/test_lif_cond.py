@@ -68,7 +68,8 @@ def test_conductance_decays_exactly(receptor, tau):
 
 @pytest.mark.parametrize("receptor", ["exc", "inh"])
 def test_psp_matches_solve_ivp_at_dt_0_1(receptor):
-    # NEST default parameters (tau_syn_ex = 0.2 ms); w = 20 nS gives a ~1 mV EPSP, ~0.8 mV IPSP (w = 10 nS, tau_syn_in = 2)
+    # NEST default parameters (tau_syn_ex = 0.2 ms); w = 20 nS gives a ~1 mV EPSP,
+    # ~0.8 mV IPSP (w = 10 nS, tau_syn_in = 2)
     model = pn.models.LIFCond()
     w = 20.0 if receptor == "exc" else 10.0
     t, v, _ = _one_spike(model, w, receptor, dt=0.1)

@@ -77,8 +77,15 @@ def _pair_expected(dts, rule, w0):
 @pytest.mark.parametrize("dep", DEPENDENCES)
 def test_single_pairs_match_closed_form(delay, interaction, dep):
     rule = pn.plasticity.STDP(
-        tau_pre=16.8, tau_post=33.7, a_pre=0.01, a_post=-0.012, w_min=0.1, w_max=1.1,
-        interaction=interaction, weight_dependence=dep, mu=0.4,
+        tau_pre=16.8,
+        tau_post=33.7,
+        a_pre=0.01,
+        a_post=-0.012,
+        w_min=0.1,
+        w_max=1.1,
+        interaction=interaction,
+        weight_dependence=dep,
+        mu=0.4,
     )
     # several initial weights so that the weight dependence is exercised at different u
     w0 = np.resize(np.array([0.35, 0.8, 0.15, 1.0]), len(PAIR_DTS))
@@ -103,8 +110,9 @@ def test_single_pairs_match_closed_form(delay, interaction, dep):
 
 @pytest.mark.parametrize("interaction", INTERACTIONS)
 def test_single_pairs_two_threads(interaction):
-    rule = pn.plasticity.STDP(tau_pre=20.0, tau_post=20.0, a_pre=0.01, a_post=-0.0105, w_min=0.0, w_max=1.0,
-                              interaction=interaction)
+    rule = pn.plasticity.STDP(
+        tau_pre=20.0, tau_post=20.0, a_pre=0.01, a_post=-0.0105, w_min=0.0, w_max=1.0, interaction=interaction
+    )
     got = _run_pairs(PAIR_DTS, 2.5, rule, 0.5, threads=2)
     np.testing.assert_allclose(got, _pair_expected(PAIR_DTS, rule, 0.5), rtol=1e-6, atol=1e-7)
 
@@ -122,8 +130,17 @@ def test_pair_at_zero_lag_is_potentiation_only():
 def test_clipping_at_bounds(interaction, dep):
     """Updates larger than the distance to the bound clip exactly to w_max / w_min."""
     w_min, w_max = 0.2, 1.0
-    rule = pn.plasticity.STDP(tau_pre=20.0, tau_post=20.0, a_pre=5.0, a_post=-5.0, w_min=w_min, w_max=w_max,
-                              interaction=interaction, weight_dependence=dep, mu=0.5)
+    rule = pn.plasticity.STDP(
+        tau_pre=20.0,
+        tau_post=20.0,
+        a_pre=5.0,
+        a_post=-5.0,
+        w_min=w_min,
+        w_max=w_max,
+        interaction=interaction,
+        weight_dependence=dep,
+        mu=0.5,
+    )
     dts = np.array([1.0, 5.0, -1.0, -5.0, 3.0, -3.0])
     w0 = np.array([0.9, 0.5, 0.3, 0.6, 1.0, 0.2])  # includes starting exactly at the bounds
     for delay in (0.1, 2.5):
@@ -251,14 +268,23 @@ RULE_SETS = {
 @pytest.mark.parametrize("interaction", INTERACTIONS)
 @pytest.mark.parametrize("dep", DEPENDENCES)
 def test_spike_trains_match_reference(threads, amps, interaction, dep):
-    rng = np.random.default_rng([11, threads, sorted(RULE_SETS).index(amps), INTERACTIONS.index(interaction),
-                                 DEPENDENCES.index(dep)])
+    rng = np.random.default_rng(
+        [11, threads, sorted(RULE_SETS).index(amps), INTERACTIONS.index(interaction), DEPENDENCES.index(dep)]
+    )
     net, pre, post, pre_steps, post_steps, sp, sq, sd, n_steps = _train_network(
-        rng, n_pre=8, n_post=6, n_syn=60, t_ms=600.0, max_delay_steps=60, rate_pre=40.0, rate_post=30.0,
+        rng,
+        n_pre=8,
+        n_post=6,
+        n_syn=60,
+        t_ms=600.0,
+        max_delay_steps=60,
+        rate_pre=40.0,
+        rate_post=30.0,
         threads=threads,
     )
-    rule = pn.plasticity.STDP(tau_pre=16.8, tau_post=33.7, interaction=interaction, weight_dependence=dep,
-                              mu=0.6, **RULE_SETS[amps])
+    rule = pn.plasticity.STDP(
+        tau_pre=16.8, tau_post=33.7, interaction=interaction, weight_dependence=dep, mu=0.6, **RULE_SETS[amps]
+    )
     w0 = rng.uniform(rule.w_min, rule.w_max, len(sp))
     proj = net.connect(pre, post, pn.conn.FromArrays(sp, sq), weight=w0, delay=sd * DT, plasticity=rule)
     net.run(n_steps * DT)
@@ -280,30 +306,57 @@ def test_shared_populations_several_rules_and_projections():
     two rules; heterogeneous delays. Also run in several chunks (run() called repeatedly)."""
     rng = np.random.default_rng(2024)
     net, pre, post, pre_steps, post_steps, sp, sq, sd, n_steps = _train_network(
-        rng, n_pre=7, n_post=5, n_syn=50, t_ms=800.0, max_delay_steps=80, rate_pre=35.0, rate_post=35.0, threads=2,
+        rng,
+        n_pre=7,
+        n_post=5,
+        n_syn=50,
+        t_ms=800.0,
+        max_delay_steps=80,
+        rate_pre=35.0,
+        rate_post=35.0,
+        threads=2,
     )
     r_a = pn.plasticity.STDP(tau_pre=20.0, tau_post=20.0, a_pre=0.02, a_post=-0.021, w_min=0.0, w_max=1.0)
-    r_b = pn.plasticity.STDP(tau_pre=20.0, tau_post=20.0, a_pre=0.03, a_post=-0.02, w_min=0.0, w_max=1.0,
-                             interaction="nearest", weight_dependence="multiplicative")
-    r_c = pn.plasticity.STDP(tau_pre=10.0, tau_post=40.0, a_pre=0.05, a_post=-0.04, w_min=0.05, w_max=0.9,
-                             weight_dependence="power_law", mu=0.3)
-    r_d = pn.plasticity.STDP(tau_pre=5.0, tau_post=5.0, a_pre=-0.01, a_post=0.02, w_min=0.0, w_max=1.0,
-                             interaction="nearest")  # anti-Hebbian second rule of a composed list
+    r_b = pn.plasticity.STDP(
+        tau_pre=20.0,
+        tau_post=20.0,
+        a_pre=0.03,
+        a_post=-0.02,
+        w_min=0.0,
+        w_max=1.0,
+        interaction="nearest",
+        weight_dependence="multiplicative",
+    )
+    r_c = pn.plasticity.STDP(
+        tau_pre=10.0,
+        tau_post=40.0,
+        a_pre=0.05,
+        a_post=-0.04,
+        w_min=0.05,
+        w_max=0.9,
+        weight_dependence="power_law",
+        mu=0.3,
+    )
+    r_d = pn.plasticity.STDP(
+        tau_pre=5.0, tau_post=5.0, a_pre=-0.01, a_post=0.02, w_min=0.0, w_max=1.0, interaction="nearest"
+    )  # anti-Hebbian second rule of a composed list
     w0 = rng.uniform(0.1, 0.85, len(sp)).astype(np.float32)
     specs = [("A", [r_a]), ("B", [r_b]), ("C", [r_c, r_d])]
     projs = {}
     for name, rules in specs:
         # each projection gets its own delay permutation
         d = rng.permutation(sd)
-        projs[name] = (net.connect(pre, post, pn.conn.FromArrays(sp, sq), weight=w0, delay=d * DT,
-                                   plasticity=rules, name=name), d, rules)
+        projs[name] = (
+            net.connect(pre, post, pn.conn.FromArrays(sp, sq), weight=w0, delay=d * DT, plasticity=rules, name=name),
+            d,
+            rules,
+        )
     for chunk in (123.4, 0.1, 276.5, 400.0):
         net.run(chunk)
     assert net.step == n_steps
     for name, (proj, d, rules) in projs.items():
         want = reference_pair_stdp(pre_steps, post_steps, sp, sq, d, w0, rules, n_steps)
-        np.testing.assert_allclose(proj.weights, _canonical(proj, sp, sq, d, want), rtol=2e-6, atol=1e-6,
-                                   err_msg=name)
+        np.testing.assert_allclose(proj.weights, _canonical(proj, sp, sq, d, want), rtol=2e-6, atol=1e-6, err_msg=name)
 
 
 def test_arrival_after_end_of_run_not_applied_until_next_run():

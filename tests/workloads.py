@@ -18,8 +18,16 @@ DT = 0.1
 N_EXC, N_INH = 3200, 800
 
 #: W2's plastic E->E rule: additive all-to-all pair STDP, tau 20/20 ms, w in [0, 12 nS]
-W2_STDP = dict(tau_pre=20.0, tau_post=20.0, a_pre=0.12, a_post=-0.126, w_min=0.0, w_max=12.0,
-               interaction="all_to_all", weight_dependence="additive")
+W2_STDP = dict(
+    tau_pre=20.0,
+    tau_post=20.0,
+    a_pre=0.12,
+    a_post=-0.126,
+    w_min=0.0,
+    w_max=12.0,
+    interaction="all_to_all",
+    weight_dependence="additive",
+)
 
 
 @dataclass
@@ -39,22 +47,31 @@ class Coba:
     def spikes(self) -> tuple[np.ndarray, np.ndarray]:
         """All spikes as (steps int64, global indices int64: exc 0..3199, inh 3200..3999), sorted by (step, index)."""
         s = np.concatenate([self.spikes_exc.steps.astype(np.int64), self.spikes_inh.steps.astype(np.int64)])
-        i = np.concatenate([self.spikes_exc.indices.astype(np.int64),
-                            self.spikes_inh.indices.astype(np.int64) + self.exc.size])
+        i = np.concatenate(
+            [self.spikes_exc.indices.astype(np.int64), self.spikes_inh.indices.astype(np.int64) + self.exc.size]
+        )
         o = np.lexsort((i, s))
         return s[o], i[o]
 
 
-def coba(threads: int = 1, seed: int = 1, stdp: bool = False, n_exc: int = N_EXC, n_inh: int = N_INH,
-         p: float = 0.02, max_rate: float = 1000.0) -> tuple[pn.Network, Coba]:
+def coba(
+    threads: int = 1,
+    seed: int = 1,
+    stdp: bool = False,
+    n_exc: int = N_EXC,
+    n_inh: int = N_INH,
+    p: float = 0.02,
+    max_rate: float = 1000.0,
+) -> tuple[pn.Network, Coba]:
     """W1 (``stdp=False``) or W2 (``stdp=True``: STDP on E->E only), as ``pyneuro.workloads.coba`` builds them,
     with the spikes of both populations recorded."""
     w = pn_workloads.coba(threads=threads, seed=seed, stdp=stdp, n_exc=n_exc, n_inh=n_inh, p=p, max_rate=max_rate)
     return w.net, Coba(w.populations["exc"], w.populations["inh"], w.spikes["exc"], w.spikes["inh"], w.projections)
 
 
-def poisson_delay_net(threads: int = 1, seed: int = 7, plastic: bool = True,
-                      weight_monitors: bool = True) -> tuple[pn.Network, dict]:
+def poisson_delay_net(
+    threads: int = 1, seed: int = 7, plastic: bool = True, weight_monitors: bool = True
+) -> tuple[pn.Network, dict]:
     """A small network driven by PoissonSource input through delays of several steps (up to 4.7 ms), with
     heterogeneous delays, STDP on two projections, and every kind of recorder. At any time spikes are in flight."""
     net = pn.Network(dt=DT, seed=seed, threads=threads)
@@ -64,16 +81,37 @@ def poisson_delay_net(threads: int = 1, seed: int = 7, plastic: bool = True,
     rng = np.random.default_rng(seed)
     exc.set("v", rng.uniform(-60.0, -50.0, exc.size))
     rule = pn.plasticity.STDP(tau_pre=15.0, tau_post=25.0, a_pre=0.4, a_post=-0.42, w_min=0.0, w_max=12.0)
-    rule2 = pn.plasticity.STDP(tau_pre=10.0, tau_post=10.0, a_pre=2.0, a_post=-2.0, w_min=0.0, w_max=300.0,
-                               interaction="nearest", weight_dependence="multiplicative")
+    rule2 = pn.plasticity.STDP(
+        tau_pre=10.0,
+        tau_post=10.0,
+        a_pre=2.0,
+        a_post=-2.0,
+        w_min=0.0,
+        w_max=300.0,
+        interaction="nearest",
+        weight_dependence="multiplicative",
+    )
     projs = {
-        "in": net.connect(src, exc, pn.conn.FixedProbability(0.1), weight=pn.conn.Uniform(2.0, 8.0),
-                          delay=pn.conn.Uniform(0.5, 4.7), plasticity=rule if plastic else None, name="in"),
+        "in": net.connect(
+            src,
+            exc,
+            pn.conn.FixedProbability(0.1),
+            weight=pn.conn.Uniform(2.0, 8.0),
+            delay=pn.conn.Uniform(0.5, 4.7),
+            plasticity=rule if plastic else None,
+            name="in",
+        ),
         "ee": net.connect(exc, exc, pn.conn.FixedProbability(0.05), weight=3.0, delay=1.5, name="ee"),
-        "ei": net.connect(exc, inh, pn.conn.FixedProbability(0.1), weight=80.0, delay=pn.conn.Uniform(0.2, 2.0),
-                          plasticity=rule2 if plastic else None, name="ei"),
-        "ie": net.connect(inh, exc, pn.conn.FixedProbability(0.1), weight=20.0, delay=0.8, receptor="inh",
-                          name="ie"),
+        "ei": net.connect(
+            exc,
+            inh,
+            pn.conn.FixedProbability(0.1),
+            weight=80.0,
+            delay=pn.conn.Uniform(0.2, 2.0),
+            plasticity=rule2 if plastic else None,
+            name="ei",
+        ),
+        "ie": net.connect(inh, exc, pn.conn.FixedProbability(0.1), weight=20.0, delay=0.8, receptor="inh", name="ie"),
     }
     mons = {
         "sp_src": net.record_spikes(src),

@@ -19,13 +19,19 @@ import pyneuro as pn
 def build() -> pn.Network:
     net = pn.Network(dt=0.1, seed=42, threads=1)
     src = net.add_population(pn.models.PoissonSource(rate=50.0), 20, name="src")
-    gen = net.add_population(pn.models.SpikeGenerator(times=[5.0, 12.0, 30.0, 60.0], indices=[0, 1, 2, 0]), 3,
-                             name="gen")
+    gen = net.add_population(
+        pn.models.SpikeGenerator(times=[5.0, 12.0, 30.0, 60.0], indices=[0, 1, 2, 0]), 3, name="gen"
+    )
     exc = net.add_population(pn.models.LIFCond(I_e=230.0), 10, name="exc")
     exc.set("v", np.linspace(-70.0, -56.0, 10))
-    net.connect(src, exc, pn.conn.FixedInDegree(4), weight=5.0, delay=pn.conn.Uniform(0.5, 3.0),
-                plasticity=pn.plasticity.STDP(tau_pre=20.0, tau_post=20.0, a_pre=0.5, a_post=-0.5, w_min=0.0,
-                                              w_max=10.0))
+    net.connect(
+        src,
+        exc,
+        pn.conn.FixedInDegree(4),
+        weight=5.0,
+        delay=pn.conn.Uniform(0.5, 3.0),
+        plasticity=pn.plasticity.STDP(tau_pre=20.0, tau_post=20.0, a_pre=0.5, a_post=-0.5, w_min=0.0, w_max=10.0),
+    )
     net.connect(gen, exc, pn.conn.FromArrays([0, 0, 1, 1, 2, 2], [0, 1, 2, 3, 4, 5]), weight=30.0, delay=2.0)
     net.record_spikes(src)
     net.record_spikes(exc)
