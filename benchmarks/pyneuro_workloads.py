@@ -63,7 +63,7 @@ class Built:
 
     @property
     def n_syn(self):
-        return int(sum(np.asarray(p.pre).size for p in self.projections))
+        return int(sum(p.size for p in self.projections))
 
 
 def _timed_build(fn):

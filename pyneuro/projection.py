@@ -41,7 +41,6 @@ class Projection:
         self.receptor = receptor
         self.plasticity = list(rules)
         self.name = name
-        self._structure: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
     def __repr__(self) -> str:
         return (
@@ -58,15 +57,8 @@ class Projection:
         return int(self._net._engine.proj_size(self._id))
 
     def _gather(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        pre, post, delay, w = self._net._engine.proj_gather(self._id)
-        self._structure = (pre, post, delay)
-        return pre, post, delay, w
-
-    def _struct(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        if self._structure is None:
-            self._gather()
-        assert self._structure is not None
-        return self._structure
+        # a fresh snapshot each time: caching it would hold 12 bytes per synapse in Python for good
+        return self._net._engine.proj_gather(self._id)
 
     @property
     def weights(self) -> np.ndarray:
@@ -86,22 +78,22 @@ class Projection:
     @property
     def pre(self) -> np.ndarray:
         """Presynaptic neuron index of each synapse (uint32)."""
-        return self._struct()[0].copy()
+        return self._gather()[0]
 
     @property
     def post(self) -> np.ndarray:
         """Postsynaptic neuron index of each synapse (uint32)."""
-        return self._struct()[1].copy()
+        return self._gather()[1]
 
     @property
     def delays(self) -> np.ndarray:
         """Delay of each synapse (ms, float64; whole multiples of dt)."""
-        return self._struct()[2].astype(np.float64) * self._net.dt
+        return self._gather()[2].astype(np.float64) * self._net.dt
 
     @property
     def delay_steps(self) -> np.ndarray:
         """Delay of each synapse in steps (uint32)."""
-        return self._struct()[2].copy()
+        return self._gather()[2]
 
     @property
     def bytes(self) -> int:
