@@ -32,6 +32,10 @@ __all__ = [
 ]
 
 
+#: a fixed-degree row is drawn from one counter-based stream of 2^26 numbers (index, weight and delay draws)
+MAX_DEGREE = 2**22
+
+
 class ConnectionRule:
     """Base of the connection rules."""
 
@@ -117,7 +121,7 @@ class FixedInDegree(ConnectionRule):
     allow_multapses: bool = True
 
     def __post_init__(self) -> None:
-        check_int("FixedInDegree.n", self.n, 0)
+        check_int("FixedInDegree.n", self.n, 0, MAX_DEGREE)
 
     def lower(self, n_pre: int, n_post: int, same: bool) -> dict[str, Any]:
         eligible = n_pre - (1 if same and not self.allow_self else 0)
@@ -150,7 +154,7 @@ class FixedOutDegree(ConnectionRule):
     allow_multapses: bool = True
 
     def __post_init__(self) -> None:
-        check_int("FixedOutDegree.n", self.n, 0)
+        check_int("FixedOutDegree.n", self.n, 0, MAX_DEGREE)
 
     def lower(self, n_pre: int, n_post: int, same: bool) -> dict[str, Any]:
         eligible = n_post - (1 if same and not self.allow_self else 0)

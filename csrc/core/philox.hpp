@@ -46,6 +46,9 @@ public:
         : g_(g), base_{(static_cast<std::uint32_t>(dom) << 24) ^ object, element,
                         static_cast<std::uint32_t>(position), static_cast<std::uint32_t>(position >> 32)} {}
 
+    // How many 32-bit numbers one stream yields before it would repeat.
+    static constexpr std::uint64_t draw_limit() { return 4ull << 24; }
+
     std::uint32_t next_u32() {
         if (used_ == 4) refill();
         return buf_[used_++];
@@ -69,9 +72,10 @@ public:
 
 private:
     void refill() {
-        // Counter layout: c[3] = position bits 32..47 | refill counter << 16 (positions < 2^48, 65536 refills).
+        // Counter layout: c[3] = position bits 32..39 | refill counter << 8: positions < 2^40 (steps: 3.5 years
+        // at dt = 0.1 ms) and 2^24 refills (2^26 numbers) per stream; draw_limit() tells callers the bound.
         Philox::ctr_t c = base_;
-        c[3] = (c[3] & 0xFFFFu) | (static_cast<std::uint32_t>(counter_) << 16);
+        c[3] = (c[3] & 0xFFu) | (static_cast<std::uint32_t>(counter_) << 8);
         buf_ = g_(c);
         ++counter_;
         used_ = 0;
