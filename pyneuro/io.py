@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .models import MODELS
-from .plasticity import RULES
+from .plasticity import RULES, PlasticityRule
 
 if TYPE_CHECKING:
     from .network import Network
@@ -143,10 +143,10 @@ def load_network(path: str | Path, threads: int | None = None) -> Network:
         projs = f["projections"]
         for k in range(len(projs)):
             gp = projs[str(k)]
-            rules = []
+            rules: list[PlasticityRule] = []
             for spec in json.loads(gp.attrs["rules"]):
-                cls = RULES[spec.pop("kind")]
-                rules.append(cls(**spec))
+                rule_cls = RULES[spec.pop("kind")]
+                rules.append(rule_cls(**spec))
             arrays = tuple(np.asarray(gp[n][()]) for n in ("pre", "post", "delay_steps", "weight"))
             net._connect_arrays(
                 net.populations[int(gp.attrs["pre"])],

@@ -114,7 +114,7 @@ class Network:
     def _own(self, name: str, obj: Any, cls: type) -> Any:
         if not isinstance(obj, cls):
             raise TypeError(f"{name} must be a {cls.__name__}, got {type(obj).__name__}")
-        if obj._net is not self:
+        if getattr(obj, "_net", None) is not self:
             raise ValueError(f"{name} ({obj!r}) belongs to another network")
         return obj
 
@@ -222,10 +222,10 @@ class Network:
             arr = arr.reshape(-1)
         arr = check_float_array(what, arr, length=n, lo=lo, hi=FLOAT32_MAX)
         if delay:
-            s = steps(arr)
-            if s.size:
-                check_delay_range(float(s.max()))
-            return {"kind": "array", "arr": s}
+            arr_steps = steps(arr)
+            if arr_steps.size:
+                check_delay_range(float(arr_steps.max()))
+            return {"kind": "array", "arr": arr_steps}
         return {"kind": "array", "arr": arr}
 
     def connect(
