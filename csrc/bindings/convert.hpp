@@ -21,8 +21,8 @@ std::vector<T> to_vec(const py::handle& obj) {
     return std::vector<T>(a.data(), a.data() + a.size());
 }
 
-template <class T>
-py::array_t<T> to_array(const std::vector<T>& v) {
+template <class T, class A>
+py::array_t<T> to_array(const std::vector<T, A>& v) {
     py::array_t<T> a(static_cast<py::ssize_t>(v.size()));
     if (!v.empty()) std::memcpy(a.mutable_data(), v.data(), v.size() * sizeof(T));
     return a;

@@ -24,7 +24,7 @@ void register_populations(py::class_<Engine>& c) {
                  if (!v) throw py::value_error("unknown state variable '" + name + "'");
                  auto x = to_vec<float>(values);
                  if (x.size() != v->size()) throw py::value_error("wrong number of values for '" + name + "'");
-                 *v = std::move(x);
+                 v->assign(x.begin(), x.end());
                  if (name == "rate") e.mark_rates_changed(p);
              })
         .def("pop_refractory", [](Engine& e, int p) { return to_array(e.population(p).refractory()); })

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <cstring>
 #include <map>
+#include <new>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -14,6 +15,28 @@
 namespace pyneuro {
 
 using step_t = std::int64_t;
+
+// Allocator for per-neuron state arrays: 64-byte (cache-line) alignment, so that thread ranges, whose bounds are
+// multiples of 16 elements, never share a cache line (no false sharing at range boundaries).
+template <class T, std::size_t Align = 64>
+struct AlignedAllocator {
+    using value_type = T;
+    template <class U>
+    struct rebind {
+        using other = AlignedAllocator<U, Align>;
+    };
+    AlignedAllocator() noexcept = default;
+    template <class U>
+    AlignedAllocator(const AlignedAllocator<U, Align>&) noexcept {}
+    T* allocate(std::size_t n) { return static_cast<T*>(::operator new(n * sizeof(T), std::align_val_t(Align))); }
+    void deallocate(T* p, std::size_t) noexcept { ::operator delete(p, std::align_val_t(Align)); }
+    template <class U>
+    bool operator==(const AlignedAllocator<U, Align>&) const noexcept {
+        return true;
+    }
+};
+template <class T>
+using avector = std::vector<T, AlignedAllocator<T>>;
 using index_t = std::uint32_t;
 using ParamMap = std::map<std::string, double>;
 
@@ -39,8 +62,9 @@ struct Blob {
     std::vector<std::int64_t> shape;
     std::vector<std::uint8_t> bytes;
 
-    template <class T>
-    static Blob of(const std::string& dt, const std::vector<T>& v) {
+    template <class C>
+    static Blob of(const std::string& dt, const C& v) {
+        using T = typename C::value_type;
         Blob b;
         b.dtype = dt;
         b.shape = {static_cast<std::int64_t>(v.size())};
@@ -67,9 +91,9 @@ template <> inline const char* dtype_of<std::uint64_t>() { return "u8"; }
 template <> inline const char* dtype_of<std::uint16_t>() { return "u2"; }
 template <> inline const char* dtype_of<std::uint8_t>() { return "u1"; }
 
-template <class T>
-inline void put(StateDict& d, const std::string& key, const std::vector<T>& v) {
-    d[key] = Blob::of(dtype_of<T>(), v);
+template <class C>
+inline void put(StateDict& d, const std::string& key, const C& v) {
+    d[key] = Blob::of(dtype_of<typename C::value_type>(), v);
 }
 
 template <class T>

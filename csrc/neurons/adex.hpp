@@ -93,7 +93,7 @@ public:
 private:
     double h = 0.1, hex = 1, hin = 1;
     int ref_steps = 0;
-    std::vector<float> v_, w_, gex_, gin_;
+    avector<float> v_, w_, gex_, gin_;
 };
 
 }  // namespace pyneuro

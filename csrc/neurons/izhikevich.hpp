@@ -48,7 +48,7 @@ public:
 
 private:
     float h = 0.1f;
-    std::vector<float> v_, u_;
+    avector<float> v_, u_;
 };
 
 }  // namespace pyneuro

@@ -77,7 +77,7 @@ public:
 private:
     float P22 = 0, P11ex = 0, P11in = 0, P21ex = 0, P21in = 0, P20 = 0;
     int ref_steps = 0;
-    std::vector<float> v_, iex_, iin_;
+    avector<float> v_, iex_, iin_;
 };
 
 }  // namespace pyneuro

@@ -82,7 +82,7 @@ public:
 private:
     float Pex = 0, Pin = 0, Mex = 0, Min = 0, h_over_C = 0;
     int ref_steps = 0;
-    std::vector<float> v_, gex_, gin_;
+    avector<float> v_, gex_, gin_;
 };
 
 }  // namespace pyneuro

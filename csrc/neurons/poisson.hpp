@@ -62,7 +62,7 @@ public:
 private:
     double dt_ = 0.1;
     bool dirty_ = true;
-    std::vector<float> rate_;
+    avector<float> rate_;
     std::vector<step_t> next_;
 };
 

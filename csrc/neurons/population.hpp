@@ -79,12 +79,12 @@ public:
         for (const auto& v : fvars_) out.push_back(v.first);
         return out;
     }
-    std::vector<float>* var(const std::string& name) {
+    avector<float>* var(const std::string& name) {
         for (auto& v : fvars_)
             if (v.first == name) return v.second;
         return nullptr;
     }
-    std::vector<std::int32_t>& refractory() { return refr_; }
+    avector<std::int32_t>& refractory() { return refr_; }
 
     // Traces ----------------------------------------------------------------------------------------------------
     SpikeTrace& trace(double tau, TraceMode mode) {
@@ -117,16 +117,17 @@ public:
         for (auto& v : fvars_) {
             auto x = take<float>(d, prefix + "var/" + v.first);
             if (x.size() != n_) throw ArgumentError("checkpoint: wrong size for " + v.first);
-            *v.second = std::move(x);
+            v.second->assign(x.begin(), x.end());
         }
-        refr_ = take<std::int32_t>(d, prefix + "refractory");
+        auto r = take<std::int32_t>(d, prefix + "refractory");
+        refr_.assign(r.begin(), r.end());
         ring_.load(d, prefix);
         for (std::size_t k = 0; k < traces_.size(); ++k) traces_[k]->load(d, prefix + "trace" + std::to_string(k) + "/");
         load_extra(d, prefix);
     }
 
 protected:
-    void reg(const std::string& name, std::vector<float>& v, float init) {
+    void reg(const std::string& name, avector<float>& v, float init) {
         v.assign(n_, init);
         fvars_.emplace_back(name, &v);
     }
@@ -135,9 +136,9 @@ protected:
     std::string kind_;
     index_t n_;
     int id_ = -1;
-    std::vector<std::pair<std::string, std::vector<float>*>> fvars_;
-    std::vector<std::int32_t> refr_;
-    std::vector<std::uint8_t> flag_;  // scratch: spiked in this step (models with vectorised kernels)
+    std::vector<std::pair<std::string, avector<float>*>> fvars_;
+    avector<std::int32_t> refr_;
+    avector<std::uint8_t> flag_;  // scratch: spiked in this step (models with vectorised kernels)
     std::vector<std::unique_ptr<SpikeTrace>> traces_;
     SpikeRing ring_;
 };

@@ -58,7 +58,7 @@ public:
     }
 
 private:
-    std::vector<float> sink_;
+    avector<float> sink_;
     std::vector<step_t> steps_;
     std::vector<index_t> idx_;
 };

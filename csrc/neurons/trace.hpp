@@ -49,7 +49,7 @@ public:
             for (std::size_t q = 0; q < len; ++q) decay_[q] = std::exp(-static_cast<double>(q) * dt / tau_);
         }
         if (n == n_ && cap == cap_) return;
-        std::vector<Entry> blocks(static_cast<std::size_t>(n) * static_cast<std::size_t>(cap + 1), Entry{0, 0.0});
+        avector<Entry> blocks(static_cast<std::size_t>(n) * static_cast<std::size_t>(cap + 1), Entry{0, 0.0});
         for (index_t i = 0; i < std::min(n, n_); ++i) {
             const int cnt = std::min(count(i), cap);
             Entry* dst = blocks.data() + static_cast<std::size_t>(i) * static_cast<std::size_t>(cap + 1);
@@ -148,7 +148,7 @@ private:
     double dt_ = -1.0;
     index_t n_ = 0;
     int cap_ = 0;
-    std::vector<Entry> blocks_;
+    avector<Entry> blocks_;  // 64-byte aligned: a block of 4 entries is exactly one cache line
     std::vector<double> decay_;
 };
 
