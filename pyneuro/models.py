@@ -49,6 +49,11 @@ class NeuronModel:
     def __post_init__(self) -> None:
         self._check()
 
+    def _check_reset_below_threshold(self) -> None:
+        m: Any = self  # the integrate-and-fire models have V_reset and V_th
+        if m.V_reset >= m.V_th:
+            raise ValueError(f"{type(self).__name__}.V_reset must be below V_th={m.V_th}, got {m.V_reset}")
+
     def params(self) -> dict[str, float]:
         """The parameters as plain floats, as the core receives them."""
         return {f.name: float(getattr(self, f.name)) for f in fields(self) if not f.metadata.get("skip")}  # type: ignore[arg-type]
@@ -104,8 +109,7 @@ class LIF(NeuronModel):
 
     def _check(self) -> None:
         super()._check()
-        if self.V_reset >= self.V_th:
-            raise ValueError(f"LIF.V_reset must be below V_th={self.V_th}, got {self.V_reset}")
+        self._check_reset_below_threshold()
 
 
 @dataclass
@@ -161,8 +165,7 @@ class LIFCond(NeuronModel):
 
     def _check(self) -> None:
         super()._check()
-        if self.V_reset >= self.V_th:
-            raise ValueError(f"LIFCond.V_reset must be below V_th={self.V_th}, got {self.V_reset}")
+        self._check_reset_below_threshold()
 
 
 @dataclass

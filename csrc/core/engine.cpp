@@ -251,6 +251,15 @@ bool Engine::decide_stop(int k, step_t t, RunStatus& st) {
     return false;
 }
 
+// Phases 1-4 of step t for thread k (see the ordering contract at the top of this file).
+void Engine::step_phases(int k, step_t t, step_t t0) {
+    if (t > t0) step_post(k, t - 1);
+    record_weights(k, t);
+    for (auto& pr : projs_) pr->deliver(k, t);
+    record_state(k, t);
+    integrate(k, t);
+}
+
 RunStatus Engine::run(step_t n_steps) {
     RunStatus st;
     if (n_steps <= 0) return st;
@@ -265,11 +274,7 @@ RunStatus Engine::run(step_t n_steps) {
     auto body = [&](int k) {
         step_t t = t0;
         for (; t < t1; ++t) {
-            if (t > t0) step_post(k, t - 1);
-            record_weights(k, t);
-            for (auto& pr : projs_) pr->deliver(k, t);
-            record_state(k, t);
-            integrate(k, t);
+            step_phases(k, t, t0);
             bool stop = false;
             if ((t + 1) % check_every == 0 || t + 1 == t1) {
                 flag_nan(k);
@@ -304,13 +309,7 @@ RunStatus Engine::run(step_t n_steps) {
             barrier_.reset(1);
             step_t t = t0;
             for (; t < t1; ++t) {
-                for (int k = 0; k < threads_; ++k) {
-                    if (t > t0) step_post(k, t - 1);
-                    record_weights(k, t);
-                    for (auto& pr : projs_) pr->deliver(k, t);
-                    record_state(k, t);
-                    integrate(k, t);
-                }
+                for (int k = 0; k < threads_; ++k) step_phases(k, t, t0);
                 bool stop = false;
                 if ((t + 1) % check_every == 0 || t + 1 == t1) {
                     for (int k = 0; k < threads_; ++k) flag_nan(k);

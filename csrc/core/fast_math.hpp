@@ -24,6 +24,20 @@ namespace pyneuro {
 // arithmetic is 10-100x slower on most CPUs, and silent neurons would otherwise pay for it forever.
 inline float flush_tiny(float x) { return std::fabs(x) < 1e-30f ? 0.0f : x; }
 
+// The common end of a vectorised integrate-and-fire step for one neuron: during refractoriness v is held at
+// v_reset and the counter counts down; otherwise a crossing of v_th resets v, restarts the counter and raises the
+// spike flag. Branch-free, so the calling loop vectorises.
+inline void settle_spike(float v_new, float v_reset, float v_th, std::int32_t ref_steps, float& v, std::int32_t& rf,
+                         std::uint8_t& flag) {
+    const std::int32_t r = rf;
+    const std::int32_t refr = r > 0;
+    const float vn = refr ? v_reset : v_new;
+    const std::int32_t spike = vn >= v_th;
+    v = spike ? v_reset : vn;
+    rf = spike ? ref_steps : r - refr;
+    flag = static_cast<std::uint8_t>(spike);
+}
+
 inline float fast_exp(float x) {
     x = x < -87.0f ? -87.0f : x;
     x = x > 88.0f ? 88.0f : x;

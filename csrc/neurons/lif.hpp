@@ -17,13 +17,7 @@ PYNEURO_KERNEL static void lif_kernel(float* __restrict v, float* __restrict ie,
                                       float drive, float P11ex, float P11in) {
     for (std::size_t i = 0; i < n; ++i) {
         const float vi = el + (v[i] - el) * P22 + P21ex * ie[i] + P21in * ii[i] + drive;
-        const std::int32_t r = rf[i];
-        const std::int32_t refr = r > 0;
-        const float vn = refr ? vr : vi;
-        const std::int32_t spike = vn >= vth;
-        v[i] = spike ? vr : vn;
-        rf[i] = spike ? ref_steps : r - refr;
-        flag[i] = static_cast<std::uint8_t>(spike);
+        settle_spike(vi, vr, vth, ref_steps, v[i], rf[i], flag[i]);
         ie[i] = flush_tiny(ie[i] * P11ex);
         ii[i] = flush_tiny(ii[i] * P11in);
     }

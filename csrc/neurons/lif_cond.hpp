@@ -24,13 +24,7 @@ PYNEURO_KERNEL static void lif_cond_kernel(float* __restrict v, float* __restric
         const float gtot = gl + gea + gia;
         const float vinf = (gl_el + gea * eex + gia * ein + ie) / gtot;
         const float vi = vinf + (v[i] - vinf) * fast_exp(-h_over_C * gtot);
-        const std::int32_t r = rf[i];
-        const std::int32_t refr = r > 0;
-        const float vn = refr ? vr : vi;
-        const std::int32_t spike = vn >= vth;
-        v[i] = spike ? vr : vn;
-        rf[i] = spike ? ref_steps : r - refr;
-        flag[i] = static_cast<std::uint8_t>(spike);
+        settle_spike(vi, vr, vth, ref_steps, v[i], rf[i], flag[i]);
         ge[i] = flush_tiny(ge[i] * Pex);
         gi[i] = flush_tiny(gi[i] * Pin);
     }
