@@ -44,6 +44,7 @@ class STDP(PlasticityRule):
     so a pre spike arriving ``dt_ms`` before a post spike changes w by ``a_pre exp(-dt_ms / tau_pre)`` and a post
     spike ``dt_ms`` before an arrival by ``a_post exp(-dt_ms / tau_post)`` (additive case). Weights are clipped
     to ``[w_min, w_max]`` after every update; an arrival transmits the weight it finds, before its own update.
+    Traces are event-driven and read as 0 more than 30 time constants after the last spike (a factor < 1e-13).
 
     Parameters
     ----------

@@ -17,15 +17,22 @@ public:
         count_.store(0);
         gen_.store(0);
     }
-    void wait() {
-        if (n_ <= 1) return;
+    void wait() { wait(arrive()); }
+
+    // Split phase: arrive() says "my part of this phase is done" and returns a ticket; wait(ticket) returns once
+    // every thread has arrived. Work between the two overlaps the others' arrival.
+    unsigned arrive() {
+        if (n_ <= 1) return 0;
         const unsigned g = gen_.load(std::memory_order_acquire);
         if (count_.fetch_add(1, std::memory_order_acq_rel) + 1 == n_) {
             count_.store(0, std::memory_order_relaxed);
             gen_.fetch_add(1, std::memory_order_seq_cst);  // seq_cst: pairs with the sleepers_ handshake
             if (sleepers_.load(std::memory_order_seq_cst) > 0) gen_.notify_all();
-            return;
         }
+        return g;
+    }
+    void wait(unsigned g) {
+        if (n_ <= 1) return;
         for (int spins = 0; spins < 20000; ++spins) {
             if (gen_.load(std::memory_order_acquire) != g) return;
 #if defined(__x86_64__) || defined(__i386__)

@@ -16,22 +16,22 @@ namespace pyneuro {
 
 // ============================================================================================================
 // The step loop's ordering contract. For each step t, every thread k runs, on what it owns:
-//   1. post(t-1)   the postsynaptic half of the plasticity rules for its neurons that fired at t-1
-//                  (deferred by one step so that a single barrier per step suffices);
-//   2. weights(t)  weight monitors due at t (weights after post(t-1), before this step's arrivals);
-//   3. deliver(t)  for every projection, the spikes whose delay ends at t: transmit into the target's input
+//   1. weights(t)  weight monitors due at t (weights after post(t-1), before this step's arrivals);
+//   2. deliver(t)  for every projection, the spikes whose delay ends at t: transmit into the target's input
 //                  array, then the presynaptic half of the rules (arrivals precede this step's post spikes);
 //      state(t)    state monitors due at t (the state at time t, arrivals at t included);
-//   4. integrate(t) every neuron of its range over [t dt, (t+1) dt); threshold, reset; spikes of step t are
+//   3. integrate(t) every neuron of its range over [t dt, (t+1) dt); threshold, reset; spikes of step t are
 //                  appended to its own list of the population's spike ring and to the traces' histories;
-//   5. at the end of a check window: NaN flags and spike counts, one extra barrier, the same stop decision
+//   4. at the end of a check window: NaN flags and spike counts, one extra barrier, the same stop decision
 //                  taken by every thread;
-//   barrier.
-// After the last step, post(t_last) runs, so between runs no update is pending.
-// NOTE (determinism): what step t reads from other threads was written before the previous barrier (spike
-// lists of steps <= t-1), or is a trace history entry of step <= t-1 that the owner's concurrent appends never
-// overwrite (see trace.hpp). Inputs are summed in the fixed order of Projection::deliver. Hence identical
-// results for every thread count.
+//   5. arrive      (split barrier) its spikes of step t are published;
+//   6. post(t)     the postsynaptic half of the rules for its neurons that fired at t; this overlaps the other
+//                  threads' arrival, so the random imbalance of post-spike work is hidden in the wait;
+//   7. wait        until every thread has arrived: step t+1 may read every list of step t.
+// NOTE (determinism): what step t reads from other threads was published before the previous wait (spike lists
+// of steps <= t-1), or is a trace history entry of step <= t-1 that the owner's concurrent appends (a thread may
+// already be integrating t+1 while another runs post(t)) never overwrite (see trace.hpp). Inputs are summed in
+// the fixed order of Projection::deliver. Hence identical results for every thread count.
 // ============================================================================================================
 
 Engine::Engine(double dt, std::uint64_t seed, int threads) : dt_(dt), seed_(seed), threads_(threads), rng_(seed), barrier_(threads) {
@@ -251,9 +251,8 @@ bool Engine::decide_stop(int k, step_t t, RunStatus& st) {
     return false;
 }
 
-// Phases 1-4 of step t for thread k (see the ordering contract at the top of this file).
-void Engine::step_phases(int k, step_t t, step_t t0) {
-    if (t > t0) step_post(k, t - 1);
+// Phases 1-3 of step t for thread k (see the ordering contract at the top of this file).
+void Engine::step_phases(int k, step_t t) {
     record_weights(k, t);
     for (auto& pr : projs_) pr->deliver(k, t);
     record_state(k, t);
@@ -274,18 +273,19 @@ RunStatus Engine::run(step_t n_steps) {
     auto body = [&](int k) {
         step_t t = t0;
         for (; t < t1; ++t) {
-            step_phases(k, t, t0);
+            step_phases(k, t);
             bool stop = false;
             if ((t + 1) % check_every == 0 || t + 1 == t1) {
                 flag_nan(k);
                 barrier_.wait();
                 stop = decide_stop(k, t, st);
             }
-            barrier_.wait();
+            const unsigned ticket = barrier_.arrive();
+            step_post(k, t);
+            barrier_.wait(ticket);
             if (stop) break;
         }
         if (t == t1) t = t1 - 1;
-        step_post(k, t);
         if (k == 0) last.store(t);
     };
 
@@ -309,16 +309,16 @@ RunStatus Engine::run(step_t n_steps) {
             barrier_.reset(1);
             step_t t = t0;
             for (; t < t1; ++t) {
-                for (int k = 0; k < threads_; ++k) step_phases(k, t, t0);
+                for (int k = 0; k < threads_; ++k) step_phases(k, t);
                 bool stop = false;
                 if ((t + 1) % check_every == 0 || t + 1 == t1) {
                     for (int k = 0; k < threads_; ++k) flag_nan(k);
                     stop = decide_stop(0, t, st);
                 }
+                for (int k = 0; k < threads_; ++k) step_post(k, t);
                 if (stop) break;
             }
             if (t == t1) t = t1 - 1;
-            for (int k = 0; k < threads_; ++k) step_post(k, t);
             last.store(t);
             barrier_.reset(threads_);
         }

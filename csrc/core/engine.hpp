@@ -72,7 +72,7 @@ public:
 
 private:
     void prepare();
-    void step_phases(int k, step_t t, step_t t0);
+    void step_phases(int k, step_t t);
     void step_post(int k, step_t t);
     void record_weights(int k, step_t t);
     void record_state(int k, step_t t);

@@ -1,7 +1,7 @@
 // Design notes: presynaptic/postsynaptic spike traces, owned by a population and shared by every rule that asks
 // for the same (time constant, interaction). A trace is event-driven: it is stored only at spikes, as a short
 // history per neuron of (spike step, value just after the spike), and read lazily as value * exp(-(t - step) dt / tau),
-// so silent neurons and synapses cost nothing.
+// so silent neurons and synapses cost nothing. Beyond 30 tau (a factor below 1e-13) a trace reads as 0.
 //   all_to_all: x jumps by 1 at each spike;  nearest: x is reset to 1 at each spike.
 // Why a history and not one value: delays are axonal, so a synapse with delay d sees its presynaptic neuron's
 // trace at t - d, which may lie before the neuron's latest spikes. The history holds every spike of the last
@@ -45,6 +45,9 @@ public:
             // table of exp(-k dt / tau) for k < 30 tau / dt (at most 65536 entries); exp() beyond
             const double want = std::ceil(30.0 * tau_ / dt) + 1.0;
             const std::size_t len = want > 65536.0 ? 65536 : static_cast<std::size_t>(want);
+            // past 30 tau a trace is below 1e-13 of its value: read it as 0 (no exp() call), unless the table had
+            // to be cut short (huge tau), in which case exp() takes over
+            tail_zero_ = want <= 65536.0;
             decay_.resize(len);
             for (std::size_t q = 0; q < len; ++q) decay_[q] = std::exp(-static_cast<double>(q) * dt / tau_);
         }
@@ -62,8 +65,8 @@ public:
     }
 
     double decay(step_t dsteps) const {
-        return static_cast<std::size_t>(dsteps) < decay_.size() ? decay_[static_cast<std::size_t>(dsteps)]
-                                                               : std::exp(-static_cast<double>(dsteps) * dt_ / tau_);
+        if (static_cast<std::size_t>(dsteps) < decay_.size()) return decay_[static_cast<std::size_t>(dsteps)];
+        return tail_zero_ ? 0.0 : std::exp(-static_cast<double>(dsteps) * dt_ / tau_);
     }
 
     // Trace of neuron i at step t, counting spikes at steps <= t (strict=false) or < t (strict=true).
@@ -150,6 +153,7 @@ private:
     int cap_ = 0;
     avector<Entry> blocks_;  // 64-byte aligned: a block of 4 entries is exactly one cache line
     std::vector<double> decay_;
+    bool tail_zero_ = true;
 };
 
 }  // namespace pyneuro
