@@ -10,7 +10,9 @@
 #include <vector>
 
 #include "../monitors/spike_monitor.hpp"
+#include "../monitors/rate_monitor.hpp"
 #include "../monitors/state_monitor.hpp"
+#include "../monitors/weight_monitor.hpp"
 #include "../neurons/population.hpp"
 #include "../synapses/projection.hpp"
 #include "barrier.hpp"

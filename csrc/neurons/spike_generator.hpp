@@ -13,7 +13,6 @@ class SpikeGenerator final : public Population {
 public:
     SpikeGenerator(index_t n, const ParamMap&) : Population("SpikeGenerator", n) {
         refr_.assign(n, 0);
-        sink_.assign(n, 0.0f);
     }
     bool is_source() const override { return true; }
     void prepare(double) override {}
@@ -58,7 +57,6 @@ public:
     }
 
 private:
-    avector<float> sink_;
     std::vector<step_t> steps_;
     std::vector<index_t> idx_;
 };
