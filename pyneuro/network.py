@@ -279,6 +279,8 @@ class Network:
         name = self._unique_name(name, f"{pre.name}->{post.name}", [p.name for p in self.projections])
         n_pre, n_post = pre.size, post.size
         conn = rule.lower(n_pre, n_post, pre is post)
+        # the core packs (delay, local target) into 32 bits with max(16, bits(n_post)) target bits
+        # (csrc/synapses/projection.cpp); the rest bounds the delay in steps
         limit = (1 << (32 - max(16, n_post.bit_length()))) - 1
         wspec = self._lower_values("weight", weight, rule, n_pre, n_post, delay=False, limit=limit)
         dspec = self._lower_values(

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ._validation import FLOAT32_MAX, check_float_array, check_index_array, check_int, check_number
+from ._validation import FLOAT32_MAX, check_float_array, check_index_array, check_number
 from .models import NeuronModel, PoissonSource
 
 if TYPE_CHECKING:
@@ -80,6 +80,3 @@ class Population:
         if indices is None:
             return np.arange(self._size, dtype=np.uint32)
         return check_index_array(name, indices, self._size)
-
-    def _check_int(self, name: str, value: Any) -> int:
-        return check_int(name, value, 0)

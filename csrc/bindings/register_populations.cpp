@@ -27,18 +27,12 @@ void register_populations(py::class_<Engine>& c) {
                  v->assign(x.begin(), x.end());
                  if (name == "rate") e.mark_rates_changed(p);
              })
-        .def("pop_refractory", [](Engine& e, int p) { return to_array(e.population(p).refractory()); })
         .def("set_generator_events",
              [](Engine& e, int p, const py::array& steps, const py::array& idx) {
                  auto* g = dynamic_cast<SpikeGenerator*>(&e.population(p));
                  if (!g) throw py::type_error("population is not a SpikeGenerator");
                  g->set_events(to_vec<step_t>(steps), to_vec<index_t>(idx));
-             })
-        .def("pop_parts", [](Engine& e, int p) {
-            std::vector<index_t> b;
-            for (const auto& r : e.parts(p)) b.push_back(r.begin);
-            return b;
-        });
+             });
 }
 
 }  // namespace pyneuro::bind

@@ -22,12 +22,8 @@ void register_projections(py::class_<Engine>& c) {
              })
         .def("add_rule", [](Engine& e, int proj, const std::string& kind,
                             const py::dict& params) { e.add_rule(proj, kind, to_params(params)); })
-        .def("set_rule_eta", [](Engine& e, int proj, int rule,
-                                double eta) { e.projection(proj).rules().at(static_cast<std::size_t>(rule))->eta = eta; })
         .def("proj_size", [](Engine& e, int proj) { return e.projection(proj).size(); })
         .def("proj_bytes", [](Engine& e, int proj) { return e.projection(proj).bytes(); })
-        .def("proj_delay_limit", [](Engine& e, int proj) { return e.projection(proj).delay_limit(); })
-        .def("proj_max_delay", [](Engine& e, int proj) { return e.projection(proj).max_delay_steps(); })
         .def("proj_gather",
              [](Engine& e, int proj) {
                  Gathered g = e.projection(proj).gather(false);
