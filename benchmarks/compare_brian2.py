@@ -92,33 +92,16 @@ def run_json(cmd, timeout):
 
 
 def pyneuro_cmd(wl, threads, seed, duration):
-    return [
-        sys.executable,
-        os.path.join(HERE, "pyneuro_workloads.py"),
-        "--workload",
-        wl,
-        "--threads",
-        str(threads),
-        "--seed",
-        str(seed),
-        "--duration",
-        str(duration),
-    ]
+    return [sys.executable, os.path.join(HERE, "pyneuro_workloads.py"), *_workload_args(wl, threads, seed, duration)]
+
+
+def _workload_args(wl, threads, seed, duration):
+    """The command-line arguments both workload scripts take."""
+    return ["--workload", wl, "--threads", str(threads), "--seed", str(seed), "--duration", str(duration)]
 
 
 def brian2_cmd(py, wl, threads, seed, duration, w3_variant):
-    cmd = [
-        py,
-        os.path.join(HERE, "brian2_workloads.py"),
-        "--workload",
-        wl,
-        "--threads",
-        str(threads),
-        "--seed",
-        str(seed),
-        "--duration",
-        str(duration),
-    ]
+    cmd = [py, os.path.join(HERE, "brian2_workloads.py"), *_workload_args(wl, threads, seed, duration)]
     if wl == "w3":
         cmd += ["--w3-variant", w3_variant]
     return cmd
