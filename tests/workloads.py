@@ -17,18 +17,6 @@ from pyneuro.workloads import COBA_NEURON, coba_initial_state  # noqa: F401  (re
 DT = 0.1
 N_EXC, N_INH = 3200, 800
 
-#: W2's plastic E->E rule: additive all-to-all pair STDP, tau 20/20 ms, w in [0, 12 nS]
-W2_STDP = dict(
-    tau_pre=20.0,
-    tau_post=20.0,
-    a_pre=0.12,
-    a_post=-0.126,
-    w_min=0.0,
-    w_max=12.0,
-    interaction="all_to_all",
-    weight_dependence="additive",
-)
-
 
 @dataclass
 class Coba:
