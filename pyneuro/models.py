@@ -79,7 +79,8 @@ class LIF(NeuronModel):
     E_L : float
         Resting potential (mV); also the initial ``v``.
     V_th : float
-        Spike threshold (mV).
+        Spike threshold (mV). A neuron's threshold is ``V_th + theta``, with ``theta`` a state variable (mV,
+        initially 0) that :class:`pyneuro.plasticity.IntrinsicPlasticity` moves.
     V_reset : float
         Reset potential (mV), below ``V_th``.
     t_ref : float
@@ -103,7 +104,7 @@ class LIF(NeuronModel):
     I_e: float = 0.0
 
     kind: ClassVar[str] = "LIF"
-    state_vars: ClassVar[tuple[str, ...]] = ("v", "I_ex", "I_in")
+    state_vars: ClassVar[tuple[str, ...]] = ("v", "I_ex", "I_in", "theta")
     _positive: ClassVar[tuple[str, ...]] = ("tau_m", "C_m", "tau_syn_ex", "tau_syn_in")
     _nonnegative: ClassVar[tuple[str, ...]] = ("t_ref",)
 
@@ -131,7 +132,8 @@ class LIFCond(NeuronModel):
     E_L : float
         Leak reversal potential (mV); also the initial ``v``.
     V_th : float
-        Spike threshold (mV).
+        Spike threshold (mV). A neuron's threshold is ``V_th + theta``, with ``theta`` a state variable (mV,
+        initially 0) that :class:`pyneuro.plasticity.IntrinsicPlasticity` moves.
     V_reset : float
         Reset potential (mV), below ``V_th``.
     t_ref : float
@@ -159,7 +161,7 @@ class LIFCond(NeuronModel):
     I_e: float = 0.0
 
     kind: ClassVar[str] = "LIFCond"
-    state_vars: ClassVar[tuple[str, ...]] = ("v", "g_ex", "g_in")
+    state_vars: ClassVar[tuple[str, ...]] = ("v", "g_ex", "g_in", "theta")
     _positive: ClassVar[tuple[str, ...]] = ("C_m", "g_L", "tau_syn_ex", "tau_syn_in")
     _nonnegative: ClassVar[tuple[str, ...]] = ("t_ref",)
 

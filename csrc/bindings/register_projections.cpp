@@ -22,6 +22,22 @@ void register_projections(py::class_<Engine>& c) {
              })
         .def("add_rule", [](Engine& e, int proj, const std::string& kind,
                             const py::dict& params) { e.add_rule(proj, kind, to_params(params)); })
+        .def("add_neuron_rule", [](Engine& e, int pop, const std::string& kind,
+                                   const py::dict& params) { e.add_neuron_rule(pop, kind, to_params(params)); })
+        .def("set_schedule",
+             [](Engine& e, int target, int rule, int slot, const py::array& seg, double rest) {
+                 // seg: (n, 6) float64 rows (begin_step, end_step, kind, a, b, c)
+                 auto v = to_vec<double>(seg);
+                 if (v.size() % 6 != 0) throw py::value_error("schedule segments must have 6 columns");
+                 std::vector<Schedule::Segment> out;
+                 for (std::size_t q = 0; q < v.size(); q += 6)
+                     out.push_back({static_cast<step_t>(v[q]), static_cast<step_t>(v[q + 1]), static_cast<int>(v[q + 2]),
+                                    v[q + 3], v[q + 4], v[q + 5]});
+                 e.set_schedule(target, rule, slot, out, rest);
+             })
+        .def("reward", &Engine::reward)
+        .def("modulator_level", &Engine::modulator_level)
+        .def("rule_state", [](const Engine& e, int proj, int rule) { return to_pydict(e.rule_state(proj, rule)); })
         .def("proj_size", [](Engine& e, int proj) { return e.projection(proj).size(); })
         .def("proj_bytes", [](Engine& e, int proj) { return e.projection(proj).bytes(); })
         .def("proj_gather",

@@ -10,7 +10,13 @@
 #include "../neurons/lif_cond.hpp"
 #include "../neurons/poisson.hpp"
 #include "../neurons/spike_generator.hpp"
+#include "../plasticity/inhibitory_stdp.hpp"
+#include "../plasticity/intrinsic_plasticity.hpp"
+#include "../plasticity/oja_hebbian.hpp"
 #include "../plasticity/pair_stdp.hpp"
+#include "../plasticity/reward_stdp.hpp"
+#include "../plasticity/synaptic_scaling.hpp"
+#include "../plasticity/triplet_stdp.hpp"
 
 namespace pyneuro {
 
@@ -80,10 +86,67 @@ void Engine::add_rule(int proj, const std::string& kind, const ParamMap& p) {
     Projection& pr = projection(proj);
     std::unique_ptr<Rule> rule;
     if (kind == "STDP") rule = std::make_unique<PairSTDP>(p);
-    else throw ArgumentError("unknown plasticity rule '" + kind + "'");
+    else if (kind == "TripletSTDP") rule = std::make_unique<TripletSTDP>(p, false);
+    else if (kind == "BCM") rule = std::make_unique<TripletSTDP>(p, true);
+    else if (kind == "InhibitorySTDP") rule = std::make_unique<InhibitorySTDP>(p);
+    else if (kind == "SynapticScaling") rule = std::make_unique<SynapticScaling>(p);
+    else if (kind == "OjaHebbian") rule = std::make_unique<OjaHebbian>(p);
+    else if (kind == "RewardSTDP") {
+        auto r = std::make_unique<RewardSTDP>(p);
+        const int m = static_cast<int>(param_or(p, "modulator", -1.0));
+        if (m >= 0) r->set_modulator(&population(m));
+        rule = std::move(r);
+    } else throw ArgumentError("unknown plasticity rule '" + kind + "'");
     const bool first = !pr.plastic();
     pr.add_rule(std::move(rule));
     if (first) plastic_in_[static_cast<std::size_t>(pr.post().id())].push_back(proj);
+}
+
+void Engine::add_neuron_rule(int pop, const std::string& kind, const ParamMap& p) {
+    Population& P = population(pop);
+    std::unique_ptr<NeuronRule> rule;
+    if (kind == "IntrinsicPlasticity") rule = std::make_unique<IntrinsicPlasticity>(p);
+    else throw ArgumentError("unknown neuron rule '" + kind + "'");
+    rule->attach(P, dt_);
+    P.neuron_rules().push_back(std::move(rule));
+}
+
+void Engine::set_schedule(int target, int rule, int slot, const std::vector<Schedule::Segment>& seg, double rest) {
+    Schedule* sc = nullptr;
+    if (target >= 0) {
+        auto& rules = projection(target).rules();
+        Rule& r = *rules.at(static_cast<std::size_t>(rule));
+        if (slot == 0) sc = &r.schedule;
+        else if (auto* rs = dynamic_cast<RewardSTDP*>(&r); rs && slot == 1) sc = &rs->tonic;
+    } else {
+        auto& rules = population(-target - 1).neuron_rules();
+        if (slot == 0) sc = &rules.at(static_cast<std::size_t>(rule))->schedule;
+    }
+    if (!sc) throw ArgumentError("this rule has no schedule slot " + std::to_string(slot));
+    sc->set(seg, rest);
+}
+
+void Engine::reward(int proj, double amount, step_t at) {
+    bool any = false;
+    for (auto& r : projection(proj).rules())
+        if (auto* rs = dynamic_cast<RewardSTDP*>(r.get())) {
+            rs->reward(amount, at);
+            any = true;
+        }
+    if (!any) throw ArgumentError("reward: the projection has no RewardSTDP rule");
+}
+
+double Engine::modulator_level(int proj) const {
+    for (auto& r : projs_.at(static_cast<std::size_t>(proj))->rules())
+        if (auto* rs = dynamic_cast<const RewardSTDP*>(r.get())) return rs->level(now_);
+    throw ArgumentError("the projection has no RewardSTDP rule");
+}
+
+StateDict Engine::rule_state(int proj, int rule) const {
+    StateDict d;
+    const Projection& pr = *projs_.at(static_cast<std::size_t>(proj));
+    const_cast<Projection&>(pr).rules().at(static_cast<std::size_t>(rule))->save(d, "", pr);
+    return d;
 }
 
 int Engine::add_spike_monitor(int pop, const std::vector<index_t>& subset) {
@@ -167,8 +230,11 @@ void Engine::step_post(int k, step_t t) {
     for (std::size_t p = 0; p < pops_.size(); ++p) {
         if (plastic_in_[p].empty()) continue;
         const std::vector<index_t>& ids = pops_[p]->ring().list(t, k);
-        if (ids.empty()) continue;
-        for (int pr : plastic_in_[p]) projs_[static_cast<std::size_t>(pr)]->post_spikes(k, ids, t);
+        for (int pr : plastic_in_[p]) {
+            Projection& P = *projs_[static_cast<std::size_t>(pr)];
+            if (!ids.empty()) P.post_spikes(k, ids, t);
+            P.tick(k, t);
+        }
     }
 }
 
@@ -194,12 +260,15 @@ void Engine::integrate(int k, step_t t) {
     for (std::size_t p = 0; p < np; ++p) {
         Population& pop = *pops_[p];
         std::vector<index_t>& out = pop.ring().begin_step(t, k);
-        pop.update(parts_[p][static_cast<std::size_t>(k)], t, rng_, out);
+        const Range R = parts_[p][static_cast<std::size_t>(k)];
+        for (auto& nr : pop.neuron_rules()) nr->before(R, t);
+        pop.update(R, t, rng_, out);
         std::int64_t& cnt = win_counts_[count_slot(par, p, k)];
         if (window_start) cnt = 0;
         if (out.empty()) continue;
         cnt += static_cast<std::int64_t>(out.size());
         pop.on_spikes(out, t);
+        for (auto& nr : pop.neuron_rules()) nr->on_spikes(out, t);
         for (int m : spike_mons_of_[p]) spike_mons_[static_cast<std::size_t>(m)]->record(k, t, out);
         for (int m : rate_mons_of_[p]) rate_mons_[static_cast<std::size_t>(m)]->add(k, t, out.size());
     }
@@ -328,6 +397,9 @@ RunStatus Engine::run(step_t n_steps) {
     for (auto& sm : state_mons_) sm->trim(now_);
     for (auto& wm : weight_mons_) wm->trim(now_);
     for (auto& rm : rate_mons_) rm->merge(now_);
+    for (auto& pr : projs_)
+        for (auto& r : pr->rules())
+            if (auto* rs = dynamic_cast<RewardSTDP*>(r.get())) rs->compact();
     return st;
 }
 
@@ -348,6 +420,11 @@ StateDict Engine::save_state() const {
         if (auto* ps = dynamic_cast<const PoissonSource*>(pops_[p].get()))
             put(d, pre + "dirty", std::vector<std::uint8_t>{static_cast<std::uint8_t>(ps->needs_redraw())});
     }
+    for (std::size_t q = 0; q < projs_.size(); ++q) {
+        auto& rules = projs_[q]->rules();
+        for (std::size_t r = 0; r < rules.size(); ++r)
+            rules[r]->save(d, "proj/" + std::to_string(q) + "/rule/" + std::to_string(r) + "/", *projs_[q]);
+    }
     for (std::size_t m = 0; m < spike_mons_.size(); ++m) spike_mons_[m]->save(d, "spikemon/" + std::to_string(m) + "/");
     for (std::size_t m = 0; m < state_mons_.size(); ++m) state_mons_[m]->save(d, "statemon/" + std::to_string(m) + "/");
     for (std::size_t m = 0; m < weight_mons_.size(); ++m) weight_mons_[m]->save(d, "weightmon/" + std::to_string(m) + "/");
@@ -367,6 +444,11 @@ void Engine::load_state(const StateDict& d) {
         pops_[p]->load(d, pre);
         if (auto* ps = dynamic_cast<PoissonSource*>(pops_[p].get()))
             if (has(d, pre + "dirty") && take<std::uint8_t>(d, pre + "dirty").at(0)) ps->mark_dirty();
+    }
+    for (std::size_t q = 0; q < projs_.size(); ++q) {
+        auto& rules = projs_[q]->rules();
+        for (std::size_t r = 0; r < rules.size(); ++r)
+            rules[r]->load(d, "proj/" + std::to_string(q) + "/rule/" + std::to_string(r) + "/", *projs_[q]);
     }
     for (std::size_t m = 0; m < spike_mons_.size(); ++m) spike_mons_[m]->load(d, "spikemon/" + std::to_string(m) + "/");
     for (std::size_t m = 0; m < state_mons_.size(); ++m) state_mons_[m]->load(d, "statemon/" + std::to_string(m) + "/");

@@ -50,6 +50,13 @@ public:
     Projection& projection(int id) { return *projs_.at(static_cast<std::size_t>(id)); }
     int n_projections() const { return static_cast<int>(projs_.size()); }
     void add_rule(int proj, const std::string& kind, const ParamMap& p);
+    void add_neuron_rule(int pop, const std::string& kind, const ParamMap& p);
+    // Schedule of a rule (slot 0: learning-rate factor; slot 1: RewardSTDP's tonic modulator level).
+    // target < 0 addresses neuron rule `rule` of population `-target - 1`.
+    void set_schedule(int target, int rule, int slot, const std::vector<Schedule::Segment>& seg, double rest);
+    void reward(int proj, double amount, step_t at);
+    double modulator_level(int proj) const;
+    StateDict rule_state(int proj, int rule) const;
     const std::vector<Range>& parts(int pop) const { return parts_.at(static_cast<std::size_t>(pop)); }
 
     // Monitors

@@ -12,12 +12,12 @@
 namespace pyneuro {
 
 PYNEURO_KERNEL static void lif_kernel(float* __restrict v, float* __restrict ie, float* __restrict ii,
-                                      std::int32_t* __restrict rf, std::uint8_t* __restrict flag, std::size_t n, float el,
+                                      std::int32_t* __restrict rf, std::uint8_t* __restrict flag, const float* __restrict th, std::size_t n, float el,
                                       float vr, float vth, std::int32_t ref_steps, float P22, float P21ex, float P21in,
                                       float drive, float P11ex, float P11in) {
     for (std::size_t i = 0; i < n; ++i) {
         const float vi = el + (v[i] - el) * P22 + P21ex * ie[i] + P21in * ii[i] + drive;
-        settle_spike(vi, vr, vth, ref_steps, v[i], rf[i], flag[i]);
+        settle_spike(vi, vr, vth + th[i], ref_steps, v[i], rf[i], flag[i]);
         ie[i] = flush_tiny(ie[i] * P11ex);
         ii[i] = flush_tiny(ii[i] * P11in);
     }
@@ -38,6 +38,7 @@ public:
         reg("v", v_, static_cast<float>(param_or(p, "V_init", E_L)));
         reg("I_ex", iex_, 0.0f);
         reg("I_in", iin_, 0.0f);
+        reg("theta", th_, 0.0f);  // threshold offset (mV), moved by intrinsic plasticity
         refr_.assign(n, 0);
         flag_.assign(n, 0);
     }
@@ -61,7 +62,7 @@ public:
     }
     void update(Range r, step_t, const Philox&, std::vector<index_t>& out) override {
         lif_kernel(v_.data() + r.begin, iex_.data() + r.begin, iin_.data() + r.begin, refr_.data() + r.begin,
-                   flag_.data() + r.begin, r.size(), static_cast<float>(E_L), static_cast<float>(V_reset),
+                   flag_.data() + r.begin, th_.data() + r.begin, r.size(), static_cast<float>(E_L), static_cast<float>(V_reset),
                    static_cast<float>(V_th), ref_steps, P22, P21ex, P21in, P20 * static_cast<float>(I_e), P11ex, P11in);
         collect_flags(flag_.data(), r.begin, r.end, out);
     }
@@ -71,7 +72,7 @@ public:
 private:
     float P22 = 0, P11ex = 0, P11in = 0, P21ex = 0, P21in = 0, P20 = 0;
     int ref_steps = 0;
-    avector<float> v_, iex_, iin_;
+    avector<float> th_, v_, iex_, iin_;
 };
 
 }  // namespace pyneuro

@@ -15,7 +15,7 @@ namespace pyneuro {
 
 // One step of n neurons (a thread's range). Kept free of branches so that it vectorises.
 PYNEURO_KERNEL static void lif_cond_kernel(float* __restrict v, float* __restrict ge, float* __restrict gi,
-                                           std::int32_t* __restrict rf, std::uint8_t* __restrict flag, std::size_t n,
+                                           std::int32_t* __restrict rf, std::uint8_t* __restrict flag, const float* __restrict th, std::size_t n,
                                            float gl, float gl_el, float eex, float ein, float ie, float vr, float vth,
                                            std::int32_t ref_steps, float Mex, float Min, float Pex, float Pin,
                                            float h_over_C) {
@@ -24,7 +24,7 @@ PYNEURO_KERNEL static void lif_cond_kernel(float* __restrict v, float* __restric
         const float gtot = gl + gea + gia;
         const float vinf = (gl_el + gea * eex + gia * ein + ie) / gtot;
         const float vi = vinf + (v[i] - vinf) * fast_exp(-h_over_C * gtot);
-        settle_spike(vi, vr, vth, ref_steps, v[i], rf[i], flag[i]);
+        settle_spike(vi, vr, vth + th[i], ref_steps, v[i], rf[i], flag[i]);
         ge[i] = flush_tiny(ge[i] * Pex);
         gi[i] = flush_tiny(gi[i] * Pin);
     }
@@ -47,6 +47,7 @@ public:
         reg("v", v_, static_cast<float>(param_or(p, "V_init", E_L)));
         reg("g_ex", gex_, 0.0f);
         reg("g_in", gin_, 0.0f);
+        reg("theta", th_, 0.0f);  // threshold offset (mV), moved by intrinsic plasticity
         refr_.assign(n, 0);
         flag_.assign(n, 0);
     }
@@ -65,7 +66,7 @@ public:
     }
     void update(Range r, step_t, const Philox&, std::vector<index_t>& out) override {
         lif_cond_kernel(v_.data() + r.begin, gex_.data() + r.begin, gin_.data() + r.begin, refr_.data() + r.begin,
-                        flag_.data() + r.begin, r.size(), static_cast<float>(g_L), static_cast<float>(g_L * E_L),
+                        flag_.data() + r.begin, th_.data() + r.begin, r.size(), static_cast<float>(g_L), static_cast<float>(g_L * E_L),
                         static_cast<float>(E_ex), static_cast<float>(E_in), static_cast<float>(I_e),
                         static_cast<float>(V_reset), static_cast<float>(V_th), ref_steps, Mex, Min, Pex, Pin, h_over_C);
         collect_flags(flag_.data(), r.begin, r.end, out);
@@ -76,7 +77,7 @@ public:
 private:
     float Pex = 0, Pin = 0, Mex = 0, Min = 0, h_over_C = 0;
     int ref_steps = 0;
-    avector<float> v_, gex_, gin_;
+    avector<float> th_, v_, gex_, gin_;
 };
 
 }  // namespace pyneuro

@@ -19,6 +19,7 @@
 #include "../core/partition.hpp"
 #include "../core/philox.hpp"
 #include "../core/types.hpp"
+#include "../plasticity/rule.hpp"
 #include "spike_ring.hpp"
 #include "trace.hpp"
 
@@ -103,6 +104,9 @@ public:
             for (index_t i : ids) tr->on_spike(i, t);
     }
 
+    // Neuron rules (intrinsic plasticity), applied in list order.
+    std::vector<std::unique_ptr<NeuronRule>>& neuron_rules() { return nrules_; }
+
     SpikeRing& ring() { return ring_; }
     const SpikeRing& ring() const { return ring_; }
 
@@ -111,10 +115,12 @@ public:
         put(d, prefix + "refractory", refr_);
         ring_.save(d, prefix);
         for (std::size_t k = 0; k < traces_.size(); ++k) traces_[k]->save(d, prefix + "trace" + std::to_string(k) + "/");
+        for (std::size_t k = 0; k < nrules_.size(); ++k) nrules_[k]->save(d, prefix + "nrule/" + std::to_string(k) + "/");
         save_extra(d, prefix);
     }
     void load(const StateDict& d, const std::string& prefix) {
         for (auto& v : fvars_) {
+            if (!has(d, prefix + "var/" + v.first)) continue;  // a variable newer than the checkpoint keeps its value
             auto x = take<float>(d, prefix + "var/" + v.first);
             if (x.size() != n_) throw ArgumentError("checkpoint: wrong size for " + v.first);
             v.second->assign(x.begin(), x.end());
@@ -123,6 +129,7 @@ public:
         refr_.assign(r.begin(), r.end());
         ring_.load(d, prefix);
         for (std::size_t k = 0; k < traces_.size(); ++k) traces_[k]->load(d, prefix + "trace" + std::to_string(k) + "/");
+        for (std::size_t k = 0; k < nrules_.size(); ++k) nrules_[k]->load(d, prefix + "nrule/" + std::to_string(k) + "/");
         load_extra(d, prefix);
     }
 
@@ -140,6 +147,7 @@ protected:
     avector<std::int32_t> refr_;
     avector<std::uint8_t> flag_;  // scratch: spiked in this step (models with vectorised kernels)
     std::vector<std::unique_ptr<SpikeTrace>> traces_;
+    std::vector<std::unique_ptr<NeuronRule>> nrules_;
     SpikeRing ring_;
 };
 

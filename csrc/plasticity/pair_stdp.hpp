@@ -77,7 +77,7 @@ private:
     template <Dep D>
     void pre_loop(Projection& p, Shard& s, std::uint64_t b, std::uint64_t e, step_t t) {
         const std::uint32_t mask = p.post_mask();
-        const double amp = a_post * eta;
+        const double amp = a_post * eta(t);
         if (amp == 0.0) return;
         const index_t base = s.posts.begin;
         for (std::uint64_t k = b; k < e; ++k) {
@@ -90,7 +90,7 @@ private:
     template <Dep D>
     void post_loop(Projection& p, Shard& s, std::uint64_t pb, std::uint64_t pe, step_t t) {
         const int bits = p.post_bits();
-        const double amp = a_pre * eta;
+        const double amp = a_pre * eta(t);
         if (amp == 0.0) return;
         const bool one_delay = p.delays().size() == 1;
         const step_t d0 = one_delay ? p.delays()[0] : 0;

@@ -278,10 +278,30 @@ void Projection::finish_build() {
 }
 
 void Projection::add_rule(std::unique_ptr<Rule> r) {
-    r->attach(*this);
-    rules_.push_back(std::move(r));
-    if (rules_.size() == 1)
+    if (rules_.empty())
         for (auto& sh : shards_) sh.build_post_index(pre_->size(), mask_);
+    r->attach(*this);
+    ticking_ = ticking_ || r->ticks;
+    rules_.push_back(std::move(r));
+}
+
+int Projection::add_column(float init) {
+    const int c = shards_.empty() ? 0 : static_cast<int>(shards_[0].cols.size());
+    for (auto& sh : shards_) sh.cols.emplace_back(sh.size(), init);
+    return c;
+}
+
+std::vector<float> Projection::column(int c) const {
+    Gathered g = gather(true);
+    std::vector<float> out(g.w.size());
+    for (std::size_t q = 0; q < out.size(); ++q) out[q] = shards_[g.shard[q]].cols[static_cast<std::size_t>(c)][g.offset[q]];
+    return out;
+}
+
+void Projection::set_column(int c, const std::vector<float>& v) {
+    Gathered g = gather(true);
+    if (v.size() != g.w.size()) throw ArgumentError("rule column: expected " + std::to_string(g.w.size()) + " values");
+    for (std::size_t q = 0; q < v.size(); ++q) shards_[g.shard[q]].cols[static_cast<std::size_t>(c)][g.offset[q]] = v[q];
 }
 
 void Projection::resolve_target() { target_ = post_->input(receptor_, sign_); }
@@ -315,7 +335,8 @@ void Projection::deliver(int k, step_t t) {
                 }
                 if (tgt)
                     for (std::uint64_t q = b; q < e; ++q) tgt[pd[q] & mask] += sign * w[q];
-                for (auto& r : rules_) r->on_pre(*this, sh, j, b, e, t);
+                for (auto& r : rules_)
+                    if (r->uses_pre) r->on_pre(*this, sh, j, b, e, t);
             }
     }
 }
@@ -327,7 +348,8 @@ void Projection::post_spikes(int k, const std::vector<index_t>& ids, step_t t) {
         const index_t li = i - sh.posts.begin;
         const std::uint64_t pb = sh.pm_ptr[li], pe = sh.pm_ptr[li + 1];
         if (pb == pe) continue;
-        for (auto& r : rules_) r->on_post(*this, sh, i, pb, pe, t);
+        for (auto& r : rules_)
+            if (r->uses_post) r->on_post(*this, sh, i, pb, pe, t);
     }
 }
 

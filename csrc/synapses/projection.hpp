@@ -62,11 +62,21 @@ public:
     void build_from(const std::vector<index_t>& pre, const std::vector<index_t>& post,
                     const std::vector<std::uint32_t>& delay, const std::vector<float>& w);
     void add_rule(std::unique_ptr<Rule> r);
+    // A per-synapse float column for a rule (every shard, current size, filled with `init`); returns its index.
+    int add_column(float init);
+    std::vector<float> column(int c) const;                    // canonical order
+    void set_column(int c, const std::vector<float>& v);       // canonical order
 
     // Running -------------------------------------------------------------------------------------------------
     void resolve_target();  // re-read the post population's input array (between runs)
     void deliver(int k, step_t t);
     void post_spikes(int k, const std::vector<index_t>& ids, step_t t);
+    void tick(int k, step_t t) {
+        if (ticking_)
+            for (auto& r : rules_)
+                if (r->ticks) r->tick(*this, k, t);
+    }
+    int n_threads() const { return static_cast<int>(shards_.size()); }
 
     // Reading -------------------------------------------------------------------------------------------------
     Gathered gather(bool with_location) const;
@@ -88,6 +98,7 @@ private:
     float* target_ = nullptr;
     float sign_ = 1.0f;
     std::uint64_t version_ = 0;
+    bool ticking_ = false;
 };
 
 }  // namespace pyneuro

@@ -5,7 +5,9 @@
 // and a row is sorted by pd, i.e. by delay then target, so the synapses of one delay are contiguous.
 // Post-major index (plastic projections only): for local post i, entries [pm_ptr[i], pm_ptr[i+1]) hold the
 // presynaptic neuron and the synapse offset (8 bytes), for the post-spike half of the rules.
-// Memory: 8 bytes per static synapse, 16 per plastic one (plus per-row/per-post pointers).
+// Per-synapse rule columns (cols[c][k], float32, e.g. eligibility traces) follow the weights: whatever moves,
+// adds or drops synapse k does the same to every column.
+// Memory: 8 bytes per static synapse, 16 per plastic one (plus per-row/per-post pointers), + 4 per column.
 // Synapses are addressed by integer offsets only; the post-major index is rebuilt with the forward store
 // whenever its offsets change, so the two always agree.
 #pragma once
@@ -28,6 +30,7 @@ struct Shard {
     std::vector<float> w;
     std::vector<offset_t> pm_ptr;  // posts.size() + 1 (empty when the projection is static)
     std::vector<std::uint32_t> pm_pre, pm_syn;
+    std::vector<std::vector<float>> cols;
 
     std::size_t size() const { return w.size(); }
 
@@ -51,9 +54,14 @@ struct Shard {
         std::vector<std::uint32_t>().swap(pm_pre);
         std::vector<std::uint32_t>().swap(pm_syn);
     }
+    std::size_t cols_bytes() const {
+        std::size_t n = 0;
+        for (const auto& c : cols) n += c.capacity() * 4;
+        return n;
+    }
     std::size_t bytes() const {
         return row_ptr.capacity() * 4 + pd.capacity() * 4 + w.capacity() * 4 + pm_ptr.capacity() * 4 +
-               pm_pre.capacity() * 4 + pm_syn.capacity() * 4;
+               pm_pre.capacity() * 4 + pm_syn.capacity() * 4 + cols_bytes();
     }
 };
 

@@ -1,0 +1,54 @@
+// Design notes: inhibitory STDP of Vogels, Sprekeler, Zenke, Clopath & Gerstner 2011 (Science 334:1569).
+// Symmetric window; unit traces x_pre, x_post (all_to_all, time constant tau):
+//   presynaptic arrival at t:  w += eta (x_post(t) - alpha)      alpha = 2 rho0 tau   (rho0 the target rate)
+//   postsynaptic spike at t:   w += eta x_pre(t - d)
+// so a postsynaptic neuron firing above rho0 strengthens its inhibition and one below weakens it; the weight is
+// clipped to [w_min, w_max] (w >= 0: it is the conductance of an inhibitory synapse).
+#pragma once
+#include <algorithm>
+
+#include "../synapses/projection.hpp"
+#include "rule.hpp"
+
+namespace pyneuro {
+
+class InhibitorySTDP final : public Rule {
+public:
+    explicit InhibitorySTDP(const ParamMap& p) {
+        tau = param(p, "tau");
+        rate = param(p, "eta");
+        alpha = 2.0 * param(p, "rho0") * 1e-3 * tau;
+        w_min = param(p, "w_min");
+        w_max = param(p, "w_max");
+    }
+    const char* name() const override { return "InhibitorySTDP"; }
+    void attach(Projection& p) override {
+        xpre = &p.pre().trace(tau, TraceMode::all_to_all);
+        xpost = &p.post().trace(tau, TraceMode::all_to_all);
+    }
+    void on_pre(Projection& p, Shard& s, index_t, std::uint64_t b, std::uint64_t e, step_t t) override {
+        const double amp = rate * eta(t);
+        if (amp == 0.0) return;
+        const std::uint32_t mask = p.post_mask();
+        const index_t base = s.posts.begin;
+        for (std::uint64_t k = b; k < e; ++k)
+            s.w[k] = clip(s.w[k] + amp * (xpost->value_at(base + (s.pd[k] & mask), t) - alpha));
+    }
+    void on_post(Projection& p, Shard& s, index_t, std::uint64_t pb, std::uint64_t pe, step_t t) override {
+        const double amp = rate * eta(t);
+        if (amp == 0.0) return;
+        const int bits = p.post_bits();
+        for (std::uint64_t m = pb; m < pe; ++m) {
+            const std::uint32_t k = s.pm_syn[m];
+            const double x = xpre->value_at(s.pm_pre[m], t - static_cast<step_t>(s.pd[k] >> bits));
+            if (x != 0.0) s.w[k] = clip(s.w[k] + amp * x);
+        }
+    }
+    double tau, rate, alpha, w_min, w_max;
+
+private:
+    float clip(double w) const { return static_cast<float>(std::clamp(w, w_min, w_max)); }
+    SpikeTrace *xpre = nullptr, *xpost = nullptr;
+};
+
+}  // namespace pyneuro

@@ -1,0 +1,98 @@
+// Design notes: triplet STDP (Pfister & Gerstner 2006) and its BCM-like form with a sliding threshold (Pfister &
+// Gerstner 2006 sec. "BCM"; Zenke, Hennequin & Gerstner 2013; the rule of Auryn's TripletConnection).
+// Traces (population-owned): r1 (tau_plus), r2 (tau_x) presynaptic; o1 (tau_minus), o2 (tau_y) postsynaptic;
+// all_to_all: +1 per spike, nearest: reset to 1.
+//   presynaptic arrival at t:  w -= o1(t) [A2- + A3- r2(t - d - eps)]
+//   postsynaptic spike at t:   w += r1(t - d) [A2+ + A3+ o2(t - eps)]
+// (t - eps: the trace just before the spike that triggers the update; d: the synapse's axonal delay).
+// BCM: A2- is replaced by A2- (nu(t) / kappa)^p, with nu the postsynaptic rate estimate (an all_to_all trace of
+// time constant tau_rate, divided by tau_rate) and kappa the target rate; with Poisson firing at rate rho the
+// drift is rho_pre rho^2 (A3+ tau_plus tau_y - A2- tau_minus nu^2 / (kappa^2 rho)) for p = 2, so LTP and LTD balance
+// at rho = kappa nu^2 A2- tau_minus / (A3+ tau_plus tau_y kappa^2): the threshold slides with the square of the
+// recent rate. Weights are clipped to [w_min, w_max] after every update.
+#pragma once
+#include <algorithm>
+#include <cmath>
+
+#include "../synapses/projection.hpp"
+#include "rule.hpp"
+
+namespace pyneuro {
+
+class TripletSTDP final : public Rule {
+public:
+    TripletSTDP(const ParamMap& p, bool bcm) : bcm_(bcm) {
+        tau_plus = param(p, "tau_plus");
+        tau_minus = param(p, "tau_minus");
+        tau_x = param(p, "tau_x");
+        tau_y = param(p, "tau_y");
+        a2_plus = param(p, "a2_plus");
+        a3_plus = param(p, "a3_plus");
+        a2_minus = param(p, "a2_minus");
+        a3_minus = param(p, "a3_minus");
+        w_min = param(p, "w_min");
+        w_max = param(p, "w_max");
+        mode = static_cast<int>(param(p, "interaction")) == 1 ? TraceMode::nearest : TraceMode::all_to_all;
+        if (bcm_) {
+            kappa = param(p, "target_rate") * 1e-3;  // per ms
+            tau_rate = param(p, "tau_rate");
+            power = param(p, "power");
+        }
+    }
+    const char* name() const override { return bcm_ ? "BCM" : "TripletSTDP"; }
+    void attach(Projection& p) override {
+        r1 = &p.pre().trace(tau_plus, mode);
+        if (a3_minus != 0.0) r2 = &p.pre().trace(tau_x, mode);
+        o1 = &p.post().trace(tau_minus, mode);
+        if (a3_plus != 0.0) o2 = &p.post().trace(tau_y, mode);
+        if (bcm_) rate = &p.post().trace(tau_rate, TraceMode::all_to_all);
+    }
+
+    void on_pre(Projection& p, Shard& s, index_t pre, std::uint64_t b, std::uint64_t e, step_t t) override {
+        const double amp = eta(t);
+        if (amp == 0.0) return;
+        const std::uint32_t mask = p.post_mask();
+        const index_t base = s.posts.begin;
+        const step_t d = static_cast<step_t>(s.pd[b] >> p.post_bits());  // one delay per call
+        const double r2v = r2 ? r2->value_at(pre, t - d, true) : 0.0;
+        const double triplet = a3_minus * r2v;
+        for (std::uint64_t k = b; k < e; ++k) {
+            const index_t i = base + (s.pd[k] & mask);
+            const double o = o1->value_at(i, t);
+            if (o == 0.0) continue;
+            double a2 = a2_minus;
+            if (bcm_) a2 *= meta(i, t);
+            s.w[k] = clip(s.w[k] - amp * o * (a2 + triplet));
+        }
+    }
+    void on_post(Projection& p, Shard& s, index_t post, std::uint64_t pb, std::uint64_t pe, step_t t) override {
+        const double fac = (a2_plus + (o2 ? a3_plus * o2->value_at(post, t, true) : 0.0)) * eta(t);
+        if (fac == 0.0) return;
+        const int bits = p.post_bits();
+        const std::uint32_t* syn = s.pm_syn.data();
+        const std::uint32_t* pre = s.pm_pre.data();
+        for (std::uint64_t m = pb; m < pe; ++m) {
+            if (m + 8 < pe) r1->prefetch(pre[m + 8]);
+            const std::uint32_t k = syn[m];
+            const double x = r1->value_at(pre[m], t - static_cast<step_t>(s.pd[k] >> bits));
+            if (x == 0.0) continue;
+            s.w[k] = clip(s.w[k] + x * fac);
+        }
+    }
+
+    double tau_plus, tau_minus, tau_x, tau_y, a2_plus, a3_plus, a2_minus, a3_minus, w_min, w_max;
+    double kappa = 0.0, tau_rate = 0.0, power = 2.0;
+    TraceMode mode;
+
+private:
+    float clip(double w) const { return static_cast<float>(std::clamp(w, w_min, w_max)); }
+    // (nu / kappa)^power with nu = rate trace / tau_rate (per ms)
+    double meta(index_t i, step_t t) const {
+        const double q = rate->value_at(i, t) / (tau_rate * kappa);
+        return power == 2.0 ? q * q : std::pow(q, power);
+    }
+    bool bcm_;
+    SpikeTrace *r1 = nullptr, *r2 = nullptr, *o1 = nullptr, *o2 = nullptr, *rate = nullptr;
+};
+
+}  // namespace pyneuro
