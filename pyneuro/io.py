@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .models import MODELS
-from .plasticity import RULES, PlasticityRule
+from .plasticity import PlasticityRule
 
 if TYPE_CHECKING:
     from .network import Network
@@ -58,6 +58,7 @@ def save_network(net: Network, path: str | Path) -> None:
             gp.attrs["name"] = p.name
             gp.attrs["size"] = p.size
             gp.attrs["model"] = json.dumps(p.model.to_dict())
+            gp.attrs["plasticity"] = json.dumps([r.to_dict() for r in p.plasticity])
         g = f.create_group("projections")
         for k, pr in enumerate(net.projections):
             gp = g.create_group(str(k))
@@ -139,14 +140,15 @@ def load_network(path: str | Path, threads: int | None = None) -> Network:
             spec = json.loads(gp.attrs["model"])
             cls = MODELS[spec.pop("kind")]
             model = SpikeGenerator() if cls is SpikeGenerator else cls(**spec)
-            net.add_population(model, int(gp.attrs["size"]), name=str(gp.attrs["name"]))
+            pop = net.add_population(model, int(gp.attrs["size"]), name=str(gp.attrs["name"]))
+            for spec in json.loads(gp.attrs.get("plasticity", "[]")):
+                net.add_plasticity(pop, PlasticityRule.from_dict(spec))  # type: ignore[arg-type]
         projs = f["projections"]
         for k in range(len(projs)):
             gp = projs[str(k)]
             rules: list[PlasticityRule] = []
             for spec in json.loads(gp.attrs["rules"]):
-                rule_cls = RULES[spec.pop("kind")]
-                rules.append(rule_cls(**spec))
+                rules.append(PlasticityRule.from_dict(spec))
             arrays = tuple(np.asarray(gp[n][()]) for n in ("pre", "post", "delay_steps", "weight"))
             net._connect_arrays(
                 net.populations[int(gp.attrs["pre"])],

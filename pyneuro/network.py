@@ -23,7 +23,7 @@ from .connectivity import AllToAll, ConnectionRule, Normal, Uniform
 from .errors import SimulationError
 from .models import NeuronModel, SpikeGenerator
 from .monitors import Monitor, RateMonitor, SpikeMonitor, StateMonitor, WeightMonitor
-from .plasticity import PlasticityRule
+from .plasticity import NeuronRule, PlasticityRule
 from .population import Population
 from .projection import Projection
 
@@ -274,8 +274,11 @@ class Network:
         else:
             raise TypeError(f"plasticity must be a rule from pyneuro.plasticity or a list of them, got {plasticity!r}")
         for k, r in enumerate(rules):
-            if not isinstance(r, PlasticityRule):
-                raise TypeError(f"plasticity[{k}] must be a rule from pyneuro.plasticity, got {type(r).__name__}")
+            if not isinstance(r, PlasticityRule) or isinstance(r, NeuronRule):
+                raise TypeError(
+                    f"plasticity[{k}] must be a synaptic rule from pyneuro.plasticity, got {type(r).__name__}"
+                    + (" (a neuron rule: use net.add_plasticity(pop, rule))" if isinstance(r, NeuronRule) else "")
+                )
         name = self._unique_name(name, f"{pre.name}->{post.name}", [p.name for p in self.projections])
         n_pre, n_post = pre.size, post.size
         conn = rule.lower(n_pre, n_post, pre is post)
@@ -286,10 +289,9 @@ class Network:
         dspec = self._lower_values(
             "delay", self.dt if delay is None else delay, rule, n_pre, n_post, delay=True, limit=limit
         )
-        lowered = [(r.kind, r.lower()) for r in rules]
+        lowered = [(r.kind, r.lower_in(self), self._lower_schedules(r)) for r in rules]
         pid = self._engine.connect(pre._id, post._id, receptor, conn, wspec, dspec)
-        for kind, params in lowered:
-            self._engine.add_rule(pid, kind, params)
+        self._add_rules(pid, lowered)
         proj = Projection(self, pid, pre, post, receptor, rules, name)
         self.projections.append(proj)
         return proj
@@ -314,11 +316,43 @@ class Network:
             d.astype(np.uint32),
             w.astype(np.float32),
         )
-        for r in rules:
-            self._engine.add_rule(pid, r.kind, r.lower())
+        self._add_rules(pid, [(r.kind, r.lower_in(self), self._lower_schedules(r)) for r in rules])
         proj = Projection(self, pid, pre, post, receptor, rules, name)
         self.projections.append(proj)
         return proj
+
+    def _lower_schedules(self, rule: PlasticityRule) -> list[tuple[int, np.ndarray, float]]:
+        return [(slot, *sched.segments(self.dt)) for slot, sched in rule.schedules().items()]
+
+    def _add_rules(self, pid: int, lowered: list[tuple[str, dict[str, float], list[Any]]]) -> None:
+        for idx, (kind, params, scheds) in enumerate(lowered):
+            self._engine.add_rule(pid, kind, params)
+            for slot, seg, rest in scheds:
+                self._engine.set_schedule(pid, idx, slot, seg, rest)
+
+    def add_plasticity(self, pop: Population, rule: NeuronRule) -> None:
+        """Attach a neuron rule (:class:`pyneuro.plasticity.IntrinsicPlasticity`) to ``pop``.
+
+        Synaptic rules are given to :meth:`connect`; neuron rules act on a population's own state.
+        """
+        self._own("pop", pop, Population)
+        if not isinstance(rule, NeuronRule):
+            raise TypeError(
+                f"rule must be a neuron rule from pyneuro.plasticity (IntrinsicPlasticity), got {type(rule).__name__}"
+                " (synaptic rules go to net.connect(..., plasticity=rule))"
+            )
+        if "theta" not in pop.state_vars:
+            raise ValueError(
+                f"{rule.kind} needs a model with a threshold offset 'theta' (LIF, LIFCond); population {pop.name!r} "
+                f"is {type(pop.model).__name__}"
+            )
+        params = rule.lower_in(self)
+        scheds = self._lower_schedules(rule)
+        idx = len(pop.plasticity)
+        self._engine.add_neuron_rule(pop._id, rule.kind, params)
+        for slot, seg, rest in scheds:
+            self._engine.set_schedule(-pop._id - 1, idx, slot, seg, rest)
+        pop.plasticity.append(rule)
 
     # -- recording --------------------------------------------------------------------------------------------
     def _every(self, name: str, every: Any) -> int:

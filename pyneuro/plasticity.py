@@ -9,27 +9,91 @@ within a step arrivals are processed before the step's postsynaptic spikes.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-from typing import Any, ClassVar
+import math
+from dataclasses import dataclass, field, fields
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ._validation import check_choice, check_number
+from .schedule import Schedule, as_schedule
+from .schedule import from_dict as schedule_from_dict
 
-__all__ = ["PlasticityRule", "STDP"]
+if TYPE_CHECKING:
+    from .network import Network
+
+__all__ = [
+    "PlasticityRule",
+    "NeuronRule",
+    "STDP",
+    "TripletSTDP",
+    "BCM",
+    "InhibitorySTDP",
+    "SynapticScaling",
+    "IntrinsicPlasticity",
+    "RewardSTDP",
+    "OjaHebbian",
+    "RULES",
+    "NEURON_RULES",
+]
 
 
+@dataclass
 class PlasticityRule:
-    """Base of the rule descriptions."""
+    """Base of the synaptic rule descriptions.
+
+    Every rule takes a keyword-only ``schedule``: a :mod:`pyneuro.schedule` factor over simulated time that
+    multiplies all its changes (``None``: always 1; 0 switches the rule off), changeable between runs with
+    :meth:`pyneuro.Projection.set_schedule`.
+    """
+
+    schedule: Schedule | float | None = field(default=None, kw_only=True)
 
     kind: ClassVar[str] = ""
+
+    def __post_init__(self) -> None:
+        self.schedule = as_schedule(f"{self.kind}.schedule", self.schedule)
 
     def lower(self) -> dict[str, float]:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def lower_in(self, net: Network) -> dict[str, float]:
+        """Parameters for the core, with what depends on the network (time step, population ids)."""
+        return {**self.lower(), "dt": net.dt}
+
+    def schedules(self) -> dict[int, Schedule]:
+        """Schedule slots of the compiled rule: 0 is the learning-rate factor."""
+        return {} if self.schedule is None else {0: self.schedule}  # type: ignore[dict-item]
+
     def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, **asdict(self)}  # type: ignore[call-overload]
+        out: dict[str, Any] = {"kind": self.kind}
+        for f in fields(self):
+            v = getattr(self, f.name)
+            out[f.name] = v.to_dict() if isinstance(v, Schedule) else v
+        return out
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> PlasticityRule:
+        d = dict(d)
+        rule_cls = {**RULES, **NEURON_RULES}.get(d.pop("kind", ""))
+        if rule_cls is None:
+            raise ValueError(f"unknown plasticity rule in {d!r}")
+        for k, v in list(d.items()):
+            if isinstance(v, dict) and "kind" in v:
+                d[k] = schedule_from_dict(v)
+        return rule_cls(**d)
 
     def check_weights(self, w_lo: float, w_hi: float) -> None:
         """Called with the range of initial weights of the projection."""
+
+
+def _check_bounds(kind: str, w_min: float, w_max: float) -> None:
+    check_number(f"{kind}.w_min", w_min, 0.0)
+    check_number(f"{kind}.w_max", w_max, 0.0)
+    if w_max <= w_min:
+        raise ValueError(f"{kind}.w_max must be > w_min={w_min}, got {w_max}")
+
+
+def _interval_steps(interval: float, dt: float) -> float:
+    return float(max(1, math.floor(interval / dt + 0.5 + 1e-9)))
 
 
 @dataclass
@@ -83,6 +147,7 @@ class STDP(PlasticityRule):
     _dependences: ClassVar[tuple[str, ...]] = ("additive", "multiplicative", "power_law")
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         check_number("STDP.tau_pre", self.tau_pre, 0.0, lo_open=True)
         check_number("STDP.tau_post", self.tau_post, 0.0, lo_open=True)
         check_number("STDP.a_pre", self.a_pre)
@@ -109,4 +174,493 @@ class STDP(PlasticityRule):
         }
 
 
-RULES: dict[str, type[PlasticityRule]] = {STDP.kind: STDP}
+# Pfister & Gerstner 2006, Table 4 (fits to the visual-cortex data of Sjöström et al. 2001 and the hippocampal
+# culture data of Wang et al. 2005); tau_plus = 16.8 ms and tau_minus = 33.7 ms throughout (Bi & Poo 1998).
+_TRIPLET_PRESETS: dict[str, dict[str, Any]] = {
+    "visual_cortex_minimal": dict(
+        tau_x=101.0, tau_y=125.0, a2_plus=0.0, a3_plus=6.5e-3, a2_minus=7.1e-3, a3_minus=0.0, interaction="all_to_all"
+    ),
+    "visual_cortex_full": dict(
+        tau_x=101.0,
+        tau_y=125.0,
+        a2_plus=5e-10,
+        a3_plus=6.2e-3,
+        a2_minus=7e-3,
+        a3_minus=2.3e-4,
+        interaction="all_to_all",
+    ),
+    "visual_cortex_nearest_full": dict(
+        tau_x=714.0,
+        tau_y=40.0,
+        a2_plus=8.8e-11,
+        a3_plus=5.3e-2,
+        a2_minus=6.6e-3,
+        a3_minus=3.1e-3,
+        interaction="nearest",
+    ),
+    "hippocampal_full": dict(
+        tau_x=946.0,
+        tau_y=27.0,
+        a2_plus=6.1e-3,
+        a3_plus=6.7e-3,
+        a2_minus=1.6e-3,
+        a3_minus=1.4e-3,
+        interaction="all_to_all",
+    ),
+}
+
+
+@dataclass
+class TripletSTDP(PlasticityRule):
+    """Triplet spike-timing-dependent plasticity (Pfister & Gerstner 2006, J. Neurosci. 26:9673).
+
+    Presynaptic traces ``r1`` (``tau_plus``), ``r2`` (``tau_x``), postsynaptic ``o1`` (``tau_minus``), ``o2``
+    (``tau_y``); each jumps by 1 at a spike (``"all_to_all"``) or is reset to 1 (``"nearest"``)::
+
+        presynaptic arrival at t:  w <- clip(w - o1(t) (a2_minus + a3_minus r2(t - d - eps)))
+        postsynaptic spike at t:   w <- clip(w + r1(t - d) (a2_plus + a3_plus o2(t - eps)))
+
+    (``t - eps``: the trace just before the spike that triggers the update; ``d``: the synapse's delay.) The
+    *minimal* model has ``a2_plus = a3_minus = 0``: LTP needs a post-pre-post triplet, so the rule depends on
+    the postsynaptic rate like BCM (Pfister & Gerstner 2006, Fig. 5). Amplitudes are in weight units (with
+    ``w_max = 1`` they are fractions of the maximum weight, as in the paper).
+
+    Presets (Table 4 of the paper): :meth:`visual_cortex_minimal`, :meth:`visual_cortex_full`,
+    :meth:`visual_cortex_nearest_full` (Sjöström et al. 2001 data) and :meth:`hippocampal_full` (Wang et al.
+    2005 data).
+
+    Parameters
+    ----------
+    tau_plus, tau_minus, tau_x, tau_y : float
+        Trace time constants (ms), > 0.
+    a2_plus, a3_plus, a2_minus, a3_minus : float
+        Pair and triplet amplitudes, >= 0 (depression amplitudes are subtracted).
+    w_min, w_max : float
+        Weight bounds.
+    interaction : {"all_to_all", "nearest"}
+    """
+
+    tau_plus: float = 16.8
+    tau_minus: float = 33.7
+    tau_x: float = 101.0
+    tau_y: float = 125.0
+    a2_plus: float = 5e-10
+    a3_plus: float = 6.2e-3
+    a2_minus: float = 7e-3
+    a3_minus: float = 2.3e-4
+    w_min: float = 0.0
+    w_max: float = 1.0
+    interaction: str = "all_to_all"
+
+    kind: ClassVar[str] = "TripletSTDP"
+    _interactions: ClassVar[tuple[str, ...]] = ("all_to_all", "nearest")
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        k = self.kind
+        for name in ("tau_plus", "tau_minus", "tau_x", "tau_y"):
+            check_number(f"{k}.{name}", getattr(self, name), 0.0, lo_open=True)
+        for name in ("a2_plus", "a3_plus", "a2_minus", "a3_minus"):
+            check_number(f"{k}.{name}", getattr(self, name), 0.0)
+        _check_bounds(k, self.w_min, self.w_max)
+        check_choice(f"{k}.interaction", self.interaction, self._interactions)
+
+    @classmethod
+    def preset(cls, name: str, **overrides: Any) -> TripletSTDP:
+        """A parameter set of Table 4 of Pfister & Gerstner 2006, by name (see the class docstring)."""
+        check_choice("preset", name, tuple(_TRIPLET_PRESETS))
+        return cls(**{**_TRIPLET_PRESETS[name], **overrides})
+
+    @classmethod
+    def visual_cortex_minimal(cls, **overrides: Any) -> TripletSTDP:
+        """Minimal all-to-all model fitted to visual cortex (Sjöström et al. 2001): a3_plus 6.5e-3, a2_minus
+        7.1e-3, tau_y 125 ms, a2_plus = a3_minus = 0."""
+        return cls.preset("visual_cortex_minimal", **overrides)
+
+    @classmethod
+    def visual_cortex_full(cls, **overrides: Any) -> TripletSTDP:
+        """Full all-to-all model fitted to visual cortex (Sjöström et al. 2001)."""
+        return cls.preset("visual_cortex_full", **overrides)
+
+    @classmethod
+    def visual_cortex_nearest_full(cls, **overrides: Any) -> TripletSTDP:
+        """Full nearest-spike model fitted to visual cortex (Sjöström et al. 2001)."""
+        return cls.preset("visual_cortex_nearest_full", **overrides)
+
+    @classmethod
+    def hippocampal_full(cls, **overrides: Any) -> TripletSTDP:
+        """Full all-to-all model fitted to hippocampal culture data (Wang et al. 2005)."""
+        return cls.preset("hippocampal_full", **overrides)
+
+    def lower(self) -> dict[str, float]:
+        return {
+            **{f.name: float(getattr(self, f.name)) for f in fields(self) if f.name not in ("schedule", "interaction")},
+            "interaction": float(self._interactions.index(self.interaction)),
+        }
+
+
+@dataclass
+class BCM(TripletSTDP):
+    """Metaplasticity: the minimal triplet rule with a BCM-like sliding threshold (Pfister & Gerstner 2006;
+    Zenke, Hennequin & Gerstner 2013, PLoS Comput. Biol. 9:e1003330; the rule of Auryn's TripletConnection).
+
+    As :class:`TripletSTDP`, but the pair-depression amplitude follows a slow estimate ``nu`` of the
+    postsynaptic rate (an exponential average of its spike train over ``tau_rate``)::
+
+        a2_minus(t) = a2_minus * (nu(t) / target_rate) ** power
+
+    For Poisson firing at rate rho (no correlations) the drift is
+    ``rho_pre rho (a3_plus tau_plus tau_y rho - a2_minus tau_minus (nu / target_rate)**2)``, so LTP needs
+    ``rho > theta_M = a2_minus tau_minus nu**2 / (a3_plus tau_plus tau_y target_rate**2)``: the threshold slides
+    with the square of the recent rate (raising prior activity raises it; BCM, Bienenstock, Cooper & Munro 1982).
+    With ``a2_minus=None`` it is set to ``a3_plus tau_plus tau_y target_rate / tau_minus`` so that
+    ``theta_M = nu**2 / target_rate`` and the fixed point of the rate is ``target_rate`` (Zenke et al. 2013).
+
+    Parameters (beyond TripletSTDP's)
+    ---------------------------------
+    target_rate : float
+        kappa (Hz), > 0.
+    tau_rate : float
+        Time constant of the rate estimate (ms), > 0 (seconds in Zenke et al.; 10 s in their benchmark).
+    power : float
+        Exponent of the rate dependence (2 in the papers), >= 0.
+    """
+
+    tau_x: float = 101.0
+    tau_y: float = 125.0
+    a2_plus: float = 0.0
+    a3_plus: float = 6.5e-3
+    a2_minus: float | None = None  # type: ignore[assignment]
+    a3_minus: float = 0.0
+    target_rate: float = 3.0
+    tau_rate: float = 10_000.0
+    power: float = 2.0
+
+    kind: ClassVar[str] = "BCM"
+
+    def __post_init__(self) -> None:
+        check_number("BCM.target_rate", self.target_rate, 0.0, lo_open=True)
+        check_number("BCM.tau_rate", self.tau_rate, 0.0, lo_open=True)
+        check_number("BCM.power", self.power, 0.0)
+        if self.a2_minus is None:
+            check_number("BCM.tau_minus", self.tau_minus, 0.0, lo_open=True)
+            self.a2_minus = self.a3_plus * self.tau_plus * self.tau_y * self.target_rate * 1e-3 / self.tau_minus
+        super().__post_init__()
+
+    def threshold(self, nu: float) -> float:
+        """theta_M (Hz) for a slow rate estimate ``nu`` (Hz): the postsynaptic rate above which LTP wins."""
+        assert self.a2_minus is not None
+        return (
+            self.a2_minus
+            * self.tau_minus
+            * nu**self.power
+            / (self.a3_plus * self.tau_plus * self.tau_y * 1e-3 * self.target_rate**self.power)
+        )
+
+
+@dataclass
+class InhibitorySTDP(PlasticityRule):
+    """Inhibitory STDP of Vogels, Sprekeler, Zenke, Clopath & Gerstner 2011 (Science 334:1569).
+
+    Symmetric window; unit traces ``x_pre``, ``x_post`` (all-to-all, time constant ``tau``)::
+
+        presynaptic arrival at t:  w <- clip(w + eta (x_post(t) - alpha)),    alpha = 2 rho0 tau
+        postsynaptic spike at t:   w <- clip(w + eta x_pre(t - d))
+
+    Near-coincident spikes strengthen the inhibitory synapse, a presynaptic spike alone weakens it by
+    ``eta alpha``; the postsynaptic rate is driven to ``rho0`` (the excitatory-inhibitory balance of the paper).
+    Use on projections with ``receptor="inh"``.
+
+    Parameters
+    ----------
+    tau : float
+        Trace time constant (ms), > 0 (20 ms in the paper).
+    eta : float
+        Learning rate (weight units per unit trace), > 0.
+    rho0 : float
+        Target postsynaptic rate (Hz), >= 0 (3 or 5 Hz in the paper).
+    w_min, w_max : float
+        Weight bounds.
+    """
+
+    tau: float = 20.0
+    eta: float = 1e-3
+    rho0: float = 5.0
+    w_min: float = 0.0
+    w_max: float = 1e3
+
+    kind: ClassVar[str] = "InhibitorySTDP"
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        check_number("InhibitorySTDP.tau", self.tau, 0.0, lo_open=True)
+        check_number("InhibitorySTDP.eta", self.eta, 0.0, lo_open=True)
+        check_number("InhibitorySTDP.rho0", self.rho0, 0.0)
+        _check_bounds("InhibitorySTDP", self.w_min, self.w_max)
+
+    @property
+    def alpha(self) -> float:
+        """Depression offset 2 rho0 tau (rho0 in spikes per ms)."""
+        return 2.0 * self.rho0 * 1e-3 * self.tau
+
+    def lower(self) -> dict[str, float]:
+        return {k: float(getattr(self, k)) for k in ("tau", "eta", "rho0", "w_min", "w_max")}
+
+
+@dataclass
+class SynapticScaling(PlasticityRule):
+    """Homeostatic synaptic scaling (Turrigiano et al. 1998; van Rossum, Bi & Turrigiano 2000, J. Neurosci.
+    20:8812).
+
+    Each postsynaptic neuron estimates its rate ``nu`` (exponential average of its spikes over ``tau_rate``) and
+    scales all its incoming weights of the projection multiplicatively::
+
+        dw/dt = w (target_rate - nu) / (target_rate tau_scaling)
+
+    applied every ``interval`` ms as ``w <- min(w_max, w exp(interval (target_rate - nu) / (target_rate
+    tau_scaling)))``. Relative weights (what Hebbian rules learned) are preserved; a neuron silenced or
+    overdriven returns to ``target_rate`` on the time scale ``tau_scaling`` (hours in biology; shorter in models).
+
+    Parameters
+    ----------
+    target_rate : float
+        Hz, > 0.
+    tau_scaling : float
+        Time constant of the scaling (ms), > 0.
+    tau_rate : float
+        Time constant of the rate sensor (ms), > 0.
+    interval : float
+        How often weights are scaled (ms), >= dt.
+    w_min, w_max : float
+        Weight bounds.
+    """
+
+    target_rate: float = 5.0
+    tau_scaling: float = 10_000.0
+    tau_rate: float = 1000.0
+    interval: float = 10.0
+    w_min: float = 0.0
+    w_max: float = 1e3
+
+    kind: ClassVar[str] = "SynapticScaling"
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        check_number("SynapticScaling.target_rate", self.target_rate, 0.0, lo_open=True)
+        check_number("SynapticScaling.tau_scaling", self.tau_scaling, 0.0, lo_open=True)
+        check_number("SynapticScaling.tau_rate", self.tau_rate, 0.0, lo_open=True)
+        check_number("SynapticScaling.interval", self.interval, 0.0, lo_open=True)
+        _check_bounds("SynapticScaling", self.w_min, self.w_max)
+
+    def lower(self) -> dict[str, float]:
+        return {k: float(getattr(self, k)) for k in ("target_rate", "tau_scaling", "tau_rate", "w_min", "w_max")}
+
+    def lower_in(self, net: Network) -> dict[str, float]:
+        return {**super().lower_in(net), "interval_steps": _interval_steps(self.interval, net.dt)}
+
+
+@dataclass
+class OjaHebbian(PlasticityRule):
+    """Rate-based Hebbian learning with Oja's normalisation (Oja 1982, J. Math. Biol. 15:267) on slow spike-rate
+    traces: the correlation-based update that precedes machine-learning rules.
+
+    With ``x`` and ``y`` the pre- and postsynaptic rate estimates (Hz; exponential averages of the spike trains
+    over ``tau_rate``), every ``interval`` ms (Delta in seconds)::
+
+        w <- clip(w + eta Delta (x y - alpha y**2 w))
+
+    For steady rates the weight relaxes to ``w* = x / (alpha y)``; for a linear neuron the weight vector
+    converges to the principal component of the inputs with ``|w|**2 = 1 / alpha``.
+
+    Parameters
+    ----------
+    eta : float
+        Learning rate (weight units per Hz**2 per second), > 0.
+    alpha : float
+        Normalisation strength (per weight unit), >= 0 (0 is plain Hebbian growth).
+    tau_rate : float
+        Rate-trace time constant (ms), > 0.
+    interval : float
+        Update interval (ms), >= dt.
+    w_min, w_max : float
+        Weight bounds.
+    """
+
+    eta: float = 1e-4
+    alpha: float = 1.0
+    tau_rate: float = 1000.0
+    interval: float = 10.0
+    w_min: float = 0.0
+    w_max: float = 1e3
+
+    kind: ClassVar[str] = "OjaHebbian"
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        check_number("OjaHebbian.eta", self.eta, 0.0, lo_open=True)
+        check_number("OjaHebbian.alpha", self.alpha, 0.0)
+        check_number("OjaHebbian.tau_rate", self.tau_rate, 0.0, lo_open=True)
+        check_number("OjaHebbian.interval", self.interval, 0.0, lo_open=True)
+        _check_bounds("OjaHebbian", self.w_min, self.w_max)
+
+    def lower(self) -> dict[str, float]:
+        return {k: float(getattr(self, k)) for k in ("eta", "alpha", "tau_rate", "w_min", "w_max")}
+
+    def lower_in(self, net: Network) -> dict[str, float]:
+        return {**super().lower_in(net), "interval_steps": _interval_steps(self.interval, net.dt)}
+
+
+@dataclass
+class RewardSTDP(PlasticityRule):
+    """Reward-modulated (three-factor) STDP after Izhikevich 2007 (Cereb. Cortex 17:2443).
+
+    Pair-STDP events charge a per-synapse eligibility trace ``c`` instead of the weight::
+
+        presynaptic arrival at t:  c += a_post x_post(t)        postsynaptic spike at t:  c += a_pre x_pre(t - d)
+
+    and a global neuromodulator (dopamine) level ``D(t) = tonic(t) + p(t)`` gates the weight change::
+
+        dw/dt = c D,    dc/dt = -c / tau_c,    dp/dt = -p / tau_d + rewards + modulator_gain * (modulator spikes)
+
+    Rewards are given from Python (:meth:`pyneuro.Projection.reward`, at the current time or later), the tonic
+    level may follow a schedule (``tonic=pn.schedule....``), and a population's activity may drive it
+    (``modulator="name"``: each spike of that population adds ``modulator_gain`` one step later). The weight
+    and eligibility are updated every ``interval`` ms (Izhikevich's 1 ms Euler scheme):
+    ``w <- clip(w + c sum(D dt))``, ``c <- c exp(-interval / tau_c)``. A reward that arrives within ``tau_c`` of
+    a causal pre-post pairing strengthens that synapse (the distal-reward problem).
+
+    Parameters
+    ----------
+    tau_pre, tau_post : float
+        STDP trace time constants (ms), > 0.
+    a_pre, a_post : float
+        Eligibility increments at post spikes (usually > 0) and at pre arrivals (usually < 0).
+    tau_c, tau_d : float
+        Eligibility and phasic dopamine time constants (ms), > 0 (1000 and 200 ms in the paper).
+    tonic : float or Schedule
+        Tonic dopamine level D_0 (0.01 in the paper).
+    interval : float
+        Weight-update interval (ms), >= dt (1 ms in the paper).
+    modulator : str, optional
+        Name of a population of this network whose spikes release dopamine.
+    modulator_gain : float
+        Phasic increment per modulator spike.
+    w_min, w_max : float
+        Weight bounds.
+    """
+
+    tau_pre: float = 20.0
+    tau_post: float = 20.0
+    a_pre: float = 1.0
+    a_post: float = -1.5
+    tau_c: float = 1000.0
+    tau_d: float = 200.0
+    tonic: Schedule | float = 0.01
+    interval: float = 1.0
+    modulator: str | None = None
+    modulator_gain: float = 0.0
+    w_min: float = 0.0
+    w_max: float = 4.0
+
+    kind: ClassVar[str] = "RewardSTDP"
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        k = self.kind
+        for name in ("tau_pre", "tau_post", "tau_c", "tau_d", "interval"):
+            check_number(f"{k}.{name}", getattr(self, name), 0.0, lo_open=True)
+        check_number(f"{k}.a_pre", self.a_pre)
+        check_number(f"{k}.a_post", self.a_post)
+        if not isinstance(self.tonic, Schedule):
+            self.tonic = check_number(f"{k}.tonic", self.tonic)
+        check_number(f"{k}.modulator_gain", self.modulator_gain)
+        if self.modulator is not None and not isinstance(self.modulator, str):
+            raise TypeError(
+                f"{k}.modulator must be a population name (str) or None, got {type(self.modulator).__name__}"
+            )
+        _check_bounds(k, self.w_min, self.w_max)
+
+    def lower(self) -> dict[str, float]:
+        out = {
+            k: float(getattr(self, k))
+            for k in ("tau_pre", "tau_post", "a_pre", "a_post", "tau_c", "tau_d", "modulator_gain", "w_min", "w_max")
+        }
+        out["tonic"] = 0.0 if isinstance(self.tonic, Schedule) else float(self.tonic)
+        return out
+
+    def lower_in(self, net: Network) -> dict[str, float]:
+        out = {**super().lower_in(net), "interval_steps": _interval_steps(self.interval, net.dt)}
+        if self.modulator is not None:
+            names = [p.name for p in net.populations]
+            if self.modulator not in names:
+                raise ValueError(
+                    f"RewardSTDP.modulator must name a population of the network {names}, got {self.modulator!r}"
+                )
+            out["modulator"] = float(names.index(self.modulator))
+        return out
+
+    def schedules(self) -> dict[int, Schedule]:
+        out = super().schedules()
+        if isinstance(self.tonic, Schedule):
+            out[1] = self.tonic
+        return out
+
+
+RULES: dict[str, type[PlasticityRule]] = {
+    c.kind: c for c in (STDP, TripletSTDP, BCM, InhibitorySTDP, SynapticScaling, OjaHebbian, RewardSTDP)
+}
+
+
+@dataclass
+class NeuronRule(PlasticityRule):
+    """Base of the rules that belong to a population (``net.add_plasticity(pop, rule)``)."""
+
+
+@dataclass
+class IntrinsicPlasticity(NeuronRule):
+    """Intrinsic plasticity: an adaptive threshold that moves each neuron's rate to a target (homeostatic
+    integral control of excitability; cf. Desai, Rutherford & Turrigiano 1999 for the biology, Diehl & Cook 2015
+    and Zenke, Agnes & Gerstner 2015 for the model form).
+
+    Each neuron's threshold is ``V_th + theta``; ``theta`` (state variable, mV) follows::
+
+        d theta / dt = eta (S(t) - target_rate)          (S the neuron's spike train)
+
+    i.e. ``theta += eta`` at each spike and ``theta -= eta target_rate dt`` every step, within
+    ``[theta_min, theta_max]``. In a stationary regime the mean rate equals ``target_rate`` exactly; after a change
+    of input the rate returns to target with a time constant of about ``1 / (eta * g)``, where ``g`` (Hz per mV)
+    is the slope of the neuron's rate against its threshold. Populations of ``LIF`` or ``LIFCond``.
+
+    Parameters
+    ----------
+    target_rate : float
+        Hz, >= 0.
+    eta : float
+        Threshold increment per spike (mV), > 0.
+    theta_min, theta_max : float
+        Bounds of the offset (mV).
+    """
+
+    target_rate: float = 5.0
+    eta: float = 0.05
+    theta_min: float = -20.0
+    theta_max: float = 50.0
+
+    kind: ClassVar[str] = "IntrinsicPlasticity"
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        check_number("IntrinsicPlasticity.target_rate", self.target_rate, 0.0)
+        check_number("IntrinsicPlasticity.eta", self.eta, 0.0, lo_open=True)
+        check_number("IntrinsicPlasticity.theta_min", self.theta_min)
+        check_number("IntrinsicPlasticity.theta_max", self.theta_max)
+        if self.theta_max <= self.theta_min:
+            raise ValueError(
+                f"IntrinsicPlasticity.theta_max must be > theta_min={self.theta_min}, got {self.theta_max}"
+            )
+
+    def lower(self) -> dict[str, float]:
+        return {k: float(getattr(self, k)) for k in ("target_rate", "eta", "theta_min", "theta_max")}
+
+
+NEURON_RULES: dict[str, type[NeuronRule]] = {IntrinsicPlasticity.kind: IntrinsicPlasticity}

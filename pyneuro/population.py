@@ -28,6 +28,7 @@ class Population:
         self.model = model
         self.name = name
         self._size = size
+        self.plasticity: list[Any] = []  # neuron rules (Network.add_plasticity)
 
     @property
     def size(self) -> int:

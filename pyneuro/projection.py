@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ._validation import FLOAT32_MAX, check_float_array
+from ._validation import FLOAT32_MAX, check_float_array, check_int, check_number
 
 if TYPE_CHECKING:
     from .network import Network
@@ -99,3 +100,58 @@ class Projection:
     def bytes(self) -> int:
         """Memory held by the synapse store (bytes), indices included."""
         return int(self._net._engine.proj_bytes(self._id))
+
+    # -- plasticity -------------------------------------------------------------------------------------------
+    def _rule_index(self, rule: Any) -> int:
+        if isinstance(rule, int) and not isinstance(rule, bool):
+            return check_int("rule", rule, 0, len(self.plasticity) - 1) if self.plasticity else self._no_rules()
+        for k, r in enumerate(self.plasticity):
+            if r is rule:
+                return k
+        raise ValueError(
+            f"rule must be an index in [0, {len(self.plasticity)}) or one of {self.plasticity}, got {rule!r}"
+        )
+
+    def _no_rules(self) -> int:
+        raise ValueError(f"projection {self.name!r} has no plasticity rules")
+
+    def set_schedule(self, rule: Any, schedule: Any) -> None:
+        """Replace the learning-rate schedule of one of the projection's rules (index or rule object) from now on.
+
+        ``schedule``: a :mod:`pyneuro.schedule` object, a number (constant factor; 0 switches the rule off) or
+        ``None`` (factor 1). Times in the schedule are network times (ms), so a window may lie in the future.
+        """
+        from .schedule import Constant, as_schedule
+
+        k = self._rule_index(rule)
+        sched = as_schedule("schedule", schedule)
+        seg, rest = (sched if sched is not None else Constant(1.0)).segments(self._net.dt)
+        self._net._engine.set_schedule(self._id, k, 0, seg, rest)
+        self.plasticity[k].schedule = sched
+
+    def reward(self, amount: float, at: float | None = None) -> None:
+        """Release neuromodulator for the projection's :class:`~pyneuro.plasticity.RewardSTDP` rule(s): add
+        ``amount`` to the phasic level at time ``at`` (ms, default now; must not lie in the past)."""
+        amount = check_number("amount", amount)
+        if not any(r.kind == "RewardSTDP" for r in self.plasticity):
+            raise ValueError(f"projection {self.name!r} has no RewardSTDP rule")
+        now = self._net.step
+        if at is None:
+            step = now
+        else:
+            at = check_number("at", at, self._net.time - 0.5 * self._net.dt)
+            step = max(now, int(math.floor(at / self._net.dt + 0.5 + 1e-9)))
+        self._net._engine.reward(self._id, amount, step)
+
+    @property
+    def modulator(self) -> float:
+        """Current neuromodulator level D (tonic + phasic) of the RewardSTDP rule."""
+        if not any(r.kind == "RewardSTDP" for r in self.plasticity):
+            raise ValueError(f"projection {self.name!r} has no RewardSTDP rule")
+        return float(self._net._engine.modulator_level(self._id))
+
+    def rule_state(self, rule: Any = 0) -> dict[str, np.ndarray]:
+        """State a rule keeps beyond weights and traces, as arrays (e.g. RewardSTDP's eligibility ``"c"`` per
+        synapse, in canonical order)."""
+        k = self._rule_index(rule)
+        return dict(self._net._engine.rule_state(self._id, k))
