@@ -1,10 +1,12 @@
-"""Build of pyneuro's compiled core (C++17/20 + pybind11 + OpenMP)."""
+"""Build of pyneuro's compiled core (C++17/20 + pybind11 + OpenMP) and the Cython analysis kernels."""
 import glob
 import os
 import sys
 
+import numpy
+from Cython.Build import cythonize
 from pybind11.setup_helpers import ParallelCompile, Pybind11Extension, build_ext
-from setuptools import setup
+from setuptools import Extension, setup
 
 # -O3 for the loops; -ffp-contract=off so that vectorised and scalar code give identical floating-point results
 # (part of the thread-count determinism contract, see csrc/core/fast_math.hpp). No -march=native: results and
@@ -28,4 +30,16 @@ ext = Pybind11Extension(
     extra_link_args=link_args,
 )
 
-setup(ext_modules=[ext], cmdclass={"build_ext": build_ext})
+# spike-train statistics (pyneuro/analysis/_kernels.pyx): plain C from Cython, numpy headers, no OpenMP
+analysis_ext = Extension(
+    "pyneuro.analysis._kernels",
+    ["pyneuro/analysis/_kernels.pyx"],
+    include_dirs=[numpy.get_include()],
+    define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
+    extra_compile_args=["-O3", "-ffp-contract=off"],
+)
+
+setup(
+    ext_modules=[ext, *cythonize([analysis_ext], language_level=3)],
+    cmdclass={"build_ext": build_ext},
+)
