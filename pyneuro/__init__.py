@@ -26,6 +26,18 @@ from .projection import Projection
 
 __version__ = "0.1.0"
 
+_LAZY = ("experiments", "analysis", "sweep", "workloads")
+
+
+def __getattr__(name: str) -> object:
+    # heavier subpackages load on first use: pn.experiments, pn.analysis, pn.sweep, pn.workloads
+    if name in _LAZY:
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 __all__ = [
     "Network",
     "Population",
@@ -40,5 +52,9 @@ __all__ = [
     "connectivity",
     "plasticity",
     "schedule",
+    "experiments",
+    "analysis",
+    "sweep",
+    "workloads",
     "__version__",
 ]

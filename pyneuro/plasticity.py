@@ -59,6 +59,10 @@ class PlasticityRule:
         """Parameters for the core, with what depends on the network (time step, population ids)."""
         return {**self.lower(), "dt": net.dt}
 
+    def _steps(self, net: Network) -> float:
+        """The rule's ``interval`` (ms) in whole steps, >= 1 (periodic rules)."""
+        return _interval_steps(self.interval, net.dt, f"{self.kind}.interval")  # type: ignore[attr-defined]
+
     def schedules(self) -> dict[int, Schedule]:
         """Schedule slots of the compiled rule: 0 is the learning-rate factor."""
         return {} if self.schedule is None else {0: self.schedule}  # type: ignore[dict-item]
@@ -92,7 +96,9 @@ def _check_bounds(kind: str, w_min: float, w_max: float) -> None:
         raise ValueError(f"{kind}.w_max must be > w_min={w_min}, got {w_max}")
 
 
-def _interval_steps(interval: float, dt: float) -> float:
+def _interval_steps(interval: float, dt: float, name: str = "interval") -> float:
+    if interval < dt * (1.0 - 1e-9):
+        raise ValueError(f"{name} must be >= dt = {dt} ms, got {interval}")
     return float(max(1, math.floor(interval / dt + 0.5 + 1e-9)))
 
 
@@ -313,7 +319,8 @@ class BCM(TripletSTDP):
     ``rho_pre rho (a3_plus tau_plus tau_y rho - a2_minus tau_minus (nu / target_rate)**2)``, so LTP needs
     ``rho > theta_M = a2_minus tau_minus nu**2 / (a3_plus tau_plus tau_y target_rate**2)``: the threshold slides
     with the square of the recent rate (raising prior activity raises it; BCM, Bienenstock, Cooper & Munro 1982).
-    With ``a2_minus=None`` it is set to ``a3_plus tau_plus tau_y target_rate / tau_minus`` so that
+    With ``a2_minus=None`` it is set to ``a3_plus tau_plus tau_y (target_rate / 1000) / tau_minus`` (times in ms,
+    the rate in Hz) so that
     ``theta_M = nu**2 / target_rate`` and the fixed point of the rate is ``target_rate`` (Zenke et al. 2013).
 
     Parameters (beyond TripletSTDP's)
@@ -456,7 +463,10 @@ class SynapticScaling(PlasticityRule):
         return {k: float(getattr(self, k)) for k in ("target_rate", "tau_scaling", "tau_rate", "w_min", "w_max")}
 
     def lower_in(self, net: Network) -> dict[str, float]:
-        return {**super().lower_in(net), "interval_steps": _interval_steps(self.interval, net.dt)}
+        return {
+            **super().lower_in(net),
+            "interval_steps": self._steps(net),
+        }
 
 
 @dataclass
@@ -507,7 +517,10 @@ class OjaHebbian(PlasticityRule):
         return {k: float(getattr(self, k)) for k in ("eta", "alpha", "tau_rate", "w_min", "w_max")}
 
     def lower_in(self, net: Network) -> dict[str, float]:
-        return {**super().lower_in(net), "interval_steps": _interval_steps(self.interval, net.dt)}
+        return {
+            **super().lower_in(net),
+            "interval_steps": self._steps(net),
+        }
 
 
 @dataclass
@@ -589,7 +602,10 @@ class RewardSTDP(PlasticityRule):
         return out
 
     def lower_in(self, net: Network) -> dict[str, float]:
-        out = {**super().lower_in(net), "interval_steps": _interval_steps(self.interval, net.dt)}
+        out = {
+            **super().lower_in(net),
+            "interval_steps": self._steps(net),
+        }
         if self.modulator is not None:
             names = [p.name for p in net.populations]
             if self.modulator not in names:

@@ -15,6 +15,7 @@ Times are rounded to whole steps like delays (the nearest step).
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, ClassVar
@@ -29,7 +30,10 @@ _INF_STEP = float(2**62)
 
 
 def _step(t_ms: float, dt: float) -> float:
-    return float(math.floor(t_ms / dt + 0.5 + 1e-9))
+    s = float(math.floor(t_ms / dt + 0.5 + 1e-9))
+    if abs(s) >= _INF_STEP / 4:
+        raise ValueError(f"schedule times must be within +-{_INF_STEP / 4 * dt:.3g} ms at dt = {dt} ms, got {t_ms}")
+    return s
 
 
 class Schedule:
@@ -173,7 +177,14 @@ class Window(Schedule):
         self.stop = check_number("Window.stop", self.stop, allow_inf=True)
         self.inside = check_number("Window.inside", self.inside)
         self.outside = check_number("Window.outside", self.outside)
-        self.more = [[float(a), float(b)] for a, b in self.more]
+        more = []
+        for k, span in enumerate(self.more):
+            if not isinstance(span, (list, tuple, np.ndarray)) or len(span) != 2:
+                raise ValueError(f"Window.more[{k}] must be a (start, stop) pair, got {span!r}")
+            a = check_number(f"Window.more[{k}][0]", span[0])
+            b = check_number(f"Window.more[{k}][1]", span[1], allow_inf=True)
+            more.append([a, b])
+        self.more = more
         spans = self.spans()
         for a, b in spans:
             if not b > a:
@@ -232,6 +243,6 @@ def as_schedule(name: str, value: Any) -> Schedule | None:
     """Accept ``None``, a number (a constant factor) or a :class:`Schedule`."""
     if value is None or isinstance(value, Schedule):
         return value
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
+    if isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_)):
         return Constant(float(value))
     raise TypeError(f"{name} must be a pyneuro.schedule.Schedule or a number, got {type(value).__name__}")

@@ -681,15 +681,6 @@ def test_checkpoint_mid_run_continues_bit_for_bit(rule_name, tmp_path):
         _assert_same(want, _observe(loaded, rule_name), f"{rule_name}, loaded with threads={threads}")
 
 
-MODULATOR_RACE = (
-    "bug: RewardSTDP::tick (run in post(t), after the split barrier's arrive) reads the modulator population's "
-    "spike lists of step t-1; a population without outgoing projections has a spike ring of depth 2, so slot t-1 is "
-    "slot t+1, which a faster thread already clears in begin_step(t+1): with threads > 1 a thread's copy of the "
-    "phasic level misses modulator spikes and the weights depend on the thread count and timing"
-)
-
-
-@pytest.mark.xfail(reason=MODULATOR_RACE, strict=True)
 def test_modulator_population_is_thread_independent():
     """Dopamine released by the spikes of a population (modulator="dopa") must not depend on the thread count.
     The failure is a race, so the network makes it likely (the last thread's post phase is kept busy by a plastic
@@ -821,11 +812,6 @@ def test_reward_and_modulator_need_a_reward_rule():
     assert rew.modulator == 0.0
 
 
-@pytest.mark.xfail(
-    reason="bug: the docstrings of SynapticScaling, OjaHebbian and RewardSTDP say interval >= dt, but an interval "
-    "below dt is accepted (rounded up to one step) where a delay below dt raises ValueError",
-    strict=True,
-)
 @pytest.mark.parametrize("kind", ["SynapticScaling", "OjaHebbian", "RewardSTDP"])
 def test_interval_below_dt_is_rejected(kind):
     net, a, b = _two_generators()

@@ -430,11 +430,6 @@ def test_set_schedule_without_rules_raises():
         static.set_schedule(0, 0.0)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: pn.schedule.as_schedule accepts only int/float, so numpy scalars such as np.float32(0.5) or "
-    "np.int64(0) raise TypeError although check_number accepts any numbers.Real",
-)
 def test_numpy_scalar_schedules_are_numbers():
     net, proj = _driven([_big_stdp()])
     proj.set_schedule(0, np.float32(0.5))
@@ -442,11 +437,6 @@ def test_numpy_scalar_schedules_are_numbers():
     assert pn.plasticity.STDP(schedule=np.int64(0)).schedule == Constant(0.0)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: Window.more entries are converted with float()/tuple unpacking instead of check_number, so a "
-    "malformed entry raises an error that does not name Window.more",
-)
 @pytest.mark.parametrize("more", [[(20.0, "a")], [(1.0, 2.0, 3.0)], [(20.0, None)]])
 def test_bad_window_more_names_the_argument(more):
     with pytest.raises((ValueError, TypeError), match=r"Window\.more"):

@@ -184,6 +184,11 @@ void Engine::prepare() {
         depth[pre] = std::max<int>(depth[pre], static_cast<int>(pr->max_delay_steps()));
         if (pr->plastic()) window[pre] = std::max<int>(window[pre], static_cast<int>(pr->max_delay_steps()));
         pr->resolve_target();
+        // a modulator population's spikes of step t-1 are read in the post phase of step t, while a faster thread
+        // may already be writing step t+1: its ring must hold three steps
+        for (auto& r : pr->rules())
+            if (auto* rs = dynamic_cast<const RewardSTDP*>(r.get()); rs && rs->modulator())
+                depth[static_cast<std::size_t>(rs->modulator()->id())] = std::max(depth[static_cast<std::size_t>(rs->modulator()->id())], 2);
     }
     for (std::size_t p = 0; p < np; ++p) {
         Population& pop = *pops_[p];

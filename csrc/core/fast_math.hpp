@@ -32,7 +32,7 @@ inline void settle_spike(float v_new, float v_reset, float v_th, std::int32_t re
     const std::int32_t r = rf;
     const std::int32_t refr = r > 0;
     const float vn = refr ? v_reset : v_new;
-    const std::int32_t spike = vn >= v_th;
+    const std::int32_t spike = (refr == 0) & (vn >= v_th);  // a refractory neuron never fires, whatever v_th
     v = spike ? v_reset : vn;
     rf = spike ? ref_steps : r - refr;
     flag = static_cast<std::uint8_t>(spike);

@@ -37,6 +37,7 @@ public:
     }
     const char* name() const override { return "RewardSTDP"; }
     void set_modulator(Population* m) { mod = m; }
+    const Population* modulator() const { return mod; }
     void attach(Projection& p) override {
         xpre = &p.pre().trace(tau_pre, TraceMode::all_to_all);
         xpost = &p.post().trace(tau_post, TraceMode::all_to_all);
