@@ -134,3 +134,34 @@ class TimeW5(_Base):
         self.built.net.run(self.duration_ms)
         _check_rate(self.built, self.n0, self.duration_ms)
         _check_weights(self.built)
+
+
+class TimeW4(_Base):
+    """W4 zenke25k (shortened): 25k neurons, 3.4e7 synapses, 2e7 of them plastic (BCM-like triplet STDP);
+    200 ms simulated per call, after construction."""
+
+    params = [1, 2]
+    param_names = ["threads"]
+    duration_ms = 200.0
+    timeout = 900
+
+    def setup(self, threads):
+        self.built = pw.build_w4(threads=threads, seed=1)
+        self.n0 = pw.spike_count(self.built)
+
+    def time_run(self, threads):
+        self.built.net.run(self.duration_ms)
+        _check_rate(self.built, self.n0, self.duration_ms, lo=0.5, hi=50.0)
+        _check_weights(self.built)
+
+    def track_bytes_per_plastic_synapse(self, threads):
+        """The plastic E->E store (forward CSR + post-major index) over its synapse count."""
+        ee = self.built.plastic
+        return ee.bytes / ee.size
+
+    track_bytes_per_plastic_synapse.unit = "bytes"
+
+    def track_synapses_per_second_build(self, threads):
+        return self.built.n_syn / self.built.build_s
+
+    track_synapses_per_second_build.unit = "synapses/s"

@@ -122,6 +122,14 @@ def build_w5(n=4000, threads=1, seed=1):
 
 
 @_timed_build
+def build_w4(scale=1.0, threads=1, seed=1):
+    """W4 zenke25k (pyneuro.workloads.zenke25k): 20k E + 5k I (times scale), p = 0.05, BCM-like triplet STDP on
+    E->E (weights in nS = leak units x 10)."""
+    w = W.zenke25k(threads=threads, seed=seed, scale=scale)
+    return _from_workload("w4", w, plastic=w.projections["ee"], w_scale=1.0 / 10.0, w_max=10.0)
+
+
+@_timed_build
 def build_big(n=10000, p=0.1, threads=1, seed=1):
     """Construction benchmark: two populations of n LIFCond neurons joined by one FixedProbability(p)
     projection (n = 10000, p = 0.1 gives about 1e7 synapses)."""
@@ -189,6 +197,16 @@ def w2(threads=1, seed=1, duration_ms=1000.0):
 def w3(threads=1, seed=1, duration_ms=100000.0):
     out = run_built(build_w3(threads=threads, seed=seed), duration_ms)
     out.update(threads=threads, seed=seed)
+    return out
+
+
+def w4(scale=1.0, threads=1, seed=1, duration_ms=1000.0):
+    built = build_w4(scale=scale, threads=threads, seed=seed)
+    ee = built.plastic
+    out = run_built(built, duration_ms)
+    out.update(
+        threads=threads, seed=seed, scale=scale, n_plastic=int(ee.size), bytes_per_plastic_syn=ee.bytes / ee.size
+    )
     return out
 
 
