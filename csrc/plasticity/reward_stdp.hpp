@@ -57,10 +57,14 @@ public:
     }
     void on_post(Projection& p, Shard& s, index_t, std::uint64_t pb, std::uint64_t pe, step_t t) override {
         const int bits = p.post_bits();
+        const bool one_delay = p.delays().size() == 1;
+        const step_t d0 = one_delay ? p.delays()[0] : 0;
         float* c = s.cols[static_cast<std::size_t>(col)].data();
         for (std::uint64_t m = pb; m < pe; ++m) {
+            if (m + 8 < pe) xpre->prefetch(s.pm_pre[m + 8]);
             const std::uint32_t k = s.pm_syn[m];
-            const double x = xpre->value_at(s.pm_pre[m], t - static_cast<step_t>(s.pd[k] >> bits));
+            const step_t d = one_delay ? d0 : static_cast<step_t>(s.pd[k] >> bits);
+            const double x = xpre->value_at(s.pm_pre[m], t - d);
             if (x != 0.0) c[k] = static_cast<float>(c[k] + a_pre * x);
         }
     }

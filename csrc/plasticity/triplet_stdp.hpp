@@ -57,6 +57,11 @@ public:
         const double r2v = r2 ? r2->value_at(pre, t - d, true) : 0.0;
         const double triplet = a3_minus * r2v;
         for (std::uint64_t k = b; k < e; ++k) {
+            if (k + 8 < e) {
+                const index_t ia = base + (s.pd[k + 8] & mask);
+                o1->prefetch(ia);
+                if (bcm_) rate->prefetch(ia);
+            }
             const index_t i = base + (s.pd[k] & mask);
             const double o = o1->value_at(i, t);
             if (o == 0.0) continue;
@@ -69,12 +74,19 @@ public:
         const double fac = (a2_plus + (o2 ? a3_plus * o2->value_at(post, t, true) : 0.0)) * eta(t);
         if (fac == 0.0) return;
         const int bits = p.post_bits();
+        // with a single delay the synapse's delay is known without reading pd (one random access less)
+        const bool one_delay = p.delays().size() == 1;
+        const step_t d0 = one_delay ? p.delays()[0] : 0;
         const std::uint32_t* syn = s.pm_syn.data();
         const std::uint32_t* pre = s.pm_pre.data();
         for (std::uint64_t m = pb; m < pe; ++m) {
-            if (m + 8 < pe) r1->prefetch(pre[m + 8]);
+            if (m + 8 < pe) {
+                r1->prefetch(pre[m + 8]);
+                __builtin_prefetch(&s.w[syn[m + 8]], 1);
+            }
             const std::uint32_t k = syn[m];
-            const double x = r1->value_at(pre[m], t - static_cast<step_t>(s.pd[k] >> bits));
+            const step_t d = one_delay ? d0 : static_cast<step_t>(s.pd[k] >> bits);
+            const double x = r1->value_at(pre[m], t - d);
             if (x == 0.0) continue;
             s.w[k] = clip(s.w[k] + x * fac);
         }
