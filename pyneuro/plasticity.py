@@ -31,6 +31,7 @@ __all__ = [
     "IntrinsicPlasticity",
     "RewardSTDP",
     "OjaHebbian",
+    "Metaplasticity",
     "RULES",
     "NEURON_RULES",
 ]
@@ -71,7 +72,7 @@ class PlasticityRule:
         out: dict[str, Any] = {"kind": self.kind}
         for f in fields(self):
             v = getattr(self, f.name)
-            out[f.name] = v.to_dict() if isinstance(v, Schedule) else v
+            out[f.name] = v.to_dict() if isinstance(v, (Schedule, Metaplasticity)) else v
         return out
 
     @classmethod
@@ -81,12 +82,73 @@ class PlasticityRule:
         if rule_cls is None:
             raise ValueError(f"unknown plasticity rule in {d!r}")
         for k, v in list(d.items()):
-            if isinstance(v, dict) and "kind" in v:
+            if isinstance(v, dict) and v.get("kind") == Metaplasticity.kind:
+                d[k] = Metaplasticity(**{a: b for a, b in v.items() if a != "kind"})
+            elif isinstance(v, dict) and "kind" in v:
                 d[k] = schedule_from_dict(v)
         return rule_cls(**d)
 
     def check_weights(self, w_lo: float, w_hi: float) -> None:
         """Called with the range of initial weights of the projection."""
+
+
+@dataclass
+class Metaplasticity:
+    """Plasticity of plasticity: a neuron's recent activity scales a rule's future LTP and LTD.
+
+    Given to :class:`STDP` or :class:`TripletSTDP` (and so :class:`BCM`) as ``metaplasticity=...``. With ``nu`` the
+    recent rate of the postsynaptic (``side="post"``) or presynaptic (``side="pre"``) neuron, an exponential
+    average of its spike train over ``tau_rate`` (including the spike that triggers the update)::
+
+        LTP amplitude x (nu / reference_rate) ** ltp_power,   LTD amplitude x (nu / reference_rate) ** ltd_power
+
+    ``ltd_power = 2`` on the postsynaptic side is the BCM sliding threshold (Bienenstock, Cooper & Munro 1982;
+    :class:`BCM` builds it into the triplet rule); ``ltp_power < 0`` makes potentiation harder after high activity
+    and ``ltp_power > 0`` easier (priming; Abraham & Bear 1996, "Metaplasticity").
+
+    Parameters
+    ----------
+    tau_rate : float
+        Time constant of the activity estimate (ms), > 0.
+    reference_rate : float
+        Rate (Hz) at which both factors are 1, > 0.
+    ltp_power, ltd_power : float
+        Exponents (0: that side unchanged).
+    side : {"post", "pre"}
+        Whose activity counts.
+    """
+
+    tau_rate: float = 1000.0
+    reference_rate: float = 5.0
+    ltp_power: float = 0.0
+    ltd_power: float = 2.0
+    side: str = "post"
+
+    kind: ClassVar[str] = "Metaplasticity"
+
+    def __post_init__(self) -> None:
+        check_number("Metaplasticity.tau_rate", self.tau_rate, 0.0, lo_open=True)
+        check_number("Metaplasticity.reference_rate", self.reference_rate, 0.0, lo_open=True)
+        check_number("Metaplasticity.ltp_power", self.ltp_power, -8.0, 8.0)
+        check_number("Metaplasticity.ltd_power", self.ltd_power, -8.0, 8.0)
+        check_choice("Metaplasticity.side", self.side, ("post", "pre"))
+
+    def lower(self) -> dict[str, float]:
+        return {
+            "meta_tau": float(self.tau_rate),
+            "meta_rate": float(self.reference_rate),
+            "meta_ltp": float(self.ltp_power),
+            "meta_ltd": float(self.ltd_power),
+            "meta_side": 1.0 if self.side == "pre" else 0.0,
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, **{f.name: getattr(self, f.name) for f in fields(self)}}
+
+
+def _check_meta(kind: str, meta: Any) -> None:
+    if meta is not None and not isinstance(meta, Metaplasticity):
+        raise TypeError(f"{kind}.metaplasticity must be a pyneuro.plasticity.Metaplasticity or None, got {meta!r}")
 
 
 def _check_bounds(kind: str, w_min: float, w_max: float) -> None:
@@ -136,6 +198,8 @@ class STDP(PlasticityRule):
         f_minus = u**mu``.
     mu : float
         Exponent of the power-law dependence, >= 0 (0 is additive, 1 is fully multiplicative).
+    metaplasticity : Metaplasticity, optional
+        Scales LTP and LTD by powers of a neuron's recent activity (keyword only).
     """
 
     tau_pre: float = 20.0
@@ -147,6 +211,7 @@ class STDP(PlasticityRule):
     interaction: str = "all_to_all"
     weight_dependence: str = "additive"
     mu: float = 1.0
+    metaplasticity: Metaplasticity | None = field(default=None, kw_only=True)
 
     kind: ClassVar[str] = "STDP"
     _interactions: ClassVar[tuple[str, ...]] = ("all_to_all", "nearest")
@@ -165,6 +230,7 @@ class STDP(PlasticityRule):
         check_choice("STDP.interaction", self.interaction, self._interactions)
         check_choice("STDP.weight_dependence", self.weight_dependence, self._dependences)
         check_number("STDP.mu", self.mu, 0.0)
+        _check_meta("STDP", self.metaplasticity)
 
     def lower(self) -> dict[str, float]:
         return {
@@ -177,6 +243,7 @@ class STDP(PlasticityRule):
             "interaction": float(self._interactions.index(self.interaction)),
             "weight_dependence": float(self._dependences.index(self.weight_dependence)),
             "mu": float(self.mu),
+            **(self.metaplasticity.lower() if self.metaplasticity is not None else {}),
         }
 
 
@@ -244,6 +311,8 @@ class TripletSTDP(PlasticityRule):
     w_min, w_max : float
         Weight bounds.
     interaction : {"all_to_all", "nearest"}
+    metaplasticity : Metaplasticity, optional
+        Scales the whole LTP and LTD terms by powers of a neuron's recent activity (keyword only).
     """
 
     tau_plus: float = 16.8
@@ -257,6 +326,7 @@ class TripletSTDP(PlasticityRule):
     w_min: float = 0.0
     w_max: float = 1.0
     interaction: str = "all_to_all"
+    metaplasticity: Metaplasticity | None = field(default=None, kw_only=True)
 
     kind: ClassVar[str] = "TripletSTDP"
     _interactions: ClassVar[tuple[str, ...]] = ("all_to_all", "nearest")
@@ -270,6 +340,7 @@ class TripletSTDP(PlasticityRule):
             check_number(f"{k}.{name}", getattr(self, name), 0.0)
         _check_bounds(k, self.w_min, self.w_max)
         check_choice(f"{k}.interaction", self.interaction, self._interactions)
+        _check_meta(k, self.metaplasticity)
 
     @classmethod
     def preset(cls, name: str, **overrides: Any) -> TripletSTDP:
@@ -299,9 +370,11 @@ class TripletSTDP(PlasticityRule):
         return cls.preset("hippocampal_full", **overrides)
 
     def lower(self) -> dict[str, float]:
+        skip = ("schedule", "interaction", "metaplasticity")
         return {
-            **{f.name: float(getattr(self, f.name)) for f in fields(self) if f.name not in ("schedule", "interaction")},
+            **{f.name: float(getattr(self, f.name)) for f in fields(self) if f.name not in skip},
             "interaction": float(self._interactions.index(self.interaction)),
+            **(self.metaplasticity.lower() if self.metaplasticity is not None else {}),
         }
 
 

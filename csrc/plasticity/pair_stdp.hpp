@@ -7,13 +7,15 @@
 //   additive:        f_+ = 1,            f_- = 1
 //   multiplicative:  f_+ = 1,            f_- = u          (van Rossum, Bi & Turrigiano 2000)
 //   power_law:       f_+ = (1 - u)^mu,   f_- = u^mu        (Gütig et al. 2003; mu = 0 is additive)
-// and w is clipped to [w_min, w_max] after every update. The transmitted weight is the one found before the
+// and w is clipped to [w_min, w_max] after every update. An optional activity scaling (metaplasticity.hpp)
+// multiplies the LTP and LTD amplitudes by powers of a neuron's recent rate. The transmitted weight is the one found before the
 // arrival's own update.
 #pragma once
 #include <algorithm>
 #include <cmath>
 
 #include "../synapses/projection.hpp"
+#include "metaplasticity.hpp"
 #include "rule.hpp"
 
 namespace pyneuro {
@@ -32,35 +34,80 @@ public:
         mode = static_cast<int>(param(p, "interaction")) == 1 ? TraceMode::nearest : TraceMode::all_to_all;
         dep = static_cast<Dep>(static_cast<int>(param(p, "weight_dependence")));
         mu = param_or(p, "mu", 1.0);
+        meta.configure(p);
     }
     const char* name() const override { return "STDP"; }
     void attach(Projection& p) override {
         xpre = &p.pre().trace(tau_pre, mode);
         xpost = &p.post().trace(tau_post, mode);
+        meta.attach(p);
     }
 
     float clip(double w) const { return static_cast<float>(std::clamp(w, w_min, w_max)); }
 
-    void on_pre(Projection& p, Shard& s, index_t, std::uint64_t b, std::uint64_t e, step_t t) override {
+    void on_pre(Projection& p, Shard& s, index_t pre, std::uint64_t b, std::uint64_t e, step_t t) override {
+        double f = 1.0;
+        if (meta.on()) {
+            if (!meta.pre_side) return meta_pre(p, s, b, e, t);
+            f = meta.ltd(pre, t - static_cast<step_t>(s.pd[b] >> p.post_bits()));
+        }
         switch (dep) {
-            case Dep::additive: return pre_loop<Dep::additive>(p, s, b, e, t);
-            case Dep::multiplicative: return pre_loop<Dep::multiplicative>(p, s, b, e, t);
-            case Dep::power_law: return pre_loop<Dep::power_law>(p, s, b, e, t);
+            case Dep::additive: return pre_loop<Dep::additive>(p, s, b, e, t, f);
+            case Dep::multiplicative: return pre_loop<Dep::multiplicative>(p, s, b, e, t, f);
+            case Dep::power_law: return pre_loop<Dep::power_law>(p, s, b, e, t, f);
         }
     }
-    void on_post(Projection& p, Shard& s, index_t, std::uint64_t pb, std::uint64_t pe, step_t t) override {
+    void on_post(Projection& p, Shard& s, index_t post, std::uint64_t pb, std::uint64_t pe, step_t t) override {
+        double f = 1.0;
+        if (meta.on()) {
+            if (meta.pre_side) return meta_post(p, s, pb, pe, t);
+            f = meta.ltp(post, t);
+        }
         switch (dep) {
-            case Dep::additive: return post_loop<Dep::additive>(p, s, pb, pe, t);
-            case Dep::multiplicative: return post_loop<Dep::multiplicative>(p, s, pb, pe, t);
-            case Dep::power_law: return post_loop<Dep::power_law>(p, s, pb, pe, t);
+            case Dep::additive: return post_loop<Dep::additive>(p, s, pb, pe, t, f);
+            case Dep::multiplicative: return post_loop<Dep::multiplicative>(p, s, pb, pe, t, f);
+            case Dep::power_law: return post_loop<Dep::power_law>(p, s, pb, pe, t, f);
         }
     }
 
     double tau_pre, tau_post, a_pre, a_post, w_min, w_max, mu;
     TraceMode mode;
     Dep dep;
+    ActivityScaling meta;
 
 private:
+    double fp_any(double w) const {
+        return dep == Dep::power_law ? fp<Dep::power_law>(w) : 1.0;
+    }
+    double fm_any(double w) const {
+        return dep == Dep::additive ? 1.0 : (dep == Dep::multiplicative ? fm<Dep::multiplicative>(w) : fm<Dep::power_law>(w));
+    }
+    // activity scaling read per synapse (the neuron that varies along the loop): plain loops, any dependence
+    void meta_pre(Projection& p, Shard& s, std::uint64_t b, std::uint64_t e, step_t t) {
+        const double amp = a_post * eta(t);
+        if (amp == 0.0) return;
+        const std::uint32_t mask = p.post_mask();
+        for (std::uint64_t k = b; k < e; ++k) {
+            const index_t i = s.posts.begin + (s.pd[k] & mask);
+            const double x = xpost->value_at(i, t);
+            if (x == 0.0) continue;
+            const double w = s.w[k];
+            s.w[k] = clip(w + amp * x * fm_any(w) * meta.ltd(i, t));
+        }
+    }
+    void meta_post(Projection& p, Shard& s, std::uint64_t pb, std::uint64_t pe, step_t t) {
+        const double amp = a_pre * eta(t);
+        if (amp == 0.0) return;
+        const int bits = p.post_bits();
+        for (std::uint64_t m = pb; m < pe; ++m) {
+            const std::uint32_t k = s.pm_syn[m];
+            const step_t tp = t - static_cast<step_t>(s.pd[k] >> bits);
+            const double x = xpre->value_at(s.pm_pre[m], tp);
+            if (x == 0.0) continue;
+            const double w = s.w[k];
+            s.w[k] = clip(w + amp * x * fp_any(w) * meta.ltp(s.pm_pre[m], tp));
+        }
+    }
     template <Dep D>
     double fp(double w) const {
         if constexpr (D != Dep::power_law) return 1.0;
@@ -75,9 +122,9 @@ private:
         return std::pow(u, mu);
     }
     template <Dep D>
-    void pre_loop(Projection& p, Shard& s, std::uint64_t b, std::uint64_t e, step_t t) {
+    void pre_loop(Projection& p, Shard& s, std::uint64_t b, std::uint64_t e, step_t t, double f) {
         const std::uint32_t mask = p.post_mask();
-        const double amp = a_post * eta(t);
+        const double amp = a_post * eta(t) * f;
         if (amp == 0.0) return;
         const index_t base = s.posts.begin;
         for (std::uint64_t k = b; k < e; ++k) {
@@ -88,9 +135,9 @@ private:
         }
     }
     template <Dep D>
-    void post_loop(Projection& p, Shard& s, std::uint64_t pb, std::uint64_t pe, step_t t) {
+    void post_loop(Projection& p, Shard& s, std::uint64_t pb, std::uint64_t pe, step_t t, double f) {
         const int bits = p.post_bits();
-        const double amp = a_pre * eta(t);
+        const double amp = a_pre * eta(t) * f;
         if (amp == 0.0) return;
         const bool one_delay = p.delays().size() == 1;
         const step_t d0 = one_delay ? p.delays()[0] : 0;

@@ -9,12 +9,14 @@
 // time constant tau_rate, divided by tau_rate) and kappa the target rate; with Poisson firing at rate rho the
 // drift is rho_pre rho^2 (A3+ tau_plus tau_y - A2- tau_minus nu^2 / (kappa^2 rho)) for p = 2, so LTP and LTD balance
 // at rho = kappa nu^2 A2- tau_minus / (A3+ tau_plus tau_y kappa^2): the threshold slides with the square of the
-// recent rate. Weights are clipped to [w_min, w_max] after every update.
+// recent rate. Weights are clipped to [w_min, w_max] after every update. An optional activity scaling
+// (metaplasticity.hpp) multiplies the whole LTP and LTD terms by powers of a neuron's recent rate.
 #pragma once
 #include <algorithm>
 #include <cmath>
 
 #include "../synapses/projection.hpp"
+#include "metaplasticity.hpp"
 #include "rule.hpp"
 
 namespace pyneuro {
@@ -33,6 +35,7 @@ public:
         w_min = param(p, "w_min");
         w_max = param(p, "w_max");
         mode = static_cast<int>(param(p, "interaction")) == 1 ? TraceMode::nearest : TraceMode::all_to_all;
+        meta.configure(p);
         if (bcm_) {
             kappa = param(p, "target_rate") * 1e-3;  // per ms
             tau_rate = param(p, "tau_rate");
@@ -46,6 +49,7 @@ public:
         o1 = &p.post().trace(tau_minus, mode);
         if (a3_plus != 0.0) o2 = &p.post().trace(tau_y, mode);
         if (bcm_) rate = &p.post().trace(tau_rate, TraceMode::all_to_all);
+        meta.attach(p);
     }
 
     void on_pre(Projection& p, Shard& s, index_t pre, std::uint64_t b, std::uint64_t e, step_t t) override {
@@ -56,6 +60,8 @@ public:
         const step_t d = static_cast<step_t>(s.pd[b] >> p.post_bits());  // one delay per call
         const double r2v = r2 ? r2->value_at(pre, t - d, true) : 0.0;
         const double triplet = a3_minus * r2v;
+        const bool meta_each = meta.on() && !meta.pre_side;
+        const double mf = (meta.on() && meta.pre_side) ? meta.ltd(pre, t - d) : 1.0;
         for (std::uint64_t k = b; k < e; ++k) {
             if (k + 8 < e) {
                 const index_t ia = base + (s.pd[k + 8] & mask);
@@ -66,13 +72,16 @@ public:
             const double o = o1->value_at(i, t);
             if (o == 0.0) continue;
             double a2 = a2_minus;
-            if (bcm_) a2 *= meta(i, t);
-            s.w[k] = clip(s.w[k] - amp * o * (a2 + triplet));
+            if (bcm_) a2 *= bcm(i, t);
+            const double g = meta_each ? meta.ltd(i, t) : mf;
+            s.w[k] = clip(s.w[k] - amp * g * o * (a2 + triplet));
         }
     }
     void on_post(Projection& p, Shard& s, index_t post, std::uint64_t pb, std::uint64_t pe, step_t t) override {
-        const double fac = (a2_plus + (o2 ? a3_plus * o2->value_at(post, t, true) : 0.0)) * eta(t);
+        double fac = (a2_plus + (o2 ? a3_plus * o2->value_at(post, t, true) : 0.0)) * eta(t);
         if (fac == 0.0) return;
+        const bool meta_each = meta.on() && meta.pre_side;
+        if (meta.on() && !meta.pre_side) fac *= meta.ltp(post, t);
         const int bits = p.post_bits();
         // with a single delay the synapse's delay is known without reading pd (one random access less)
         const bool one_delay = p.delays().size() == 1;
@@ -88,18 +97,19 @@ public:
             const step_t d = one_delay ? d0 : static_cast<step_t>(s.pd[k] >> bits);
             const double x = r1->value_at(pre[m], t - d);
             if (x == 0.0) continue;
-            s.w[k] = clip(s.w[k] + x * fac);
+            s.w[k] = clip(s.w[k] + x * fac * (meta_each ? meta.ltp(pre[m], t - d) : 1.0));
         }
     }
 
     double tau_plus, tau_minus, tau_x, tau_y, a2_plus, a3_plus, a2_minus, a3_minus, w_min, w_max;
     double kappa = 0.0, tau_rate = 0.0, power = 2.0;
     TraceMode mode;
+    ActivityScaling meta;
 
 private:
     float clip(double w) const { return static_cast<float>(std::clamp(w, w_min, w_max)); }
     // (nu / kappa)^power with nu = rate trace / tau_rate (per ms)
-    double meta(index_t i, step_t t) const {
+    double bcm(index_t i, step_t t) const {
         const double q = rate->value_at(i, t) / (tau_rate * kappa);
         return power == 2.0 ? q * q : std::pow(q, power);
     }
