@@ -51,6 +51,7 @@ as a callable, as ``"module:function"``, or by name: ``pyneuro.experiments.EXPER
 from __future__ import annotations
 
 import json
+import logging
 import numbers
 import os
 import platform
@@ -93,6 +94,9 @@ __all__ = [
     "run_checkpointed",
     "run_one",
 ]
+
+
+_log = logging.getLogger("pyneuro.sweep")
 
 
 # -- checkpointed long runs -------------------------------------------------------------------------------------
@@ -182,6 +186,7 @@ def run_checkpointed(
                 f"checkpoint_dir {d} holds checkpoints of a run of {(end - start) * net.dt} ms, not {duration} ms; "
                 "use one checkpoint directory per run"
             )
+        _log.info("resuming from checkpoint %s at step %d of %d", path, net.step, end)
     else:
         net = build()
         if not isinstance(net, Network):
@@ -451,11 +456,11 @@ class SweepReport:
     total : int
         Runs in the sweep (parameter sets times base seeds).
     skipped : int
-        Runs already finished (before or while this sweep ran), not run again.
+        Runs already finished when the call started, not run again.
     ran : int
-        Runs finished and written by this call.
+        Runs not finished when the call started and finished now (each written exactly once).
     failed : int
-        Runs that failed in this call (see ``failures/``).
+        Runs not finished now: their experiment raised, or Dask gave up on them (see ``failures/``).
     wall_s : float
         Wall time of the call (s), cluster start included.
     """
@@ -642,16 +647,19 @@ def run(
     (root / "runs").mkdir(exist_ok=True)
     done = store.finished_ids(root)
     todo = [t for t in tasks if t.run_id not in done]
-    counts = {"ok": 0, "skipped": len(tasks) - len(todo), "failed": 0}
     if todo:
-        _run_on_dask(todo, len(tasks), counts, client, n_workers, threads_per_run, progress)
+        _run_on_dask(todo, len(tasks), client, n_workers, threads_per_run, progress)
     store.write_summary(root)
+    # counted from the files, not from task results: a task whose worker died after it had written its run is
+    # run again by Dask and then finds the run finished; the run still counts once, as run by this call
+    finished = store.finished_ids(root)
+    ran = sum(t.run_id in finished for t in todo)
     return SweepReport(
         results_dir=root,
         total=len(tasks),
-        skipped=counts["skipped"],
-        ran=counts["ok"],
-        failed=counts["failed"],
+        skipped=len(tasks) - len(todo),
+        ran=ran,
+        failed=len(todo) - ran,
         wall_s=time.perf_counter() - t_start,
     )
 
@@ -659,7 +667,6 @@ def run(
 def _run_on_dask(
     todo: list[RunTask],
     total: int,
-    counts: dict[str, int],
     client: Any,
     n_workers: int | None,
     threads_per_run: int,
@@ -687,12 +694,11 @@ def _run_on_dask(
         fut = client.submit(execute, t, key=f"pyneuro-run-{t.run_id}-{tag}")
         by_key[fut.key] = t
         futures.append(fut)
-    bar = tqdm(total=total, initial=counts["skipped"], unit="run", desc="sweep", disable=not progress)
+    bar = tqdm(total=total, initial=total - len(todo), unit="run", desc="sweep", disable=not progress)
     try:
         for fut in as_completed(futures):
             try:
-                res = fut.result()
-                status = res["status"]
+                fut.result()
             except Exception as e:  # the task itself failed on Dask (e.g. KilledWorker after repeated deaths)
                 t = by_key[fut.key]
                 store.write_failure(
@@ -712,8 +718,6 @@ def _run_on_dask(
                         "time_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                     },
                 )
-                status = "failed"
-            counts[status] += 1
             bar.update(1)
             fut.release()
     finally:
