@@ -71,8 +71,13 @@ def publish_record(path: Path, record: Mapping[str, Any]) -> bool:
         return True
     except FileExistsError:
         return False
+    except OSError:  # a filesystem without hard links: rename, accepting a race between concurrent attempts
+        if path.exists():
+            return False
+        os.replace(tmp, path)
+        return True
     finally:
-        tmp.unlink()
+        tmp.unlink(missing_ok=True)
 
 
 def write_arrays(path: Path, arrays: Mapping[str, np.ndarray], attrs: Mapping[str, Any]) -> None:

@@ -50,6 +50,7 @@ as a callable, as ``"module:function"``, or by name: ``pyneuro.experiments.EXPER
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import numbers
@@ -93,6 +94,7 @@ __all__ = [
     "run",
     "run_checkpointed",
     "run_one",
+    "summarize",
 ]
 
 
@@ -303,10 +305,23 @@ EXAMPLES: dict[str, Callable[..., Any]] = {"example_coba": example_coba}
 
 
 # -- one run, on a worker ---------------------------------------------------------------------------------------
+def _close_figure(obj: Any) -> None:
+    """Close a matplotlib figure that a run returned, so that thousands of runs in one worker do not pile up."""
+    plt = sys.modules.get("matplotlib.pyplot")
+    fig_mod = sys.modules.get("matplotlib.figure")
+    if plt is not None and fig_mod is not None and isinstance(obj, fig_mod.Figure):
+        plt.close(obj)
+
+
 def _split_result(out: Any) -> tuple[dict[str, Any], dict[str, np.ndarray], list[str]]:
-    """Numbers (JSON scalars), arrays, and the names of values that are neither (dropped)."""
+    """Numbers (JSON scalars), arrays, and the names of values that are neither (dropped; e.g. a figure).
+
+    ``out`` is a mapping, an object with ``to_dict()``, or a dataclass instance (its fields).
+    """
     if hasattr(out, "to_dict") and callable(out.to_dict):
         out = out.to_dict()
+    elif dataclasses.is_dataclass(out) and not isinstance(out, type):
+        out = {f.name: getattr(out, f.name) for f in dataclasses.fields(out)}
     if not isinstance(out, Mapping):
         raise TypeError(
             f"an experiment must return a mapping of names to numbers/arrays or an object with to_dict(), "
@@ -337,6 +352,7 @@ def _split_result(out: Any) -> tuple[dict[str, Any], dict[str, np.ndarray], list
                     dropped.append(name)
             else:
                 dropped.append(name)
+                _close_figure(v)
 
     visit("", out)
     return scalars, arrays, dropped
@@ -597,7 +613,7 @@ def run(
     results_dir : str or Path
         Where runs are written (see :mod:`pyneuro._sweep_store`). Finished runs found there are skipped.
     client : optional
-        None for a ``LocalCluster`` of ``n_workers`` processes (default ``cpu_count // threads_per_run``),
+        None for a ``LocalCluster`` of ``n_workers`` processes (default: usable cores // ``threads_per_run``),
         closed at the end; or a ``distributed.Client``, a scheduler address, or a cluster object (e.g.
         ``dask_jobqueue.SLURMCluster``/``PBSCluster``), left running.
     seeds : sequence of int
@@ -664,6 +680,14 @@ def run(
     )
 
 
+def _cores() -> int:
+    """Cores this process may use (its CPU affinity where the platform tells, else the CPU count)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
 def _run_on_dask(
     todo: list[RunTask],
     total: int,
@@ -677,7 +701,7 @@ def _run_on_dask(
 
     to_close: list[Any] = []
     if client is None:
-        n = n_workers or max(1, (os.cpu_count() or 1) // threads_per_run)
+        n = n_workers or max(1, _cores() // threads_per_run)
         cluster = LocalCluster(
             n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=40
         )
@@ -797,6 +821,17 @@ def load(results_dir: str | Path, arrays: bool = False, failures: bool = False) 
             store.read_arrays(Path(f)) if isinstance(f, str) else {} for f in df.get("arrays_file", [None] * len(df))
         ]
     return df
+
+
+def summarize(results_dir: str | Path) -> Path:
+    """Rebuild ``summary.csv`` (and ``summary.parquet`` with pyarrow) from the per-run files; return its path.
+
+    A sweep does this when it ends; call it after an interrupted sweep to bring the table up to date.
+    """
+    root = Path(results_dir)
+    if not root.is_dir():
+        raise FileNotFoundError(f"no results directory at {root}")
+    return store.write_summary(root)
 
 
 def load_arrays(results_dir: str | Path, run_id: str) -> dict[str, np.ndarray]:

@@ -8,6 +8,7 @@ installed package. Subprocesses run with cwd = tmp_path so that they import the 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
@@ -358,3 +359,33 @@ def test_pyneuro_run_needs_an_index_for_a_spec_of_several_runs(tmp_path, capsys)
     assert "already finished" in capsys.readouterr().out
     df = pn.sweep.load(tmp_path / "s-results")
     assert list(df["n"]) == [300] and df["seed"][0] == derive_seed({"n": 300}, 0)
+
+
+@dataclasses.dataclass
+class _Experiment:
+    rate: float
+    counts: np.ndarray
+    figure: object
+
+
+def _with_figure(x: float, seed: int = 0) -> _Experiment:
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    ax.plot([0, x])
+    return _Experiment(rate=x / 2, counts=np.array([1, 2, int(x)]), figure=fig)
+
+
+def test_dataclass_results_keep_numbers_and_arrays_and_close_figures(tmp_path, thread_client, monkeypatch):
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
+    rep = pn.sweep.run(_with_figure, {"x": [4.0, 6.0]}, tmp_path, client=thread_client, record=True, progress=False)
+    assert rep.ran == 2
+    assert plt.get_fignums() == []  # the runs' figures were closed, not kept open in the worker
+    recs = records(tmp_path)
+    assert sorted(r["results"]["rate"] for r in recs) == [2.0, 3.0]
+    assert all(r["dropped"] == ["figure"] and r["arrays"] == ["counts"] for r in recs)
+    (tmp_path / "summary.csv").unlink()
+    assert pn.sweep.summarize(tmp_path).read_text().count("\n") == 3
