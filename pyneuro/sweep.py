@@ -50,6 +50,7 @@ as a callable, as ``"module:function"``, or by name: ``pyneuro.experiments.EXPER
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import logging
@@ -655,6 +656,10 @@ def run(
     )
     if n_workers is not None:
         n_workers = check_int("n_workers", n_workers, 1)
+        if client is not None:
+            raise ValueError(
+                "n_workers sizes the LocalCluster made when client is None; with a client, size that cluster"
+            )
     if not isinstance(progress, bool):
         raise TypeError(f"progress must be a bool, got {progress!r}")
     _check_client(client)
@@ -666,6 +671,8 @@ def run(
     if todo:
         _run_on_dask(todo, len(tasks), client, n_workers, threads_per_run, progress)
     store.write_summary(root)
+    with contextlib.suppress(OSError):  # only when empty: runs in progress elsewhere keep their checkpoints
+        (root / "checkpoints").rmdir()
     # counted from the files, not from task results: a task whose worker died after it had written its run is
     # run again by Dask and then finds the run finished; the run still counts once, as run by this call
     finished = store.finished_ids(root)

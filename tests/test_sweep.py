@@ -311,6 +311,7 @@ BAD = [
     ("example_coba", {"n": [100]}, {"threads_per_run": 0}, ValueError, r"threads_per_run must be an integer in"),
     ("example_coba", {"n": [100]}, {"record": "yes"}, TypeError, r"record must be True, False or a list"),
     ("example_coba", {"n": [100]}, {"client": 3}, TypeError, r"client must be None \(a LocalCluster\)"),
+    ("example_coba", {"n": [100]}, {"client": "tcp://h:1", "n_workers": 2}, ValueError, r"n_workers sizes the LocalC"),
     (_toy, {"x": [1.0]}, {"duration": 10.0}, ValueError, r"duration was given but experiment .* takes no 'duration'"),
     (_toy, [{}], {}, ValueError, r"parameter set 0 leaves out required parameter\(s\) \['x'\]"),
 ]
