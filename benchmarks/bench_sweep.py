@@ -1,7 +1,7 @@
 """Sweep overhead (issue 5): 100 runs of a 0.1 s network through ``pyneuro.sweep.run`` on a LocalCluster, against
 the sum of the same runs' single-run wall times divided by the same parallelism (the number of workers).
 
-    python benchmarks/bench_sweep.py [--runs 100] [--workers 2] [--n 4000] [--duration 100]
+    python benchmarks/bench_sweep.py [--runs 100] [--workers 2] [--n 4000] [--duration 100] [--reps 3]
 
 prints the ratio ``sweep wall / (sum of single-run walls / workers)``, where the single runs are timed while
 ``workers`` of them run at a time in plain processes (the same parallelism, so the same contention for cores and
@@ -67,41 +67,44 @@ def check(results_dir: str, runs: int) -> list[float]:
     return [float(x) for x in df["wall_s"]]
 
 
-def measure(runs: int = 100, workers: int = 2, n: int = 4000, duration: float = 100.0) -> dict[str, float]:
+def measure(
+    runs: int = 100, workers: int = 2, n: int = 4000, duration: float = 100.0, reps: int = 3
+) -> dict[str, float]:
+    """Time the sweep against the same runs in plain processes, alternating the two ``reps`` times (the machine
+    may be shared: pairs measured back to back see about the same load); ratios are medians over the pairs."""
     import distributed
 
     params = grid(runs, n)
     single_run_walls(grid(4, n), duration)  # warm-up (imports, first allocations)
     serial_walls, _ = single_run_walls(params, duration)
-    par_walls, pool_wall = single_run_walls(params, duration, workers)
-    ideal = sum(par_walls) / workers
     tmp = tempfile.mkdtemp(prefix="pyneuro-bench-sweep-")
+    ideal, pool, on_cluster, in_worker = [], [], [], []
     try:
-        # 1. client=None: the sweep makes (and closes) its own LocalCluster
+        # client=None: the sweep makes (and closes) its own LocalCluster
         t0 = time.perf_counter()
         pn.sweep.run(
             "example_coba", params, os.path.join(tmp, "a"), n_workers=workers, duration=duration, progress=False
         )
         with_start = time.perf_counter() - t0
         check(os.path.join(tmp, "a"), runs)
-        # 2. an already running cluster
         cluster = distributed.LocalCluster(
             n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=40
         )
         client = distributed.Client(cluster)
         try:
             client.run(lambda: __import__("pyneuro"))
+            for r in range(reps):
+                walls, pool_wall = single_run_walls(params, duration, workers)
+                ideal.append(sum(walls) / workers)
+                pool.append(pool_wall)
+                out = os.path.join(tmp, f"b{r}")
+                t0 = time.perf_counter()
+                pn.sweep.run("example_coba", params, out, client=client, duration=duration, progress=False)
+                on_cluster.append(time.perf_counter() - t0)
+                in_worker.append(sum(check(out, runs)) / workers)
+            # the same sweep again: every run is skipped (cost of resuming a finished sweep)
             t0 = time.perf_counter()
-            pn.sweep.run(
-                "example_coba", params, os.path.join(tmp, "b"), client=client, duration=duration, progress=False
-            )
-            on_cluster = time.perf_counter() - t0
-            in_worker = check(os.path.join(tmp, "b"), runs)
-            # 3. the same sweep again: every run is skipped (cost of resuming a finished sweep)
-            t0 = time.perf_counter()
-            rep = pn.sweep.run(
-                "example_coba", params, os.path.join(tmp, "b"), client=client, duration=duration, progress=False
-            )
+            rep = pn.sweep.run("example_coba", params, out, client=client, duration=duration, progress=False)
             resume_noop = time.perf_counter() - t0
             assert rep.skipped == runs and rep.ran == 0
         finally:
@@ -109,22 +112,23 @@ def measure(runs: int = 100, workers: int = 2, n: int = 4000, duration: float = 
             cluster.close()
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+    ratios = [a / b for a, b in zip(on_cluster, ideal)]
     return {
         "runs": runs,
         "workers": workers,
+        "reps": reps,
         "serial_run_mean_s": float(np.mean(serial_walls)),
-        "parallel_run_mean_s": float(np.mean(par_walls)),
-        "parallel_run_sum_s": float(sum(par_walls)),
-        "pool_wall_s": pool_wall,
-        "ideal_s": ideal,
+        "ideal_s": float(np.median(ideal)),
+        "pool_wall_s": float(np.median(pool)),
         "sweep_with_cluster_start_s": with_start,
-        "sweep_on_running_cluster_s": on_cluster,
-        "in_worker_run_mean_s": float(np.mean(in_worker)),
+        "sweep_on_running_cluster_s": float(np.median(on_cluster)),
         "resume_finished_sweep_s": resume_noop,
-        "ratio_with_cluster_start": with_start / ideal,
-        "ratio_on_running_cluster": on_cluster / ideal,
-        "ratio_vs_in_worker_runs": on_cluster / (sum(in_worker) / workers),
-        "ratio_vs_serial_runs": on_cluster / (sum(serial_walls) / workers),
+        "ratio_on_running_cluster": float(np.median(ratios)),
+        "ratio_min": float(min(ratios)),
+        "ratio_max": float(max(ratios)),
+        "ratio_with_cluster_start": with_start / float(np.median(ideal)),
+        "ratio_vs_in_worker_runs": float(np.median([a / b for a, b in zip(on_cluster, in_worker)])),
+        "ratio_vs_serial_runs": float(np.median(on_cluster)) / (sum(serial_walls) / workers),
     }
 
 
@@ -176,25 +180,23 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--n", type=int, default=4000, help="neurons per network")
     ap.add_argument("--duration", type=float, default=100.0, help="simulated ms per run")
+    ap.add_argument("--reps", type=int, default=3, help="alternations of plain runs and sweep")
     args = ap.parse_args()
-    r = measure(args.runs, args.workers, args.n, args.duration)
+    r = measure(args.runs, args.workers, args.n, args.duration, args.reps)
     w = r["workers"]
     print(f"sweep overhead: {r['runs']} runs of example_coba (n = {args.n}, {args.duration:g} ms), {w} workers")
     print(f"  single run alone: mean {r['serial_run_mean_s'] * 1e3:.1f} ms")
     print(
-        f"  single runs {w} at a time (plain processes): mean {r['parallel_run_mean_s'] * 1e3:.1f} ms, "
-        f"sum / {w} = {r['ideal_s']:.2f} s (the batch took {r['pool_wall_s']:.2f} s)"
+        f"  single runs {w} at a time in plain processes: sum of walls / {w} = {r['ideal_s']:.2f} s "
+        f"(batch wall {r['pool_wall_s']:.2f} s; medians of {r['reps']})"
     )
-    print(
-        f"  sweep on a running cluster: {r['sweep_on_running_cluster_s']:.2f} s "
-        f"(runs in the workers: mean {r['in_worker_run_mean_s'] * 1e3:.1f} ms)"
-    )
+    print(f"  sweep on a running cluster: {r['sweep_on_running_cluster_s']:.2f} s (median of {r['reps']})")
     print(f"  sweep, LocalCluster started by the sweep: {r['sweep_with_cluster_start_s']:.2f} s")
     print(f"  rerun of the finished sweep (all skipped): {r['resume_finished_sweep_s']:.2f} s")
     print(
         f"RATIO sweep wall / (sum of single-run walls at the same parallelism / {w}): "
-        f"{r['ratio_on_running_cluster']:.2f} on a running cluster, "
-        f"{r['ratio_with_cluster_start']:.2f} with the cluster's start"
+        f"{r['ratio_on_running_cluster']:.2f} on a running cluster (median; range {r['ratio_min']:.2f}-"
+        f"{r['ratio_max']:.2f}), {r['ratio_with_cluster_start']:.2f} with the cluster's start"
     )
     print(
         f"  against the runs' walls measured inside the sweep's workers: {r['ratio_vs_in_worker_runs']:.2f}; "
