@@ -76,12 +76,19 @@ def test_killed_worker_every_run_written_exactly_once_and_equal_to_serial_rerun(
     )
     client = distributed.Client(cluster)
     try:
-        pids_before = set(client.run(os.getpid).values())
-        victim = sorted(pids_before)[0]
+        pid_of = client.run(os.getpid)  # worker address -> pid
+        victim_addr, victim = sorted(pid_of.items())[0]
         killed: list[int] = []
+        interrupted: list[str] = []
 
         def killer() -> None:
-            wait_for(lambda: len(list((out / "runs").glob("*.json"))) >= 4, 120, "4 finished runs")
+            def ready() -> bool:
+                if len(list((out / "runs").glob("*.json"))) < 4:
+                    return False
+                interrupted[:] = [str(k) for k in client.processing(workers=[victim_addr])[victim_addr]]
+                return bool(interrupted)
+
+            wait_for(ready, 120, "4 finished runs and a task on the victim")
             os.kill(victim, signal.SIGKILL)
             killed.append(len(list((out / "runs").glob("*.json"))))
 
@@ -103,6 +110,9 @@ def test_killed_worker_every_run_written_exactly_once_and_equal_to_serial_rerun(
     recs = records(out)
     assert len(recs) == 20
     assert len({r["run_id"] for r in recs}) == 20
+    # the task(s) the victim held when it died were finished elsewhere (keys are pyneuro-run-<run_id>-<tag>)
+    ids = {r["run_id"] for r in recs}
+    assert interrupted and all(k.split("-")[2] in ids for k in interrupted)
     assert not list((out / "failures").glob("*.json")) if (out / "failures").exists() else True
     # every run equals a serial rerun of the same parameter set and derived seed
     for r in recs:
