@@ -18,15 +18,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 __all__ = [
     "RESERVED",
     "RunTask",
     "SweepSpec",
-    "available_experiments",
+    "accepted_params",
     "canonical_json",
     "check_seeds",
     "derive_seed",
+    "documented_params",
     "expand_params",
+    "experiment_names",
     "load_spec",
     "resolve_experiment",
     "run_key",
@@ -40,26 +44,31 @@ RESERVED = ("seed", "threads", "duration", "checkpoint_dir", "checkpoint_every")
 SPEC_KEYS = ("experiment", "params", "seeds", "duration", "record", "results", "threads_per_run", "checkpoint_every")
 
 Scalar = bool | int | float | str | None
+#: a parameter value: a scalar or a (nested) list of scalars
+Value = Scalar | list[Any]
 
 
-def available_experiments() -> dict[str, Callable[..., Any]]:
-    """Named experiments: ``pyneuro.experiments.EXPERIMENTS`` (when that module exists) and the sweep examples.
+def _registry() -> Mapping[str, Any]:
+    """``pyneuro.experiments.EXPERIMENTS`` if that module exists, else an empty mapping.
 
-    A registered experiment shadows an example of the same name.
+    The registry may import each experiment's module on first access, so it is only iterated (names) and
+    indexed with the one name asked for, never read as a whole.
     """
-    from . import sweep
-
-    names: dict[str, Callable[..., Any]] = dict(sweep.EXAMPLES)
     try:
         mod = importlib.import_module("pyneuro.experiments")
     except ModuleNotFoundError as e:
-        if e.name not in ("pyneuro.experiments",):
+        if e.name != "pyneuro.experiments":
             raise
-        return names
+        return {}
     registry = getattr(mod, "EXPERIMENTS", None)
-    if isinstance(registry, Mapping):
-        names.update({str(k): v for k, v in registry.items()})
-    return names
+    return registry if isinstance(registry, Mapping) else {}
+
+
+def experiment_names() -> list[str]:
+    """Names that :func:`resolve_experiment` accepts: ``pyneuro.experiments.EXPERIMENTS`` and the sweep examples."""
+    from .sweep import EXAMPLES
+
+    return sorted(set(_registry()) | set(EXAMPLES))
 
 
 def resolve_experiment(ref: Any) -> tuple[Callable[..., Any], str]:
@@ -95,19 +104,27 @@ def resolve_experiment(ref: Any) -> tuple[Callable[..., Any], str]:
         if not callable(obj):
             raise ValueError(f"experiment {ref!r} is a {type(obj).__name__}, not a function")
         return obj, ref
-    names = available_experiments()
-    if ref not in names:
-        listed = ", ".join(sorted(names)) or "none"
-        raise ValueError(
-            f"experiment {ref!r} is not a registered pyneuro experiment (available: {listed}); "
-            "give a registered name or 'module:function'"
-        )
-    return names[ref], ref
+    from .sweep import EXAMPLES
+
+    registry = _registry()
+    if ref in registry:
+        return registry[ref], ref
+    if ref in EXAMPLES:
+        return EXAMPLES[ref], ref
+    raise ValueError(
+        f"experiment {ref!r} is not a registered pyneuro experiment (available: {', '.join(experiment_names())}); "
+        "give a registered name or 'module:function'"
+    )
 
 
-def _check_scalar(where: str, value: Any) -> Scalar:
-    """A parameter value as a plain JSON scalar (numpy scalars are converted); NaN and infinities are refused."""
-    if hasattr(value, "item") and callable(value.item) and getattr(value, "shape", None) == ():
+def _check_value(where: str, value: Any) -> Value:
+    """A parameter value as plain JSON data: a number, string, bool or None, or a (nested) list of those.
+
+    numpy scalars and arrays and tuples are converted; NaN and infinities are refused.
+    """
+    if isinstance(value, np.ndarray):
+        value = value.tolist()
+    elif isinstance(value, np.generic):
         value = value.item()
     if value is None or isinstance(value, (bool, str)):
         return value
@@ -118,13 +135,14 @@ def _check_scalar(where: str, value: Any) -> Scalar:
         if not math.isfinite(v):
             raise ValueError(f"{where} must be finite, got {v}")
         return v
+    if isinstance(value, (list, tuple)):
+        return [_check_value(f"{where}[{k}]", v) for k, v in enumerate(value)]
     raise TypeError(
-        f"{where} must be a number, string, bool or None (one value per run), got {value!r} of type "
-        f"{type(value).__name__}"
+        f"{where} must be a number, string, bool, None or a list of those, got {value!r} of type {type(value).__name__}"
     )
 
 
-def expand_params(params: Any) -> list[dict[str, Scalar]]:
+def expand_params(params: Any) -> list[dict[str, Value]]:
     """The parameter sets of a sweep, in order.
 
     Parameters
@@ -132,29 +150,32 @@ def expand_params(params: Any) -> list[dict[str, Scalar]]:
     params : mapping or sequence of mappings
         A grid ``{name: [values...]}`` (a scalar stands for a one-value list), expanded as the Cartesian product
         in the order the names are given (the last name varies fastest); or a list of parameter sets
-        ``[{name: value, ...}, ...]`` run as given. Values are numbers, strings, bools or None.
+        ``[{name: value, ...}, ...]`` run as given. Values are numbers, strings, bools or None, or lists of those
+        (in a grid, a list-valued parameter is written as a list of lists: ``{"rates": [[1, 2], [3, 4]]}``).
 
     Raises
     ------
     TypeError, ValueError
         For anything else, an empty grid axis, a non-string name, or two identical parameter sets.
     """
-    sets: list[dict[str, Scalar]]
+    sets: list[dict[str, Value]]
     if isinstance(params, Mapping):
-        axes: list[tuple[str, list[Scalar]]] = []
+        axes: list[tuple[str, list[Value]]] = []
         for name, values in params.items():
             if not isinstance(name, str) or not name.isidentifier():
                 raise ValueError(f"params: parameter names must be Python identifiers, got {name!r}")
+            if isinstance(values, np.ndarray):  # an array is an axis, like a list
+                values = values.tolist() if values.ndim else [values.item()]
             if isinstance(values, (list, tuple, range)):
                 if len(values) == 0:
                     raise ValueError(f"params[{name!r}] is an empty list; give at least one value")
-                vals = [_check_scalar(f"params[{name!r}][{k}]", v) for k, v in enumerate(values)]
+                vals = [_check_value(f"params[{name!r}][{k}]", v) for k, v in enumerate(values)]
             elif isinstance(values, (Mapping, set, frozenset)):
                 raise TypeError(
                     f"params[{name!r}] must be a list of values or a single value, got a {type(values).__name__}"
                 )
             else:
-                vals = [_check_scalar(f"params[{name!r}]", values)]
+                vals = [_check_value(f"params[{name!r}]", values)]
             axes.append((name, vals))
         names = [a[0] for a in axes]
         sets = [dict(zip(names, combo)) for combo in itertools.product(*(a[1] for a in axes))]
@@ -165,11 +186,11 @@ def expand_params(params: Any) -> list[dict[str, Scalar]]:
         for k, ps in enumerate(params):
             if not isinstance(ps, Mapping):
                 raise TypeError(f"params[{k}] must be a mapping of parameter names to values, got {ps!r}")
-            one: dict[str, Scalar] = {}
+            one: dict[str, Value] = {}
             for name, v in ps.items():
                 if not isinstance(name, str) or not name.isidentifier():
                     raise ValueError(f"params[{k}]: parameter names must be Python identifiers, got {name!r}")
-                one[name] = _check_scalar(f"params[{k}][{name!r}]", v)
+                one[name] = _check_value(f"params[{k}][{name!r}]", v)
             sets.append(one)
     else:
         raise TypeError(
@@ -190,11 +211,11 @@ def canonical_json(obj: Any) -> str:
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), allow_nan=False)
 
 
-def _digest(params: Mapping[str, Scalar], base_seed: int) -> bytes:
+def _digest(params: Mapping[str, Value], base_seed: int) -> bytes:
     return hashlib.sha256(canonical_json({"base_seed": int(base_seed), "params": dict(params)}).encode()).digest()
 
 
-def derive_seed(params: Mapping[str, Scalar], base_seed: int = 0) -> int:
+def derive_seed(params: Mapping[str, Value], base_seed: int = 0) -> int:
     """The seed of one run: the first 8 bytes of ``sha256(canonical_json({"base_seed": b, "params": p}))`` read
     big-endian and shifted right by one bit, so it lies in [0, 2**63).
 
@@ -205,27 +226,74 @@ def derive_seed(params: Mapping[str, Scalar], base_seed: int = 0) -> int:
     return int.from_bytes(_digest(params, base_seed)[:8], "big") >> 1
 
 
-def run_key(params: Mapping[str, Scalar], base_seed: int = 0) -> str:
+def run_key(params: Mapping[str, Value], base_seed: int = 0) -> str:
     """The identity of one run within a results directory: 16 hex digits of the same digest as the seed's."""
     return _digest(params, base_seed).hex()[:16]
 
 
-def _accepts(sig: inspect.Signature, name: str) -> bool:
-    p = sig.parameters.get(name)
-    if p is not None and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY):
-        return True
-    return any(q.kind is q.VAR_KEYWORD for q in sig.parameters.values())
+def documented_params(fn: Callable[..., Any]) -> list[str] | None:
+    """Parameter names listed in the numpydoc "Parameters" section of ``fn``'s docstring (None if there is none).
+
+    Lines such as ``n_pairings : int, optional`` and ``seed, threads, out, draw`` each name parameters.
+    """
+    doc = inspect.getdoc(fn)
+    if not doc:
+        return None
+    lines = doc.splitlines()
+
+    def is_rule(k: int) -> bool:
+        return k < len(lines) and len(lines[k].strip()) >= 3 and set(lines[k].strip()) == {"-"}
+
+    try:
+        start = next(k for k, line in enumerate(lines) if line.strip() == "Parameters" and is_rule(k + 1))
+    except StopIteration:
+        return None
+    names: list[str] = []
+    for k in range(start + 2, len(lines)):
+        line = lines[k]
+        if is_rule(k + 1):  # the next section's title
+            break
+        if line and not line[0].isspace():
+            for part in line.split(":", 1)[0].split(","):
+                part = part.strip().lstrip("*")
+                if part.isidentifier():
+                    names.append(part)
+    return names or None
+
+
+def accepted_params(fn: Callable[..., Any], ref: str) -> tuple[list[str], bool]:
+    """The keyword parameters ``fn`` takes, and whether that list is complete.
+
+    Named parameters come from the signature. A function taking ``**kwargs`` may declare the names it accepts
+    in an attribute ``sweep_parameters``; otherwise the names documented in its numpydoc "Parameters" section
+    are used (this is how ``pyneuro.experiments`` functions, written as ``f(*, scale, seed, ..., **params)``, are
+    checked). Without either, any name is accepted (``complete`` is False).
+    """
+    try:
+        sig = inspect.signature(fn)
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"experiment {ref!r}: cannot read its signature ({e})") from None
+    ps = sig.parameters.values()
+    names = [q.name for q in ps if q.kind in (q.POSITIONAL_OR_KEYWORD, q.KEYWORD_ONLY)]
+    if not any(q.kind is q.VAR_KEYWORD for q in ps):
+        return names, True
+    declared = getattr(fn, "sweep_parameters", None)
+    extra = list(declared) if declared is not None else documented_params(fn)
+    if extra is None:
+        return names, False
+    return names + [n for n in extra if n not in names], True
 
 
 def validate_params(
     fn: Callable[..., Any],
     ref: str,
-    sets: Sequence[Mapping[str, Scalar]],
+    sets: Sequence[Mapping[str, Value]],
     *,
     duration: float | None,
     checkpoint_every: float | None,
 ) -> dict[str, bool]:
-    """Check every parameter set against ``fn``'s signature before anything runs.
+    """Check every parameter set against the parameters ``fn`` takes (:func:`accepted_params`) before anything
+    runs.
 
     Returns which of the reserved keywords (``seed``, ``threads``, ``duration``, ``checkpoint_dir``,
     ``checkpoint_every``) ``fn`` accepts.
@@ -236,11 +304,9 @@ def validate_params(
         If a set names a parameter ``fn`` does not take or a reserved keyword, leaves out a required one, or if
         ``duration`` / ``checkpoint_every`` are given and ``fn`` does not take them.
     """
-    try:
-        sig = inspect.signature(fn)
-    except (TypeError, ValueError) as e:
-        raise ValueError(f"experiment {ref!r}: cannot read its signature ({e})") from None
-    takes = {name: _accepts(sig, name) for name in RESERVED}
+    names, complete = accepted_params(fn, ref)
+    sig = inspect.signature(fn)
+    takes = {name: (name in names) or not complete for name in RESERVED}
     if not takes["seed"]:
         raise ValueError(f"experiment {ref!r} must take a 'seed' keyword argument; its signature is {sig}")
     if duration is not None and not takes["duration"]:
@@ -250,12 +316,7 @@ def validate_params(
             f"checkpoint_every was given but experiment {ref!r} does not take 'checkpoint_dir' and "
             f"'checkpoint_every'; signature {sig}"
         )
-    var_kw = any(q.kind is q.VAR_KEYWORD for q in sig.parameters.values())
-    allowed = [
-        n
-        for n, q in sig.parameters.items()
-        if q.kind in (q.POSITIONAL_OR_KEYWORD, q.KEYWORD_ONLY) and n not in RESERVED
-    ]
+    allowed = [n for n in names if n not in RESERVED]
     required = [
         n
         for n, q in sig.parameters.items()
@@ -268,7 +329,7 @@ def validate_params(
                     f"params: {name!r} is set by the sweep itself and cannot be a parameter "
                     f"(reserved: {', '.join(RESERVED)}); use seeds= / duration= / threads_per_run= instead"
                 )
-            if not var_kw and name not in allowed:
+            if complete and name not in allowed:
                 raise ValueError(
                     f"params: experiment {ref!r} has no parameter {name!r}; its parameters are: "
                     f"{', '.join(allowed) or 'none'}"
@@ -303,7 +364,7 @@ class RunTask:
 
     run_id: str
     index: int
-    params: dict[str, Scalar]
+    params: dict[str, Value]
     base_seed: int
     seed: int
     experiment: Any  # registered name / "module:function" (resolved on the worker) or the callable itself

@@ -319,6 +319,7 @@ def _split_result(out: Any) -> tuple[dict[str, Any], dict[str, np.ndarray], list
 
     ``out`` is a mapping, an object with ``to_dict()``, or a dataclass instance (its fields).
     """
+    _close_figure(getattr(out, "figure", None))  # e.g. pyneuro.experiments' Result.figure
     if hasattr(out, "to_dict") and callable(out.to_dict):
         out = out.to_dict()
     elif dataclasses.is_dataclass(out) and not isinstance(out, type):

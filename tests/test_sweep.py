@@ -18,6 +18,7 @@ import sys
 import threading
 import time
 import types
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
@@ -291,14 +292,97 @@ def test_results_objects_with_to_dict_nested_numbers_and_arrays(tmp_path, thread
         pn.sweep.run(_toy, {"x": [1.5]}, tmp_path, client=thread_client, record=False, progress=False)
 
 
+class _LazyRegistry(Mapping):
+    """Like pyneuro.experiments.EXPERIMENTS: importing an experiment's module on first access (here one name's
+    module is missing, as a registry under construction may be)."""
+
+    def __init__(self, fns: dict) -> None:
+        self.fns = fns
+
+    def __getitem__(self, name: str):
+        if name == "broken":
+            raise ModuleNotFoundError("No module named 'pyneuro.experiments.not_yet'")
+        return self.fns[name]
+
+    def __iter__(self):
+        return iter(sorted([*self.fns, "broken"]))
+
+    def __len__(self) -> int:
+        return len(self.fns) + 1
+
+
+class _FakeResult:
+    def __init__(self, numbers: dict, figure: object) -> None:
+        self.numbers, self.figure = numbers, figure
+
+    def to_dict(self) -> dict:
+        return dict(self.numbers)
+
+
+def protocol(
+    *, scale: float = 1.0, seed: int = 0, out=None, threads: int = 1, draw: bool = True, **params
+) -> _FakeResult:
+    """An experiment written like pyneuro.experiments' (keyword-only, ``**params`` checked inside).
+
+    Parameters
+    ----------
+    scale : float
+        Size factor.
+    seed, threads, out, draw
+        As for every experiment.
+    rate : float, optional
+        Input rate (Hz).
+    n_trials : int, optional
+        Trials.
+
+    Returns
+    -------
+    _FakeResult
+    """
+    import matplotlib.pyplot as plt
+
+    unknown = sorted(set(params) - {"rate", "n_trials"})
+    if unknown:
+        raise TypeError(f"protocol() got unknown parameter(s) {unknown}")
+    fig = plt.figure() if draw else None
+    rate = params.get("rate", 5.0)
+    return _FakeResult({"rate_out": rate * scale, "trials": np.arange(params.get("n_trials", 3))}, fig)
+
+
 def test_named_experiments_come_from_the_registry(monkeypatch, tmp_path):
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    import matplotlib.pyplot as plt
+
     mod = types.ModuleType("pyneuro.experiments")
-    mod.EXPERIMENTS = {"toy": _toy}  # type: ignore[attr-defined]
+    mod.EXPERIMENTS = _LazyRegistry({"toy": _toy, "protocol": protocol})  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "pyneuro.experiments", mod)
-    res = pn.sweep.run_one("toy", {"x": 4.0}, tmp_path)
+    res = pn.sweep.run_one("toy", {"x": 4.0}, tmp_path / "a")  # the broken entry is never touched
     assert res["record"]["results"]["y"] == 8.0
-    with pytest.raises(ValueError, match=r"available: example_coba, toy"):
+    with pytest.raises(ValueError, match=r"available: broken, example_coba, protocol, toy"):
         pn.sweep.run_one("nope", {"x": 4.0}, tmp_path / "b")
+    # **params experiments are checked against the names in their numpydoc Parameters section
+    with pytest.raises(ValueError, match=r"has no parameter 'rte'; its parameters are: scale, out, draw, rate, n_t"):
+        pn.sweep.run_one("protocol", {"rte": 2.0}, tmp_path / "c")
+    assert not (tmp_path / "c").exists()
+    plt.close("all")
+    res = pn.sweep.run_one("protocol", {"rate": 2.0, "scale": 3.0}, tmp_path / "d", threads=2, record=True)
+    assert res["record"]["results"] == {"rate_out": 6.0}
+    assert plt.get_fignums() == []  # the result's figure was closed
+    assert np.array_equal(pn.sweep.load_arrays(tmp_path / "d", res["run_id"])["trials"], [0, 1, 2])
+
+
+def test_grid_values_may_be_arrays_and_lists():
+    from pyneuro._sweep_spec import expand_params
+
+    sets = expand_params({"i_e": np.array([90.0, 95.0]), "rates": [[1, 2], [3]], "tag": "a"})
+    assert sets == [
+        {"i_e": 90.0, "rates": [1, 2], "tag": "a"},
+        {"i_e": 90.0, "rates": [3], "tag": "a"},
+        {"i_e": 95.0, "rates": [1, 2], "tag": "a"},
+        {"i_e": 95.0, "rates": [3], "tag": "a"},
+    ]
+    assert type(sets[0]["i_e"]) is float
+    assert expand_params([{"rates": (np.int64(1), 2.5)}]) == [{"rates": [1, 2.5]}]
 
 
 # -- bad specs fail before anything starts ----------------------------------------------------------------------
@@ -311,7 +395,7 @@ BAD = [
     ("example_coba", {"n": []}, {}, ValueError, r"params\['n'\] is an empty list"),
     ("example_coba", {"n": {"a": 1}}, {}, TypeError, r"params\['n'\] must be a list of values"),
     ("example_coba", {"w_exc": [1.0, float("nan")]}, {}, ValueError, r"params\['w_exc'\]\[1\] must be finite"),
-    ("example_coba", {"w_exc": [[1.0, 2.0]]}, {}, TypeError, r"params\['w_exc'\]\[0\] must be a number"),
+    ("example_coba", {"w_exc": [1.0, {"a": 2.0}]}, {}, TypeError, r"params\['w_exc'\]\[1\] must be a number"),
     ("example_coba", "n=100", {}, TypeError, r"params must be a grid"),
     ("example_coba", [{"n": 100}, {"n": 100}], {}, ValueError, r"parameter sets 0 and 1 are identical"),
     ("example_coba", [], {}, ValueError, r"params is an empty list"),
