@@ -13,6 +13,7 @@ import itertools
 import json
 import math
 import numbers
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -253,21 +254,21 @@ def documented_params(fn: Callable[..., Any]) -> list[str] | None:
         line = lines[k]
         if is_rule(k + 1):  # the next section's title
             break
-        if line and not line[0].isspace():
+        if line and not line[0].isspace() and not line.startswith("*"):  # "**params" is no name
             for part in line.split(":", 1)[0].split(","):
-                part = part.strip().lstrip("*")
+                part = part.strip()
                 if part.isidentifier():
                     names.append(part)
     return names or None
 
 
 def accepted_params(fn: Callable[..., Any], ref: str) -> tuple[list[str], bool]:
-    """The keyword parameters ``fn`` takes, and whether that list is complete.
+    """The keyword parameters ``fn`` takes, and whether that list is complete (names outside it are errors).
 
-    Named parameters come from the signature. A function taking ``**kwargs`` may declare the names it accepts
-    in an attribute ``sweep_parameters``; otherwise the names documented in its numpydoc "Parameters" section
-    are used (this is how ``pyneuro.experiments`` functions, written as ``f(*, scale, seed, ..., **params)``, are
-    checked). Without either, any name is accepted (``complete`` is False).
+    Named parameters come from the signature. A function taking ``**kwargs`` may declare every name it accepts
+    in an attribute ``sweep_parameters`` (a sequence of names), which makes the list complete. Otherwise the names
+    documented in its numpydoc "Parameters" section are added, but the list is not complete: documentation may
+    leave a name out, so an undocumented name draws a warning, not an error.
     """
     try:
         sig = inspect.signature(fn)
@@ -278,10 +279,12 @@ def accepted_params(fn: Callable[..., Any], ref: str) -> tuple[list[str], bool]:
     if not any(q.kind is q.VAR_KEYWORD for q in ps):
         return names, True
     declared = getattr(fn, "sweep_parameters", None)
-    extra = list(declared) if declared is not None else documented_params(fn)
-    if extra is None:
-        return names, False
-    return names + [n for n in extra if n not in names], True
+    if declared is not None:
+        if isinstance(declared, str) or not all(isinstance(n, str) for n in declared):
+            raise TypeError(f"experiment {ref!r}: sweep_parameters must be a sequence of names, got {declared!r}")
+        return names + [n for n in declared if n not in names], True
+    documented = documented_params(fn) or []
+    return names + [n for n in documented if n not in names], False
 
 
 def validate_params(
@@ -293,7 +296,7 @@ def validate_params(
     checkpoint_every: float | None,
 ) -> dict[str, bool]:
     """Check every parameter set against the parameters ``fn`` takes (:func:`accepted_params`) before anything
-    runs.
+    runs (for a ``**kwargs`` function that declares no ``sweep_parameters``, undocumented names only warn).
 
     Returns which of the reserved keywords (``seed``, ``threads``, ``duration``, ``checkpoint_dir``,
     ``checkpoint_every``) ``fn`` accepts.
@@ -307,6 +310,7 @@ def validate_params(
     names, complete = accepted_params(fn, ref)
     sig = inspect.signature(fn)
     takes = {name: (name in names) or not complete for name in RESERVED}
+    unchecked: set[str] = set()
     if not takes["seed"]:
         raise ValueError(f"experiment {ref!r} must take a 'seed' keyword argument; its signature is {sig}")
     if duration is not None and not takes["duration"]:
@@ -334,9 +338,19 @@ def validate_params(
                     f"params: experiment {ref!r} has no parameter {name!r}; its parameters are: "
                     f"{', '.join(allowed) or 'none'}"
                 )
+            if not complete and name not in allowed:
+                unchecked.add(name)
         missing = [n for n in required if n not in ps]
         if missing:
             raise ValueError(f"params: parameter set {k} leaves out required parameter(s) {missing} of {ref!r}")
+    if unchecked:
+        warnings.warn(
+            f"params: experiment {ref!r} takes **kwargs and does not list its parameters (sweep_parameters); "
+            f"{sorted(unchecked)} are not among those it documents ({', '.join(allowed) or 'none'}), so they "
+            "are checked only when each run starts",
+            UserWarning,
+            stacklevel=3,
+        )
     return takes
 
 

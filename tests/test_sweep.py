@@ -360,10 +360,18 @@ def test_named_experiments_come_from_the_registry(monkeypatch, tmp_path):
     assert res["record"]["results"]["y"] == 8.0
     with pytest.raises(ValueError, match=r"available: broken, example_coba, protocol, toy"):
         pn.sweep.run_one("nope", {"x": 4.0}, tmp_path / "b")
-    # **params experiments are checked against the names in their numpydoc Parameters section
+    # a **params experiment that lists its names (sweep_parameters) is checked before anything runs
+    monkeypatch.setattr(protocol, "sweep_parameters", ("rate", "n_trials"), raising=False)
     with pytest.raises(ValueError, match=r"has no parameter 'rte'; its parameters are: scale, out, draw, rate, n_t"):
         pn.sweep.run_one("protocol", {"rte": 2.0}, tmp_path / "c")
     assert not (tmp_path / "c").exists()
+    # one that does not: names outside its numpydoc Parameters warn, and the run's own check records a failure
+    monkeypatch.delattr(protocol, "sweep_parameters")
+    with pytest.warns(UserWarning, match=r"\['rte'\] are not among those it documents \(scale, out, draw, rate"):
+        res = pn.sweep.run_one("protocol", {"rte": 2.0}, tmp_path / "c")
+    assert res["status"] == "failed" and res["record"] is None
+    failure = json.loads((tmp_path / "c" / "failures" / f"{res['run_id']}.json").read_text())
+    assert failure["exception"] == "TypeError" and "unknown parameter(s) ['rte']" in failure["message"]
     plt.close("all")
     res = pn.sweep.run_one("protocol", {"rate": 2.0, "scale": 3.0}, tmp_path / "d", threads=2, record=True)
     assert res["record"]["results"] == {"rate_out": 6.0}
