@@ -309,8 +309,18 @@ def validate_params(
     """
     names, complete = accepted_params(fn, ref)
     sig = inspect.signature(fn)
-    takes = {name: (name in names) or not complete for name in RESERVED}
+    takes = {name: name in names for name in RESERVED}
     unchecked: set[str] = set()
+    if not complete:  # **kwargs without a declared list: pass what the sweep must, pass threads only if documented
+        takes["seed"] = True
+        for name, given in (
+            ("duration", duration),
+            ("checkpoint_dir", checkpoint_every),
+            ("checkpoint_every", checkpoint_every),
+        ):
+            if given is not None and not takes[name]:
+                takes[name] = True
+                unchecked.add(name)
     if not takes["seed"]:
         raise ValueError(f"experiment {ref!r} must take a 'seed' keyword argument; its signature is {sig}")
     if duration is not None and not takes["duration"]:
