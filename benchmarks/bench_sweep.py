@@ -25,6 +25,7 @@ from concurrent.futures import ProcessPoolExecutor
 import numpy as np
 
 import pyneuro as pn
+import pyneuro.sweep  # noqa: F401  (pn.sweep; main loads it lazily on first use)
 from pyneuro._sweep_spec import derive_seed, expand_params
 
 

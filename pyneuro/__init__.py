@@ -16,7 +16,7 @@ Units: ms, mV, nS, pA, pF, Hz.
 
 from __future__ import annotations
 
-from . import connectivity, models, plasticity, sweep  # sweep imports Dask only when a sweep runs
+from . import connectivity, models, plasticity
 from . import connectivity as conn
 from .errors import SimulationError
 from .monitors import RateMonitor, SpikeMonitor, StateMonitor, WeightMonitor
@@ -39,6 +39,5 @@ __all__ = [
     "conn",
     "connectivity",
     "plasticity",
-    "sweep",
     "__version__",
 ]

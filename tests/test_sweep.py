@@ -25,6 +25,7 @@ import numpy as np
 import pytest
 
 import pyneuro as pn
+import pyneuro.sweep  # noqa: F401  (pn.sweep; main loads it lazily on first use)
 from pyneuro import cli
 from pyneuro._sweep_spec import derive_seed, run_key
 
