@@ -493,3 +493,31 @@ def test_dataclass_results_keep_numbers_and_arrays_and_close_figures(tmp_path, t
     assert all(r["dropped"] == ["figure"] and r["arrays"] == ["counts"] for r in recs)
     (tmp_path / "summary.csv").unlink()
     assert pn.sweep.summarize(tmp_path).read_text().count("\n") == 3
+
+
+def test_cli_sweep_on_a_running_scheduler_with_threads_per_run(tmp_path, capsys):
+    spec = {"experiment": "example_coba", "params": {"n": [300, 400]}, "seeds": [0, 1], "duration": 50.0}
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump(spec))
+    cluster = distributed.LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=logging.ERROR
+    )
+    try:
+        workers = set(cluster.scheduler_info["workers"])
+        argv = ["sweep", str(path), "--scheduler", cluster.scheduler_address, "--threads-per-run", "2", "--no-progress"]
+        assert cli.main(argv) == 0
+        assert "sweep: 4 runs: 0 already finished, 4 ran, 0 failed" in capsys.readouterr().out
+        assert cli.main(argv) == 0
+        assert "sweep: 4 runs: 4 already finished, 0 ran, 0 failed" in capsys.readouterr().out
+        assert len(cluster.scheduler_info["workers"]) == 1  # the sweep left the cluster running
+    finally:
+        cluster.close()
+    recs = records(tmp_path / "s-results")
+    assert len(recs) == 4
+    assert all(r["provenance"]["threads"] == 2 and r["provenance"]["dask_worker"] in workers for r in recs)
+    # the table matches direct calls with the derived seeds, at any thread count
+    df = pn.sweep.load(tmp_path / "s-results")
+    assert (df["n_spikes"] > 0).all()
+    for row in df.itertuples():
+        ref = pn.sweep.example_coba(n=row.n, duration=50.0, seed=derive_seed({"n": row.n}, row.base_seed), threads=1)
+        assert row.n_spikes == ref["n_spikes"] and row.w_ee_mean == ref["w_ee_mean"]
