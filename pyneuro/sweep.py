@@ -3,6 +3,7 @@
 Typical use::
 
     import pyneuro as pn
+    import pyneuro.sweep
     report = pn.sweep.run("example_coba", {"w_exc": [2.0, 2.4, 2.8], "n": 1000}, "results/coba",
                           seeds=[0, 1], duration=100.0)
     df = pn.sweep.load("results/coba")          # one row per finished run
@@ -12,7 +13,7 @@ or from the command line, ``pyneuro sweep SPEC.yaml`` (see :func:`pyneuro._sweep
 What a sweep guarantees
 -----------------------
 - **Dask, not a home-made scheduler.** With ``client=None`` a ``distributed.LocalCluster`` sized to the machine
-  (``cpu_count // threads_per_run`` single-threaded worker processes) runs the sweep and is closed afterwards.
+  (usable cores // ``threads_per_run`` single-threaded worker processes) runs the sweep and is closed afterwards.
   Any other Dask cluster works through a ``distributed.Client``, a scheduler address, or a cluster object, e.g.
   dask-jobqueue's ``SLURMCluster`` / ``PBSCluster`` (start their workers with one thread each and
   ``threads_per_run`` cores, so that one worker runs one network at a time)::
@@ -42,10 +43,14 @@ What a sweep guarantees
 Experiments
 -----------
 An experiment is a function taking its parameters as keywords plus ``seed`` (and optionally ``threads``,
-``duration``, ``checkpoint_dir``, ``checkpoint_every``), returning a mapping of names to numbers and arrays, or
-an object whose ``to_dict()`` returns one. Numbers become columns of the summary table; arrays are kept in the
-run's HDF5 file when ``record`` asks for them. Nested mappings are flattened with ``/`` in the names. It is named
-as a callable, as ``"module:function"``, or by name: ``pyneuro.experiments.EXPERIMENTS`` and :data:`EXAMPLES`.
+``duration``, ``checkpoint_dir``, ``checkpoint_every``), returning a mapping of names to numbers and arrays, an
+object whose ``to_dict()`` returns one, or a dataclass. Numbers become columns of the summary table; arrays are
+kept in the run's HDF5 file when ``record`` asks for them. Nested mappings are flattened with ``/`` in the names; other
+values (a figure) are dropped and listed in the record, and matplotlib figures are closed. It is named as a
+callable, as ``"module:function"``, or by name: ``pyneuro.experiments.EXPERIMENTS`` and :data:`EXAMPLES`.
+Parameter names are checked against the signature before anything runs; a function taking ``**kwargs`` can
+list the names it accepts in an attribute ``sweep_parameters`` to be checked as strictly (see
+:func:`pyneuro._sweep_spec.accepted_params`).
 """
 
 from __future__ import annotations
@@ -611,7 +616,8 @@ def run(
         or ``"module:function"``. Workers must be able to import it (a named experiment is resolved there).
     params : mapping or list of mappings
         A grid ``{name: [values...]}`` (scalars are fixed values; Cartesian product) or a list of parameter
-        sets. Values are numbers, strings, bools or None; names must be keyword parameters of the experiment.
+        sets. Values are numbers, strings, bools, None or lists of those; names must be keyword parameters of
+        the experiment.
     results_dir : str or Path
         Where runs are written (see :mod:`pyneuro._sweep_store`). Finished runs found there are skipped.
     client : optional
