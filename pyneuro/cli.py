@@ -11,6 +11,8 @@ USAGE = """usage: pyneuro COMMAND [options]
 commands:
   demo        run the COBA + STDP demo (W2) and write a figure   (pyneuro demo --help)
   version     print the version
+  run         run one run of a sweep spec (YAML) here        (pyneuro run --help)
+  sweep       run a parameter sweep (YAML spec) on Dask      (pyneuro sweep --help)
 """
 
 
@@ -24,6 +26,10 @@ def main(argv: list[str] | None = None) -> int:
         from .demo import main as demo_main
 
         return demo_main(rest)
+    if cmd in ("sweep", "run"):
+        from ._sweep_cli import main_run, main_sweep
+
+        return main_sweep(rest) if cmd == "sweep" else main_run(rest)
     if cmd == "version":
         from . import __version__
 
