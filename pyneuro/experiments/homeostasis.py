@@ -762,3 +762,9 @@ def bcm_selectivity(
         summary=summary,
     )
     return finish(res, out)
+
+
+# every keyword each experiment accepts beyond its signature (what pyneuro.sweep checks a grid against)
+vogels_balance.sweep_parameters = tuple(_VOGELS)  # type: ignore[attr-defined]
+homeostasis_recovery.sweep_parameters = tuple(_RECOVERY)  # type: ignore[attr-defined]
+bcm_selectivity.sweep_parameters = tuple(_BCM)  # type: ignore[attr-defined]

@@ -730,3 +730,19 @@ def song2000(
         {"scale": scale, "seed": seed, "threads": threads, "duration": duration, "n_inputs": n_inputs, "rate": rate}
     )
     return _finish("song2000", nums, params_out, fig, summary, out)
+
+
+# every keyword each experiment accepts beyond its signature (what pyneuro.sweep checks a grid against)
+stdp_window.sweep_parameters = ("dt_ms", "n_pairings", "frequency")  # type: ignore[attr-defined]
+ltp_ltd_induction.sweep_parameters = (  # type: ignore[attr-defined]
+    "hfs_trains",
+    "lfs_pulses",
+    "rules",
+    "background_rate",
+    "background_weight",
+    "n_fibres",
+    "n_units",
+    "w0",
+)
+sjostrom_frequency.sweep_parameters = ("n_pairings", "frequencies")  # type: ignore[attr-defined]
+song2000.sweep_parameters = ("duration", "n_inputs", "rate")  # type: ignore[attr-defined]
