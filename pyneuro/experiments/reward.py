@@ -396,3 +396,7 @@ def distal_reward(
         summary=summary,
     )
     return finish(res, out)
+
+
+# every keyword the experiment accepts beyond its signature (what pyneuro.sweep checks a grid against)
+distal_reward.sweep_parameters = tuple(_DISTAL)  # type: ignore[attr-defined]
