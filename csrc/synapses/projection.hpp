@@ -8,6 +8,7 @@
 // gather() produces it by merging the shards' rows, and the store can be rebuilt from it exactly.
 #pragma once
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "../core/philox.hpp"
@@ -83,8 +84,24 @@ public:
     // Scatter weights given in canonical order.
     void set_weights(const std::vector<float>& w);
 
+    // Structural change (between steps) ----------------------------------------------------------------------
+    // Add synapses (delays in steps, >= 1); each lands in its target's shard, its row kept sorted, with fresh rule
+    // columns (0). Remove synapses by canonical index. A change costs O(row length) amortised; compact() drops
+    // slack and garbage. Every change bumps version().
+    std::uint64_t add_synapses(const std::vector<index_t>& pre, const std::vector<index_t>& post,
+                               const std::vector<std::uint32_t>& delay, const std::vector<float>& w);
+    void remove_synapses(const std::vector<std::uint64_t>& canonical);
+    void compact();
+    bool dynamic() const { return dynamic_; }
+    void make_dynamic();
+    // Consistency of the store (rows sorted, post index and reverse index agree, counts); "" when consistent.
+    std::string check() const;
+
 private:
     void finish_build();  // delay list, post index
+    void count_delay(std::uint32_t d, int delta);
+    void update_delays();
+    void after_change();
 
     int id_;
     Population* pre_;
@@ -99,6 +116,8 @@ private:
     float sign_ = 1.0f;
     std::uint64_t version_ = 0;
     bool ticking_ = false;
+    bool dynamic_ = false;
+    std::vector<std::uint64_t> delay_count_;  // synapses per delay (steps)
 };
 
 }  // namespace pyneuro
