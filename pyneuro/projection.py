@@ -97,6 +97,12 @@ class Projection:
         return self._gather()[2]
 
     @property
+    def max_delay(self) -> float:
+        """Longest delay (ms) that spike histories serve for this projection: the longest present, or the
+        ``max_delay`` declared at :meth:`Network.connect`, or the longest ever present once its structure changed."""
+        return int(self._net._engine.proj_max_delay(self._id)) * self._net.dt
+
+    @property
     def bytes(self) -> int:
         """Memory held by the synapse store (bytes), indices included."""
         return int(self._net._engine.proj_bytes(self._id))
@@ -127,10 +133,11 @@ class Projection:
         w = per_synapse("weight", weight, 0.0, FLOAT32_MAX)
         d = per_synapse("delay", net.dt if delay is None else delay, net.dt * (1 - 1e-9), None)
         steps = to_steps(d, net.dt).astype(np.int64)
-        limit = (1 << (32 - max(16, self.target.size.bit_length()))) - 1
+        limit = int(net._engine.proj_max_delay(self._id))
         if n and steps.max() > limit:
             raise ValueError(
-                f"delay must be at most {limit * net.dt} ms for this projection, got {steps.max() * net.dt}"
+                f"delay must be at most max_delay = {limit * net.dt:g} ms for this projection (declare a longer "
+                f"one with net.connect(..., max_delay=...)), got {steps.max() * net.dt:g}"
             )
         if n == 0:
             return 0

@@ -53,6 +53,8 @@ void register_projections(py::class_<Engine>& c) {
                  py::gil_scoped_release release;
                  e.projection(proj).remove_synapses(v);
              })
+        .def("proj_set_max_delay", [](Engine& e, int proj, std::uint32_t steps) { e.projection(proj).set_max_delay(steps); })
+        .def("proj_max_delay", [](Engine& e, int proj) { return e.projection(proj).ring_delay(); })
         .def("proj_compact", [](Engine& e, int proj) { e.projection(proj).compact(); })
         .def("proj_check", [](const Engine& e, int proj) { return const_cast<Engine&>(e).projection(proj).check(); })
         .def("proj_size", [](Engine& e, int proj) { return e.projection(proj).size(); })

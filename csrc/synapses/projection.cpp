@@ -427,8 +427,8 @@ void Projection::update_delays() {
 }
 
 void Projection::make_dynamic() {
-    if (dynamic_) return;
     dynamic_ = true;
+    reserve_ = std::max(reserve_, max_delay_steps());  // rings never shrink under structural change
     for (auto& sh : shards_) sh.make_dynamic(pre_->size(), mask_);
 }
 
@@ -437,7 +437,9 @@ std::uint64_t Projection::add_synapses(const std::vector<index_t>& pre, const st
     make_dynamic();
     const int nsh = static_cast<int>(shards_.size());
     for (std::uint32_t d : delay)
-        if (d > delay_limit()) throw ArgumentError("delay beyond the projection's limit");
+        if (d > ring_delay())
+            throw ArgumentError("delay of " + std::to_string(d) + " steps beyond the projection's max_delay (" +
+                                std::to_string(ring_delay()) + " steps)");
 #pragma omp parallel for num_threads(nsh) schedule(static, 1)
     for (int k = 0; k < nsh; ++k) {
         Shard& sh = shards_[static_cast<std::size_t>(k)];
@@ -477,6 +479,7 @@ void Projection::remove_synapses(const std::vector<std::uint64_t>& canonical) {
 }
 
 void Projection::compact() {
+    if (!dynamic_) return;
     const int nsh = static_cast<int>(shards_.size());
 #pragma omp parallel for num_threads(nsh) schedule(static, 1)
     for (int k = 0; k < nsh; ++k) shards_[static_cast<std::size_t>(k)].compact(pre_->size(), mask_);
@@ -487,7 +490,7 @@ void Projection::compact() {
 // and bump the version so that monitors re-locate what they record.
 void Projection::after_change() {
     for (auto& sh : shards_)
-        if (sh.garbage > sh.live + 1024) sh.compact(pre_->size(), mask_);
+        if (sh.slots() > 2 * sh.live + 1024) sh.compact(pre_->size(), mask_);  // slack + garbage > live
     ++version_;
 }
 

@@ -7,6 +7,7 @@
 // Canonical order: synapse arrays returned to Python are sorted by (pre, delay, post), ties in creation order;
 // gather() produces it by merging the shards' rows, and the store can be rebuilt from it exactly.
 #pragma once
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <vector>
@@ -47,6 +48,10 @@ public:
     int post_bits() const { return post_bits_; }
     std::uint32_t post_mask() const { return mask_; }
     std::uint32_t max_delay_steps() const { return (delays_.empty() ? 0u : static_cast<std::uint32_t>(delays_.back())); }
+    // Longest delay the spike rings and trace histories must serve: the largest present, or the reserve (the
+    // largest ever present in a dynamic projection, or declared with set_max_delay), whichever is larger.
+    std::uint32_t ring_delay() const { return std::max(max_delay_steps(), reserve_); }
+    void set_max_delay(std::uint32_t steps) { reserve_ = std::max(reserve_, steps); }
     std::uint32_t delay_limit() const { return (1u << (32 - post_bits_)) - 1u; }
     const std::vector<int>& delays() const { return delays_; }
     std::vector<Shard>& shards() { return shards_; }
@@ -117,6 +122,7 @@ private:
     std::uint64_t version_ = 0;
     bool ticking_ = false;
     bool dynamic_ = false;
+    std::uint32_t reserve_ = 0;
     std::vector<std::uint64_t> delay_count_;  // synapses per delay (steps)
 };
 

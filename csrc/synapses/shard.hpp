@@ -141,7 +141,8 @@ struct Shard {
         --live;
     }
 
-    // Rewrite the store without slack or garbage, rows in place order (O(slots)); stays dynamic.
+    // Rewrite the store without slack or garbage (O(slots)) and return to compact mode: no reserved slots, no
+    // reverse index (the next change re-enters dynamic mode). Capacity is released.
     void compact(index_t n_pre, std::uint32_t mask) {
         std::vector<offset_t> nptr(static_cast<std::size_t>(n_pre) + 1, 0);
         std::vector<std::uint32_t> npd;
@@ -162,10 +163,12 @@ struct Shard {
         w.swap(nw);
         cols.swap(ncols);
         row_ptr.swap(nptr);
-        row_end.assign(row_ptr.begin() + 1, row_ptr.end());
-        row_cap = row_end;
-        garbage = 0;
-        if (indexed()) build_post_index(n_pre, mask);
+        const bool had_index = indexed();
+        set_compact(n_pre);
+        if (had_index) {
+            drop_post_index();
+            build_post_index(n_pre, mask);
+        }
     }
 
     std::size_t cols_bytes() const {
@@ -194,12 +197,18 @@ private:
         w[k] = 0.0f;
         for (auto& c : cols) c[k] = 0.0f;
     }
+    template <class V>
+    static void grow_to(V& v, std::size_t n) {
+        if (n > v.capacity()) v.reserve(std::max(n, v.capacity() + v.capacity() / 4));  // 1.25x, not the usual 2x
+        v.resize(n);
+    }
     void append_slots(std::size_t n) {
         if (slots() + n > kMaxShardSynapses) throw ArgumentError("a shard would hold more than 2^32 - 1 synapse slots");
-        pd.resize(slots() + n, 0);
-        w.resize(w.size() + n, 0.0f);
-        for (auto& c : cols) c.resize(c.size() + n, 0.0f);
-        if (indexed()) rev.resize(pd.size(), 0);
+        const std::size_t m = slots() + n;
+        grow_to(pd, m);
+        grow_to(w, m);
+        for (auto& c : cols) grow_to(c, m);
+        if (indexed()) grow_to(rev, m);
     }
     void grow_row(index_t j) {
         const std::uint64_t b = row_ptr[j], e = row_end[j], len = e - b;
@@ -220,8 +229,8 @@ private:
         const std::uint64_t cap = std::max<std::uint64_t>(4, 2 * len);
         const std::uint64_t nb = pm_pre.size();
         if (nb + cap > kMaxShardSynapses) throw ArgumentError("a shard's post index would exceed 2^32 - 1 entries");
-        pm_pre.resize(nb + cap, 0);
-        pm_syn.resize(nb + cap, 0);
+        grow_to(pm_pre, nb + cap);
+        grow_to(pm_syn, nb + cap);
         for (std::uint64_t q = 0; q < len; ++q) {
             pm_pre[nb + q] = pm_pre[b + q];
             pm_syn[nb + q] = pm_syn[b + q];
