@@ -67,6 +67,7 @@ def save_network(net: Network, path: str | Path) -> None:
             gp.attrs["post"] = pr.target._id
             gp.attrs["receptor"] = pr.receptor
             gp.attrs["rules"] = json.dumps([r.to_dict() for r in pr.plasticity])
+            gp.attrs["max_delay_steps"] = int(net._engine.proj_max_delay(pr._id))
             pre, post, delay, w = net._engine.proj_gather(pr._id)
             gp.create_dataset("pre", data=pre)
             gp.create_dataset("post", data=post)
@@ -158,6 +159,8 @@ def load_network(path: str | Path, threads: int | None = None) -> Network:
                 rules,
                 str(gp.attrs["name"]),
             )
+            if "max_delay_steps" in gp.attrs:
+                net._engine.proj_set_max_delay(k, int(gp.attrs["max_delay_steps"]))
         mons = f["monitors"]
         for k in range(len(mons)):
             gm = mons[str(k)]

@@ -238,6 +238,7 @@ class Network:
         receptor: str = "exc",
         plasticity: PlasticityRule | Sequence[PlasticityRule] | None = None,
         name: str | None = None,
+        max_delay: float | None = None,
     ) -> Projection:
         """Connect ``pre`` to ``post`` by ``rule`` and return the :class:`Projection`.
 
@@ -259,6 +260,10 @@ class Network:
             From :mod:`pyneuro.plasticity`; applied in list order.
         name : str, optional
             Unique name; default ``"<pre>-><post>"``.
+        max_delay : float, optional
+            Longest delay (ms) that synapses added later (:meth:`Projection.add_synapses`, structural plasticity)
+            may have; spike histories are kept that long (as NEST's ``max_delay``). Default: the longest delay drawn
+            here.
         """
         self._own("pre", pre, Population)
         self._own("post", post, Population)
@@ -290,7 +295,13 @@ class Network:
             "delay", self.dt if delay is None else delay, rule, n_pre, n_post, delay=True, limit=limit
         )
         lowered = [(r.kind, r.lower_in(self), self._lower_schedules(r)) for r in rules]
+        reserve = None
+        if max_delay is not None:
+            max_delay = check_number("max_delay", max_delay, self.dt * (1 - 1e-9), limit * self.dt)
+            reserve = int(to_steps(max_delay, self.dt))
         pid = self._engine.connect(pre._id, post._id, receptor, conn, wspec, dspec)
+        if reserve is not None:
+            self._engine.proj_set_max_delay(pid, reserve)
         self._add_rules(pid, lowered)
         proj = Projection(self, pid, pre, post, receptor, rules, name)
         self.projections.append(proj)

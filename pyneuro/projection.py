@@ -97,9 +97,78 @@ class Projection:
         return self._gather()[2]
 
     @property
+    def max_delay(self) -> float:
+        """Longest delay (ms) that spike histories serve for this projection: the longest present, or the
+        ``max_delay`` declared at :meth:`Network.connect`, or the longest ever present once its structure changed."""
+        return int(self._net._engine.proj_max_delay(self._id)) * self._net.dt
+
+    @property
     def bytes(self) -> int:
         """Memory held by the synapse store (bytes), indices included."""
         return int(self._net._engine.proj_bytes(self._id))
+
+    # -- structure ----------------------------------------------------------------------------------------------
+    def add_synapses(self, pre: Any, post: Any, weight: Any = 1.0, delay: Any = None) -> int:
+        """Add synapses ``pre[k] -> post[k]`` between runs; returns how many were added.
+
+        ``weight`` and ``delay`` (ms, default dt) are scalars or arrays of the same length. A new synapse starts with
+        fresh per-synapse rule state (e.g. zero eligibility) and transmits every spike that arrives at it from the
+        next step on; spikes already in flight reach it if they arrive after its creation (delays are axonal:
+        what counts is the structure when a spike arrives). Neuron traces are shared, so a trace-based rule sees
+        spikes of its neurons from before the synapse existed. Costs O(row length) per synapse, amortised.
+        """
+        from ._validation import check_index_array
+        from .network import to_steps
+
+        net = self._net
+        p = check_index_array("pre", pre, self.source.size)
+        q = check_index_array("post", post, self.target.size, length=len(p))
+        n = len(p)
+
+        def per_synapse(name: str, value: Any, lo: float, hi: float | None) -> np.ndarray:
+            if np.ndim(value) == 0:
+                return np.full(n, check_float_array(name, [value], lo=lo, hi=hi)[0])
+            return check_float_array(name, value, length=n, lo=lo, hi=hi)
+
+        w = per_synapse("weight", weight, 0.0, FLOAT32_MAX)
+        d = per_synapse("delay", net.dt if delay is None else delay, net.dt * (1 - 1e-9), None)
+        steps = to_steps(d, net.dt).astype(np.int64)
+        limit = int(net._engine.proj_max_delay(self._id))
+        if n and steps.max() > limit:
+            raise ValueError(
+                f"delay must be at most max_delay = {limit * net.dt:g} ms for this projection (declare a longer "
+                f"one with net.connect(..., max_delay=...)), got {steps.max() * net.dt:g}"
+            )
+        if n == 0:
+            return 0
+        return int(
+            net._engine.proj_add_synapses(
+                self._id, p.astype(np.uint32), q.astype(np.uint32), steps.astype(np.uint32), np.asarray(w, np.float32)
+            )
+        )
+
+    def remove_synapses(self, which: Any) -> int:
+        """Remove synapses between runs, given as canonical indices (into :attr:`pre`, :attr:`weights`, ...) or a
+        boolean mask of length :attr:`size`; returns how many were removed. A removed synapse never transmits again,
+        spikes already in flight to it included."""
+        n = self.size
+        arr = np.asarray(which)
+        if arr.dtype == bool:
+            if arr.shape != (n,):
+                raise ValueError(f"which: a boolean mask must have shape ({n},), got {arr.shape}")
+            idx = np.flatnonzero(arr)
+        else:
+            from ._validation import check_index_array
+
+            idx = np.unique(check_index_array("which", arr, n)) if arr.size else np.zeros(0, np.int64)
+        if idx.size:
+            self._net._engine.proj_remove_synapses(self._id, idx.astype(np.uint64))
+        return int(idx.size)
+
+    def compact(self) -> None:
+        """Rewrite the synapse store without the slack and garbage that structural change leaves (it is also
+        compacted automatically when garbage exceeds the live synapses)."""
+        self._net._engine.proj_compact(self._id)
 
     # -- plasticity -------------------------------------------------------------------------------------------
     def _rule_index(self, rule: Any) -> int:

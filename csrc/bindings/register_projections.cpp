@@ -38,6 +38,25 @@ void register_projections(py::class_<Engine>& c) {
         .def("reward", &Engine::reward)
         .def("modulator_level", &Engine::modulator_level)
         .def("rule_state", [](const Engine& e, int proj, int rule) { return to_pydict(e.rule_state(proj, rule)); })
+        .def("proj_add_synapses",
+             [](Engine& e, int proj, const py::array& pi, const py::array& qi, const py::array& d, const py::array& w) {
+                 auto a = to_vec<index_t>(pi);
+                 auto b = to_vec<index_t>(qi);
+                 auto c = to_vec<std::uint32_t>(d);
+                 auto x = to_vec<float>(w);
+                 py::gil_scoped_release release;
+                 return e.projection(proj).add_synapses(a, b, c, x);
+             })
+        .def("proj_remove_synapses",
+             [](Engine& e, int proj, const py::array& idx) {
+                 auto v = to_vec<std::uint64_t>(idx);
+                 py::gil_scoped_release release;
+                 e.projection(proj).remove_synapses(v);
+             })
+        .def("proj_set_max_delay", [](Engine& e, int proj, std::uint32_t steps) { e.projection(proj).set_max_delay(steps); })
+        .def("proj_max_delay", [](Engine& e, int proj) { return e.projection(proj).ring_delay(); })
+        .def("proj_compact", [](Engine& e, int proj) { e.projection(proj).compact(); })
+        .def("proj_check", [](const Engine& e, int proj) { return const_cast<Engine&>(e).projection(proj).check(); })
         .def("proj_size", [](Engine& e, int proj) { return e.projection(proj).size(); })
         .def("proj_bytes", [](Engine& e, int proj) { return e.projection(proj).bytes(); })
         .def("proj_gather",

@@ -181,8 +181,8 @@ void Engine::prepare() {
     std::vector<int> depth(np, 1), window(np, 0);
     for (auto& pr : projs_) {
         const std::size_t pre = static_cast<std::size_t>(pr->pre().id());
-        depth[pre] = std::max<int>(depth[pre], static_cast<int>(pr->max_delay_steps()));
-        if (pr->plastic()) window[pre] = std::max<int>(window[pre], static_cast<int>(pr->max_delay_steps()));
+        depth[pre] = std::max<int>(depth[pre], static_cast<int>(pr->ring_delay()));
+        if (pr->plastic()) window[pre] = std::max<int>(window[pre], static_cast<int>(pr->ring_delay()));
         pr->resolve_target();
         // a modulator population's spikes of step t-1 are read in the post phase of step t, while a faster thread
         // may already be writing step t+1: its ring must hold three steps

@@ -45,7 +45,7 @@ public:
         for (index_t li = 0; li < s.posts.size(); ++li) y[li] = xpost->value_at(s.posts.begin + li, t) * to_hz;
         const std::uint32_t mask = p.post_mask();
         for (index_t j = 0; j < p.pre().size(); ++j) {
-            const std::uint64_t b = s.row_ptr[j], e = s.row_ptr[j + 1];
+            const std::uint64_t b = s.row_ptr[j], e = s.row_end[j];
             if (b == e) continue;
             const double x = xpre->value_at(j, t, true) * to_hz;  // strict: another thread may be writing step t
             for (std::uint64_t q = b; q < e; ++q) {

@@ -83,7 +83,7 @@ public:
         st.acc = 0.0;
         Shard& s = p.shards()[static_cast<std::size_t>(k)];
         float* c = s.cols[static_cast<std::size_t>(col)].data();
-        const std::size_t n = s.size();
+        const std::size_t n = s.slots();  // slack and garbage slots hold c = 0
         for (std::size_t q = 0; q < n; ++q) {
             if (c[q] == 0.0f) continue;
             if (g != 0.0) s.w[q] = static_cast<float>(std::clamp(s.w[q] + g * c[q], w_min, w_max));

@@ -37,7 +37,7 @@ public:
         Shard& s = p.shards()[static_cast<std::size_t>(k)];
         if (s.size() == 0) return;
         for (index_t li = 0; li < s.posts.size(); ++li) {
-            const std::uint64_t pb = s.pm_ptr[li], pe = s.pm_ptr[li + 1];
+            const std::uint64_t pb = s.pm_ptr[li], pe = s.pm_end[li];
             if (pb == pe) continue;
             const double nu = sensor->value_at(s.posts.begin + li, t) / tau_rate;
             const double f = std::exp(g * (target - nu));

@@ -63,6 +63,7 @@ Projection::Projection(int id, Population& pre, Population& post, Receptor r, in
     for (int k = 0; k < threads; ++k) {
         shards_[static_cast<std::size_t>(k)].posts = parts[static_cast<std::size_t>(k)];
         shards_[static_cast<std::size_t>(k)].row_ptr.assign(static_cast<std::size_t>(pre.size()) + 1, 0);
+        shards_[static_cast<std::size_t>(k)].set_compact(pre.size());
     }
 }
 
@@ -115,6 +116,7 @@ static void edges_to_csr(Edges& e, Shard& sh, index_t n_pre) {
     std::vector<std::uint32_t>().swap(e.pd);
     std::vector<float>().swap(e.w);
     sort_rows(sh, n_pre);
+    sh.set_compact(n_pre);
 }
 
 void Projection::build(const ConnSpec& c, const ValueSpec& wspec, const ValueSpec& dspec, const Philox& rng) {
@@ -233,6 +235,7 @@ void Projection::build(const ConnSpec& c, const ValueSpec& wspec, const ValueSpe
             sh.pd.shrink_to_fit();
             sh.w.shrink_to_fit();
             sort_rows(sh, n_pre);
+            sh.set_compact(n_pre);
         } else {
             edges_to_csr(e, sh, n_pre);
         }
@@ -263,14 +266,14 @@ void Projection::finish_build() {
     for (const auto& sh : shards_)
         if (sh.pd.size() > kMaxShardSynapses)
             throw ArgumentError("a projection holds more than 2^32 - 1 synapses in one thread's shard; use more threads");
-    std::vector<char> seen(static_cast<std::size_t>(delay_limit()) + 1, 0);
+    delay_count_.assign(1, 0);
     for (auto& sh : shards_)
-        for (std::uint32_t x : sh.pd) seen[x >> post_bits_] = 1;
-    delays_.clear();
-    for (std::size_t d = 0; d < seen.size(); ++d)
-        if (seen[d]) delays_.push_back(static_cast<int>(d));
+        for (std::uint32_t x : sh.pd) count_delay(x >> post_bits_, +1);
+    update_delays();
     if (plastic())
         for (auto& sh : shards_) sh.build_post_index(pre_->size(), mask_);
+    if (dynamic_)
+        for (auto& sh : shards_) sh.make_dynamic(pre_->size(), mask_);
     ++version_;
 #if defined(__GLIBC__)
     malloc_trim(0);  // hand the building's transient buffers back to the system (RSS reflects the store)
@@ -316,13 +319,14 @@ void Projection::deliver(int k, step_t t) {
     const float sign = sign_;
     const std::uint32_t mask = mask_;
     const offset_t* rp = sh.row_ptr.data();
+    const offset_t* re = sh.row_end.data();
     const std::uint32_t* pd = sh.pd.data();
     const float* w = sh.w.data();
     for (int d : delays_) {
         if (!ring.holds(t - d)) continue;
         for (int th = 0; th < nt; ++th)
             for (index_t j : ring.list(t - d, th)) {
-                std::uint64_t b = rp[j], e = rp[j + 1];
+                std::uint64_t b = rp[j], e = re[j];
                 if (b == e) continue;
                 if (!one_delay) {
                     const std::uint32_t lo = static_cast<std::uint32_t>(d) << post_bits_;
@@ -346,7 +350,7 @@ void Projection::post_spikes(int k, const std::vector<index_t>& ids, step_t t) {
     Shard& sh = shards_[static_cast<std::size_t>(k)];
     for (index_t i : ids) {
         const index_t li = i - sh.posts.begin;
-        const std::uint64_t pb = sh.pm_ptr[li], pe = sh.pm_ptr[li + 1];
+        const std::uint64_t pb = sh.pm_ptr[li], pe = sh.pm_end[li];
         if (pb == pe) continue;
         for (auto& r : rules_)
             if (r->uses_post) r->on_post(*this, sh, i, pb, pe, t);
@@ -369,7 +373,7 @@ Gathered Projection::gather(bool with_location) const {
     for (index_t j = 0; j < pre_->size(); ++j) {
         for (std::size_t s = 0; s < ns; ++s) {
             cur[s] = shards_[s].row_ptr[j];
-            end[s] = shards_[s].row_ptr[j + 1];
+            end[s] = shards_[s].row_end[j];
         }
         while (true) {
             // the shard whose next synapse has the smallest delay (lowest shard on ties)
@@ -405,6 +409,145 @@ void Projection::set_weights(const std::vector<float>& w) {
     Gathered g = gather(true);
     if (w.size() != g.w.size()) throw ArgumentError("weights: expected " + std::to_string(g.w.size()) + " values");
     for (std::size_t q = 0; q < w.size(); ++q) shards_[g.shard[q]].w[g.offset[q]] = w[q];
+}
+
+}  // namespace pyneuro
+
+namespace pyneuro {
+
+void Projection::count_delay(std::uint32_t d, int delta) {
+    if (d >= delay_count_.size()) delay_count_.resize(static_cast<std::size_t>(d) + 1, 0);
+    delay_count_[d] = static_cast<std::uint64_t>(static_cast<std::int64_t>(delay_count_[d]) + delta);
+}
+
+void Projection::update_delays() {
+    delays_.clear();
+    for (std::size_t d = 0; d < delay_count_.size(); ++d)
+        if (delay_count_[d] > 0) delays_.push_back(static_cast<int>(d));
+}
+
+void Projection::make_dynamic() {
+    dynamic_ = true;
+    reserve_ = std::max(reserve_, max_delay_steps());  // rings never shrink under structural change
+    for (auto& sh : shards_) sh.make_dynamic(pre_->size(), mask_);
+}
+
+std::uint64_t Projection::add_synapses(const std::vector<index_t>& pre, const std::vector<index_t>& post,
+                                       const std::vector<std::uint32_t>& delay, const std::vector<float>& w) {
+    make_dynamic();
+    const int nsh = static_cast<int>(shards_.size());
+    for (std::uint32_t d : delay)
+        if (d > ring_delay())
+            throw ArgumentError("delay of " + std::to_string(d) + " steps beyond the projection's max_delay (" +
+                                std::to_string(ring_delay()) + " steps)");
+#pragma omp parallel for num_threads(nsh) schedule(static, 1)
+    for (int k = 0; k < nsh; ++k) {
+        Shard& sh = shards_[static_cast<std::size_t>(k)];
+        for (std::size_t q = 0; q < pre.size(); ++q)
+            if (sh.posts.contains(post[q])) sh.insert(pre[q], (delay[q] << post_bits_) | (post[q] - sh.posts.begin), w[q], mask_);
+    }
+    for (std::uint32_t d : delay) count_delay(d, +1);
+    update_delays();
+    after_change();
+    return pre.size();
+}
+
+void Projection::remove_synapses(const std::vector<std::uint64_t>& canonical) {
+    if (canonical.empty()) return;
+    make_dynamic();
+    Gathered g = gather(true);
+    const int nsh = static_cast<int>(shards_.size());
+    // per shard: (offset, pre) of the synapses to erase, highest offset first (erasing shifts only what follows)
+    std::vector<std::vector<std::pair<std::uint64_t, index_t>>> todo(static_cast<std::size_t>(nsh));
+    std::vector<char> mark(g.w.size(), 0);
+    for (std::uint64_t q : canonical) {
+        if (q >= g.w.size()) throw ArgumentError("synapse index out of range");
+        if (mark[q]) continue;
+        mark[q] = 1;
+        todo[g.shard[q]].emplace_back(g.offset[q], g.pre[q]);
+        count_delay(g.delay[q], -1);
+    }
+#pragma omp parallel for num_threads(nsh) schedule(static, 1)
+    for (int k = 0; k < nsh; ++k) {
+        auto& list = todo[static_cast<std::size_t>(k)];
+        std::sort(list.begin(), list.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+        Shard& sh = shards_[static_cast<std::size_t>(k)];
+        for (const auto& [off, j] : list) sh.erase(j, off, mask_);
+    }
+    update_delays();
+    after_change();
+}
+
+void Projection::compact() {
+    if (!dynamic_) return;
+    const int nsh = static_cast<int>(shards_.size());
+#pragma omp parallel for num_threads(nsh) schedule(static, 1)
+    for (int k = 0; k < nsh; ++k) shards_[static_cast<std::size_t>(k)].compact(pre_->size(), mask_);
+    ++version_;
+}
+
+// After a structural change: compact shards whose garbage exceeds their live synapses (amortised O(1) per change),
+// and bump the version so that monitors re-locate what they record.
+void Projection::after_change() {
+    for (auto& sh : shards_)
+        if (sh.slots() > 2 * sh.live + 1024) sh.compact(pre_->size(), mask_);  // slack + garbage > live
+    ++version_;
+}
+
+}  // namespace pyneuro
+
+namespace pyneuro {
+
+std::string Projection::check() const {
+    const index_t n_pre = pre_->size();
+    std::size_t total = 0;
+    std::vector<std::uint64_t> per_delay(delay_count_.size(), 0);
+    for (std::size_t k = 0; k < shards_.size(); ++k) {
+        const Shard& sh = shards_[k];
+        const std::string at = "shard " + std::to_string(k) + ": ";
+        std::vector<std::uint32_t> seen_pm;  // how often each slot is referenced by the post index
+        if (sh.indexed()) seen_pm.assign(sh.slots(), 0);
+        std::size_t live = 0;
+        for (index_t j = 0; j < n_pre; ++j) {
+            if (sh.row_end[j] < sh.row_ptr[j]) return at + "row end before begin";
+            if (sh.dynamic() && sh.row_cap[j] < sh.row_end[j]) return at + "row beyond its capacity";
+            if (!std::is_sorted(sh.pd.begin() + sh.row_ptr[j], sh.pd.begin() + sh.row_end[j])) return at + "row not sorted";
+            for (std::uint64_t q = sh.row_ptr[j]; q < sh.row_end[j]; ++q) {
+                ++live;
+                const std::uint32_t d = sh.pd[q] >> post_bits_;
+                if (d >= per_delay.size()) return at + "delay not counted";
+                ++per_delay[d];
+                if ((sh.pd[q] & mask_) >= sh.posts.size()) return at + "target outside the shard";
+            }
+        }
+        if (live != sh.live) return at + "live count " + std::to_string(sh.live) + " != " + std::to_string(live);
+        total += live;
+        if (sh.indexed()) {
+            std::size_t entries = 0;
+            for (index_t li = 0; li < sh.posts.size(); ++li)
+                for (std::uint64_t m = sh.pm_ptr[li]; m < sh.pm_end[li]; ++m) {
+                    ++entries;
+                    const std::uint32_t q = sh.pm_syn[m];
+                    const index_t j = sh.pm_pre[m];
+                    if (q < sh.row_ptr[j] || q >= sh.row_end[j]) return at + "post index points outside its pre row";
+                    if ((sh.pd[q] & mask_) != li) return at + "post index entry under the wrong post";
+                    if (sh.dynamic() && sh.rev[q] != m) return at + "reverse index disagrees";
+                    ++seen_pm[q];
+                }
+            if (entries != live) return at + "post index holds " + std::to_string(entries) + " entries for " + std::to_string(live);
+            for (index_t j = 0; j < n_pre; ++j)
+                for (std::uint64_t q = sh.row_ptr[j]; q < sh.row_end[j]; ++q)
+                    if (seen_pm[q] != 1) return at + "a synapse is not indexed exactly once";
+        }
+    }
+    for (std::size_t d = 0; d < per_delay.size(); ++d)
+        if (per_delay[d] != delay_count_[d]) return "delay histogram disagrees at delay " + std::to_string(d);
+    std::vector<int> want;
+    for (std::size_t d = 0; d < per_delay.size(); ++d)
+        if (per_delay[d]) want.push_back(static_cast<int>(d));
+    if (want != delays_) return "delay list disagrees";
+    if (total != size()) return "size disagrees";
+    return "";
 }
 
 }  // namespace pyneuro

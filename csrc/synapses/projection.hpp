@@ -7,7 +7,9 @@
 // Canonical order: synapse arrays returned to Python are sorted by (pre, delay, post), ties in creation order;
 // gather() produces it by merging the shards' rows, and the store can be rebuilt from it exactly.
 #pragma once
+#include <algorithm>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "../core/philox.hpp"
@@ -46,6 +48,10 @@ public:
     int post_bits() const { return post_bits_; }
     std::uint32_t post_mask() const { return mask_; }
     std::uint32_t max_delay_steps() const { return (delays_.empty() ? 0u : static_cast<std::uint32_t>(delays_.back())); }
+    // Longest delay the spike rings and trace histories must serve: the largest present, or the reserve (the
+    // largest ever present in a dynamic projection, or declared with set_max_delay), whichever is larger.
+    std::uint32_t ring_delay() const { return std::max(max_delay_steps(), reserve_); }
+    void set_max_delay(std::uint32_t steps) { reserve_ = std::max(reserve_, steps); }
     std::uint32_t delay_limit() const { return (1u << (32 - post_bits_)) - 1u; }
     const std::vector<int>& delays() const { return delays_; }
     std::vector<Shard>& shards() { return shards_; }
@@ -83,8 +89,24 @@ public:
     // Scatter weights given in canonical order.
     void set_weights(const std::vector<float>& w);
 
+    // Structural change (between steps) ----------------------------------------------------------------------
+    // Add synapses (delays in steps, >= 1); each lands in its target's shard, its row kept sorted, with fresh rule
+    // columns (0). Remove synapses by canonical index. A change costs O(row length) amortised; compact() drops
+    // slack and garbage. Every change bumps version().
+    std::uint64_t add_synapses(const std::vector<index_t>& pre, const std::vector<index_t>& post,
+                               const std::vector<std::uint32_t>& delay, const std::vector<float>& w);
+    void remove_synapses(const std::vector<std::uint64_t>& canonical);
+    void compact();
+    bool dynamic() const { return dynamic_; }
+    void make_dynamic();
+    // Consistency of the store (rows sorted, post index and reverse index agree, counts); "" when consistent.
+    std::string check() const;
+
 private:
     void finish_build();  // delay list, post index
+    void count_delay(std::uint32_t d, int delta);
+    void update_delays();
+    void after_change();
 
     int id_;
     Population* pre_;
@@ -99,6 +121,9 @@ private:
     float sign_ = 1.0f;
     std::uint64_t version_ = 0;
     bool ticking_ = false;
+    bool dynamic_ = false;
+    std::uint32_t reserve_ = 0;
+    std::vector<std::uint64_t> delay_count_;  // synapses per delay (steps)
 };
 
 }  // namespace pyneuro

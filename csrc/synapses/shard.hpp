@@ -1,16 +1,18 @@
 // Design notes: one thread's part of a projection: every synapse that ends in the thread's post neurons.
-// Forward store (CSR by presynaptic neuron): row j is [row_ptr[j], row_ptr[j+1]); each synapse is
+// Forward store (CSR by presynaptic neuron): row j is [row_ptr[j], row_end[j]); each synapse is
 //   pd[k] = delay_steps << post_bits | (post - posts.begin)      (4 bytes: local target and delay together)
 //   w[k]  = weight (float32)                                       (4 bytes)
 // and a row is sorted by pd, i.e. by delay then target, so the synapses of one delay are contiguous.
-// Post-major index (plastic projections only): for local post i, entries [pm_ptr[i], pm_ptr[i+1]) hold the
+// Post-major index (plastic projections only): for local post i, entries [pm_ptr[i], pm_end[i]) hold the
 // presynaptic neuron and the synapse offset (8 bytes), for the post-spike half of the rules.
 // Per-synapse rule columns (cols[c][k], float32, e.g. eligibility traces) follow the weights: whatever moves,
 // adds or drops synapse k does the same to every column.
 // Memory: 8 bytes per static synapse, 16 per plastic one (plus per-row/per-post pointers), + 4 per column.
-// Synapses are addressed by integer offsets only; the post-major index is rebuilt with the forward store
-// whenever its offsets change, so the two always agree.
+// Synapses are addressed by integer offsets only. Structural change (insert / erase / compact) keeps the forward
+// store, the post-major index and the rule columns in step: in dynamic mode a reverse index rev (4 bytes per
+// plastic synapse) finds a moved synapse's post-index entry in O(1), so a change costs O(row length), amortised.
 #pragma once
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -25,43 +27,218 @@ constexpr std::uint64_t kMaxShardSynapses = 0xFFFFFFFFull;
 
 struct Shard {
     Range posts;
-    std::vector<offset_t> row_ptr;  // n_pre + 1
+    // Forward store: row j is [row_ptr[j], row_end[j]). Compact (as built): row_end[j] == row_ptr[j + 1] and the
+    // slots are exactly the synapses. Dynamic (after the first structural change): row j may own reserved slots up
+    // to row_cap[j]; a row that outgrows them moves to the end of the arrays (its old slots become garbage).
+    std::vector<offset_t> row_ptr;  // n_pre + 1 (row_ptr[n_pre]: end of the compact store)
+    std::vector<offset_t> row_end;  // n_pre
     std::vector<std::uint32_t> pd;
     std::vector<float> w;
+    // Post-major index (plastic projections): local post i owns [pm_ptr[i], pm_end[i]) of (pm_pre, pm_syn);
+    // unordered within a post. Dynamic: reserved up to pm_cap[i].
     std::vector<offset_t> pm_ptr;  // posts.size() + 1 (empty when the projection is static)
+    std::vector<offset_t> pm_end;
     std::vector<std::uint32_t> pm_pre, pm_syn;
     std::vector<std::vector<float>> cols;
+    // dynamic mode only
+    std::vector<offset_t> row_cap, pm_cap;
+    std::vector<std::uint32_t> rev;  // plastic: rev[k] = position of synapse k in the post-major index
+    std::size_t live = 0;            // synapses (slots minus slack and garbage)
+    std::size_t garbage = 0;         // slots no row owns any more (compaction reclaims them)
 
-    std::size_t size() const { return w.size(); }
+    std::size_t size() const { return live; }
+    std::size_t slots() const { return w.size(); }
+    bool dynamic() const { return !row_cap.empty(); }
+
+    // After a build: rows are exactly the slots.
+    void set_compact(index_t n_pre) {
+        row_end.assign(row_ptr.begin() + 1, row_ptr.begin() + 1 + n_pre);
+        live = w.size();
+        garbage = 0;
+        std::vector<offset_t>().swap(row_cap);
+        std::vector<offset_t>().swap(pm_cap);
+        std::vector<std::uint32_t>().swap(rev);
+    }
 
     void build_post_index(index_t n_pre, std::uint32_t mask) {
         const index_t np = posts.size();
         pm_ptr.assign(static_cast<std::size_t>(np) + 1, 0);
-        for (std::uint32_t x : pd) ++pm_ptr[(x & mask) + 1];
-        for (index_t i = 0; i < np; ++i) pm_ptr[i + 1] += pm_ptr[i];
-        pm_pre.resize(pd.size());
-        pm_syn.resize(pd.size());
-        std::vector<std::uint64_t> fill(pm_ptr.begin(), pm_ptr.end() - 1);
         for (index_t j = 0; j < n_pre; ++j)
-            for (std::uint64_t k = row_ptr[j]; k < row_ptr[j + 1]; ++k) {
-                const std::uint64_t m = fill[pd[k] & mask]++;
+            for (std::uint64_t k = row_ptr[j]; k < row_end[j]; ++k) ++pm_ptr[(pd[k] & mask) + 1];
+        for (index_t i = 0; i < np; ++i) pm_ptr[i + 1] += pm_ptr[i];
+        pm_pre.assign(pm_ptr[np], 0);
+        pm_syn.assign(pm_ptr[np], 0);
+        pm_end.assign(pm_ptr.begin(), pm_ptr.end() - 1);
+        for (index_t j = 0; j < n_pre; ++j)
+            for (std::uint64_t k = row_ptr[j]; k < row_end[j]; ++k) {
+                const std::uint64_t m = pm_end[pd[k] & mask]++;
                 pm_pre[m] = j;
                 pm_syn[m] = static_cast<std::uint32_t>(k);
             }
+        if (dynamic()) {
+            pm_cap = pm_end;
+            rev.assign(slots(), 0);
+            for (index_t i = 0; i < np; ++i)
+                for (std::uint64_t m = pm_ptr[i]; m < pm_end[i]; ++m) rev[pm_syn[m]] = static_cast<std::uint32_t>(m);
+        }
     }
     void drop_post_index() {
         std::vector<offset_t>().swap(pm_ptr);
+        std::vector<offset_t>().swap(pm_end);
         std::vector<std::uint32_t>().swap(pm_pre);
         std::vector<std::uint32_t>().swap(pm_syn);
+        std::vector<offset_t>().swap(pm_cap);
+        std::vector<std::uint32_t>().swap(rev);
     }
+    bool indexed() const { return !pm_ptr.empty(); }
+
+    // --- structural change (between steps, by the thread that owns the shard) ------------------------------
+    // Switch to dynamic mode: every row (and post slice) may grow into reserved slots.
+    void make_dynamic(index_t n_pre, std::uint32_t mask) {
+        if (dynamic()) return;
+        row_cap = row_end;
+        if (indexed()) build_post_index(n_pre, mask);  // sets pm_cap and rev
+    }
+
+    // Insert a synapse into row j (kept sorted by pd; equal pd after the existing ones) and the post index.
+    // Returns its offset. Amortised O(row length + post slice length) when a row or slice has to move.
+    std::uint64_t insert(index_t j, std::uint32_t pdv, float wv, std::uint32_t mask) {
+        if (row_end[j] == row_cap[j]) grow_row(j);
+        const std::uint64_t b = row_ptr[j], e = row_end[j];
+        const std::uint64_t pos = static_cast<std::uint64_t>(
+            std::upper_bound(pd.begin() + static_cast<std::ptrdiff_t>(b), pd.begin() + static_cast<std::ptrdiff_t>(e), pdv) - pd.begin());
+        for (std::uint64_t q = e; q > pos; --q) move_slot(q - 1, q);
+        pd[pos] = pdv;
+        w[pos] = wv;
+        for (auto& c : cols) c[pos] = 0.0f;
+        row_end[j] = static_cast<offset_t>(e + 1);
+        if (indexed()) {
+            const index_t li = pdv & mask;
+            if (pm_end[li] == pm_cap[li]) grow_slice(li);
+            const std::uint64_t m = pm_end[li]++;
+            pm_pre[m] = j;
+            pm_syn[m] = static_cast<std::uint32_t>(pos);
+            rev[pos] = static_cast<std::uint32_t>(m);
+        }
+        ++live;
+        return pos;
+    }
+
+    // Remove the synapse at offset k of row j.
+    void erase(index_t j, std::uint64_t k, std::uint32_t mask) {
+        if (indexed()) {
+            const index_t li = pd[k] & mask;
+            const std::uint64_t m = rev[k], last = pm_end[li] - 1;
+            pm_pre[m] = pm_pre[last];
+            pm_syn[m] = pm_syn[last];
+            rev[pm_syn[m]] = static_cast<std::uint32_t>(m);
+            pm_end[li] = static_cast<offset_t>(last);
+        }
+        const std::uint64_t e = row_end[j];
+        for (std::uint64_t q = k + 1; q < e; ++q) move_slot(q, q - 1);
+        clear_slot(e - 1);
+        row_end[j] = static_cast<offset_t>(e - 1);
+        --live;
+    }
+
+    // Rewrite the store without slack or garbage (O(slots)) and return to compact mode: no reserved slots, no
+    // reverse index (the next change re-enters dynamic mode). Capacity is released.
+    void compact(index_t n_pre, std::uint32_t mask) {
+        std::vector<offset_t> nptr(static_cast<std::size_t>(n_pre) + 1, 0);
+        std::vector<std::uint32_t> npd;
+        std::vector<float> nw;
+        std::vector<std::vector<float>> ncols(cols.size());
+        npd.reserve(live);
+        nw.reserve(live);
+        for (auto& c : ncols) c.reserve(live);
+        for (index_t j = 0; j < n_pre; ++j) {
+            for (std::uint64_t k = row_ptr[j]; k < row_end[j]; ++k) {
+                npd.push_back(pd[k]);
+                nw.push_back(w[k]);
+                for (std::size_t c = 0; c < cols.size(); ++c) ncols[c].push_back(cols[c][k]);
+            }
+            nptr[j + 1] = static_cast<offset_t>(npd.size());
+        }
+        pd.swap(npd);
+        w.swap(nw);
+        cols.swap(ncols);
+        row_ptr.swap(nptr);
+        const bool had_index = indexed();
+        set_compact(n_pre);
+        if (had_index) {
+            drop_post_index();
+            build_post_index(n_pre, mask);
+        }
+    }
+
     std::size_t cols_bytes() const {
         std::size_t n = 0;
         for (const auto& c : cols) n += c.capacity() * 4;
         return n;
     }
     std::size_t bytes() const {
-        return row_ptr.capacity() * 4 + pd.capacity() * 4 + w.capacity() * 4 + pm_ptr.capacity() * 4 +
-               pm_pre.capacity() * 4 + pm_syn.capacity() * 4 + cols_bytes();
+        return (row_ptr.capacity() + row_end.capacity() + row_cap.capacity()) * 4 + pd.capacity() * 4 +
+               w.capacity() * 4 + (pm_ptr.capacity() + pm_end.capacity() + pm_cap.capacity()) * 4 +
+               pm_pre.capacity() * 4 + pm_syn.capacity() * 4 + rev.capacity() * 4 + cols_bytes();
+    }
+
+private:
+    void move_slot(std::uint64_t from, std::uint64_t to) {
+        pd[to] = pd[from];
+        w[to] = w[from];
+        for (auto& c : cols) c[to] = c[from];
+        if (!rev.empty()) {
+            rev[to] = rev[from];
+            pm_syn[rev[to]] = static_cast<std::uint32_t>(to);
+        }
+    }
+    void clear_slot(std::uint64_t k) {
+        pd[k] = 0;
+        w[k] = 0.0f;
+        for (auto& c : cols) c[k] = 0.0f;
+    }
+    template <class V>
+    static void grow_to(V& v, std::size_t n) {
+        if (n > v.capacity()) v.reserve(std::max(n, v.capacity() + v.capacity() / 4));  // 1.25x, not the usual 2x
+        v.resize(n);
+    }
+    void append_slots(std::size_t n) {
+        if (slots() + n > kMaxShardSynapses) throw ArgumentError("a shard would hold more than 2^32 - 1 synapse slots");
+        const std::size_t m = slots() + n;
+        grow_to(pd, m);
+        grow_to(w, m);
+        for (auto& c : cols) grow_to(c, m);
+        if (indexed()) grow_to(rev, m);
+    }
+    void grow_row(index_t j) {
+        const std::uint64_t b = row_ptr[j], e = row_end[j], len = e - b;
+        const std::uint64_t cap = std::max<std::uint64_t>(4, 2 * len);
+        const std::uint64_t nb = slots();
+        append_slots(cap);
+        for (std::uint64_t q = 0; q < len; ++q) {
+            move_slot(b + q, nb + q);
+            clear_slot(b + q);
+        }
+        garbage += row_cap[j] - b;
+        row_ptr[j] = static_cast<offset_t>(nb);
+        row_end[j] = static_cast<offset_t>(nb + len);
+        row_cap[j] = static_cast<offset_t>(nb + cap);
+    }
+    void grow_slice(index_t li) {
+        const std::uint64_t b = pm_ptr[li], e = pm_end[li], len = e - b;
+        const std::uint64_t cap = std::max<std::uint64_t>(4, 2 * len);
+        const std::uint64_t nb = pm_pre.size();
+        if (nb + cap > kMaxShardSynapses) throw ArgumentError("a shard's post index would exceed 2^32 - 1 entries");
+        grow_to(pm_pre, nb + cap);
+        grow_to(pm_syn, nb + cap);
+        for (std::uint64_t q = 0; q < len; ++q) {
+            pm_pre[nb + q] = pm_pre[b + q];
+            pm_syn[nb + q] = pm_syn[b + q];
+            rev[pm_syn[nb + q]] = static_cast<std::uint32_t>(nb + q);
+        }
+        pm_ptr[li] = static_cast<offset_t>(nb);
+        pm_end[li] = static_cast<offset_t>(nb + len);
+        pm_cap[li] = static_cast<offset_t>(nb + cap);
     }
 };
 
