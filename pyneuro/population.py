@@ -46,6 +46,25 @@ class Population:
         return self._net
 
     @property
+    def positions(self) -> np.ndarray | None:
+        """Positions of the neurons (an ``(n, d)`` float32 array, d in 1..3, in any length unit the rules that use
+        them share, e.g. µm), or ``None`` when not set. Used by distance-dependent growth, sprouting reach and
+        lesions by region."""
+        a = self._net._engine.pop_positions(self._id)
+        return None if a.shape[1] == 0 else a
+
+    @positions.setter
+    def positions(self, xyz: Any) -> None:
+        arr = np.asarray(xyz, dtype=np.float64)
+        if arr.ndim == 1:
+            arr = arr.reshape(-1, 1)
+        if arr.ndim != 2 or arr.shape[0] != self._size or not 1 <= arr.shape[1] <= 3:
+            raise ValueError(f"positions must have shape ({self._size}, d) with d in 1..3, got {np.shape(xyz)}")
+        if not np.all(np.isfinite(arr)) or np.abs(arr).max(initial=0.0) > FLOAT32_MAX:
+            raise ValueError("positions must be finite float32 values")
+        self._net._engine.pop_set_positions(self._id, np.ascontiguousarray(arr, dtype=np.float32).ravel(), arr.shape[1])
+
+    @property
     def state_vars(self) -> tuple[str, ...]:
         """Names of the state variables that :meth:`get` and :meth:`set` accept."""
         return tuple(self._net._engine.pop_var_names(self._id))

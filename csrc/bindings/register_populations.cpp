@@ -27,6 +27,15 @@ void register_populations(py::class_<Engine>& c) {
                  v->assign(x.begin(), x.end());
                  if (name == "rate") e.mark_rates_changed(p);
              })
+        .def("pop_set_positions",
+             [](Engine& e, int p, const py::array& xyz, int dim) { e.population(p).set_positions(to_vec<float>(xyz), dim); })
+        .def("pop_positions",
+             [](Engine& e, int p) {
+                 const Population& P = e.population(p);
+                 py::array_t<float> a(std::vector<py::ssize_t>{static_cast<py::ssize_t>(P.size()), P.position_dim()});
+                 if (!P.positions().empty()) std::memcpy(a.mutable_data(), P.positions().data(), P.positions().size() * 4);
+                 return a;
+             })
         .def("set_generator_events",
              [](Engine& e, int p, const py::array& steps, const py::array& idx) {
                  auto* g = dynamic_cast<SpikeGenerator*>(&e.population(p));

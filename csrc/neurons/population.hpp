@@ -104,6 +104,26 @@ public:
             for (index_t i : ids) tr->on_spike(i, t);
     }
 
+    // Positions (structural plasticity: distance-dependent growth, sprouting reach, lesions by region): n x dim,
+    // row-major; empty when not set.
+    void set_positions(std::vector<float> xyz, int dim) {
+        positions_ = std::move(xyz);
+        dim_ = dim;
+    }
+    const std::vector<float>& positions() const { return positions_; }
+    int position_dim() const { return dim_; }
+    bool has_positions() const { return !positions_.empty(); }
+    // squared distance between neuron i of this population and neuron j of `other` (same dimension)
+    double dist2(index_t i, const Population& other, index_t j) const {
+        double s = 0.0;
+        for (int c = 0; c < dim_; ++c) {
+            const double d = static_cast<double>(positions_[static_cast<std::size_t>(i) * dim_ + c]) -
+                             other.positions_[static_cast<std::size_t>(j) * other.dim_ + c];
+            s += d * d;
+        }
+        return s;
+    }
+
     // Neuron rules (intrinsic plasticity), applied in list order.
     std::vector<std::unique_ptr<NeuronRule>>& neuron_rules() { return nrules_; }
 
@@ -116,6 +136,10 @@ public:
         ring_.save(d, prefix);
         for (std::size_t k = 0; k < traces_.size(); ++k) traces_[k]->save(d, prefix + "trace" + std::to_string(k) + "/");
         for (std::size_t k = 0; k < nrules_.size(); ++k) nrules_[k]->save(d, prefix + "nrule/" + std::to_string(k) + "/");
+        if (has_positions()) {
+            put(d, prefix + "positions", positions_);
+            put(d, prefix + "position_dim", std::vector<std::int32_t>{dim_});
+        }
         save_extra(d, prefix);
     }
     void load(const StateDict& d, const std::string& prefix) {
@@ -130,6 +154,8 @@ public:
         ring_.load(d, prefix);
         for (std::size_t k = 0; k < traces_.size(); ++k) traces_[k]->load(d, prefix + "trace" + std::to_string(k) + "/");
         for (std::size_t k = 0; k < nrules_.size(); ++k) nrules_[k]->load(d, prefix + "nrule/" + std::to_string(k) + "/");
+        if (has(d, prefix + "positions"))
+            set_positions(take<float>(d, prefix + "positions"), take<std::int32_t>(d, prefix + "position_dim").at(0));
         load_extra(d, prefix);
     }
 
@@ -148,6 +174,8 @@ protected:
     avector<std::uint8_t> flag_;  // scratch: spiked in this step (models with vectorised kernels)
     std::vector<std::unique_ptr<SpikeTrace>> traces_;
     std::vector<std::unique_ptr<NeuronRule>> nrules_;
+    std::vector<float> positions_;
+    int dim_ = 0;
     SpikeRing ring_;
 };
 
