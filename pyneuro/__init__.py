@@ -16,7 +16,7 @@ Units: ms, mV, nS, pA, pF, Hz.
 
 from __future__ import annotations
 
-from . import connectivity, models, plasticity, schedule
+from . import connectivity, models, plasticity, schedule, structural
 from . import connectivity as conn
 from .errors import SimulationError
 from .monitors import RateMonitor, SpikeMonitor, StateMonitor, WeightMonitor
@@ -52,6 +52,7 @@ __all__ = [
     "connectivity",
     "plasticity",
     "schedule",
+    "structural",
     "experiments",
     "analysis",
     "sweep",

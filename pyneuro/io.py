@@ -68,6 +68,7 @@ def save_network(net: Network, path: str | Path) -> None:
             gp.attrs["receptor"] = pr.receptor
             gp.attrs["rules"] = json.dumps([r.to_dict() for r in pr.plasticity])
             gp.attrs["max_delay_steps"] = int(net._engine.proj_max_delay(pr._id))
+            gp.attrs["structural"] = json.dumps([r.to_dict() for r in pr.structural])
             pre, post, delay, w = net._engine.proj_gather(pr._id)
             gp.create_dataset("pre", data=pre)
             gp.create_dataset("post", data=post)
@@ -161,6 +162,11 @@ def load_network(path: str | Path, threads: int | None = None) -> Network:
             )
             if "max_delay_steps" in gp.attrs:
                 net._engine.proj_set_max_delay(k, int(gp.attrs["max_delay_steps"]))
+            specs = json.loads(gp.attrs.get("structural", "[]"))
+            if specs:
+                from .structural import StructuralRule
+
+                net.add_structural(net.projections[k], *[StructuralRule.from_dict(x) for x in specs])
         mons = f["monitors"]
         for k in range(len(mons)):
             gm = mons[str(k)]

@@ -365,6 +365,53 @@ class Network:
             self._engine.set_schedule(-pop._id - 1, idx, slot, seg, rest)
         pop.plasticity.append(rule)
 
+    # -- structural plasticity --------------------------------------------------------------------------------
+    def add_structural(self, proj: Projection, *rules: Any) -> None:
+        """Attach structural rules (:mod:`pyneuro.structural`: Pruning, Growth, HomeostaticGrowth, Sprouting) to
+        ``proj``; they act every ``interval`` ms inside :meth:`run`, in the order given. The projection may not
+        carry a weight monitor (synapse positions change; take snapshots instead)."""
+        from .structural import StructuralRule
+
+        self._own("proj", proj, Projection)
+        if not rules:
+            raise ValueError("add_structural needs at least one rule from pyneuro.structural")
+        for k, r in enumerate(rules):
+            if not isinstance(r, StructuralRule):
+                raise TypeError(f"rules[{k}] must be a rule from pyneuro.structural, got {type(r).__name__}")
+        if any(getattr(m, "projection", None) is proj for m in self.monitors if m.kind == "weights"):
+            raise ValueError(
+                f"projection {proj.name!r} has a weight monitor; structural rules change synapse positions"
+            )
+        lowered = [(r.kind, r.lower(self)) for r in rules]
+        for kind, params in lowered:
+            self._engine.add_structural(proj._id, kind, params)
+        proj.structural.extend(rules)
+
+    @property
+    def structural_log(self) -> np.ndarray:
+        """Every structural event so far as a numpy record array with fields ``t`` (ms), ``kind`` ("created",
+        "pruned", "lesioned", "neuron_added"), ``projection`` (name, "" for neuron events), ``pre``, ``post`` (neuron
+        ids; for "neuron_added" ``post`` is the new neuron and ``pre`` the population index) and ``weight``."""
+        t, kind, proj, pre, post, w = self._engine.structural_log()
+        kinds = np.array(["created", "pruned", "lesioned", "neuron_added"])
+        names = np.array([p.name for p in self.projections] + [""])
+        out = np.zeros(
+            len(t),
+            dtype=[
+                ("t", "f8"),
+                ("kind", "U12"),
+                ("projection", "U64"),
+                ("pre", "u4"),
+                ("post", "u4"),
+                ("weight", "f4"),
+            ],
+        )
+        out["t"] = t * self.dt
+        out["kind"] = kinds[kind] if len(t) else []
+        out["projection"] = names[np.where(proj < 0, len(names) - 1, proj)] if len(t) else []
+        out["pre"], out["post"], out["weight"] = pre, post, w
+        return out
+
     # -- recording --------------------------------------------------------------------------------------------
     def _every(self, name: str, every: Any) -> int:
         every = check_number(name, every, self.dt * (1 - 1e-9))
@@ -393,6 +440,11 @@ class Network:
     def record_weights(self, proj: Projection, indices: Any = None, every: float = 100.0) -> WeightMonitor:
         """Record the weights of ``proj`` (all synapses, or positions in canonical order) every ``every`` ms."""
         self._own("proj", proj, Projection)
+        if proj.structural:
+            raise ValueError(
+                f"projection {proj.name!r} is rewired by structural rules, so synapse positions change during a run; "
+                "record its weights with snapshots (proj.weights, proj.pre, proj.post) between runs"
+            )
         sel = None if indices is None else check_index_array("indices", indices, max(proj.size, 1)).astype(np.uint64)
         if sel is not None and proj.size == 0:
             raise ValueError("indices given but the projection has no synapses")

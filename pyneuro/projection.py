@@ -41,6 +41,7 @@ class Projection:
         self.target = target
         self.receptor = receptor
         self.plasticity = list(rules)
+        self.structural: list[Any] = []  # structural rules (Network.add_structural)
         self.name = name
 
     def __repr__(self) -> str:

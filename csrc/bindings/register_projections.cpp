@@ -55,6 +55,35 @@ void register_projections(py::class_<Engine>& c) {
              })
         .def("proj_set_max_delay", [](Engine& e, int proj, std::uint32_t steps) { e.projection(proj).set_max_delay(steps); })
         .def("proj_max_delay", [](Engine& e, int proj) { return e.projection(proj).ring_delay(); })
+        .def("add_structural", [](Engine& e, int proj, const std::string& kind,
+                                  const py::dict& params) { e.add_structural(proj, kind, to_params(params)); })
+        .def("structural_log",
+             [](const Engine& e) {
+                 const auto& log = e.structural_log();
+                 std::vector<step_t> t;
+                 std::vector<std::uint8_t> kind;
+                 std::vector<std::int32_t> proj;
+                 std::vector<index_t> pre, post;
+                 std::vector<float> w;
+                 for (const auto& x : log) {
+                     t.push_back(x.step);
+                     kind.push_back(x.kind);
+                     proj.push_back(x.proj);
+                     pre.push_back(x.pre);
+                     post.push_back(x.post);
+                     w.push_back(x.w);
+                 }
+                 return py::make_tuple(to_array(t), to_array(kind), to_array(proj), to_array(pre), to_array(post), to_array(w));
+             })
+        .def("log_structural",
+             [](Engine& e, std::int64_t step, int kind, int proj, const py::array& pre, const py::array& post, const py::array& w) {
+                 auto a = to_vec<index_t>(pre);
+                 auto b = to_vec<index_t>(post);
+                 auto x = to_vec<float>(w);
+                 std::vector<StructEvent> ev;
+                 for (std::size_t q = 0; q < a.size(); ++q) ev.push_back({step, static_cast<std::uint8_t>(kind), proj, a[q], b[q], x[q]});
+                 e.log_events(std::move(ev));
+             })
         .def("proj_compact", [](Engine& e, int proj) { e.projection(proj).compact(); })
         .def("proj_check", [](const Engine& e, int proj) { return const_cast<Engine&>(e).projection(proj).check(); })
         .def("proj_size", [](Engine& e, int proj) { return e.projection(proj).size(); })

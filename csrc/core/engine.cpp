@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <omp.h>
+#include <tuple>
 
 #include "../neurons/adex.hpp"
 #include "../neurons/izhikevich.hpp"
@@ -17,6 +19,8 @@
 #include "../plasticity/reward_stdp.hpp"
 #include "../plasticity/synaptic_scaling.hpp"
 #include "../plasticity/triplet_stdp.hpp"
+#include "../structural/growth.hpp"
+#include "../structural/pruning.hpp"
 
 namespace pyneuro {
 
@@ -100,6 +104,56 @@ void Engine::add_rule(int proj, const std::string& kind, const ParamMap& p) {
     const bool first = !pr.plastic();
     pr.add_rule(std::move(rule));
     if (first) plastic_in_[static_cast<std::size_t>(pr.post().id())].push_back(proj);
+}
+
+void Engine::add_structural(int proj, const std::string& kind, const ParamMap& p) {
+    Projection& pr = projection(proj);
+    std::unique_ptr<StructuralRule> rule;
+    if (kind == "Pruning") rule = std::make_unique<Pruning>(p);
+    else if (kind == "Growth") rule = std::make_unique<Growth>(p);
+    else if (kind == "Sprouting") rule = std::make_unique<Sprouting>(p);
+    else if (kind == "HomeostaticGrowth") rule = std::make_unique<HomeostaticGrowth>(p);
+    else throw ArgumentError("unknown structural rule '" + kind + "'");
+    pr.add_structural(std::move(rule), now_);
+}
+
+void Engine::log_events(std::vector<StructEvent> ev) {
+    std::sort(ev.begin(), ev.end(), [](const StructEvent& a, const StructEvent& b) {
+        return std::tie(a.step, a.proj, a.kind, a.pre, a.post, a.w) < std::tie(b.step, b.proj, b.kind, b.pre, b.post, b.w);
+    });
+    log_.insert(log_.end(), ev.begin(), ev.end());
+}
+
+step_t Engine::next_structural() const {
+    step_t m = std::numeric_limits<step_t>::max();
+    for (const auto& pr : projs_)
+        for (step_t s : const_cast<Projection&>(*pr).structural_next()) m = std::min(m, s);
+    return m;
+}
+
+// The mutation phase before step now_: every structural rule due now, projection by projection, in the order added.
+void Engine::apply_due_structural() {
+    for (auto& pr : projs_) {
+        auto& rules = pr->structural();
+        auto& next = pr->structural_next();
+        bool any = false;
+        for (step_t s : next) any = any || s == now_;
+        if (!any) continue;
+        pr->begin_structural();
+        for (std::size_t r = 0; r < rules.size(); ++r) {
+            if (next[r] != now_) continue;
+            StructCtx c{now_, static_cast<std::uint64_t>(now_ / rules[r]->interval), &rng_, dt_, static_cast<int>(r)};
+            rules[r]->plan(*pr, c);
+            std::vector<std::vector<StructEvent>> logs(static_cast<std::size_t>(threads_));
+#pragma omp parallel for num_threads(threads_) schedule(static, 1)
+            for (int k = 0; k < threads_; ++k) rules[r]->apply(*pr, k, c, logs[static_cast<std::size_t>(k)]);
+            std::vector<StructEvent> all;
+            for (auto& l : logs) all.insert(all.end(), l.begin(), l.end());
+            log_events(std::move(all));
+            next[r] += rules[r]->interval;
+        }
+        pr->end_structural();
+    }
 }
 
 void Engine::add_neuron_rule(int pop, const std::string& kind, const ParamMap& p) {
@@ -333,7 +387,22 @@ void Engine::step_phases(int k, step_t t) {
     integrate(k, t);
 }
 
+// Runs n_steps, stopping the step loop at every structural boundary for the mutation phase (a rule due at the end
+// of the run acts before the run returns, so a checkpoint taken then holds the new structure).
 RunStatus Engine::run(step_t n_steps) {
+    RunStatus st;
+    if (n_steps <= 0) return st;
+    const step_t t1 = now_ + n_steps;
+    while (true) {
+        apply_due_structural();
+        if (now_ >= t1) break;
+        st = run_plain(std::min(t1, next_structural()) - now_);
+        if (st.stopped) break;
+    }
+    return st;
+}
+
+RunStatus Engine::run_plain(step_t n_steps) {
     RunStatus st;
     if (n_steps <= 0) return st;
     prepare();
@@ -430,6 +499,33 @@ StateDict Engine::save_state() const {
         for (std::size_t r = 0; r < rules.size(); ++r)
             rules[r]->save(d, "proj/" + std::to_string(q) + "/rule/" + std::to_string(r) + "/", *projs_[q]);
     }
+    for (std::size_t q = 0; q < projs_.size(); ++q) {
+        auto& rules = projs_[q]->structural();
+        for (std::size_t r = 0; r < rules.size(); ++r)
+            rules[r]->save(d, "proj/" + std::to_string(q) + "/structural/" + std::to_string(r) + "/", *projs_[q]);
+        if (!rules.empty()) put(d, "proj/" + std::to_string(q) + "/structural_next", projs_[q]->structural_next());
+    }
+    {
+        std::vector<step_t> t;
+        std::vector<std::uint8_t> kind;
+        std::vector<std::int32_t> proj;
+        std::vector<index_t> pre, post;
+        std::vector<float> w;
+        for (const auto& e : log_) {
+            t.push_back(e.step);
+            kind.push_back(e.kind);
+            proj.push_back(e.proj);
+            pre.push_back(e.pre);
+            post.push_back(e.post);
+            w.push_back(e.w);
+        }
+        put(d, "structlog/step", t);
+        put(d, "structlog/kind", kind);
+        put(d, "structlog/proj", proj);
+        put(d, "structlog/pre", pre);
+        put(d, "structlog/post", post);
+        put(d, "structlog/w", w);
+    }
     for (std::size_t m = 0; m < spike_mons_.size(); ++m) spike_mons_[m]->save(d, "spikemon/" + std::to_string(m) + "/");
     for (std::size_t m = 0; m < state_mons_.size(); ++m) state_mons_[m]->save(d, "statemon/" + std::to_string(m) + "/");
     for (std::size_t m = 0; m < weight_mons_.size(); ++m) weight_mons_[m]->save(d, "weightmon/" + std::to_string(m) + "/");
@@ -454,6 +550,22 @@ void Engine::load_state(const StateDict& d) {
         auto& rules = projs_[q]->rules();
         for (std::size_t r = 0; r < rules.size(); ++r)
             rules[r]->load(d, "proj/" + std::to_string(q) + "/rule/" + std::to_string(r) + "/", *projs_[q]);
+    }
+    for (std::size_t q = 0; q < projs_.size(); ++q) {
+        auto& rules = projs_[q]->structural();
+        for (std::size_t r = 0; r < rules.size(); ++r)
+            rules[r]->load(d, "proj/" + std::to_string(q) + "/structural/" + std::to_string(r) + "/", *projs_[q]);
+        if (!rules.empty()) projs_[q]->structural_next() = take<step_t>(d, "proj/" + std::to_string(q) + "/structural_next");
+    }
+    log_.clear();
+    if (has(d, "structlog/step")) {
+        auto t = take<step_t>(d, "structlog/step");
+        auto kind = take<std::uint8_t>(d, "structlog/kind");
+        auto proj = take<std::int32_t>(d, "structlog/proj");
+        auto pre = take<index_t>(d, "structlog/pre");
+        auto post = take<index_t>(d, "structlog/post");
+        auto w = take<float>(d, "structlog/w");
+        for (std::size_t q = 0; q < t.size(); ++q) log_.push_back({t[q], kind[q], proj[q], pre[q], post[q], w[q]});
     }
     for (std::size_t m = 0; m < spike_mons_.size(); ++m) spike_mons_[m]->load(d, "spikemon/" + std::to_string(m) + "/");
     for (std::size_t m = 0; m < state_mons_.size(); ++m) state_mons_[m]->load(d, "statemon/" + std::to_string(m) + "/");

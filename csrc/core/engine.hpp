@@ -51,6 +51,10 @@ public:
     int n_projections() const { return static_cast<int>(projs_.size()); }
     void add_rule(int proj, const std::string& kind, const ParamMap& p);
     void add_neuron_rule(int pop, const std::string& kind, const ParamMap& p);
+    void add_structural(int proj, const std::string& kind, const ParamMap& p);
+    // The structural event log (creations, prunings, lesions, neurons added), in canonical order per phase.
+    const std::vector<StructEvent>& structural_log() const { return log_; }
+    void log_events(std::vector<StructEvent> ev);
     // Schedule of a rule (slot 0: learning-rate factor; slot 1: RewardSTDP's tonic modulator level).
     // target < 0 addresses neuron rule `rule` of population `-target - 1`.
     void set_schedule(int target, int rule, int slot, const std::vector<Schedule::Segment>& seg, double rest);
@@ -80,6 +84,9 @@ public:
     void load_state(const StateDict& d);
 
 private:
+    RunStatus run_plain(step_t n_steps);
+    step_t next_structural() const;
+    void apply_due_structural();
     void prepare();
     void step_phases(int k, step_t t);
     void step_post(int k, step_t t);
@@ -111,6 +118,7 @@ private:
         return ((static_cast<std::size_t>(par) * pops_.size() + p) * static_cast<std::size_t>(threads_) + static_cast<std::size_t>(k)) *
                kCountStride;
     }
+    std::vector<StructEvent> log_;
     std::vector<std::int64_t> win_counts_;
     std::vector<std::uint8_t> nan_flags_;
 };

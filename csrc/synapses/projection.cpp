@@ -551,3 +551,112 @@ std::string Projection::check() const {
 }
 
 }  // namespace pyneuro
+
+namespace pyneuro {
+
+void Projection::add_structural(std::unique_ptr<StructuralRule> r, step_t now) {
+    r->attach(*this);
+    structural_next_.push_back((now / r->interval + 1) * r->interval);
+    structural_.push_back(std::move(r));
+}
+
+void Projection::begin_structural() {
+    make_dynamic();
+    delay_delta_.assign(shards_.size(), std::vector<std::int64_t>(static_cast<std::size_t>(ring_delay()) + 1, 0));
+}
+
+std::uint64_t Projection::insert_local(int k, index_t pre, index_t post, std::uint32_t delay, float w) {
+    Shard& sh = shards_[static_cast<std::size_t>(k)];
+    ++delay_delta_[static_cast<std::size_t>(k)][delay];
+    return sh.insert(pre, (delay << post_bits_) | (post - sh.posts.begin), w, mask_);
+}
+
+void Projection::erase_local(int k, index_t pre, std::uint64_t offset) {
+    Shard& sh = shards_[static_cast<std::size_t>(k)];
+    --delay_delta_[static_cast<std::size_t>(k)][sh.pd[offset] >> post_bits_];
+    sh.erase(pre, offset, mask_);
+}
+
+void Projection::end_structural() {
+    for (const auto& dd : delay_delta_)
+        for (std::size_t d = 0; d < dd.size(); ++d)
+            if (dd[d] != 0) count_delay(static_cast<std::uint32_t>(d), static_cast<int>(dd[d]));
+    delay_delta_.clear();
+    update_delays();
+    after_change();
+}
+
+bool Projection::has_synapse(int k, index_t pre, index_t post) const {
+    const Shard& sh = shards_[static_cast<std::size_t>(k)];
+    const index_t li = post - sh.posts.begin;
+    for (std::uint64_t q = sh.row_ptr[pre]; q < sh.row_end[pre]; ++q)
+        if ((sh.pd[q] & mask_) == li) return true;
+    return false;
+}
+
+int Projection::shard_of(index_t post) const {
+    for (std::size_t k = 0; k < shards_.size(); ++k)
+        if (shards_[k].posts.contains(post)) return static_cast<int>(k);
+    return static_cast<int>(shards_.size()) - 1;
+}
+
+std::vector<std::uint32_t> Projection::in_degrees(int k) const {
+    const Shard& sh = shards_[static_cast<std::size_t>(k)];
+    std::vector<std::uint32_t> deg(sh.posts.size(), 0);
+    if (sh.indexed()) {
+        for (index_t li = 0; li < sh.posts.size(); ++li) deg[li] = sh.pm_end[li] - sh.pm_ptr[li];
+    } else {
+        for (index_t j = 0; j < pre_->size(); ++j)
+            for (std::uint64_t q = sh.row_ptr[j]; q < sh.row_end[j]; ++q) ++deg[sh.pd[q] & mask_];
+    }
+    return deg;
+}
+
+std::vector<std::uint32_t> Projection::all_in_degrees() const {
+    std::vector<std::uint32_t> deg(post_->size(), 0);
+    for (std::size_t k = 0; k < shards_.size(); ++k) {
+        const auto d = in_degrees(static_cast<int>(k));
+        std::copy(d.begin(), d.end(), deg.begin() + shards_[k].posts.begin);
+    }
+    return deg;
+}
+
+std::vector<std::uint32_t> Projection::out_degrees() const {
+    std::vector<std::uint32_t> deg(pre_->size(), 0);
+    for (const auto& sh : shards_)
+        for (index_t j = 0; j < pre_->size(); ++j) deg[j] += sh.row_end[j] - sh.row_ptr[j];
+    return deg;
+}
+
+std::vector<std::tuple<int, index_t, std::uint64_t>> Projection::incoming(index_t post) const {
+    const int k = shard_of(post);
+    const Shard& sh = shards_[static_cast<std::size_t>(k)];
+    const index_t li = post - sh.posts.begin;
+    std::vector<std::tuple<int, index_t, std::uint64_t>> out;
+    if (sh.indexed()) {
+        for (std::uint64_t m = sh.pm_ptr[li]; m < sh.pm_end[li]; ++m) out.emplace_back(k, sh.pm_pre[m], sh.pm_syn[m]);
+        std::sort(out.begin(), out.end());  // by pre, then offset (= delay, then creation, within a row)
+    } else {
+        for (index_t j = 0; j < pre_->size(); ++j)
+            for (std::uint64_t q = sh.row_ptr[j]; q < sh.row_end[j]; ++q)
+                if ((sh.pd[q] & mask_) == li) out.emplace_back(k, j, q);
+    }
+    return out;
+}
+
+std::vector<std::tuple<int, index_t, std::uint64_t>> Projection::outgoing(index_t pre) const {
+    // canonical: by delay, then post, then creation (offset within the row)
+    std::vector<std::tuple<std::uint32_t, index_t, int, std::uint64_t>> key;
+    for (std::size_t k = 0; k < shards_.size(); ++k) {
+        const Shard& sh = shards_[k];
+        for (std::uint64_t q = sh.row_ptr[pre]; q < sh.row_end[pre]; ++q)
+            key.emplace_back(sh.pd[q] >> post_bits_, sh.posts.begin + (sh.pd[q] & mask_), static_cast<int>(k), q);
+    }
+    std::sort(key.begin(), key.end());
+    std::vector<std::tuple<int, index_t, std::uint64_t>> out;
+    out.reserve(key.size());
+    for (const auto& [d, i, k, q] : key) out.emplace_back(k, pre, q);
+    return out;
+}
+
+}  // namespace pyneuro

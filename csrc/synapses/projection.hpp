@@ -10,11 +10,13 @@
 #include <algorithm>
 #include <memory>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "../core/philox.hpp"
 #include "../neurons/population.hpp"
 #include "../plasticity/rule.hpp"
+#include "../structural/structural_rule.hpp"
 #include "shard.hpp"
 #include "values.hpp"
 
@@ -102,6 +104,24 @@ public:
     // Consistency of the store (rows sorted, post index and reverse index agree, counts); "" when consistent.
     std::string check() const;
 
+    // Structural rules (csrc/structural/): a mutation phase is begin_structural(), shard-local insert_local /
+    // erase_local by the thread that owns shard k, end_structural() (delay list, compaction, version).
+    void add_structural(std::unique_ptr<StructuralRule> r, step_t now);
+    std::vector<std::unique_ptr<StructuralRule>>& structural() { return structural_; }
+    std::vector<step_t>& structural_next() { return structural_next_; }
+    void begin_structural();
+    std::uint64_t insert_local(int k, index_t pre, index_t post, std::uint32_t delay, float w);
+    void erase_local(int k, index_t pre, std::uint64_t offset);
+    void end_structural();
+    bool has_synapse(int k, index_t pre, index_t post) const;
+    int shard_of(index_t post) const;
+    std::vector<std::uint32_t> in_degrees(int k) const;  // per local post of shard k
+    std::vector<std::uint32_t> all_in_degrees() const;   // per post neuron
+    std::vector<std::uint32_t> out_degrees() const;      // per pre neuron
+    // synapses into post i / out of pre j as (shard, pre, offset), in canonical order
+    std::vector<std::tuple<int, index_t, std::uint64_t>> incoming(index_t post) const;
+    std::vector<std::tuple<int, index_t, std::uint64_t>> outgoing(index_t pre) const;
+
 private:
     void finish_build();  // delay list, post index
     void count_delay(std::uint32_t d, int delta);
@@ -122,6 +142,9 @@ private:
     std::uint64_t version_ = 0;
     bool ticking_ = false;
     bool dynamic_ = false;
+    std::vector<std::unique_ptr<StructuralRule>> structural_;
+    std::vector<step_t> structural_next_;                  // per structural rule: the step before which it acts next
+    std::vector<std::vector<std::int64_t>> delay_delta_;  // per shard, during a mutation phase
     std::uint32_t reserve_ = 0;
     std::vector<std::uint64_t> delay_count_;  // synapses per delay (steps)
 };

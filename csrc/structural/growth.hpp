@@ -1,0 +1,290 @@
+// Design notes: synaptogenesis. Three rules create synapses into the posts of each shard (thread k decides and
+// inserts for its own neurons; each post neuron's decisions come from its own stream keyed by (projection, rule,
+// post, epoch)):
+//   Growth           every post neuron gains Poisson(rate x interval) new synapses; presynaptic partners are drawn
+//                    uniformly, or with probability exp(-d^2 / 2 sigma^2) of their distance (positions; rejection
+//                    sampling, at most 1000 proposals per synapse), optionally capped at max_in_degree;
+//   Sprouting        after a lesion, surviving presynaptic neurons (those with at least one synapse left in this
+//                    projection) grow onto deafferented targets: a post neuron that has lost d of its inputs (against
+//                    its in-degree when the rule was attached) gains Poisson(rate x d x interval) synapses, at most d,
+//                    from survivors within `reach` (positions; 0 = any distance);
+//   HomeostaticGrowth activity-dependent growth after Butz & van Ooyen 2013: every neuron has synaptic elements,
+//                    axonal z_a (presynaptic side) and dendritic z_d (postsynaptic side), that grow or retract with its
+//                    calcium-like rate estimate nu (an exponential average over tau_ca): dz/dt = growth (1 - nu/target)
+//                    (the linear growth curve); a neuron with more synapses than floor(z) loses random ones; free
+//                    elements (floor(z) - synapses) are paired at random, partners chosen with probability
+//                    proportional to their free elements. The pairing is global, so it runs in plan() (serial, one
+//                    stream per epoch); the shards then apply the removals and insertions in parallel.
+// New synapses get weights and delays from the rule's distributions (delays clamped to [1 step, max_delay]) and
+// fresh rule state (columns 0).
+#pragma once
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include "../synapses/projection.hpp"
+#include "../synapses/values.hpp"
+#include "structural_rule.hpp"
+
+namespace pyneuro {
+
+// weight / delay distributions of new synapses, lowered from Python as <prefix>_kind/_a/_b/_lo/_hi
+inline ValueSpec value_spec(const ParamMap& p, const std::string& prefix) {
+    ValueSpec v;
+    const int kind = static_cast<int>(param(p, prefix + "_kind"));
+    v.kind = kind == 0 ? ValueSpec::Kind::scalar : (kind == 1 ? ValueSpec::Kind::uniform : ValueSpec::Kind::normal);
+    v.a = param(p, prefix + "_a");
+    v.b = param_or(p, prefix + "_b", 0.0);
+    v.lo = param_or(p, prefix + "_lo", -1e300);
+    v.hi = param_or(p, prefix + "_hi", 1e300);
+    return v;
+}
+
+class GrowthBase : public StructuralRule {
+public:
+    explicit GrowthBase(const ParamMap& p) : wspec(value_spec(p, "w")), dspec(value_spec(p, "d")) {
+        interval = std::max<step_t>(1, static_cast<step_t>(param(p, "interval_steps")));
+        dt = param(p, "dt");
+        allow_self = param_or(p, "allow_self", 0.0) != 0.0;
+        allow_multapses = param_or(p, "allow_multapses", 0.0) != 0.0;
+    }
+
+protected:
+    std::uint32_t object(const Projection& p, const StructCtx& c) const {
+        return (static_cast<std::uint32_t>(p.id()) << 8) ^ static_cast<std::uint32_t>(c.rule_index);
+    }
+    // create j -> (global) i in shard k, weight and delay from s; false when refused (self, multapse)
+    bool create(Projection& p, int k, index_t j, index_t i, RngStream& s, const StructCtx& c, std::vector<StructEvent>& log) {
+        if (!allow_self && &p.pre() == &p.post() && i == j) return false;
+        if (!allow_multapses && p.has_synapse(k, j, i)) return false;
+        const float w = static_cast<float>(std::max(0.0, wspec.get(s, 0)));
+        const double dms = dspec.get(s, 0);
+        std::uint32_t d = static_cast<std::uint32_t>(std::max(1.0, std::floor(dms / dt + 0.5 + 1e-9)));
+        d = std::min(d, p.ring_delay());
+        p.insert_local(k, j, i, d, w);
+        log.push_back({c.t, StructEvent::created, p.id(), j, i, w});
+        return true;
+    }
+    ValueSpec wspec, dspec;
+    double dt;
+    bool allow_self, allow_multapses;
+};
+
+class Growth final : public GrowthBase {
+public:
+    explicit Growth(const ParamMap& p) : GrowthBase(p) {
+        rate = param(p, "rate");
+        sigma = param(p, "sigma");
+        max_in = static_cast<std::uint32_t>(param(p, "max_in_degree"));
+    }
+    const char* name() const override { return "Growth"; }
+    void apply(Projection& p, int k, const StructCtx& c, std::vector<StructEvent>& log) override {
+        Shard& s = p.shards()[static_cast<std::size_t>(k)];
+        const double lam = rate * static_cast<double>(interval) * dt * 1e-3;
+        const bool dist = sigma > 0.0 && p.pre().has_positions() && p.post().has_positions();
+        const double inv2s2 = dist ? 1.0 / (2.0 * sigma * sigma) : 0.0;
+        std::vector<std::uint32_t> indeg;
+        if (max_in > 0) indeg = p.in_degrees(k);
+        const index_t n_pre = p.pre().size();
+        for (index_t li = 0; li < s.posts.size(); ++li) {
+            const index_t i = s.posts.begin + li;
+            RngStream st(*c.rng, RngDomain::structural, object(p, c), i, c.epoch);
+            std::uint32_t n = poisson_count(st, lam);
+            if (max_in > 0) n = std::min<std::uint32_t>(n, indeg[li] >= max_in ? 0u : max_in - indeg[li]);
+            for (std::uint32_t m = 0; m < n; ++m)
+                for (int tries = 0; tries < 1000; ++tries) {
+                    const index_t j = st.below(n_pre);
+                    if (dist && st.uniform() >= std::exp(-p.post().dist2(i, p.pre(), j) * inv2s2)) continue;
+                    if (create(p, k, j, i, st, c, log)) break;
+                }
+        }
+    }
+    double rate, sigma;
+    std::uint32_t max_in;
+};
+
+class Sprouting final : public GrowthBase {
+public:
+    explicit Sprouting(const ParamMap& p) : GrowthBase(p) {
+        rate = param(p, "rate");
+        reach = param(p, "reach");
+    }
+    const char* name() const override { return "Sprouting"; }
+    void attach(Projection& p) override { baseline_ = p.all_in_degrees(); }
+    void plan(Projection& p, const StructCtx&) override {
+        const auto out = p.out_degrees();
+        survivors_.clear();
+        for (index_t j = 0; j < out.size(); ++j)
+            if (out[j] > 0) survivors_.push_back(j);
+    }
+    void apply(Projection& p, int k, const StructCtx& c, std::vector<StructEvent>& log) override {
+        if (survivors_.empty()) return;
+        Shard& s = p.shards()[static_cast<std::size_t>(k)];
+        const auto indeg = p.in_degrees(k);
+        const double per = rate * static_cast<double>(interval) * dt * 1e-3;
+        const bool dist = reach > 0.0 && p.pre().has_positions() && p.post().has_positions();
+        const double r2 = reach * reach;
+        const auto nsurv = static_cast<std::uint32_t>(survivors_.size());
+        for (index_t li = 0; li < s.posts.size(); ++li) {
+            const index_t i = s.posts.begin + li;
+            if (indeg[li] >= baseline_[i]) continue;
+            const std::uint32_t deficit = baseline_[i] - indeg[li];
+            RngStream st(*c.rng, RngDomain::structural, object(p, c), i, c.epoch);
+            const std::uint32_t n = std::min(deficit, poisson_count(st, per * deficit));
+            for (std::uint32_t m = 0; m < n; ++m)
+                for (int tries = 0; tries < 1000; ++tries) {
+                    const index_t j = survivors_[st.below(nsurv)];
+                    if (dist && p.post().dist2(i, p.pre(), j) > r2) continue;
+                    if (create(p, k, j, i, st, c, log)) break;
+                }
+        }
+    }
+    void save(StateDict& d, const std::string& prefix, const Projection&) const override { put(d, prefix + "baseline", baseline_); }
+    void load(const StateDict& d, const std::string& prefix, Projection&) override { baseline_ = take<std::uint32_t>(d, prefix + "baseline"); }
+    double rate, reach;
+
+private:
+    std::vector<std::uint32_t> baseline_;  // in-degree per post neuron when the rule was attached
+    std::vector<index_t> survivors_;
+};
+
+class HomeostaticGrowth final : public GrowthBase {
+public:
+    explicit HomeostaticGrowth(const ParamMap& p) : GrowthBase(p) {
+        target = param(p, "target_rate");
+        growth = param(p, "growth_rate");
+        tau_ca = param(p, "tau_ca");
+    }
+    const char* name() const override { return "HomeostaticGrowth"; }
+    void attach(Projection& p) override {
+        ca_pre = &p.pre().trace(tau_ca, TraceMode::all_to_all);
+        ca_post = &p.post().trace(tau_ca, TraceMode::all_to_all);
+    }
+    void plan(Projection& p, const StructCtx& c) override {
+        const index_t n_pre = p.pre().size(), n_post = p.post().size();
+        const int ns = p.n_threads();
+        auto in = p.all_in_degrees();
+        auto out = p.out_degrees();
+        if (za.size() != n_pre || zd.size() != n_post) {  // first epoch: elements match the present synapses
+            za.assign(out.begin(), out.end());
+            zd.assign(in.begin(), in.end());
+        }
+        const double g = growth * static_cast<double>(interval) * dt * 1e-3;
+        for (index_t j = 0; j < n_pre; ++j) za[j] = std::max(0.0, za[j] + g * (1.0 - ca_pre->value_at(j, c.t - 1) / tau_ca * 1e3 / target));
+        for (index_t i = 0; i < n_post; ++i) zd[i] = std::max(0.0, zd[i] + g * (1.0 - ca_post->value_at(i, c.t - 1) / tau_ca * 1e3 / target));
+        // retraction: synapses of neurons with fewer elements than synapses, chosen at random in canonical order
+        const std::uint32_t obj = object(p, c);
+        RngStream st(*c.rng, RngDomain::structural, obj, 0xFFFFFFFFu, c.epoch);
+        del_.assign(static_cast<std::size_t>(ns), {});
+        add_.assign(static_cast<std::size_t>(ns), {});
+        std::vector<std::vector<char>> gone(static_cast<std::size_t>(ns));
+        for (int k = 0; k < ns; ++k) gone[static_cast<std::size_t>(k)].assign(p.shards()[static_cast<std::size_t>(k)].slots(), 0);
+        auto drop = [&](int k, index_t j, std::uint64_t q) {
+            char& g0 = gone[static_cast<std::size_t>(k)][q];
+            if (g0) return false;
+            g0 = 1;
+            del_[static_cast<std::size_t>(k)].emplace_back(j, q);
+            const Shard& s = p.shards()[static_cast<std::size_t>(k)];
+            --in[s.posts.begin + (s.pd[q] & p.post_mask())];
+            --out[j];
+            return true;
+        };
+        for (index_t i = 0; i < n_post; ++i) {
+            const auto keep = static_cast<std::uint32_t>(std::floor(zd[i]));
+            if (in[i] <= keep) continue;
+            auto syn = p.incoming(i);  // (shard, pre, offset) in canonical order
+            std::uint32_t excess = in[i] - keep;
+            for (std::uint32_t m = 0; m < excess && !syn.empty(); ++m) {
+                const std::size_t r = st.below(static_cast<std::uint32_t>(syn.size()));
+                const auto [k, j, q] = syn[r];
+                syn.erase(syn.begin() + static_cast<std::ptrdiff_t>(r));
+                if (!drop(k, j, q)) ++excess;
+            }
+        }
+        for (index_t j = 0; j < n_pre; ++j) {
+            const auto keep = static_cast<std::uint32_t>(std::floor(za[j]));
+            if (out[j] <= keep) continue;
+            auto syn = p.outgoing(j);
+            std::uint32_t excess = out[j] - keep;
+            for (std::uint32_t m = 0; m < excess && !syn.empty(); ++m) {
+                const std::size_t r = st.below(static_cast<std::uint32_t>(syn.size()));
+                const auto [k, jj, q] = syn[r];
+                syn.erase(syn.begin() + static_cast<std::ptrdiff_t>(r));
+                if (!drop(k, jj, q)) ++excess;
+            }
+        }
+        // pairing of free elements: posts in order, partners with probability proportional to free axonal elements
+        std::vector<std::int64_t> free_a(n_pre);
+        std::int64_t total = 0;
+        for (index_t j = 0; j < n_pre; ++j) {
+            free_a[j] = std::max<std::int64_t>(0, static_cast<std::int64_t>(std::floor(za[j])) - out[j]);
+            total += free_a[j];
+        }
+        Fenwick fw(free_a);
+        for (index_t i = 0; i < n_post && total > 0; ++i) {
+            std::int64_t want = static_cast<std::int64_t>(std::floor(zd[i])) - in[i];
+            for (; want > 0 && total > 0; --want) {
+                index_t j = 0;
+                bool ok = false;
+                for (int tries = 0; tries < 16 && !ok; ++tries) {
+                    j = fw.find(static_cast<std::int64_t>(st.uniform() * static_cast<double>(total)));
+                    ok = allow_self || &p.pre() != &p.post() || j != i;
+                }
+                if (!ok) break;
+                fw.add(j, -1);
+                --total;
+                add_[static_cast<std::size_t>(p.shard_of(i))].push_back({j, i});
+            }
+        }
+    }
+    void apply(Projection& p, int k, const StructCtx& c, std::vector<StructEvent>& log) override {
+        auto& dl = del_[static_cast<std::size_t>(k)];
+        std::sort(dl.begin(), dl.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+        Shard& s = p.shards()[static_cast<std::size_t>(k)];
+        for (const auto& [j, q] : dl) {
+            log.push_back({c.t, StructEvent::pruned, p.id(), j, s.posts.begin + (s.pd[q] & p.post_mask()), s.w[q]});
+            p.erase_local(k, j, q);
+        }
+        for (const auto& [j, i] : add_[static_cast<std::size_t>(k)]) {
+            RngStream st(*c.rng, RngDomain::structural, object(p, c) ^ 0x800000u, i, (c.epoch << 20) ^ j);
+            create(p, k, j, i, st, c, log);
+        }
+    }
+    void save(StateDict& d, const std::string& prefix, const Projection&) const override {
+        put(d, prefix + "z_axonal", za);
+        put(d, prefix + "z_dendritic", zd);
+    }
+    void load(const StateDict& d, const std::string& prefix, Projection&) override {
+        za = take<double>(d, prefix + "z_axonal");
+        zd = take<double>(d, prefix + "z_dendritic");
+    }
+    double target, growth, tau_ca;
+    std::vector<double> za, zd;
+
+private:
+    struct Fenwick {
+        explicit Fenwick(const std::vector<std::int64_t>& v) : t(v.size() + 1, 0) {
+            for (std::size_t q = 0; q < v.size(); ++q) add(static_cast<index_t>(q), v[q]);
+        }
+        void add(index_t q, std::int64_t d) {
+            for (std::size_t x = q + 1; x < t.size(); x += x & (~x + 1)) t[x] += d;
+        }
+        // smallest q with prefix sum (0..q) > r
+        index_t find(std::int64_t r) const {
+            std::size_t pos = 0, step = 1;
+            while (step * 2 < t.size()) step *= 2;
+            for (; step > 0; step /= 2)
+                if (pos + step < t.size() && t[pos + step] <= r) {
+                    pos += step;
+                    r -= t[pos];
+                }
+            return static_cast<index_t>(pos);
+        }
+        std::vector<std::int64_t> t;
+    };
+    SpikeTrace *ca_pre = nullptr, *ca_post = nullptr;
+    std::vector<std::vector<std::pair<index_t, std::uint64_t>>> del_;
+    std::vector<std::vector<std::pair<index_t, index_t>>> add_;
+};
+
+}  // namespace pyneuro

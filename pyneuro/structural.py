@@ -1,0 +1,317 @@
+"""Structural plasticity while a network runs (``pn.structural``).
+
+Rules are attached with ``net.add_structural(proj, rule, ...)`` and act every ``interval`` ms inside
+:meth:`Network.run`, in a mutation phase between two steps: the compiled loop stops at the boundary, each thread
+changes the synapses into its own neurons (in parallel), and the loop continues. Decisions use counter-based random
+streams keyed by (projection, rule, neuron, epoch), so the structure is identical for every thread count, and a
+checkpoint taken mid-rewiring continues bit for bit. Every change is logged in ``net.structural_log``.
+
+A new synapse transmits spikes that arrive from the next step on and starts with fresh per-synapse rule state;
+a removed one never transmits again (spikes in flight to it included). Neuron traces are shared, so a trace-based
+rule at a new synapse sees its neurons' recent spikes. New synapses' delays are at most the projection's
+``max_delay`` (see :meth:`Network.connect`).
+
+- :class:`Pruning`: remove weak (or inactive) synapses, after a sustained time, with a probability; or old ones.
+- :class:`Growth`: random synaptogenesis at a rate per neuron, optionally distance dependent (positions).
+- :class:`HomeostaticGrowth`: activity-dependent growth and retraction of synaptic elements (Butz & van Ooyen 2013).
+- :class:`Sprouting`: after a lesion, surviving presynaptic neurons grow onto deafferented targets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from ._validation import check_int, check_number
+from .connectivity import Normal, Uniform
+
+if TYPE_CHECKING:
+    from .network import Network
+
+__all__ = ["StructuralRule", "Pruning", "Growth", "Sprouting", "HomeostaticGrowth", "STRUCTURAL_RULES"]
+
+
+def _steps(name: str, interval: float, dt: float) -> float:
+    if interval < dt * (1.0 - 1e-9):
+        raise ValueError(f"{name} must be >= dt = {dt} ms, got {interval}")
+    return float(max(1, int(interval / dt + 0.5 + 1e-9)))
+
+
+def _lower_value(prefix: str, name: str, value: Any, lo: float) -> dict[str, float]:
+    """A weight or delay of new synapses: a number, Uniform(low, high) or Normal(mean, std, low, high)."""
+    if isinstance(value, Uniform):
+        return {f"{prefix}_kind": 1.0, f"{prefix}_a": float(value.low), f"{prefix}_b": float(value.high)}
+    if isinstance(value, Normal):
+        out = {f"{prefix}_kind": 2.0, f"{prefix}_a": float(value.mean), f"{prefix}_b": float(value.std)}
+        out[f"{prefix}_lo"] = max(lo, float(value.low))
+        if value.high < float("inf"):
+            out[f"{prefix}_hi"] = float(value.high)
+        return out
+    v = check_number(name, value, lo)
+    return {f"{prefix}_kind": 0.0, f"{prefix}_a": v}
+
+
+def _check_value(name: str, value: Any, lo: float) -> None:
+    if isinstance(value, Uniform):
+        if value.low < lo:
+            raise ValueError(f"{name}: Uniform low must be >= {lo}, got {value.low}")
+    elif isinstance(value, Normal):
+        pass
+    else:
+        check_number(name, value, lo)
+
+
+@dataclass
+class StructuralRule:
+    """Base of the structural rule descriptions."""
+
+    kind: ClassVar[str] = ""
+
+    def lower(self, net: Network) -> dict[str, float]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"kind": self.kind}
+        for f in fields(self):
+            v = getattr(self, f.name)
+            if isinstance(v, (Uniform, Normal)):
+                v = {"dist": type(v).__name__, **{g.name: getattr(v, g.name) for g in fields(v)}}
+            out[f.name] = v
+        return out
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> StructuralRule:
+        d = dict(d)
+        rule_cls = STRUCTURAL_RULES.get(d.pop("kind", ""))
+        if rule_cls is None:
+            raise ValueError(f"unknown structural rule in {d!r}")
+        for k, v in list(d.items()):
+            if isinstance(v, dict) and "dist" in v:
+                v = dict(v)
+                d[k] = {"Uniform": Uniform, "Normal": Normal}[v.pop("dist")](**v)
+        return rule_cls(**d)
+
+
+@dataclass
+class Pruning(StructuralRule):
+    """Remove synapses by rule, tested every ``interval`` ms.
+
+    A synapse is *weak* when ``w < threshold`` or (``min_rate > 0``) its presynaptic neuron's rate estimate (an
+    exponential average of its spikes over ``tau_rate``) is below ``min_rate`` Hz (inactive). Once weak at every
+    test for at least ``sustain`` ms it is removed with ``probability`` per test (1: at once). Independently, with
+    ``max_age > 0`` a synapse older than ``max_age`` ms (since its creation, or since the rule was added) is removed.
+
+    Parameters
+    ----------
+    threshold : float
+        Weight below which a synapse is weak (weight units), >= 0 (0: weight never counts).
+    sustain : float
+        How long it must stay weak (ms), >= 0.
+    probability : float
+        Removal probability per test once due, in (0, 1].
+    max_age : float
+        Age limit (ms), >= 0 (0: none).
+    min_rate, tau_rate : float
+        Inactivity criterion (Hz, >= 0; 0: none) and its rate-estimate time constant (ms, > 0).
+    interval : float
+        Test interval (ms), >= dt.
+    """
+
+    threshold: float = 0.0
+    sustain: float = 0.0
+    probability: float = 1.0
+    max_age: float = 0.0
+    min_rate: float = 0.0
+    tau_rate: float = 1000.0
+    interval: float = 100.0
+
+    kind: ClassVar[str] = "Pruning"
+
+    def __post_init__(self) -> None:
+        check_number("Pruning.threshold", self.threshold, 0.0)
+        check_number("Pruning.sustain", self.sustain, 0.0)
+        check_number("Pruning.probability", self.probability, 0.0, 1.0, lo_open=True)
+        check_number("Pruning.max_age", self.max_age, 0.0)
+        check_number("Pruning.min_rate", self.min_rate, 0.0)
+        check_number("Pruning.tau_rate", self.tau_rate, 0.0, lo_open=True)
+        check_number("Pruning.interval", self.interval, 0.0, lo_open=True)
+
+    def lower(self, net: Network) -> dict[str, float]:
+        return {
+            "threshold": float(self.threshold),
+            "sustain": float(self.sustain),
+            "probability": float(self.probability),
+            "max_age": float(self.max_age),
+            "min_rate": float(self.min_rate),
+            "tau_rate": float(self.tau_rate),
+            "interval_steps": _steps("Pruning.interval", self.interval, net.dt),
+            "dt": net.dt,
+        }
+
+
+@dataclass
+class _GrowthBase(StructuralRule):
+    def _check_common(self) -> None:
+        k = self.kind
+        _check_value(f"{k}.weight", self.weight, 0.0)  # type: ignore[attr-defined]
+        if self.delay is not None:  # type: ignore[attr-defined]
+            _check_value(f"{k}.delay", self.delay, 0.0)  # type: ignore[attr-defined]
+        check_number(f"{k}.interval", self.interval, 0.0, lo_open=True)  # type: ignore[attr-defined]
+        if not isinstance(self.allow_self, bool) or not isinstance(self.allow_multapses, bool):  # type: ignore[attr-defined]
+            raise TypeError(f"{k}.allow_self and {k}.allow_multapses must be bools")
+
+    def _lower_common(self, net: Network) -> dict[str, float]:
+        k = self.kind
+        delay = net.dt if self.delay is None else self.delay  # type: ignore[attr-defined]
+        return {
+            **_lower_value("w", f"{k}.weight", self.weight, 0.0),  # type: ignore[attr-defined]
+            **_lower_value("d", f"{k}.delay", delay, net.dt * (1 - 1e-9)),
+            "interval_steps": _steps(f"{k}.interval", self.interval, net.dt),  # type: ignore[attr-defined]
+            "dt": net.dt,
+            "allow_self": float(self.allow_self),  # type: ignore[attr-defined]
+            "allow_multapses": float(self.allow_multapses),  # type: ignore[attr-defined]
+        }
+
+
+@dataclass
+class Growth(_GrowthBase):
+    """Random synaptogenesis: every postsynaptic neuron gains Poisson(``rate`` x interval) new synapses per
+    ``interval`` (``rate`` per second), from presynaptic neurons drawn uniformly or, with ``sigma > 0`` and
+    positions on both populations, with probability ``exp(-d**2 / (2 sigma**2))`` of their distance d. With
+    ``max_in_degree > 0`` a neuron stops gaining synapses at that in-degree.
+
+    Parameters
+    ----------
+    rate : float
+        New synapses per neuron per second, >= 0.
+    weight, delay : float, Uniform or Normal
+        Of new synapses (weight units; ms, default dt, at most the projection's max_delay).
+    sigma : float
+        Distance scale (position units), >= 0 (0: uniform).
+    max_in_degree : int
+        Cap on a neuron's incoming synapses of this projection (0: none).
+    allow_self, allow_multapses : bool
+        Whether a neuron may connect to itself, and whether a second synapse between the same pair may form.
+    interval : float
+        ms, >= dt.
+    """
+
+    rate: float = 1.0
+    weight: Any = 1.0
+    delay: Any = None
+    sigma: float = 0.0
+    max_in_degree: int = 0
+    allow_self: bool = False
+    allow_multapses: bool = False
+    interval: float = 100.0
+
+    kind: ClassVar[str] = "Growth"
+
+    def __post_init__(self) -> None:
+        check_number("Growth.rate", self.rate, 0.0)
+        check_number("Growth.sigma", self.sigma, 0.0)
+        check_int("Growth.max_in_degree", self.max_in_degree, 0)
+        self._check_common()
+
+    def lower(self, net: Network) -> dict[str, float]:
+        return {
+            **self._lower_common(net),
+            "rate": float(self.rate),
+            "sigma": float(self.sigma),
+            "max_in_degree": float(self.max_in_degree),
+        }
+
+
+@dataclass
+class Sprouting(_GrowthBase):
+    """Axonal sprouting after injury: surviving presynaptic neurons (those with at least one synapse left in the
+    projection) grow new synapses onto deafferented targets. A postsynaptic neuron that has lost ``d`` of its
+    inputs (against its in-degree when the rule was added) gains Poisson(``rate`` x d x interval) synapses per
+    ``interval``, never more than d, from survivors within ``reach`` (positions; 0: any distance).
+
+    Parameters
+    ----------
+    rate : float
+        Regrowth rate per missing input per second, >= 0.
+    reach : float
+        Largest distance (position units) of a sprouting partner, >= 0 (0: unlimited).
+    weight, delay, allow_self, allow_multapses, interval
+        As in :class:`Growth`.
+    """
+
+    rate: float = 0.5
+    reach: float = 0.0
+    weight: Any = 1.0
+    delay: Any = None
+    allow_self: bool = False
+    allow_multapses: bool = False
+    interval: float = 100.0
+
+    kind: ClassVar[str] = "Sprouting"
+
+    def __post_init__(self) -> None:
+        check_number("Sprouting.rate", self.rate, 0.0)
+        check_number("Sprouting.reach", self.reach, 0.0)
+        self._check_common()
+
+    def lower(self, net: Network) -> dict[str, float]:
+        return {**self._lower_common(net), "rate": float(self.rate), "reach": float(self.reach)}
+
+
+@dataclass
+class HomeostaticGrowth(_GrowthBase):
+    """Activity-dependent structural plasticity after Butz & van Ooyen 2013 (PLoS Comput. Biol. 9:e1003259).
+
+    Every neuron has synaptic elements: axonal ``z_a`` (as a presynaptic neuron of the projection) and dendritic
+    ``z_d`` (as a postsynaptic one). With ``nu`` its calcium-like rate estimate (an exponential average of its
+    spikes over ``tau_ca``, in Hz) they follow the linear growth curve::
+
+        dz/dt = growth_rate * (1 - nu / target_rate)
+
+    so a neuron below its target rate grows elements and one above retracts them. Every ``interval``: a neuron with
+    more synapses than ``floor(z)`` loses random ones; then free elements (``floor(z)`` minus synapses) are paired
+    at random, each postsynaptic neuron's free dendritic elements taking partners with probability proportional to
+    their free axonal elements. Elements start equal to the present synapse counts.
+
+    Parameters
+    ----------
+    target_rate : float
+        Hz, > 0.
+    growth_rate : float
+        Elements per second at zero activity, > 0.
+    tau_ca : float
+        Rate-estimate time constant (ms), > 0.
+    weight, delay, allow_self, allow_multapses, interval
+        As in :class:`Growth`.
+    """
+
+    target_rate: float = 5.0
+    growth_rate: float = 1.0
+    tau_ca: float = 1000.0
+    weight: Any = 1.0
+    delay: Any = None
+    allow_self: bool = False
+    allow_multapses: bool = False
+    interval: float = 100.0
+
+    kind: ClassVar[str] = "HomeostaticGrowth"
+
+    def __post_init__(self) -> None:
+        check_number("HomeostaticGrowth.target_rate", self.target_rate, 0.0, lo_open=True)
+        check_number("HomeostaticGrowth.growth_rate", self.growth_rate, 0.0, lo_open=True)
+        check_number("HomeostaticGrowth.tau_ca", self.tau_ca, 0.0, lo_open=True)
+        self._check_common()
+
+    def lower(self, net: Network) -> dict[str, float]:
+        return {
+            **self._lower_common(net),
+            "target_rate": float(self.target_rate),
+            "growth_rate": float(self.growth_rate),
+            "tau_ca": float(self.tau_ca),
+        }
+
+
+STRUCTURAL_RULES: dict[str, type[StructuralRule]] = {
+    c.kind: c
+    for c in (Pruning, Growth, Sprouting, HomeostaticGrowth)  # type: ignore[misc]
+}
