@@ -37,10 +37,8 @@ def _h5py() -> Any:
 
 def save_network(net: Network, path: str | Path) -> None:
     """Write ``net`` to ``path`` (see :meth:`Network.save`). The file is written atomically (temp + rename)."""
-    from . import __version__
+    from . import __version__, lesion
     from .monitors import RateMonitor, SpikeMonitor, StateMonitor, WeightMonitor
-
-    from . import lesion
 
     lesion.check_savable(net)
     h5py = _h5py()

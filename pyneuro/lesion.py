@@ -158,7 +158,9 @@ def parse(net: Network, neurons: Any, synapses: Any, at: Any, remove_synapses: A
                 else:
                     ids = np.unique(check_index_array(f"{nm}: ids", sel, pop.size)).astype(np.uint32)
             else:
-                raise TypeError(f"{nm} must be a Population or a (Population, ids | fraction | region) tuple, got {e!r}")
+                raise TypeError(
+                    f"{nm} must be a Population or a (Population, ids | fraction | region) tuple, got {e!r}"
+                )
             les._neurons.append((pop, ids))
     if synapses is not None:
         for j, e in enumerate(_entries("synapses", synapses, Projection)):
@@ -178,8 +180,9 @@ def parse(net: Network, neurons: Any, synapses: Any, at: Any, remove_synapses: A
                     raise ValueError(f"{nm}: a boolean mask must have shape ({n},), got {arr.shape}")
                 idx = np.flatnonzero(arr).astype(np.uint64)
             else:
-                idx = np.unique(check_index_array(f"{nm}: indices", arr, n)).astype(np.uint64) if arr.size else None
-                idx = np.zeros(0, np.uint64) if idx is None else idx
+                idx = np.zeros(0, np.uint64)
+                if arr.size:
+                    idx = np.unique(check_index_array(f"{nm}: indices", arr, n)).astype(np.uint64)
             les._synapses.append((proj, idx))
     if neurons is None and synapses is None:
         raise ValueError("lesion: give neurons=..., synapses=... or both")

@@ -6,7 +6,7 @@ import math
 import time as _time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -26,6 +26,9 @@ from .monitors import Monitor, RateMonitor, SpikeMonitor, StateMonitor, WeightMo
 from .plasticity import NeuronRule, PlasticityRule
 from .population import Population
 from .projection import Projection
+
+if TYPE_CHECKING:
+    from .lesion import Lesion
 
 __all__ = ["Network"]
 
@@ -415,7 +418,9 @@ class Network:
         return m
 
     # -- lesions ----------------------------------------------------------------------------------------------
-    def lesion(self, neurons: Any = None, synapses: Any = None, at: float | None = None, remove_synapses: bool = True):
+    def lesion(
+        self, neurons: Any = None, synapses: Any = None, at: float | None = None, remove_synapses: bool = True
+    ) -> Lesion:
         """Lesion neurons and/or synapses, now (``at=None``, between runs) or at simulated time ``at`` (ms).
 
         Parameters
