@@ -37,9 +37,10 @@ def _h5py() -> Any:
 
 def save_network(net: Network, path: str | Path) -> None:
     """Write ``net`` to ``path`` (see :meth:`Network.save`). The file is written atomically (temp + rename)."""
-    from . import __version__
+    from . import __version__, lesion
     from .monitors import RateMonitor, SpikeMonitor, StateMonitor, WeightMonitor
 
+    lesion.check_savable(net)
     h5py = _h5py()
     path = Path(path)
     tmp = path.with_name(path.name + ".tmp")
@@ -95,6 +96,7 @@ def save_network(net: Network, path: str | Path) -> None:
             elif isinstance(m, RateMonitor):
                 gm.attrs["target"] = m.population._id
                 gm.attrs["bin"] = m.bin_steps
+        lesion.save(net, f)
         gs = f.create_group("state")
         for key, arr in net._engine.save_state().items():
             gs.create_dataset(key, data=arr)
@@ -185,5 +187,8 @@ def load_network(path: str | Path, threads: int | None = None) -> Network:
             elif kind == "rate":
                 net.record_rate(net.populations[int(gm.attrs["target"])], int(gm.attrs["bin"]) * net.dt)
         state = _read_state(f["state"])
+        from . import lesion
+
+        lesion.load(net, f)
     net._engine.load_state(state)
     return net

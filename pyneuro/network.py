@@ -6,7 +6,7 @@ import math
 import time as _time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -26,6 +26,9 @@ from .monitors import Monitor, RateMonitor, SpikeMonitor, StateMonitor, WeightMo
 from .plasticity import NeuronRule, PlasticityRule
 from .population import Population
 from .projection import Projection
+
+if TYPE_CHECKING:
+    from .lesion import Lesion
 
 __all__ = ["Network"]
 
@@ -71,6 +74,9 @@ class Network:
         self.populations: list[Population] = []
         self.projections: list[Projection] = []
         self.monitors: list[Monitor] = []
+        self.lesions: list[dict[str, Any]] = []  # applied lesions: time (ms), kind, name, count
+        self._pending_lesions: list[Any] = []  # lesion.Lesion objects scheduled with at=, in time order
+        self._lesion_counter = 0  # fraction selections made so far (seeds the next one)
 
     # -- properties -------------------------------------------------------------------------------------------
     @property
@@ -463,6 +469,40 @@ class Network:
         self.monitors.append(m)
         return m
 
+    # -- lesions ----------------------------------------------------------------------------------------------
+    def lesion(
+        self, neurons: Any = None, synapses: Any = None, at: float | None = None, remove_synapses: bool = True
+    ) -> Lesion:
+        """Lesion neurons and/or synapses, now (``at=None``, between runs) or at simulated time ``at`` (ms).
+
+        Parameters
+        ----------
+        neurons : Population, tuple or list of them, optional
+            ``pop`` (all its neurons), ``(pop, ids)``, ``(pop, fraction)`` with a float fraction in (0, 1] of
+            the population chosen at random (deterministic for the network's seed), or ``(pop, region)`` with
+            ``region = {"center": [...], "radius": r}`` (a ball in ``pop.positions``, boundary included) or
+            ``{"box": [[lo...], [hi...]]}`` (inclusive). A lesioned neuron is silenced: it never spikes again
+            (its state may keep integrating); its id stays valid (see :attr:`Population.lesioned`).
+        synapses : tuple or list of tuples, optional
+            ``(proj, indices)``, ``(proj, bool_mask)`` (canonical order) or ``(proj, predicate)`` with
+            ``predicate(pre, post, weight, delay_ms) -> bool mask`` called on the canonical arrays when the lesion
+            is applied.
+        at : float, optional
+            Time (ms, >= ``net.time``, rounded to a whole step); :meth:`run` applies the lesion exactly there,
+            identically to running up to ``at`` and lesioning between runs.
+        remove_synapses : bool
+            Also remove every synapse into or out of the lesioned neurons, in every projection (default True).
+
+        Returns
+        -------
+        pyneuro.lesion.Lesion
+            What is (or will be) lesioned; its ``synapses_removed`` is filled in when it is applied. Applied
+            lesions are listed in :attr:`lesions`. See :mod:`pyneuro.lesion` for the full semantics.
+        """
+        from . import lesion as _lesion
+
+        return _lesion.schedule(self, _lesion.parse(self, neurons, synapses, at, remove_synapses))
+
     # -- running ----------------------------------------------------------------------------------------------
     def run(self, duration: float, progress: bool = False) -> None:
         """Advance the network by ``duration`` ms (rounded to whole steps); may be called again to continue.
@@ -487,9 +527,15 @@ class Network:
         done = 0
         chunk = 100
         wall0 = _time.perf_counter()
+        from .lesion import apply_due, next_step
+
         try:
+            apply_due(self)
             while done < total:
                 n = min(chunk, total - done)
+                nxt = next_step(self)  # chunks stop exactly at a scheduled lesion
+                if nxt is not None:
+                    n = min(n, nxt - self.step)
                 t0 = _time.perf_counter()
                 status = self._engine.run(n)
                 el = _time.perf_counter() - t0
@@ -509,6 +555,7 @@ class Network:
                             f"t = {t_ms:.1f} ms, above max_rate = {self.max_rate} Hz; run stopped"
                         )
                     raise SimulationError(msg, pop.name, t_ms, str(status["reason"]))
+                apply_due(self)
                 # aim for ~0.2 s of wall time per chunk
                 if el < 0.1:
                     chunk = min(chunk * 2, 1 << 22)

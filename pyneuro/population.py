@@ -65,6 +65,11 @@ class Population:
         self._net._engine.pop_set_positions(self._id, np.ascontiguousarray(arr, dtype=np.float32).ravel(), arr.shape[1])
 
     @property
+    def lesioned(self) -> np.ndarray:
+        """Which neurons are lesioned (silenced by :meth:`Network.lesion`), as a boolean array."""
+        return self._net._engine.pop_lesioned(self._id).astype(bool)
+
+    @property
     def state_vars(self) -> tuple[str, ...]:
         """Names of the state variables that :meth:`get` and :meth:`set` accept."""
         return tuple(self._net._engine.pop_var_names(self._id))

@@ -36,6 +36,16 @@ void register_populations(py::class_<Engine>& c) {
                  if (!P.positions().empty()) std::memcpy(a.mutable_data(), P.positions().data(), P.positions().size() * 4);
                  return a;
              })
+        .def("pop_lesion", [](Engine& e, int p, const py::array& ids) { e.population(p).lesion(to_vec<index_t>(ids)); })
+        .def("pop_lesioned",
+             [](Engine& e, int p) {
+                 const Population& P = e.population(p);
+                 py::array_t<std::uint8_t> a(static_cast<py::ssize_t>(P.size()));
+                 std::memset(a.mutable_data(), 0, P.size());
+                 const auto& m = P.lesion_mask();
+                 if (!m.empty()) std::memcpy(a.mutable_data(), m.data(), std::min<std::size_t>(m.size(), P.size()));
+                 return a;
+             })
         .def("set_generator_events",
              [](Engine& e, int p, const py::array& steps, const py::array& idx) {
                  auto* g = dynamic_cast<SpikeGenerator*>(&e.population(p));

@@ -322,6 +322,7 @@ void Engine::integrate(int k, step_t t) {
         const Range R = parts_[p][static_cast<std::size_t>(k)];
         for (auto& nr : pop.neuron_rules()) nr->before(R, t);
         pop.update(R, t, rng_, out);
+        pop.drop_lesioned(out);  // lesioned neurons never spike (before traces, rules, monitors and counts)
         std::int64_t& cnt = win_counts_[count_slot(par, p, k)];
         if (window_start) cnt = 0;
         if (out.empty()) continue;

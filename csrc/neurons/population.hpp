@@ -9,6 +9,7 @@
 // Thread safety: update() and on_spikes() are called concurrently for disjoint ranges; everything else runs
 // between steps, single-threaded.
 #pragma once
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <memory>
@@ -124,6 +125,25 @@ public:
         return s;
     }
 
+    // Lesions: a per-neuron mask, empty while no neuron is lesioned. A lesioned (silenced) neuron's spikes are
+    // dropped right after update() (Engine::integrate), before traces, rules, monitors and the spike ring see them,
+    // so it never spikes again; its state variables may keep integrating (nothing else is clamped). Ids at or
+    // beyond the mask's size (e.g. neurons added later) are not lesioned.
+    void lesion(const std::vector<index_t>& ids) {
+        for (index_t i : ids)
+            if (i >= n_) throw ArgumentError("lesion: neuron id out of range");
+        if (lesioned_.size() < n_) lesioned_.resize(n_, 0);
+        for (index_t i : ids) lesioned_[i] = 1;
+    }
+    bool lesioned(index_t i) const { return i < lesioned_.size() && lesioned_[i] != 0; }
+    bool has_lesions() const { return !lesioned_.empty(); }
+    const std::vector<std::uint8_t>& lesion_mask() const { return lesioned_; }
+    // Drop the lesioned ids from one thread's spikes of a step, keeping them ascending.
+    void drop_lesioned(std::vector<index_t>& out) const {
+        if (lesioned_.empty() || out.empty()) return;
+        out.erase(std::remove_if(out.begin(), out.end(), [this](index_t i) { return lesioned(i); }), out.end());
+    }
+
     // Neuron rules (intrinsic plasticity), applied in list order.
     std::vector<std::unique_ptr<NeuronRule>>& neuron_rules() { return nrules_; }
 
@@ -140,6 +160,7 @@ public:
             put(d, prefix + "positions", positions_);
             put(d, prefix + "position_dim", std::vector<std::int32_t>{dim_});
         }
+        if (has_lesions()) put(d, prefix + "lesioned", lesioned_);
         save_extra(d, prefix);
     }
     void load(const StateDict& d, const std::string& prefix) {
@@ -156,6 +177,11 @@ public:
         for (std::size_t k = 0; k < nrules_.size(); ++k) nrules_[k]->load(d, prefix + "nrule/" + std::to_string(k) + "/");
         if (has(d, prefix + "positions"))
             set_positions(take<float>(d, prefix + "positions"), take<std::int32_t>(d, prefix + "position_dim").at(0));
+        lesioned_.clear();  // a missing key means no lesions
+        if (has(d, prefix + "lesioned")) {
+            lesioned_ = take<std::uint8_t>(d, prefix + "lesioned");
+            if (lesioned_.size() > n_) throw ArgumentError("checkpoint: wrong size for lesioned");
+        }
         load_extra(d, prefix);
     }
 
@@ -176,6 +202,7 @@ protected:
     std::vector<std::unique_ptr<NeuronRule>> nrules_;
     std::vector<float> positions_;
     int dim_ = 0;
+    std::vector<std::uint8_t> lesioned_;  // 1 = lesioned; empty when none
     SpikeRing ring_;
 };
 
