@@ -260,12 +260,23 @@ def apply(net: Network, les: Lesion) -> None:
     for pop, ids in les._neurons:
         if ids.size:
             net._engine.pop_lesion(pop._id, ids.astype(np.uint32))
+            # structural log: a lesioned neuron is ("lesioned", projection "", pre = population index, post = id)
+            net._engine.log_structural(
+                les.step,
+                2,
+                -1,
+                np.full(ids.size, pop._id, np.uint32),
+                ids.astype(np.uint32),
+                np.zeros(ids.size, np.float32),
+            )
     removed: dict[str, int] = {}
     for pid in sorted(masks):
         proj = by_id[pid]
         idx = np.flatnonzero(masks[pid])
         if idx.size:
+            pre, post, _, w = arrays(proj)
             net._engine.proj_remove_synapses(pid, idx.astype(np.uint64))
+            net._engine.log_structural(les.step, 2, pid, pre[idx], post[idx], w[idx])
         if idx.size or pid in explicit:
             removed[proj.name] = int(idx.size)
     les.synapses_removed = removed

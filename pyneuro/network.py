@@ -397,7 +397,7 @@ class Network:
     def structural_log(self) -> np.ndarray:
         """Every structural event so far as a numpy record array with fields ``t`` (ms), ``kind`` ("created",
         "pruned", "lesioned", "neuron_added"), ``projection`` (name, "" for neuron events), ``pre``, ``post`` (neuron
-        ids; for "neuron_added" ``post`` is the new neuron and ``pre`` the population index) and ``weight``."""
+        ids; for a neuron event ``post`` is the neuron and ``pre`` its population's index) and ``weight``."""
         t, kind, proj, pre, post, w = self._engine.structural_log()
         kinds = np.array(["created", "pruned", "lesioned", "neuron_added"])
         names = np.array([p.name for p in self.projections] + [""])

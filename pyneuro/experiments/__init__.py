@@ -28,6 +28,8 @@ _WHERE: dict[str, str] = {
     "homeostasis_recovery": "homeostasis",
     "bcm_selectivity": "homeostasis",
     "distal_reward": "reward",
+    "rewiring_steady_state": "structural",
+    "lesion_sprouting": "structural",
 }
 
 
