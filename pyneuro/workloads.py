@@ -5,6 +5,7 @@ Shared by the demo, the benchmarks and the tests so that all of them run the ver
 - ``coba``: Vogels & Abbott 2005 / Brette et al. 2007 benchmark 1 (W1), optionally with pair STDP on E->E (W2).
 - ``song2000``: Song, Miller & Abbott 2000 (W3): 1000 Poisson inputs with STDP onto one neuron.
 - ``scaling``: W1's neurons at fixed in-degree (80 exc + 20 inh) with STDP on E->E and a 90 pA drive (W5).
+- ``rewiring``: W5 with pruning of weak E->E synapses and growth of new ones, about 1% replaced per second (W6).
 - ``zenke25k``: the plastic background network of Zenke, Hennequin & Gerstner 2013 (W4): minimal triplet STDP
   with a BCM-like sliding threshold on 2e7 E->E synapses.
 """
@@ -30,6 +31,7 @@ __all__ = [
     "song2000",
     "scaling",
     "zenke25k",
+    "rewiring",
     "zenke_rule",
     "COBA_NEURON",
 ]
@@ -192,6 +194,26 @@ def scaling(n: int, threads: int = 1, seed: int = 1, stdp: bool = True) -> Workl
     _set_coba_state(exc, inh, seed)
     w = Workload(net, {"exc": exc, "inh": inh}, projs)
     w.spikes = {"exc": net.record_spikes(exc), "inh": net.record_spikes(inh)}
+    return w
+
+
+def rewiring(
+    n: int = 16000, threads: int = 1, seed: int = 1, rewire: bool = True, interval: float = 1000.0
+) -> Workload:
+    """W6: W5 (:func:`scaling`) whose E->E synapses are rewired while it runs: every ``interval`` ms (default 1 s)
+    a synapse weaker than the initial weight w_e is pruned with probability 0.002 x interval / 100 ms (STDP has
+    depressed about half of them, so about 0.8% of the E->E synapses go per simulated second) and every neuron
+    regrows up to its 80 excitatory inputs (``Growth`` with ``max_in_degree=80``, new weight w_e, delay 0.1 ms,
+    partners uniform). With ``rewire=False`` the same network without structural rules (the cost baseline)."""
+    w = scaling(n, threads=threads, seed=seed, stdp=True)
+    if rewire:
+        from . import structural
+
+        w.net.add_structural(
+            w.projections["ee"],
+            structural.Pruning(threshold=2.4, probability=0.002 * interval / 100.0, interval=interval),
+            structural.Growth(rate=100.0, weight=2.4, delay=0.1, max_in_degree=80, interval=interval),
+        )
     return w
 
 

@@ -88,9 +88,10 @@ public:
         const index_t n_pre = p.pre().size();
         for (index_t li = 0; li < s.posts.size(); ++li) {
             const index_t i = s.posts.begin + li;
+            if (max_in > 0 && indeg[li] >= max_in) continue;  // full: no draw at all
             RngStream st(*c.rng, RngDomain::structural, object(p, c), i, c.epoch);
             std::uint32_t n = poisson_count(st, lam);
-            if (max_in > 0) n = std::min<std::uint32_t>(n, indeg[li] >= max_in ? 0u : max_in - indeg[li]);
+            if (max_in > 0) n = std::min<std::uint32_t>(n, max_in - indeg[li]);
             for (std::uint32_t m = 0; m < n; ++m)
                 for (int tries = 0; tries < 1000; ++tries) {
                     const index_t j = st.below(n_pre);
