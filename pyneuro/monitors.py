@@ -27,6 +27,9 @@ class Monitor:
 class SpikeMonitor(Monitor):
     """Spikes of a population (all neurons or a subset), from :meth:`Network.record_spikes`.
 
+    Without a subset, neurons added later (:meth:`Population.add_neurons`) are recorded too; with one, only the
+    subset.
+
     Attributes
     ----------
     times : ndarray of float64
@@ -152,6 +155,9 @@ class RateMonitor(Monitor):
         Start of each bin (ms).
     rate : ndarray of float64
         Mean rate per neuron in each bin (Hz); the last bin may be partial (its rate uses the time covered).
+        Counts include every neuron of the population; the rate divides by the population's *current* size, so
+        after :meth:`Population.add_neurons` the bins recorded before the growth read low by old/new size
+        (use ``counts`` with the size of your choice).
     counts : ndarray of int64
         Spikes per bin.
     """

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ._validation import FLOAT32_MAX, check_float_array, check_index_array, check_number
+from ._validation import FLOAT32_MAX, check_float_array, check_index_array, check_int, check_number
 from .models import NeuronModel, PoissonSource
 
 if TYPE_CHECKING:
@@ -19,7 +20,7 @@ class Population:
     """A block of ``size`` neurons of one model inside a :class:`~pyneuro.Network`.
 
     Created by :meth:`Network.add_population`; holds its compiled counterpart by id. Neuron ids are 0-based and
-    stay valid for the life of the population.
+    stay valid for the life of the population; :meth:`add_neurons` appends new ids.
     """
 
     def __init__(self, net: Network, pid: int, model: NeuronModel, size: int, name: str) -> None:
@@ -101,7 +102,188 @@ class Population:
             arr = check_float_array(f"values for {var!r}", values, length=self._size, lo=lo, hi=hi).astype(np.float32)
         self._net._engine.pop_set(self._id, var, arr)
 
+    # -- neurogenesis ------------------------------------------------------------------------------------------
+    def add_neurons(
+        self,
+        n: int,
+        positions: Any = None,
+        state: dict[str, Any] | None = None,
+        connect: Any = None,
+        maturation: tuple[float, float] | None = None,
+    ) -> np.ndarray:
+        """Add ``n`` neurons to the population between runs (neurogenesis); returns their ids,
+        ``np.arange(old_size, old_size + n)``. Existing ids, state and synapses are untouched.
+
+        Parameters
+        ----------
+        n : int
+            Number of new neurons, >= 1.
+        positions : array_like, shape (n, d)
+            Positions of the new neurons; required exactly when the population has positions (same d).
+        state : dict, optional
+            Initial values of state variables of the new neurons, ``{var: scalar or n values}`` (as :meth:`set`);
+            variables not given start at the model's initial values (e.g. ``v = V_init``, conductances 0). A
+            PoissonSource created with per-neuron rates needs ``state={"rate": ...}``.
+        connect : list, optional
+            Synapses for the new neurons, drawn after they exist (see :meth:`Projection.connect_new`). Each item is
+            ``(projection, "in" | "out", rule, weight=1.0, delay=dt)`` or a dict with these keys (``projection``,
+            ``direction``, ``rule``, ``weight``, ``delay``, optionally ``seed``). ``"in"``: synapses from the
+            projection's source (all of it, new neurons included for a recurrent projection) onto the new neurons;
+            ``"out"``: from the new neurons onto the whole target. E.g.
+            ``pop.add_neurons(20, connect=[(inp, "in", pn.conn.FixedInDegree(50), 0.5, 1.0),
+            (rec, "out", pn.conn.FixedProbability(0.1), 0.2, 1.5)])``.
+        maturation : (boost, tau_mature), optional
+            Young neurons' heightened plasticity: their plasticity gain is ``1 + boost * exp(-age / tau_mature)``
+            (boost >= 0, tau_mature in ms > 0, age since this call), exactly 1 from ``age >= 30 tau_mature`` on.
+            Pair STDP and triplet STDP multiply the update made at a postsynaptic spike of neuron i (the post-spike
+            half, i.e. LTP with the usual signs) by neuron i's gain; the other rules ignore it. See
+            :attr:`plasticity_gain`.
+
+        Notes
+        -----
+        New neurons join the last thread's range, leaving every other thread's synapses untouched; results do not
+        depend on it (nor on the thread count); load balance is restored when a checkpoint is loaded. Spike
+        recorders without a subset record the new neurons; state recorders keep their indices; rate recorders
+        divide by the current size. Everything is checked before anything changes.
+        """
+        net = self._net
+        eng = net._engine
+        old = self._size
+        n = check_int("n", n, 1, 2**31 - 1 - old)
+        new_n = old + n
+        # positions
+        cur = self.positions
+        if cur is None:
+            if positions is not None:
+                raise ValueError("positions: the population has no positions (set pop.positions first), got some")
+            flat = np.zeros(0, np.float32)
+        else:
+            d = cur.shape[1]
+            if positions is None:
+                raise ValueError(f"positions of the new neurons must be given, shape ({n}, {d}), got None")
+            arr = np.asarray(positions, dtype=np.float64)
+            if arr.ndim == 1 and d == 1:
+                arr = arr.reshape(-1, 1)
+            if arr.shape != (n, d):
+                raise ValueError(f"positions must have shape ({n}, {d}), got {np.shape(positions)}")
+            if not np.all(np.isfinite(arr)) or np.abs(arr).max(initial=0.0) > FLOAT32_MAX:
+                raise ValueError("positions must be finite float32 values")
+            flat = np.ascontiguousarray(arr, dtype=np.float32).ravel()
+        # initial state
+        if state is not None and not isinstance(state, dict):
+            raise TypeError(f"state must be a dict {{var: values}}, got {type(state).__name__}")
+        values: dict[str, np.ndarray] = {}
+        poisson = isinstance(self.model, PoissonSource)
+        for var, v in (state or {}).items():
+            var = self._check_var(var)
+            hi = 1000.0 / net.dt if poisson else FLOAT32_MAX
+            lo = 0.0 if poisson else -FLOAT32_MAX
+            if np.ndim(v) == 0:
+                values[var] = np.full(n, check_number(f"state[{var!r}]", v, lo, hi), dtype=np.float32)
+            else:
+                values[var] = check_float_array(f"state[{var!r}]", v, length=n, lo=lo, hi=hi).astype(np.float32)
+        array_rates = poisson and np.ndim(self.model.rate) != 0  # type: ignore[attr-defined]
+        if array_rates and "rate" not in values:
+            raise ValueError("state: this PoissonSource has per-neuron rates; give state={'rate': ...} for new ones")
+        # maturation
+        mat = None
+        if maturation is not None:
+            if not isinstance(maturation, (tuple, list)) or len(maturation) != 2:
+                raise TypeError(f"maturation must be a pair (boost, tau_mature), got {maturation!r}")
+            mat = (
+                check_number("maturation boost", maturation[0], 0.0, FLOAT32_MAX),
+                check_number("maturation tau_mature", maturation[1], 0.0, lo_open=True),
+            )
+        # synapses for the new neurons (planned, i.e. checked, now; drawn once the neurons exist)
+        from .projection import Projection
+
+        ids = np.arange(old, new_n)
+        plans = []
+        for k, spec in enumerate(_connect_specs(connect)):
+            proj, direction = spec["projection"], spec["direction"]
+            if not isinstance(proj, Projection) or proj._net is not net:
+                raise TypeError(f"connect[{k}]: projection must be a Projection of this network, got {proj!r}")
+            if direction not in ("in", "out"):
+                raise ValueError(f"connect[{k}]: direction must be 'in' or 'out', got {direction!r}")
+            end = proj.target if direction == "in" else proj.source
+            if end is not self:
+                side = "target" if direction == "in" else "source"
+                raise ValueError(f"connect[{k}]: {direction!r} needs a projection whose {side} is {self.name!r}")
+            n_pre = proj.source.size + (n if proj.source is self else 0)
+            n_post = proj.target.size + (n if proj.target is self else 0)
+            plans.append(
+                proj._plan_new(
+                    None if direction == "in" else ids,
+                    ids if direction == "in" else None,
+                    spec["rule"],
+                    spec.get("weight", 1.0),
+                    spec.get("delay"),
+                    spec.get("seed"),
+                    n_pre,
+                    n_post,
+                    what=f"connect[{k}]",
+                )
+            )
+        # projections into this population keep their delays when the post index needs more bits
+        bits = max(16, new_n.bit_length())
+        limit = (1 << (32 - bits)) - 1
+        for proj in net.projections:
+            if proj.target is self and int(eng.proj_max_delay(proj._id)) > limit:
+                raise ValueError(
+                    f"n: with {new_n} neurons projection {proj.name!r} could hold delays of at most {limit} steps, "
+                    f"but it has (or reserves) {int(eng.proj_max_delay(proj._id))}"
+                )
+        # --- from here on the network changes
+        eng.pop_add_neurons(self._id, n, flat)
+        self._size = new_n
+        for var, arr in values.items():
+            eng.pop_set_slice(self._id, var, old, arr)
+        if array_rates:
+            rates = np.concatenate([np.asarray(self.model.rate, np.float64).reshape(-1), values["rate"]])  # type: ignore[attr-defined]
+            self.model = dataclasses.replace(self.model, rate=rates)  # type: ignore[type-var]
+        if mat is not None:
+            eng.pop_set_maturation(self._id, old, new_n, mat[0], mat[1])
+        for plan in plans:
+            plan()
+        return ids
+
+    @property
+    def plasticity_gain(self) -> np.ndarray:
+        """Plasticity gain of every neuron now (float64): 1, or ``1 + boost exp(-age / tau_mature)`` for neurons
+        added with ``maturation=(boost, tau_mature)`` (see :meth:`add_neurons`)."""
+        return self._net._engine.pop_plasticity_gain(self._id)
+
     def _check_indices(self, name: str, indices: Any) -> np.ndarray:
         if indices is None:
             return np.arange(self._size, dtype=np.uint32)
         return check_index_array(name, indices, self._size)
+
+
+def _connect_specs(connect: Any) -> list[dict[str, Any]]:
+    """Normalise ``add_neurons(connect=...)``: a tuple/dict or a list of them, to dicts."""
+    from .projection import Projection
+
+    if connect is None:
+        return []
+    if isinstance(connect, dict) or (isinstance(connect, tuple) and connect and isinstance(connect[0], Projection)):
+        connect = [connect]
+    if not isinstance(connect, (list, tuple)):
+        raise TypeError(f"connect must be a list of (projection, 'in'|'out', rule, weight, delay), got {connect!r}")
+    keys = ("projection", "direction", "rule", "weight", "delay")
+    out = []
+    for k, item in enumerate(connect):
+        if isinstance(item, dict):
+            unknown = set(item) - {*keys, "seed"}
+            if unknown or not {"projection", "direction", "rule"} <= set(item):
+                raise ValueError(
+                    f"connect[{k}] must have the keys projection, direction, rule (and optionally weight, delay, "
+                    f"seed), got {sorted(item)}"
+                )
+            out.append(dict(item))
+        elif isinstance(item, (tuple, list)) and 3 <= len(item) <= 5:
+            out.append(dict(zip(keys, item)))
+        else:
+            raise TypeError(
+                f"connect[{k}] must be (projection, 'in'|'out', rule, weight, delay) or a dict, got {item!r}"
+            )
+    return out

@@ -148,6 +148,138 @@ class Projection:
             )
         )
 
+    def connect_new(
+        self,
+        pre_ids: Any = None,
+        post_ids: Any = None,
+        rule: Any = None,
+        weight: Any = 1.0,
+        delay: Any = None,
+        seed: int | None = None,
+    ) -> int:
+        """Draw synapses between given neurons by a connection rule and add them (:meth:`add_synapses`); returns how
+        many were added. Meant for neurons added by :meth:`Population.add_neurons`, e.g. incoming synapses of new
+        neurons ``ids``: ``proj.connect_new(post_ids=ids, rule=pn.conn.FixedInDegree(50), weight=0.5, delay=1.0)``.
+
+        Parameters
+        ----------
+        pre_ids, post_ids : array_like of int, optional
+            Distinct neuron ids of the source and target; default all of them.
+        rule : ConnectionRule
+            ``AllToAll``, ``OneToOne`` (pairs ``pre_ids[k] -> post_ids[k]``), ``FixedProbability(p)`` (each pair),
+            ``FixedInDegree(k)`` (k sources from ``pre_ids`` per target in ``post_ids``), ``FixedOutDegree(k)``;
+            ``allow_self``/``allow_multapses`` as in :meth:`Network.connect`. Default ``FixedProbability(0.1)``.
+        weight, delay : float or pn.conn.Uniform / pn.conn.Normal
+            Per-synapse values (delay in ms, default dt, at most :attr:`max_delay`).
+        seed : int, optional
+            Extra seed. The draw is a numpy stream keyed by (network seed, projection, the populations' current
+            sizes, the current step, the ids, ``seed``): reproducible, the same for every thread count and after a
+            checkpoint; two identical calls at the same step draw the same synapses unless ``seed`` differs.
+        """
+        return self._plan_new(pre_ids, post_ids, rule, weight, delay, seed, self.source.size, self.target.size)()
+
+    def _plan_new(
+        self,
+        pre_ids: Any,
+        post_ids: Any,
+        rule: Any,
+        weight: Any,
+        delay: Any,
+        seed: Any,
+        n_pre: int,
+        n_post: int,
+        what: str = "connect_new",
+    ) -> Any:
+        """Check the arguments of :meth:`connect_new` for populations of n_pre and n_post neurons (their sizes when
+        the plan runs) and return a function that draws and adds the synapses."""
+        import zlib
+
+        from ._validation import check_index_array
+        from .connectivity import AllToAll, FixedInDegree, FixedOutDegree, FixedProbability, Normal, OneToOne, Uniform
+        from .network import to_steps
+
+        net = self._net
+        if rule is None:
+            rule = FixedProbability(0.1)
+        if not isinstance(rule, (AllToAll, OneToOne, FixedProbability, FixedInDegree, FixedOutDegree)):
+            raise TypeError(
+                f"{what}: rule must be AllToAll, OneToOne, FixedProbability, FixedInDegree or FixedOutDegree from "
+                f"pn.conn (use add_synapses for explicit arrays), got {type(rule).__name__}"
+            )
+        pre = None if pre_ids is None else check_index_array(f"{what}: pre_ids", pre_ids, n_pre).astype(np.int64)
+        post = None if post_ids is None else check_index_array(f"{what}: post_ids", post_ids, n_post).astype(np.int64)
+        for name, ids in (("pre_ids", pre), ("post_ids", post)):
+            if ids is not None and np.unique(ids).size != ids.size:
+                raise ValueError(f"{what}: {name} must be distinct ids")
+        len_pre = n_pre if pre is None else pre.size
+        len_post = n_post if post is None else post.size
+        same = self.source is self.target
+        no_self = same and not getattr(rule, "allow_self", True)
+        if isinstance(rule, OneToOne) and len_pre != len_post:
+            raise ValueError(f"{what}: OneToOne needs as many pre_ids as post_ids, got {len_pre} and {len_post}")
+        if isinstance(rule, (FixedInDegree, FixedOutDegree)):
+            pool = len_pre if isinstance(rule, FixedInDegree) else len_post
+            eligible = pool - (1 if no_self else 0)
+            if rule.n > 0 and eligible <= 0:
+                raise ValueError(f"{what}: {type(rule).__name__}.n={rule.n} but there are no eligible neurons")
+            if not rule.allow_multapses and rule.n > eligible:
+                raise ValueError(
+                    f"{what}: {type(rule).__name__}.n must be <= {eligible} without multapses, got {rule.n}"
+                )
+        dmax = int(net._engine.proj_max_delay(self._id)) * net.dt
+
+        def values(name: str, v: Any, lo: float, hi: float | None) -> Any:
+            if isinstance(v, Uniform):
+                if v.low < lo or (hi is not None and v.high > hi * (1 + 1e-9)):
+                    raise ValueError(f"{what}: {name} Uniform must lie in [{lo:g}, {hi if hi else 'inf'}], got {v}")
+                return v
+            if isinstance(v, Normal):
+                if v.low < lo:
+                    raise ValueError(f"{what}: {name} Normal must be clipped with low >= {lo:g}, got low={v.low}")
+                return v
+            x = check_number(f"{what}: {name}", v, lo, hi if hi is not None else FLOAT32_MAX)
+            return x
+
+        wv = values("weight", weight, 0.0, FLOAT32_MAX)
+        dv = values("delay", net.dt if delay is None else delay, net.dt * (1 - 1e-9), dmax * (1 + 1e-9))
+        extra = 0 if seed is None else check_int("seed", seed, 0, 2**63 - 1)
+
+        def run() -> int:
+            p = np.arange(self.source.size) if pre is None else pre
+            q = np.arange(self.target.size) if post is None else post
+            key = [
+                net.seed & 0xFFFFFFFF,
+                net.seed >> 32,
+                self._id,
+                self.source.size,
+                self.target.size,
+                net.step,
+                zlib.crc32(p.tobytes()),
+                zlib.crc32(q.tobytes()),
+                extra,
+            ]
+            rng = np.random.Generator(np.random.Philox(np.random.SeedSequence(key)))
+            src, tgt = _draw_pairs(rule, p, q, same, no_self, rng)
+            m = src.size
+            if m == 0:
+                return 0
+
+            def draw(v: Any) -> np.ndarray:
+                if isinstance(v, Uniform):
+                    return rng.uniform(v.low, v.high, m)
+                if isinstance(v, Normal):
+                    return np.clip(rng.normal(v.mean, v.std, m), v.low, v.high)
+                return np.full(m, float(v))
+
+            w = draw(wv)
+            d = draw(dv)
+            if isinstance(dv, Normal):
+                d = np.minimum(d, dmax)
+            d = to_steps(d, net.dt) * net.dt
+            return self.add_synapses(src, tgt, weight=w, delay=d)
+
+        return run
+
     def remove_synapses(self, which: Any) -> int:
         """Remove synapses between runs, given as canonical indices (into :attr:`pre`, :attr:`weights`, ...) or a
         boolean mask of length :attr:`size`; returns how many were removed. A removed synapse never transmits again,
@@ -225,3 +357,39 @@ class Projection:
         synapse, in canonical order)."""
         k = self._rule_index(rule)
         return dict(self._net._engine.rule_state(self._id, k))
+
+
+def _draw_pairs(
+    rule: Any, pre: np.ndarray, post: np.ndarray, same: bool, no_self: bool, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """(pre, post) pairs drawn by ``rule`` among the given ids, in a fixed order (by the rule's loop)."""
+    from .connectivity import AllToAll, FixedInDegree, FixedProbability, OneToOne
+
+    empty = np.zeros(0, np.int64)
+    if isinstance(rule, OneToOne):
+        keep = pre != post if no_self else np.ones(pre.size, bool)
+        return pre[keep], post[keep]
+    if isinstance(rule, (AllToAll, FixedProbability)):
+        srcs, tgts = [], []
+        rows = max(1, 1_000_000 // max(post.size, 1))  # bounded memory: rows of the pair matrix at a time
+        for b in range(0, pre.size, rows):
+            blk = pre[b : b + rows]
+            if isinstance(rule, AllToAll) or rule.p >= 1.0:
+                mask = np.ones((blk.size, post.size), bool)
+            else:
+                mask = rng.random((blk.size, post.size)) < rule.p
+            if no_self:
+                mask &= blk[:, None] != post[None, :]
+            r, c = np.nonzero(mask)
+            srcs.append(blk[r])
+            tgts.append(post[c])
+        return (np.concatenate(srcs), np.concatenate(tgts)) if srcs else (empty, empty)
+    indeg = isinstance(rule, FixedInDegree)
+    fixed, pool = (post, pre) if indeg else (pre, post)
+    srcs, tgts = [], []
+    for x in fixed:
+        cand = pool[pool != x] if no_self else pool
+        chosen = rng.choice(cand, size=rule.n, replace=rule.allow_multapses) if rule.n else empty
+        srcs.append(chosen if indeg else np.full(chosen.size, x))
+        tgts.append(np.full(chosen.size, x) if indeg else chosen)
+    return (np.concatenate(srcs), np.concatenate(tgts)) if srcs else (empty, empty)

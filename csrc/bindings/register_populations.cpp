@@ -51,7 +51,30 @@ void register_populations(py::class_<Engine>& c) {
                  auto* g = dynamic_cast<SpikeGenerator*>(&e.population(p));
                  if (!g) throw py::type_error("population is not a SpikeGenerator");
                  g->set_events(to_vec<step_t>(steps), to_vec<index_t>(idx));
-             });
+             })
+        // neurogenesis
+        .def("pop_add_neurons",
+             [](Engine& e, int p, index_t n, const py::array& xyz) { e.add_neurons(p, n, to_vec<float>(xyz)); })
+        .def("pop_set_slice",
+             [](Engine& e, int p, const std::string& name, index_t begin, const py::array& values) {
+                 e.set_var_slice(p, name, begin, to_vec<float>(values));
+             })
+        .def("pop_set_maturation", &Engine::set_maturation)
+        .def("pop_plasticity_gain",
+             [](Engine& e, int p) {
+                 const Population& P = e.population(p);
+                 std::vector<double> g(P.size());
+                 for (index_t i = 0; i < P.size(); ++i) g[i] = P.plasticity_gain(i, e.now());
+                 return to_array(g);
+             })
+        .def("pop_parts", [](Engine& e, int p) {
+            std::vector<index_t> out;
+            for (const Range& r : e.parts(p)) {
+                out.push_back(r.begin);
+                out.push_back(r.end);
+            }
+            return to_array(out);
+        });
 }
 
 }  // namespace pyneuro::bind

@@ -43,6 +43,10 @@ public:
     // Building
     int add_population(const std::string& kind, index_t n, const ParamMap& p);
     Population& population(int id) { return *pops_.at(static_cast<std::size_t>(id)); }
+    // Neurogenesis (csrc/structural/neurogenesis.cpp): grow population `pop` by n neurons, between runs.
+    void add_neurons(int pop, index_t n, const std::vector<float>& positions);
+    void set_var_slice(int pop, const std::string& var, index_t begin, const std::vector<float>& values);
+    void set_maturation(int pop, index_t begin, index_t end, double boost, double tau_ms);
     int n_populations() const { return static_cast<int>(pops_.size()); }
     int connect(int pre, int post, Receptor r, const ConnSpec& c, const ValueSpec& w, const ValueSpec& d_steps);
     int connect_arrays(int pre, int post, Receptor r, const std::vector<index_t>& pre_idx, const std::vector<index_t>& post_idx,

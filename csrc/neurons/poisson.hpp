@@ -4,6 +4,8 @@
 // number. The waiting time after a spike at step s is drawn from the counter-based stream keyed by
 // (seed, population, neuron, s): independent of threads and reproducible after a checkpoint. When rates or the
 // clock change, every neuron redraws from the current step (the process is memoryless, so this is exact).
+// Neurogenesis: new neurons start with the registered rate and, through redraw(), their first spike drawn from the
+// step they are added (keyed as on_clock keys it); the other neurons keep their next spikes.
 #pragma once
 #include <cmath>
 #include <limits>
@@ -38,10 +40,15 @@ public:
         return from + static_cast<step_t>(k);
     }
     void on_clock(step_t t, const Philox& rng) override {
-        // key by the step before t, as if the previous draw had just been taken there
-        for (index_t i = 0; i < n_; ++i) next_[i] = draw(i, t, -1 - t, rng);
+        redraw(0, n_, t, rng);
         dirty_ = false;
     }
+    // Next spikes of neurons [b, e) from step t on.
+    void redraw(index_t b, index_t e, step_t t, const Philox& rng) {
+        // key by the step before t, as if the previous draw had just been taken there
+        for (index_t i = b; i < e; ++i) next_[i] = draw(i, t, -1 - t, rng);
+    }
+    void grow_extra(index_t, index_t new_n) override { next_.resize(new_n, std::numeric_limits<step_t>::max()); }
     bool needs_redraw() const { return dirty_; }
     void mark_dirty() { dirty_ = true; }
     void update(Range r, step_t t, const Philox& rng, std::vector<index_t>& out) override {

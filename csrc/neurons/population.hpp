@@ -8,6 +8,10 @@
 // - Traces (see trace.hpp) hang off the population and are shared by all rules that use the same time constant.
 // Thread safety: update() and on_spikes() are called concurrently for disjoint ranges; everything else runs
 // between steps, single-threaded.
+// - Neurogenesis: grow() appends neurons (ids old_n..new_n-1; existing ids and state untouched): every registered
+//   variable gets the init value it was registered with, refractory counters and spike flags 0, traces an empty
+//   history, positions the caller's; grow_extra() is the hook for model-specific arrays. Young neurons may carry a
+//   plasticity gain that matures (see Maturation below).
 #pragma once
 #include <algorithm>
 #include <cmath>
@@ -27,6 +31,28 @@
 namespace pyneuro {
 
 enum class Receptor : int { exc = 0, inh = 1 };
+
+// Heightened plasticity of young (adult-born) neurons: gain_i(t) = 1 + boost_i exp(-(t - birth_i) / tau_i) (steps),
+// exactly 1 once t - birth_i >= 30 tau_i (the boost has decayed below 1e-13 of itself) and for neurons never given a
+// boost. Held by a population only once some neuron was added with a maturation; rules read it through
+// Population::plasticity_gain (a null check when absent). Per neuron: 20 bytes.
+struct Maturation {
+    std::vector<step_t> birth;
+    std::vector<float> boost;
+    std::vector<double> tau;  // steps
+    void resize(index_t n) {
+        birth.resize(n, 0);
+        boost.resize(n, 0.0f);
+        tau.resize(n, 1.0);
+    }
+    double gain(index_t i, step_t t) const {
+        const float b = boost[i];
+        if (b == 0.0f) return 1.0;
+        const double age = static_cast<double>(t - birth[i]);
+        if (age >= 30.0 * tau[i]) return 1.0;
+        return 1.0 + static_cast<double>(b) * std::exp(-age / tau[i]);
+    }
+};
 
 // Appends every i in [b, e) whose flag is set, ascending. Reads the flags 8 at a time, so the common case (no
 // spike among 8 neurons) costs one load and one test.
@@ -71,6 +97,8 @@ public:
     virtual const char* primary_var() const { return "v"; }
     // Called between steps when the clock jumps or rates change (sources re-draw their next spikes).
     virtual void on_clock(step_t /*t*/, const Philox& /*rng*/) {}
+    // Neurogenesis hook: the model's own per-neuron arrays (beyond the registered ones), grown from old_n to new_n.
+    virtual void grow_extra(index_t /*old_n*/, index_t /*new_n*/) {}
     // Model-specific checkpoint state beyond the registered float/int arrays.
     virtual void save_extra(StateDict& /*d*/, const std::string& /*prefix*/) const {}
     virtual void load_extra(const StateDict& /*d*/, const std::string& /*prefix*/) {}
@@ -150,6 +178,40 @@ public:
     SpikeRing& ring() { return ring_; }
     const SpikeRing& ring() const { return ring_; }
 
+    // Neurogenesis (between runs): append new_n - size() neurons. new_positions: (new_n - size()) x dim when the
+    // population has positions, else empty. Checks everything before changing anything.
+    void grow(index_t new_n, const std::vector<float>& new_positions) {
+        if (new_n <= n_) throw ArgumentError("add_neurons: n must be >= 1");
+        const std::size_t added = static_cast<std::size_t>(new_n - n_);
+        if (has_positions() ? new_positions.size() != added * static_cast<std::size_t>(dim_) : !new_positions.empty())
+            throw ArgumentError("add_neurons: positions must be given exactly when the population has positions");
+        const index_t old = n_;
+        for (std::size_t k = 0; k < fvars_.size(); ++k) fvars_[k].second->resize(new_n, finit_[k]);
+        refr_.resize(new_n, 0);
+        if (!flag_.empty()) flag_.resize(new_n, 0);
+        for (auto& tr : traces_) tr->resize(new_n);
+        positions_.insert(positions_.end(), new_positions.begin(), new_positions.end());
+        if (mat_) mat_->resize(new_n);
+        n_ = new_n;
+        grow_extra(old, new_n);
+        for (auto& nr : nrules_) nr->on_grow(new_n);
+    }
+    // Young neurons [b, e): born at step `birth`, gain 1 + boost exp(-(t - birth) / tau_steps).
+    void set_maturation(index_t b, index_t e, step_t birth, float boost, double tau_steps) {
+        if (!mat_) {
+            mat_ = std::make_unique<Maturation>();
+            mat_->resize(n_);
+        }
+        for (index_t i = b; i < e && i < n_; ++i) {
+            mat_->birth[i] = birth;
+            mat_->boost[i] = boost;
+            mat_->tau[i] = tau_steps;
+        }
+    }
+    const Maturation* maturation() const { return mat_.get(); }
+    // Plasticity gain of neuron i at step t (1 without maturation).
+    double plasticity_gain(index_t i, step_t t) const { return mat_ ? mat_->gain(i, t) : 1.0; }
+
     void save(StateDict& d, const std::string& prefix) const {
         for (const auto& v : fvars_) put(d, prefix + "var/" + v.first, *v.second);
         put(d, prefix + "refractory", refr_);
@@ -161,6 +223,11 @@ public:
             put(d, prefix + "position_dim", std::vector<std::int32_t>{dim_});
         }
         if (has_lesions()) put(d, prefix + "lesioned", lesioned_);
+        if (mat_) {
+            put(d, prefix + "maturation/birth", mat_->birth);
+            put(d, prefix + "maturation/boost", mat_->boost);
+            put(d, prefix + "maturation/tau", mat_->tau);
+        }
         save_extra(d, prefix);
     }
     void load(const StateDict& d, const std::string& prefix) {
@@ -182,6 +249,13 @@ public:
             lesioned_ = take<std::uint8_t>(d, prefix + "lesioned");
             if (lesioned_.size() > n_) throw ArgumentError("checkpoint: wrong size for lesioned");
         }
+        if (has(d, prefix + "maturation/birth")) {
+            mat_ = std::make_unique<Maturation>();
+            mat_->birth = take<step_t>(d, prefix + "maturation/birth");
+            mat_->boost = take<float>(d, prefix + "maturation/boost");
+            mat_->tau = take<double>(d, prefix + "maturation/tau");
+            if (mat_->birth.size() != n_) throw ArgumentError("checkpoint: wrong size for the maturation state");
+        }
         load_extra(d, prefix);
     }
 
@@ -189,6 +263,7 @@ protected:
     void reg(const std::string& name, avector<float>& v, float init) {
         v.assign(n_, init);
         fvars_.emplace_back(name, &v);
+        finit_.push_back(init);  // what neurons added later (grow) start with
     }
     static int steps_of(double ms, double dt) { return static_cast<int>(std::llround(ms / dt)); }
 
@@ -196,6 +271,7 @@ protected:
     index_t n_;
     int id_ = -1;
     std::vector<std::pair<std::string, avector<float>*>> fvars_;
+    std::vector<float> finit_;  // init value of each registered variable
     avector<std::int32_t> refr_;
     avector<std::uint8_t> flag_;  // scratch: spiked in this step (models with vectorised kernels)
     std::vector<std::unique_ptr<SpikeTrace>> traces_;
@@ -204,6 +280,7 @@ protected:
     int dim_ = 0;
     std::vector<std::uint8_t> lesioned_;  // 1 = lesioned; empty when none
     SpikeRing ring_;
+    std::unique_ptr<Maturation> mat_;
 };
 
 }  // namespace pyneuro

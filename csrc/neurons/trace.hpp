@@ -64,6 +64,11 @@ public:
         blocks_.swap(blocks);
     }
 
+    // Neurogenesis: n neurons, keeping the history (new neurons start empty); a no-op before the first configure.
+    void resize(index_t n) {
+        if (cap_ > 0) configure(n, cap_, dt_);
+    }
+
     double decay(step_t dsteps) const {
         if (static_cast<std::size_t>(dsteps) < decay_.size()) return decay_[static_cast<std::size_t>(dsteps)];
         return tail_zero_ ? 0.0 : std::exp(-static_cast<double>(dsteps) * dt_ / tau_);

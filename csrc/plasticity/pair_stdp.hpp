@@ -10,6 +10,8 @@
 // and w is clipped to [w_min, w_max] after every update. An optional activity scaling (metaplasticity.hpp)
 // multiplies the LTP and LTD amplitudes by powers of a neuron's recent rate. The transmitted weight is the one found before the
 // arrival's own update.
+// Young neurons (neurogenesis, Population::plasticity_gain): the post-spike half for post i is multiplied by
+// gain_i(t) (1 when the post population has no maturation: a null check); the pre-arrival half is not.
 #pragma once
 #include <algorithm>
 #include <cmath>
@@ -58,10 +60,10 @@ public:
         }
     }
     void on_post(Projection& p, Shard& s, index_t post, std::uint64_t pb, std::uint64_t pe, step_t t) override {
-        double f = 1.0;
+        double f = p.post().plasticity_gain(post, t);  // young neurons' heightened plasticity (1 otherwise)
         if (meta.on()) {
-            if (meta.pre_side) return meta_post(p, s, pb, pe, t);
-            f = meta.ltp(post, t);
+            if (meta.pre_side) return meta_post(p, s, pb, pe, t, f);
+            f *= meta.ltp(post, t);
         }
         switch (dep) {
             case Dep::additive: return post_loop<Dep::additive>(p, s, pb, pe, t, f);
@@ -95,8 +97,8 @@ private:
             s.w[k] = clip(w + amp * x * fm_any(w) * meta.ltd(i, t));
         }
     }
-    void meta_post(Projection& p, Shard& s, std::uint64_t pb, std::uint64_t pe, step_t t) {
-        const double amp = a_pre * eta(t);
+    void meta_post(Projection& p, Shard& s, std::uint64_t pb, std::uint64_t pe, step_t t, double gain) {
+        const double amp = a_pre * eta(t) * gain;
         if (amp == 0.0) return;
         const int bits = p.post_bits();
         for (std::uint64_t m = pb; m < pe; ++m) {

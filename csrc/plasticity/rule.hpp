@@ -53,6 +53,7 @@ public:
     virtual void attach(Population& p, double dt) = 0;
     virtual void before(Range r, step_t t) = 0;
     virtual void on_spikes(const std::vector<index_t>& ids, step_t t) = 0;
+    virtual void on_grow(index_t /*new_n*/) {}  // neurogenesis: per-neuron rule state for new_n neurons
     virtual void save(StateDict&, const std::string&) const {}
     virtual void load(const StateDict&, const std::string&) {}
     Schedule schedule;

@@ -11,6 +11,8 @@
 // at rho = kappa nu^2 A2- tau_minus / (A3+ tau_plus tau_y kappa^2): the threshold slides with the square of the
 // recent rate. Weights are clipped to [w_min, w_max] after every update. An optional activity scaling
 // (metaplasticity.hpp) multiplies the whole LTP and LTD terms by powers of a neuron's recent rate.
+// Young neurons (neurogenesis, Population::plasticity_gain): the post-spike half for post i is multiplied by
+// gain_i(t) (1 when the post population has no maturation: a null check); the pre-arrival half is not.
 #pragma once
 #include <algorithm>
 #include <cmath>
@@ -82,6 +84,7 @@ public:
         if (fac == 0.0) return;
         const bool meta_each = meta.on() && meta.pre_side;
         if (meta.on() && !meta.pre_side) fac *= meta.ltp(post, t);
+        fac *= p.post().plasticity_gain(post, t);  // young neurons' heightened plasticity (1 otherwise)
         const int bits = p.post_bits();
         // with a single delay the synapse's delay is known without reading pd (one random access less)
         const bool one_delay = p.delays().size() == 1;

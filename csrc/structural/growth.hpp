@@ -128,7 +128,7 @@ public:
         const auto nsurv = static_cast<std::uint32_t>(survivors_.size());
         for (index_t li = 0; li < s.posts.size(); ++li) {
             const index_t i = s.posts.begin + li;
-            if (indeg[li] >= baseline_[i]) continue;
+            if (i >= baseline_.size() || indeg[li] >= baseline_[i]) continue;  // neurons added later: no baseline
             const std::uint32_t deficit = baseline_[i] - indeg[li];
             RngStream st(*c.rng, RngDomain::structural, object(p, c), i, c.epoch);
             const std::uint32_t n = std::min(deficit, poisson_count(st, per * deficit));
@@ -166,10 +166,9 @@ public:
         const int ns = p.n_threads();
         auto in = p.all_in_degrees();
         auto out = p.out_degrees();
-        if (za.size() != n_pre || zd.size() != n_post) {  // first epoch: elements match the present synapses
-            za.assign(out.begin(), out.end());
-            zd.assign(in.begin(), in.end());
-        }
+        // elements start equal to the present synapse counts (first epoch, and neurons added since)
+        for (index_t j = static_cast<index_t>(za.size()); j < n_pre; ++j) za.push_back(out[j]);
+        for (index_t i = static_cast<index_t>(zd.size()); i < n_post; ++i) zd.push_back(in[i]);
         const double g = growth * static_cast<double>(interval) * dt * 1e-3;
         for (index_t j = 0; j < n_pre; ++j) za[j] = std::max(0.0, za[j] + g * (1.0 - ca_pre->value_at(j, c.t - 1) / tau_ca * 1e3 / target));
         for (index_t i = 0; i < n_post; ++i) zd[i] = std::max(0.0, zd[i] + g * (1.0 - ca_post->value_at(i, c.t - 1) / tau_ca * 1e3 / target));

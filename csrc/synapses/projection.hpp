@@ -101,6 +101,14 @@ public:
     void compact();
     bool dynamic() const { return dynamic_; }
     void make_dynamic();
+    // Neurogenesis (csrc/structural/neurogenesis.cpp): the presynaptic population grew to n_new neurons (new empty
+    // rows in every shard); the postsynaptic one grew and its last thread's range now ends at parts.back().end (the
+    // last shard's post range and post index grow; a rebuild from canonical arrays when more post bits are needed).
+    void grow_pre(index_t n_new);
+    void grow_post(const std::vector<Range>& parts);
+    // Throws (changing nothing) if the post population cannot grow to n_new: the wider post index would leave too
+    // few bits for the longest delay.
+    void check_post_growth(index_t n_new) const;
     // Consistency of the store (rows sorted, post index and reverse index agree, counts); "" when consistent.
     std::string check() const;
 

@@ -1,0 +1,116 @@
+// Design notes: neurogenesis between runs -- neurons appended to a population (ids old_n .. old_n + n - 1; the ids
+// users hold stay valid), with the store, the thread ranges and the recorders following.
+// Thread ranges: to leave every existing shard untouched, the new neurons join the LAST thread's range (ranges
+// stay contiguous and ascending, so spike lists still read in ascending id order and every result is the same as
+// with any other partition: results never depend on the partition). The price is balance: after much growth the
+// last thread integrates more neurons. Balance is restored when the network is rebuilt from a checkpoint
+// (Network.load splits every population evenly again); no explicit rebalance is done here.
+// Projections: from the grown population, every shard gets empty rows for the new neurons (no synapses); into it,
+// the last shard's post range and post-major index grow by empty slices. A post population that outgrows its
+// projection's post bits (n >= 2^post_bits, i.e. beyond 65536 neurons at least) makes that projection rebuild from its
+// canonical arrays with wider post bits, rule columns carried over (rare, O(synapses)).
+// Recorders: state monitors keep their fixed indices; spike monitors record every neuron of the population, the new
+// ones included, unless they were given a subset; rate monitors count every neuron and normalise by the current size.
+// Every structural change bumps the projections' versions, so weight monitors re-locate what they record.
+#include <algorithm>
+#include <bit>
+
+#include "../core/engine.hpp"
+#include "../neurons/poisson.hpp"
+
+namespace pyneuro {
+
+void Projection::grow_pre(index_t n_new) {
+    for (auto& sh : shards_) {
+        const index_t old = static_cast<index_t>(sh.row_end.size());
+        if (n_new <= old) continue;
+        // new rows are empty (and, in dynamic mode, own no capacity): they start where row `old` would; in compact
+        // mode that is the end of the store, so row_end[j] == row_ptr[j + 1] still holds
+        const offset_t at = sh.row_ptr[old];
+        sh.row_ptr.resize(static_cast<std::size_t>(n_new) + 1, at);
+        sh.row_end.resize(n_new, at);
+        if (sh.dynamic()) sh.row_cap.resize(n_new, at);
+    }
+    ++version_;
+}
+
+void Projection::check_post_growth(index_t n_new) const {
+    const int bits = std::max<int>(16, static_cast<int>(std::bit_width(static_cast<std::uint32_t>(n_new))));
+    if (bits <= post_bits_) return;
+    const std::uint32_t limit = bits >= 32 ? 0u : (1u << (32 - bits)) - 1u;
+    if (ring_delay() > limit)
+        throw ArgumentError("add_neurons: with " + std::to_string(n_new) + " target neurons a projection can hold delays of at most " +
+                            std::to_string(limit) + " steps, but this one has (or reserves) " + std::to_string(ring_delay()));
+}
+
+void Projection::grow_post(const std::vector<Range>& parts) {
+    const index_t n_new = post_->size();
+    const int bits = std::max<int>(16, static_cast<int>(std::bit_width(static_cast<std::uint32_t>(n_new))));
+    if (bits > post_bits_) {
+        // wider post bits: rebuild from canonical arrays (the order is kept exactly), rule columns carried over
+        check_post_growth(n_new);
+        Gathered g = gather(false);
+        const int ncols = shards_.empty() ? 0 : static_cast<int>(shards_[0].cols.size());
+        std::vector<std::vector<float>> cols;
+        for (int c = 0; c < ncols; ++c) cols.push_back(column(c));
+        post_bits_ = bits;
+        mask_ = bits >= 32 ? 0xFFFFFFFFu : ((1u << bits) - 1u);
+        for (std::size_t k = 0; k < shards_.size(); ++k) shards_[k].posts = parts[k];
+        build_from(g.pre, g.post, g.delay, g.w);  // bumps the version
+        for (auto& sh : shards_)
+            for (auto& c : sh.cols) c.assign(sh.slots(), 0.0f);
+        for (int c = 0; c < ncols; ++c) set_column(c, cols[static_cast<std::size_t>(c)]);
+        return;
+    }
+    Shard& sh = shards_.back();
+    const index_t old_np = sh.posts.size();
+    sh.posts.end = parts.back().end;
+    const index_t np = sh.posts.size();
+    if (sh.indexed()) {
+        // new posts get empty slices (no capacity in dynamic mode): they start where slice old_np would
+        const offset_t at = sh.pm_ptr[old_np];
+        sh.pm_ptr.resize(static_cast<std::size_t>(np) + 1, at);
+        sh.pm_end.resize(np, at);
+        if (sh.dynamic()) sh.pm_cap.resize(np, at);
+    }
+    ++version_;
+}
+
+void Engine::add_neurons(int pop, index_t n, const std::vector<float>& positions) {
+    Population& P = population(pop);
+    if (n == 0) throw ArgumentError("add_neurons: n must be >= 1");
+    const index_t old = P.size();
+    if (static_cast<std::uint64_t>(old) + n > 0x7FFFFFFFull) throw ArgumentError("add_neurons: a population holds at most 2^31 - 1 neurons");
+    const index_t n_new = old + n;
+    for (auto& pr : projs_)
+        if (&pr->post() == &P) pr->check_post_growth(n_new);
+    P.grow(n_new, positions);  // checks the positions before changing anything
+    auto& parts = parts_[static_cast<std::size_t>(pop)];
+    parts.back().end = n_new;  // the new neurons join the last thread's range (see the notes at the top)
+    for (auto& pr : projs_) {
+        if (&pr->pre() == &P) pr->grow_pre(n_new);  // first: a recurrent rebuild in grow_post reads every row
+        if (&pr->post() == &P) pr->grow_post(parts);
+    }
+    for (int m : spike_mons_of_[static_cast<std::size_t>(pop)]) {
+        auto& mask = spike_mons_[static_cast<std::size_t>(m)]->mask;
+        if (!mask.empty()) mask.resize(n_new, 0);  // a subset stays a subset
+    }
+    if (auto* ps = dynamic_cast<PoissonSource*>(&P)) ps->redraw(old, n_new, now_, rng_);
+}
+
+void Engine::set_var_slice(int pop, const std::string& var, index_t begin, const std::vector<float>& values) {
+    Population& P = population(pop);
+    auto* v = P.var(var);
+    if (!v) throw ArgumentError("unknown state variable '" + var + "'");
+    if (static_cast<std::size_t>(begin) + values.size() > v->size()) throw ArgumentError("state slice out of range");
+    std::copy(values.begin(), values.end(), v->begin() + begin);
+    if (var == "rate")
+        if (auto* ps = dynamic_cast<PoissonSource*>(&P)) ps->redraw(begin, begin + static_cast<index_t>(values.size()), now_, rng_);
+}
+
+void Engine::set_maturation(int pop, index_t begin, index_t end, double boost, double tau_ms) {
+    if (!(boost >= 0.0) || !(tau_ms > 0.0)) throw ArgumentError("maturation: boost must be >= 0 and tau_mature > 0");
+    population(pop).set_maturation(begin, end, now_, static_cast<float>(boost), tau_ms / dt_);
+}
+
+}  // namespace pyneuro
