@@ -60,6 +60,10 @@ def save_network(net: Network, path: str | Path) -> None:
             gp.attrs["size"] = p.size
             gp.attrs["model"] = json.dumps(p.model.to_dict())
             gp.attrs["plasticity"] = json.dumps([r.to_dict() for r in p.plasticity])
+            if p.structural:  # Neurogenesis rules, their next epochs and how many neurons each added
+                gp.attrs["structural"] = json.dumps([r.to_dict() for r in p.structural])
+                gp.attrs["neuro_next"] = json.dumps([int(s) for _, s in p._neuro_next])
+                gp.attrs["neuro_added"] = json.dumps({str(k): v for k, v in getattr(p, "_neuro_added", {}).items()})
         g = f.create_group("projections")
         for k, pr in enumerate(net.projections):
             gp = g.create_group(str(k))
@@ -169,6 +173,16 @@ def load_network(path: str | Path, threads: int | None = None) -> Network:
                 from .structural import StructuralRule
 
                 net.add_structural(net.projections[k], *[StructuralRule.from_dict(x) for x in specs])
+        for k in range(len(pops)):
+            gp = pops[str(k)]
+            if "structural" in gp.attrs:
+                from .structural import StructuralRule
+
+                pop = net.populations[k]
+                rules = [StructuralRule.from_dict(x) for x in json.loads(gp.attrs["structural"])]
+                net.add_structural(pop, *rules)
+                pop._neuro_next = [(r, int(s)) for r, s in zip(rules, json.loads(gp.attrs["neuro_next"]))]
+                pop._neuro_added = {int(a): int(b) for a, b in json.loads(gp.attrs["neuro_added"]).items()}
         mons = f["monitors"]
         for k in range(len(mons)):
             gm = mons[str(k)]

@@ -372,13 +372,32 @@ class Network:
         pop.plasticity.append(rule)
 
     # -- structural plasticity --------------------------------------------------------------------------------
-    def add_structural(self, proj: Projection, *rules: Any) -> None:
-        """Attach structural rules (:mod:`pyneuro.structural`: Pruning, Growth, HomeostaticGrowth, Sprouting) to
-        ``proj``; they act every ``interval`` ms inside :meth:`run`, in the order given. The projection may not
-        carry a weight monitor (synapse positions change; take snapshots instead)."""
-        from .structural import StructuralRule
+    def add_structural(self, target: Projection | Population, *rules: Any) -> None:
+        """Attach structural rules (:mod:`pyneuro.structural`) to a projection (Pruning, Growth, HomeostaticGrowth,
+        Sprouting) or to a population (Neurogenesis); they act every ``interval`` ms inside :meth:`run`, in the order
+        given. A rewired projection may not carry a weight monitor (synapse positions change; take snapshots)."""
+        from .structural import Neurogenesis, StructuralRule
 
-        self._own("proj", proj, Projection)
+        if isinstance(target, Population):
+            self._own("target", target, Population)
+            if not rules:
+                raise ValueError("add_structural needs at least one rule from pyneuro.structural")
+            names = [p.name for p in self.projections]
+            for k, r in enumerate(rules):
+                if not isinstance(r, Neurogenesis):
+                    raise TypeError(f"rules[{k}]: a population takes Neurogenesis rules, got {type(r).__name__}")
+                for name, *_ in r.connect:
+                    if name not in names:
+                        raise ValueError(f"rules[{k}].connect names projection {name!r}; the network has {names}")
+                if target.positions is not None and r.position_box is None:
+                    raise ValueError(f"rules[{k}]: population {target.name!r} has positions; give position_box")
+            for r in rules:
+                iv = max(1, int(r.interval / self.dt + 0.5 + 1e-9))
+                target.structural.append(r)
+                target._neuro_next = [*getattr(target, "_neuro_next", []), (r, (self.step // iv + 1) * iv)]
+            return
+        proj = target
+        self._own("target", proj, Projection)
         if not rules:
             raise ValueError("add_structural needs at least one rule from pyneuro.structural")
         for k, r in enumerate(rules):
@@ -389,6 +408,16 @@ class Network:
                 f"projection {proj.name!r} has a weight monitor; structural rules change synapse positions"
             )
         lowered = [(r.kind, r.lower(self)) for r in rules]
+        for k, r in enumerate(rules):
+            if isinstance(r, Neurogenesis):
+                raise TypeError(f"rules[{k}]: Neurogenesis belongs to a population (net.add_structural(pop, rule))")
+            delay = getattr(r, "delay", None)
+            hi = getattr(delay, "high", delay)
+            if hi is not None and float(hi) > proj.max_delay * (1 + 1e-9):
+                raise ValueError(
+                    f"rules[{k}].delay reaches {float(hi)} ms, beyond the projection's max_delay = {proj.max_delay} ms "
+                    "(declare a longer one with net.connect(..., max_delay=...))"
+                )
         for kind, params in lowered:
             self._engine.add_structural(proj._id, kind, params)
         proj.structural.extend(rules)
@@ -528,14 +557,16 @@ class Network:
         chunk = 100
         wall0 = _time.perf_counter()
         from .lesion import apply_due, next_step
+        from .structural import grow_due, neurogenesis_next
 
         try:
             apply_due(self)
+            grow_due(self)
             while done < total:
                 n = min(chunk, total - done)
-                nxt = next_step(self)  # chunks stop exactly at a scheduled lesion
-                if nxt is not None:
-                    n = min(n, nxt - self.step)
+                for nxt in (next_step(self), neurogenesis_next(self)):  # chunks stop exactly at scheduled events
+                    if nxt is not None:
+                        n = min(n, nxt - self.step)
                 t0 = _time.perf_counter()
                 status = self._engine.run(n)
                 el = _time.perf_counter() - t0
@@ -556,6 +587,7 @@ class Network:
                         )
                     raise SimulationError(msg, pop.name, t_ms, str(status["reason"]))
                 apply_due(self)
+                grow_due(self)
                 # aim for ~0.2 s of wall time per chunk
                 if el < 0.1:
                     chunk = min(chunk * 2, 1 << 22)

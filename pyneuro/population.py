@@ -30,6 +30,7 @@ class Population:
         self.name = name
         self._size = size
         self.plasticity: list[Any] = []  # neuron rules (Network.add_plasticity)
+        self.structural: list[Any] = []  # Neurogenesis rules (Network.add_structural)
 
     @property
     def size(self) -> int:
@@ -245,6 +246,10 @@ class Population:
             eng.pop_set_maturation(self._id, old, new_n, mat[0], mat[1])
         for plan in plans:
             plan()
+        # structural log: ("neuron_added", projection "", pre = population index, post = new id)
+        eng.log_structural(
+            net.step, 3, -1, np.full(n, self._id, np.uint32), ids.astype(np.uint32), np.zeros(n, np.float32)
+        )
         return ids
 
     @property

@@ -15,6 +15,8 @@ rule at a new synapse sees its neurons' recent spikes. New synapses' delays are 
 - :class:`Growth`: random synaptogenesis at a rate per neuron, optionally distance dependent (positions).
 - :class:`HomeostaticGrowth`: activity-dependent growth and retraction of synaptic elements (Butz & van Ooyen 2013).
 - :class:`Sprouting`: after a lesion, surviving presynaptic neurons grow onto deafferented targets.
+- :class:`Neurogenesis`: adult neurogenesis, neurons added to a population at a rate while it runs, wired by
+  connection rules, with heightened plasticity that matures (``net.add_structural(pop, Neurogenesis(...))``).
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from .connectivity import Normal, Uniform
 if TYPE_CHECKING:
     from .network import Network
 
-__all__ = ["StructuralRule", "Pruning", "Growth", "Sprouting", "HomeostaticGrowth", "STRUCTURAL_RULES"]
+__all__ = ["StructuralRule", "Pruning", "Growth", "Sprouting", "HomeostaticGrowth", "Neurogenesis", "STRUCTURAL_RULES"]
 
 
 def _steps(name: str, interval: float, dt: float) -> float:
@@ -85,6 +87,8 @@ class StructuralRule:
         rule_cls = STRUCTURAL_RULES.get(d.pop("kind", ""))
         if rule_cls is None:
             raise ValueError(f"unknown structural rule in {d!r}")
+        if rule_cls is Neurogenesis:
+            return Neurogenesis._from_dict(d)
         for k, v in list(d.items()):
             if isinstance(v, dict) and "dist" in v:
                 v = dict(v)
@@ -311,7 +315,147 @@ class HomeostaticGrowth(_GrowthBase):
         }
 
 
+@dataclass
+class Neurogenesis(StructuralRule):
+    """Adult neurogenesis while the network runs: every ``interval`` ms, Poisson(``rate`` x interval) new neurons
+    join the population (``net.add_structural(pop, Neurogenesis(...))``), at most ``max_neurons`` in all.
+
+    Each batch is added exactly as :meth:`Population.add_neurons` would between runs, at the epoch's step inside
+    :meth:`Network.run`: ``connect`` wires the new neurons (items ``(projection name, "in" | "out", connection rule,
+    weight, delay)``), ``maturation = (boost, tau_mature)`` gives them heightened plasticity that decays over
+    ``tau_mature`` ms, and, for a population with positions, new neurons are placed uniformly in the box
+    ``position_box = [[lo...], [hi...]]``. The batch size and positions come from a generator seeded by
+    (network seed, population, epoch), so runs are reproducible for any thread count and chunking.
+
+    Parameters
+    ----------
+    rate : float
+        New neurons per second, >= 0.
+    connect : list
+        ``(projection name, "in" | "out", rule, weight, delay)`` items (names, so the rule can be checkpointed).
+    maturation : (float, float), optional
+        ``(boost, tau_mature)``.
+    position_box : [[lo...], [hi...]], optional
+        Required when the population has positions.
+    max_neurons : int
+        Cap on the neurons this rule adds (0: none).
+    interval : float
+        ms, >= dt.
+    """
+
+    rate: float = 1.0
+    connect: Any = ()
+    maturation: Any = None
+    position_box: Any = None
+    max_neurons: int = 0
+    interval: float = 1000.0
+
+    kind: ClassVar[str] = "Neurogenesis"
+
+    def __post_init__(self) -> None:
+        check_number("Neurogenesis.rate", self.rate, 0.0)
+        check_int("Neurogenesis.max_neurons", self.max_neurons, 0)
+        check_number("Neurogenesis.interval", self.interval, 0.0, lo_open=True)
+        if not isinstance(self.connect, (list, tuple)):
+            raise TypeError("Neurogenesis.connect must be a list of (projection name, direction, rule, weight, delay)")
+        items = []
+        for k, it in enumerate(self.connect):
+            if not isinstance(it, (list, tuple)) or len(it) != 5 or not isinstance(it[0], str):
+                raise TypeError(f"Neurogenesis.connect[{k}] must be (projection name, 'in'|'out', rule, weight, delay)")
+            if it[1] not in ("in", "out"):
+                raise ValueError(f"Neurogenesis.connect[{k}] direction must be 'in' or 'out', got {it[1]!r}")
+            items.append(tuple(it))
+        self.connect = items
+        if self.maturation is not None:
+            if not isinstance(self.maturation, (list, tuple)) or len(self.maturation) != 2:
+                raise TypeError("Neurogenesis.maturation must be (boost, tau_mature)")
+            self.maturation = (
+                check_number("Neurogenesis.maturation boost", self.maturation[0], 0.0),
+                check_number("Neurogenesis.maturation tau_mature", self.maturation[1], 0.0, lo_open=True),
+            )
+        if self.position_box is not None:
+            import numpy as np
+
+            box = np.asarray(self.position_box, dtype=np.float64)
+            if box.ndim != 2 or box.shape[0] != 2 or not np.all(box[1] >= box[0]):
+                raise ValueError("Neurogenesis.position_box must be [[lo...], [hi...]] with hi >= lo")
+            self.position_box = box.tolist()
+
+    def to_dict(self) -> dict[str, Any]:
+        from .connectivity import ConnectionRule
+
+        out = super().to_dict()
+        conns = []
+        for name, direction, rule, w, d in self.connect:
+            if not isinstance(rule, ConnectionRule):
+                raise TypeError("Neurogenesis.connect rules must come from pyneuro.conn")
+            conns.append([name, direction, {"rule": type(rule).__name__, **rule.__dict__}, _plain(w), _plain(d)])
+        out["connect"] = conns
+        return out
+
+    @classmethod
+    def _from_dict(cls, d: dict[str, Any]) -> Neurogenesis:
+        from . import connectivity
+
+        conns = []
+        for name, direction, rd, w, dl in d.get("connect", []):
+            rd = dict(rd)
+            rule = getattr(connectivity, rd.pop("rule"))(**rd)
+            conns.append((name, direction, rule, _unplain(w), _unplain(dl)))
+        return cls(**{**{k: v for k, v in d.items() if k != "connect"}, "connect": conns})
+
+    def lower(self, net: Network) -> dict[str, float]:  # handled in Python (pyneuro/structural.py: grow_due)
+        return {}
+
+
+def _plain(v: Any) -> Any:
+    if isinstance(v, (Uniform, Normal)):
+        return {"dist": type(v).__name__, **{g.name: getattr(v, g.name) for g in fields(v)}}
+    return v
+
+
+def _unplain(v: Any) -> Any:
+    if isinstance(v, dict) and "dist" in v:
+        v = dict(v)
+        return {"Uniform": Uniform, "Normal": Normal}[v.pop("dist")](**v)
+    return v
+
+
+def neurogenesis_next(net: Network) -> int | None:
+    """The step of the next Neurogenesis epoch of any population (``None`` if none)."""
+    steps = [s for pop in net.populations for (_, s) in getattr(pop, "_neuro_next", [])]
+    return min(steps) if steps else None
+
+
+def grow_due(net: Network) -> None:
+    """Add the neurons of every Neurogenesis epoch due at the current step (called by Network.run)."""
+    import numpy as np
+
+    for pop in net.populations:
+        sched = getattr(pop, "_neuro_next", [])
+        for k, (rule, step) in enumerate(sched):
+            if step != net.step:
+                continue
+            iv = max(1, int(rule.interval / net.dt + 0.5 + 1e-9))
+            epoch = step // iv
+            rng = np.random.default_rng([net.seed, 0x6E6575, pop._id, k, epoch])
+            n = int(rng.poisson(rule.rate * rule.interval * 1e-3))
+            added = getattr(pop, "_neuro_added", {}).get(k, 0)
+            if rule.max_neurons > 0:
+                n = min(n, rule.max_neurons - added)
+            if n > 0:
+                by_name = {p.name: p for p in net.projections}
+                conns = [(by_name[name], direction, r, w, d) for name, direction, r, w, d in rule.connect]
+                pos = None
+                if pop.positions is not None:
+                    box = np.asarray(rule.position_box, dtype=np.float64)
+                    pos = rng.uniform(box[0], box[1], size=(n, box.shape[1]))
+                pop.add_neurons(n, positions=pos, connect=conns or None, maturation=rule.maturation)
+                pop._neuro_added = {**getattr(pop, "_neuro_added", {}), k: added + n}
+            sched[k] = (rule, step + iv)
+
+
 STRUCTURAL_RULES: dict[str, type[StructuralRule]] = {
     c.kind: c
-    for c in (Pruning, Growth, Sprouting, HomeostaticGrowth)  # type: ignore[misc]
+    for c in (Pruning, Growth, Sprouting, HomeostaticGrowth, Neurogenesis)  # type: ignore[misc]
 }

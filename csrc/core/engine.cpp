@@ -140,7 +140,12 @@ void Engine::apply_due_structural() {
         for (step_t s : next) any = any || s == now_;
         if (!any) continue;
         pr->begin_structural();
-        for (std::size_t r = 0; r < rules.size(); ++r) {
+        // removal-only rules (pruning) first, then the others, each group in the order added
+        std::vector<std::size_t> order;
+        for (int pass = 0; pass < 2; ++pass)
+            for (std::size_t r = 0; r < rules.size(); ++r)
+                if (rules[r]->removes_only() == (pass == 0)) order.push_back(r);
+        for (std::size_t r : order) {
             if (next[r] != now_) continue;
             StructCtx c{now_, static_cast<std::uint64_t>(now_ / rules[r]->interval), &rng_, dt_, static_cast<int>(r)};
             rules[r]->plan(*pr, c);

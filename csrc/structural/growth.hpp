@@ -16,7 +16,7 @@
 //                    proportional to their free elements. The pairing is global, so it runs in plan() (serial, one
 //                    stream per epoch); the shards then apply the removals and insertions in parallel.
 // New synapses get weights and delays from the rule's distributions (delays clamped to [1 step, max_delay]) and
-// fresh rule state (columns 0).
+// fresh rule state (columns 0). Lesioned neurons neither gain nor give synapses.
 #pragma once
 #include <algorithm>
 #include <cmath>
@@ -56,6 +56,7 @@ protected:
     // create j -> (global) i in shard k, weight and delay from s; false when refused (self, multapse)
     bool create(Projection& p, int k, index_t j, index_t i, RngStream& s, const StructCtx& c, std::vector<StructEvent>& log) {
         if (!allow_self && &p.pre() == &p.post() && i == j) return false;
+        if (p.pre().lesioned(j) || p.post().lesioned(i)) return false;  // lesioned neurons grow nothing
         if (!allow_multapses && p.has_synapse(k, j, i)) return false;
         const float w = static_cast<float>(std::max(0.0, wspec.get(s, 0)));
         const double dms = dspec.get(s, 0);
@@ -128,7 +129,8 @@ public:
         const auto nsurv = static_cast<std::uint32_t>(survivors_.size());
         for (index_t li = 0; li < s.posts.size(); ++li) {
             const index_t i = s.posts.begin + li;
-            if (i >= baseline_.size() || indeg[li] >= baseline_[i]) continue;  // neurons added later: no baseline
+            // neurons added later have no baseline; lesioned targets regrow nothing
+            if (i >= baseline_.size() || indeg[li] >= baseline_[i] || p.post().lesioned(i)) continue;
             const std::uint32_t deficit = baseline_[i] - indeg[li];
             RngStream st(*c.rng, RngDomain::structural, object(p, c), i, c.epoch);
             const std::uint32_t n = std::min(deficit, poisson_count(st, per * deficit));

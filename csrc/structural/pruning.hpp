@@ -27,6 +27,7 @@ public:
         dt = param(p, "dt");
     }
     const char* name() const override { return "Pruning"; }
+    bool removes_only() const override { return true; }
     void attach(Projection& p) override {
         if (sustain > 0.0) col_below = p.add_column(0.0f);
         if (max_age > 0.0) col_age = p.add_column(0.0f);

@@ -44,6 +44,9 @@ public:
     virtual void plan(Projection&, const StructCtx&) {}
     // thread k: changes on shard k; events appended to `log`
     virtual void apply(Projection&, int k, const StructCtx&, std::vector<StructEvent>& log) = 0;
+    // Rules that only remove synapses act first in a phase, so a synapse created in a phase is never tested by a
+    // pruning rule in that same phase, whatever order the rules were given in.
+    virtual bool removes_only() const { return false; }
     virtual void save(StateDict&, const std::string&, const Projection&) const {}
     virtual void load(const StateDict&, const std::string&, Projection&) {}
     step_t interval = 1000;
