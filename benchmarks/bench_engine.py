@@ -165,3 +165,24 @@ class TimeW4(_Base):
         return self.built.n_syn / self.built.build_s
 
     track_synapses_per_second_build.unit = "synapses/s"
+
+
+class TimeW6(_Base):
+    """W6 rewiring: W5 at 16k neurons with about 0.8% of the E->E synapses pruned and regrown per simulated second
+    (rewire=True) against the same network without structural rules (rewire=False); 2 s simulated per call."""
+
+    params = [False, True]
+    param_names = ["rewire"]
+    duration_ms = 2000.0
+
+    def setup(self, rewire):
+        import pyneuro.workloads as W
+
+        self.wl = W.rewiring(16000, threads=1, seed=1, rewire=rewire)
+        self.wl.net.run(200.0)
+
+    def time_run(self, rewire):
+        self.wl.net.run(self.duration_ms)
+        ee = self.wl.projections["ee"]
+        if ee.size != 16000 * 4 // 5 * 80:
+            raise AssertionError(f"W6: {ee.size} E->E synapses after regrowth, expected {16000 * 4 // 5 * 80}")
