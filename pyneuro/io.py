@@ -7,6 +7,12 @@ the data recorded so far). Loading rebuilds the network and continues bit for bi
 
 Format versions: files carry ``format_version``; this module reads every version listed in
 ``READABLE_VERSIONS`` and refuses others with a message naming the version.
+
+- 1: the engine's first format.
+- 2: adds plasticity-rule state (eligibility columns, modulators), schedules, neuron rules, positions, structural
+  rules with their state and log, lesions (applied and pending), grown populations and maturation. Version-1 files
+  load unchanged (what they lack is absent), so a version-2 file is refused by a reader of version 1 only, which
+  would otherwise ignore its lesions and rules.
 """
 
 from __future__ import annotations
@@ -25,8 +31,8 @@ if TYPE_CHECKING:
 
 __all__ = ["save_network", "load_network", "FORMAT_VERSION", "READABLE_VERSIONS"]
 
-FORMAT_VERSION = 1
-READABLE_VERSIONS = (1,)
+FORMAT_VERSION = 2
+READABLE_VERSIONS = (1, 2)
 
 
 def _h5py() -> Any:

@@ -256,6 +256,9 @@ def apply(net: Network, les: Lesion) -> None:
                 m |= np.isin(pre, a)
             if b is not None and b.size:
                 m |= np.isin(post, b)
+    for pid, m in masks.items():
+        if m.any():
+            by_id[pid]._check_rewirable("lesion")
     # nothing changed so far: now commit
     for pop, ids in les._neurons:
         if ids.size:

@@ -109,6 +109,14 @@ class Projection:
         return int(self._net._engine.proj_bytes(self._id))
 
     # -- structure ----------------------------------------------------------------------------------------------
+    def _check_rewirable(self, what: str) -> None:
+        """Structural change moves synapse positions, which a weight monitor records by position: refuse it."""
+        if any(getattr(m, "projection", None) is self for m in self._net.monitors if m.kind == "weights"):
+            raise ValueError(
+                f"{what}: projection {self.name!r} has a weight monitor, which records synapses by position; "
+                "record weights with snapshots (proj.weights) between runs on projections whose structure changes"
+            )
+
     def add_synapses(self, pre: Any, post: Any, weight: Any = 1.0, delay: Any = None) -> int:
         """Add synapses ``pre[k] -> post[k]`` between runs; returns how many were added.
 
@@ -122,6 +130,7 @@ class Projection:
         from .network import to_steps
 
         net = self._net
+        self._check_rewirable("add_synapses")
         p = check_index_array("pre", pre, self.source.size)
         q = check_index_array("post", post, self.target.size, length=len(p))
         n = len(p)
@@ -284,6 +293,7 @@ class Projection:
         """Remove synapses between runs, given as canonical indices (into :attr:`pre`, :attr:`weights`, ...) or a
         boolean mask of length :attr:`size`; returns how many were removed. A removed synapse never transmits again,
         spikes already in flight to it included."""
+        self._check_rewirable("remove_synapses")
         n = self.size
         arr = np.asarray(which)
         if arr.dtype == bool:

@@ -261,3 +261,11 @@ KNOWN = {
     "n_src_spikes": 50,
     "n_exc_spikes": 2,
 }
+
+
+def test_new_files_carry_format_version_2(tmp_path):
+    net = pn.Network(dt=0.1, seed=1)
+    net.add_population(pn.models.LIF(), 3)
+    net.save(tmp_path / "n.h5")
+    with h5py.File(tmp_path / "n.h5", "r") as f:
+        assert int(f.attrs["format_version"]) == 2

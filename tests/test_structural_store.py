@@ -706,3 +706,23 @@ def test_bad_remove_raises_and_changes_nothing(small_plastic, which, exc):
     assert proj.remove_synapses(np.array([False, True, False, False])) == 1
     _check(net, proj)
     assert proj.size == 3 and math.isfinite(float(proj.weights.sum()))
+
+
+def test_structural_change_refused_on_a_weight_monitored_projection():
+    """A weight monitor records synapses by position, so add/remove/lesion on its projection is refused up front."""
+    net = pn.Network(dt=DT, seed=1)
+    a = net.add_population(pn.models.PoissonSource(rate=10.0), 5, name="a")
+    b = net.add_population(pn.models.LIFCond(), 5, name="b")
+    proj = net.connect(a, b, pn.conn.AllToAll(), weight=1.0)
+    net.record_weights(proj, every=1.0)
+    before = (proj.pre.copy(), proj.post.copy())
+    with pytest.raises(ValueError, match="weight monitor"):
+        proj.add_synapses([0], [1])
+    with pytest.raises(ValueError, match="weight monitor"):
+        proj.remove_synapses([0])
+    with pytest.raises(ValueError, match="weight monitor"):
+        net.lesion(neurons=(a, [0]))
+    assert np.array_equal(proj.pre, before[0]) and np.array_equal(proj.post, before[1])
+    assert not a.lesioned.any()
+    net.lesion(neurons=(a, [0]), remove_synapses=False)  # silencing alone changes no structure
+    assert a.lesioned[0]
