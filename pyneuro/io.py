@@ -44,7 +44,7 @@ def _h5py() -> Any:
 def save_network(net: Network, path: str | Path) -> None:
     """Write ``net`` to ``path`` (see :meth:`Network.save`). The file is written atomically (temp + rename)."""
     from . import __version__, lesion
-    from .monitors import RateMonitor, SpikeMonitor, StateMonitor, WeightMonitor
+    from .monitors import RateMonitor, SpikeMonitor, StateMonitor, StructureMonitor, WeightMonitor
 
     lesion.check_savable(net)
     h5py = _h5py()
@@ -106,6 +106,15 @@ def save_network(net: Network, path: str | Path) -> None:
             elif isinstance(m, RateMonitor):
                 gm.attrs["target"] = m.population._id
                 gm.attrs["bin"] = m.bin_steps
+            elif isinstance(m, StructureMonitor):
+                gm.attrs["target"] = m.projection._id
+                gm.attrs["every"] = m.every_steps
+                gm.attrs["next_step"] = m.next_step
+                gm.create_dataset("steps", data=np.asarray(m._steps, dtype=np.int64))
+                gm.create_dataset("counts", data=m.counts)
+                for k, name in enumerate(("pre", "post", "delay_steps", "weight")):
+                    parts = [a[k] for a in m._arrays]
+                    gm.create_dataset(name, data=np.concatenate(parts) if parts else np.zeros(0))
         lesion.save(net, f)
         gs = f.create_group("state")
         for key, arr in net._engine.save_state().items():
@@ -206,6 +215,16 @@ def load_network(path: str | Path, threads: int | None = None) -> Network:
                 net.record_weights(net.projections[int(gm.attrs["target"])], sel, int(gm.attrs["every"]) * net.dt)
             elif kind == "rate":
                 net.record_rate(net.populations[int(gm.attrs["target"])], int(gm.attrs["bin"]) * net.dt)
+            elif kind == "structure":
+                from .monitors import StructureMonitor
+
+                sm = StructureMonitor(net, net.projections[int(gm.attrs["target"])], int(gm.attrs["every"]))
+                sm.next_step = int(gm.attrs["next_step"])
+                sm._steps = [int(x) for x in gm["steps"][()]]
+                cuts = np.cumsum(np.asarray(gm["counts"][()]))[:-1]
+                cols = [np.split(np.asarray(gm[n][()]), cuts) for n in ("pre", "post", "delay_steps", "weight")]
+                sm._arrays = [tuple(c[k] for c in cols) for k in range(len(sm._steps))]  # type: ignore[misc]
+                net.monitors.append(sm)
         state = _read_state(f["state"])
         from . import lesion
 

@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     from .population import Population
     from .projection import Projection
 
-__all__ = ["Monitor", "SpikeMonitor", "StateMonitor", "WeightMonitor", "RateMonitor"]
+__all__ = ["Monitor", "SpikeMonitor", "StateMonitor", "WeightMonitor", "RateMonitor", "StructureMonitor"]
 
 
 class Monitor:
@@ -144,6 +144,59 @@ class WeightMonitor(Monitor):
 
     def __repr__(self) -> str:
         return f"WeightMonitor({self.projection.name!r})"
+
+
+class StructureMonitor(Monitor):
+    """Snapshots of a projection's synapses, from :meth:`Network.record_structure`: the recorder for projections
+    whose structure changes (structural rules, lesions, ``add_synapses``), where a weight monitor, which records by
+    position, cannot follow.
+
+    A snapshot is taken at the start of a step (as weight samples are): when the recorder is created and every
+    ``every`` ms after, inside :meth:`Network.run`. Snapshot k holds the canonical arrays of that time.
+
+    Attributes
+    ----------
+    times : ndarray of float64
+        Snapshot times (ms).
+    counts : ndarray of int64
+        Synapses in each snapshot.
+    """
+
+    kind = "structure"
+
+    def __init__(self, net: Network, projection: Projection, every: int) -> None:
+        super().__init__(net, -1)
+        self.projection = projection
+        self.every_steps = every
+        self.next_step = net.step
+        self._steps: list[int] = []
+        self._arrays: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+
+    def _due(self) -> None:
+        """Take the snapshot due at the current step, if any (called by Network.run between chunks)."""
+        if self._net.step == self.next_step:
+            self._steps.append(self.next_step)
+            self._arrays.append(tuple(np.asarray(a) for a in self._net._engine.proj_gather(self.projection._id)))
+            self.next_step += self.every_steps
+
+    @property
+    def times(self) -> np.ndarray:
+        return np.asarray(self._steps, dtype=np.float64) * self._net.dt
+
+    @property
+    def counts(self) -> np.ndarray:
+        return np.array([len(a[0]) for a in self._arrays], dtype=np.int64)
+
+    def __len__(self) -> int:
+        return len(self._steps)
+
+    def snapshot(self, k: int) -> dict[str, np.ndarray]:
+        """Snapshot ``k``: ``pre``, ``post`` (uint32), ``delay`` (ms) and ``weight`` (float32), canonical order."""
+        pre, post, d, w = self._arrays[k]
+        return {"pre": pre, "post": post, "delay": d.astype(np.float64) * self._net.dt, "weight": w}
+
+    def __repr__(self) -> str:
+        return f"StructureMonitor({self.projection.name!r}, {len(self)} snapshots)"
 
 
 class RateMonitor(Monitor):

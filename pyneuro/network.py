@@ -22,7 +22,7 @@ from ._validation import (
 from .connectivity import AllToAll, ConnectionRule, Normal, Uniform
 from .errors import SimulationError
 from .models import NeuronModel, SpikeGenerator
-from .monitors import Monitor, RateMonitor, SpikeMonitor, StateMonitor, WeightMonitor
+from .monitors import Monitor, RateMonitor, SpikeMonitor, StateMonitor, StructureMonitor, WeightMonitor
 from .plasticity import NeuronRule, PlasticityRule
 from .population import Population
 from .projection import Projection
@@ -478,7 +478,7 @@ class Network:
         if proj.structural:
             raise ValueError(
                 f"projection {proj.name!r} is rewired by structural rules, so synapse positions change during a run; "
-                "record its weights with snapshots (proj.weights, proj.pre, proj.post) between runs"
+                "record it with net.record_structure(proj, every=...) (snapshots of pre, post, delay, weight)"
             )
         sel = None if indices is None else check_index_array("indices", indices, max(proj.size, 1)).astype(np.uint64)
         if sel is not None and proj.size == 0:
@@ -488,6 +488,25 @@ class Network:
         m = WeightMonitor(self, mid, proj, sel, ev)
         self.monitors.append(m)
         return m
+
+    def record_structure(self, proj: Projection, every: float = 1000.0) -> StructureMonitor:
+        """Record snapshots of ``proj``'s synapses (pre, post, delay, weight) now and every ``every`` ms: the
+        recorder for projections whose structure changes. Each snapshot copies the projection (12 bytes per
+        synapse), so choose ``every`` with the projection's size in mind."""
+        self._own("proj", proj, Projection)
+        m = StructureMonitor(self, proj, self._every("every", every))
+        m._due()
+        self.monitors.append(m)
+        return m
+
+    def _structure_next(self) -> int | None:
+        steps = [m.next_step for m in self.monitors if isinstance(m, StructureMonitor)]
+        return min(steps) if steps else None
+
+    def _structure_due(self) -> None:
+        for m in self.monitors:
+            if isinstance(m, StructureMonitor):
+                m._due()
 
     def record_rate(self, pop: Population, bin: float = 1.0) -> RateMonitor:
         """Record the population rate of ``pop`` in bins of ``bin`` ms."""
@@ -562,9 +581,10 @@ class Network:
         try:
             apply_due(self)
             grow_due(self)
+            self._structure_due()
             while done < total:
                 n = min(chunk, total - done)
-                for nxt in (next_step(self), neurogenesis_next(self)):  # chunks stop exactly at scheduled events
+                for nxt in (next_step(self), neurogenesis_next(self), self._structure_next()):  # stop at events
                     if nxt is not None:
                         n = min(n, nxt - self.step)
                 t0 = _time.perf_counter()
@@ -588,6 +608,7 @@ class Network:
                     raise SimulationError(msg, pop.name, t_ms, str(status["reason"]))
                 apply_due(self)
                 grow_due(self)
+                self._structure_due()
                 # aim for ~0.2 s of wall time per chunk
                 if el < 0.1:
                     chunk = min(chunk * 2, 1 << 22)

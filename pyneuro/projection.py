@@ -114,7 +114,7 @@ class Projection:
         if any(getattr(m, "projection", None) is self for m in self._net.monitors if m.kind == "weights"):
             raise ValueError(
                 f"{what}: projection {self.name!r} has a weight monitor, which records synapses by position; "
-                "record weights with snapshots (proj.weights) between runs on projections whose structure changes"
+                "record projections whose structure changes with net.record_structure(proj, every=...)"
             )
 
     def add_synapses(self, pre: Any, post: Any, weight: Any = 1.0, delay: Any = None) -> int:
