@@ -7,9 +7,15 @@ probability) and regrown per simulated second, tested every --interval ms. Each 
 network without and then with rewiring in this process (alternating), after a 200 ms warm-up; prints the run-loop
 seconds per simulated second of both, their ratio (median over repetitions), the replaced fraction per second and
 the E->E synapse count at the end.
+
+    python benchmarks/rewiring.py --determinism 1,2,3,4 --duration 1000 --interval 250
+
+instead runs W6 once per thread count and prints a hash of the E->E structure and weights, the spikes and the
+structural log: equal hashes mean identical rewiring at every thread count.
 """
 
 import argparse
+import hashlib
 import json
 import statistics
 import time
@@ -32,6 +38,18 @@ def one(n, threads, duration, rewire, interval):
     return el / (duration / 1000.0), pruned / n0 / ((duration + 200.0) / 1000.0), ee.size
 
 
+def determinism(n, threads_list, duration, interval):
+    for th in threads_list:
+        wl = W.rewiring(n, threads=th, seed=1, interval=interval)
+        wl.net.run(duration)
+        ee = wl.projections["ee"]
+        log = wl.net.structural_log
+        h = hashlib.sha256()
+        for a in (ee.pre, ee.post, ee.weights, wl.spikes["exc"].indices, wl.spikes["exc"].steps, log):
+            h.update(np.ascontiguousarray(a).tobytes())
+        print(f"threads {th}: sha256 {h.hexdigest()[:16]}, {len(log)} structural events, {ee.size} E->E synapses")
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--n", type=int, default=16000)
@@ -39,7 +57,11 @@ def main(argv=None):
     p.add_argument("--duration", type=float, default=3000.0, help="simulated ms per run (default 3000)")
     p.add_argument("--interval", type=float, default=1000.0, help="structural test interval in ms (default 1000)")
     p.add_argument("--reps", type=int, default=3)
+    p.add_argument("--determinism", type=str, default=None, help="comma-separated thread counts")
     a = p.parse_args(argv)
+    if a.determinism:
+        determinism(a.n, [int(x) for x in a.determinism.split(",")], a.duration, a.interval)
+        return 0
     base, rew, frac, size = [], [], [], []
     for r in range(a.reps):
         b = one(a.n, a.threads, a.duration, False, a.interval)[0]
