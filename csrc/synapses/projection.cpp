@@ -486,11 +486,16 @@ void Projection::compact() {
     ++version_;
 }
 
-// After a structural change: compact shards whose garbage exceeds their live synapses (amortised O(1) per change),
+// After a structural change: compact shards whose slack and garbage exceed a quarter of their live synapses,
 // and bump the version so that monitors re-locate what they record.
 void Projection::after_change() {
-    for (auto& sh : shards_)
-        if (sh.slots() > 2 * sh.live + 1024) sh.compact(pre_->size(), mask_);  // slack + garbage > live
+    for (auto& sh : shards_) {
+        // slack + garbage (forward store or post index) above a quarter of the live synapses: compact (O(slots));
+        // each relocation adds at most a row's length of garbage, so this is amortised O(1) per change
+        const std::size_t limit = sh.live + sh.live / 4 + 1024;
+        if (sh.slots() > limit || sh.pm_pre.size() > limit) sh.compact(pre_->size(), mask_);
+        sh.drop_rev();
+    }
     ++version_;
 }
 
@@ -531,7 +536,7 @@ std::string Projection::check() const {
                     const index_t j = sh.pm_pre[m];
                     if (q < sh.row_ptr[j] || q >= sh.row_end[j]) return at + "post index points outside its pre row";
                     if ((sh.pd[q] & mask_) != li) return at + "post index entry under the wrong post";
-                    if (sh.dynamic() && sh.rev[q] != m) return at + "reverse index disagrees";
+                    if (sh.rev_on && sh.rev[q] != m) return at + "reverse index disagrees";
                     ++seen_pm[q];
                 }
             if (entries != live) return at + "post index holds " + std::to_string(entries) + " entries for " + std::to_string(live);

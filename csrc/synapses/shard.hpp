@@ -9,8 +9,9 @@
 // adds or drops synapse k does the same to every column.
 // Memory: 8 bytes per static synapse, 16 per plastic one (plus per-row/per-post pointers), + 4 per column.
 // Synapses are addressed by integer offsets only. Structural change (insert / erase / compact) keeps the forward
-// store, the post-major index and the rule columns in step: in dynamic mode a reverse index rev (4 bytes per
-// plastic synapse) finds a moved synapse's post-index entry in O(1), so a change costs O(row length), amortised.
+// store, the post-major index and the rule columns in step: while a change is made, a reverse index rev (4 bytes
+// per plastic synapse, built on demand and dropped afterwards) finds a moved synapse's post-index entry in O(1), so
+// a change costs O(row length), amortised, and a rewired plastic synapse still costs 16 bytes (+ slack).
 #pragma once
 #include <algorithm>
 #include <cstdint>
@@ -42,7 +43,8 @@ struct Shard {
     std::vector<std::vector<float>> cols;
     // dynamic mode only
     std::vector<offset_t> row_cap, pm_cap;
-    std::vector<std::uint32_t> rev;  // plastic: rev[k] = position of synapse k in the post-major index
+    std::vector<std::uint32_t> rev;  // plastic, during a change only: rev[k] = position of synapse k in the post index
+    bool rev_on = false;             // rev is valid (it may be empty for an empty shard)
     std::size_t live = 0;            // synapses (slots minus slack and garbage)
     std::size_t garbage = 0;         // slots no row owns any more (compaction reclaims them)
 
@@ -57,7 +59,7 @@ struct Shard {
         garbage = 0;
         std::vector<offset_t>().swap(row_cap);
         std::vector<offset_t>().swap(pm_cap);
-        std::vector<std::uint32_t>().swap(rev);
+        drop_rev();
     }
 
     void build_post_index(index_t n_pre, std::uint32_t mask) {
@@ -77,10 +79,21 @@ struct Shard {
             }
         if (dynamic()) {
             pm_cap = pm_end;
-            rev.assign(slots(), 0);
-            for (index_t i = 0; i < np; ++i)
-                for (std::uint64_t m = pm_ptr[i]; m < pm_end[i]; ++m) rev[pm_syn[m]] = static_cast<std::uint32_t>(m);
+            drop_rev();  // rebuilt on the next change (ensure_rev)
         }
+    }
+    // The reverse index exists only while the structure changes: insert/erase build it on demand (O(slots)) and
+    // the projection drops it when a change is complete, so a rewired plastic synapse costs 16 bytes, not 20.
+    void ensure_rev() {
+        if (!indexed() || rev_on) return;
+        rev_on = true;
+        rev.assign(slots(), 0);
+        for (index_t i = 0; i < posts.size(); ++i)
+            for (std::uint64_t m = pm_ptr[i]; m < pm_end[i]; ++m) rev[pm_syn[m]] = static_cast<std::uint32_t>(m);
+    }
+    void drop_rev() {
+        std::vector<std::uint32_t>().swap(rev);
+        rev_on = false;
     }
     void drop_post_index() {
         std::vector<offset_t>().swap(pm_ptr);
@@ -88,7 +101,7 @@ struct Shard {
         std::vector<std::uint32_t>().swap(pm_pre);
         std::vector<std::uint32_t>().swap(pm_syn);
         std::vector<offset_t>().swap(pm_cap);
-        std::vector<std::uint32_t>().swap(rev);
+        drop_rev();
     }
     bool indexed() const { return !pm_ptr.empty(); }
 
@@ -97,12 +110,13 @@ struct Shard {
     void make_dynamic(index_t n_pre, std::uint32_t mask) {
         if (dynamic()) return;
         row_cap = row_end;
-        if (indexed()) build_post_index(n_pre, mask);  // sets pm_cap and rev
+        if (indexed()) build_post_index(n_pre, mask);  // sets pm_cap
     }
 
     // Insert a synapse into row j (kept sorted by pd; equal pd after the existing ones) and the post index.
     // Returns its offset. Amortised O(row length + post slice length) when a row or slice has to move.
     std::uint64_t insert(index_t j, std::uint32_t pdv, float wv, std::uint32_t mask) {
+        ensure_rev();
         if (row_end[j] == row_cap[j]) grow_row(j);
         const std::uint64_t b = row_ptr[j], e = row_end[j];
         const std::uint64_t pos = static_cast<std::uint64_t>(
@@ -126,6 +140,7 @@ struct Shard {
 
     // Remove the synapse at offset k of row j.
     void erase(index_t j, std::uint64_t k, std::uint32_t mask) {
+        ensure_rev();
         if (indexed()) {
             const index_t li = pd[k] & mask;
             const std::uint64_t m = rev[k], last = pm_end[li] - 1;
@@ -187,7 +202,7 @@ private:
         pd[to] = pd[from];
         w[to] = w[from];
         for (auto& c : cols) c[to] = c[from];
-        if (!rev.empty()) {
+        if (rev_on) {
             rev[to] = rev[from];
             pm_syn[rev[to]] = static_cast<std::uint32_t>(to);
         }
@@ -208,7 +223,7 @@ private:
         grow_to(pd, m);
         grow_to(w, m);
         for (auto& c : cols) grow_to(c, m);
-        if (indexed()) grow_to(rev, m);
+        if (rev_on) grow_to(rev, m);
     }
     void grow_row(index_t j) {
         const std::uint64_t b = row_ptr[j], e = row_end[j], len = e - b;
