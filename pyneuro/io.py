@@ -194,9 +194,9 @@ def load_network(path: str | Path, threads: int | None = None) -> Network:
                 from .structural import StructuralRule
 
                 pop = net.populations[k]
-                rules = [StructuralRule.from_dict(x) for x in json.loads(gp.attrs["structural"])]
-                net.add_structural(pop, *rules)
-                pop._neuro_next = [(r, int(s)) for r, s in zip(rules, json.loads(gp.attrs["neuro_next"]))]
+                srules = [StructuralRule.from_dict(x) for x in json.loads(gp.attrs["structural"])]
+                net.add_structural(pop, *srules)
+                pop._neuro_next = [(r, int(s)) for r, s in zip(srules, json.loads(gp.attrs["neuro_next"]))]
                 pop._neuro_added = {int(a): int(b) for a, b in json.loads(gp.attrs["neuro_added"]).items()}
         mons = f["monitors"]
         for k in range(len(mons)):

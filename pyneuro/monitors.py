@@ -176,7 +176,8 @@ class StructureMonitor(Monitor):
         """Take the snapshot due at the current step, if any (called by Network.run between chunks)."""
         if self._net.step == self.next_step:
             self._steps.append(self.next_step)
-            self._arrays.append(tuple(np.asarray(a) for a in self._net._engine.proj_gather(self.projection._id)))
+            pre, post, d, w = self._net._engine.proj_gather(self.projection._id)
+            self._arrays.append((np.asarray(pre), np.asarray(post), np.asarray(d), np.asarray(w)))
             self.next_step += self.every_steps
 
     @property

@@ -31,6 +31,8 @@ class Population:
         self._size = size
         self.plasticity: list[Any] = []  # neuron rules (Network.add_plasticity)
         self.structural: list[Any] = []  # Neurogenesis rules (Network.add_structural)
+        self._neuro_next: list[tuple[Any, int]] = []  # per Neurogenesis rule: (rule, step of its next epoch)
+        self._neuro_added: dict[int, int] = {}  # per Neurogenesis rule: neurons it added
 
     @property
     def size(self) -> int:

@@ -119,7 +119,7 @@ class Linear(Schedule):
 
     def segments(self, dt: float) -> tuple[np.ndarray, float]:
         a, b = _step(self.t_start, dt), _step(self.t_stop, dt)
-        rows = [(-_INF_STEP, a, 0, self.start, 0, 0)]
+        rows: list[tuple[float, ...]] = [(-_INF_STEP, a, 0, self.start, 0, 0)]
         if b > a:
             rows.append((a, b, 1, self.start, self.stop, 0))
         rows.append((max(a, b), _INF_STEP, 0, self.stop, 0, 0))

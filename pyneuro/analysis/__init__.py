@@ -31,7 +31,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from .._validation import check_float_array, check_int, check_number
-from . import _kernels
+from . import _kernels  # type: ignore[attr-defined]
 
 __all__ = [
     "rates",

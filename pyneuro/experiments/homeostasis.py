@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -37,7 +38,7 @@ def common_args(scale: Any, seed: Any, threads: Any, draw: Any) -> tuple[float, 
 
 
 def merge_params(
-    name: str, defaults: dict[str, tuple[float, float | None, float | None]], given: dict[str, Any]
+    name: str, defaults: Mapping[str, tuple[float, float | None, float | None]], given: dict[str, Any]
 ) -> dict[str, float]:
     """Defaults overridden by ``given``; each entry of ``defaults`` is ``(value, lo, hi)`` (inclusive range,
     ``None`` open). Unknown names are a TypeError; out-of-range values a ValueError naming the parameter."""
@@ -70,7 +71,7 @@ def new_figure(ncols: int, width: float = 4.2, height: float = 3.4) -> Any:
     return fig, np.atleast_1d(axes)
 
 
-def _fixed_in(k: int, n_pre: int) -> conn.FixedInDegree:
+def _fixed_in(k: float, n_pre: int) -> conn.FixedInDegree:
     return conn.FixedInDegree(max(1, min(int(k), n_pre)), allow_multapses=False)
 
 

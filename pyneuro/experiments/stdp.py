@@ -111,7 +111,7 @@ def _plain(params: dict[str, Any]) -> dict[str, Any]:
 def _generator(trains: list[np.ndarray]) -> models.SpikeGenerator:
     """A SpikeGenerator whose neuron k fires at the times ``trains[k]`` (ms, on the 0.1 ms grid)."""
     t = np.concatenate(trains) if trains else np.zeros(0)
-    i = np.concatenate([np.full(len(s), k, dtype=np.int64) for k, s in enumerate(trains)]) if trains else []
+    i: Any = np.concatenate([np.full(len(s), k, dtype=np.int64) for k, s in enumerate(trains)]) if trains else []
     return models.SpikeGenerator(times=np.round(t / _DT) * _DT, indices=np.asarray(i, dtype=np.int64))
 
 
@@ -209,7 +209,7 @@ def _window_rules() -> dict[str, plasticity.PlasticityRule]:
     rules: dict[str, plasticity.PlasticityRule] = {}
     for inter in ("all_to_all", "nearest"):
         for dep in ("additive", "multiplicative"):
-            rules[f"pair_{inter}_{dep}"] = plasticity.STDP(**_PAIR, interaction=inter, weight_dependence=dep)
+            rules[f"pair_{inter}_{dep}"] = plasticity.STDP(**_PAIR, interaction=inter, weight_dependence=dep)  # type: ignore[arg-type]
     for name in _TRIPLET_PRESETS:
         rules[f"triplet_{name}"] = plasticity.TripletSTDP.preset(name)
     return rules
@@ -684,7 +684,7 @@ def song2000(
     rate = check_number("rate", p["rate"], 0.0, 1000.0)
     wl = workloads.song2000(threads=threads, seed=seed + 1, n_inputs=n_inputs, rate=rate)
     proj = wl.projections["input"]
-    g_max = float(proj.plasticity[0].w_max)
+    g_max = float(proj.plasticity[0].w_max)  # type: ignore[attr-defined]
     w_init = proj.weights.astype(float) / g_max
     wl.net.run(duration)
     w = proj.weights.astype(float) / g_max
