@@ -59,21 +59,9 @@ void register_projections(py::class_<Engine>& c) {
                                   const py::dict& params) { e.add_structural(proj, kind, to_params(params)); })
         .def("structural_log",
              [](const Engine& e) {
-                 const auto& log = e.structural_log();
-                 std::vector<step_t> t;
-                 std::vector<std::uint8_t> kind;
-                 std::vector<std::int32_t> proj;
-                 std::vector<index_t> pre, post;
-                 std::vector<float> w;
-                 for (const auto& x : log) {
-                     t.push_back(x.step);
-                     kind.push_back(x.kind);
-                     proj.push_back(x.proj);
-                     pre.push_back(x.pre);
-                     post.push_back(x.post);
-                     w.push_back(x.w);
-                 }
-                 return py::make_tuple(to_array(t), to_array(kind), to_array(proj), to_array(pre), to_array(post), to_array(w));
+                 const auto c = e.log_columns();
+                 return py::make_tuple(to_array(c.step), to_array(c.kind), to_array(c.proj), to_array(c.pre),
+                                       to_array(c.post), to_array(c.w));
              })
         .def("log_structural",
              [](Engine& e, std::int64_t step, int kind, int proj, const py::array& pre, const py::array& post, const py::array& w) {

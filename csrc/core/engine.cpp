@@ -117,6 +117,19 @@ void Engine::add_structural(int proj, const std::string& kind, const ParamMap& p
     pr.add_structural(std::move(rule), now_);
 }
 
+Engine::LogColumns Engine::log_columns() const {
+    LogColumns c;
+    for (const auto& e : log_) {
+        c.step.push_back(e.step);
+        c.kind.push_back(e.kind);
+        c.proj.push_back(e.proj);
+        c.pre.push_back(e.pre);
+        c.post.push_back(e.post);
+        c.w.push_back(e.w);
+    }
+    return c;
+}
+
 void Engine::log_events(std::vector<StructEvent> ev) {
     std::sort(ev.begin(), ev.end(), [](const StructEvent& a, const StructEvent& b) {
         return std::tie(a.step, a.proj, a.kind, a.pre, a.post, a.w) < std::tie(b.step, b.proj, b.kind, b.pre, b.post, b.w);
@@ -512,25 +525,13 @@ StateDict Engine::save_state() const {
         if (!rules.empty()) put(d, "proj/" + std::to_string(q) + "/structural_next", projs_[q]->structural_next());
     }
     {
-        std::vector<step_t> t;
-        std::vector<std::uint8_t> kind;
-        std::vector<std::int32_t> proj;
-        std::vector<index_t> pre, post;
-        std::vector<float> w;
-        for (const auto& e : log_) {
-            t.push_back(e.step);
-            kind.push_back(e.kind);
-            proj.push_back(e.proj);
-            pre.push_back(e.pre);
-            post.push_back(e.post);
-            w.push_back(e.w);
-        }
-        put(d, "structlog/step", t);
-        put(d, "structlog/kind", kind);
-        put(d, "structlog/proj", proj);
-        put(d, "structlog/pre", pre);
-        put(d, "structlog/post", post);
-        put(d, "structlog/w", w);
+        const LogColumns c = log_columns();
+        put(d, "structlog/step", c.step);
+        put(d, "structlog/kind", c.kind);
+        put(d, "structlog/proj", c.proj);
+        put(d, "structlog/pre", c.pre);
+        put(d, "structlog/post", c.post);
+        put(d, "structlog/w", c.w);
     }
     for (std::size_t m = 0; m < spike_mons_.size(); ++m) spike_mons_[m]->save(d, "spikemon/" + std::to_string(m) + "/");
     for (std::size_t m = 0; m < state_mons_.size(); ++m) state_mons_[m]->save(d, "statemon/" + std::to_string(m) + "/");

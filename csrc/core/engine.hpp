@@ -58,6 +58,15 @@ public:
     void add_structural(int proj, const std::string& kind, const ParamMap& p);
     // The structural event log (creations, prunings, lesions, neurons added), in canonical order per phase.
     const std::vector<StructEvent>& structural_log() const { return log_; }
+    // The log as columns (step, kind, projection, pre, post, weight): checkpoints and Python read it so.
+    struct LogColumns {
+        std::vector<step_t> step;
+        std::vector<std::uint8_t> kind;
+        std::vector<std::int32_t> proj;
+        std::vector<index_t> pre, post;
+        std::vector<float> w;
+    };
+    LogColumns log_columns() const;
     void log_events(std::vector<StructEvent> ev);
     // Schedule of a rule (slot 0: learning-rate factor; slot 1: RewardSTDP's tonic modulator level).
     // target < 0 addresses neuron rule `rule` of population `-target - 1`.

@@ -18,6 +18,7 @@
 
 #include "../synapses/projection.hpp"
 #include "metaplasticity.hpp"
+#include "post_loop.hpp"
 #include "rule.hpp"
 
 namespace pyneuro {
@@ -100,15 +101,10 @@ private:
     void meta_post(Projection& p, Shard& s, std::uint64_t pb, std::uint64_t pe, step_t t, double gain) {
         const double amp = a_pre * eta(t) * gain;
         if (amp == 0.0) return;
-        const int bits = p.post_bits();
-        for (std::uint64_t m = pb; m < pe; ++m) {
-            const std::uint32_t k = s.pm_syn[m];
-            const step_t tp = t - static_cast<step_t>(s.pd[k] >> bits);
-            const double x = xpre->value_at(s.pm_pre[m], tp);
-            if (x == 0.0) continue;
+        for_each_post_synapse(p, s, pb, pe, t, *xpre, [&](std::uint32_t k, double x, index_t j, step_t tp) {
             const double w = s.w[k];
-            s.w[k] = clip(w + amp * x * fp_any(w) * meta.ltp(s.pm_pre[m], tp));
-        }
+            s.w[k] = clip(w + amp * x * fp_any(w) * meta.ltp(j, tp));
+        });
     }
     template <Dep D>
     double fp(double w) const {
@@ -138,25 +134,12 @@ private:
     }
     template <Dep D>
     void post_loop(Projection& p, Shard& s, std::uint64_t pb, std::uint64_t pe, step_t t, double f) {
-        const int bits = p.post_bits();
         const double amp = a_pre * eta(t) * f;
         if (amp == 0.0) return;
-        const bool one_delay = p.delays().size() == 1;
-        const step_t d0 = one_delay ? p.delays()[0] : 0;
-        const std::uint32_t* syn = s.pm_syn.data();
-        const std::uint32_t* pre = s.pm_pre.data();
-        for (std::uint64_t m = pb; m < pe; ++m) {
-            if (m + 8 < pe) {
-                xpre->prefetch(pre[m + 8]);
-                __builtin_prefetch(&s.w[syn[m + 8]], 1);
-            }
-            const std::uint32_t k = syn[m];
-            const step_t d = one_delay ? d0 : static_cast<step_t>(s.pd[k] >> bits);
-            const double x = xpre->value_at(pre[m], t - d);
-            if (x == 0.0) continue;
+        for_each_post_synapse(p, s, pb, pe, t, *xpre, [&](std::uint32_t k, double x, index_t, step_t) {
             const double w = s.w[k];
             s.w[k] = clip(w + amp * x * fp<D>(w));
-        }
+        });
     }
 
     SpikeTrace* xpre = nullptr;

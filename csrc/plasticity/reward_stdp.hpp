@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "../synapses/projection.hpp"
+#include "post_loop.hpp"
 #include "rule.hpp"
 
 namespace pyneuro {
@@ -56,17 +57,10 @@ public:
         }
     }
     void on_post(Projection& p, Shard& s, index_t, std::uint64_t pb, std::uint64_t pe, step_t t) override {
-        const int bits = p.post_bits();
-        const bool one_delay = p.delays().size() == 1;
-        const step_t d0 = one_delay ? p.delays()[0] : 0;
         float* c = s.cols[static_cast<std::size_t>(col)].data();
-        for (std::uint64_t m = pb; m < pe; ++m) {
-            if (m + 8 < pe) xpre->prefetch(s.pm_pre[m + 8]);
-            const std::uint32_t k = s.pm_syn[m];
-            const step_t d = one_delay ? d0 : static_cast<step_t>(s.pd[k] >> bits);
-            const double x = xpre->value_at(s.pm_pre[m], t - d);
-            if (x != 0.0) c[k] = static_cast<float>(c[k] + a_pre * x);
-        }
+        for_each_post_synapse(p, s, pb, pe, t, *xpre, [&](std::uint32_t k, double x, index_t, step_t) {
+            c[k] = static_cast<float>(c[k] + a_pre * x);
+        });
     }
     void tick(Projection& p, int k, step_t t) override {
         State& st = st_[static_cast<std::size_t>(k)];

@@ -19,6 +19,7 @@
 
 #include "../synapses/projection.hpp"
 #include "metaplasticity.hpp"
+#include "post_loop.hpp"
 #include "rule.hpp"
 
 namespace pyneuro {
@@ -85,23 +86,9 @@ public:
         const bool meta_each = meta.on() && meta.pre_side;
         if (meta.on() && !meta.pre_side) fac *= meta.ltp(post, t);
         fac *= p.post().plasticity_gain(post, t);  // young neurons' heightened plasticity (1 otherwise)
-        const int bits = p.post_bits();
-        // with a single delay the synapse's delay is known without reading pd (one random access less)
-        const bool one_delay = p.delays().size() == 1;
-        const step_t d0 = one_delay ? p.delays()[0] : 0;
-        const std::uint32_t* syn = s.pm_syn.data();
-        const std::uint32_t* pre = s.pm_pre.data();
-        for (std::uint64_t m = pb; m < pe; ++m) {
-            if (m + 8 < pe) {
-                r1->prefetch(pre[m + 8]);
-                __builtin_prefetch(&s.w[syn[m + 8]], 1);
-            }
-            const std::uint32_t k = syn[m];
-            const step_t d = one_delay ? d0 : static_cast<step_t>(s.pd[k] >> bits);
-            const double x = r1->value_at(pre[m], t - d);
-            if (x == 0.0) continue;
-            s.w[k] = clip(s.w[k] + x * fac * (meta_each ? meta.ltp(pre[m], t - d) : 1.0));
-        }
+        for_each_post_synapse(p, s, pb, pe, t, *r1, [&](std::uint32_t k, double x, index_t j, step_t tp) {
+            s.w[k] = clip(s.w[k] + x * fac * (meta_each ? meta.ltp(j, tp) : 1.0));
+        });
     }
 
     double tau_plus, tau_minus, tau_x, tau_y, a2_plus, a3_plus, a2_minus, a3_minus, w_min, w_max;
