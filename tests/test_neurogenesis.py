@@ -36,7 +36,7 @@ BOOST, TAU_MAT = 2.0, 10.0
 A_PRE, TAU_PRE = 0.01, 20.0
 
 
-def _pair_net(threads=1):
+def _pair_net(threads=1, rule=None):
     """pre (SpikeGenerator, 2 neurons) -> post (LIF, 4) with STDP; driver (2) -> post with a strong static synapse
     that makes the target fire in the step of arrival. At T_BIRTH neurons 4 and 5 are added with a maturation;
     neuron 4 gets the synapses of neuron 0 (pair 1, young) and neuron 5 those of neuron 1 (pair 2, matured)."""
@@ -45,7 +45,7 @@ def _pair_net(threads=1):
     pre = net.add_population(pn.models.SpikeGenerator(times=[t1, t2], indices=[0, 1]), 2, name="pre")
     drv = net.add_population(pn.models.SpikeGenerator(times=[t1 + 5.0, t2 + 5.0], indices=[0, 1]), 2, name="drv")
     post = net.add_population(pn.models.LIF(t_ref=50.0), 4, name="post")
-    stdp = pn.plasticity.STDP(tau_pre=TAU_PRE, tau_post=20.0, a_pre=A_PRE, a_post=-0.0, w_min=0.0, w_max=10.0)
+    stdp = rule or pn.plasticity.STDP(tau_pre=TAU_PRE, tau_post=20.0, a_pre=A_PRE, a_post=-0.0, w_min=0.0, w_max=10.0)
     plastic = net.connect(pre, post, pn.conn.FromArrays([0, 1], [0, 1]), weight=1.0, delay=1.0, plasticity=stdp)
     drive = net.connect(drv, post, pn.conn.FromArrays([0, 1], [0, 1]), weight=1e5, delay=1.0)
     net.run(T_BIRTH)
@@ -81,6 +81,32 @@ def test_new_neuron_integrates_spikes_and_learns_with_maturation_gain():
     assert w[(1, 5)] == w[(1, 1)] and w[(1, 1)] > 1.0
     g = post.plasticity_gain
     assert np.array_equal(g, np.ones(6))
+
+
+def test_triplet_rule_scaled_by_the_maturation_gain():
+    """The triplet rule's post-spike half is scaled by the young neuron's gain as pair STDP's is: with a2_plus only
+    (a3 = a2_minus = 0) one pair gives a2_plus exp(-(t_post - t_a) / tau_plus), times the gain for neuron 4."""
+    rule = pn.plasticity.TripletSTDP(
+        tau_plus=TAU_PRE,
+        tau_minus=20.0,
+        tau_x=50.0,
+        tau_y=50.0,
+        a2_plus=A_PRE,
+        a3_plus=0.0,
+        a2_minus=0.0,
+        a3_minus=0.0,
+        w_min=0.0,
+        w_max=10.0,
+    )
+    net, post, plastic, vm, sm = _pair_net(rule=rule)
+    t_post = sm.times[sm.indices == 0][0]
+    dw = A_PRE * math.exp(-(t_post - 41.0) / TAU_PRE)
+    gain = 1.0 + BOOST * math.exp(-(t_post - T_BIRTH) / TAU_MAT)
+    w = dict(zip(zip(plastic.pre.tolist(), plastic.post.tolist()), plastic.weights.tolist()))
+    assert w[(0, 0)] == pytest.approx(1.0 + dw, abs=2e-7)
+    assert w[(0, 4)] == pytest.approx(1.0 + dw * gain, abs=2e-7)
+    assert gain > 1.1
+    assert w[(1, 5)] == w[(1, 1)] and w[(1, 1)] > 1.0
 
 
 def test_plasticity_gain_reads_the_closed_form():
