@@ -10,6 +10,7 @@ USAGE = """usage: pyneuro COMMAND [options]
 
 commands:
   demo        run the COBA + STDP demo (W2) and write a figure   (pyneuro demo --help)
+  experiment  run a plasticity experiment: numbers and figure  (pyneuro experiment --list)
   version     print the version
   run         run one run of a sweep spec (YAML) here        (pyneuro run --help)
   sweep       run a parameter sweep (YAML spec) on Dask      (pyneuro sweep --help)
@@ -26,6 +27,10 @@ def main(argv: list[str] | None = None) -> int:
         from .demo import main as demo_main
 
         return demo_main(rest)
+    if cmd == "experiment":
+        from ._experiment_cli import main as experiment_main
+
+        return experiment_main(rest)
     if cmd in ("sweep", "run"):
         from ._sweep_cli import main_run, main_sweep
 

@@ -1,9 +1,11 @@
-"""The classic plasticity protocols as runnable experiments (``pn.experiments``).
+"""The classic plasticity protocols and the systems-level phenomena they produce, as runnable experiments
+(``pn.experiments``).
 
 Each experiment is a function ``NAME(*, scale=1.0, seed=0, out=None, threads=1, **params) -> Result`` that
 builds its network from public pyneuro pieces, runs it, returns its key numbers as numpy arrays in a
 :class:`Result` (with ``result.figure``, a matplotlib figure) and, with ``out`` set, writes ``out/NAME.png`` and
-``out/NAME.json``. ``EXPERIMENTS`` maps names to functions (what ``pyneuro.sweep`` and the command line use).
+``out/NAME.json``. ``EXPERIMENTS`` maps names to functions (what ``pyneuro.sweep`` and the command line
+``pyneuro experiment NAME [--out DIR] [--scale S] [--seed N]`` use).
 
 Experiments are imported on first use, so ``import pyneuro`` stays light.
 """
@@ -30,6 +32,13 @@ _WHERE: dict[str, str] = {
     "distal_reward": "reward",
     "rewiring_steady_state": "structural",
     "lesion_sprouting": "structural",
+    # systems-level phenomena (issue 6)
+    "remapping": "maps",
+    "skill_learning": "maps",
+    "critical_period": "critical_period",
+    "engram": "engram",
+    "neurogenesis_separation": "dentate",
+    "compensation": "compensation",
 }
 
 

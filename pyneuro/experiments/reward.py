@@ -17,7 +17,7 @@ from .._validation import check_number
 from ..network import Network
 from ..workloads import COBA_NEURON
 from ._result import Result
-from .homeostasis import common_args, finish, merge_params, new_figure
+from ._common import common_args, finish, merge_params, new_figure
 
 __all__ = ["distal_reward"]
 

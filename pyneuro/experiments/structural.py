@@ -19,7 +19,7 @@ from .. import models, plasticity, structural
 from ..network import Network
 from ..workloads import COBA_NEURON
 from ._result import Result
-from .homeostasis import common_args, finish, merge_params, new_figure
+from ._common import common_args, finish, merge_params, new_figure
 
 __all__ = ["rewiring_steady_state", "lesion_sprouting"]
 

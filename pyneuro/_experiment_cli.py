@@ -1,0 +1,112 @@
+"""``pyneuro experiment NAME``: run one of :mod:`pyneuro.experiments` from the command line.
+
+Prints the experiment's one-line result and its scalar numbers, and writes ``OUT/NAME.png`` (the figure) and
+``OUT/NAME.json`` (every number, the parameters and the summary).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from typing import Any
+
+import numpy as np
+
+__all__ = ["main"]
+
+
+def _value(text: str) -> Any:
+    """A ``--set`` value: YAML scalars and lists (``3``, ``0.5``, ``true``, ``[10, 20]``), else the string."""
+    import yaml
+
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError:
+        return text
+
+
+def _parse_set(items: list[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for item in items:
+        key, sep, text = item.partition("=")
+        if not sep or not key.strip():
+            raise ValueError(f"--set expects KEY=VALUE, got {item!r}")
+        out[key.strip()] = _value(text.strip())
+    return out
+
+
+def _parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(
+        prog="pyneuro experiment",
+        description="Run a plasticity experiment from pyneuro.experiments: print its key numbers and write its "
+        "figure (NAME.png) and numbers (NAME.json) to --out.",
+    )
+    ap.add_argument("name", nargs="?", help="experiment name (see --list)")
+    ap.add_argument("--list", action="store_true", help="list the experiments and exit")
+    ap.add_argument("--out", default="pyneuro-experiments", help="output folder (default: %(default)s)")
+    ap.add_argument("--scale", type=float, default=1.0, help="size factor (default: %(default)s)")
+    ap.add_argument("--seed", type=int, default=0, help="network seed (default: %(default)s)")
+    ap.add_argument("--threads", type=int, default=1, help="threads per simulation (default: %(default)s)")
+    ap.add_argument(
+        "--set", action="append", default=[], metavar="KEY=VALUE", help="override a model parameter (repeatable)"
+    )
+    ap.add_argument("--no-figure", action="store_true", help="do not draw the figure")
+    return ap
+
+
+def _first_line(doc: str | None) -> str:
+    return " ".join((doc or "").strip().split("\n\n")[0].split())
+
+
+def _scalars(numbers: dict[str, Any]) -> list[tuple[str, Any]]:
+    out = []
+    for k, v in numbers.items():
+        a = np.asarray(v)
+        if a.ndim == 0 and a.dtype.kind in "biuf":
+            out.append((k, a.item()))
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    from .experiments import EXPERIMENTS, names
+
+    ap = _parser()
+    args = ap.parse_args(sys.argv[1:] if argv is None else argv)
+    if args.list:
+        for n in names():
+            print(f"{n:24s} {_first_line(EXPERIMENTS[n].__doc__)}")
+        return 0
+    if args.name is None:
+        ap.print_usage(sys.stderr)
+        print("pyneuro experiment: give an experiment NAME or --list", file=sys.stderr)
+        return 2
+    if args.name not in names():
+        print(f"pyneuro experiment: unknown experiment {args.name!r}; known: {', '.join(names())}", file=sys.stderr)
+        return 2
+    try:
+        params = _parse_set(args.set)
+    except ValueError as e:
+        print(f"pyneuro experiment: {e}", file=sys.stderr)
+        return 2
+    fn = EXPERIMENTS[args.name]
+    t0 = time.perf_counter()
+    try:
+        res = fn(
+            scale=args.scale,
+            seed=args.seed,
+            threads=args.threads,
+            out=args.out,
+            draw=not args.no_figure,
+            **params,
+        )
+    except (TypeError, ValueError) as e:
+        print(f"pyneuro experiment {args.name}: {e}", file=sys.stderr)
+        return 2
+    wall = time.perf_counter() - t0
+    print(f"{args.name}: {res.summary}")
+    for k, v in _scalars(res.numbers):
+        print(f"  {k} = {v:.6g}" if isinstance(v, float) else f"  {k} = {v}")
+    written = [f"{args.out}/{args.name}.json"] + ([f"{args.out}/{args.name}.png"] if res.figure is not None else [])
+    print(f"wrote {', '.join(written)} ({wall:.1f} s)")
+    return 0
