@@ -11,14 +11,12 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
 from .. import connectivity as conn
 from .. import models, plasticity, schedule
-from .._validation import check_int, check_number
 from ..network import Network
 from ..workloads import COBA_NEURON
 from ._common import common_args, finish, merge_params, new_figure

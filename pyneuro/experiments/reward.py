@@ -16,8 +16,8 @@ from .. import models, plasticity
 from .._validation import check_number
 from ..network import Network
 from ..workloads import COBA_NEURON
-from ._result import Result
 from ._common import common_args, finish, merge_params, new_figure
+from ._result import Result
 
 __all__ = ["distal_reward"]
 

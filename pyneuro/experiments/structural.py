@@ -18,8 +18,8 @@ from .. import connectivity as conn
 from .. import models, plasticity, structural
 from ..network import Network
 from ..workloads import COBA_NEURON
-from ._result import Result
 from ._common import common_args, finish, merge_params, new_figure
+from ._result import Result
 
 __all__ = ["rewiring_steady_state", "lesion_sprouting"]
 
