@@ -17,13 +17,20 @@ __all__ = ["main"]
 
 
 def _value(text: str) -> Any:
-    """A ``--set`` value: YAML scalars and lists (``3``, ``0.5``, ``true``, ``[10, 20]``), else the string."""
+    """A ``--set`` value: YAML scalars and lists (``3``, ``0.5``, ``true``, ``[10, 20]``), numbers in any form
+    Python reads (``1e-3``, which YAML 1.1 leaves a string), else the string."""
     import yaml
 
     try:
-        return yaml.safe_load(text)
+        value = yaml.safe_load(text)
     except yaml.YAMLError:
         return text
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return value
+    return value
 
 
 def _parse_set(items: list[str]) -> dict[str, Any]:
