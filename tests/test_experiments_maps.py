@@ -13,8 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pyneuro.experiments import EXPERIMENTS
-from pyneuro.experiments import maps
+from pyneuro.experiments import EXPERIMENTS, maps
 
 ROOT = Path(__file__).resolve().parents[1]
 # reduced runs: fewer probe trials and probes than the defaults (same model, same training)
@@ -62,7 +61,7 @@ def test_amputation_neighbours_take_over_the_deprived_zone(remap):
     res = remap
     amp = res["digit"] - 1
     assert list(res["neighbours"]) == [2, 4]
-    before, after, ctrl = res["territory_before"], res["territory_after"], res["territory_control"]
+    before, after = res["territory_before"], res["territory_after"]
     # the deprived digit's territory shrinks by at least half (here: to nothing)
     assert after[amp] <= 0.5 * before[amp]
     assert res["deprived_fraction"] <= 0.5
