@@ -406,7 +406,9 @@ def remapping(
 
     Notes
     -----
-    Not captured: the two-dimensional map and the glabrous/dorsal skin surfaces of area 3b, receptive field
+    Not captured: map formation from unordered wiring (the initial arbor is already coarsely topographic;
+    development sharpens the tuning, ``selectivity_initial`` -> ``selectivity_before``, and keeps the order),
+    the two-dimensional map and the glabrous/dorsal skin surfaces of area 3b, receptive field
     sizes, the weeks-to-months time course and the distance limit of remapping (about 1 mm in Merzenich et al.;
     here the whole deprived zone is within reach of the neighbours' arbors), subcortical (thalamic, brainstem)
     reorganisation and axonal sprouting. In this model intrinsic plasticity alone already unmasks the latent
@@ -638,7 +640,10 @@ def skill_learning(
     does not attend to enlarges the representation much less; here every trial is effective), the smaller
     receptive fields within the enlarged territory, the 2-D map, and the weeks of training. Intrinsic plasticity
     returns the busier practised neurons' rate to its target, so their responses to the practised digit are
-    weaker than before even as the territory grows (see ``resp_practice``).
+    weaker than before even as the territory grows (see ``resp_practice``). Intrinsic plasticity alone (STDP off)
+    already moves the borders a little (``magnification_no_stdp``, about 1.2-1.3): the practised zone's raised
+    thresholds weaken the lateral inhibition it sends to the border neurons during practised-digit trials, and
+    the neighbours' lowered thresholds strengthen it during theirs; STDP makes the shift much larger.
     """
     scale, seed, threads, draw = common_args(scale, seed, threads, draw)
     p = merge_params("skill_learning", _SKILL, params)
