@@ -224,7 +224,19 @@ def compensation(
     ``net.save`` and loaded for each condition (same pre-lesion state), then lesioned and run for ``blocks``
     recovery blocks (plasticity on, stimuli as in the probes); "recovered" is the mean over the last
     ``measure_blocks`` blocks. "Just after" is one block right after the lesion with no plasticity. The share of
-    the loss restored is (recovered - just after) / (before - just after).
+    the loss restored is (recovered - just after) / (before - just after). A mechanism counts as *necessary* when
+    switching it off alone leaves less than half of the loss restored, and as *sufficient* when it alone restores
+    at least half.
+
+    Result (default parameters, seeds 0-3): accuracy falls from 1.0 to 0.70-0.81 (on the lesioned positions'
+    trials from 1.0 to 0.25-0.5) and all three mechanisms together restore 80-93% of the loss; with all off
+    nothing recovers (-10% to +6%). Recovery is degenerate: no single mechanism is necessary (each ablation still
+    restores 72-94%, somewhat less than all three), and sprouting alone (50-80%: it rebuilds the in-degree with
+    weak synapses, so the layout of the map returns while the zone's rates stay low) or homeostasis alone
+    (75-83%: scaling and the lowered threshold bring the rates back by amplifying the few surviving inputs) each
+    restore most of it. STDP alone restores nothing (-40% to -3%): it needs postsynaptic spikes, so it
+    potentiates the synapses of the intact zones, which still fire, and those of the silent deafferented zone
+    only weakly; the intact responses grow, the lesioned positions' weak responses are still misread.
 
     Parameters
     ----------
@@ -255,6 +267,7 @@ def compensation(
         rate of the deafferented zones' E neurons during their own positions' trials, Hz),
         ``indeg_zone_before``, ``indeg_zone_after``, ``indeg_zone_recovered`` (mean thalamic in-degree there),
         ``w_zone_recovered`` (their mean thalamic weight, nS), ``n_lesioned_inputs``, ``synapses_removed``,
+        ``necessary`` and ``sufficient`` ([sprouting, homeostasis, remapping], 0/1, by the criteria above),
         ``x_cortex`` (zone widths), ``tuning_before``, ``tuning_after``, ``tuning_recovered`` (mean rate of each
         cortical neuron per stimulated position, Hz; recovered: all mechanisms), ``lesioned_positions``.
 
@@ -415,8 +428,16 @@ def compensation(
         "lesioned_positions": lesioned_pos,
     }
     r = dict(zip(names, restored))
-    summary = f"accuracy {before:.2f} -> {after:.2f} after the lesion ({dead.size} inputs); recovered " + ", ".join(
-        f"{nm} {rc:.2f} ({100 * r[nm]:.0f}%)" for nm, rc in zip(names, recovered)
+    mech = ("sprouting", "homeostasis", "remapping")
+    necessary = np.array([r[f"no_{m}"] < 0.5 for m in mech], dtype=np.int64)
+    sufficient = np.array([r[f"{m}_only"] >= 0.5 for m in mech], dtype=np.int64)
+    numbers["necessary"] = necessary
+    numbers["sufficient"] = sufficient
+    summary = (
+        f"accuracy {before:.2f} -> {after:.2f} after the lesion ({dead.size} inputs); recovered (share of the loss) "
+        + ", ".join(f"{nm} {rc:.2f} ({100 * r[nm]:.0f}%)" for nm, rc in zip(names, recovered))
+        + f"; necessary: {', '.join(m for m, x in zip(mech, necessary) if x) or 'none alone'}"
+        + f"; sufficient alone: {', '.join(m for m, x in zip(mech, sufficient) if x) or 'none'}"
     )
     fig = None
     if draw:
