@@ -229,14 +229,15 @@ def compensation(
     at least half.
 
     Result (default parameters, seeds 0-3): accuracy falls from 1.0 to 0.70-0.81 (on the lesioned positions'
-    trials from 1.0 to 0.25-0.5) and all three mechanisms together restore 80-93% of the loss; with all off
-    nothing recovers (-10% to +6%). Recovery is degenerate: no single mechanism is necessary (each ablation still
-    restores 72-94%, somewhat less than all three), and sprouting alone (50-80%: it rebuilds the in-degree with
-    weak synapses, so the layout of the map returns while the zone's rates stay low) or homeostasis alone
-    (75-83%: scaling and the lowered threshold bring the rates back by amplifying the few surviving inputs) each
-    restore most of it. STDP alone restores nothing (-40% to -3%): it needs postsynaptic spikes, so it
-    potentiates the synapses of the intact zones, which still fire, and those of the silent deafferented zone
-    only weakly; the intact responses grow, the lesioned positions' weak responses are still misread.
+    trials from 1.0 to 0.24-0.52; the deafferented zones' rate from ~21 Hz to ~1 Hz) and all three mechanisms
+    together restore 86-91% of the loss; with all off nothing recovers (-5% to +6%). Recovery is degenerate: no
+    single mechanism is necessary (each ablation still restores 74-90%, a little less than all three), and
+    sprouting alone (49-79%: it rebuilds the in-degree with weak synapses, so the layout of the map returns
+    while the zones' rates stay at ~6 Hz) or homeostasis alone (73-79%: scaling and the lowered threshold
+    amplify the few surviving inputs and bring the rates back to ~14 Hz) each restore most of it. STDP alone
+    restores nothing (-33% to +1%): it drives the surviving synapses to their bound (1.9 x w_in), but with a
+    quarter of the synapses left that lifts the zones only to ~4 Hz, and it potentiates the intact zones too,
+    so the lesioned positions' trials are still misread by the readout of the intact map.
 
     Parameters
     ----------
