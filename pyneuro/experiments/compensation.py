@@ -183,6 +183,13 @@ def compensation(
     and STDP remapping, with each mechanism switched off in turn (Merzenich et al. 1984; Darian-Smith & Gilbert
     1994; Turrigiano 2008; Murphy & Corbett 2009; Butz, Steenbuck & van Ooyen 2014).
 
+    Papers: Merzenich, Nelson, Stryker et al. 1984, J. Comp. Neurol. 224:591 (somatosensory map reorganisation
+    after digit amputation); Darian-Smith & Gilbert 1994, Nature 368:737 (axonal sprouting of surviving inputs
+    into the deafferented cortical zone after retinal lesions); Turrigiano 2008, Cell 135:422 (homeostatic
+    synaptic scaling and intrinsic plasticity); Murphy & Corbett 2009, Nat. Rev. Neurosci. 10:861 (plasticity
+    during recovery after stroke); Butz, Steenbuck & van Ooyen 2014, Front. Neuroanat. 8:7 (homeostatic
+    structural plasticity restores activity after lesions).
+
     Model: ``n_positions`` stimulus positions (like digits) on a line, each with ``n_inputs`` thalamic Poisson
     inputs; a 1-D cortical sheet of ``n_positions x n_cortex`` excitatory conductance-based LIF neurons (LIFCond,
     COBA parameters) in register with them, and ``n_inh`` inhibitory ones (``k_ei`` E->I synapses of ``w_ei``
@@ -232,12 +239,15 @@ def compensation(
     trials from 1.0 to 0.24-0.52; the deafferented zones' rate from ~21 Hz to ~1 Hz) and all three mechanisms
     together restore 86-91% of the loss; with all off nothing recovers (-5% to +6%). Recovery is degenerate: no
     single mechanism is necessary (each ablation still restores 74-90%, a little less than all three), and
-    sprouting alone (49-79%: it rebuilds the in-degree with weak synapses, so the layout of the map returns
-    while the zones' rates stay at ~6 Hz) or homeostasis alone (73-79%: scaling and the lowered threshold
+    sprouting alone (49-79%: it rebuilds most of the in-degree, to ~80%, as neurons with no surviving input
+    within reach cannot sprout, with weak synapses, so the layout of the map returns while the zones' rates stay
+    at ~6 Hz) or homeostasis alone (73-79%: scaling and the lowered threshold
     amplify the few surviving inputs and bring the rates back to ~14 Hz) each restore most of it. STDP alone
     restores nothing (-33% to +1%): it drives the surviving synapses to their bound (1.9 x w_in), but with a
     quarter of the synapses left that lifts the zones only to ~4 Hz, and it potentiates the intact zones too,
-    so the lesioned positions' trials are still misread by the readout of the intact map.
+    so the lesioned positions' trials are still misread by the readout of the intact map. Most of the
+    information survives the lesion (a decoder refitted just after it still reaches 0.92-0.93): what the lesion
+    destroys, and the mechanisms restore, is a map the learned readout can use.
 
     Parameters
     ----------
