@@ -170,6 +170,14 @@ def _build(
     return net, {"exc": exc, "fib": fib, "cue": cue, "ee": p_ee, "ie": p_ie, "spikes": spikes}
 
 
+def _nanmean(a: np.ndarray, axis: int) -> np.ndarray:
+    """Mean over ``axis`` ignoring NaN (engrams too small to test); NaN where all are NaN, without a warning."""
+    n = np.sum(~np.isnan(a), axis=axis)
+    s = np.nansum(a, axis=axis)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(n > 0, s / np.maximum(n, 1), np.nan)
+
+
 def _rates(spikes: Any, n: int, t0: float, t1: float) -> np.ndarray:
     """Rate (Hz) of every recorded neuron in [t0, t1) ms."""
     t, i = spikes.times, spikes.indices
@@ -273,7 +281,7 @@ def _completion(
     comp = np.full((n_s, n_f, n_tr), np.nan)
     false = np.full((n_s, n_f, n_tr), np.nan)
     false_asm = np.full((n_s, n_f, n_tr), np.nan)
-    count = np.zeros((n_s, n_f), np.int64)
+    count = np.zeros((n_s, n_f), np.int64)  # trials done per engram and cue size
     example: dict[str, Any] = {}
     for k, fi, cued, t0 in trials:
         tag = enc["tags"][k]
@@ -289,13 +297,12 @@ def _completion(
         if k == 0 and CUE_FRACTIONS[fi] == 0.5 and not example:
             sel = (h["spikes"].times >= t0 - 150.0) & (h["spikes"].times < t0 + p["t_cue"] + 150.0)
             example = {"t": h["spikes"].times[sel] - t0, "i": h["spikes"].indices[sel], "cued": cued}
-    with np.errstate(invalid="ignore"):
-        return {
-            "completion": np.nanmean(comp, axis=2) if count.any() else comp[..., 0],
-            "false": np.nanmean(false, axis=2) if count.any() else false[..., 0],
-            "false_asm": np.nanmean(false_asm, axis=2) if count.any() else false_asm[..., 0],
-            "example": example,
-        }
+    return {
+        "completion": _nanmean(comp, 2),
+        "false": _nanmean(false, 2),
+        "false_asm": _nanmean(false_asm, 2),
+        "example": example,
+    }
 
 
 def _reinstatement(r: np.ndarray, template: np.ndarray, spont: np.ndarray) -> float:
@@ -482,11 +489,10 @@ def engram(
     tag_size = np.array([t.size for t in enc["tags"]], np.int64)
     tag_in = np.array([np.isin(t, m).mean() if t.size else np.nan for t, m in zip(enc["tags"], members)])
     stim_tagged = np.array([np.isin(m, t).mean() for t, m in zip(enc["tags"], members)])
-    with np.errstate(invalid="ignore"):
-        c_mean = np.nanmean(comp["completion"], axis=0)
-        f_mean = np.nanmean(comp["false"], axis=0)
-        cc_mean = np.nanmean(comp_c["completion"], axis=0)
-        fc_mean = np.nanmean(comp_c["false"], axis=0)
+    c_mean = _nanmean(comp["completion"], 0)
+    f_mean = _nanmean(comp["false"], 0)
+    cc_mean = _nanmean(comp_c["completion"], 0)
+    fc_mean = _nanmean(comp_c["false"], 0)
     numbers: dict[str, Any] = {
         "cue_fractions": fr,
         "completion": comp["completion"],
