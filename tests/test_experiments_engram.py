@@ -79,8 +79,16 @@ def test_silencing_engram_cells_abolishes_recall(res):
     assert eng < 0.1
     assert np.all(res["reinstatement_engram_silenced"] < 0.25 * res["reinstatement_random_silenced"])
     np.testing.assert_array_equal(res["n_silenced"], res["tag_size"])
-    # a partial input recalls more of the pattern in the learned network than in the control
-    assert intact > res["reinstatement_control_mean"] + 0.03
+
+
+def test_partial_input_completes_the_engram(res):
+    # the whole input activates the whole engram in both networks; part of it activates most of the engram in
+    # the learned network and only the directly driven part in the control
+    assert np.all(res["full_input_engram_active"] > 0.9)
+    assert np.all(res["full_input_engram_active_control"] > 0.9)
+    learned, control = np.mean(res["input_cue_engram_active"]), np.mean(res["input_cue_engram_active_control"])
+    assert learned > 0.65
+    assert learned > control + 0.2
 
 
 def test_numbers_shapes(res):
@@ -90,7 +98,15 @@ def test_numbers_shapes(res):
         assert isinstance(res[k], np.ndarray) and res[k].shape == (n_s, n_f), k
     for k in ("completion_mean", "false_activation_mean", "completion_control_mean"):
         assert res[k].shape == (n_f,), k
-    for k in ("tag_size", "n_silenced", "reinstatement_intact", "reinstatement_engram_silenced", "stim_rate"):
+    for k in (
+        "tag_size",
+        "n_silenced",
+        "reinstatement_intact",
+        "reinstatement_engram_silenced",
+        "stim_rate",
+        "input_cue_engram_active",
+        "readout_full",
+    ):
         assert isinstance(res[k], np.ndarray) and res[k].shape == (n_s,), k
     assert res["w_within"].shape == (res.params["n_rep"] + 1,)
     for k in ("completion_half", "false_half", "reinstatement_intact_mean", "rate_rest"):

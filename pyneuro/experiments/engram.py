@@ -62,6 +62,7 @@ _ENGRAM = {
     "active_rate": (15.0, 0.0, None),
     "n_trials": (3, 1, None),
     "fibre_cue_fraction": (0.3, 0.0, 1.0),
+    "fibre_cue_rate": (40.0, 0.0, 1000.0),
     "n_trials_silencing": (3, 1, None),
 }
 
@@ -322,11 +323,12 @@ def _input_recall(
     stimuli: list[int],
     silence: np.ndarray | None,
     fractions: tuple[float, ...],
-) -> np.ndarray:
-    """Recall from an input cue: a contiguous part (each of ``fractions``) of a stimulus' fibre ring at the
-    encoding rate, in a network with the learned weights, plasticity off, optionally with the E cells
-    ``silence`` silenced (they never spike; their synapses stay). Returns the reinstatement of each stimulus in
-    ``stimuli`` (rows) for each cue fraction (columns)."""
+) -> tuple[np.ndarray, np.ndarray]:
+    """Recall from an input cue: a contiguous part (each of ``fractions``) of a stimulus' fibre ring at
+    ``fibre_cue_rate``, in a network with the learned weights, plasticity off, optionally with the E cells
+    ``silence`` silenced (they never spike; their synapses stay). Returns the readout (:func:`_reinstatement`)
+    and the fraction of the engram's cells active, for each stimulus in ``stimuli`` (rows) and each cue
+    fraction (columns)."""
     n_e, n_f = wr["n_e"], int(p["n_fibres"])
     net, h = _build(p, wr, enc["ee"], enc["ie"], False, False, seed, threads)
     if silence is not None and silence.size:
@@ -340,7 +342,7 @@ def _input_recall(
             fibres = k * n_f + (start + np.arange(int(round(f * n_f)))) % n_f  # a contiguous part of the ring
             for _ in range(int(p["n_trials_silencing"])):
                 rates[:] = 0.0
-                rates[fibres] = p["rate_fibre"]
+                rates[fibres] = p["fibre_cue_rate"]
                 h["fib"].set("rate", rates)
                 starts.append((k, fi, net.time))
                 net.run(p["t_cue"])
@@ -348,11 +350,14 @@ def _input_recall(
                 if p["t_between"] > 0:
                     net.run(p["t_between"])
     out = np.zeros((len(stimuli), len(fractions)))
+    active = np.zeros((len(stimuli), len(fractions)))
     for j, k in enumerate(stimuli):
         for fi in range(len(fractions)):
             rs = [_rates(h["spikes"], n_e, t0, t0 + p["t_cue"]) for kk, ff, t0 in starts if kk == k and ff == fi]
             out[j, fi] = _reinstatement(np.mean(rs, axis=0), enc["templates"][k], enc["spont"])
-    return out
+            tag = enc["tags"][k]
+            active[j, fi] = np.mean([(r[tag] > p["active_rate"]).mean() for r in rs]) if tag.size else np.nan
+    return out, active
 
 
 def engram(
@@ -397,7 +402,8 @@ def engram(
     spontaneous rates). Recall = the readout's response to the partial cue divided by its response to the whole
     input (all fibres of k) in the intact network. It is measured in the intact network, with stimulus k's
     engram cells silenced (``net.lesion(..., remove_synapses=False)``: they never spike, their synapses stay),
-    and with as many random E cells outside that engram silenced.
+    and with as many random E cells outside that engram silenced. The fraction of the engram active during
+    the partial input cue is reported as well (intact learned and control networks).
     Control: the same network and protocol with E->E plasticity off (inhibitory plasticity on), its engrams
     tagged the same way.
 
@@ -411,10 +417,10 @@ def engram(
         Any of: n_exc (800), n_inh (200), k_ee (160), w_ee (0.125 nS), w_max (4 nS), eta (2), k_ei (80),
         w_ei (0.5 nS), k_ie (50), w_ie (1 nS, initial), eta_i (0.3 nS), rho0 (5 Hz), w_ie_max (100 nS),
         k_ii (50), w_ii (1.5 nS), rate_bg (400 Hz), w_bg (1 nS), n_stimuli (4), assembly_fraction (0.12),
-        n_fibres (60), k_fibres (15), w_fibre (1.5 nS), rate_fibre (40 Hz), n_rep (40), t_stim (200 ms),
+        n_fibres (60), k_fibres (10), w_fibre (2.25 nS), rate_fibre (40 Hz), n_rep (20), t_stim (200 ms),
         t_gap (200 ms), t_rest (60000 ms), tag_rate (30 Hz), cue_rate (1200 Hz), w_cue (1.5 nS),
-        t_cue (300 ms), t_between (300 ms), active_rate (15 Hz), n_trials (2), fibre_cue_fraction (0.5),
-        n_trials_silencing (3).
+        t_cue (300 ms), t_between (300 ms), active_rate (15 Hz), n_trials (3), fibre_cue_fraction (0.3),
+        fibre_cue_rate (40 Hz, the partial and whole input cues), n_trials_silencing (3).
 
     Returns
     -------
@@ -432,7 +438,9 @@ def engram(
         ``reinstatement_random_silenced``, ``reinstatement_control`` (recall from the partial input cue per
         stimulus, relative to the whole-input response of the intact learned or control network) and their
         means (``_mean``); ``readout_full`` and ``readout_full_control`` (the readout's whole-input response,
-        in units of its encoding response).
+        in units of its encoding response); ``input_cue_engram_active`` and ``_control`` (fraction of the
+        engram's cells active during the partial input cue, per stimulus: pattern completion from a partial
+        input) and ``full_input_engram_active`` (the same for the whole input), with ``_control``.
 
     Notes
     -----
@@ -466,8 +474,12 @@ def engram(
     # silencing: the intact network, each engram silenced, as many random cells outside it silenced
     stimuli = list(range(n_s))
     fc = p["fibre_cue_fraction"]
-    full, intact = _input_recall(p, wr, enc, seed, threads, stimuli, None, (1.0, fc)).T
-    full_c, control = _input_recall(p, wr, enc_c, seed, threads, stimuli, None, (1.0, fc)).T
+    (full, intact), (act_full, act_part) = (
+        a.T for a in _input_recall(p, wr, enc, seed, threads, stimuli, None, (1.0, fc))
+    )
+    (full_c, control), (act_full_c, act_part_c) = (
+        a.T for a in _input_recall(p, wr, enc_c, seed, threads, stimuli, None, (1.0, fc))
+    )
     eng_sil = np.zeros(n_s)
     rnd_sil = np.zeros(n_s)
     n_sil = np.zeros(n_s, np.int64)
@@ -476,8 +488,8 @@ def engram(
         n_sil[k] = tag.size
         pool = np.setdiff1d(np.arange(n_e), tag)
         rand = np.sort(np.random.default_rng([seed, 6, k]).choice(pool, min(tag.size, pool.size), replace=False))
-        eng_sil[k] = _input_recall(p, wr, enc, seed, threads, [k], tag, (fc,))[0, 0]
-        rnd_sil[k] = _input_recall(p, wr, enc, seed, threads, [k], rand, (fc,))[0, 0]
+        eng_sil[k] = _input_recall(p, wr, enc, seed, threads, [k], tag, (fc,))[0][0, 0]
+        rnd_sil[k] = _input_recall(p, wr, enc, seed, threads, [k], rand, (fc,))[0][0, 0]
     # recall: the readout relative to its response to the whole input in the intact network
     with np.errstate(invalid="ignore", divide="ignore"):
         intact, eng_sil, rnd_sil = intact / full, eng_sil / full, rnd_sil / full
@@ -526,6 +538,10 @@ def engram(
         "reinstatement_engram_silenced": eng_sil,
         "reinstatement_random_silenced": rnd_sil,
         "reinstatement_control": control,
+        "input_cue_engram_active": act_part,
+        "input_cue_engram_active_control": act_part_c,
+        "full_input_engram_active": act_full,
+        "full_input_engram_active_control": act_full_c,
         "readout_full": full,
         "readout_full_control": full_c,
         "reinstatement_intact_mean": float(intact.mean()),
@@ -536,12 +552,12 @@ def engram(
     summary = (
         f"{n_s} engrams of {tag_size.min()}-{tag_size.max()} cells: a half cue recalls "
         f"{100 * numbers['completion_half']:.0f}% of the rest of the engram and {100 * numbers['false_half']:.1f}% "
-        f"of the other cells (no-STDP control: {100 * numbers['completion_half_control']:.0f}%); recall from "
-        f"{100 * fc:.0f}% of the input (readout / its full-input response): "
+        f"of the other cells (no-STDP control: {100 * numbers['completion_half_control']:.0f}%); "
+        f"{100 * fc:.0f}% of the input activates {100 * np.nanmean(act_part):.0f}% of the engram (control "
+        f"{100 * np.nanmean(act_part_c):.0f}%); recall from it (readout / whole-input response): "
         f"{numbers['reinstatement_intact_mean']:.2f} intact, "
-        f"{numbers['reinstatement_random_silenced_mean']:.2f} with random cells silenced, "
-        f"{numbers['reinstatement_engram_silenced_mean']:.2f} with the engram cells silenced "
-        f"(control {numbers['reinstatement_control_mean']:.2f})"
+        f"{numbers['reinstatement_random_silenced_mean']:.2f} with as many random cells silenced, "
+        f"{numbers['reinstatement_engram_silenced_mean']:.2f} with the engram cells silenced"
     )
     fig = None
     if draw:
