@@ -598,7 +598,8 @@ def _draw(p: dict[str, float], nb: dict[str, Any], example: dict[str, Any], enc:
 
     if example:
         tags = enc["tags"]
-        order = np.concatenate([*tags, np.setdiff1d(np.arange(n_e), np.concatenate(tags))])
+        first = np.concatenate([example["cued"], np.setdiff1d(tags[0], example["cued"])])  # cued cells at the bottom
+        order = np.concatenate([first, *tags[1:], np.setdiff1d(np.arange(n_e), np.concatenate(tags))])
         rank = np.empty(n_e, np.int64)
         rank[order] = np.arange(n_e)
         cued = np.isin(example["i"], example["cued"])
@@ -616,7 +617,7 @@ def _draw(p: dict[str, float], nb: dict[str, Any], example: dict[str, Any], enc:
             ylabel="E cell (engrams 1, 2, ..., then untagged)",
             title="Recall of engram 1 from a half cue",
         )
-        ax[2].legend(fontsize=7, loc="upper right")
+        ax[2].legend(fontsize=7, loc="upper right", markerscale=6)
 
     labels = ["intact", "random cells\nsilenced", "engram cells\nsilenced", "no-STDP\ncontrol"]
     vals = [
@@ -630,6 +631,17 @@ def _draw(p: dict[str, float], nb: dict[str, Any], example: dict[str, Any], enc:
     for j, v in enumerate(vals):
         ax[3].plot(np.full(v.size, x[j]), v, "k.", ms=4)
     ax[3].set_xticks(x, labels, fontsize=7)
+    top = max(float(np.nanmax(np.concatenate(vals))), 0.1)
+    ax[3].set_ylim(min(0.0, float(np.nanmin(np.concatenate(vals)))) - 0.02, 1.3 * top)
+    ax[3].text(
+        0.02,
+        0.98,
+        f"engram cells active: {100 * np.nanmean(nb['input_cue_engram_active']):.0f}% (learned), "
+        f"{100 * np.nanmean(nb['input_cue_engram_active_control']):.0f}% (control)",
+        transform=ax[3].transAxes,
+        va="top",
+        fontsize=7,
+    )
     ax[3].axhline(0, color="k", lw=0.5)
     ax[3].set(
         ylabel="recall (readout / whole-input response)",
