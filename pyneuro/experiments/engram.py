@@ -448,7 +448,12 @@ def engram(
     assembly dynamics; overlapping assemblies; the consolidation and systems-level transfer of memories
     (hippocampus to cortex); the molecular machinery of activity tagging (an activity threshold stands for it);
     forgetting and interference over long times. Plasticity is off during recall tests, and the cue sizes are
-    fixed (``CUE_FRACTIONS``).
+    fixed (``CUE_FRACTIONS``). Observations at the defaults: the triplet rule is competitive, so only about
+    two thirds to four fifths of each stimulated set join its assembly (and are tagged); without the rest
+    period the matched inhibition that inhibitory STDP builds onto the assembly cells during encoding
+    suppresses completion; completion needs a strong cue (``cue_rate``) and the rate-weighted readout of the
+    partial-input test is only moderately above the control's (completed cells fire below directly driven
+    ones), while the fraction of the engram it activates is much larger.
     """
     scale, seed, threads, draw = common_args(scale, seed, threads, draw)
     p = merge_params("engram", _ENGRAM, params)
