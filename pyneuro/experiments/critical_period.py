@@ -25,28 +25,30 @@ __all__ = ["critical_period"]
 _CRITICAL = {
     "n_exc": (100, 2, None),
     "n_inputs": (200, 2, None),
+    "n_patches": (10, 1, None),
     "rate": (15.0, 0.1, 200.0),
     "corr": (0.3, 0.0, 1.0),
     "jitter": (0.0, 0.0, 20.0),
-    "binocular": (1.0, 0.0, 1.0),
+    "binocular": (0.7, 0.0, 1.0),
     "rate_deprived": (10.0, 0.0, 200.0),
     "w_max": (0.3, 1e-6, None),
     "w_init": (0.3, 0.0, 1.0),
     "w_spread": (0.4, 0.0, 1.0),
+    "eye_bias": (0.3, 0.0, 1.0),
     "a_stdp": (0.01, 0.0, 1.0),
-    "ltd_ratio": (1.1, 0.0, 10.0),
+    "ltd_ratio": (1.3, 0.0, 10.0),
     "tau_stdp": (20.0, 0.1, None),
-    "n_inh": (100, 1, None),
+    "n_inh": (400, 1, None),
     "rate_inh": (20.0, 0.0, 1000.0),
-    "w_inh_juvenile": (0.2, 0.0, None),
-    "w_inh_adult": (1.0, 0.0, None),
+    "w_inh_juvenile": (0.05, 0.0, None),
+    "w_inh_adult": (0.175, 0.0, None),
     "lr_adult": (0.2, 0.0, None),
     "t_pre": (5000.0, 0.0, None),
     "t_close": (30_000.0, 1.0, None),
     "t_adult": (5000.0, 0.0, None),
     "t_md": (20_000.0, 100.0, None),
     "t_probe": (2000.0, 100.0, None),
-    "rate_probe": (30.0, 0.1, 200.0),
+    "rate_probe": (20.0, 0.1, 200.0),
     "reopen_lr": (1.0, 0.0, None),
     "reopen_inhibition": (1.0, 0.0, 1.0),
     "chunk": (1000.0, 10.0, None),
@@ -109,12 +111,31 @@ def _eyes(
     return out
 
 
+def _patches(
+    key: list[int],
+    t0: float,
+    t1: float,
+    m: int,
+    n_p: int,
+    specs: list[tuple[float, float]],
+    binocular: float,
+    jitter: float,
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """:func:`_eyes` for ``n_p`` independent patches of the visual field (``m`` inputs per eye each, patch q's
+    inputs numbered q m ... q m + m - 1), patch q drawn from the seed ``key + [q]``."""
+    per = [_eyes(np.random.default_rng([*key, q]), t0, t1, m, specs, binocular, jitter) for q in range(n_p)]
+    return [
+        (np.concatenate([per[q][e][0] for q in range(n_p)]), np.concatenate([per[q][e][1] + q * m for q in range(n_p)]))
+        for e in range(len(specs))
+    ]
+
+
 def _run(
     p: dict[str, float], n_e: int, seed: int, threads: int, cond: tuple[str, str, str, str], md: bool
 ) -> dict[str, Any]:
     """One development: normal binocular vision, a probe, ``t_md`` ms of MD (or normal vision), a probe."""
     _, onset, lr_mode, inh_mode = cond
-    m = int(p["n_inputs"])
+    m, n_p = int(p["n_inputs"]), int(p["n_patches"])
     normal = [(p["rate"], p["corr"]), (p["rate"], p["corr"])]
     deprived = [(p["rate_deprived"], 0.0), (p["rate"], p["corr"])]  # left eye sutured: weak, decorrelated
     t_probe = p["t_probe"]
@@ -127,14 +148,12 @@ def _run(
 
     # input spike trains for the whole run: vision phases from their own seeds (so runs that share a phase share
     # its trains), and one probe stimulus, shown to each eye alone (identical trains), the same in every run
-    probe = _eyes(np.random.default_rng([seed, 3]), 0.0, t_probe, m, [(p["rate_probe"], p["corr"])], 0.0, p["jitter"])[
-        0
-    ]
+    probe = _patches([seed, 3], 0.0, t_probe, m, n_p, [(p["rate_probe"], p["corr"])], 0.0, p["jitter"])[0]
     trains: list[list[tuple[np.ndarray, np.ndarray]]] = [[], []]
     plan: list[tuple[str, float, float, str]] = []  # (kind, network start, duration, inhibition)
     t = 0.0
     for k, (a, b, stage) in enumerate(phases):
-        sp = _eyes(np.random.default_rng([seed, 4, k]), t, t + b - a, m, normal, p["binocular"], p["jitter"])
+        sp = _patches([seed, 4, k], t, t + b - a, m, n_p, normal, p["binocular"], p["jitter"])
         for e in range(2):
             trains[e].append(sp[e])
         plan.append(("vision", t, b - a, stage))
@@ -144,7 +163,7 @@ def _run(
         if rep == 1:
             key = 5 if md else 6
             specs = deprived if md else normal
-            sp = _eyes(np.random.default_rng([seed, key]), t, t + p["t_md"], m, specs, p["binocular"], p["jitter"])
+            sp = _patches([seed, key], t, t + p["t_md"], m, n_p, specs, p["binocular"], p["jitter"])
             for e in range(2):
                 trains[e].append(sp[e])
             plan.append(("md" if md else "control", t, p["t_md"], "juvenile" if onset == "cp" else "adult"))
@@ -163,11 +182,15 @@ def _run(
     for e, name in enumerate(("left", "right")):
         tt = np.concatenate([a for a, _ in trains[e]])
         ii = np.concatenate([b for _, b in trains[e]])
-        eyes.append(net.add_population(models.SpikeGenerator(times=tt, indices=ii), m, name=f"{name}_eye"))
+        eyes.append(net.add_population(models.SpikeGenerator(times=tt, indices=ii), m * n_p, name=f"{name}_eye"))
     exc = net.add_population(models.LIFCond(**COBA_NEURON), n_e, name="cortex")
     inh = net.add_population(models.PoissonSource(rate=p["rate_inh"]), int(p["n_inh"]), name="inhibition")
     w_max = p["w_max"]
     rng_w = np.random.default_rng([seed, 1])
+    bias = rng_w.uniform(-p["eye_bias"], p["eye_bias"], n_e)  # each neuron's initial eye preference
+    # neuron i sees patch i * n_p // n_e (contiguous blocks): all m inputs of each eye there
+    post_idx = np.repeat(np.arange(n_e), m)
+    pre_idx = (np.arange(n_e) * n_p // n_e)[post_idx] * m + np.tile(np.arange(m), n_e)
     projs = []
     for e in range(2):
         rule = plasticity.STDP(
@@ -179,12 +202,13 @@ def _run(
             w_max=w_max,
             weight_dependence="additive",
         )
-        w0 = p["w_init"] * w_max * (1.0 + p["w_spread"] * rng_w.uniform(-1.0, 1.0, m * n_e))
+        gain = 1.0 + (1 - 2 * e) * bias[post_idx]
+        w0 = p["w_init"] * w_max * gain * (1.0 + p["w_spread"] * rng_w.uniform(-1.0, 1.0, m * n_e))
         projs.append(
             net.connect(
                 eyes[e],
                 exc,
-                conn.AllToAll(),
+                conn.FromArrays(pre_idx, post_idx),
                 weight=np.clip(w0, 0.0, w_max),
                 delay=1.0,
                 plasticity=rule,
@@ -380,7 +404,7 @@ def critical_period(
 
     summary = (
         f"ODI shift after {p['t_md'] / 1000:g} s of MD: {s_in:+.2f} inside the critical period, {s_out:+.2f} after "
-        f"it closed ({numbers['shift_ratio_inside_outside']:.1f}x smaller), {s_re:+.2f} with the window reopened "
+        f"it closed (ratio {numbers['shift_ratio_inside_outside']:.1f}), {s_re:+.2f} with the window reopened "
         f"(inhibition alone {numbers['shift_reopened_inhibition_only']:+.2f}, learning rate alone "
         f"{numbers['shift_reopened_rate_only']:+.2f}); without plasticity {numbers['shift_no_plasticity']:+.2f}"
     )
