@@ -258,11 +258,8 @@ def _run(
 
     resp = []
     for wins in windows:
-        sp, left, right = (sm.rates(a + _SKIP, b) for a, b in wins)
-        resp.append((np.maximum(left - sp, 0.0), np.maximum(right - sp, 0.0), sp))
-    w_final = [pr.weights.reshape(-1) for pr in projs]
-    post = [pr.post for pr in projs]
-    w_eye = np.stack([np.bincount(post[e], weights=w_final[e], minlength=n_e) / m for e in range(2)])
+        spont, left, right = (sm.rates(a + _SKIP, b) for a, b in wins)
+        resp.append((np.maximum(left - spont, 0.0), np.maximum(right - spont, 0.0), spont))
     return {
         "left_before": resp[0][0],
         "right_before": resp[0][1],
@@ -271,7 +268,6 @@ def _run(
         "spont_after": resp[1][2],
         "w_trace": np.asarray(w_trace),
         "t_trace": np.asarray(t_trace),
-        "w_eye": w_eye,
         "rate_md": rate_vision[0] if rate_vision else float("nan"),
     }
 
@@ -295,20 +291,25 @@ def critical_period(
     26:1003; Hubel & Wiesel 1970, J. Physiol. 206:419; Hensch 2005, Nat. Rev. Neurosci. 6:877; Maya Vetencourt
     et al. 2008, Science 320:385), with the STDP model of ocular dominance of Song & Abbott 2001 (Neuron 32:339).
 
-    Model. Two eyes of ``n_inputs`` spike sources each (SpikeGenerator) project all-to-all onto ``n_exc``
-    conductance-based LIF neurons (LIFCond, COBA parameters) through synapses with additive pair STDP
+    Model. The visual field is cut into ``n_patches`` patches; in each, two eyes of ``n_inputs`` spike sources
+    (SpikeGenerator) project onto the ``n_exc / n_patches`` conductance-based LIF neurons (LIFCond, COBA
+    parameters) of that patch, every input to every neuron, through synapses with additive pair STDP
     (:class:`pyneuro.plasticity.STDP`; ``a_pre = a_stdp w_max``, ``a_post = -ltd_ratio a_pre``, both time
-    constants ``tau_stdp`` ms, weights in [0, ``w_max``] nS, initial ``w_init w_max (1 +/- w_spread)``
-    uniform), 1 ms delays. Normal vision: every input fires at ``rate`` Hz, a fraction ``corr`` of its spikes
-    copies of its eye's "volleys" (a Poisson train at ``rate``; ``jitter`` ms Gaussian jitter) and the rest
-    independent; a fraction ``binocular`` of the volleys are common to the two eyes (the same scene), so STDP,
-    which is competitive (depression-dominated, Song, Miller & Abbott 2000), keeps the neurons binocular.
-    Monocular deprivation (lid suture) of the left eye: its inputs fire at ``rate_deprived`` Hz, uncorrelated;
-    the right eye sees normally. Each neuron also receives ``n_inh`` inhibitory Poisson inputs at ``rate_inh`` Hz
-    (all-to-all) whose weight matures from ``w_inh_juvenile`` to ``w_inh_adult`` nS when the critical period
-    closes at ``t_close`` ms; the rule's learning rate follows the schedule ``Window(0, t_close, inside=1,
-    outside=lr_adult)`` (:mod:`pyneuro.schedule`). Matured inhibition lowers the postsynaptic rate and with it
-    the amount of STDP (Hensch 2005), on top of the lower learning rate.
+    constants ``tau_stdp`` ms, weights in [0, ``w_max``] nS), 1 ms delays. Initial weights are ``w_init w_max
+    (1 +/- w_spread)`` (uniform), times ``1 + b`` for the left eye and ``1 - b`` for the right, with ``b`` uniform
+    in [-``eye_bias``, ``eye_bias``] per neuron (a spread of initial eye preferences). Normal vision: every input
+    fires at ``rate`` Hz, a fraction ``corr`` of its spikes copies of its eye's "volleys" in its patch (a Poisson
+    train at ``rate``; ``jitter`` ms Gaussian jitter) and the rest independent; a fraction ``binocular`` of each
+    eye's volleys are common to the two eyes (the same scene), the rest its own. STDP, competitive and
+    depression-dominated (Song, Miller & Abbott 2000), potentiates the synchronous volleys and depresses
+    uncorrelated spikes, so the eye-specific volleys give each neuron an eye preference, as in Song & Abbott's
+    model of ocular dominance. Monocular deprivation (MD, lid suture) of the left eye: its inputs fire at
+    ``rate_deprived`` Hz, uncorrelated (weak and decorrelated activity); the right eye sees normally. Each neuron
+    also receives ``n_inh`` inhibitory Poisson inputs at ``rate_inh`` Hz whose weight matures from
+    ``w_inh_juvenile`` to ``w_inh_adult`` nS when the critical period closes at ``t_close`` ms (developmental
+    time); the rule's learning rate follows the schedule ``Window(0, t_close, inside=1, outside=lr_adult)``
+    (:mod:`pyneuro.schedule`). Matured inhibition lowers the postsynaptic rate and with it the amount of STDP
+    (Hensch 2005), on top of the lower learning rate.
 
     Protocol. Each condition is run twice from the same network, seed and inputs up to MD onset: with ``t_md`` ms
     of MD, and with ``t_md`` ms of normal vision (its control). "critical": MD starts at ``t_pre`` ms (inside
@@ -335,12 +336,13 @@ def critical_period(
     seed, threads, out, draw
         Network seed, thread count, output folder (writes ``critical_period.png/.json``), whether to draw.
     **params
-        Any of: n_exc (100), n_inputs (200 per eye), rate (15 Hz), corr (0.3), jitter (0 ms), binocular (1.0),
-        rate_deprived (10 Hz), w_max (0.3 nS), w_init (0.3, of w_max), w_spread (0.4), a_stdp (0.01, of w_max),
-        ltd_ratio (1.1), tau_stdp (20 ms), n_inh (100), rate_inh (20 Hz), w_inh_juvenile (0.2 nS), w_inh_adult
-        (1.0 nS), lr_adult (0.2), t_pre (5000 ms), t_close (30000 ms), t_adult (5000 ms), t_md (20000 ms),
-        t_probe (2000 ms), rate_probe (30 Hz), reopen_lr (1.0), reopen_inhibition (1.0), chunk (1000 ms:
-        weight sampling interval during MD). ``t_pre + t_md <= t_close`` (MD inside the window).
+        Any of: n_exc (100), n_inputs (200 per eye and patch), n_patches (10), rate (15 Hz), corr (0.3), jitter
+        (0 ms), binocular (0.7), rate_deprived (10 Hz), w_max (0.3 nS), w_init (0.3, of w_max), w_spread (0.4),
+        eye_bias (0.3), a_stdp (0.01, of w_max), ltd_ratio (1.3), tau_stdp (20 ms), n_inh (400), rate_inh
+        (20 Hz), w_inh_juvenile (0.05 nS), w_inh_adult (0.175 nS), lr_adult (0.2), t_pre (5000 ms), t_close
+        (30000 ms), t_adult (5000 ms), t_md (20000 ms), t_probe (2000 ms), rate_probe (20 Hz), reopen_lr (1.0),
+        reopen_inhibition (1.0), chunk (1000 ms: weight sampling interval during MD). ``t_pre + t_md <=
+        t_close`` (MD inside the window).
 
     Returns
     -------
@@ -352,17 +354,19 @@ def critical_period(
         (7-class counts), ``responsive_C`` (fraction responsive after MD), ``rate_md_C`` (mean cortical rate
         during MD, Hz), ``w_deprived_C``, ``w_open_C`` (mean weight per eye during MD, nS, sampled every
         ``chunk`` ms, first sample at onset), ``response_deprived_C``, ``response_open_C`` (mean evoked rates
-        after MD, Hz); ``t_md_trace`` (ms after onset); ``shift_ratio_inside_outside`` (shift_critical /
-        shift_closed), ``shift_ratio_reopened_closed``; ``od_edges``.
+        after MD, Hz), ``spontaneous_C`` (mean spontaneous rate after MD, Hz); ``t_md_trace`` (ms after onset);
+        ``shift_ratio_inside_outside`` (shift_critical / shift_closed; meaningful when shift_closed > 0),
+        ``shift_ratio_reopened_closed``; ``od_edges``.
 
     Notes
     -----
     Not captured: the time course of the critical period's opening (GABA maturation triggering its onset), the
     molecular brakes that close it (perineuronal nets, myelin, Lynx1), the two phases of the MD response in vivo
     (fast deprived-eye depression, slower open-eye potentiation, Frenkel & Bear 2004), binocular matching, a
-    retinotopic map and columns, recurrent cortical circuitry and recovery after reopening the deprived eye. The
-    durations are seconds, not days to weeks; the inhibition is a Poisson drive whose weight is set by the
-    protocol, not an interneuron population.
+    retinotopic map within a patch and ocular dominance columns, recurrent cortical circuitry, homeostatic
+    plasticity, and recovery after reopening the deprived eye. The durations are seconds, not days to weeks; the
+    inhibition is a Poisson drive whose weight is set by the protocol (a step at ``t_close``), not an interneuron
+    population, so it gates plasticity only through the postsynaptic rate.
     """
     scale, seed, threads, draw = common_args(scale, seed, threads, draw)
     p = merge_params("critical_period", _CRITICAL, params)
@@ -395,6 +399,7 @@ def critical_period(
         numbers[f"w_open_{name}"] = r_md["w_trace"][:, 1]
         numbers[f"response_deprived_{name}"] = float(r_md["left_after"].mean())
         numbers[f"response_open_{name}"] = float(r_md["right_after"].mean())
+        numbers[f"spontaneous_{name}"] = float(r_md["spont_after"].mean())
         numbers["t_md_trace"] = r_md["t_trace"]
         traces[name] = (r_md["w_trace"], r_ct["w_trace"])
     s_in, s_out, s_re = numbers["shift_critical"], numbers["shift_closed"], numbers["shift_reopened"]
@@ -410,56 +415,43 @@ def critical_period(
     )
     fig = None
     if draw:
-        fig, ax = new_figure(4, width=4.0)
+        fig, ax = new_figure(4, width=4.2)
         t_s = numbers["t_md_trace"] / 1000.0
         for k, (name, label) in enumerate(
             (("critical", "critical period"), ("closed", "closed"), ("reopened", "reopened"))
         ):
-            w = numbers[f"w_open_{name}"], numbers[f"w_deprived_{name}"]
-            ax[0].plot(t_s, w[0], color=f"C{k}", label=f"{label}: open eye")
-            ax[0].plot(t_s, w[1], color=f"C{k}", ls="--", label=f"{label}: deprived eye")
-        ax[0].set(xlabel="time after MD onset (s)", ylabel="mean weight (nS)", title="Eye -> cortex weights during MD")
-        ax[0].legend(fontsize=6)
-        cls = np.arange(1, 8)
-        ax[1].bar(cls - 0.3, numbers["od_hist_control_critical"], width=0.3, color="0.6", label="normal vision")
-        ax[1].bar(cls, numbers["od_hist_critical"], width=0.3, color="C0", label="MD in critical period")
-        ax[1].bar(cls + 0.3, numbers["od_hist_closed"], width=0.3, color="C1", label="MD after closure")
-        ax[1].set(
-            xlabel="OD class (1: deprived eye only, 7: open eye only)",
-            ylabel="neurons",
-            title="Ocular dominance histograms",
-            xticks=cls,
+            ax[0].plot(t_s, numbers[f"w_open_{name}"], color=f"C{k}", label=label)
+            ax[0].plot(t_s, numbers[f"w_deprived_{name}"], color=f"C{k}", ls="--")
+        ax[0].set(
+            xlabel="time after MD onset (s)",
+            ylabel="mean weight (nS)",
+            title="Weights in MD (solid: open, dashed: deprived eye)",
         )
+        ax[0].set_ylim(0.0, None)
+        ax[0].legend(fontsize=7, loc="lower left")
+        cls = np.arange(1, 8)
+        xlab = "OD class (1: deprived eye only, 7: open eye only)"
+        ax[1].bar(cls - 0.2, numbers["od_hist_control_critical"], width=0.4, color="0.6", label="normal vision")
+        ax[1].bar(cls + 0.2, numbers["od_hist_critical"], width=0.4, color="C0", label="MD")
+        ax[1].set(xlabel=xlab, ylabel="neurons", title="OD histogram, MD in the critical period", xticks=cls)
         ax[1].legend(fontsize=7)
+        ax[2].bar(cls - 0.27, numbers["od_hist_control_closed"], width=0.27, color="0.6", label="normal vision")
+        ax[2].bar(cls, numbers["od_hist_closed"], width=0.27, color="C1", label="MD (window closed)")
+        ax[2].bar(cls + 0.27, numbers["od_hist_reopened"], width=0.27, color="C2", label="MD (window reopened)")
+        ax[2].set(xlabel=xlab, ylabel="neurons", title="OD histograms, MD in the adult", xticks=cls)
+        ax[2].legend(fontsize=7)
         names = [c[0] for c in _CONDITIONS]
         labels = ["critical\nperiod", "closed", "reopened", "inhib.\nonly", "rate\nonly", "no\nplasticity"]
         shifts = [numbers[f"shift_{n}"] for n in names]
-        ax[2].bar(np.arange(len(names)), shifts, color=[f"C{k}" for k in range(len(names))])
-        ax[2].axhline(0.0, color="k", lw=0.8)
-        ax[2].set(
-            xticks=np.arange(len(names)),
-            ylabel="ODI shift (MD - control)",
-            title="Shift towards the open eye",
+        ax[3].bar(np.arange(len(names)), shifts, color=[f"C{k}" for k in range(len(names))])
+        for k, v in enumerate(shifts):
+            ax[3].text(k, max(v, 0.0) + 0.01, f"{v:+.2f}", ha="center", va="bottom", fontsize=7)
+        ax[3].axhline(0.0, color="k", lw=0.8)
+        ax[3].set_ylim(min(0.0, *shifts) - 0.05, max(0.0, *shifts) * 1.15 + 0.05)
+        ax[3].set(
+            xticks=np.arange(len(names)), ylabel="mean ODI shift (MD - control)", title="Shift towards the open eye"
         )
-        ax[2].set_xticklabels(labels, fontsize=7)
-        for name, label, col in (
-            ("critical", "critical period", "C0"),
-            ("closed", "closed", "C1"),
-            ("reopened", "reopened", "C2"),
-        ):
-            v = numbers[f"odi_values_{name}"]
-            ax[3].hist(v[np.isfinite(v)], bins=np.linspace(-1, 1, 21), histtype="step", color=col, label=f"MD, {label}")
-        v = numbers["odi_values_control_closed"]
-        ax[3].hist(
-            v[np.isfinite(v)],
-            bins=np.linspace(-1, 1, 21),
-            histtype="step",
-            color="0.5",
-            ls=":",
-            label="control (adult)",
-        )
-        ax[3].set(xlabel="ODI (+1: open eye only)", ylabel="neurons", title="ODI distributions after MD")
-        ax[3].legend(fontsize=7)
+        ax[3].set_xticklabels(labels, fontsize=7)
     res = Result(
         name="critical_period",
         numbers=numbers,
