@@ -22,8 +22,12 @@ cp = importlib.import_module("pyneuro.experiments.critical_period")
 ROOT = Path(__file__).resolve().parents[1]
 CONDITIONS = ("critical", "closed", "reopened", "reopened_inhibition_only", "reopened_rate_only", "no_plasticity")
 # a reduced run: half the neurons, shorter development, MD and probes
-REDUCED = dict(scale=0.5, t_md=15_000.0, t_close=20_000.0, t_probe=1500.0)
-TINY = dict(scale=0.1, n_inputs=40, n_patches=2, t_pre=500.0, t_close=1500.0, t_adult=200.0, t_md=1000.0, t_probe=200.0)
+REDUCED = dict(scale=0.5, t_md=15_000.0, t_close=20_000.0, t_probe=2000.0)
+TINY = dict(scale=0.1, n_patches=2, t_pre=500.0, t_close=1500.0, t_adult=200.0, t_md=1000.0, t_probe=200.0)
+
+
+# shorter still for the thread check (two threads synchronise every step, slow on a busy machine)
+FLASH = dict(TINY, t_pre=100.0, t_close=300.0, t_adult=100.0, t_md=200.0, t_probe=100.0, chunk=100.0, w_init=0.6)
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +53,9 @@ def test_md_after_closure_shifts_little(res):
     s_in, s_out = res["shift_critical"], res["shift_closed"]
     assert s_in >= 3.0 * s_out  # the margin
     assert abs(s_out) < 0.2
-    assert abs(res["odi_control_closed"]) < 0.15
+    # the adult control is near balance (its mean ODI drifts by chance: each patch's neurons share their inputs and
+    # pick an eye together during normal development; the shift is measured against it)
+    assert abs(res["odi_control_closed"]) < 0.3
     # matured inhibition lowers the cortical rate during MD, and the weights hardly move
     assert res["rate_md_closed"] < 0.6 * res["rate_md_critical"]
     w_dep = res["w_deprived_closed"]
@@ -110,11 +116,12 @@ def test_out_writes_figure_and_json(tmp_path):
 
 
 def test_thread_independent():
-    a = cp.critical_period(threads=1, draw=False, seed=3, **TINY)
-    b = cp.critical_period(threads=2, draw=False, seed=3, **TINY)
+    a = cp.critical_period(threads=1, draw=False, seed=3, **FLASH)
+    b = cp.critical_period(threads=2, draw=False, seed=3, **FLASH)
     assert a.numbers.keys() == b.numbers.keys()
     for k in a.numbers:
         np.testing.assert_array_equal(np.asarray(a[k]), np.asarray(b[k]), err_msg=k)
+    assert a["w_open_critical"][-1] != a["w_open_critical"][0]  # the rule did act
 
 
 def test_bad_input():

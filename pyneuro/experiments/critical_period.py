@@ -47,7 +47,7 @@ _CRITICAL = {
     "t_close": (30_000.0, 1.0, None),
     "t_adult": (5000.0, 0.0, None),
     "t_md": (20_000.0, 100.0, None),
-    "t_probe": (2000.0, 100.0, None),
+    "t_probe": (3000.0, 100.0, None),
     "rate_probe": (20.0, 0.1, 200.0),
     "reopen_lr": (1.0, 0.0, None),
     "reopen_inhibition": (1.0, 0.0, 1.0),
@@ -340,7 +340,7 @@ def critical_period(
         (0 ms), binocular (0.7), rate_deprived (10 Hz), w_max (0.3 nS), w_init (0.3, of w_max), w_spread (0.4),
         eye_bias (0.3), a_stdp (0.01, of w_max), ltd_ratio (1.3), tau_stdp (20 ms), n_inh (400), rate_inh
         (20 Hz), w_inh_juvenile (0.05 nS), w_inh_adult (0.175 nS), lr_adult (0.2), t_pre (5000 ms), t_close
-        (30000 ms), t_adult (5000 ms), t_md (20000 ms), t_probe (2000 ms), rate_probe (20 Hz), reopen_lr (1.0),
+        (30000 ms), t_adult (5000 ms), t_md (20000 ms), t_probe (3000 ms), rate_probe (20 Hz), reopen_lr (1.0),
         reopen_inhibition (1.0), chunk (1000 ms: weight sampling interval during MD). ``t_pre + t_md <=
         t_close`` (MD inside the window).
 
