@@ -322,10 +322,13 @@ def critical_period(
 
     Measure. Before and after the MD phase, a probe: ``t_probe`` ms with both eyes silent (spontaneous rate),
     then the same stimulus (inputs at ``rate_probe`` Hz with the volley structure) to the left eye alone and to
-    the right eye alone. Evoked rates R (spontaneous subtracted, floored at 0) give per neuron
+    the right eye alone (first 20 ms of each window left out; the rule off; the inhibition of the phase before, so
+    reopened networks are probed reopened, as with ongoing treatment). Evoked rates R (spontaneous subtracted,
+    floored at 0) give per neuron
     ``ODI = (R_open - R_deprived) / (R_open + R_deprived)`` (+1: open eye only, -1: deprived eye only; neurons
     whose evoked rates sum to under 1 Hz are unresponsive and left out). The ODI shift of a condition is the
-    mean ODI after MD minus the mean ODI of its control at the same age. Also the classic 7-class histogram
+    mean ODI after MD minus the mean ODI of its control at the same age (its control shares the network, the
+    inputs and the random streams up to MD onset). Also the classic 7-class histogram
     (class 1: deprived eye only, 4: balanced, 7: open eye only; ODI class edges -0.85, -0.5, -0.15, 0.15, 0.5,
     0.85).
 
@@ -360,6 +363,10 @@ def critical_period(
 
     Notes
     -----
+    In this model the lower learning rate is the main brake: reopening with juvenile inhibition alone (adult
+    learning rate) restores a small part of the shift, raising the learning rate alone most of it, both together
+    the most (the deprived eye's synapses are depressed fastest when the postsynaptic rate is juvenile, high).
+
     Not captured: the time course of the critical period's opening (GABA maturation triggering its onset), the
     molecular brakes that close it (perineuronal nets, myelin, Lynx1), the two phases of the MD response in vivo
     (fast deprived-eye depression, slower open-eye potentiation, Frenkel & Bear 2004), binocular matching, a
