@@ -366,6 +366,9 @@ def critical_period(
     In this model the lower learning rate is the main brake: reopening with juvenile inhibition alone (adult
     learning rate) restores a small part of the shift, raising the learning rate alone most of it, both together
     the most (the deprived eye's synapses are depressed fastest when the postsynaptic rate is juvenile, high).
+    The open eye wins because its volleys are synchronous (``jitter`` 0): they precede the spikes they cause. With
+    a jitter of a few ms, a volley's late spikes arrive after the postsynaptic spike and pair STDP can favour the
+    decorrelated eye instead (seen while building the model, with other parameters).
 
     Not captured: the time course of the critical period's opening (GABA maturation triggering its onset), the
     molecular brakes that close it (perineuronal nets, myelin, Lynx1), the two phases of the MD response in vivo
