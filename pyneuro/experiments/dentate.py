@@ -144,8 +144,13 @@ def _layer(p: dict[str, Any], s: dict[str, int], n_gc: int, seed: int, threads: 
 
 
 def _respond(
-    p: dict[str, Any], s: dict[str, int], w: dict[str, np.ndarray], theta: np.ndarray, probes: np.ndarray,
-    seed: int, threads: int,
+    p: dict[str, Any],
+    s: dict[str, int],
+    w: dict[str, np.ndarray],
+    theta: np.ndarray,
+    probes: np.ndarray,
+    seed: int,
+    threads: int,
 ) -> np.ndarray:
     """Spike counts of every GC to each probe (rows of ``probes``, boolean EC patterns) in a copy of the layer with
     the given weights and thresholds, frozen (no plasticity): each probe is presented for t_test ms after a pause
@@ -226,14 +231,21 @@ def _train(
     else:
         present(b, int(p["reps_new"]))
     n_old = int(p["reps_old"]) * m
-    young_share = np.array(
-        [c[n_gc:].sum() / max(c.sum(), 1) if young.size else 0.0 for c in counts[n_old:]]
-    ).reshape(int(p["reps_new"]), m).mean(axis=1)
+    young_share = (
+        np.array([c[n_gc:].sum() / max(c.sum(), 1) if young.size else 0.0 for c in counts[n_old:]])
+        .reshape(int(p["reps_new"]), m)
+        .mean(axis=1)
+    )
     return {
         "weights": {
-            "ec_pre": pe.pre, "ec_post": pe.post, "ec_w": pe.weights,
-            "gi_pre": pgi.pre, "gi_post": pgi.post, "gi_w": pgi.weights,
-            "ig_pre": pig.pre, "ig_post": pig.post,
+            "ec_pre": pe.pre,
+            "ec_post": pe.post,
+            "ec_w": pe.weights,
+            "gi_pre": pgi.pre,
+            "gi_post": pgi.post,
+            "gi_w": pgi.weights,
+            "ig_pre": pig.pre,
+            "ig_post": pig.post,
         },  # fmt: skip
         "theta": gc.get("theta"),
         "young": young,
@@ -333,6 +345,10 @@ def neurogenesis_separation(
         raise ValueError(f"overlap_max must be >= overlap_min={p['overlap_min']}, got {p['overlap_max']}")
     if p["rate_on"] <= p["rate_off"]:
         raise ValueError(f"rate_on must be > rate_off={p['rate_off']}, got {p['rate_on']}")
+    q_nom = np.linspace(p["overlap_min"], p["overlap_max"], int(p["n_places"]))
+    similar = q_nom >= p["similar"] - 1e-9
+    if not similar.any():
+        raise ValueError(f"similar must be <= overlap_max={p['overlap_max']} (no similar pairs), got {p['similar']}")
     s = _sizes(p, scale)
     n_nets = int(p["n_nets"])
     m = int(p["n_places"])
@@ -369,9 +385,7 @@ def neurogenesis_separation(
                 young_new[k] = c[m:, y].sum() / max(c[m:].sum(), 1.0)
                 young_train[k] = tr["young_share_training"]
     q = q_all.mean(axis=0)
-    sim = q_all >= p["similar"] - 1e-9
-    if not sim.any():
-        raise ValueError(f"similar must be <= overlap_max={p['overlap_max']} (no similar pairs), got {p['similar']}")
+    sim = np.broadcast_to(similar, q_all.shape)
     numbers: dict[str, Any] = {"shared_fraction": q, "input_overlap": inp_all.mean(axis=0)}
     for key in keys:
         numbers[f"output_overlap_{key}"] = ov[key].mean(axis=0)
