@@ -453,10 +453,10 @@ def _draw(numbers: dict[str, Any], p: dict[str, Any], keys: tuple[str, ...]) -> 
     ax[1].set_xticks(range(len(keys)))
     ax[1].set_xticklabels(["before\nlearning", "control", "neuro-\ngenesis", "extra\nmature", "no young\ntraits"],
                           fontsize=7)  # fmt: skip
-    ax[1].set(ylabel="mean output overlap", ylim=(0, 1),
+    ax[1].set(ylabel="mean output overlap (± SD, networks)", ylim=(0, 1),
               title=f"Similar places (shared fraction >= {p['similar']:g})")  # fmt: skip
     share = numbers["young_share_training"]
-    ax[2].plot(np.arange(1, share.size + 1), 100 * share, color="C3", marker="o", ms=3)
+    ax[2].plot(np.arange(1, share.size + 1), 100 * share, color="C3", marker="o", ms=3, label="learning, new places")
     ax[2].axhline(100 * numbers["young_share_new"], color="C3", ls="--", lw=1, label="test, new places")
     ax[2].axhline(100 * numbers["young_share_old"], color="0.4", ls="--", lw=1, label="test, old places")
     ax[2].set(xlabel="round of new-environment learning", ylabel="spikes fired by young GCs (%)", ylim=(0, 100),
