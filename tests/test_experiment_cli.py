@@ -79,3 +79,12 @@ def test_the_installed_command(tmp_path: Path) -> None:
     assert cp.returncode == 0, cp.stderr
     assert cp.stdout.startswith("stdp_window: STDP window, 4 pairings")
     assert (tmp_path / "o" / "stdp_window.json").exists()
+
+
+def test_attribute_is_the_function_after_its_module_was_imported() -> None:
+    import importlib
+
+    for name in experiments.names():
+        fn = experiments.EXPERIMENTS[name]
+        importlib.import_module(fn.__module__)
+        assert getattr(experiments, name) is fn, name

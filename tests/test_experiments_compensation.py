@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from pyneuro.experiments import EXPERIMENTS
-from pyneuro.experiments import compensation as c
+from pyneuro.experiments import recovery as c
 
 ROOT = Path(__file__).resolve().parents[1]
 # a reduced run: the default network, 6 recovery blocks instead of 10

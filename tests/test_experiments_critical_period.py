@@ -3,7 +3,6 @@ inside the window, little after it closes, and again when it is reopened."""
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
 import subprocess
@@ -14,10 +13,7 @@ import numpy as np
 import pytest
 
 from pyneuro.experiments import EXPERIMENTS
-
-# the module (``from pyneuro.experiments import critical_period`` gives the function or the module depending on
-# whether the module was imported before: the package's lazy __getattr__ is shadowed by the submodule attribute)
-cp = importlib.import_module("pyneuro.experiments.critical_period")
+from pyneuro.experiments import ocular_dominance as cp
 
 ROOT = Path(__file__).resolve().parents[1]
 CONDITIONS = ("critical", "closed", "reopened", "reopened_inhibition_only", "reopened_rate_only", "no_plasticity")

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from pyneuro.experiments import EXPERIMENTS
-from pyneuro.experiments.engram import CUE_FRACTIONS, engram
+from pyneuro.experiments.assemblies import CUE_FRACTIONS, engram
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -20,7 +20,8 @@ from ._result import Result
 
 __all__ = ["Result", "EXPERIMENTS", "names"]
 
-# name -> module (under pyneuro.experiments) that defines the function of the same name
+# name -> module (under pyneuro.experiments) that defines the function of the same name. A module must not be
+# named like an experiment: importing it would set the package attribute to the module, hiding the function.
 _WHERE: dict[str, str] = {
     "stdp_window": "stdp",
     "ltp_ltd_induction": "stdp",
@@ -35,10 +36,10 @@ _WHERE: dict[str, str] = {
     # systems-level phenomena (issue 6)
     "remapping": "maps",
     "skill_learning": "maps",
-    "critical_period": "critical_period",
-    "engram": "engram",
+    "critical_period": "ocular_dominance",
+    "engram": "assemblies",
     "neurogenesis_separation": "dentate",
-    "compensation": "compensation",
+    "compensation": "recovery",
 }
 
 
