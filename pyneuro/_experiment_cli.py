@@ -7,6 +7,7 @@ Prints the experiment's one-line result and its scalar numbers, and writes ``OUT
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from typing import Any
@@ -111,9 +112,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"pyneuro experiment {args.name}: {e}", file=sys.stderr)
         return 2
     wall = time.perf_counter() - t0
-    print(f"{args.name}: {res.summary}")
-    for k, v in _scalars(res.numbers):
-        print(f"  {k} = {v:.6g}" if isinstance(v, float) else f"  {k} = {v}")
     written = [f"{args.out}/{args.name}.json"] + ([f"{args.out}/{args.name}.png"] if res.figure is not None else [])
-    print(f"wrote {', '.join(written)} ({wall:.1f} s)")
+    lines = [f"{args.name}: {res.summary}"]
+    lines += [f"  {k} = {v:.6g}" if isinstance(v, float) else f"  {k} = {v}" for k, v in _scalars(res.numbers)]
+    lines.append(f"wrote {', '.join(written)} ({wall:.1f} s)")
+    try:
+        print("\n".join(lines), flush=True)
+    except BrokenPipeError:  # e.g. `| head -1`: the results are written; stop quietly (Python docs, SIGPIPE)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0
