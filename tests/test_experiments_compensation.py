@@ -52,8 +52,9 @@ def test_lesion_drops_performance(res):
     assert res["rate_zone_after"] < 0.1 * res["rate_zone_before"]
     assert res["drive_zone_after"] < 0.2 * res["drive_zone_before"]
     assert res["indeg_zone_after"] < 0.7 * res["indeg_zone_before"]
-    # the information is lost too, not only relabelled: a refitted decoder does no better
-    assert res["info_after"] <= res["perf_after"] + 0.05
+    # the information is lost too, not only relabelled: a refitted decoder confuses the two digits as well
+    assert res["info_before"] >= 0.95
+    assert res["info_after"] <= 0.85
 
 
 def test_all_mechanisms_recover_none_does_not(res):
@@ -62,6 +63,7 @@ def test_all_mechanisms_recover_none_does_not(res):
     assert abs(r["none"]) < 0.2
     assert res["perf_recovered"][i["all"]] >= 0.88
     assert res["deaff_perf_recovered"][i["all"]] >= 0.8
+    assert res["info_recovered"][i["all"]] >= 0.95
     # the lesioned digits get territory back with all mechanisms, none without any
     les = res["lesioned_digits"] - 1
     assert res["territory_recovered"][i["all"]][les].sum() >= 0.3 * res["territory_before"][les].sum()

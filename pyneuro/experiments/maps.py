@@ -8,6 +8,8 @@ development phase that refines a coarse topography into ordered digit territorie
   over the deprived zone (Merzenich et al. 1984); without plasticity the zone stays silent.
 - :func:`skill_learning`: stimulating one digit more often than the others (practice) enlarges its territory
   (Jenkins et al. 1990); equal stimulation for as long leaves the territories as they were.
+
+:func:`pyneuro.experiments.compensation` (module ``recovery``) lesions the same developed map.
 """
 
 from __future__ import annotations
@@ -426,9 +428,9 @@ def remapping(
     the two-dimensional map and the glabrous/dorsal skin surfaces of area 3b, receptive field
     sizes, the weeks-to-months time course and the distance limit of remapping (about 1 mm in Merzenich et al.;
     here the whole deprived zone is within reach of the neighbours' arbors), subcortical (thalamic, brainstem)
-    reorganisation and axonal sprouting. In this model intrinsic plasticity alone already unmasks the latent
-    neighbouring inputs (see ``territory_ip_only``); STDP alone cannot remap, since the deprived neurons are
-    silent, but strengthens the unmasked synapses (``zone_neighbour_weight_after``).
+    reorganisation and axonal sprouting (see :func:`compensation`). In this model intrinsic plasticity alone
+    already unmasks the latent neighbouring inputs (see ``territory_ip_only``); STDP alone cannot remap, since
+    the deprived neurons are silent, but strengthens the unmasked synapses (``zone_neighbour_weight_after``).
     """
     scale, seed, threads, draw = common_args(scale, seed, threads, draw)
     p = merge_params("remapping", _REMAPPING, params)

@@ -137,7 +137,7 @@ def compensation(
     - sprouting: :class:`pyneuro.structural.Sprouting` on the thalamocortical projection: surviving inputs
       within ``sprout_reach`` digit widths grow new synapses (multapses allowed, i.e. extra boutons) onto
       deafferented neurons at ``sprout_rate`` per missing synapse per second, up to their intact in-degree; new
-      synapses are nascent, of weight ``sprout_weight`` nS.
+      synapses are nascent, of weight ``sprout_weight`` nS (divided by the scale factor, like ``w_tc``).
     - homeostasis: :class:`pyneuro.plasticity.SynapticScaling` of the thalamocortical synapses (time constant
       ``tau_scaling`` ms, rate sensor ``tau_rate`` ms, set point ``ip_target`` Hz, weights <= ``w_max``) and the
       map's intrinsic plasticity (``ip_target``, ``ip_eta``).
@@ -153,9 +153,10 @@ def compensation(
 
     Result (default parameters, seeds 0-3): accuracy 1.0 -> 0.6-0.8 just after the lesion (on the two
     deafferented digits' trials 1.0 -> 0-0.5; their territories vanish, [18, 22, 21, 21, 18] -> [19, 0, 0, 22,
-    18] for seed 0; a refitted decoder does no better, ``info_after``: the information is lost, not only
-    relabelled). With all three mechanisms accuracy returns to 0.90-0.96, 68-90% of the loss, and the two digits
-    get back part of their territories; with none, 0%; the sham run stays at 1.0. Which mechanisms recovery needs
+    18] for seed 0; a decoder refitted on the lesioned map reaches only 0.8, ``info_after``: the two digits are
+    confused with each other, the information is lost, not only relabelled). With all three mechanisms accuracy
+    returns to 0.90-0.96, 68-90% of the loss (a refitted decoder: 1.0), and the two digits get back part of their
+    territories; with none, 0%; the sham run stays at 1.0. Which mechanisms recovery needs
     is an honest, not a symmetric, answer: sprouting and STDP are both necessary, homeostasis is not.
     Sprouting alone restores 0-3% (its nascent synapses are too weak to drive the silent zone) and STDP alone 0%
     (the zone is silent, there is no pairing to potentiate); together (no homeostasis) they restore 50-100%, as
@@ -193,11 +194,11 @@ def compensation(
         ``perf_blocks`` (condition x block), ``t_blocks_s`` (block ends, s after the lesion),
         ``deaff_perf_before``, ``deaff_perf_after``, ``deaff_perf_recovered`` (the same accuracy on the
         lesioned digits' trials only), ``info_before``, ``info_after``, ``info_recovered`` (refitted
-        leave-one-out accuracy), ``perf_sham`` (all mechanisms, no lesion); ``territory_before``,
-        ``territory_just_after``, ``territory_recovered`` (condition x digit), ``territory_sham``;
-        ``zone_size`` (neurons that preferred a lesioned digit before: the deafferented zone),
-        ``rate_zone_before``, ``rate_zone_after``, ``rate_zone_recovered`` (the zone's mean rate in the
-        lesioned digits' trials, Hz), ``indeg_zone_before``, ``indeg_zone_after``, ``indeg_zone_recovered``
+        leave-one-out accuracy; recovered: after the last block), ``perf_sham`` (all mechanisms, no lesion);
+        ``territory_before``, ``territory_just_after``, ``territory_recovered`` (condition x digit),
+        ``territory_sham``; ``zone_size`` (neurons that preferred a lesioned digit before: the deafferented
+        zone), ``rate_zone_before``, ``rate_zone_after``, ``rate_zone_recovered`` (the zone's mean rate in
+        the lesioned digits' trials, Hz), ``indeg_zone_before``, ``indeg_zone_after``, ``indeg_zone_recovered``
         (its mean thalamic in-degree), ``drive_zone_before``, ``drive_zone_after``, ``drive_zone_recovered``
         (mean summed weight, nS, of the lesioned digits' inputs onto a zone neuron), ``n_lesioned_inputs``,
         ``synapses_removed``, ``necessary`` and ``sufficient`` ([sprouting, homeostasis, remapping], 0/1, by the
