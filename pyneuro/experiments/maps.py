@@ -8,6 +8,8 @@ development phase that refines a coarse topography into ordered digit territorie
   over the deprived zone (Merzenich et al. 1984); without plasticity the zone stays silent.
 - :func:`skill_learning`: stimulating one digit more often than the others (practice) enlarges its territory
   (Jenkins et al. 1990); equal stimulation for as long leaves the territories as they were.
+
+:func:`pyneuro.experiments.compensation` (module ``recovery``) lesions the same developed map.
 """
 
 from __future__ import annotations
@@ -117,10 +119,21 @@ class _Map:
         order = np.argsort(t, kind="stable")
         return t[order], i[order]
 
-    def build(self, w: np.ndarray, theta: np.ndarray, spikes: tuple[Any, Any], stdp: bool, ip: bool) -> dict[str, Any]:
+    def build(
+        self,
+        w: np.ndarray | None,
+        theta: np.ndarray,
+        spikes: tuple[Any, Any],
+        stdp: bool,
+        ip: bool,
+        syn: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+        tc_rules: tuple[Any, ...] = (),
+    ) -> dict[str, Any]:
         """The network: inputs (SpikeGenerator), E and I sheets (LIFCond, COBA parameters), thalamocortical
         synapses ``w`` (with pair STDP when ``stdp``), fixed Mexican-hat lateral wiring, intrinsic plasticity
-        on the E sheet when ``ip``; E thresholds start at offsets ``theta``."""
+        on the E sheet when ``ip``; E thresholds start at offsets ``theta``. ``syn`` = (pre, post, weight), when
+        given, replaces ``w`` as the thalamocortical synapses (any list, multapses too: after structural
+        changes); ``tc_rules`` are further plasticity rules on them (after STDP)."""
         p = self.p
         net = Network(dt=0.1, seed=self.seed, threads=self.threads)
         thal = net.add_population(models.SpikeGenerator(times=spikes[0], indices=spikes[1]), self.n_in, name="thalamus")
@@ -133,10 +146,14 @@ class _Map:
         if stdp:
             a = p["a_pre"] * self.f_tc
             rules = [plasticity.STDP(a_pre=a, a_post=-p["ltd_ratio"] * a, w_max=p["w_max"] * self.f_tc)]
-        pre, post = np.nonzero(self.arbor)
-        tc = net.connect(
-            thal, exc, conn.FromArrays(pre, post), weight=w[pre, post], delay=1.0, plasticity=rules, name="tc"
-        )
+        rules = [*rules, *tc_rules]
+        if syn is None:
+            assert w is not None
+            pre, post = np.nonzero(self.arbor)
+            weight = w[pre, post]
+        else:
+            pre, post, weight = syn
+        tc = net.connect(thal, exc, conn.FromArrays(pre, post), weight=weight, delay=1.0, plasticity=rules, name="tc")
         for name, (a_, b_, w_) in self.lateral.items():
             src, dst = {"ee": (exc, exc), "ei": (exc, inh), "ie": (inh, exc)}[name]
             net.connect(
@@ -156,7 +173,7 @@ class _Map:
                 ),
             )
         exc.set("theta", theta)
-        return {"net": net, "tc": tc, "exc": exc, "spikes": net.record_spikes(exc)}
+        return {"net": net, "tc": tc, "thal": thal, "exc": exc, "spikes": net.record_spikes(exc)}
 
     def state(self, built: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
         tc = built["tc"]
@@ -411,9 +428,9 @@ def remapping(
     the two-dimensional map and the glabrous/dorsal skin surfaces of area 3b, receptive field
     sizes, the weeks-to-months time course and the distance limit of remapping (about 1 mm in Merzenich et al.;
     here the whole deprived zone is within reach of the neighbours' arbors), subcortical (thalamic, brainstem)
-    reorganisation and axonal sprouting. In this model intrinsic plasticity alone already unmasks the latent
-    neighbouring inputs (see ``territory_ip_only``); STDP alone cannot remap, since the deprived neurons are
-    silent, but strengthens the unmasked synapses (``zone_neighbour_weight_after``).
+    reorganisation and axonal sprouting (see :func:`compensation`). In this model intrinsic plasticity alone
+    already unmasks the latent neighbouring inputs (see ``territory_ip_only``); STDP alone cannot remap, since
+    the deprived neurons are silent, but strengthens the unmasked synapses (``zone_neighbour_weight_after``).
     """
     scale, seed, threads, draw = common_args(scale, seed, threads, draw)
     p = merge_params("remapping", _REMAPPING, params)
