@@ -8,7 +8,6 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,7 +15,6 @@ import pytest
 from pyneuro.experiments import EXPERIMENTS
 from pyneuro.experiments import recovery as c
 
-ROOT = Path(__file__).resolve().parents[1]
 # the default run is small enough (about 10 s on one core) to be the test's run
 REDUCED: dict[str, float] = {}
 TINY = {"n_develop": 40, "n_after": 40, "n_blocks": 2, "measure_blocks": 1, "n_probe": 3, "n_fit": 3}
@@ -168,7 +166,7 @@ def test_cli(tmp_path):
     cmd = [sys.executable, "-m", "pyneuro", "experiment", "compensation", "--out", str(tmp_path), "--scale", "0.5"]
     for k, v in TINY.items():
         cmd += ["--set", f"{k}={v}"]
-    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert "accuracy" in proc.stdout and "perf_before" in proc.stdout
     assert (tmp_path / "compensation.png").exists() and (tmp_path / "compensation.json").exists()

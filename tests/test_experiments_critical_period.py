@@ -7,7 +7,6 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -15,7 +14,6 @@ import pytest
 from pyneuro.experiments import EXPERIMENTS
 from pyneuro.experiments import ocular_dominance as cp
 
-ROOT = Path(__file__).resolve().parents[1]
 CONDITIONS = ("critical", "closed", "reopened", "reopened_inhibition_only", "reopened_rate_only", "no_plasticity")
 # a reduced run: half the neurons, shorter development, MD and probes
 REDUCED = dict(scale=0.5, t_md=15_000.0, t_close=20_000.0, t_probe=2000.0)
@@ -142,7 +140,7 @@ def test_registered_and_cli(tmp_path):
         if k != "scale":
             cmd += ["--set", f"{k}={v}"]
     env = {**os.environ, "MPLBACKEND": "Agg"}
-    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert "inside the critical period" in proc.stdout
     assert (tmp_path / "critical_period.png").exists()

@@ -9,7 +9,6 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -17,7 +16,6 @@ import pytest
 from pyneuro.experiments import EXPERIMENTS
 from pyneuro.experiments import dentate as d
 
-ROOT = Path(__file__).resolve().parents[1]
 CONDS = ("naive", "control", "neurogenesis", "extra_mature", "no_young_traits")
 # a tiny run for the cheap checks
 TINY = dict(scale=0.2, n_nets=1, n_places=3, reps_old=3, reps_new=2, t_test=200.0, draw=False)
@@ -130,7 +128,7 @@ def test_cli_tiny_run(tmp_path):
     cmd = [sys.executable, "-m", "pyneuro", "experiment", "neurogenesis_separation", "--out", str(tmp_path),
            "--scale", "0.2", "--set", "n_nets=1", "--set", "n_places=3", "--set", "reps_old=3",
            "--set", "reps_new=2", "--set", "t_test=200"]  # fmt: skip
-    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert "neurogenesis" in proc.stdout and "separation_gain" in proc.stdout
     assert (tmp_path / "neurogenesis_separation.png").exists()

@@ -9,15 +9,12 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from pyneuro.experiments import EXPERIMENTS
 from pyneuro.experiments.assemblies import CUE_FRACTIONS, engram
-
-ROOT = Path(__file__).resolve().parents[1]
 
 # a reduced run: half the cells, half the presentations, a third of the rest period
 REDUCED = dict(scale=0.5, n_rep=10, t_rest=20_000.0)
@@ -135,7 +132,7 @@ def test_cli(tmp_path):
     for k, v in TINY.items():
         if k != "scale":
             cmd += ["--set", f"{k}={v}"]
-    r = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    r = subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr
     assert "completion_half" in r.stdout
     assert (tmp_path / "engram.png").exists() and (tmp_path / "engram.json").exists()

@@ -8,14 +8,12 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from pyneuro.experiments import EXPERIMENTS, maps
 
-ROOT = Path(__file__).resolve().parents[1]
 # reduced runs: fewer probe trials and probes than the defaults (same model, same training)
 REDUCED = dict(seed=0, n_probe=10, n_blocks=2, draw=False)
 TINY = dict(scale=0.2, n_develop=20, n_after=20, n_probe=2, n_blocks=1)
@@ -218,7 +216,9 @@ def test_cli(tmp_path):
     for k, v in TINY.items():
         if k != "scale":
             cmd += ["--set", f"{k}={v}"]
-    proc = subprocess.run(cmd + ["--set", "practice=3"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        cmd + ["--set", "practice=3"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
+    )
     assert proc.returncode == 0, proc.stderr
     assert "skill_learning: D3 practised (3x as often)" in proc.stdout
     assert "magnification =" in proc.stdout
