@@ -519,7 +519,7 @@ def remapping(
     Notes
     -----
     Development (default parameters, seed 0): selectivity 0.06 -> 0.91, Spearman order 0.70 -> 0.98, neighbours
-    in order 0.74 -> 1.0, segments per digit 11 -> 1 (every territory contiguous); without STDP 0.16 and 10
+    in order 0.74 -> 1.0, segments per digit 11 -> 1 (every territory contiguous); without STDP 0.18 and 7
     segments per digit. The global order needs the weak gradient: with ``bias`` = 0 the touch correlations and
     the lateral interactions still make contiguous, locally ordered territories, and at seed 0 even the right
     global order, but in general the map may come out reversed, shifted or folded; the gradient fixes its
@@ -530,9 +530,10 @@ def remapping(
     Not captured: the molecular guidance itself (reduced to ``bias``), axon growth and retraction during
     development (the arbor is fixed; unused synapses are only depressed), the two-dimensional map and the
     glabrous/dorsal skin surfaces of area 3b, receptive field sizes, the weeks-to-months time course and the
-    distance limit of remapping (about 1 mm in Merzenich et al.; here the whole deprived zone is within reach
-    of the neighbours' arbors), subcortical (thalamic, brainstem)
-    reorganisation and axonal sprouting (see :func:`compensation`). In this model intrinsic plasticity alone
+    distance limit of remapping (about 1 mm in Merzenich et al.; here the arbors reach 2.5 digit widths, so
+    the whole deprived zone is within reach of the neighbours' latent synapses, and of farther digits'),
+    subcortical (thalamic, brainstem) reorganisation and axonal sprouting (see :func:`compensation`). In this
+    model intrinsic plasticity alone
     already unmasks the latent neighbouring inputs (see ``territory_ip_only``); STDP alone cannot remap, since
     the deprived neurons are silent, but strengthens the unmasked synapses (``zone_neighbour_weight_after``).
     """

@@ -167,8 +167,10 @@ def compensation(
     (the zone is silent, there is no pairing to potentiate); together (no homeostasis) they restore 94-100%,
     more than all three: STDP potentiates the sprouted synapses of the surviving inputs, which fire together
     with the digit's trials. Homeostasis (intrinsic plasticity lowering the silent neurons' thresholds, as in
-    :func:`remapping`, and synaptic scaling) hands part of the deafferented zone over to the neighbouring
-    digits, and the fixed readout then misreads those trials: alone it restores -32% to +21%, and it lowers
+    :func:`remapping`, and synaptic scaling) hands part of the deafferented zone over to the other digits whose
+    inputs reach it, mostly the neighbours D1 and D4 (seed 0, homeostasis alone: [19, 22, 26, 17, 16] -> [40, 0,
+    0, 42, 18]; with STDP also D5, whose arbor reaches the zone: -> [39, 0, 0, 33, 28]), and the fixed readout
+    then misreads those trials: alone it restores -32% to +21%, and it lowers
     what sprouting and STDP restore (all three 61-98% against 94-100% without it). On the earlier version of the
     map, whose initial arbor was already topographic, recovery with all three mechanisms was larger (68-90%,
     accuracy 0.90-0.96) and homeostasis alone more harmful (-113% to -7%). The summary line states the numbers
