@@ -2,7 +2,9 @@
 
 Both experiments share one spiking model of a somatosensory map (digit inputs onto a cortical sheet with
 Mexican-hat lateral connections, STDP on the thalamocortical synapses and intrinsic plasticity) and one
-development phase that refines a coarse topography into ordered digit territories (:func:`develop_map`).
+development phase that forms contiguous, ordered, selective digit territories from unrefined wiring (mostly
+random weights, a weak positional gradient) through STDP, lateral interactions and homeostasis
+(:func:`develop_map`).
 
 - :func:`remapping`: silencing one digit's afferents (amputation) lets the neighbouring digits' territories take
   over the deprived zone (Merzenich et al. 1984); without plasticity the zone stays silent.
@@ -533,9 +535,9 @@ def remapping(
     distance limit of remapping (about 1 mm in Merzenich et al.; here the arbors reach 2.5 digit widths, so
     the whole deprived zone is within reach of the neighbours' latent synapses, and of farther digits'),
     subcortical (thalamic, brainstem) reorganisation and axonal sprouting (see :func:`compensation`). In this
-    model intrinsic plasticity alone
-    already unmasks the latent neighbouring inputs (see ``territory_ip_only``); STDP alone cannot remap, since
-    the deprived neurons are silent, but strengthens the unmasked synapses (``zone_neighbour_weight_after``).
+    model intrinsic plasticity alone already unmasks the latent neighbouring inputs (see ``territory_ip_only``);
+    STDP alone cannot remap, since the deprived neurons are silent, but strengthens the unmasked synapses
+    (``zone_neighbour_weight_after``).
     """
     scale, seed, threads, draw = common_args(scale, seed, threads, draw)
     p = merge_params("remapping", _REMAPPING, params)
@@ -804,7 +806,7 @@ def skill_learning(
     receptive fields within the enlarged territory, the 2-D map, and the weeks of training. Intrinsic plasticity
     returns the busier practised neurons' rate to its target, so their responses to the practised digit are
     weaker than before even as the territory grows (see ``resp_practice``). Intrinsic plasticity alone (STDP off)
-    already moves the borders a little (``magnification_no_stdp``, about 1.2-1.3): the practised zone's raised
+    already moves the borders a little (``magnification_no_stdp``, about 1.2): the practised zone's raised
     thresholds weaken the lateral inhibition it sends to the border neurons during practised-digit trials, and
     the neighbours' lowered thresholds strengthen it during theirs; STDP makes the shift much larger.
     """
