@@ -17,7 +17,7 @@ from pyneuro.experiments import recovery as c
 
 # the default run is small enough (about 10 s on one core) to be the test's run
 REDUCED: dict[str, float] = {}
-TINY = {"n_develop": 40, "n_after": 40, "n_blocks": 2, "measure_blocks": 1, "n_probe": 3, "n_fit": 3}
+TINY = {"n_develop": 40, "n_refine": 40, "n_after": 40, "n_blocks": 2, "measure_blocks": 1, "n_probe": 3, "n_fit": 3}
 
 
 @pytest.fixture(scope="module")
@@ -59,8 +59,10 @@ def test_all_mechanisms_recover_none_does_not(res):
     r, i = _restored(res), _index(res)
     assert r["all"] > 0.5
     assert abs(r["none"]) < 0.2
-    assert res["perf_recovered"][i["all"]] >= 0.88
-    assert res["deaff_perf_recovered"][i["all"]] >= 0.8
+    # (0.85 and 0.73 at seed 0: weaker than on the earlier map, whose initial arbor was already topographic and
+    # where these were asserted >= 0.88 and >= 0.8)
+    assert res["perf_recovered"][i["all"]] >= 0.8
+    assert res["deaff_perf_recovered"][i["all"]] >= 0.65
     assert res["info_recovered"][i["all"]] >= 0.95
     # the lesioned digits get territory back with all mechanisms, none without any
     les = res["lesioned_digits"] - 1
@@ -80,7 +82,7 @@ def test_which_mechanisms_recovery_needs(res):
     # no mechanism alone restores anything; homeostasis alone makes it worse (the neighbours take the zone over)
     assert r["sprouting_only"] < 0.15
     assert r["remapping_only"] < 0.15
-    assert r["homeostasis_only"] < -0.3
+    assert r["homeostasis_only"] < -0.2  # -0.28 at seed 0 (-1.05 on the earlier map, asserted < -0.3)
     np.testing.assert_array_equal(res["sufficient"], [0, 0, 0])
     les = res["lesioned_digits"] - 1
     neigh = [les.min() - 1, les.max() + 1]

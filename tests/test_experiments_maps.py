@@ -16,7 +16,7 @@ from pyneuro.experiments import EXPERIMENTS, maps
 
 # reduced runs: fewer probe trials and probes than the defaults (same model, same training)
 REDUCED = dict(seed=0, n_probe=10, n_blocks=2, draw=False)
-TINY = dict(scale=0.2, n_develop=20, n_after=20, n_probe=2, n_blocks=1)
+TINY = dict(scale=0.2, n_develop=20, n_refine=20, n_after=20, n_probe=2, n_blocks=1)
 
 
 @pytest.fixture(scope="module")
@@ -30,22 +30,41 @@ def skill():
 
 
 # -- the developed map ------------------------------------------------------------------------------------------
-def test_developed_map_is_ordered_and_sharper(remap):
+def test_development_forms_an_ordered_selective_map(remap):
+    res = remap
+    # the initial wiring (3-5 digits per neuron, mostly random weights, weak gradient) gives an unselective,
+    # fragmented map: each digit's preferred zone falls into many pieces
+    assert res["selectivity_initial"] < 0.2
+    assert res["segments_initial"].mean() >= 5
+    assert res["monotonic_initial"] < 0.85
+    # development makes it selective, contiguous (one segment per digit) and ordered
+    assert res["selectivity_before"] > 0.75
+    np.testing.assert_array_equal(res["segments_before"], np.ones(5))
+    assert res["order_before"] > 0.95
+    assert res["order_before"] > res["order_initial"] + 0.15
+    assert res["monotonic_before"] > 0.95
+    # STDP does it: the same development with STDP off (homeostasis only) leaves the map unselective and
+    # fragmented
+    assert res["selectivity_dev_control"] < 0.3
+    assert res["segments_dev_control"].mean() >= 4
+    assert res["monotonic_dev_control"] < 0.9
+    assert res["territory_dev_control"].shape == (5,) and res["pref_dev_control"].shape == (100,)
+
+
+def test_developed_map_is_ordered(remap):
     res = remap
     pref = res["pref_before"]
     assert np.all(pref >= 1), "every neuron of the developed map responds to some digit"
-    # contiguous, ordered territories along the sheet
-    assert res["order_before"] > 0.95
-    assert res["monotonic_before"] > 0.95
     assert maps.map_order(pref - 1) == pytest.approx((res["order_before"], res["monotonic_before"]))
+    np.testing.assert_array_equal(maps.map_segments(pref - 1, 5), res["segments_before"])
     # every digit holds a fair share of the sheet
     t = res["territory_before"]
     assert t.sum() == pref.size
     assert np.all(t >= 0.12 * pref.size)
-    # development sharpened the tuning of the coarse initial arbor
-    assert res["selectivity_before"] > res["selectivity_initial"] + 0.03
     # the territories are the counts of preferred digits
     np.testing.assert_array_equal(t, np.bincount(pref - 1, minlength=5))
+    # map_segments counts contiguous runs over responsive neurons
+    np.testing.assert_array_equal(maps.map_segments(np.array([0, 0, -1, 0, 1, 2, 1, -1]), 4), [1, 2, 1, 0])
 
 
 def test_development_shared_and_deterministic(remap, skill):
@@ -165,7 +184,9 @@ def test_numbers_types_and_shapes(remap, skill):
         for k in terr_keys:
             assert res[k].shape == (5,) and res[k].dtype.kind == "i" and res[k].sum() <= n_e, k
         assert res["t_after_s"].shape == (2,)
-        assert res["t_after_s"][-1] == pytest.approx(600 * 0.15)
+        assert res["t_after_s"][-1] == pytest.approx(res.params["n_after"] * 0.15)
+        for k in ("segments_initial", "segments_before"):
+            assert res[k].shape == (5,) and res[k].dtype.kind == "i", k
         for k, v in res.numbers.items():
             assert isinstance(v, (np.ndarray, int, float, np.integer, np.floating)), k
         assert res.figure is None

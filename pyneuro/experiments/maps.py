@@ -2,7 +2,9 @@
 
 Both experiments share one spiking model of a somatosensory map (digit inputs onto a cortical sheet with
 Mexican-hat lateral connections, STDP on the thalamocortical synapses and intrinsic plasticity) and one
-development phase that refines a coarse topography into ordered digit territories (:func:`develop_map`).
+development phase that forms contiguous, ordered, selective digit territories from unrefined wiring (mostly
+random weights, a weak positional gradient) through STDP, lateral interactions and homeostasis
+(:func:`develop_map`).
 
 - :func:`remapping`: silencing one digit's afferents (amputation) lets the neighbouring digits' territories take
   over the deprived zone (Merzenich et al. 1984); without plasticity the zone stays silent.
@@ -25,7 +27,7 @@ from ..workloads import COBA_NEURON
 from ._common import common_args, finish, merge_params, new_figure
 from ._result import Result
 
-__all__ = ["remapping", "skill_learning", "develop_map", "territories", "map_order"]
+__all__ = ["remapping", "skill_learning", "develop_map", "territories", "map_order", "map_segments"]
 
 # the map model's parameters, shared by both experiments: value, lo, hi (sizes are scaled by ``scale``)
 _MAP = {
@@ -38,8 +40,10 @@ _MAP = {
     "t_stim": (100.0, 1.0, None),
     "t_gap": (50.0, 0.0, None),
     "w_tc": (1.0, 0.0, None),
-    "sigma_tc": (0.7, 1e-3, None),
-    "noise": (0.5, 0.0, 1.0),
+    "arbor": (2.5, 1e-3, None),
+    "bias": (0.2, 0.0, 1.0),
+    "sigma_tc": (1.0, 1e-3, None),
+    "noise": (1.0, 0.0, 1.0),
     "w_max": (3.0, 1e-6, None),
     "a_pre": (0.02, 0.0, None),
     "ltd_ratio": (1.05, 0.0, None),
@@ -51,7 +55,14 @@ _MAP = {
     "sigma_ie": (1.0, 1e-3, None),
     "ip_target": (3.0, 0.0, 200.0),
     "ip_eta": (0.2, 1e-6, None),
-    "n_develop": (300, 1, None),
+    "n_develop": (2000, 1, None),
+    "touch_width": (0.5, 1e-3, None),
+    "w_ee_dev": (2.0, 0.0, None),
+    "sigma_ee_dev": (0.2, 1e-3, None),
+    "w_ie_dev": (2.0, 0.0, None),
+    "sigma_ie_dev": (2.5, 1e-3, None),
+    "tau_scaling_dev": (5000.0, 1.0, None),
+    "n_refine": (600, 0, None),
     "n_probe": (20, 1, None),
     "resp_threshold": (5.0, 0.0, None),
 }
@@ -76,11 +87,17 @@ class _Map:
         self.x_e = (np.arange(self.n_e) + 0.5) * self.d / self.n_e
         self.x_i = (np.arange(self.n_i) + 0.5) * self.d / self.n_i
         self.digit_of_input = np.arange(self.n_in) // self.m
-        self.arbor = np.abs(self.x_in[:, None] - self.x_e[None, :]) <= 3.0 * p["sigma_tc"]
+        self.arbor = np.abs(self.x_in[:, None] - self.x_e[None, :]) <= p["arbor"]
         self.lateral = {
             "ee": _gauss(self.x_e, self.x_e, p["sigma_ee"], p["w_ee"] * f_e, no_self=True),
             "ei": _gauss(self.x_e, self.x_i, p["sigma_ei"], p["w_ei"] * f_e),
             "ie": _gauss(self.x_i, self.x_e, p["sigma_ie"], p["w_ie"] * f_i),
+        }
+        # the immature sheet during map formation: broader, stronger lateral excitation, broad weak inhibition
+        self.lateral_dev = {
+            "ee": _gauss(self.x_e, self.x_e, p["sigma_ee_dev"], p["w_ee_dev"] * f_e, no_self=True),
+            "ei": self.lateral["ei"],
+            "ie": _gauss(self.x_i, self.x_e, p["sigma_ie_dev"], p["w_ie_dev"] * f_i),
         }
         self.period = p["t_stim"] + p["t_gap"]
         self.probe_digits = np.repeat(np.arange(self.d), int(p["n_probe"]))
@@ -88,13 +105,16 @@ class _Map:
         self.probe_spikes: dict[tuple[int, ...], tuple[Any, Any]] = {}
 
     def initial_weights(self) -> np.ndarray:
-        """Thalamocortical weights (inputs x E neurons): a coarse Gaussian arbor of width sigma_tc (digit
-        widths) times uniform noise in [1 - noise, 1 + noise]; no synapse beyond 3 sigma_tc (weight 0)."""
+        """Thalamocortical weights (inputs x E neurons) before development: every input within ``arbor`` digit
+        widths of a neuron (3-5 digits) reaches it with weight w_tc (1 - bias + bias g) u, where g is a Gaussian
+        of the input-neuron distance (width sigma_tc: the weak positional gradient) and u is uniform noise in
+        [1 - noise, 1 + noise] (with noise = 1: in [0, 2], i.e. mostly random); zero beyond the arbor."""
         p = self.p
         rng = np.random.default_rng([self.seed, 1])
         dist = np.abs(self.x_in[:, None] - self.x_e[None, :])
-        g = np.exp(-0.5 * (dist / p["sigma_tc"]) ** 2) * (dist <= 3.0 * p["sigma_tc"])
-        return p["w_tc"] * self.f_tc * g * (1.0 + p["noise"] * (2.0 * rng.random(g.shape) - 1.0))
+        g = np.exp(-0.5 * (dist / p["sigma_tc"]) ** 2)
+        prof = (1.0 - p["bias"] + p["bias"] * g) * self.arbor
+        return p["w_tc"] * self.f_tc * prof * (1.0 + p["noise"] * (2.0 * rng.random(g.shape) - 1.0))
 
     def spikes(self, digits: np.ndarray, silent: tuple[int, ...], rng: np.random.Generator) -> tuple[Any, Any]:
         """Poisson spike trains of the inputs for a sequence of trials: in trial k (period t_stim + t_gap) the
@@ -107,6 +127,20 @@ class _Map:
         for s in silent:
             rates[:, s * self.m : (s + 1) * self.m] = 0.0
             gap[:, s * self.m : (s + 1) * self.m] = 0.0
+        return self._trains(rates, gap, rng)
+
+    def touch_spikes(self, centres: np.ndarray, rng: np.random.Generator) -> tuple[Any, Any]:
+        """Spike trains for touches of the developing hand: in trial k the inputs fire at rate_off + (rate_on -
+        rate_off) exp(-(x - centres[k])^2 / 2 touch_width^2) for t_stim ms (a touch at position centres[k],
+        digit widths, that also excites the neighbouring digit near a border), then rate_off for t_gap ms."""
+        p = self.p
+        bump = np.exp(-0.5 * ((self.x_in[None, :] - centres[:, None]) / p["touch_width"]) ** 2)
+        rates = p["rate_off"] + (p["rate_on"] - p["rate_off"]) * bump
+        return self._trains(rates, np.full_like(rates, p["rate_off"]), rng)
+
+    def _trains(self, rates: np.ndarray, gap: np.ndarray, rng: np.random.Generator) -> tuple[Any, Any]:
+        """Poisson trains: trial k's inputs at ``rates[k]`` for t_stim ms, then ``gap[k]`` for t_gap ms."""
+        p = self.p
         ts, ids = [], []
         for r, t0, dur in ((rates, 0.0, p["t_stim"]), (gap, p["t_stim"], p["t_gap"])):
             cnt = rng.poisson(r * dur / 1000.0)
@@ -128,12 +162,14 @@ class _Map:
         ip: bool,
         syn: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
         tc_rules: tuple[Any, ...] = (),
+        immature: bool = False,
     ) -> dict[str, Any]:
         """The network: inputs (SpikeGenerator), E and I sheets (LIFCond, COBA parameters), thalamocortical
         synapses ``w`` (with pair STDP when ``stdp``), fixed Mexican-hat lateral wiring, intrinsic plasticity
         on the E sheet when ``ip``; E thresholds start at offsets ``theta``. ``syn`` = (pre, post, weight), when
         given, replaces ``w`` as the thalamocortical synapses (any list, multapses too: after structural
-        changes); ``tc_rules`` are further plasticity rules on them (after STDP)."""
+        changes); ``tc_rules`` are further plasticity rules on them (after STDP). ``immature``: the developing
+        sheet's lateral wiring (``lateral_dev``)."""
         p = self.p
         net = Network(dt=0.1, seed=self.seed, threads=self.threads)
         thal = net.add_population(models.SpikeGenerator(times=spikes[0], indices=spikes[1]), self.n_in, name="thalamus")
@@ -154,7 +190,7 @@ class _Map:
         else:
             pre, post, weight = syn
         tc = net.connect(thal, exc, conn.FromArrays(pre, post), weight=weight, delay=1.0, plasticity=rules, name="tc")
-        for name, (a_, b_, w_) in self.lateral.items():
+        for name, (a_, b_, w_) in (self.lateral_dev if immature else self.lateral).items():
             src, dst = {"ee": (exc, exc), "ei": (exc, inh), "ie": (inh, exc)}[name]
             net.connect(
                 src,
@@ -169,7 +205,10 @@ class _Map:
             net.add_plasticity(
                 exc,
                 plasticity.IntrinsicPlasticity(
-                    target_rate=p["ip_target"], eta=p["ip_eta"], theta_min=-20.0, theta_max=50.0
+                    target_rate=p["ip_target"],
+                    eta=p["ip_eta"],
+                    theta_min=-20.0,
+                    theta_max=50.0,
                 ),
             )
         exc.set("theta", theta)
@@ -261,24 +300,61 @@ def map_order(pref: np.ndarray) -> tuple[float, float]:
     return rho, mono
 
 
-def develop_map(p: dict[str, float], scale: float, seed: int, threads: int) -> dict[str, Any]:
-    """Develop the map: n_develop trials, each stimulating a digit drawn uniformly at random, with STDP and
-    intrinsic plasticity. Deterministic for the seed. Returns the model, the initial and developed weights and
-    thresholds, and the probe responses of both."""
+def map_segments(pref: np.ndarray, n_digits: int) -> np.ndarray:
+    """Number of contiguous segments of each digit's territory along the sheet (over responsive neurons, in
+    order of position): 1 for a single contiguous territory, 0 for none, more for a fragmented one."""
+    q = pref[pref >= 0]
+    starts = q[np.concatenate([[True], q[1:] != q[:-1]])] if q.size else q
+    return np.bincount(starts, minlength=n_digits).astype(np.int64)
+
+
+def develop_map(p: dict[str, float], scale: float, seed: int, threads: int, control: bool = False) -> dict[str, Any]:
+    """Develop the map from the unrefined initial wiring. Formation: ``n_develop`` touches at random positions
+    on the hand (uniform over its ``n_digits`` digit widths; :meth:`_Map.touch_spikes`) on the immature sheet
+    (broad lateral excitation and inhibition, slow intrinsic plasticity), with STDP. Refinement: ``n_refine``
+    single-digit trials (digits uniform) on the mature sheet with STDP and intrinsic plasticity. Deterministic
+    for the seed. Returns the model, the initial and developed weights and thresholds and the probe responses
+    of the initial map (``resp0``), after formation (``resp_formed``) and of the developed map (``resp``);
+    with ``control``, also ``resp_control``: the same development with STDP off (intrinsic plasticity only)."""
     model = _Map(p, scale, seed, threads)
     w0 = model.initial_weights()
     th0 = np.zeros(model.n_e)
-    digits = np.random.default_rng([seed, 2]).integers(0, model.d, int(p["n_develop"]))
-    w1, th1, _ = model.train(w0, th0, digits, (), stdp=True, ip=True, n_blocks=1, key=3)
-    return {
+    n_dev, n_ref = int(p["n_develop"]), int(p["n_refine"])
+    centres = np.random.default_rng([seed, 2]).random(n_dev) * model.d
+    touches = model.touch_spikes(centres, np.random.default_rng([seed, 3]))
+    digits = np.random.default_rng([seed, 12]).integers(0, model.d, n_ref)
+
+    def develop(stdp: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        scaling = plasticity.SynapticScaling(
+            target_rate=max(p["ip_target"], 0.1),
+            tau_scaling=p["tau_scaling_dev"],
+            tau_rate=2000.0,
+            interval=10.0,
+            w_max=p["w_max"] * model.f_tc,
+        )
+        b = model.build(w0, th0, touches, stdp=stdp, ip=True, immature=True, tc_rules=(scaling,))
+        b["net"].run(n_dev * model.period)
+        w, th = model.state(b)
+        formed = model.probe(w, th)
+        if n_ref:
+            w, th, _ = model.train(w, th, digits, (), stdp=stdp, ip=True, n_blocks=1, key=13)
+        return w, th, formed
+
+    w1, th1, formed = develop(True)
+    out = {
         "model": model,
         "w0": w0,
         "theta0": th0,
         "w": w1,
         "theta": th1,
         "resp0": model.probe(w0, th0),
+        "resp_formed": formed,
         "resp": model.probe(w1, th1),
     }
+    if control:
+        wc, thc, _ = develop(False)
+        out["resp_control"] = model.probe(wc, thc)
+    return out
 
 
 def _selectivity(resp: np.ndarray) -> float:
@@ -355,9 +431,11 @@ def remapping(
     thalamic inputs (spike generators; positions along a line in digit order, one digit width each), project onto a
     one-dimensional cortical sheet of ``n_exc`` excitatory and ``n_inh`` inhibitory conductance-based LIF neurons
     (LIFCond, COBA parameters) spread evenly over the same ``n_digits`` digit widths. Thalamocortical synapses
-    (1 ms) form a coarse topographic arbor: weight ``w_tc`` nS times a Gaussian of the input-neuron distance
-    (width ``sigma_tc`` digit widths, none beyond 3 sigma_tc, so every neuron also receives weak synapses from the
-    neighbouring digits) times uniform noise in [1 - ``noise``, 1 + ``noise``]. They carry additive pair STDP
+    (1 ms) start unrefined: every input within ``arbor`` digit widths reaches a neuron (3 to 5 digits), with
+    weight ``w_tc`` nS x (1 - ``bias`` + ``bias`` g) x u, where g is a Gaussian of the input-neuron distance
+    (width ``sigma_tc``; a weak positional gradient, as the molecular cues that give the afferents a rough
+    order) and u is uniform noise in [1 - ``noise``, 1 + ``noise``] (default [0, 2]: the weights are mostly
+    random). The initial map is unselective and fragmented. They carry additive pair STDP
     (:class:`pyneuro.plasticity.STDP`, 20 ms windows, ``a_pre`` nS, depression ``ltd_ratio`` x larger, weights in
     [0, ``w_max``] nS; Song & Abbott 2001). Lateral wiring is fixed and Mexican-hat shaped: E->E Gaussian of width
     ``sigma_ee`` (peak ``w_ee`` nS), E->I ``sigma_ei`` (``w_ei``), and broader I->E inhibition ``sigma_ie``
@@ -365,15 +443,30 @@ def remapping(
     (:class:`pyneuro.plasticity.IntrinsicPlasticity`, target ``ip_target`` Hz, ``ip_eta`` mV per spike), which
     keeps each neuron's mean rate near target and so bounds the total drive. A trial stimulates one digit: its
     inputs fire (Poisson) at ``rate_on`` Hz for ``t_stim`` ms, all other inputs at ``rate_off`` Hz, followed by
-    ``t_gap`` ms at ``rate_off``. Development: ``n_develop`` trials with digits drawn uniformly, both rules on; STDP
-    and the lateral competition sharpen each neuron's preference into contiguous, ordered digit territories.
+    ``t_gap`` ms at ``rate_off``.
+
+    Development (:func:`develop_map`; after the classic models of map formation: von der Malsburg 1973, Kybernetik
+    14:85; Willshaw & von der Malsburg 1976, Proc. R. Soc. B 194:431; Kohonen 1982, Biol. Cybern. 43:59; Song &
+    Abbott 2001): first ``n_develop`` touches at random positions of the hand (uniform; inputs fire at rate_off +
+    (rate_on - rate_off) exp(-(x - centre)^2 / 2 ``touch_width``^2), so a touch near a border also excites the
+    neighbouring digit: the correlations that carry the order) on the immature sheet, whose lateral wiring is
+    broader (E->E ``sigma_ee_dev``, ``w_ee_dev``; I->E broad and weak, ``sigma_ie_dev``, ``w_ie_dev``), with STDP,
+    intrinsic plasticity and synaptic scaling of the thalamocortical synapses
+    (:class:`pyneuro.plasticity.SynapticScaling`, ``tau_scaling_dev`` ms, set point ``ip_target``; it makes the
+    neurons' afferents compete: what STDP gives to one group of inputs scaling takes from all); then
+    ``n_refine`` single-digit trials (digits uniform) on the mature sheet with STDP and intrinsic plasticity.
+    Development turns the unselective, fragmented initial map into contiguous, ordered, selective digit
+    territories (see Measure). Control: the same development with STDP off (homeostasis only).
 
     Measure: the map is probed in a copy of the network without plasticity (same weights and thresholds), with
     ``n_probe`` trials per digit (the same probe spike trains every time). A neuron's response to a digit is its
     mean rate during the stimulus; its preferred digit is the one with the largest response, provided that
     response reaches ``resp_threshold`` Hz (otherwise it is unresponsive and belongs to no digit). A digit's
     territory is the number of E neurons that prefer it (its cortical magnification in Merzenich's sense). Map
-    order: Spearman's rank correlation between a neuron's position and its preferred digit (responsive neurons).
+    order: Spearman's rank correlation between a neuron's position and its preferred digit, and the fraction of
+    successive responsive neurons whose preferred digit does not decrease; fragmentation: the number of
+    contiguous segments of each digit's territory along the sheet (over responsive neurons; 1 = contiguous);
+    selectivity: the mean over neurons of (best - second best) / (best + second best) response.
 
     Protocol: after development, the inputs of digit ``digit`` are silenced for good (amputation: they never
     fire again), and ``n_after`` trials stimulate the remaining digits (uniformly) with both rules on; the map is
@@ -392,10 +485,12 @@ def remapping(
         whether to draw.
     **params
         n_digits (5), m (20 inputs per digit), n_exc (100), n_inh (25), rate_on (40 Hz), rate_off (2 Hz),
-        t_stim (100 ms), t_gap (50 ms), w_tc (1 nS), sigma_tc (0.7 digit widths), noise (0.5), w_max (3 nS),
-        a_pre (0.02 nS), ltd_ratio (1.05), w_ee (1 nS), sigma_ee (0.1), w_ei (1.5 nS), sigma_ei (0.3), w_ie
-        (4 nS), sigma_ie (1.0; widths in digit widths), ip_target (3 Hz), ip_eta (0.2 mV), n_develop (300
-        trials), n_probe (20 trials per digit and probe), resp_threshold (5 Hz),
+        t_stim (100 ms), t_gap (50 ms), w_tc (1 nS), arbor (2.5 digit widths), bias (0.2), sigma_tc (1.0 digit
+        widths), noise (1.0), w_max (3 nS), a_pre (0.02 nS), ltd_ratio (1.05), w_ee (1 nS), sigma_ee (0.1), w_ei
+        (1.5 nS), sigma_ei (0.3), w_ie (4 nS), sigma_ie (1.0; widths in digit widths), ip_target (3 Hz), ip_eta
+        (0.2 mV), n_develop (2000 touches), touch_width (0.5 digit widths), w_ee_dev (2 nS), sigma_ee_dev (0.2),
+        w_ie_dev (2 nS), sigma_ie_dev (2.5), tau_scaling_dev (5000 ms), n_refine (600 trials), n_probe (20
+        trials per digit and probe), resp_threshold (5 Hz),
         digit (3: the amputated digit, 1-based), n_after (600 trials after the amputation), n_blocks (6 probes
         after it).
 
@@ -414,30 +509,42 @@ def remapping(
         ``_control``, ``_stdp_only``, ``_ip_only``: counts over [none, D1, ..., Dn]), ``zone_rate_before``,
         ``zone_rate_after``, ``zone_rate_control`` (mean best response of the zone, Hz),
         ``zone_neighbour_weight_before``, ``zone_neighbour_weight_after``, ``zone_neighbour_weight_ip_only``
-        (mean summed weight from the neighbours' inputs onto a zone neuron, nS); ``order_initial``,
-        ``order_before`` (Spearman), ``monotonic_initial``, ``monotonic_before`` (fraction of successive
-        responsive neurons whose preferred digit does not decrease), ``selectivity_initial``,
-        ``selectivity_before`` (mean (best - second) / (best + second) response); ``x_exc`` (positions, digit
+        (mean summed weight from the neighbours' inputs onto a zone neuron, nS); development, for the initial
+        map (``_initial``), the developed one (``_before``) and the one developed without STDP
+        (``_dev_control``): ``order_*`` (Spearman), ``monotonic_*`` (fraction of successive responsive neurons
+        whose preferred digit does not decrease), ``selectivity_*`` (mean (best - second) / (best + second)
+        response), ``segments_*`` (contiguous segments per digit's territory, array over digits);
+        ``territory_dev_control``, ``pref_dev_control``, ``resp_dev_control``; ``x_exc`` (positions, digit
         widths), ``pref_initial``, ``pref_before``, ``pref_after``, ``pref_control``, ``resp_initial``,
         ``resp_before``, ``resp_after``, ``resp_control`` (responses, Hz, neurons x digits).
 
     Notes
     -----
-    Not captured: map formation from unordered wiring (the initial arbor is already coarsely topographic;
-    development sharpens the tuning, ``selectivity_initial`` -> ``selectivity_before``, and keeps the order),
-    the two-dimensional map and the glabrous/dorsal skin surfaces of area 3b, receptive field
-    sizes, the weeks-to-months time course and the distance limit of remapping (about 1 mm in Merzenich et al.;
-    here the whole deprived zone is within reach of the neighbours' arbors), subcortical (thalamic, brainstem)
-    reorganisation and axonal sprouting (see :func:`compensation`). In this model intrinsic plasticity alone
-    already unmasks the latent neighbouring inputs (see ``territory_ip_only``); STDP alone cannot remap, since
-    the deprived neurons are silent, but strengthens the unmasked synapses (``zone_neighbour_weight_after``).
+    Development (default parameters, seed 0): selectivity 0.06 -> 0.91, Spearman order 0.70 -> 0.98, neighbours
+    in order 0.74 -> 1.0, segments per digit 11 -> 1 (every territory contiguous); without STDP 0.18 and 7
+    segments per digit. The global order needs the weak gradient: with ``bias`` = 0 the touch correlations and
+    the lateral interactions still make contiguous, locally ordered territories, and at seed 0 even the right
+    global order, but in general the map may come out reversed, shifted or folded; the gradient fixes its
+    orientation and registration (as do molecular gradients in vivo). With the mature lateral wiring during
+    development the map stays fragmented and folded (Spearman about 0.7), and without synaptic scaling STDP
+    saturates the afferents and the territories stay broad (selectivity about 0.5).
+
+    Not captured: the molecular guidance itself (reduced to ``bias``), axon growth and retraction during
+    development (the arbor is fixed; unused synapses are only depressed), the two-dimensional map and the
+    glabrous/dorsal skin surfaces of area 3b, receptive field sizes, the weeks-to-months time course and the
+    distance limit of remapping (about 1 mm in Merzenich et al.; here the arbors reach 2.5 digit widths, so
+    the whole deprived zone is within reach of the neighbours' latent synapses, and of farther digits'),
+    subcortical (thalamic, brainstem) reorganisation and axonal sprouting (see :func:`compensation`). In this
+    model intrinsic plasticity alone already unmasks the latent neighbouring inputs (see ``territory_ip_only``);
+    STDP alone cannot remap, since the deprived neurons are silent, but strengthens the unmasked synapses
+    (``zone_neighbour_weight_after``).
     """
     scale, seed, threads, draw = common_args(scale, seed, threads, draw)
     p = merge_params("remapping", _REMAPPING, params)
     amp = int(p["digit"]) - 1
     if amp >= int(p["n_digits"]):
         raise ValueError(f"digit must be <= n_digits={int(p['n_digits'])}, got {int(p['digit'])}")
-    dev = develop_map(p, scale, seed, threads)
+    dev = develop_map(p, scale, seed, threads, control=True)
     model: _Map = dev["model"]
     d, thr = model.d, p["resp_threshold"]
     rest = np.array([k for k in range(d) if k != amp])
@@ -475,8 +582,11 @@ def remapping(
         """Mean summed weight (nS) of the synapses from the neighbouring digits' inputs onto a zone neuron."""
         return float(w[from_neigh][:, zone].sum(axis=0).mean()) if zone.any() else float("nan")
 
+    pref_c, terr_c = territories(dev["resp_control"], thr)
     rho0, mono0 = map_order(pref0)
     rho, mono = map_order(pref_b)
+    rho_c, mono_c = map_order(pref_c)
+    seg0, seg_b, seg_c = (map_segments(q, d) for q in (pref0, pref_b, pref_c))
     t_after = np.linspace(0, int(p["n_after"]), n_blocks + 1).round()[1:] * model.period / 1000.0
     numbers: dict[str, Any] = {
         "x_exc": model.x_e,
@@ -502,10 +612,19 @@ def remapping(
         "resp_control": runs["control"][2][-1],
         "order_initial": rho0,
         "order_before": rho,
+        "order_dev_control": rho_c,
         "monotonic_initial": mono0,
         "monotonic_before": mono,
+        "monotonic_dev_control": mono_c,
         "selectivity_initial": _selectivity(dev["resp0"]),
         "selectivity_before": _selectivity(dev["resp"]),
+        "selectivity_dev_control": _selectivity(dev["resp_control"]),
+        "segments_initial": seg0,
+        "segments_before": seg_b,
+        "segments_dev_control": seg_c,
+        "territory_dev_control": terr_c,
+        "pref_dev_control": pref_c + 1,
+        "resp_dev_control": dev["resp_control"],
         "zone_size": int(zone.sum()),
         "zone_owners_after": owners(res["plastic"][0]),
         "zone_owners_control": owners(res["control"][0]),
@@ -525,20 +644,29 @@ def remapping(
         numbers[f"zone_taken{key}"] = float(np.isin(res[arm][0][zone], neigh).mean()) if zone.any() else float("nan")
     ng, ngc = numbers["neighbour_gain"], numbers["neighbour_gain_control"]
     summary = (
+        f"development: selectivity {numbers['selectivity_initial']:.2f} -> {numbers['selectivity_before']:.2f}, "
+        f"order rho {rho0:.2f} -> {rho:.2f}, segments per digit {seg0.mean():.1f} -> {seg_b.mean():.1f} (without "
+        f"STDP {numbers['selectivity_dev_control']:.2f}, {seg_c.mean():.1f}); "
         f"D{amp + 1} amputated: territories {terr_b.tolist()} -> {numbers['territory_after'].tolist()} with "
         f"plasticity (neighbours D{'/D'.join(str(k + 1) for k in neigh)} gain {'/'.join(map(str, ng))} neurons, "
         f"{100 * numbers['zone_taken']:.0f}% of the deprived zone taken over); without plasticity "
         f"{numbers['territory_control'].tolist()} (gain {'/'.join(map(str, ngc))}, "
-        f"{numbers['zone_owners_control'][0]}/{numbers['zone_size']} of the zone unresponsive); "
-        f"map order rho {rho:.2f}"
+        f"{numbers['zone_owners_control'][0]}/{numbers['zone_size']} of the zone unresponsive)"
     )
     fig = None
     if draw:
         fig, ax = new_figure(4, width=4.3, height=3.8)
         _draw_strips(
             ax[0],
-            [pref0, pref_b, pref_j, res["control"][0], res["plastic"][0]],
-            ["initial", "developed", "just after\namputation", "no plasticity", "after,\nplastic"],
+            [pref0, pref_c, pref_b, pref_j, res["control"][0], res["plastic"][0]],
+            [
+                "initial",
+                "developed\nwithout STDP",
+                "developed",
+                "just after\namputation",
+                "no plasticity",
+                "after,\nplastic",
+            ],
             d,
             model.x_e,
         )
@@ -579,7 +707,7 @@ _SKILL = {
     **_MAP,
     "digit": (3, 1, 20),
     "practice": (4.0, 1.0, None),
-    "n_after": (600, 1, None),
+    "n_after": (1200, 1, None),
     "n_blocks": (6, 1, 1000),
 }
 
@@ -595,9 +723,11 @@ def skill_learning(
     thalamic inputs (spike generators; positions along a line in digit order, one digit width each), project onto a
     one-dimensional cortical sheet of ``n_exc`` excitatory and ``n_inh`` inhibitory conductance-based LIF neurons
     (LIFCond, COBA parameters) spread evenly over the same ``n_digits`` digit widths. Thalamocortical synapses
-    (1 ms) form a coarse topographic arbor: weight ``w_tc`` nS times a Gaussian of the input-neuron distance
-    (width ``sigma_tc`` digit widths, none beyond 3 sigma_tc, so every neuron also receives weak synapses from the
-    neighbouring digits) times uniform noise in [1 - ``noise``, 1 + ``noise``]. They carry additive pair STDP
+    (1 ms) start unrefined: every input within ``arbor`` digit widths reaches a neuron (3 to 5 digits), with
+    weight ``w_tc`` nS x (1 - ``bias`` + ``bias`` g) x u, where g is a Gaussian of the input-neuron distance
+    (width ``sigma_tc``; a weak positional gradient, as the molecular cues that give the afferents a rough
+    order) and u is uniform noise in [1 - ``noise``, 1 + ``noise``] (default [0, 2]: the weights are mostly
+    random). The initial map is unselective and fragmented. They carry additive pair STDP
     (:class:`pyneuro.plasticity.STDP`, 20 ms windows, ``a_pre`` nS, depression ``ltd_ratio`` x larger, weights in
     [0, ``w_max``] nS; Song & Abbott 2001). Lateral wiring is fixed and Mexican-hat shaped: E->E Gaussian of width
     ``sigma_ee`` (peak ``w_ee`` nS), E->I ``sigma_ei`` (``w_ei``), and broader I->E inhibition ``sigma_ie``
@@ -605,15 +735,30 @@ def skill_learning(
     (:class:`pyneuro.plasticity.IntrinsicPlasticity`, target ``ip_target`` Hz, ``ip_eta`` mV per spike), which
     keeps each neuron's mean rate near target and so bounds the total drive. A trial stimulates one digit: its
     inputs fire (Poisson) at ``rate_on`` Hz for ``t_stim`` ms, all other inputs at ``rate_off`` Hz, followed by
-    ``t_gap`` ms at ``rate_off``. Development: ``n_develop`` trials with digits drawn uniformly, both rules on; STDP
-    and the lateral competition sharpen each neuron's preference into contiguous, ordered digit territories.
+    ``t_gap`` ms at ``rate_off``.
+
+    Development (:func:`develop_map`; after the classic models of map formation: von der Malsburg 1973, Kybernetik
+    14:85; Willshaw & von der Malsburg 1976, Proc. R. Soc. B 194:431; Kohonen 1982, Biol. Cybern. 43:59; Song &
+    Abbott 2001): first ``n_develop`` touches at random positions of the hand (uniform; inputs fire at rate_off +
+    (rate_on - rate_off) exp(-(x - centre)^2 / 2 ``touch_width``^2), so a touch near a border also excites the
+    neighbouring digit: the correlations that carry the order) on the immature sheet, whose lateral wiring is
+    broader (E->E ``sigma_ee_dev``, ``w_ee_dev``; I->E broad and weak, ``sigma_ie_dev``, ``w_ie_dev``), with STDP,
+    intrinsic plasticity and synaptic scaling of the thalamocortical synapses
+    (:class:`pyneuro.plasticity.SynapticScaling`, ``tau_scaling_dev`` ms, set point ``ip_target``; it makes the
+    neurons' afferents compete: what STDP gives to one group of inputs scaling takes from all); then
+    ``n_refine`` single-digit trials (digits uniform) on the mature sheet with STDP and intrinsic plasticity.
+    Development turns the unselective, fragmented initial map into contiguous, ordered, selective digit
+    territories (see Measure). Control: the same development with STDP off (homeostasis only).
 
     Measure: the map is probed in a copy of the network without plasticity (same weights and thresholds), with
     ``n_probe`` trials per digit (the same probe spike trains every time). A neuron's response to a digit is its
     mean rate during the stimulus; its preferred digit is the one with the largest response, provided that
     response reaches ``resp_threshold`` Hz (otherwise it is unresponsive and belongs to no digit). A digit's
     territory is the number of E neurons that prefer it (its cortical magnification in Merzenich's sense). Map
-    order: Spearman's rank correlation between a neuron's position and its preferred digit (responsive neurons).
+    order: Spearman's rank correlation between a neuron's position and its preferred digit, and the fraction of
+    successive responsive neurons whose preferred digit does not decrease; fragmentation: the number of
+    contiguous segments of each digit's territory along the sheet (over responsive neurons; 1 = contiguous);
+    selectivity: the mean over neurons of (best - second best) / (best + second best) response.
 
     Protocol: after development, ``n_after`` trials in which digit ``digit`` is drawn ``practice`` times as often
     as each other digit, both rules on; the map is probed after each of ``n_blocks`` blocks. At the borders of the
@@ -631,12 +776,14 @@ def skill_learning(
         whether to draw.
     **params
         n_digits (5), m (20 inputs per digit), n_exc (100), n_inh (25), rate_on (40 Hz), rate_off (2 Hz),
-        t_stim (100 ms), t_gap (50 ms), w_tc (1 nS), sigma_tc (0.7 digit widths), noise (0.5), w_max (3 nS),
-        a_pre (0.02 nS), ltd_ratio (1.05), w_ee (1 nS), sigma_ee (0.1), w_ei (1.5 nS), sigma_ei (0.3), w_ie
-        (4 nS), sigma_ie (1.0; widths in digit widths), ip_target (3 Hz), ip_eta (0.2 mV), n_develop (300
-        trials), n_probe (20 trials per digit and probe), resp_threshold (5 Hz),
+        t_stim (100 ms), t_gap (50 ms), w_tc (1 nS), arbor (2.5 digit widths), bias (0.2), sigma_tc (1.0 digit
+        widths), noise (1.0), w_max (3 nS), a_pre (0.02 nS), ltd_ratio (1.05), w_ee (1 nS), sigma_ee (0.1), w_ei
+        (1.5 nS), sigma_ei (0.3), w_ie (4 nS), sigma_ie (1.0; widths in digit widths), ip_target (3 Hz), ip_eta
+        (0.2 mV), n_develop (2000 touches), touch_width (0.5 digit widths), w_ee_dev (2 nS), sigma_ee_dev (0.2),
+        w_ie_dev (2 nS), sigma_ie_dev (2.5), tau_scaling_dev (5000 ms), n_refine (600 trials), n_probe (20
+        trials per digit and probe), resp_threshold (5 Hz),
         digit (3: the practised digit, 1-based), practice (4: relative frequency of the practised digit), n_after
-        (600 trials of practice, and of the control), n_blocks (6 probes).
+        (1200 trials of practice, and of the control), n_blocks (6 probes).
 
     Returns
     -------
@@ -647,9 +794,10 @@ def skill_learning(
         practised digit's territory after / before); ``t_after_s``, ``territory_time_practice``,
         ``territory_time_equal``, ``magnification_time``, ``magnification_time_control`` (per block);
         ``trials_per_digit_practice``, ``trials_per_digit_equal``; ``order_initial``, ``order_before``,
-        ``order_practice`` (Spearman), ``monotonic_before``, ``monotonic_practice``, ``selectivity_initial``,
-        ``selectivity_before``; ``x_exc``, ``pref_initial``, ``pref_before``, ``pref_practice``, ``pref_equal``,
-        ``resp_before``, ``resp_practice``, ``resp_equal`` (Hz, neurons x digits).
+        ``order_practice`` (Spearman), ``monotonic_initial``, ``monotonic_before``, ``monotonic_practice``,
+        ``selectivity_initial``, ``selectivity_before``, ``segments_initial``, ``segments_before`` (contiguous
+        segments per digit's territory); ``x_exc``, ``pref_initial``, ``pref_before``, ``pref_practice``,
+        ``pref_equal``, ``resp_before``, ``resp_practice``, ``resp_equal`` (Hz, neurons x digits).
 
     Notes
     -----
@@ -658,7 +806,7 @@ def skill_learning(
     receptive fields within the enlarged territory, the 2-D map, and the weeks of training. Intrinsic plasticity
     returns the busier practised neurons' rate to its target, so their responses to the practised digit are
     weaker than before even as the territory grows (see ``resp_practice``). Intrinsic plasticity alone (STDP off)
-    already moves the borders a little (``magnification_no_stdp``, about 1.2-1.3): the practised zone's raised
+    already moves the borders a little (``magnification_no_stdp``, about 1.2): the practised zone's raised
     thresholds weaken the lateral inhibition it sends to the border neurons during practised-digit trials, and
     the neighbours' lowered thresholds strengthen it during theirs; STDP makes the shift much larger.
     """
@@ -717,10 +865,13 @@ def skill_learning(
         "order_initial": rho0,
         "order_before": rho,
         "order_practice": rho_p,
+        "monotonic_initial": mono0,
         "monotonic_before": mono,
         "monotonic_practice": mono_p,
         "selectivity_initial": _selectivity(dev["resp0"]),
         "selectivity_before": _selectivity(dev["resp"]),
+        "segments_initial": map_segments(pref0, d),
+        "segments_before": map_segments(pref_b, d),
     }
     summary = (
         f"D{prac + 1} practised ({p['practice']:g}x as often): its territory {terr_b[prac]} -> "
