@@ -412,22 +412,9 @@ def _draw_resp(ax: Any, resp: np.ndarray, x_e: np.ndarray, title: str, vmax: flo
 
 
 # -- 1. remapping after amputation ------------------------------------------------------------------------------
-_REMAPPING = {
-    **_MAP,
-    "digit": (3, 1, 20),
-    "n_after": (600, 1, None),
-    "n_blocks": (6, 1, 1000),
-}
-
-
-def remapping(
-    *, scale: float = 1.0, seed: int = 0, out: Any = None, threads: int = 1, draw: bool = True, **params: Any
-) -> Result:
-    """Cortical remapping after amputation: the neighbouring digits' territories take over the deprived zone
-    (Merzenich, Nelson, Stryker, Cynader, Schoppmann & Zook 1984, J. Comp. Neurol. 224:591; model after Song &
-    Abbott 2001, Neuron 32:339, with Kohonen-like lateral competition).
-
-    Model (shared with :func:`skill_learning`; built by :func:`develop_map`): ``n_digits`` digits, each with ``m``
+# The model, development and measure, stated once and put into the docstrings of remapping and skill_learning
+_MODEL_DOC = """Model (shared by :func:`remapping`, :func:`skill_learning` and :func:`compensation`; built by
+    :func:`develop_map`): ``n_digits`` digits, each with ``m``
     thalamic inputs (spike generators; positions along a line in digit order, one digit width each), project onto a
     one-dimensional cortical sheet of ``n_exc`` excitatory and ``n_inh`` inhibitory conductance-based LIF neurons
     (LIFCond, COBA parameters) spread evenly over the same ``n_digits`` digit widths. Thalamocortical synapses
@@ -466,7 +453,30 @@ def remapping(
     order: Spearman's rank correlation between a neuron's position and its preferred digit, and the fraction of
     successive responsive neurons whose preferred digit does not decrease; fragmentation: the number of
     contiguous segments of each digit's territory along the sheet (over responsive neurons; 1 = contiguous);
-    selectivity: the mean over neurons of (best - second best) / (best + second best) response.
+    selectivity: the mean over neurons of (best - second best) / (best + second best) response."""
+
+
+def _with_model(doc: str | None) -> str | None:
+    """``doc`` with its MAP_MODEL_DESCRIPTION line replaced by the shared model description."""
+    return None if doc is None else doc.replace("MAP_MODEL_DESCRIPTION", _MODEL_DOC)
+
+
+_REMAPPING = {
+    **_MAP,
+    "digit": (3, 1, 20),
+    "n_after": (600, 1, None),
+    "n_blocks": (6, 1, 1000),
+}
+
+
+def remapping(
+    *, scale: float = 1.0, seed: int = 0, out: Any = None, threads: int = 1, draw: bool = True, **params: Any
+) -> Result:
+    """Cortical remapping after amputation: the neighbouring digits' territories take over the deprived zone
+    (Merzenich, Nelson, Stryker, Cynader, Schoppmann & Zook 1984, J. Comp. Neurol. 224:591; model after Song &
+    Abbott 2001, Neuron 32:339, with Kohonen-like lateral competition).
+
+    MAP_MODEL_DESCRIPTION
 
     Protocol: after development, the inputs of digit ``digit`` are silenced for good (amputation: they never
     fire again), and ``n_after`` trials stimulate the remaining digits (uniformly) with both rules on; the map is
@@ -719,46 +729,7 @@ def skill_learning(
     territory (Jenkins, Merzenich, Ochs, Allard & Guíc-Robles 1990, J. Neurophysiol. 63:82; Recanzone,
     Merzenich, Jenkins, Grajski & Dinse 1992, J. Neurophysiol. 67:1031; model after Song & Abbott 2001, Neuron 32:339).
 
-    Model (shared with :func:`remapping`; built by :func:`develop_map`): ``n_digits`` digits, each with ``m``
-    thalamic inputs (spike generators; positions along a line in digit order, one digit width each), project onto a
-    one-dimensional cortical sheet of ``n_exc`` excitatory and ``n_inh`` inhibitory conductance-based LIF neurons
-    (LIFCond, COBA parameters) spread evenly over the same ``n_digits`` digit widths. Thalamocortical synapses
-    (1 ms) start unrefined: every input within ``arbor`` digit widths reaches a neuron (3 to 5 digits), with
-    weight ``w_tc`` nS x (1 - ``bias`` + ``bias`` g) x u, where g is a Gaussian of the input-neuron distance
-    (width ``sigma_tc``; a weak positional gradient, as the molecular cues that give the afferents a rough
-    order) and u is uniform noise in [1 - ``noise``, 1 + ``noise``] (default [0, 2]: the weights are mostly
-    random). The initial map is unselective and fragmented. They carry additive pair STDP
-    (:class:`pyneuro.plasticity.STDP`, 20 ms windows, ``a_pre`` nS, depression ``ltd_ratio`` x larger, weights in
-    [0, ``w_max``] nS; Song & Abbott 2001). Lateral wiring is fixed and Mexican-hat shaped: E->E Gaussian of width
-    ``sigma_ee`` (peak ``w_ee`` nS), E->I ``sigma_ei`` (``w_ei``), and broader I->E inhibition ``sigma_ie``
-    (``w_ie``), cut at 3 sigma, 1 ms delays. Homeostasis is intrinsic plasticity on the E neurons
-    (:class:`pyneuro.plasticity.IntrinsicPlasticity`, target ``ip_target`` Hz, ``ip_eta`` mV per spike), which
-    keeps each neuron's mean rate near target and so bounds the total drive. A trial stimulates one digit: its
-    inputs fire (Poisson) at ``rate_on`` Hz for ``t_stim`` ms, all other inputs at ``rate_off`` Hz, followed by
-    ``t_gap`` ms at ``rate_off``.
-
-    Development (:func:`develop_map`; after the classic models of map formation: von der Malsburg 1973, Kybernetik
-    14:85; Willshaw & von der Malsburg 1976, Proc. R. Soc. B 194:431; Kohonen 1982, Biol. Cybern. 43:59; Song &
-    Abbott 2001): first ``n_develop`` touches at random positions of the hand (uniform; inputs fire at rate_off +
-    (rate_on - rate_off) exp(-(x - centre)^2 / 2 ``touch_width``^2), so a touch near a border also excites the
-    neighbouring digit: the correlations that carry the order) on the immature sheet, whose lateral wiring is
-    broader (E->E ``sigma_ee_dev``, ``w_ee_dev``; I->E broad and weak, ``sigma_ie_dev``, ``w_ie_dev``), with STDP,
-    intrinsic plasticity and synaptic scaling of the thalamocortical synapses
-    (:class:`pyneuro.plasticity.SynapticScaling`, ``tau_scaling_dev`` ms, set point ``ip_target``; it makes the
-    neurons' afferents compete: what STDP gives to one group of inputs scaling takes from all); then
-    ``n_refine`` single-digit trials (digits uniform) on the mature sheet with STDP and intrinsic plasticity.
-    Development turns the unselective, fragmented initial map into contiguous, ordered, selective digit
-    territories (see Measure). Control: the same development with STDP off (homeostasis only).
-
-    Measure: the map is probed in a copy of the network without plasticity (same weights and thresholds), with
-    ``n_probe`` trials per digit (the same probe spike trains every time). A neuron's response to a digit is its
-    mean rate during the stimulus; its preferred digit is the one with the largest response, provided that
-    response reaches ``resp_threshold`` Hz (otherwise it is unresponsive and belongs to no digit). A digit's
-    territory is the number of E neurons that prefer it (its cortical magnification in Merzenich's sense). Map
-    order: Spearman's rank correlation between a neuron's position and its preferred digit, and the fraction of
-    successive responsive neurons whose preferred digit does not decrease; fragmentation: the number of
-    contiguous segments of each digit's territory along the sheet (over responsive neurons; 1 = contiguous);
-    selectivity: the mean over neurons of (best - second best) / (best + second best) response.
+    MAP_MODEL_DESCRIPTION
 
     Protocol: after development, ``n_after`` trials in which digit ``digit`` is drawn ``practice`` times as often
     as each other digit, both rules on; the map is probed after each of ``n_blocks`` blocks. At the borders of the
@@ -923,3 +894,5 @@ def skill_learning(
 # every keyword each experiment accepts beyond its signature (what pyneuro.sweep checks a grid against)
 remapping.sweep_parameters = tuple(_REMAPPING)  # type: ignore[attr-defined]
 skill_learning.sweep_parameters = tuple(_SKILL)  # type: ignore[attr-defined]
+remapping.__doc__ = _with_model(remapping.__doc__)
+skill_learning.__doc__ = _with_model(skill_learning.__doc__)
