@@ -456,9 +456,22 @@ _MODEL_DOC = """Model (shared by :func:`remapping`, :func:`skill_learning` and :
     selectivity: the mean over neurons of (best - second best) / (best + second best) response."""
 
 
+# the model parameters of that description (the **params entries the two experiments share)
+_PARAMS_DOC = """n_digits (5), m (20 inputs per digit), n_exc (100), n_inh (25), rate_on (40 Hz), rate_off (2 Hz),
+        t_stim (100 ms), t_gap (50 ms), w_tc (1 nS), arbor (2.5 digit widths), bias (0.2), sigma_tc (1.0 digit
+        widths), noise (1.0), w_max (3 nS), a_pre (0.02 nS), ltd_ratio (1.05), w_ee (1 nS), sigma_ee (0.1), w_ei
+        (1.5 nS), sigma_ei (0.3), w_ie (4 nS), sigma_ie (1.0; widths in digit widths), ip_target (3 Hz), ip_eta
+        (0.2 mV), n_develop (2000 touches), touch_width (0.5 digit widths), w_ee_dev (2 nS), sigma_ee_dev (0.2),
+        w_ie_dev (2 nS), sigma_ie_dev (2.5), tau_scaling_dev (5000 ms), n_refine (600 trials), n_probe (20
+        trials per digit and probe), resp_threshold (5 Hz),"""
+
+
 def _with_model(doc: str | None) -> str | None:
-    """``doc`` with its MAP_MODEL_DESCRIPTION line replaced by the shared model description."""
-    return None if doc is None else doc.replace("MAP_MODEL_DESCRIPTION", _MODEL_DOC)
+    """``doc`` with its MAP_MODEL_DESCRIPTION and MAP_PARAMETERS lines replaced by the shared model description
+    and parameter list."""
+    if doc is None:
+        return None
+    return doc.replace("MAP_MODEL_DESCRIPTION", _MODEL_DOC).replace("MAP_PARAMETERS", _PARAMS_DOC)
 
 
 _REMAPPING = {
@@ -494,13 +507,7 @@ def remapping(
         Seed (wiring, spike trains, network), thread count, output folder (writes ``remapping.png/.json``),
         whether to draw.
     **params
-        n_digits (5), m (20 inputs per digit), n_exc (100), n_inh (25), rate_on (40 Hz), rate_off (2 Hz),
-        t_stim (100 ms), t_gap (50 ms), w_tc (1 nS), arbor (2.5 digit widths), bias (0.2), sigma_tc (1.0 digit
-        widths), noise (1.0), w_max (3 nS), a_pre (0.02 nS), ltd_ratio (1.05), w_ee (1 nS), sigma_ee (0.1), w_ei
-        (1.5 nS), sigma_ei (0.3), w_ie (4 nS), sigma_ie (1.0; widths in digit widths), ip_target (3 Hz), ip_eta
-        (0.2 mV), n_develop (2000 touches), touch_width (0.5 digit widths), w_ee_dev (2 nS), sigma_ee_dev (0.2),
-        w_ie_dev (2 nS), sigma_ie_dev (2.5), tau_scaling_dev (5000 ms), n_refine (600 trials), n_probe (20
-        trials per digit and probe), resp_threshold (5 Hz),
+        MAP_PARAMETERS
         digit (3: the amputated digit, 1-based), n_after (600 trials after the amputation), n_blocks (6 probes
         after it).
 
@@ -746,13 +753,7 @@ def skill_learning(
         Seed (wiring, spike trains, network), thread count, output folder (writes ``skill_learning.png/.json``),
         whether to draw.
     **params
-        n_digits (5), m (20 inputs per digit), n_exc (100), n_inh (25), rate_on (40 Hz), rate_off (2 Hz),
-        t_stim (100 ms), t_gap (50 ms), w_tc (1 nS), arbor (2.5 digit widths), bias (0.2), sigma_tc (1.0 digit
-        widths), noise (1.0), w_max (3 nS), a_pre (0.02 nS), ltd_ratio (1.05), w_ee (1 nS), sigma_ee (0.1), w_ei
-        (1.5 nS), sigma_ei (0.3), w_ie (4 nS), sigma_ie (1.0; widths in digit widths), ip_target (3 Hz), ip_eta
-        (0.2 mV), n_develop (2000 touches), touch_width (0.5 digit widths), w_ee_dev (2 nS), sigma_ee_dev (0.2),
-        w_ie_dev (2 nS), sigma_ie_dev (2.5), tau_scaling_dev (5000 ms), n_refine (600 trials), n_probe (20
-        trials per digit and probe), resp_threshold (5 Hz),
+        MAP_PARAMETERS
         digit (3: the practised digit, 1-based), practice (4: relative frequency of the practised digit), n_after
         (1200 trials of practice, and of the control), n_blocks (6 probes).
 
