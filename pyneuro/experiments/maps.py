@@ -308,6 +308,21 @@ def map_segments(pref: np.ndarray, n_digits: int) -> np.ndarray:
     return np.bincount(starts, minlength=n_digits).astype(np.int64)
 
 
+def _measures(resp: np.ndarray, threshold: float, d: int, tag: str) -> dict[str, Any]:
+    """The map measures of one probe (responses, neurons x digits) as result numbers named ``*_<tag>``: preferred
+    digit (1-based, 0 = unresponsive), territories, order (Spearman rho, monotonic fraction), selectivity, segments."""
+    pref, terr = territories(resp, threshold)
+    rho, mono = map_order(pref)
+    return {
+        f"pref_{tag}": pref + 1,
+        f"territory_{tag}": terr,
+        f"order_{tag}": rho,
+        f"monotonic_{tag}": mono,
+        f"selectivity_{tag}": _selectivity(resp),
+        f"segments_{tag}": map_segments(pref, d),
+    }
+
+
 def develop_map(p: dict[str, float], scale: float, seed: int, threads: int, control: bool = False) -> dict[str, Any]:
     """Develop the map from the unrefined initial wiring. Formation: ``n_develop`` touches at random positions
     on the hand (uniform over its ``n_digits`` digit widths; :meth:`_Map.touch_spikes`) on the immature sheet
@@ -578,8 +593,13 @@ def remapping(
         runs[name] = model.train(dev["w"], dev["theta"], digits, (amp,), stdp, ip, n_blocks, key=5)
     resp_just = model.probe(dev["w"], dev["theta"], silent=(amp,))
 
-    pref0, terr0 = territories(dev["resp0"], thr)
-    pref_b, terr_b = territories(dev["resp"], thr)
+    dev_numbers = {
+        **_measures(dev["resp0"], thr, d, "initial"),
+        **_measures(dev["resp"], thr, d, "before"),
+        **_measures(dev["resp_control"], thr, d, "dev_control"),
+    }
+    pref0, pref_b, pref_c = (dev_numbers[f"pref_{t}"] - 1 for t in ("initial", "before", "dev_control"))
+    terr_b = dev_numbers["territory_before"]
     pref_j, terr_j = territories(resp_just, thr)
     res = {name: territories(r[2][-1], thr) for name, r in runs.items()}
     time_terr = {name: np.array([territories(x, thr)[1] for x in r[2]]) for name, r in runs.items()}
@@ -599,18 +619,14 @@ def remapping(
         """Mean summed weight (nS) of the synapses from the neighbouring digits' inputs onto a zone neuron."""
         return float(w[from_neigh][:, zone].sum(axis=0).mean()) if zone.any() else float("nan")
 
-    pref_c, terr_c = territories(dev["resp_control"], thr)
-    rho0, mono0 = map_order(pref0)
-    rho, mono = map_order(pref_b)
-    rho_c, mono_c = map_order(pref_c)
-    seg0, seg_b, seg_c = (map_segments(q, d) for q in (pref0, pref_b, pref_c))
+    rho0, rho = dev_numbers["order_initial"], dev_numbers["order_before"]
+    seg0, seg_b, seg_c = (dev_numbers[f"segments_{t}"] for t in ("initial", "before", "dev_control"))
     t_after = np.linspace(0, int(p["n_after"]), n_blocks + 1).round()[1:] * model.period / 1000.0
     numbers: dict[str, Any] = {
         "x_exc": model.x_e,
         "digit": int(p["digit"]),
         "neighbours": np.array(neigh) + 1,
-        "territory_initial": terr0,
-        "territory_before": terr_b,
+        **dev_numbers,
         "territory_just_after": terr_j,
         "territory_after": res["plastic"][1],
         "territory_control": res["control"][1],
@@ -619,28 +635,12 @@ def remapping(
         "t_after_s": t_after,
         "territory_time": time_terr["plastic"],
         "territory_time_control": time_terr["control"],
-        "pref_initial": pref0 + 1,
-        "pref_before": pref_b + 1,
         "pref_after": res["plastic"][0] + 1,
         "pref_control": res["control"][0] + 1,
         "resp_initial": dev["resp0"],
         "resp_before": dev["resp"],
         "resp_after": runs["plastic"][2][-1],
         "resp_control": runs["control"][2][-1],
-        "order_initial": rho0,
-        "order_before": rho,
-        "order_dev_control": rho_c,
-        "monotonic_initial": mono0,
-        "monotonic_before": mono,
-        "monotonic_dev_control": mono_c,
-        "selectivity_initial": _selectivity(dev["resp0"]),
-        "selectivity_before": _selectivity(dev["resp"]),
-        "selectivity_dev_control": _selectivity(dev["resp_control"]),
-        "segments_initial": seg0,
-        "segments_before": seg_b,
-        "segments_dev_control": seg_c,
-        "territory_dev_control": terr_c,
-        "pref_dev_control": pref_c + 1,
         "resp_dev_control": dev["resp_control"],
         "zone_size": int(zone.sum()),
         "zone_owners_after": owners(res["plastic"][0]),
@@ -800,12 +800,12 @@ def skill_learning(
     }
     runs = {k: model.train(dev["w"], dev["theta"], v, (), True, True, n_blocks, key=6) for k, v in schedules.items()}
     runs["no_stdp"] = model.train(dev["w"], dev["theta"], schedules["practice"], (), False, True, n_blocks, key=6)
-    pref0, terr0 = territories(dev["resp0"], thr)
-    pref_b, terr_b = territories(dev["resp"], thr)
+    dev_numbers = {**_measures(dev["resp0"], thr, d, "initial"), **_measures(dev["resp"], thr, d, "before")}
+    pref0, pref_b = dev_numbers["pref_initial"] - 1, dev_numbers["pref_before"] - 1
+    terr_b = dev_numbers["territory_before"]
     res = {k: territories(r[2][-1], thr) for k, r in runs.items()}
     time_terr = {k: np.array([territories(x, thr)[1] for x in r[2]]) for k, r in runs.items()}
-    rho0, mono0 = map_order(pref0)
-    rho, mono = map_order(pref_b)
+    rho = dev_numbers["order_before"]
     rho_p, mono_p = map_order(res["practice"][0])
     base = max(int(terr_b[prac]), 1)
     t_after = np.linspace(0, n_after, n_blocks + 1).round()[1:] * model.period / 1000.0
@@ -814,8 +814,7 @@ def skill_learning(
         "digit": int(p["digit"]),
         "trials_per_digit_practice": np.bincount(schedules["practice"], minlength=d).astype(np.int64),
         "trials_per_digit_equal": np.bincount(schedules["equal"], minlength=d).astype(np.int64),
-        "territory_initial": terr0,
-        "territory_before": terr_b,
+        **dev_numbers,
         "territory_practice": res["practice"][1],
         "territory_equal": res["equal"][1],
         "t_after_s": t_after,
@@ -827,23 +826,13 @@ def skill_learning(
         "territory_no_stdp": res["no_stdp"][1],
         "magnification_time": time_terr["practice"][:, prac] / base,
         "magnification_time_control": time_terr["equal"][:, prac] / base,
-        "pref_initial": pref0 + 1,
-        "pref_before": pref_b + 1,
         "pref_practice": res["practice"][0] + 1,
         "pref_equal": res["equal"][0] + 1,
         "resp_before": dev["resp"],
         "resp_practice": runs["practice"][2][-1],
         "resp_equal": runs["equal"][2][-1],
-        "order_initial": rho0,
-        "order_before": rho,
         "order_practice": rho_p,
-        "monotonic_initial": mono0,
-        "monotonic_before": mono,
         "monotonic_practice": mono_p,
-        "selectivity_initial": _selectivity(dev["resp0"]),
-        "selectivity_before": _selectivity(dev["resp"]),
-        "segments_initial": map_segments(pref0, d),
-        "segments_before": map_segments(pref_b, d),
     }
     summary = (
         f"D{prac + 1} practised ({p['practice']:g}x as often): its territory {terr_b[prac]} -> "
