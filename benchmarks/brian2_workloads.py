@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Brian2 (cpp_standalone) side of the pyneuro/Brian2 comparison (see /work/shared/BENCHMARKS.md).
+"""Brian2 (cpp_standalone) side of the pyneuro/Brian2 comparison (workloads in benchmarks/README.md).
 
 Run with the Brian2 virtual environment's interpreter, not the repo's:
 

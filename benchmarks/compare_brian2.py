@@ -10,7 +10,7 @@ Run with the repo's python (where pyneuro is installed):
 Every single run is a fresh subprocess (pyneuro: benchmarks/pyneuro_workloads.py with this interpreter;
 Brian2: benchmarks/brian2_workloads.py with --brian2-python), so RSS deltas and caches are not shared between
 runs. For each (workload, repetition) the thread settings and the two simulators alternate (and the order of the
-two simulators flips every repetition); medians over repetitions are reported, as BENCHMARKS.md asks.
+two simulators flips every repetition); medians over repetitions are reported, as benchmarks/README.md asks.
 
 Brian2's "run" is its run loop alone (timed inside the standalone binary), its compilation is reported
 separately; pyneuro's "run" is the wall time of net.run(duration) and "build" its network construction.

@@ -1,4 +1,4 @@
-"""pyneuro side of the standard workloads (see /work/shared/BENCHMARKS.md), built with the public API only.
+"""pyneuro side of the standard workloads (see benchmarks/README.md), built with the public API only.
 
 Each workload is split into a builder, ``build_wX(...) -> Built``, and ``run_built(built, duration_ms)``, so that
 asv can build in ``setup`` and time only the run; ``wX(...)`` does both and returns a dict shaped like the Brian2

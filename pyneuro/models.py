@@ -33,7 +33,8 @@ class NeuronModel:
     #: parameters that must be >= 0
     _nonnegative: ClassVar[tuple[str, ...]] = ()
 
-    def _check(self) -> None:
+    def validate(self) -> None:
+        """Check every parameter (again: a description may have been changed since it was made)."""
         for f in fields(self):  # type: ignore[arg-type]
             if f.metadata.get("skip"):
                 continue
@@ -47,7 +48,7 @@ class NeuronModel:
                 check_number(name, value, -_BIG, _BIG)
 
     def __post_init__(self) -> None:
-        self._check()
+        self.validate()
 
     def _check_reset_below_threshold(self) -> None:
         m: Any = self  # the integrate-and-fire models have V_reset and V_th
@@ -108,8 +109,8 @@ class LIF(NeuronModel):
     _positive: ClassVar[tuple[str, ...]] = ("tau_m", "C_m", "tau_syn_ex", "tau_syn_in")
     _nonnegative: ClassVar[tuple[str, ...]] = ("t_ref",)
 
-    def _check(self) -> None:
-        super()._check()
+    def validate(self) -> None:
+        super().validate()
         self._check_reset_below_threshold()
 
 
@@ -165,8 +166,8 @@ class LIFCond(NeuronModel):
     _positive: ClassVar[tuple[str, ...]] = ("C_m", "g_L", "tau_syn_ex", "tau_syn_in")
     _nonnegative: ClassVar[tuple[str, ...]] = ("t_ref",)
 
-    def _check(self) -> None:
-        super()._check()
+    def validate(self) -> None:
+        super().validate()
         self._check_reset_below_threshold()
 
 
@@ -274,8 +275,8 @@ class AdEx(NeuronModel):
     _positive: ClassVar[tuple[str, ...]] = ("C_m", "g_L", "Delta_T", "tau_w", "tau_syn_ex", "tau_syn_in")
     _nonnegative: ClassVar[tuple[str, ...]] = ("t_ref",)
 
-    def _check(self) -> None:
-        super()._check()
+    def validate(self) -> None:
+        super().validate()
         if self.V_peak <= self.V_th:
             raise ValueError(f"AdEx.V_peak must be above V_th={self.V_th}, got {self.V_peak}")
 
@@ -300,7 +301,7 @@ class PoissonSource(NeuronModel):
     kind: ClassVar[str] = "PoissonSource"
     state_vars: ClassVar[tuple[str, ...]] = ("rate",)
 
-    def _check(self) -> None:
+    def validate(self) -> None:
         if np.ndim(self.rate) == 0:
             check_number("PoissonSource.rate", self.rate, 0.0)
         else:
@@ -335,7 +336,7 @@ class SpikeGenerator(NeuronModel):
     kind: ClassVar[str] = "SpikeGenerator"
     state_vars: ClassVar[tuple[str, ...]] = ()
 
-    def _check(self) -> None:
+    def validate(self) -> None:
         t = check_float_array("SpikeGenerator.times", self.times, lo=0.0)
         idx = np.asarray(self.indices).reshape(-1)
         if idx.size != t.size:

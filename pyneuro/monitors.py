@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 if TYPE_CHECKING:
+    from . import _core
     from .network import Network
     from .population import Population
     from .projection import Projection
@@ -15,13 +16,18 @@ __all__ = ["Monitor", "SpikeMonitor", "StateMonitor", "WeightMonitor", "RateMoni
 
 
 class Monitor:
-    """Base of the recorders."""
+    """Base of the recorders. A recorder holds its compiled counterpart (if it has one) and asks it for data."""
 
     kind = ""
 
-    def __init__(self, net: Network, mid: int) -> None:
+    def __init__(self, net: Network, compiled: Any) -> None:
         self._net = net
-        self._id = mid
+        self._core = compiled
+
+    @property
+    def network(self) -> Network:
+        """The network this recorder belongs to."""
+        return self._net
 
 
 class SpikeMonitor(Monitor):
@@ -40,29 +46,29 @@ class SpikeMonitor(Monitor):
 
     kind = "spikes"
 
-    def __init__(self, net: Network, mid: int, population: Population, subset: np.ndarray | None) -> None:
-        super().__init__(net, mid)
+    def __init__(
+        self, net: Network, compiled: _core.SpikeMonitor, population: Population, subset: np.ndarray | None
+    ) -> None:
+        super().__init__(net, compiled)
         self.population = population
         self.subset = subset
 
-    def _data(self) -> tuple[np.ndarray, np.ndarray]:
-        return self._net._engine.spike_monitor_data(self._id)
-
     @property
     def steps(self) -> np.ndarray:
-        return self._data()[0]
+        """Spike steps (int64): ``times / dt``."""
+        return self._core.steps
 
     @property
     def times(self) -> np.ndarray:
-        return self._data()[0].astype(np.float64) * self._net.dt
+        return self._core.steps.astype(np.float64) * self._net.dt
 
     @property
     def indices(self) -> np.ndarray:
-        return self._data()[1].astype(np.int64)
+        return self._core.ids.astype(np.int64)
 
     @property
     def count(self) -> int:
-        return int(self._data()[1].size)
+        return int(self._core.ids.size)
 
     def rates(self, t_start: float = 0.0, t_stop: float | None = None) -> np.ndarray:
         """Mean rate (Hz) of every neuron of the population between ``t_start`` and ``t_stop`` (ms)."""
@@ -93,21 +99,25 @@ class StateMonitor(Monitor):
     kind = "state"
 
     def __init__(
-        self, net: Network, mid: int, population: Population, var: str, indices: np.ndarray, every: int
+        self, net: Network, compiled: _core.StateMonitor, population: Population, var: str, indices: np.ndarray
     ) -> None:
-        super().__init__(net, mid)
+        super().__init__(net, compiled)
         self.population = population
         self.var = var
         self.indices = indices
-        self.every_steps = every
+
+    @property
+    def every_steps(self) -> int:
+        """Sampling interval (steps)."""
+        return int(self._core.every)
 
     @property
     def times(self) -> np.ndarray:
-        return self._net._engine.state_monitor_data(self._id)[0].astype(np.float64) * self._net.dt
+        return self._core.steps.astype(np.float64) * self._net.dt
 
     @property
     def values(self) -> np.ndarray:
-        return self._net._engine.state_monitor_data(self._id)[1]
+        return self._core.values
 
     def __repr__(self) -> str:
         return f"StateMonitor({self.population.name!r}, {self.var!r}, {len(self.indices)} neurons)"
@@ -128,19 +138,25 @@ class WeightMonitor(Monitor):
 
     kind = "weights"
 
-    def __init__(self, net: Network, mid: int, projection: Projection, indices: np.ndarray | None, every: int) -> None:
-        super().__init__(net, mid)
+    def __init__(
+        self, net: Network, compiled: _core.WeightMonitor, projection: Projection, indices: np.ndarray | None
+    ) -> None:
+        super().__init__(net, compiled)
         self.projection = projection
         self.indices = indices
-        self.every_steps = every
+
+    @property
+    def every_steps(self) -> int:
+        """Sampling interval (steps)."""
+        return int(self._core.every)
 
     @property
     def times(self) -> np.ndarray:
-        return self._net._engine.weight_monitor_data(self._id)[0].astype(np.float64) * self._net.dt
+        return self._core.steps.astype(np.float64) * self._net.dt
 
     @property
     def values(self) -> np.ndarray:
-        return self._net._engine.weight_monitor_data(self._id)[1]
+        return self._core.values
 
     def __repr__(self) -> str:
         return f"WeightMonitor({self.projection.name!r})"
@@ -165,20 +181,40 @@ class StructureMonitor(Monitor):
     kind = "structure"
 
     def __init__(self, net: Network, projection: Projection, every: int) -> None:
-        super().__init__(net, -1)
+        super().__init__(net, None)
         self.projection = projection
         self.every_steps = every
         self.next_step = net.step
         self._steps: list[int] = []
-        self._arrays: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+        self._arrays: list[dict[str, np.ndarray]] = []
 
-    def _due(self) -> None:
-        """Take the snapshot due at the current step, if any (called by Network.run between chunks)."""
+    def take_due(self) -> None:
+        """Take the snapshot due at the current step, if any (:meth:`Network.run` calls it between chunks)."""
         if self._net.step == self.next_step:
             self._steps.append(self.next_step)
-            pre, post, d, w = self._net._engine.proj_gather(self.projection._id)
-            self._arrays.append((np.asarray(pre), np.asarray(post), np.asarray(d), np.asarray(w)))
+            self._arrays.append(self.projection.arrays())
             self.next_step += self.every_steps
+
+    def state(self) -> dict[str, Any]:
+        """What a checkpoint keeps: ``next_step`` and the snapshots as ``steps``, ``counts`` and the concatenated
+        columns ``pre``, ``post``, ``delay_steps``, ``weight``."""
+        out: dict[str, Any] = {
+            "next_step": self.next_step,
+            "steps": np.asarray(self._steps, dtype=np.int64),
+            "counts": self.counts,
+        }
+        for name in ("pre", "post", "delay_steps", "weight"):
+            parts = [a[name] for a in self._arrays]
+            out[name] = np.concatenate(parts) if parts else np.zeros(0)
+        return out
+
+    def restore(self, state: dict[str, Any]) -> None:
+        """Inverse of :meth:`state`."""
+        self.next_step = int(state["next_step"])
+        self._steps = [int(x) for x in state["steps"]]
+        cuts = np.cumsum(np.asarray(state["counts"]))[:-1]
+        cols = {n: np.split(np.asarray(state[n]), cuts) for n in ("pre", "post", "delay_steps", "weight")}
+        self._arrays = [{n: cols[n][k] for n in cols} for k in range(len(self._steps))]
 
     @property
     def times(self) -> np.ndarray:
@@ -186,22 +222,27 @@ class StructureMonitor(Monitor):
 
     @property
     def counts(self) -> np.ndarray:
-        return np.array([len(a[0]) for a in self._arrays], dtype=np.int64)
+        return np.array([len(a["pre"]) for a in self._arrays], dtype=np.int64)
 
     def __len__(self) -> int:
         return len(self._steps)
 
     def snapshot(self, k: int) -> dict[str, np.ndarray]:
         """Snapshot ``k``: ``pre``, ``post`` (uint32), ``delay`` (ms) and ``weight`` (float32), canonical order."""
-        pre, post, d, w = self._arrays[k]
-        return {"pre": pre, "post": post, "delay": d.astype(np.float64) * self._net.dt, "weight": w}
+        a = self._arrays[k]
+        return {
+            "pre": a["pre"],
+            "post": a["post"],
+            "delay": a["delay_steps"].astype(np.float64) * self._net.dt,
+            "weight": a["weight"],
+        }
 
     def __repr__(self) -> str:
         return f"StructureMonitor({self.projection.name!r}, {len(self)} snapshots)"
 
 
 class RateMonitor(Monitor):
-    """Population rate per time bin, from :meth:`Network.record_rate`.
+    """Population rate per time bin of ``every`` ms, from :meth:`Network.record_rate`.
 
     Attributes
     ----------
@@ -218,28 +259,37 @@ class RateMonitor(Monitor):
 
     kind = "rate"
 
-    def __init__(self, net: Network, mid: int, population: Population, bin_steps: int) -> None:
-        super().__init__(net, mid)
+    def __init__(self, net: Network, compiled: _core.RateMonitor, population: Population) -> None:
+        super().__init__(net, compiled)
         self.population = population
-        self.bin_steps = bin_steps
+
+    @property
+    def every_steps(self) -> int:
+        """Bin width (steps)."""
+        return int(self._core.bin)
+
+    @property
+    def bin_steps(self) -> int:
+        """Alias of :attr:`every_steps` (the bin width)."""
+        return self.every_steps
 
     @property
     def counts(self) -> np.ndarray:
-        return self._net._engine.rate_monitor_data(self._id)[2]
+        return self._core.counts
 
     @property
     def times(self) -> np.ndarray:
-        start, bin_steps, counts = self._net._engine.rate_monitor_data(self._id)
-        return (start + np.arange(counts.size) * bin_steps) * self._net.dt
+        counts = self._core.counts
+        return (int(self._core.start) + np.arange(counts.size) * self.every_steps) * self._net.dt
 
     @property
     def rate(self) -> np.ndarray:
-        start, bin_steps, counts = self._net._engine.rate_monitor_data(self._id)
-        now = self._net._engine.now
+        start, bin_steps, counts = int(self._core.start), self.every_steps, self._core.counts
+        now = self._net.step
         widths = np.full(counts.size, float(bin_steps))
         if counts.size:
             widths[-1] = min(bin_steps, now - (start + (counts.size - 1) * bin_steps))
         return counts / (self.population.size * widths * self._net.dt * 1e-3)
 
     def __repr__(self) -> str:
-        return f"RateMonitor({self.population.name!r}, bin={self.bin_steps * self._net.dt} ms)"
+        return f"RateMonitor({self.population.name!r}, every={self.every_steps * self._net.dt} ms)"

@@ -1,4 +1,4 @@
-"""Structural plasticity experiments (issue 4): rewiring to a steady state under STDP, pruning and homeostatic
+"""Structural plasticity experiments: rewiring to a steady state under STDP, pruning and homeostatic
 growth; a lesion of inputs followed by sprouting that restores the deafferented neurons' in-degree and rates."""
 
 from __future__ import annotations

@@ -69,6 +69,20 @@ int Engine::add_population(const std::string& kind, index_t n, const ParamMap& p
     return id;
 }
 
+int Engine::id_of(const Population& p) const {
+    const int id = p.id();
+    if (id < 0 || id >= n_populations() || pops_[static_cast<std::size_t>(id)].get() != &p)
+        throw ArgumentError("the population belongs to another network");
+    return id;
+}
+
+int Engine::id_of(const Projection& p) const {
+    const int id = p.id();
+    if (id < 0 || id >= n_projections() || projs_[static_cast<std::size_t>(id)].get() != &p)
+        throw ArgumentError("the projection belongs to another network");
+    return id;
+}
+
 int Engine::connect(int pre, int post, Receptor r, const ConnSpec& c, const ValueSpec& w, const ValueSpec& d) {
     const int id = static_cast<int>(projs_.size());
     auto proj = std::make_unique<Projection>(id, population(pre), population(post), r, threads_, parts(post));
@@ -183,44 +197,6 @@ void Engine::add_neuron_rule(int pop, const std::string& kind, const ParamMap& p
     P.neuron_rules().push_back(std::move(rule));
 }
 
-void Engine::set_schedule(int target, int rule, int slot, const std::vector<Schedule::Segment>& seg, double rest) {
-    Schedule* sc = nullptr;
-    if (target >= 0) {
-        auto& rules = projection(target).rules();
-        Rule& r = *rules.at(static_cast<std::size_t>(rule));
-        if (slot == 0) sc = &r.schedule;
-        else if (auto* rs = dynamic_cast<RewardSTDP*>(&r); rs && slot == 1) sc = &rs->tonic;
-    } else {
-        auto& rules = population(-target - 1).neuron_rules();
-        if (slot == 0) sc = &rules.at(static_cast<std::size_t>(rule))->schedule;
-    }
-    if (!sc) throw ArgumentError("this rule has no schedule slot " + std::to_string(slot));
-    sc->set(seg, rest);
-}
-
-void Engine::reward(int proj, double amount, step_t at) {
-    bool any = false;
-    for (auto& r : projection(proj).rules())
-        if (auto* rs = dynamic_cast<RewardSTDP*>(r.get())) {
-            rs->reward(amount, at);
-            any = true;
-        }
-    if (!any) throw ArgumentError("reward: the projection has no RewardSTDP rule");
-}
-
-double Engine::modulator_level(int proj) const {
-    for (auto& r : projs_.at(static_cast<std::size_t>(proj))->rules())
-        if (auto* rs = dynamic_cast<const RewardSTDP*>(r.get())) return rs->level(now_);
-    throw ArgumentError("the projection has no RewardSTDP rule");
-}
-
-StateDict Engine::rule_state(int proj, int rule) const {
-    StateDict d;
-    const Projection& pr = *projs_.at(static_cast<std::size_t>(proj));
-    const_cast<Projection&>(pr).rules().at(static_cast<std::size_t>(rule))->save(d, "", pr);
-    return d;
-}
-
 int Engine::add_spike_monitor(int pop, const std::vector<index_t>& subset) {
     spike_mons_.push_back(std::make_unique<SpikeMonitor>(pop, population(pop).size(), subset, threads_));
     spike_mons_of_[static_cast<std::size_t>(pop)].push_back(static_cast<int>(spike_mons_.size()) - 1);
@@ -242,10 +218,6 @@ int Engine::add_rate_monitor(int pop, step_t bin) {
     rate_mons_.push_back(std::make_unique<RateMonitor>(pop, bin, now_, threads_));
     rate_mons_of_[static_cast<std::size_t>(pop)].push_back(static_cast<int>(rate_mons_.size()) - 1);
     return static_cast<int>(rate_mons_.size()) - 1;
-}
-
-void Engine::mark_rates_changed(int pop) {
-    if (auto* ps = dynamic_cast<PoissonSource*>(&population(pop))) ps->mark_dirty();
 }
 
 void Engine::prepare() {
@@ -271,7 +243,7 @@ void Engine::prepare() {
             const bool had = pop.ring().configured();
             if (had) pop.ring().save(keep, "");
             pop.ring().configure(std::max(d, 2), threads_);
-            if (had && has(keep, "ring_steps")) pop.ring().load(keep, "");
+            if (had && has(keep, "ring_steps")) pop.ring().load(keep, "", pop.size(), now_);
         }
         const int isi = std::max(1, pop.min_isi_steps());
         const int cap = (window[p] + 1 + isi - 1) / isi + 2;
@@ -507,12 +479,7 @@ StateDict Engine::save_state() const {
         for (std::size_t p = 0; p < np; ++p)
             for (int k = 0; k < threads_; ++k) wc[static_cast<std::size_t>(par) * np + p] += win_counts_[count_slot(par, p, k)];
     put(d, "engine/win_counts", wc);
-    for (std::size_t p = 0; p < np; ++p) {
-        const std::string pre = "pop/" + std::to_string(p) + "/";
-        pops_[p]->save(d, pre);
-        if (auto* ps = dynamic_cast<const PoissonSource*>(pops_[p].get()))
-            put(d, pre + "dirty", std::vector<std::uint8_t>{static_cast<std::uint8_t>(ps->needs_redraw())});
-    }
+    for (std::size_t p = 0; p < np; ++p) pops_[p]->save(d, "pop/" + std::to_string(p) + "/");
     for (std::size_t q = 0; q < projs_.size(); ++q) {
         auto& rules = projs_[q]->rules();
         for (std::size_t r = 0; r < rules.size(); ++r)
@@ -547,12 +514,7 @@ void Engine::load_state(const StateDict& d) {
     auto wc = take<std::int64_t>(d, "engine/win_counts");
     win_counts_.assign(2 * np * static_cast<std::size_t>(threads_) * kCountStride, 0);
     for (std::size_t q = 0; q < wc.size() && q < 2 * np; ++q) win_counts_[count_slot(static_cast<int>(q / np), q % np, 0)] = wc[q];
-    for (std::size_t p = 0; p < np; ++p) {
-        const std::string pre = "pop/" + std::to_string(p) + "/";
-        pops_[p]->load(d, pre);
-        if (auto* ps = dynamic_cast<PoissonSource*>(pops_[p].get()))
-            if (has(d, pre + "dirty") && take<std::uint8_t>(d, pre + "dirty").at(0)) ps->mark_dirty();
-    }
+    for (std::size_t p = 0; p < np; ++p) pops_[p]->load(d, "pop/" + std::to_string(p) + "/", now_);
     for (std::size_t q = 0; q < projs_.size(); ++q) {
         auto& rules = projs_[q]->rules();
         for (std::size_t r = 0; r < rules.size(); ++r)
@@ -574,11 +536,15 @@ void Engine::load_state(const StateDict& d) {
         auto w = take<float>(d, "structlog/w");
         for (std::size_t q = 0; q < t.size(); ++q) log_.push_back({t[q], kind[q], proj[q], pre[q], post[q], w[q]});
     }
-    for (std::size_t m = 0; m < spike_mons_.size(); ++m) spike_mons_[m]->load(d, "spikemon/" + std::to_string(m) + "/");
-    for (std::size_t m = 0; m < state_mons_.size(); ++m) state_mons_[m]->load(d, "statemon/" + std::to_string(m) + "/");
-    for (std::size_t m = 0; m < weight_mons_.size(); ++m) weight_mons_[m]->load(d, "weightmon/" + std::to_string(m) + "/");
-    for (std::size_t m = 0; m < rate_mons_.size(); ++m) rate_mons_[m]->load(d, "ratemon/" + std::to_string(m) + "/");
+    for (std::size_t m = 0; m < spike_mons_.size(); ++m)
+        spike_mons_[m]->load(d, "spikemon/" + std::to_string(m) + "/", population(spike_mons_[m]->pop).size(), now_);
+    for (std::size_t m = 0; m < state_mons_.size(); ++m) state_mons_[m]->load(d, "statemon/" + std::to_string(m) + "/", now_);
+    for (std::size_t m = 0; m < weight_mons_.size(); ++m)
+        weight_mons_[m]->load(d, "weightmon/" + std::to_string(m) + "/", projection(weight_mons_[m]->proj).size(), now_);
+    for (std::size_t m = 0; m < rate_mons_.size(); ++m) rate_mons_[m]->load(d, "ratemon/" + std::to_string(m) + "/", now_);
     prepare();  // re-derive what the loaded monitors locate in the store
 }
+
+void Engine::finish_load() { prepare(); }  // re-derive what the loaded recorders locate in the store
 
 }  // namespace pyneuro

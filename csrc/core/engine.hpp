@@ -33,16 +33,20 @@ struct RunStatus {
 class Engine {
 public:
     Engine(double dt, std::uint64_t seed, int threads);
+    Engine(const Engine&) = delete;
+    Engine& operator=(const Engine&) = delete;
 
     double dt() const { return dt_; }
     std::uint64_t seed() const { return seed_; }
     int threads() const { return threads_; }
     step_t now() const { return now_; }
-    void set_now(step_t t) { now_ = t; }
 
     // Building
     int add_population(const std::string& kind, index_t n, const ParamMap& p);
     Population& population(int id) { return *pops_.at(static_cast<std::size_t>(id)); }
+    // The id of a population or projection of this engine (throws for one of another engine).
+    int id_of(const Population& p) const;
+    int id_of(const Projection& p) const;
     // Neurogenesis (csrc/structural/neurogenesis.cpp): grow population `pop` by n neurons, between runs.
     void add_neurons(int pop, index_t n, const std::vector<float>& positions);
     void set_var_slice(int pop, const std::string& var, index_t begin, const std::vector<float>& values);
@@ -68,12 +72,6 @@ public:
     };
     LogColumns log_columns() const;
     void log_events(std::vector<StructEvent> ev);
-    // Schedule of a rule (slot 0: learning-rate factor; slot 1: RewardSTDP's tonic modulator level).
-    // target < 0 addresses neuron rule `rule` of population `-target - 1`.
-    void set_schedule(int target, int rule, int slot, const std::vector<Schedule::Segment>& seg, double rest);
-    void reward(int proj, double amount, step_t at);
-    double modulator_level(int proj) const;
-    StateDict rule_state(int proj, int rule) const;
     const std::vector<Range>& parts(int pop) const { return parts_.at(static_cast<std::size_t>(pop)); }
 
     // Monitors
@@ -90,11 +88,14 @@ public:
     RunStatus run(step_t n_steps);
     double max_rate = 1000.0;       // Hz; a non-source population above it over a check window stops the run
     step_t check_every = 1000;      // steps per divergence-check window
-    void mark_rates_changed(int pop);
 
-    // Checkpoints (everything but structure, which the Python layer stores as canonical arrays)
+    // Checkpoints. The engine keeps its own state (clock, divergence-check counters, structural log); every
+    // population, projection, rule and recorder saves and loads its own, checked against the network at now().
+    // Loading is load_state() (sets the clock, sizes spike rings and traces), then each object's load, then
+    // finish_load(). Structure is rebuilt by the Python layer from canonical arrays before that.
     StateDict save_state() const;
     void load_state(const StateDict& d);
+    void finish_load();
 
 private:
     RunStatus run_plain(step_t n_steps);

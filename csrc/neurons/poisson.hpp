@@ -51,6 +51,9 @@ public:
     void grow_extra(index_t, index_t new_n) override { next_.resize(new_n, std::numeric_limits<step_t>::max()); }
     bool needs_redraw() const { return dirty_; }
     void mark_dirty() { dirty_ = true; }
+    void assigned(const std::string& name) override {
+        if (name == "rate") mark_dirty();  // every neuron redraws its next spike when the run starts
+    }
     void update(Range r, step_t t, const Philox& rng, std::vector<index_t>& out) override {
         step_t* __restrict nx = next_.data();
         for (index_t i = r.begin; i < r.end; ++i) {
@@ -60,10 +63,24 @@ public:
             }
         }
     }
-    void save_extra(StateDict& d, const std::string& prefix) const override { put(d, prefix + "next", next_); }
-    void load_extra(const StateDict& d, const std::string& prefix) override {
-        next_ = take<step_t>(d, prefix + "next");
-        dirty_ = false;
+    void save_extra(StateDict& d, const std::string& prefix) const override {
+        put(d, prefix + "next", next_);
+        put(d, prefix + "dirty", std::vector<std::uint8_t>{static_cast<std::uint8_t>(dirty_)});
+    }
+    void load_extra(const StateDict& d, const std::string& prefix, step_t now) override {
+        // rates within [0, 1/dt] (one spike per step at most); next spikes at or after now
+        // rates within [0, 1/dt] (one spike per step at most); next spikes at or after now unless a redraw is due
+        require_finite(rate_, prefix + "var/rate", 0.0, 1e3 / dt_ * (1.0 + 1e-6));
+        bool dirty = false;
+        if (has(d, prefix + "dirty")) {
+            const auto flag = take_n<std::uint8_t>(d, prefix + "dirty", 1);
+            require_range(flag, prefix + "dirty", 0, 1);
+            dirty = flag[0] != 0;
+        }
+        auto next = take_n<step_t>(d, prefix + "next", n_);
+        if (!dirty) require_range(next, prefix + "next", now, std::numeric_limits<step_t>::max());
+        next_ = std::move(next);
+        dirty_ = dirty;
     }
 
 private:

@@ -121,13 +121,32 @@ public:
         put(d, prefix + "meta", meta);
         put(d, prefix + "cap", std::vector<std::int64_t>{cap_});
     }
-    void load(const StateDict& d, const std::string& prefix) {
-        const int cap = static_cast<int>(take<std::int64_t>(d, prefix + "cap").at(0));
-        auto steps = take<step_t>(d, prefix + "steps");
-        auto vals = take<double>(d, prefix + "vals");
+    // Checked against a population of n neurons at step `now` before anything changes: a capacity the ring
+    // layout allows, n headers whose head and count fit it, and held entries at steps in [0, now), oldest first,
+    // with finite values >= 0.
+    void load(const StateDict& d, const std::string& prefix, index_t n_pop, step_t now) {
+        const auto cap_v = take_n<std::int64_t>(d, prefix + "cap", 1);
         auto meta = take<std::uint32_t>(d, prefix + "meta");
         if (meta.empty()) return;  // saved before its first run: keep the (empty) configured history
-        const index_t n = static_cast<index_t>(meta.size());
+        require(meta.size() == n_pop, prefix + "meta", "expected " + std::to_string(n_pop) + " values, got " + std::to_string(meta.size()));
+        require(cap_v[0] >= 1 && cap_v[0] <= 0xFFFF, prefix + "cap", "must lie in [1, 65535], got " + std::to_string(cap_v[0]));
+        const int cap = static_cast<int>(cap_v[0]);
+        const std::size_t len = static_cast<std::size_t>(n_pop) * static_cast<std::size_t>(cap);
+        auto steps = take_n<step_t>(d, prefix + "steps", len);
+        auto vals = take_n<double>(d, prefix + "vals", len);
+        for (index_t i = 0; i < n_pop; ++i) {
+            const int cnt = static_cast<int>(meta[i] >> 16), head = static_cast<int>(meta[i] & 0xFFFF);
+            require(cnt <= cap && head < cap && (cnt > 0 || head == 0), prefix + "meta", "bad header of neuron " + std::to_string(i));
+            step_t newer = now;
+            for (int e = 0, h = head; e < cnt; ++e, h = h == 0 ? cap - 1 : h - 1) {  // newest first
+                const std::size_t q = static_cast<std::size_t>(i) * static_cast<std::size_t>(cap) + static_cast<std::size_t>(h);
+                require(steps[q] >= 0 && steps[q] < newer, prefix + "steps",
+                        "the held spikes of neuron " + std::to_string(i) + " must lie before step " + std::to_string(now) + ", newest last");
+                require(std::isfinite(vals[q]) && vals[q] >= 0.0, prefix + "vals", "values must be finite and >= 0");
+                newer = steps[q];
+            }
+        }
+        const index_t n = n_pop;
         const int want = cap_;
         n_ = n;
         cap_ = cap;

@@ -22,7 +22,6 @@ public:
         w_min = param(p, "w_min");
         w_max = param(p, "w_max");
     }
-    const char* name() const override { return "InhibitorySTDP"; }
     void attach(Projection& p) override {
         xpre = &p.pre().trace(tau, TraceMode::all_to_all);
         xpost = &p.post().trace(tau, TraceMode::all_to_all);

@@ -39,7 +39,6 @@ public:
         mu = param_or(p, "mu", 1.0);
         meta.configure(p);
     }
-    const char* name() const override { return "STDP"; }
     void attach(Projection& p) override {
         xpre = &p.pre().trace(tau_pre, mode);
         xpost = &p.post().trace(tau_post, mode);

@@ -45,7 +45,6 @@ public:
             power = param(p, "power");
         }
     }
-    const char* name() const override { return bcm_ ? "BCM" : "TripletSTDP"; }
     void attach(Projection& p) override {
         r1 = &p.pre().trace(tau_plus, mode);
         if (a3_minus != 0.0) r2 = &p.pre().trace(tau_x, mode);

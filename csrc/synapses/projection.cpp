@@ -56,7 +56,7 @@ std::vector<index_t> choose(RngStream& s, index_t n, std::uint64_t k, bool multa
 
 Projection::Projection(int id, Population& pre, Population& post, Receptor r, int threads, const std::vector<Range>& parts)
     : id_(id), pre_(&pre), post_(&post), receptor_(r) {
-    const int bits = std::max<int>(16, static_cast<int>(std::bit_width(static_cast<std::uint32_t>(post.size()))));
+    const int bits = post_bits_for(post.size());
     post_bits_ = bits;
     mask_ = bits >= 32 ? 0xFFFFFFFFu : ((1u << bits) - 1u);
     shards_.resize(static_cast<std::size_t>(threads));

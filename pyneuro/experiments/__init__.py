@@ -33,7 +33,7 @@ _WHERE: dict[str, str] = {
     "distal_reward": "reward",
     "rewiring_steady_state": "structural",
     "lesion_sprouting": "structural",
-    # systems-level phenomena (issue 6)
+    # systems-level phenomena
     "remapping": "maps",
     "skill_learning": "maps",
     "critical_period": "ocular_dominance",

@@ -1,4 +1,4 @@
-"""Engram formation and recall (issue 6, item 4).
+"""Engram formation and recall.
 
 - :func:`engram`: a recurrent E/I network with triplet STDP on its excitatory synapses and inhibitory STDP on
   its inhibitory ones stores several stimuli as cell assemblies; the engram cells of each stimulus are tagged by

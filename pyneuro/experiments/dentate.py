@@ -1,4 +1,4 @@
-"""Adult neurogenesis and pattern separation in a dentate-gyrus-like layer (issue 6, item 5).
+"""Adult neurogenesis and pattern separation in a dentate-gyrus-like layer.
 
 :func:`neurogenesis_separation`: entorhinal (EC) input patterns drive a layer of granule cells (GCs) under
 feedback inhibition; the EC->GC synapses learn with the BCM rule. After the layer has learned the places of an

@@ -1,4 +1,4 @@
-"""Somatosensory map plasticity: remapping after amputation, and enlargement of a practised digit (issue 6).
+"""Somatosensory map plasticity: remapping after amputation, and enlargement of a practised digit.
 
 Both experiments share one spiking model of a somatosensory map (digit inputs onto a cortical sheet with
 Mexican-hat lateral connections, STDP on the thalamocortical synapses and intrinsic plasticity) and one

@@ -1,4 +1,4 @@
-"""The critical period for ocular dominance plasticity (issue 6, item 3).
+"""The critical period for ocular dominance plasticity.
 
 :func:`critical_period`: two eyes' inputs converge on a cortical population through plastic synapses with pair
 STDP; monocular deprivation (MD) during the critical period, whose end is set by a learning-rate schedule and the

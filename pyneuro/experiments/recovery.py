@@ -1,4 +1,4 @@
-"""Neural compensation after injury (issue 6, item 6): the somatosensory map of :func:`.maps.remapping` is
+"""Neural compensation after injury: the somatosensory map of :func:`.maps.remapping` is
 partly deafferented; its performance drops and recovers through sprouting, homeostasis and STDP remapping, and
 switching each mechanism off in turn shows which of them the recovery needs.
 

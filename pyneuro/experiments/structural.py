@@ -1,4 +1,4 @@
-"""Structural plasticity protocols: rewiring to a steady state, and sprouting after a lesion (issue 4).
+"""Structural plasticity protocols: rewiring to a steady state, and sprouting after a lesion.
 
 - :func:`rewiring_steady_state`: in a recurrent E/I network, pair STDP on the E->E synapses, pruning of weak
   synapses and homeostatic growth of synaptic elements (Butz & van Ooyen 2013) reach a steady state: the synapse
