@@ -38,14 +38,29 @@ from pyNN.space import Space  # noqa: F401
 from pyNN.standardmodels import StandardCellType
 
 from .cells import (  # noqa: F401
+    LIF,
+    AdExp,
+    AlphaPSR,
+    CondAlphaPostSynapticResponse,
+    CondBetaPostSynapticResponse,
+    CondExpPostSynapticResponse,
+    CurrExpPostSynapticResponse,
+    EIF_cond_alpha_isfa_ista,
     EIF_cond_exp_isfa_ista,
+    GIF_cond_exp,
+    HH_cond_exp,
     IF_cond_alpha,
     IF_cond_exp,
+    IF_cond_exp_gsfa_grr,
     IF_curr_alpha,
     IF_curr_exp,
+    IF_facets_hardware1,
     Izhikevich,
+    PointNeuron,
     SpikeSourceArray,
+    SpikeSourceGamma,
     SpikeSourcePoisson,
+    SpikeSourcePoissonRefractory,
 )
 from .control import (  # noqa: F401
     end,
@@ -68,13 +83,18 @@ from .procedural_api import connect, create, record, record_gsyn, record_v  # no
 from .projections import Projection  # noqa: F401
 from .synapses import (  # noqa: F401
     AdditiveWeightDependence,
+    ElectricalSynapse,
     GutigWeightDependence,
     MultiplicativeWeightDependence,
+    MultiQuantalSynapse,
     PyneuroSynapse,
+    SimpleStochasticSynapse,
     SpikePairRule,
     StaticSynapse,
     STDPMechanism,
+    StochasticTsodyksMarkramSynapse,
     TripletSTDP,
+    TsodyksMarkramSynapse,
     VogelsSTDP,
 )
 
@@ -84,5 +104,8 @@ def list_standard_models() -> list[str]:
     return [
         obj.__name__
         for obj in globals().values()
-        if isinstance(obj, type) and issubclass(obj, StandardCellType) and obj is not StandardCellType
+        if isinstance(obj, type)
+        and issubclass(obj, StandardCellType)
+        and obj is not StandardCellType
+        and "Refused" not in obj.__init__.__qualname__
     ]

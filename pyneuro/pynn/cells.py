@@ -28,6 +28,21 @@ from pyNN.standardmodels import build_translations, cells
 import pyneuro as pn
 
 __all__ = [
+    "PointNeuron",
+    "LIF",
+    "AdExp",
+    "AlphaPSR",
+    "CurrExpPostSynapticResponse",
+    "CondExpPostSynapticResponse",
+    "CondAlphaPostSynapticResponse",
+    "CondBetaPostSynapticResponse",
+    "HH_cond_exp",
+    "EIF_cond_alpha_isfa_ista",
+    "SpikeSourceGamma",
+    "SpikeSourcePoissonRefractory",
+    "IF_cond_exp_gsfa_grr",
+    "IF_facets_hardware1",
+    "GIF_cond_exp",
     "IF_curr_exp",
     "IF_cond_exp",
     "IF_curr_alpha",
@@ -141,3 +156,44 @@ class SpikeSourceArray(_Native, cells.SpikeSourceArray):
     __doc__ = cells.SpikeSourceArray.__doc__
     translations = build_translations(("spike_times", "spike_times"))
     native_model = "SpikeGenerator"
+
+
+def _refused(name: str, why: str) -> type:
+    base = getattr(cells, name)
+
+    class Refused(base):  # type: ignore[valid-type, misc]
+        def __init__(self, **parameters: Any) -> None:
+            raise NotImplementedError(f"{name} is not available on pyneuro: {why}")
+
+    Refused.__name__ = Refused.__qualname__ = name
+    Refused.__doc__ = f"{name}: not available on pyneuro ({why})."
+    return Refused
+
+
+HH_cond_exp = _refused("HH_cond_exp", "pyneuro has no Hodgkin-Huxley model")
+EIF_cond_alpha_isfa_ista = _refused("EIF_cond_alpha_isfa_ista", "pyneuro's AdEx has exponential conductances only")
+SpikeSourceGamma = _refused("SpikeSourceGamma", "pyneuro's Poisson sources are Poisson")
+SpikeSourcePoissonRefractory = _refused("SpikeSourcePoissonRefractory", "pyneuro's Poisson sources have no dead time")
+IF_cond_exp_gsfa_grr = _refused("IF_cond_exp_gsfa_grr", "no adaptation and refractory conductances")
+IF_facets_hardware1 = _refused("IF_facets_hardware1", "a hardware model")
+GIF_cond_exp = _refused("GIF_cond_exp", "pyneuro has no generalized integrate-and-fire model")
+
+
+def _refused_composed(name: str) -> type:
+    def init(self: Any, *args: Any, **kwargs: Any) -> None:
+        raise NotImplementedError(
+            f"{name}: composed neuron models (PointNeuron with its own receptor types) are not available on pyneuro; "
+            "use the standard cell types (IF_cond_exp, IF_curr_alpha, EIF_cond_exp_isfa_ista, ...)"
+        )
+
+    return type(name, (), {"__init__": init, "__doc__": f"{name}: not available on pyneuro."})
+
+
+PointNeuron = _refused_composed("PointNeuron")
+LIF = _refused_composed("LIF")
+AdExp = _refused_composed("AdExp")
+AlphaPSR = _refused_composed("AlphaPSR")
+CurrExpPostSynapticResponse = _refused_composed("CurrExpPostSynapticResponse")
+CondExpPostSynapticResponse = _refused_composed("CondExpPostSynapticResponse")
+CondAlphaPostSynapticResponse = _refused_composed("CondAlphaPostSynapticResponse")
+CondBetaPostSynapticResponse = _refused_composed("CondBetaPostSynapticResponse")

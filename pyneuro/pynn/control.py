@@ -48,11 +48,16 @@ def setup(
         Seed of pyneuro's random numbers (Poisson sources); PyNN's connectors use their own ``rng``.
     """
     max_delay = extra_params.get("max_delay", DEFAULT_MAX_DELAY)
+    if extra_params.get("spike_precision", "on_grid") != "on_grid":
+        raise NotImplementedError(
+            f"spike_precision={extra_params['spike_precision']!r}: pyneuro's spikes are on the time grid ('on_grid')"
+        )
     common.setup(timestep, min_delay, **extra_params)
     st = simulator.state
     st.clear()
     st.dt = float(timestep)
     st.min_delay = timestep if min_delay == "auto" else float(min_delay)
+    st.min_delay_auto = min_delay == "auto"
     st.max_delay = float(max_delay) if max_delay != "auto" else 10.0
     st.threads = int(extra_params.get("threads", 1))
     st.rng_seed = int(extra_params.get("rng_seed", extra_params.get("rngseed", 1)))

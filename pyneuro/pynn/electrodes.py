@@ -22,23 +22,25 @@ class DCSource(electrodes.DCSource):
     translations = build_translations(("amplitude", "amplitude", 1000.0), ("start", "start"), ("stop", "stop"))
 
     def __init__(self, **parameters: Any) -> None:
-        self._targets: list[tuple[Any, np.ndarray]] = []
-        self._params: dict[str, float] = {}
+        object.__setattr__(self, "_targets", [])
+        object.__setattr__(self, "_params", {})
         super().__init__(**parameters)
+        self.set_native_parameters(self.translate(self.parameter_space))
         simulator.state.current_sources.append(self)
 
-    def _set_parameters(self, parameter_space: Any) -> None:
-        parameter_space.evaluate(simplify=True)
-        for name, value in parameter_space.items():
-            self._params[name] = float(value)
+    def set_native_parameters(self, parameters: Any) -> None:
+        """Set parameters in native units (pA, ms); applied at once if the network runs."""
+        parameters.shape = (1,)
+        parameters.evaluate(simplify=True)
+        for name, value in parameters.items():
+            self._params[name] = float(np.asarray(value).reshape(-1)[0])
         if simulator.state.net is not None:
             simulator.state._apply_events()
 
-    def _get_parameters(self, *names: str) -> Any:
+    def get_native_parameters(self) -> Any:
         from pyNN.parameters import ParameterSpace
 
-        native = ParameterSpace({n: self._params[n] for n in self.get_native_names(*names)})
-        return self.reverse_translate(native)
+        return ParameterSpace(dict(self._params), self.get_schema(), (1,))
 
     def inject_into(self, cells: Any) -> None:
         from .projections import _flatten

@@ -62,6 +62,8 @@ class Population(common.Population):
         ps = self.celltype.native_parameters  # type: ignore[attr-defined]
         ps.shape = (self.size,)
         self._parameters: dict[str, np.ndarray] = _values(ps)
+        if self._model_cls.kind == "SpikeGenerator":
+            _check_spike_times(self._parameters["spike_times"])
         self._initial: dict[str, np.ndarray] = {}
         self._native: pn.Population | None = None
         state.populations.append(self)
@@ -101,7 +103,11 @@ class Population(common.Population):
                 arr = arr.astype(np.float64)
                 arr[index] = v
                 self._parameters[name] = arr
+        if "spike_times" in values:
+            _check_spike_times(self._parameters["spike_times"])
         if live:
+            if "spike_times" in values:
+                self._native.set_spike_times(*self._spike_arrays())  # type: ignore[union-attr]
             self._apply_time(simulator.state.net.step)  # type: ignore[union-attr]
             simulator.state._apply_events()
 
@@ -109,6 +115,8 @@ class Population(common.Population):
         kind = self._model_cls.kind
         if kind == "PoissonSource":
             return name in ("rate", "start", "duration")
+        if kind == "SpikeGenerator":
+            return name == "spike_times"
         return name == "I_e" and self._stim_capable()
 
     def _stim_capable(self) -> bool:
@@ -149,11 +157,8 @@ class Population(common.Population):
         if kind == "PoissonSource":
             model = cls(rate=np.zeros(self.size))
         elif kind == "SpikeGenerator":
-            seqs = p["spike_times"]
-            times = [np.asarray(s.value if hasattr(s, "value") else s, dtype=np.float64) for s in seqs]
-            idx = np.concatenate([np.full(t.size, k) for k, t in enumerate(times)]) if times else np.zeros(0)
-            t_all = np.concatenate(times) if times else np.zeros(0)
-            model = cls(times=t_all, indices=idx.astype(np.int64))
+            t_all, idx = self._spike_arrays()
+            model = cls(times=t_all, indices=idx)
         else:
             kw: dict[str, float] = {}
             names = set(cls().params())
@@ -183,6 +188,14 @@ class Population(common.Population):
                     self._native.positions = pos
             except Exception:  # positions are informative only; connectors use PyNN's own
                 pass
+
+    def _spike_arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        seqs = np.broadcast_to(np.asarray(self._parameters["spike_times"], dtype=object), (self.size,))
+        times = [np.asarray(s.value if hasattr(s, "value") else s, dtype=np.float64).reshape(-1) for s in seqs]
+        idx = np.concatenate([np.full(t.size, k, np.int64) for k, t in enumerate(times)]) if times else np.zeros(0)
+        t_all = np.concatenate(times) if times else np.zeros(0)
+        # a spike at t is emitted in step round(t / dt); PyNN's sources emit nothing before t = 0
+        return t_all, idx.astype(np.int64)
 
     def _event_steps(self) -> list[int]:
         if self._model_cls.kind != "PoissonSource":
@@ -250,6 +263,17 @@ class PopulationView(common.PopulationView):
 
     def _native_index(self) -> tuple[Population, np.ndarray]:
         return self.grandparent, self._index()
+
+
+def _check_spike_times(seqs: Any) -> None:
+    from pyNN.errors import InvalidParameterValueError
+
+    for k, s in enumerate(np.asarray(seqs, dtype=object).reshape(-1)):
+        t = np.asarray(s.value if hasattr(s, "value") else s, dtype=np.float64).reshape(-1)
+        if t.size and (np.any(np.diff(t) < 0) or not np.all(np.isfinite(t)) or t.min() < 0):
+            raise InvalidParameterValueError(
+                f"spike_times of source {k} must be finite, >= 0 and in increasing order, got {t.tolist()}"
+            )
 
 
 def _at(arr: Any, idx: np.ndarray) -> Any:

@@ -20,6 +20,7 @@ from pyNN.space import Space
 import pyneuro as pn
 
 from . import simulator
+from .synapses import StaticSynapse
 
 __all__ = ["Projection", "Connection"]
 
@@ -27,13 +28,23 @@ _RECEPTORS = {"excitatory": "exc", "inhibitory": "inh"}
 
 
 class Connection(common.Connection):
-    """One connection of a projection (a snapshot of its attributes)."""
+    """One connection of a projection; its ``weight``, ``delay`` and plasticity parameters read and write the
+    projection."""
 
     def __init__(self, projection: Projection, k: int) -> None:
-        self.presynaptic_index = int(projection._pre[k])
-        self.postsynaptic_index = int(projection._post[k])
-        for name, arr in projection._live_attrs().items():
-            setattr(self, name, float(arr[k]))
+        object.__setattr__(self, "_prj", projection)
+        object.__setattr__(self, "_k", k)
+        object.__setattr__(self, "presynaptic_index", int(projection._pre[k]))
+        object.__setattr__(self, "postsynaptic_index", int(projection._post[k]))
+
+    def __getattr__(self, name: str) -> Any:
+        attrs = self._prj._live_attrs()
+        if name not in attrs:
+            raise AttributeError(f"a connection has no attribute {name!r} (has {sorted(attrs)})")
+        return float(attrs[name][self._k])
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        self._prj._set_one(self._k, name, float(value))
 
     def as_tuple(self, *attribute_names: str) -> tuple[Any, ...]:
         return tuple(getattr(self, name) for name in attribute_names)
@@ -59,6 +70,7 @@ def _flatten(obj: Any) -> tuple[list[Any], np.ndarray, np.ndarray]:
 class Projection(common.Projection):
     __doc__ = common.Projection.__doc__
     _simulator = simulator
+    _static_synapse_class = StaticSynapse
 
     def __init__(
         self,
@@ -116,6 +128,11 @@ class Projection(common.Projection):
     def __len__(self) -> int:
         return int(self._pre.size)
 
+    @property
+    def connections(self) -> list[Connection]:
+        """Every connection, in creation order (snapshots of their attributes)."""
+        return [Connection(self, k) for k in range(len(self))]
+
     def __getitem__(self, i: int) -> Connection:
         if not -len(self) <= i < len(self):
             raise IndexError(f"connection index {i} out of range for {len(self)} connections")
@@ -139,7 +156,8 @@ class Projection(common.Projection):
             self._chunks_attr.setdefault(name, []).append(np.broadcast_to(v, (n,)).copy() if v.ndim == 0 else v)
 
     def _check_weights(self, w: np.ndarray) -> None:
-        cond = getattr(self.post.celltype, "conductance_based", False)
+        parts = self.post.populations if isinstance(self.post, common.Assembly) else [self.post]
+        cond = any(getattr(p.celltype, "conductance_based", False) for p in parts)
         if w.size and cond and np.any(w < 0):
             raise ValueError(
                 f"weights of a projection onto conductance-based cells must be >= 0 (uS), got min {w.min()}"
@@ -279,6 +297,25 @@ class Projection(common.Projection):
             for prj, sel, perm in self._natives:
                 if sel.size:
                     prj.weights = (np.abs(new["weight"][sel]) * 1000.0)[perm]
+
+    def _set_one(self, k: int, name: str, value: float) -> None:
+        """Set one attribute of connection k (PyNN units)."""
+        if name not in self._attrs:
+            raise AttributeError(f"a connection has no attribute {name!r} (has {sorted(self._attrs)})")
+        if self._natives and name != "weight":
+            raise NotImplementedError(
+                f"pyneuro cannot change {name!r} of a connection once the network has run (weights can be); "
+                "call reset() first"
+            )
+        new = self._live_attrs()[name].copy()
+        new[k] = value
+        if name == "weight":
+            self._check_weights(new)
+        self._attrs[name] = new
+        if self._natives and name == "weight":
+            for prj, sel, perm in self._natives:
+                if sel.size:
+                    prj.weights = (np.abs(new[sel]) * 1000.0)[perm]
 
     def _set_initial_value_array(self, variable: str, value: Any) -> None:
         raise NotImplementedError("pyneuro's plasticity rules keep their state in neuron traces; nothing to set")

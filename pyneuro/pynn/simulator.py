@@ -42,6 +42,7 @@ class State(common.control.BaseState):
         self.num_processes = 1
         self.dt = 0.1
         self.min_delay: float = 0.1
+        self.min_delay_auto = False
         self.max_delay: float = 10.0
         self.threads = 1
         self.rng_seed = 1
@@ -99,6 +100,9 @@ class State(common.control.BaseState):
                 pop._build(net)
             for prj in self.projections:
                 prj._build(net)
+            if self.min_delay_auto:
+                delays = [float(p._live_attrs()["delay"].min()) for p in self.projections if len(p)]
+                self.min_delay = min(delays) if delays else self.dt
             for rec in self.recorders:
                 rec._build(net)
             self._apply_events()
@@ -125,7 +129,7 @@ class State(common.control.BaseState):
             src._accumulate(net.step, stim)
         for pop in self.populations:
             if pop._native is not None and "I_stim" in pop._native.state_vars:
-                pop._native.set("I_stim", stim.get(id(pop), np.zeros(pop.size)))
+                pop._native.set("I_stim", stim.get(id(pop), pop._stim_base()))
 
 
 state = State()

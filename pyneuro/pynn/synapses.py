@@ -25,6 +25,11 @@ import pyneuro as pn
 from .simulator import state
 
 __all__ = [
+    "TsodyksMarkramSynapse",
+    "SimpleStochasticSynapse",
+    "StochasticTsodyksMarkramSynapse",
+    "MultiQuantalSynapse",
+    "ElectricalSynapse",
     "StaticSynapse",
     "STDPMechanism",
     "SpikePairRule",
@@ -214,3 +219,22 @@ class PyneuroSynapse(StandardSynapseType):
 
     def _pn_rules(self, p: dict[str, float]) -> list[Any]:
         return list(self._rules)
+
+
+def _refused(name: str, why: str) -> type:
+    base = getattr(synapses, name)
+
+    class Refused(base):  # type: ignore[valid-type, misc]
+        def __init__(self, **parameters: Any) -> None:
+            raise NotImplementedError(f"{name} is not available on pyneuro: {why}")
+
+    Refused.__name__ = Refused.__qualname__ = name
+    Refused.__doc__ = f"{name}: not available on pyneuro ({why})."
+    return Refused
+
+
+TsodyksMarkramSynapse = _refused("TsodyksMarkramSynapse", "pyneuro has no short-term plasticity")
+StochasticTsodyksMarkramSynapse = _refused("StochasticTsodyksMarkramSynapse", "pyneuro has no short-term plasticity")
+SimpleStochasticSynapse = _refused("SimpleStochasticSynapse", "pyneuro's synapses transmit every spike")
+MultiQuantalSynapse = _refused("MultiQuantalSynapse", "pyneuro has no short-term plasticity")
+ElectricalSynapse = _refused("ElectricalSynapse", "pyneuro has no gap junctions")
