@@ -107,5 +107,5 @@ def list_standard_models() -> list[str]:
         if isinstance(obj, type)
         and issubclass(obj, StandardCellType)
         and obj is not StandardCellType
-        and "Refused" not in obj.__init__.__qualname__
+        and "Refused" not in vars(obj).get("__init__", object.__init__).__qualname__
     ]

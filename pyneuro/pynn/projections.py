@@ -191,9 +191,14 @@ class Projection(common.Projection):
         po = pre_owner[self._pre] if self._pre.size else np.zeros(0, np.int64)
         qo = post_owner[self._post] if self._post.size else np.zeros(0, np.int64)
         dt = simulator.state.dt
-        pairs = sorted({(int(a), int(b)) for a, b in zip(po, qo)})
-        for a, b in pairs:
-            sel = np.flatnonzero((po == a) & (qo == b))
+        if len(pre_pops) == 1 and len(post_pops) == 1:
+            groups = [(0, 0, np.arange(self._pre.size))] if self._pre.size else []
+        else:
+            key = po * len(post_pops) + qo
+            groups = [
+                (int(k) // len(post_pops), int(k) % len(post_pops), np.flatnonzero(key == k)) for k in np.unique(key)
+            ]
+        for a, b, sel in groups:
             src, tgt = pre_pops[a], post_pops[b]
             p = pre_local[self._pre[sel]]
             q = post_local[self._post[sel]]

@@ -13,6 +13,7 @@ switch happens exactly at its step.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import numpy as np
@@ -46,10 +47,14 @@ class State(common.control.BaseState):
         self.max_delay: float = 10.0
         self.threads = 1
         self.rng_seed = 1
+        #: wall seconds of the last lowering into pyneuro, of run/run_until calls (lowering excluded) and of the
+        #: compiled run loop inside them, since setup (for measuring the layer's cost)
+        self.timings = {"build": 0.0, "run": 0.0, "engine": 0.0}
         self.clear()
 
     # -- what PyNN calls ------------------------------------------------------------------------------------------
     def clear(self) -> None:
+        self.timings = {"build": 0.0, "run": 0.0, "engine": 0.0}
         self.recorders: set[Any] = set()
         self.id_counter = 0
         self.segment_counter = -1
@@ -79,20 +84,25 @@ class State(common.control.BaseState):
             raise ValueError(f"run_until: tstop must be >= the current time {self.t} ms, got {tstop}")
         if self.net is None:
             self.build()
+        w0 = time.perf_counter()
         net = self.net
         assert net is not None
         self.running = True
         target = int(np.floor(tstop / self.dt + 0.5 + 1e-9))
         while net.step < target:
             nxt = min([s for s in self._event_steps() if s > net.step] + [target])
+            e0 = time.perf_counter()
             net.run((nxt - net.step) * self.dt)
+            self.timings["engine"] += time.perf_counter() - e0
             self.t = net.time
             self._apply_events()
         self.t = tstop if abs(tstop - net.time) < 0.5 * self.dt else net.time
+        self.timings["run"] += time.perf_counter() - w0
 
     # -- building -------------------------------------------------------------------------------------------------
     def build(self) -> None:
         """Lower the PyNN description into a fresh :class:`pyneuro.Network` at t = 0."""
+        b0 = time.perf_counter()
         net = pn.Network(dt=self.dt, seed=self.rng_seed, threads=self.threads, max_rate=float("inf"))
         self.net = net
         try:
@@ -109,6 +119,7 @@ class State(common.control.BaseState):
         except BaseException:
             self.net = None
             raise
+        self.timings["build"] = time.perf_counter() - b0
 
     def _event_steps(self) -> list[int]:
         steps: list[int] = []
