@@ -196,9 +196,27 @@ class Network:
                     check_delay_range(float(steps(np.array([b]))[0]))
                     return {"kind": "uniform", "a": a / dt, "b": b / dt}
                 return value.lower()
+            if value.redraw:
+                if not delay:
+                    if a < 0.0:
+                        raise ValueError(f"{what}: Normal with truncation='redraw' needs low >= 0, got low={a}")
+                    return value.lower()
+                # a redrawn delay is never below one step: values below half a step (which round to 0) are redrawn
+                lo_steps = max(a / dt, 0.5)
+                hi_steps = min(b / dt, float(limit))
+                value.check_mass(lo_steps * dt, hi_steps * dt, what)
+                return {
+                    "kind": "normal",
+                    "a": value.mean / dt,
+                    "b": value.std / dt,
+                    "lo": lo_steps,
+                    "hi": hi_steps,
+                    "redraw": True,
+                }
             if a < lo:
                 raise ValueError(
                     f"{what}: Normal must be clipped with low >= {'dt' if delay else 0} ({lo}), got low={a}"
+                    " (or use truncation='redraw')"
                 )
             if delay:
                 hi = min(b / dt, float(limit)) if math.isfinite(b) else float(limit)
@@ -301,9 +319,13 @@ class Network:
             max_delay = check_number("max_delay", max_delay, self.dt * (1 - 1e-9), limit * self.dt)
             reserve = to_step(max_delay, self.dt)
         compiled = self._engine.connect(pre.compiled, post.compiled, receptor, conn, wspec, dspec)
-        if reserve is not None:
-            compiled.set_max_delay(reserve)
-        proj = Projection(self, compiled, self._engine, pre, post, receptor, rules, lowered, name)
+        try:
+            if reserve is not None:
+                compiled.set_max_delay(reserve)
+            proj = Projection(self, compiled, self._engine, pre, post, receptor, rules, lowered, name)
+        except BaseException:  # e.g. MemoryError building the post index: the core takes the projection back
+            self._engine.pop_projection(compiled)
+            raise
         self.projections.append(proj)
         return proj
 
@@ -328,7 +350,11 @@ class Network:
             d.astype(np.uint32),
             w.astype(np.float32),
         )
-        proj = Projection(self, compiled, self._engine, pre, post, receptor, rules, lowered, name)
+        try:
+            proj = Projection(self, compiled, self._engine, pre, post, receptor, rules, lowered, name)
+        except BaseException:
+            self._engine.pop_projection(compiled)
+            raise
         self.projections.append(proj)
         return proj
 
@@ -360,6 +386,7 @@ class Network:
                 if target.positions is not None and r.position_box is None:
                     raise ValueError(f"rules[{k}]: population {target.name!r} has positions; give position_box")
                 interval_steps(f"rules[{k}].interval", r.interval, self.dt)
+                r.check_target(target, self)
             for r in rules:
                 iv = interval_steps("Neurogenesis.interval", r.interval, self.dt)
                 epochs = NeurogenesisEpochs(target, r, len(target.structural), (self.step // iv + 1) * iv)

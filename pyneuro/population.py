@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from . import _core
+from ._clock import to_steps
 from ._validation import FLOAT32_MAX, check_float_array, check_index_array, check_int, check_number
 from .models import NeuronModel, PoissonSource
 
@@ -139,6 +140,26 @@ class Population:
         else:
             arr = check_float_array(f"values for {var!r}", values, length=n, lo=lo, hi=hi).astype(np.float32)
         self._core.set(var, arr)
+
+    def set_spike_times(self, times: Any, indices: Any) -> None:
+        """Replace the given spikes of a :class:`~pyneuro.models.SpikeGenerator` population (between runs).
+
+        ``times`` (ms, finite, >= 0) and ``indices`` (neuron of each spike) as for ``SpikeGenerator``; a spike at
+        time t is emitted in step ``round(t / dt)``, so spikes before the current time are never emitted. The
+        population's ``model`` is updated to the new spikes (checkpoints keep them).
+        """
+        from .models import SpikeGenerator
+
+        if not isinstance(self.model, SpikeGenerator):
+            raise TypeError(
+                f"set_spike_times needs a SpikeGenerator population, {self.name!r} is {type(self.model).__name__}"
+            )
+        model = SpikeGenerator(times=times, indices=indices)
+        model.check_size(self.size)
+        t = np.asarray(model.times, dtype=np.float64).reshape(-1)
+        steps = to_steps(t, self._net.dt).astype(np.int64)
+        self._core.set_events(steps, np.asarray(model.indices).reshape(-1).astype(np.uint32))  # type: ignore[attr-defined]
+        self.model = model
 
     # -- neurogenesis ------------------------------------------------------------------------------------------
     def add_neurons(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -284,7 +285,10 @@ class Projection:
                     raise ValueError(f"{what}: {name} Uniform must lie in [{lo:g}, {hi if hi else 'inf'}], got {v}")
                 return v
             if isinstance(v, Normal):
-                if v.low < lo:
+                if v.redraw:
+                    # redrawn delays: below half a step (rounding to 0 steps) is redrawn; weights: below 0
+                    v.check_mass(max(v.low, lo * 0.5 if name == "delay" else lo), min(v.high, hi or math.inf), what)
+                elif v.low < lo:
                     raise ValueError(f"{what}: {name} Normal must be clipped with low >= {lo:g}, got low={v.low}")
                 return v
             x = check_number(f"{what}: {name}", v, lo, hi if hi is not None else FLOAT32_MAX)
@@ -318,7 +322,12 @@ class Projection:
                 if isinstance(v, Uniform):
                     return rng.uniform(v.low, v.high, m)
                 if isinstance(v, Normal):
-                    return np.clip(rng.normal(v.mean, v.std, m), v.low, v.high)
+                    if not v.redraw:
+                        return np.clip(rng.normal(v.mean, v.std, m), v.low, v.high)
+                    # redrawn: weights never below 0, delays never below half a step (one step once rounded)
+                    if v is dv:
+                        return v.sample(rng, m, low=max(v.low, 0.5 * net.dt), high=min(v.high, dmax))
+                    return v.sample(rng, m, low=max(v.low, 0.0))
                 return np.full(m, float(v))
 
             w = draw(wv)
@@ -369,10 +378,13 @@ class Projection:
             raise ValueError(
                 f"projection {self.name!r} has a weight monitor; structural rules change synapse positions"
             )
-        lowered = [(r.kind, r.lower(self._net)) for r in rules]
         for k, r in enumerate(rules):
             if isinstance(r, Neurogenesis):
                 raise TypeError(f"rules[{k}]: Neurogenesis belongs to a population (net.add_structural(pop, rule))")
+        lowered = [(r.kind, r.lower(self._net)) for r in rules]
+        for r in rules:
+            r.check_target(self, self._net)
+        for k, r in enumerate(rules):
             delay = getattr(r, "delay", None)
             hi = getattr(delay, "high", delay)
             if hi is not None and float(hi) > self.max_delay * (1 + 1e-9):
@@ -380,7 +392,7 @@ class Projection:
                     f"rules[{k}].delay reaches {float(hi)} ms, beyond the projection's max_delay = {self.max_delay} ms "
                     "(declare a longer one with net.connect(..., max_delay=...))"
                 )
-        for rule, (kind, params) in zip(rules, lowered):
+        for rule, (kind, params) in zip(rules, lowered):  # each rule registered only once the core holds it
             self._structural.append(self._engine.add_structural(self._core, kind, params))
             self.structural.append(rule)
 

@@ -110,6 +110,9 @@ void register_engine(py::module_& m) {
             owned, py::arg("pre"), py::arg("post"), py::arg("receptor"), py::arg("pre_idx"), py::arg("post_idx"),
             py::arg("delay_steps"), py::arg("weights"))
         .def(
+            "pop_projection", [](Engine& e, const Projection& p) { e.pop_projection(e.id_of(p)); }, py::arg("projection"),
+            "take back the projection just connected (its rules failed); any handle to it is invalid afterwards")
+        .def(
             "add_rule",
             [](Engine& e, Projection& p, const std::string& kind, const py::dict& params) {
                 e.add_rule(e.id_of(p), kind, to_params(params));
