@@ -200,9 +200,27 @@ class Network:
                     check_delay_range(float(steps(np.array([b]))[0]))
                     return {"kind": "uniform", "a": a / dt, "b": b / dt}
                 return value.lower()
+            if value.redraw:
+                if not delay:
+                    if a < 0.0:
+                        raise ValueError(f"{what}: Normal with truncation='redraw' needs low >= 0, got low={a}")
+                    return value.lower()
+                # a redrawn delay is never below one step: values below half a step (which round to 0) are redrawn
+                lo_steps = max(a / dt, 0.5)
+                hi_steps = min(b / dt, float(limit))
+                value.check_mass(lo_steps * dt, hi_steps * dt, what)
+                return {
+                    "kind": "normal",
+                    "a": value.mean / dt,
+                    "b": value.std / dt,
+                    "lo": lo_steps,
+                    "hi": hi_steps,
+                    "redraw": True,
+                }
             if a < lo:
                 raise ValueError(
                     f"{what}: Normal must be clipped with low >= {'dt' if delay else 0} ({lo}), got low={a}"
+                    " (or use truncation='redraw')"
                 )
             if delay:
                 hi = min(b / dt, float(limit)) if math.isfinite(b) else float(limit)

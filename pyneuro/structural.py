@@ -48,12 +48,17 @@ def _steps(name: str, interval: float, dt: float) -> float:
     return float(max(1, int(interval / dt + 0.5 + 1e-9)))
 
 
-def _lower_value(prefix: str, name: str, value: Any, lo: float) -> dict[str, float]:
-    """A weight or delay of new synapses: a number, Uniform(low, high) or Normal(mean, std, low, high)."""
+def _lower_value(prefix: str, name: str, value: Any, lo: float, redraw_lo: float | None = None) -> dict[str, float]:
+    """A weight or delay of new synapses: a number, Uniform(low, high) or Normal(mean, std, low, high, truncation).
+    ``lo`` bounds clipped values; a redrawn Normal is redrawn below ``redraw_lo`` (default ``lo``)."""
     if isinstance(value, Uniform):
         return {f"{prefix}_kind": 1.0, f"{prefix}_a": float(value.low), f"{prefix}_b": float(value.high)}
     if isinstance(value, Normal):
         out = {f"{prefix}_kind": 2.0, f"{prefix}_a": float(value.mean), f"{prefix}_b": float(value.std)}
+        if value.redraw:
+            out[f"{prefix}_redraw"] = 1.0
+            lo = max(lo if redraw_lo is None else redraw_lo, float(value.low))
+            value.check_mass(lo, float(value.high), name)
         out[f"{prefix}_lo"] = max(lo, float(value.low))
         if value.high < float("inf"):
             out[f"{prefix}_hi"] = float(value.high)
@@ -212,7 +217,7 @@ class _GrowthBase(StructuralRule):
         delay = net.dt if self.delay is None else self.delay  # type: ignore[attr-defined]
         return {
             **_lower_value("w", f"{k}.weight", self.weight, 0.0),  # type: ignore[attr-defined]
-            **_lower_value("d", f"{k}.delay", delay, net.dt * (1 - 1e-9)),
+            **_lower_value("d", f"{k}.delay", delay, net.dt * (1 - 1e-9), redraw_lo=0.5 * net.dt),
             "interval_steps": _steps(f"{k}.interval", self.interval, net.dt),  # type: ignore[attr-defined]
             "dt": net.dt,
             "allow_self": float(self.allow_self),  # type: ignore[attr-defined]

@@ -9,6 +9,8 @@
 #include "../neurons/adex.hpp"
 #include "../neurons/izhikevich.hpp"
 #include "../neurons/lif.hpp"
+#include "../neurons/lif_alpha.hpp"
+#include "../neurons/lif_cond_alpha.hpp"
 #include "../neurons/lif_cond.hpp"
 #include "../neurons/poisson.hpp"
 #include "../neurons/spike_generator.hpp"
@@ -54,6 +56,8 @@ int Engine::add_population(const std::string& kind, index_t n, const ParamMap& p
     std::unique_ptr<Population> pop;
     if (kind == "LIF") pop = std::make_unique<LIF>(n, p);
     else if (kind == "LIFCond") pop = std::make_unique<LIFCond>(n, p);
+    else if (kind == "LIFAlpha") pop = std::make_unique<LIFAlpha>(n, p);
+    else if (kind == "LIFCondAlpha") pop = std::make_unique<LIFCondAlpha>(n, p);
     else if (kind == "Izhikevich") pop = std::make_unique<Izhikevich>(n, p);
     else if (kind == "AdEx") pop = std::make_unique<AdEx>(n, p);
     else if (kind == "PoissonSource") pop = std::make_unique<PoissonSource>(n, p);

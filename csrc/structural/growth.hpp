@@ -41,6 +41,7 @@ inline ValueSpec value_spec(const ParamMap& p, const std::string& prefix) {
     v.b = param_or(p, prefix + "_b", 0.0);
     v.lo = param_or(p, prefix + "_lo", -1e300);
     v.hi = param_or(p, prefix + "_hi", 1e300);
+    v.redraw = param_or(p, prefix + "_redraw", 0.0) != 0.0;
     return v;
 }
 

@@ -3,10 +3,13 @@
 #include "../core/parallel.hpp"
 
 #include <algorithm>
+#include <optional>
 #include <bit>
 #include <cmath>
 #include <numeric>
 #include <unordered_set>
+
+#include "../core/variates.hpp"
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
@@ -82,7 +85,7 @@ std::size_t Projection::bytes() const {
 }
 
 // Sorts each row by pd (delay, then target), stably: ties (multapses) keep their creation order.
-static void sort_rows(Shard& sh, index_t n_pre) {
+void sort_rows(Shard& sh, index_t n_pre) {
     std::vector<std::pair<std::uint32_t, float>> tmp;
     for (index_t j = 0; j < n_pre; ++j) {
         const std::uint64_t b = sh.row_ptr[j], en = sh.row_ptr[j + 1];
@@ -133,6 +136,11 @@ static void edges_to_csr(Edges& e, Shard& sh, index_t n_pre) {
 }
 
 void Projection::build(const ConnSpec& c, const ValueSpec& wspec, const ValueSpec& dspec, const Philox& rng) {
+    if (c.kind == ConnSpec::Kind::fixed_total_number) {
+        build_total(c, wspec, dspec, rng);
+        finish_build();
+        return;
+    }
     const index_t n_pre = pre_->size(), n_post = post_->size();
     const bool same = pre_ == post_;
     const bool no_self = same && !c.allow_self;

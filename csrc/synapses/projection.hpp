@@ -23,9 +23,9 @@
 namespace pyneuro {
 
 struct ConnSpec {
-    enum class Kind { all_to_all, one_to_one, fixed_probability, fixed_indegree, fixed_outdegree, from_arrays } kind;
+    enum class Kind { all_to_all, one_to_one, fixed_probability, fixed_indegree, fixed_outdegree, fixed_total_number, from_arrays } kind;
     double p = 0.0;            // fixed_probability
-    std::uint64_t n = 0;       // fixed_indegree / fixed_outdegree
+    std::uint64_t n = 0;       // fixed_indegree / fixed_outdegree / fixed_total_number (the total)
     bool allow_self = true;    // only matters when pre and post are the same population
     bool allow_multapses = true;
     std::vector<index_t> pre, post;  // from_arrays
@@ -38,6 +38,10 @@ struct Gathered {
     std::vector<std::uint32_t> shard;  // where each synapse lives (for monitors)
     std::vector<std::uint64_t> offset;
 };
+
+// Sorts each row of a freshly filled compact shard by pd (delay, then target), stably: multapses keep their
+// creation order.
+void sort_rows(Shard& sh, index_t n_pre);
 
 class Projection {
 public:
@@ -138,6 +142,7 @@ public:
     std::vector<std::tuple<int, index_t, std::uint64_t>> outgoing(index_t pre) const;
 
 private:
+    void build_total(const ConnSpec& c, const ValueSpec& w, const ValueSpec& d_steps, const Philox& rng);
     void finish_build();  // delay list, post index
     // build_from for the thread ranges `parts` and `bits` post bits, rule columns given in canonical order (empty:
     // none, or zeros for every column the shards hold); strong guarantee (nothing changes unless it all succeeded).
