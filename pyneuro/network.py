@@ -454,11 +454,29 @@ class Network:
 
     @property
     def structural_log(self) -> np.ndarray:
-        """Every structural event so far as a numpy record array with fields ``t`` (ms), ``kind`` ("created",
-        "pruned", "lesioned", "neuron_added"), ``projection`` (name, "" for neuron events), ``pre``, ``post`` (neuron
-        ids; for a neuron event ``post`` is the neuron and ``pre`` its population's index) and ``weight``."""
+        """Every structural change so far, during runs and between them, as a numpy record array with fields ``t``
+        (ms: the change takes effect before the step at ``t``), ``kind``, ``projection`` (name, "" for neuron
+        events), ``pre``, ``post`` (neuron ids; for a neuron event ``post`` is the neuron and ``pre`` its population's
+        index) and ``weight`` (of the synapse when it was created or removed).
+
+        Kinds:
+
+        - ``"created"``: a synapse made by a structural rule (Growth, Sprouting, HomeostaticGrowth), or by a
+          Neurogenesis rule wiring the neurons it adds during a run;
+        - ``"pruned"``: a synapse removed by a rule (Pruning, HomeostaticGrowth's retraction);
+        - ``"lesioned"``: a synapse removed by :meth:`lesion`, or a lesioned neuron (projection "");
+        - ``"neuron_added"``: a neuron added (Neurogenesis, :meth:`Population.add_neurons`; projection "");
+        - ``"added"``: a synapse added between runs (:meth:`Projection.add_synapses`, :meth:`Projection.connect_new`,
+          ``Population.add_neurons(connect=...)``);
+        - ``"removed"``: a synapse removed between runs (:meth:`Projection.remove_synapses`).
+
+        So a projection's size is always its size at :meth:`connect` + created + added - pruned - lesioned - removed
+        (its rows in the log). Within one step, entries are in a canonical order (projection, kind, pre, post,
+        weight), the same for every thread count."""
+        from .structural import LOG_KINDS
+
         t, kind, proj, pre, post, w = self._engine.structural_log()
-        kinds = np.array(["created", "pruned", "lesioned", "neuron_added"])
+        kinds = np.array(LOG_KINDS)
         names = np.array([p.name for p in self.projections] + [""])
         out = np.zeros(
             len(t),
