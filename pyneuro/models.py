@@ -28,6 +28,8 @@ class NeuronModel:
     kind: ClassVar[str] = ""
     #: state variables readable with ``Population.get`` and settable with ``Population.set``
     state_vars: ClassVar[tuple[str, ...]] = ()
+    #: NEST's names of state variables (the NEST model's ``V_m``, ...), accepted wherever the own names are
+    nest_names: ClassVar[dict[str, str]] = {}
     #: time-constant-like parameters that must be > 0
     _positive: ClassVar[tuple[str, ...]] = ()
     #: parameters that must be >= 0
@@ -90,7 +92,8 @@ class LIF(NeuronModel):
     I_e : float
         Constant input current (pA).
 
-    State variables: ``v`` (mV), ``I_ex``, ``I_in`` (pA).
+    State variables: ``v`` (mV), ``I_ex``, ``I_in`` (pA); NEST's names ``V_m``, ``I_syn_ex``, ``I_syn_in`` are
+    accepted for them.
     """
 
     tau_m: float = 10.0
@@ -105,6 +108,7 @@ class LIF(NeuronModel):
 
     kind: ClassVar[str] = "LIF"
     state_vars: ClassVar[tuple[str, ...]] = ("v", "I_ex", "I_in", "theta")
+    nest_names: ClassVar[dict[str, str]] = {"V_m": "v", "I_syn_ex": "I_ex", "I_syn_in": "I_in"}
     _positive: ClassVar[tuple[str, ...]] = ("tau_m", "C_m", "tau_syn_ex", "tau_syn_in")
     _nonnegative: ClassVar[tuple[str, ...]] = ("t_ref",)
 
@@ -145,7 +149,7 @@ class LIFCond(NeuronModel):
     I_e : float
         Constant input current (pA).
 
-    State variables: ``v`` (mV), ``g_ex``, ``g_in`` (nS).
+    State variables: ``v`` (mV), ``g_ex``, ``g_in`` (nS); NEST's ``V_m`` is accepted for ``v``.
     """
 
     C_m: float = 250.0
@@ -162,6 +166,7 @@ class LIFCond(NeuronModel):
 
     kind: ClassVar[str] = "LIFCond"
     state_vars: ClassVar[tuple[str, ...]] = ("v", "g_ex", "g_in", "theta")
+    nest_names: ClassVar[dict[str, str]] = {"V_m": "v"}
     _positive: ClassVar[tuple[str, ...]] = ("C_m", "g_L", "tau_syn_ex", "tau_syn_in")
     _nonnegative: ClassVar[tuple[str, ...]] = ("t_ref",)
 
@@ -194,7 +199,7 @@ class Izhikevich(NeuronModel):
     I_e : float
         Constant input (in the model's units of mV/ms).
 
-    State variables: ``v`` (mV), ``u``.
+    State variables: ``v`` (mV), ``u``; NEST's ``V_m`` and ``U_m`` are accepted for them.
     """
 
     a: float = 0.02
@@ -206,6 +211,7 @@ class Izhikevich(NeuronModel):
 
     kind: ClassVar[str] = "Izhikevich"
     state_vars: ClassVar[tuple[str, ...]] = ("v", "u")
+    nest_names: ClassVar[dict[str, str]] = {"V_m": "v", "U_m": "u"}
     _positive: ClassVar[tuple[str, ...]] = ("a",)
 
 
@@ -249,7 +255,7 @@ class AdEx(NeuronModel):
     I_e : float
         Constant current (pA).
 
-    State variables: ``v`` (mV), ``w`` (pA), ``g_ex``, ``g_in`` (nS).
+    State variables: ``v`` (mV), ``w`` (pA), ``g_ex``, ``g_in`` (nS); NEST's ``V_m`` is accepted for ``v``.
     """
 
     C_m: float = 281.0
@@ -271,6 +277,7 @@ class AdEx(NeuronModel):
 
     kind: ClassVar[str] = "AdEx"
     state_vars: ClassVar[tuple[str, ...]] = ("v", "w", "g_ex", "g_in")
+    nest_names: ClassVar[dict[str, str]] = {"V_m": "v"}
     _positive: ClassVar[tuple[str, ...]] = ("C_m", "g_L", "Delta_T", "tau_w", "tau_syn_ex", "tau_syn_in")
     _nonnegative: ClassVar[tuple[str, ...]] = ("t_ref",)
 

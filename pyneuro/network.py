@@ -124,7 +124,9 @@ class Network:
             raise ValueError(f"{name} ({obj!r}) belongs to another network")
         return obj
 
-    def add_population(self, model: NeuronModel, n: int, name: str | None = None) -> Population:
+    def add_population(
+        self, model: NeuronModel, n: int, name: str | None = None, initial: dict[str, Any] | None = None
+    ) -> Population:
         """Add ``n`` neurons of ``model`` (an instance from :mod:`pyneuro.models`).
 
         Parameters
@@ -135,12 +137,38 @@ class Network:
             Number of neurons, >= 1.
         name : str, optional
             Unique name; default ``"pop<k>"``.
+        initial : dict, optional
+            Initial values of state variables, ``{var: scalar or n values}``, by the model's names or NEST's
+            (e.g. ``{"V_m": v0}``); as :meth:`Population.set`.
         """
         if not isinstance(model, NeuronModel):
             raise TypeError(f"model must be an instance from pyneuro.models, got {type(model).__name__}")
         n = check_int("n", n, 1, 2**31 - 1)
         name = self._unique_name(name, f"pop{len(self.populations)}", [p.name for p in self.populations])
         model._check()
+        init: dict[str, np.ndarray] = {}
+        if initial is not None:
+            if not isinstance(initial, dict):
+                raise TypeError(f"initial must be a dict {{var: values}}, got {type(initial).__name__}")
+            for var, values in initial.items():
+                own = (
+                    var
+                    if var in model.state_vars
+                    else model.nest_names.get(var, None)
+                    if isinstance(var, str)
+                    else None
+                )
+                if own is None or own not in model.state_vars:
+                    raise ValueError(
+                        f"initial: var must be one of {model.state_vars} (or NEST's {tuple(model.nest_names)}) for "
+                        f"{type(model).__name__}, got {var!r}"
+                    )
+                lo, hi = (0.0, 1000.0 / self.dt) if own == "rate" else (-FLOAT32_MAX, FLOAT32_MAX)
+                if np.ndim(values) == 0:
+                    arr = np.full(n, check_number(f"initial[{var!r}]", values, lo, hi))
+                else:
+                    arr = check_float_array(f"initial[{var!r}]", values, length=n, lo=lo, hi=hi)
+                init[own] = arr
         rates = None
         if model.kind == "PoissonSource" and np.ndim(model.rate) != 0:  # type: ignore[attr-defined]
             rates = check_float_array("PoissonSource.rate", model.rate, length=n, lo=0.0)  # type: ignore[attr-defined]
@@ -152,6 +180,8 @@ class Network:
                 raise ValueError(f"PoissonSource.rate must be <= 1/dt = {1000.0 / self.dt} Hz, got {np.max(r)}")
         pid = self._engine.add_population(model.kind, n, model.params())
         pop = Population(self, pid, model, n, name)
+        for var, arr in init.items():
+            pop.set(var, arr)
         if rates is not None:
             self._engine.pop_set(pid, "rate", rates.astype(np.float32))
         if isinstance(model, SpikeGenerator):
