@@ -24,8 +24,8 @@ import argparse
 import json
 import os
 import subprocess
-import tempfile
 import sys
+import tempfile
 from typing import Any
 
 import numpy as np
