@@ -38,6 +38,8 @@ class NeuronModel:
     kind: ClassVar[str] = ""
     #: state variables readable with ``Population.get`` and settable with ``Population.set``
     state_vars: ClassVar[tuple[str, ...]] = ()
+    #: NEST's names of state variables (the NEST model's ``V_m``, ...), accepted wherever the own names are
+    nest_names: ClassVar[dict[str, str]] = {}
     #: time-constant-like parameters that must be > 0
     _positive: ClassVar[tuple[str, ...]] = ()
     #: parameters that must be >= 0
@@ -101,7 +103,8 @@ class LIF(NeuronModel):
         Constant input current (pA).
 
     State variables: ``v`` (mV), ``I_ex``, ``I_in`` (pA), ``I_stim`` (pA, a per-neuron stimulus current added to
-    ``I_e``, 0 initially; set it between runs with ``pop.set("I_stim", ...)``).
+    ``I_e``, 0 initially; set it between runs with ``pop.set("I_stim", ...)``). NEST's names ``V_m``, ``I_syn_ex``
+    and ``I_syn_in`` are accepted for ``v``, ``I_ex`` and ``I_in`` (as in every model: see ``nest_names``).
     """
 
     tau_m: float = 10.0
@@ -116,6 +119,7 @@ class LIF(NeuronModel):
 
     kind: ClassVar[str] = "LIF"
     state_vars: ClassVar[tuple[str, ...]] = ("v", "I_ex", "I_in", "theta", "I_stim")
+    nest_names: ClassVar[dict[str, str]] = {"V_m": "v", "I_syn_ex": "I_ex", "I_syn_in": "I_in"}
     _positive: ClassVar[tuple[str, ...]] = ("tau_m", "C_m", "tau_syn_ex", "tau_syn_in")
     _nonnegative: ClassVar[tuple[str, ...]] = ("t_ref",)
 
@@ -174,6 +178,7 @@ class LIFCond(NeuronModel):
 
     kind: ClassVar[str] = "LIFCond"
     state_vars: ClassVar[tuple[str, ...]] = ("v", "g_ex", "g_in", "theta", "I_stim")
+    nest_names: ClassVar[dict[str, str]] = {"V_m": "v"}
     _positive: ClassVar[tuple[str, ...]] = ("C_m", "g_L", "tau_syn_ex", "tau_syn_in")
     _nonnegative: ClassVar[tuple[str, ...]] = ("t_ref",)
 
@@ -227,6 +232,7 @@ class LIFAlpha(NeuronModel):
 
     kind: ClassVar[str] = "LIFAlpha"
     state_vars: ClassVar[tuple[str, ...]] = ("v", "I_ex", "I_in", "dI_ex", "dI_in", "I_stim")
+    nest_names: ClassVar[dict[str, str]] = {"V_m": "v", "I_syn_ex": "I_ex", "I_syn_in": "I_in"}
     _positive: ClassVar[tuple[str, ...]] = ("tau_m", "C_m", "tau_syn_ex", "tau_syn_in")
     _nonnegative: ClassVar[tuple[str, ...]] = ("t_ref",)
 
@@ -284,6 +290,7 @@ class LIFCondAlpha(NeuronModel):
 
     kind: ClassVar[str] = "LIFCondAlpha"
     state_vars: ClassVar[tuple[str, ...]] = ("v", "g_ex", "g_in", "dg_ex", "dg_in", "I_stim")
+    nest_names: ClassVar[dict[str, str]] = {"V_m": "v"}
     _positive: ClassVar[tuple[str, ...]] = ("C_m", "g_L", "tau_syn_ex", "tau_syn_in")
     _nonnegative: ClassVar[tuple[str, ...]] = ("t_ref",)
 
@@ -328,6 +335,7 @@ class Izhikevich(NeuronModel):
 
     kind: ClassVar[str] = "Izhikevich"
     state_vars: ClassVar[tuple[str, ...]] = ("v", "u", "I_stim")
+    nest_names: ClassVar[dict[str, str]] = {"V_m": "v", "U_m": "u"}
     _positive: ClassVar[tuple[str, ...]] = ("a",)
 
 
@@ -394,6 +402,7 @@ class AdEx(NeuronModel):
 
     kind: ClassVar[str] = "AdEx"
     state_vars: ClassVar[tuple[str, ...]] = ("v", "w", "g_ex", "g_in", "I_stim")
+    nest_names: ClassVar[dict[str, str]] = {"V_m": "v"}
     _positive: ClassVar[tuple[str, ...]] = ("C_m", "g_L", "Delta_T", "tau_w", "tau_syn_ex", "tau_syn_in")
     _nonnegative: ClassVar[tuple[str, ...]] = ("t_ref",)
 
