@@ -9,11 +9,12 @@ Each class is a plain description; ``Network.add_population`` lowers it once int
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import numpy as np
 
+from ._params import check_params, lower_params, param
 from ._validation import check_float_array, check_index_array, check_number
 
 #: parameters are lowered to float32 arithmetic in the core: keep them far inside its range
@@ -22,29 +23,31 @@ _BIG = 1e30
 __all__ = ["NeuronModel", "LIF", "LIFCond", "Izhikevich", "AdEx", "PoissonSource", "SpikeGenerator"]
 
 
+def _positive(default: float, unit: str) -> Any:
+    """A parameter > 0 (time constants, capacitances, conductances)."""
+    return param(default, unit=unit, lo=0.0, hi=_BIG, lo_open=True)
+
+
+def _nonnegative(default: float, unit: str) -> Any:
+    """A parameter >= 0 (refractory periods)."""
+    return param(default, unit=unit, lo=0.0, hi=_BIG)
+
+
+def _real(default: float, unit: str) -> Any:
+    """Any finite parameter (potentials, currents)."""
+    return param(default, unit=unit, lo=-_BIG, hi=_BIG)
+
+
 class NeuronModel:
-    """Base of the neuron model descriptions."""
+    """Base of the neuron model descriptions. Parameters are fields declared with :func:`pyneuro._params.param`
+    (unit and range): that one declaration drives validation, what the core receives and the checkpoint fields."""
 
     kind: ClassVar[str] = ""
     #: state variables readable with ``Population.get`` and settable with ``Population.set``
     state_vars: ClassVar[tuple[str, ...]] = ()
-    #: time-constant-like parameters that must be > 0
-    _positive: ClassVar[tuple[str, ...]] = ()
-    #: parameters that must be >= 0
-    _nonnegative: ClassVar[tuple[str, ...]] = ()
 
     def _check(self) -> None:
-        for f in fields(self):  # type: ignore[arg-type]
-            if f.metadata.get("skip"):
-                continue
-            value = getattr(self, f.name)
-            name = f"{type(self).__name__}.{f.name}"
-            if f.name in self._positive:
-                check_number(name, value, 0.0, _BIG, lo_open=True)
-            elif f.name in self._nonnegative:
-                check_number(name, value, 0.0, _BIG)
-            else:
-                check_number(name, value, -_BIG, _BIG)
+        check_params(self, type(self).__name__)
 
     def __post_init__(self) -> None:
         self._check()
@@ -56,7 +59,11 @@ class NeuronModel:
 
     def params(self) -> dict[str, float]:
         """The parameters as plain floats, as the core receives them."""
-        return {f.name: float(getattr(self, f.name)) for f in fields(self) if not f.metadata.get("skip")}  # type: ignore[arg-type]
+        return lower_params(self)
+
+    def core_kind(self) -> str:
+        """The name under which the core's catalogue builds this model."""
+        return self.kind
 
     def to_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, **self.params()}
@@ -93,20 +100,18 @@ class LIF(NeuronModel):
     State variables: ``v`` (mV), ``I_ex``, ``I_in`` (pA).
     """
 
-    tau_m: float = 10.0
-    C_m: float = 250.0
-    E_L: float = -70.0
-    V_th: float = -55.0
-    V_reset: float = -70.0
-    t_ref: float = 2.0
-    tau_syn_ex: float = 2.0
-    tau_syn_in: float = 2.0
-    I_e: float = 0.0
+    tau_m: float = _positive(10.0, "ms")
+    C_m: float = _positive(250.0, "pF")
+    E_L: float = _real(-70.0, "mV")
+    V_th: float = _real(-55.0, "mV")
+    V_reset: float = _real(-70.0, "mV")
+    t_ref: float = _nonnegative(2.0, "ms")
+    tau_syn_ex: float = _positive(2.0, "ms")
+    tau_syn_in: float = _positive(2.0, "ms")
+    I_e: float = _real(0.0, "pA")
 
     kind: ClassVar[str] = "LIF"
     state_vars: ClassVar[tuple[str, ...]] = ("v", "I_ex", "I_in", "theta")
-    _positive: ClassVar[tuple[str, ...]] = ("tau_m", "C_m", "tau_syn_ex", "tau_syn_in")
-    _nonnegative: ClassVar[tuple[str, ...]] = ("t_ref",)
 
     def _check(self) -> None:
         super()._check()
@@ -148,22 +153,20 @@ class LIFCond(NeuronModel):
     State variables: ``v`` (mV), ``g_ex``, ``g_in`` (nS).
     """
 
-    C_m: float = 250.0
-    g_L: float = 16.6667
-    E_L: float = -70.0
-    V_th: float = -55.0
-    V_reset: float = -60.0
-    t_ref: float = 2.0
-    tau_syn_ex: float = 0.2
-    tau_syn_in: float = 2.0
-    E_ex: float = 0.0
-    E_in: float = -85.0
-    I_e: float = 0.0
+    C_m: float = _positive(250.0, "pF")
+    g_L: float = _positive(16.6667, "nS")
+    E_L: float = _real(-70.0, "mV")
+    V_th: float = _real(-55.0, "mV")
+    V_reset: float = _real(-60.0, "mV")
+    t_ref: float = _nonnegative(2.0, "ms")
+    tau_syn_ex: float = _positive(0.2, "ms")
+    tau_syn_in: float = _positive(2.0, "ms")
+    E_ex: float = _real(0.0, "mV")
+    E_in: float = _real(-85.0, "mV")
+    I_e: float = _real(0.0, "pA")
 
     kind: ClassVar[str] = "LIFCond"
     state_vars: ClassVar[tuple[str, ...]] = ("v", "g_ex", "g_in", "theta")
-    _positive: ClassVar[tuple[str, ...]] = ("C_m", "g_L", "tau_syn_ex", "tau_syn_in")
-    _nonnegative: ClassVar[tuple[str, ...]] = ("t_ref",)
 
     def _check(self) -> None:
         super()._check()
@@ -197,16 +200,15 @@ class Izhikevich(NeuronModel):
     State variables: ``v`` (mV), ``u``.
     """
 
-    a: float = 0.02
-    b: float = 0.2
-    c: float = -65.0
-    d: float = 8.0
-    V_th: float = 30.0
-    I_e: float = 0.0
+    a: float = _positive(0.02, "1/ms")
+    b: float = _real(0.2, "")
+    c: float = _real(-65.0, "mV")
+    d: float = _real(8.0, "mV/ms")
+    V_th: float = _real(30.0, "mV")
+    I_e: float = _real(0.0, "mV/ms")
 
     kind: ClassVar[str] = "Izhikevich"
     state_vars: ClassVar[tuple[str, ...]] = ("v", "u")
-    _positive: ClassVar[tuple[str, ...]] = ("a",)
 
 
 @dataclass
@@ -252,27 +254,25 @@ class AdEx(NeuronModel):
     State variables: ``v`` (mV), ``w`` (pA), ``g_ex``, ``g_in`` (nS).
     """
 
-    C_m: float = 281.0
-    g_L: float = 30.0
-    E_L: float = -70.6
-    V_th: float = -50.4
-    Delta_T: float = 2.0
-    V_peak: float = 0.0
-    V_reset: float = -60.0
-    t_ref: float = 0.0
-    tau_w: float = 144.0
-    a: float = 4.0
-    b: float = 80.5
-    tau_syn_ex: float = 0.2
-    tau_syn_in: float = 2.0
-    E_ex: float = 0.0
-    E_in: float = -85.0
-    I_e: float = 0.0
+    C_m: float = _positive(281.0, "pF")
+    g_L: float = _positive(30.0, "nS")
+    E_L: float = _real(-70.6, "mV")
+    V_th: float = _real(-50.4, "mV")
+    Delta_T: float = _positive(2.0, "mV")
+    V_peak: float = _real(0.0, "mV")
+    V_reset: float = _real(-60.0, "mV")
+    t_ref: float = _nonnegative(0.0, "ms")
+    tau_w: float = _positive(144.0, "ms")
+    a: float = _real(4.0, "nS")
+    b: float = _real(80.5, "pA")
+    tau_syn_ex: float = _positive(0.2, "ms")
+    tau_syn_in: float = _positive(2.0, "ms")
+    E_ex: float = _real(0.0, "mV")
+    E_in: float = _real(-85.0, "mV")
+    I_e: float = _real(0.0, "pA")
 
     kind: ClassVar[str] = "AdEx"
     state_vars: ClassVar[tuple[str, ...]] = ("v", "w", "g_ex", "g_in")
-    _positive: ClassVar[tuple[str, ...]] = ("C_m", "g_L", "Delta_T", "tau_w", "tau_syn_ex", "tau_syn_in")
-    _nonnegative: ClassVar[tuple[str, ...]] = ("t_ref",)
 
     def _check(self) -> None:
         super()._check()

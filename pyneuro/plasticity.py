@@ -13,6 +13,7 @@ import math
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from ._params import check_params, lower_params, param
 from ._validation import check_choice, check_number
 from .schedule import Schedule, as_schedule
 from .schedule import from_dict as schedule_from_dict
@@ -52,9 +53,15 @@ class PlasticityRule:
 
     def __post_init__(self) -> None:
         self.schedule = as_schedule(f"{self.kind}.schedule", self.schedule)
+        check_params(self, self.kind)
 
-    def lower(self) -> dict[str, float]:  # pragma: no cover - abstract
-        raise NotImplementedError
+    def lower(self) -> dict[str, float]:
+        """The declared parameters (:func:`pyneuro._params.param`) as the core receives them."""
+        return lower_params(self)
+
+    def core_kind(self) -> str:
+        """The name under which the core's catalogue builds this rule."""
+        return self.kind
 
     def lower_in(self, net: Network) -> dict[str, float]:
         """Parameters for the core, with what depends on the network (time step, population ids)."""
@@ -118,20 +125,16 @@ class Metaplasticity:
         Whose activity counts.
     """
 
-    tau_rate: float = 1000.0
-    reference_rate: float = 5.0
-    ltp_power: float = 0.0
-    ltd_power: float = 2.0
-    side: str = "post"
+    tau_rate: float = param(1000.0, unit="ms", lo=0.0, lo_open=True)
+    reference_rate: float = param(5.0, unit="Hz", lo=0.0, lo_open=True)
+    ltp_power: float = param(0.0, lo=-8.0, hi=8.0)
+    ltd_power: float = param(2.0, lo=-8.0, hi=8.0)
+    side: str = param("post", choices=("post", "pre"))
 
     kind: ClassVar[str] = "Metaplasticity"
 
     def __post_init__(self) -> None:
-        check_number("Metaplasticity.tau_rate", self.tau_rate, 0.0, lo_open=True)
-        check_number("Metaplasticity.reference_rate", self.reference_rate, 0.0, lo_open=True)
-        check_number("Metaplasticity.ltp_power", self.ltp_power, -8.0, 8.0)
-        check_number("Metaplasticity.ltd_power", self.ltd_power, -8.0, 8.0)
-        check_choice("Metaplasticity.side", self.side, ("post", "pre"))
+        check_params(self, "Metaplasticity")
 
     def lower(self) -> dict[str, float]:
         return {
@@ -202,49 +205,27 @@ class STDP(PlasticityRule):
         Scales LTP and LTD by powers of a neuron's recent activity (keyword only).
     """
 
-    tau_pre: float = 20.0
-    tau_post: float = 20.0
-    a_pre: float = 0.01
-    a_post: float = -0.0105
-    w_min: float = 0.0
-    w_max: float = 1.0
-    interaction: str = "all_to_all"
-    weight_dependence: str = "additive"
-    mu: float = 1.0
+    tau_pre: float = param(20.0, unit="ms", lo=0.0, lo_open=True)
+    tau_post: float = param(20.0, unit="ms", lo=0.0, lo_open=True)
+    a_pre: float = param(0.01, unit="weight")
+    a_post: float = param(-0.0105, unit="weight")
+    w_min: float = param(0.0, unit="weight", lo=0.0)
+    w_max: float = param(1.0, unit="weight", lo=0.0)
+    interaction: str = param("all_to_all", choices=("all_to_all", "nearest"))
+    weight_dependence: str = param("additive", choices=("additive", "multiplicative", "power_law"))
+    mu: float = param(1.0, lo=0.0)
     metaplasticity: Metaplasticity | None = field(default=None, kw_only=True)
 
     kind: ClassVar[str] = "STDP"
-    _interactions: ClassVar[tuple[str, ...]] = ("all_to_all", "nearest")
-    _dependences: ClassVar[tuple[str, ...]] = ("additive", "multiplicative", "power_law")
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        check_number("STDP.tau_pre", self.tau_pre, 0.0, lo_open=True)
-        check_number("STDP.tau_post", self.tau_post, 0.0, lo_open=True)
-        check_number("STDP.a_pre", self.a_pre)
-        check_number("STDP.a_post", self.a_post)
-        check_number("STDP.w_min", self.w_min, 0.0)
-        check_number("STDP.w_max", self.w_max, 0.0)
         if self.w_max <= self.w_min:
             raise ValueError(f"STDP.w_max must be > w_min={self.w_min}, got {self.w_max}")
-        check_choice("STDP.interaction", self.interaction, self._interactions)
-        check_choice("STDP.weight_dependence", self.weight_dependence, self._dependences)
-        check_number("STDP.mu", self.mu, 0.0)
         _check_meta("STDP", self.metaplasticity)
 
     def lower(self) -> dict[str, float]:
-        return {
-            "tau_pre": float(self.tau_pre),
-            "tau_post": float(self.tau_post),
-            "a_pre": float(self.a_pre),
-            "a_post": float(self.a_post),
-            "w_min": float(self.w_min),
-            "w_max": float(self.w_max),
-            "interaction": float(self._interactions.index(self.interaction)),
-            "weight_dependence": float(self._dependences.index(self.weight_dependence)),
-            "mu": float(self.mu),
-            **(self.metaplasticity.lower() if self.metaplasticity is not None else {}),
-        }
+        return {**super().lower(), **(self.metaplasticity.lower() if self.metaplasticity is not None else {})}
 
 
 # Pfister & Gerstner 2006, Table 4 (fits to the visual-cortex data of Sjöström et al. 2001 and the hippocampal
@@ -315,32 +296,25 @@ class TripletSTDP(PlasticityRule):
         Scales the whole LTP and LTD terms by powers of a neuron's recent activity (keyword only).
     """
 
-    tau_plus: float = 16.8
-    tau_minus: float = 33.7
-    tau_x: float = 101.0
-    tau_y: float = 125.0
-    a2_plus: float = 5e-10
-    a3_plus: float = 6.2e-3
-    a2_minus: float = 7e-3
-    a3_minus: float = 2.3e-4
-    w_min: float = 0.0
-    w_max: float = 1.0
-    interaction: str = "all_to_all"
+    tau_plus: float = param(16.8, unit="ms", lo=0.0, lo_open=True)
+    tau_minus: float = param(33.7, unit="ms", lo=0.0, lo_open=True)
+    tau_x: float = param(101.0, unit="ms", lo=0.0, lo_open=True)
+    tau_y: float = param(125.0, unit="ms", lo=0.0, lo_open=True)
+    a2_plus: float = param(5e-10, unit="weight", lo=0.0)
+    a3_plus: float = param(6.2e-3, unit="weight", lo=0.0)
+    a2_minus: float = param(7e-3, unit="weight", lo=0.0)
+    a3_minus: float = param(2.3e-4, unit="weight", lo=0.0)
+    w_min: float = param(0.0, unit="weight", lo=0.0)
+    w_max: float = param(1.0, unit="weight", lo=0.0)
+    interaction: str = param("all_to_all", choices=("all_to_all", "nearest"))
     metaplasticity: Metaplasticity | None = field(default=None, kw_only=True)
 
     kind: ClassVar[str] = "TripletSTDP"
-    _interactions: ClassVar[tuple[str, ...]] = ("all_to_all", "nearest")
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        k = self.kind
-        for name in ("tau_plus", "tau_minus", "tau_x", "tau_y"):
-            check_number(f"{k}.{name}", getattr(self, name), 0.0, lo_open=True)
-        for name in ("a2_plus", "a3_plus", "a2_minus", "a3_minus"):
-            check_number(f"{k}.{name}", getattr(self, name), 0.0)
-        _check_bounds(k, self.w_min, self.w_max)
-        check_choice(f"{k}.interaction", self.interaction, self._interactions)
-        _check_meta(k, self.metaplasticity)
+        _check_bounds(self.kind, self.w_min, self.w_max)
+        _check_meta(self.kind, self.metaplasticity)
 
     @classmethod
     def preset(cls, name: str, **overrides: Any) -> TripletSTDP:
@@ -370,12 +344,7 @@ class TripletSTDP(PlasticityRule):
         return cls.preset("hippocampal_full", **overrides)
 
     def lower(self) -> dict[str, float]:
-        skip = ("schedule", "interaction", "metaplasticity")
-        return {
-            **{f.name: float(getattr(self, f.name)) for f in fields(self) if f.name not in skip},
-            "interaction": float(self._interactions.index(self.interaction)),
-            **(self.metaplasticity.lower() if self.metaplasticity is not None else {}),
-        }
+        return {**super().lower(), **(self.metaplasticity.lower() if self.metaplasticity is not None else {})}
 
 
 @dataclass
@@ -406,15 +375,15 @@ class BCM(TripletSTDP):
         Exponent of the rate dependence (2 in the papers), >= 0.
     """
 
-    tau_x: float = 101.0
-    tau_y: float = 125.0
-    a2_plus: float = 0.0
-    a3_plus: float = 6.5e-3
-    a2_minus: float | None = None  # type: ignore[assignment]
-    a3_minus: float = 0.0
-    target_rate: float = 3.0
-    tau_rate: float = 10_000.0
-    power: float = 2.0
+    tau_x: float = param(101.0, unit="ms", lo=0.0, lo_open=True)
+    tau_y: float = param(125.0, unit="ms", lo=0.0, lo_open=True)
+    a2_plus: float = param(0.0, unit="weight", lo=0.0)
+    a3_plus: float = param(6.5e-3, unit="weight", lo=0.0)
+    a2_minus: float | None = param(None, unit="weight", lo=0.0)  # type: ignore[assignment]
+    a3_minus: float = param(0.0, unit="weight", lo=0.0)
+    target_rate: float = param(3.0, unit="Hz", lo=0.0, lo_open=True)
+    tau_rate: float = param(10_000.0, unit="ms", lo=0.0, lo_open=True)
+    power: float = param(2.0, lo=0.0)
 
     kind: ClassVar[str] = "BCM"
 
@@ -463,19 +432,16 @@ class InhibitorySTDP(PlasticityRule):
         Weight bounds.
     """
 
-    tau: float = 20.0
-    eta: float = 1e-3
-    rho0: float = 5.0
-    w_min: float = 0.0
-    w_max: float = 1e3
+    tau: float = param(20.0, unit="ms", lo=0.0, lo_open=True)
+    eta: float = param(1e-3, unit="weight", lo=0.0, lo_open=True)
+    rho0: float = param(5.0, unit="Hz", lo=0.0)
+    w_min: float = param(0.0, unit="weight", lo=0.0)
+    w_max: float = param(1e3, unit="weight", lo=0.0)
 
     kind: ClassVar[str] = "InhibitorySTDP"
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        check_number("InhibitorySTDP.tau", self.tau, 0.0, lo_open=True)
-        check_number("InhibitorySTDP.eta", self.eta, 0.0, lo_open=True)
-        check_number("InhibitorySTDP.rho0", self.rho0, 0.0)
         _check_bounds("InhibitorySTDP", self.w_min, self.w_max)
 
     @property
@@ -483,8 +449,6 @@ class InhibitorySTDP(PlasticityRule):
         """Depression offset 2 rho0 tau (rho0 in spikes per ms)."""
         return 2.0 * self.rho0 * 1e-3 * self.tau
 
-    def lower(self) -> dict[str, float]:
-        return {k: float(getattr(self, k)) for k in ("tau", "eta", "rho0", "w_min", "w_max")}
 
 
 @dataclass
@@ -515,25 +479,18 @@ class SynapticScaling(PlasticityRule):
         Weight bounds.
     """
 
-    target_rate: float = 5.0
-    tau_scaling: float = 10_000.0
-    tau_rate: float = 1000.0
-    interval: float = 10.0
-    w_min: float = 0.0
-    w_max: float = 1e3
+    target_rate: float = param(5.0, unit="Hz", lo=0.0, lo_open=True)
+    tau_scaling: float = param(10_000.0, unit="ms", lo=0.0, lo_open=True)
+    tau_rate: float = param(1000.0, unit="ms", lo=0.0, lo_open=True)
+    interval: float = param(10.0, unit="ms", lo=0.0, lo_open=True, lower=False)  # lowered in steps
+    w_min: float = param(0.0, unit="weight", lo=0.0)
+    w_max: float = param(1e3, unit="weight", lo=0.0)
 
     kind: ClassVar[str] = "SynapticScaling"
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        check_number("SynapticScaling.target_rate", self.target_rate, 0.0, lo_open=True)
-        check_number("SynapticScaling.tau_scaling", self.tau_scaling, 0.0, lo_open=True)
-        check_number("SynapticScaling.tau_rate", self.tau_rate, 0.0, lo_open=True)
-        check_number("SynapticScaling.interval", self.interval, 0.0, lo_open=True)
         _check_bounds("SynapticScaling", self.w_min, self.w_max)
-
-    def lower(self) -> dict[str, float]:
-        return {k: float(getattr(self, k)) for k in ("target_rate", "tau_scaling", "tau_rate", "w_min", "w_max")}
 
     def lower_in(self, net: Network) -> dict[str, float]:
         return {
@@ -569,25 +526,18 @@ class OjaHebbian(PlasticityRule):
         Weight bounds.
     """
 
-    eta: float = 1e-4
-    alpha: float = 1.0
-    tau_rate: float = 1000.0
-    interval: float = 10.0
-    w_min: float = 0.0
-    w_max: float = 1e3
+    eta: float = param(1e-4, lo=0.0, lo_open=True)
+    alpha: float = param(1.0, lo=0.0)
+    tau_rate: float = param(1000.0, unit="ms", lo=0.0, lo_open=True)
+    interval: float = param(10.0, unit="ms", lo=0.0, lo_open=True, lower=False)  # lowered in steps
+    w_min: float = param(0.0, unit="weight", lo=0.0)
+    w_max: float = param(1e3, unit="weight", lo=0.0)
 
     kind: ClassVar[str] = "OjaHebbian"
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        check_number("OjaHebbian.eta", self.eta, 0.0, lo_open=True)
-        check_number("OjaHebbian.alpha", self.alpha, 0.0)
-        check_number("OjaHebbian.tau_rate", self.tau_rate, 0.0, lo_open=True)
-        check_number("OjaHebbian.interval", self.interval, 0.0, lo_open=True)
         _check_bounds("OjaHebbian", self.w_min, self.w_max)
-
-    def lower(self) -> dict[str, float]:
-        return {k: float(getattr(self, k)) for k in ("eta", "alpha", "tau_rate", "w_min", "w_max")}
 
     def lower_in(self, net: Network) -> dict[str, float]:
         return {
@@ -635,31 +585,26 @@ class RewardSTDP(PlasticityRule):
         Weight bounds.
     """
 
-    tau_pre: float = 20.0
-    tau_post: float = 20.0
-    a_pre: float = 1.0
-    a_post: float = -1.5
-    tau_c: float = 1000.0
-    tau_d: float = 200.0
+    tau_pre: float = param(20.0, unit="ms", lo=0.0, lo_open=True)
+    tau_post: float = param(20.0, unit="ms", lo=0.0, lo_open=True)
+    a_pre: float = param(1.0)
+    a_post: float = param(-1.5)
+    tau_c: float = param(1000.0, unit="ms", lo=0.0, lo_open=True)
+    tau_d: float = param(200.0, unit="ms", lo=0.0, lo_open=True)
     tonic: Schedule | float = 0.01
-    interval: float = 1.0
+    interval: float = param(1.0, unit="ms", lo=0.0, lo_open=True, lower=False)  # lowered in steps
     modulator: str | None = None
-    modulator_gain: float = 0.0
-    w_min: float = 0.0
-    w_max: float = 4.0
+    modulator_gain: float = param(0.0)
+    w_min: float = param(0.0, unit="weight", lo=0.0)
+    w_max: float = param(4.0, unit="weight", lo=0.0)
 
     kind: ClassVar[str] = "RewardSTDP"
 
     def __post_init__(self) -> None:
         super().__post_init__()
         k = self.kind
-        for name in ("tau_pre", "tau_post", "tau_c", "tau_d", "interval"):
-            check_number(f"{k}.{name}", getattr(self, name), 0.0, lo_open=True)
-        check_number(f"{k}.a_pre", self.a_pre)
-        check_number(f"{k}.a_post", self.a_post)
         if not isinstance(self.tonic, Schedule):
             self.tonic = check_number(f"{k}.tonic", self.tonic)
-        check_number(f"{k}.modulator_gain", self.modulator_gain)
         if self.modulator is not None and not isinstance(self.modulator, str):
             raise TypeError(
                 f"{k}.modulator must be a population name (str) or None, got {type(self.modulator).__name__}"
@@ -667,12 +612,7 @@ class RewardSTDP(PlasticityRule):
         _check_bounds(k, self.w_min, self.w_max)
 
     def lower(self) -> dict[str, float]:
-        out = {
-            k: float(getattr(self, k))
-            for k in ("tau_pre", "tau_post", "a_pre", "a_post", "tau_c", "tau_d", "modulator_gain", "w_min", "w_max")
-        }
-        out["tonic"] = 0.0 if isinstance(self.tonic, Schedule) else float(self.tonic)
-        return out
+        return {**super().lower(), "tonic": 0.0 if isinstance(self.tonic, Schedule) else float(self.tonic)}
 
     def lower_in(self, net: Network) -> dict[str, float]:
         out = {
@@ -730,26 +670,20 @@ class IntrinsicPlasticity(NeuronRule):
         Bounds of the offset (mV).
     """
 
-    target_rate: float = 5.0
-    eta: float = 0.05
-    theta_min: float = -20.0
-    theta_max: float = 50.0
+    target_rate: float = param(5.0, unit="Hz", lo=0.0)
+    eta: float = param(0.05, unit="mV", lo=0.0, lo_open=True)
+    theta_min: float = param(-20.0, unit="mV")
+    theta_max: float = param(50.0, unit="mV")
 
     kind: ClassVar[str] = "IntrinsicPlasticity"
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        check_number("IntrinsicPlasticity.target_rate", self.target_rate, 0.0)
-        check_number("IntrinsicPlasticity.eta", self.eta, 0.0, lo_open=True)
-        check_number("IntrinsicPlasticity.theta_min", self.theta_min)
-        check_number("IntrinsicPlasticity.theta_max", self.theta_max)
         if self.theta_max <= self.theta_min:
             raise ValueError(
                 f"IntrinsicPlasticity.theta_max must be > theta_min={self.theta_min}, got {self.theta_max}"
             )
 
-    def lower(self) -> dict[str, float]:
-        return {k: float(getattr(self, k)) for k in ("target_rate", "eta", "theta_min", "theta_max")}
 
 
 NEURON_RULES: dict[str, type[NeuronRule]] = {IntrinsicPlasticity.kind: IntrinsicPlasticity}

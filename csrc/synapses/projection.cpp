@@ -290,7 +290,7 @@ void Projection::add_rule(std::unique_ptr<Rule> r) {
 
 int Projection::add_column(float init) {
     const int c = shards_.empty() ? 0 : static_cast<int>(shards_[0].cols.size());
-    for (auto& sh : shards_) sh.cols.emplace_back(sh.size(), init);
+    for (auto& sh : shards_) sh.cols.emplace_back(sh.slots(), init);
     return c;
 }
 
