@@ -20,7 +20,18 @@ from ._validation import check_float_array, check_index_array, check_number
 #: parameters are lowered to float32 arithmetic in the core: keep them far inside its range
 _BIG = 1e30
 
-__all__ = ["NeuronModel", "LIF", "LIFCond", "Izhikevich", "AdEx", "PoissonSource", "SpikeGenerator"]
+__all__ = [
+    "NeuronModel",
+    "Custom",
+    "LIF",
+    "LIFCond",
+    "LIFAlpha",
+    "LIFCondAlpha",
+    "Izhikevich",
+    "AdEx",
+    "PoissonSource",
+    "SpikeGenerator",
+]
 
 
 def _positive(default: float, unit: str) -> Any:
@@ -65,6 +76,10 @@ class NeuronModel:
         """The name under which the core's catalogue builds this model."""
         return self.kind
 
+    def core_params(self) -> dict[str, float]:
+        """The numbers the core's factory reads (the parameters, for the built-ins)."""
+        return self.params()
+
     def to_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, **self.params()}
 
@@ -97,7 +112,8 @@ class LIF(NeuronModel):
     I_e : float
         Constant input current (pA).
 
-    State variables: ``v`` (mV), ``I_ex``, ``I_in`` (pA).
+    State variables: ``v`` (mV), ``I_ex``, ``I_in`` (pA), ``I_stim`` (pA, a per-neuron stimulus current added to
+    ``I_e``, 0 initially; set it between runs with ``pop.set("I_stim", ...)``).
     """
 
     tau_m: float = _positive(10.0, "ms")
@@ -111,7 +127,7 @@ class LIF(NeuronModel):
     I_e: float = _real(0.0, "pA")
 
     kind: ClassVar[str] = "LIF"
-    state_vars: ClassVar[tuple[str, ...]] = ("v", "I_ex", "I_in", "theta")
+    state_vars: ClassVar[tuple[str, ...]] = ("v", "I_ex", "I_in", "theta", "I_stim")
 
     def _check(self) -> None:
         super()._check()
@@ -150,7 +166,8 @@ class LIFCond(NeuronModel):
     I_e : float
         Constant input current (pA).
 
-    State variables: ``v`` (mV), ``g_ex``, ``g_in`` (nS).
+    State variables: ``v`` (mV), ``g_ex``, ``g_in`` (nS), ``I_stim`` (pA, a per-neuron stimulus current added to
+    ``I_e``, 0 initially).
     """
 
     C_m: float = _positive(250.0, "pF")
@@ -166,7 +183,113 @@ class LIFCond(NeuronModel):
     I_e: float = _real(0.0, "pA")
 
     kind: ClassVar[str] = "LIFCond"
-    state_vars: ClassVar[tuple[str, ...]] = ("v", "g_ex", "g_in", "theta")
+    state_vars: ClassVar[tuple[str, ...]] = ("v", "g_ex", "g_in", "theta", "I_stim")
+
+    def _check(self) -> None:
+        super()._check()
+        self._check_reset_below_threshold()
+
+
+@dataclass
+class LIFAlpha(NeuronModel):
+    """Leaky integrate-and-fire neuron with alpha-shaped post-synaptic currents (NEST ``iaf_psc_alpha``, PyNN
+    ``IF_curr_alpha``).
+
+    ``C_m dv/dt = -(C_m/tau_m)(v - E_L) + I_ex + I_in + I_e + I_stim``; a spike of weight ``w`` (pA) at time 0 adds
+    the current ``w (e/tau_syn) t exp(-t/tau_syn)``, which peaks at ``w`` at ``t = tau_syn`` (``+w`` on ``"exc"``,
+    ``-w`` on ``"inh"``). Integrated exactly (closed-form propagators, Rotter & Diesmann 1999). After ``v >= V_th``:
+    ``v = V_reset``, held for ``t_ref``.
+
+    Parameters
+    ----------
+    tau_m : float
+        Membrane time constant (ms), > 0.
+    C_m : float
+        Membrane capacitance (pF), > 0.
+    E_L : float
+        Resting potential (mV); also the initial ``v``.
+    V_th : float
+        Spike threshold (mV).
+    V_reset : float
+        Reset potential (mV), below ``V_th``.
+    t_ref : float
+        Refractory period (ms), >= 0.
+    tau_syn_ex, tau_syn_in : float
+        Rise times (time to peak) of the excitatory and inhibitory currents (ms), > 0.
+    I_e : float
+        Constant input current (pA).
+
+    State variables: ``v`` (mV), ``I_ex``, ``I_in`` (pA), ``dI_ex``, ``dI_in`` (the alpha kernels' rising parts, in
+    pA of peak current), ``I_stim`` (pA, a per-neuron stimulus current added to ``I_e``, 0 initially).
+    """
+
+    tau_m: float = _positive(10.0, "ms")
+    C_m: float = _positive(250.0, "pF")
+    E_L: float = _real(-70.0, "mV")
+    V_th: float = _real(-55.0, "mV")
+    V_reset: float = _real(-70.0, "mV")
+    t_ref: float = _nonnegative(2.0, "ms")
+    tau_syn_ex: float = _positive(2.0, "ms")
+    tau_syn_in: float = _positive(2.0, "ms")
+    I_e: float = _real(0.0, "pA")
+
+    kind: ClassVar[str] = "LIFAlpha"
+    state_vars: ClassVar[tuple[str, ...]] = ("v", "I_ex", "I_in", "dI_ex", "dI_in", "I_stim")
+
+    def _check(self) -> None:
+        super()._check()
+        self._check_reset_below_threshold()
+
+
+@dataclass
+class LIFCondAlpha(NeuronModel):
+    """Conductance-based leaky integrate-and-fire neuron with alpha-shaped conductances (NEST ``iaf_cond_alpha``,
+    PyNN ``IF_cond_alpha``).
+
+    ``C_m dv/dt = -g_L (v - E_L) - g_ex (v - E_ex) - g_in (v - E_in) + I_e + I_stim``; a spike of weight ``w`` (nS)
+    adds the conductance ``w (e/tau_syn) t exp(-t/tau_syn)``, which peaks at ``w`` at ``t = tau_syn``. The
+    conductances evolve exactly; ``v`` advances by exponential Euler with each conductance's exact mean over the
+    step (second order in dt), as :class:`LIFCond`. After ``v >= V_th``: ``v = V_reset``, held for ``t_ref``.
+
+    Parameters
+    ----------
+    C_m : float
+        Membrane capacitance (pF), > 0.
+    g_L : float
+        Leak conductance (nS), > 0.
+    E_L : float
+        Leak reversal potential (mV); also the initial ``v``.
+    V_th : float
+        Spike threshold (mV).
+    V_reset : float
+        Reset potential (mV), below ``V_th``.
+    t_ref : float
+        Refractory period (ms), >= 0.
+    tau_syn_ex, tau_syn_in : float
+        Rise times (time to peak) of the conductances (ms), > 0.
+    E_ex, E_in : float
+        Reversal potentials of excitation and inhibition (mV).
+    I_e : float
+        Constant input current (pA).
+
+    State variables: ``v`` (mV), ``g_ex``, ``g_in`` (nS), ``dg_ex``, ``dg_in`` (rising parts, in nS of peak),
+    ``I_stim`` (pA, a per-neuron stimulus current added to ``I_e``, 0 initially).
+    """
+
+    C_m: float = _positive(250.0, "pF")
+    g_L: float = _positive(16.6667, "nS")
+    E_L: float = _real(-70.0, "mV")
+    V_th: float = _real(-55.0, "mV")
+    V_reset: float = _real(-60.0, "mV")
+    t_ref: float = _nonnegative(2.0, "ms")
+    tau_syn_ex: float = _positive(0.2, "ms")
+    tau_syn_in: float = _positive(2.0, "ms")
+    E_ex: float = _real(0.0, "mV")
+    E_in: float = _real(-85.0, "mV")
+    I_e: float = _real(0.0, "pA")
+
+    kind: ClassVar[str] = "LIFCondAlpha"
+    state_vars: ClassVar[tuple[str, ...]] = ("v", "g_ex", "g_in", "dg_ex", "dg_in", "I_stim")
 
     def _check(self) -> None:
         super()._check()
@@ -197,7 +320,7 @@ class Izhikevich(NeuronModel):
     I_e : float
         Constant input (in the model's units of mV/ms).
 
-    State variables: ``v`` (mV), ``u``.
+    State variables: ``v`` (mV), ``u``, ``I_stim`` (a per-neuron input added to ``I_e``, same units, 0 initially).
     """
 
     a: float = _positive(0.02, "1/ms")
@@ -208,7 +331,7 @@ class Izhikevich(NeuronModel):
     I_e: float = _real(0.0, "mV/ms")
 
     kind: ClassVar[str] = "Izhikevich"
-    state_vars: ClassVar[tuple[str, ...]] = ("v", "u")
+    state_vars: ClassVar[tuple[str, ...]] = ("v", "u", "I_stim")
 
 
 @dataclass
@@ -251,7 +374,8 @@ class AdEx(NeuronModel):
     I_e : float
         Constant current (pA).
 
-    State variables: ``v`` (mV), ``w`` (pA), ``g_ex``, ``g_in`` (nS).
+    State variables: ``v`` (mV), ``w`` (pA), ``g_ex``, ``g_in`` (nS), ``I_stim`` (pA, a per-neuron stimulus current
+    added to ``I_e``, 0 initially).
     """
 
     C_m: float = _positive(281.0, "pF")
@@ -272,7 +396,7 @@ class AdEx(NeuronModel):
     I_e: float = _real(0.0, "pA")
 
     kind: ClassVar[str] = "AdEx"
-    state_vars: ClassVar[tuple[str, ...]] = ("v", "w", "g_ex", "g_in")
+    state_vars: ClassVar[tuple[str, ...]] = ("v", "w", "g_ex", "g_in", "I_stim")
 
     def _check(self) -> None:
         super()._check()
@@ -354,6 +478,130 @@ class SpikeGenerator(NeuronModel):
         return {"kind": self.kind}
 
 
+@dataclass
+class Custom(NeuronModel):
+    """A neuron model written as equations, compiled into the same structure-of-arrays update as the built-ins.
+
+    Example (NEST's ``iaf_psc_exp``)::
+
+        lif = pn.models.Custom(
+            params=dict(tau_m=10.0, C_m=250.0, E_L=-70.0, V_th=-55.0, V_reset=-70.0, t_ref=2.0,
+                        tau_syn_ex=2.0, tau_syn_in=2.0),
+            state=dict(v=-70.0, I_ex=0.0, I_in=0.0),
+            equations='''
+                dv/dt = -(v - E_L) / tau_m + (I_ex + I_in) / C_m   (unless refractory)
+                dI_ex/dt = -I_ex / tau_syn_ex
+                dI_in/dt = -I_in / tau_syn_in
+            ''',
+            threshold="v >= V_th", reset="v = V_reset", refractory="t_ref",
+            receptors={"exc": "I_ex += w", "inh": "I_in -= w"}, method="exact")
+
+    Per step every state variable advances from its value at the start of the step (input arrived in the step
+    included) by ``method``; variables whose equation ends in ``(unless refractory)`` keep their value while the
+    neuron is refractory; then a neuron that is not refractory and meets ``threshold`` fires, ``reset`` runs, and it
+    is refractory for ``refractory`` ms. Variables whose equation is ``dx/dt = -x / tau`` (tau from the parameters)
+    decay exactly under every method (the others read them at the stage times) and are set to 0 below 1e-30.
+    The definition compiles once (a few seconds) and is cached on disk; see :class:`pyneuro.plasticity.Custom`.
+
+    Parameters
+    ----------
+    params : dict of str to float
+        Named numbers (finite; units are the user's, by convention ms, mV, pA, nS, pF). Changing them does not
+        recompile.
+    state : dict of str to float
+        State variables and their initial values, in the order the update computes them. NEST's names keep a model
+        comparable with NEST (``v``, ``g_ex``, ``I_ex``, ...); a variable ``theta`` used in ``threshold`` lets
+        :class:`pyneuro.plasticity.IntrinsicPlasticity` act on the population.
+    equations : str
+        One ``dX/dt = expression`` per line (optionally ending in ``(unless refractory)``), subexpressions
+        ``name = expression`` (a new name), and assignments ``x = expression`` to a state variable, applied
+        every step after the update and before the threshold, in the order written (a voltage
+        clip, the end of a clamp). Expressions read parameters, state, subexpressions and ``t`` (ms); assignments
+        read the parameters, the updated state, ``t`` and ``dt``.
+    threshold : str, optional
+        A condition on the state after the step, e.g. ``"v >= V_th"`` (none: the neuron never fires).
+    reset : str, optional
+        Statements run when the neuron fires (several, in order), e.g. ``"v = V_reset; w += b"``.
+    refractory : float or str, optional
+        Refractory period (ms, >= 0) or the name of a parameter.
+    receptors : dict, optional
+        What an arriving spike of weight ``w`` does: ``{"exc": "g_ex += w", "inh": "g_in += w"}``; the forms are
+        ``x += w``, ``x -= w`` and ``x += k * w`` (k a number or a parameter). A receptor not given ignores input.
+    method : {"exact", "exponential_euler", "rk2", "rk4"}
+        ``"exact"``: linear equations with constant coefficients, integrated by their propagator (derived
+        symbolically, as Brian2 does; checked against a numerical matrix exponential). ``"exponential_euler"``: each
+        equation linear in its own variable (conductance models). ``"rk2"``, ``"rk4"``: Runge-Kutta.
+    precision : {"single", "double"}, optional
+        Arithmetic of the update; default single for exact and exponential_euler (vectorised like the built-in
+        LIF), double for rk2 and rk4 (like the built-in AdEx). State is stored as float32 either way.
+
+    Attributes
+    ----------
+    compile_seconds, load_seconds : float
+        As for :class:`pyneuro.plasticity.Custom`.
+    """
+
+    params: dict[str, float] = field(default_factory=dict)  # type: ignore[assignment]  # the definition's numbers
+    state: dict[str, float] = field(default_factory=dict)
+    equations: str = ""
+    threshold: str | None = None
+    reset: str | None = None
+    refractory: float | str | None = None
+    receptors: dict[str, str] = field(default_factory=dict)
+    method: str = "exact"
+    precision: str | None = None
+
+    kind: ClassVar[str] = "Custom"
+
+    def __post_init__(self) -> None:
+        import time
+
+        from ._custom import model_definition
+
+        t0 = time.perf_counter()
+        built = model_definition(self)
+        self._core_kind: str = built.kind
+        self.state_vars = tuple(self.state)  # type: ignore[misc]
+        self.compile_seconds: float = built.compile_seconds
+        self.load_seconds: float = time.perf_counter() - t0
+
+    def _check(self) -> None:
+        from ._custom import model_lowered
+
+        model_lowered(self)
+
+    def core_params(self) -> dict[str, float]:
+        from ._custom import model_lowered
+
+        return model_lowered(self)
+
+    def core_kind(self) -> str:
+        return self._core_kind
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "params": dict(self.params),
+            "state": dict(self.state),
+            "equations": self.equations,
+            "threshold": self.threshold,
+            "reset": self.reset,
+            "refractory": self.refractory,
+            "receptors": dict(self.receptors),
+            "method": self.method,
+            "precision": self.precision,
+        }
+
+    def __reduce__(self) -> Any:
+        d = self.to_dict()
+        d.pop("kind")
+        return (_custom_from_dict, (d,))
+
+
+def _custom_from_dict(d: dict[str, Any]) -> Custom:
+    return Custom(**d)
+
+
 MODELS: dict[str, type[NeuronModel]] = {
-    m.kind: m for m in (LIF, LIFCond, Izhikevich, AdEx, PoissonSource, SpikeGenerator)
+    m.kind: m for m in (Custom, LIF, LIFCond, LIFAlpha, LIFCondAlpha, Izhikevich, AdEx, PoissonSource, SpikeGenerator)
 }

@@ -33,6 +33,8 @@ __all__ = [
     "RewardSTDP",
     "OjaHebbian",
     "Metaplasticity",
+    "Trace",
+    "Custom",
     "RULES",
     "NEURON_RULES",
 ]
@@ -88,12 +90,18 @@ class PlasticityRule:
         rule_cls = {**RULES, **NEURON_RULES}.get(d.pop("kind", ""))
         if rule_cls is None:
             raise ValueError(f"unknown plasticity rule in {d!r}")
+        if rule_cls is Custom:
+            return Custom.from_definition(d)
         for k, v in list(d.items()):
             if isinstance(v, dict) and v.get("kind") == Metaplasticity.kind:
                 d[k] = Metaplasticity(**{a: b for a, b in v.items() if a != "kind"})
             elif isinstance(v, dict) and "kind" in v:
                 d[k] = schedule_from_dict(v)
         return rule_cls(**d)
+
+    def check_target(self, pre: Any, post: Any) -> None:
+        """Raise ValueError when the rule cannot act on a projection from ``pre`` to ``post`` (checked before the
+        projection is made)."""
 
     def check_weights(self, w_lo: float, w_hi: float) -> None:
         """Called with the range of initial weights of the projection."""
@@ -635,8 +643,182 @@ class RewardSTDP(PlasticityRule):
         return out
 
 
+@dataclass(frozen=True)
+class Trace:
+    """A per-neuron spike trace for :class:`Custom` rules (event-driven: stored at spikes, read lazily).
+
+    At each spike of its neuron the trace jumps by 1 (``mode="all_to_all"``) or is set to 1 (``"nearest"``);
+    between spikes it decays as ``exp(-dt / tau)``. Traces belong to the population and are shared with every rule
+    (built-in or custom) that asks for the same (side, tau, mode).
+
+    Parameters
+    ----------
+    side : {"pre", "post"}
+        Whose spikes it follows. A presynaptic trace is read at the synapse's arrival time ``t - delay``.
+    tau : float or str
+        Time constant (ms, > 0), or the name of one of the rule's parameters.
+    mode : {"all_to_all", "nearest"}
+    """
+
+    side: str = "pre"
+    tau: float | str = 20.0
+    mode: str = "all_to_all"
+
+    def __post_init__(self) -> None:
+        check_choice("Trace.side", self.side, ("pre", "post"))
+        check_choice("Trace.mode", self.mode, ("all_to_all", "nearest"))
+        if isinstance(self.tau, str):
+            from ._expr import check_identifier
+
+            check_identifier("Trace.tau (a parameter name)", self.tau)
+        else:
+            check_number("Trace.tau", self.tau, 0.0, lo_open=True)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"side": self.side, "tau": self.tau, "mode": self.mode}
+
+
+@dataclass
+class Custom(PlasticityRule):
+    """A synaptic rule written as a few statements, compiled into the loops the built-in rules run.
+
+    Example (pair STDP, additive, all-to-all)::
+
+        stdp = pn.plasticity.Custom(
+            params={"a_pre": 0.01, "a_post": -0.0105, "w_max": 1.0},
+            traces={"x_pre": pn.plasticity.Trace("pre", 20.0), "x_post": pn.plasticity.Trace("post", 20.0)},
+            on_pre="w = clip(w + a_post * x_post, 0, w_max)",
+            on_post="w = clip(w + a_pre * x_pre, 0, w_max)",
+        )
+
+    The definition is parsed (Python syntax, a whitelist of constructs), turned into C++ for this rule only,
+    compiled with the core's own flags into a shared library that is cached on disk (keyed by the definition, the
+    pyneuro version, the compiler and the flags) and loaded into the engine: the first definition takes a few
+    seconds, a cached one milliseconds. It then composes with other rules, schedules, checkpoints and every thread
+    count like a built-in. See the README section "Writing your own rule" for the semantics, stated once.
+
+    Parameters
+    ----------
+    params : dict of str to float
+        Named numbers the code reads (finite; units are the user's: ms, mV, weight units, ...). They are not
+        part of the compiled code: changing them does not recompile.
+    traces : dict of str to Trace
+        Per-neuron spike traces by name. In ``on_pre`` a trace has its value just before the arriving spike's own
+        jump; in ``on_post`` just before the postsynaptic spike's own jump (Brian2's order: w, then the trace);
+        presynaptic traces are read at the synapse's arrival time ``t - delay``.
+    synapse : dict
+        Per-synapse variables (float32 columns beside the weight): ``{"name": initial}`` or ``{"name": (initial,
+        tau)}`` for one that decays exponentially with ``tau`` (ms, or a parameter name) between the events that
+        touch its synapse (evaluated lazily, no per-step work). Synapses made later by structural rules start at
+        ``initial``.
+    neuron : dict
+        Per-neuron variables of the postsynaptic population that the rule integrates every step:
+        ``{"name": ("dx/dt expression", initial)}`` (the expression may read the postsynaptic state as
+        ``<var>_post``, e.g. ``v_post``, the rule's parameters and neuron variables, ``t``), integrated by the
+        exponential Euler method right after the neurons' update.
+    on_pre, on_post, on_tick : str, optional
+        Statements run at a presynaptic arrival, at a postsynaptic spike, and (``on_tick``) for every synapse every
+        ``interval`` ms. Assignable: ``w`` and the synapse variables; readable: the parameters, traces, synapse and
+        neuron variables, ``<var>_post`` (the postsynaptic neuron's state variables), ``t`` (ms), ``dt`` (ms) and
+        ``eta`` (the schedule factor). New names become local variables.
+    interval : float, optional
+        Period of ``on_tick`` (ms, >= dt); required with ``on_tick``.
+    schedule : Schedule or float, optional
+        Scales each event's change of ``w``: ``w <- w0 + eta (w1 - w0)`` (keyword only).
+
+    Attributes
+    ----------
+    compile_seconds : float
+        Time spent generating and compiling the library (0 when it came from the cache).
+    load_seconds : float
+        Time from the definition to the rule being ready in the engine (validation, cache lookup, load).
+    """
+
+    params: dict[str, float] = field(default_factory=dict)
+    traces: dict[str, Any] = field(default_factory=dict)
+    synapse: dict[str, Any] = field(default_factory=dict)
+    neuron: dict[str, Any] = field(default_factory=dict)
+    on_pre: str | None = None
+    on_post: str | None = None
+    on_tick: str | None = None
+    interval: float | None = None
+
+    kind: ClassVar[str] = "Custom"
+
+    def __post_init__(self) -> None:
+        import time
+
+        t0 = time.perf_counter()
+        super().__post_init__()
+        from ._custom import rule_definition
+
+        self.traces = {k: (Trace(**v) if isinstance(v, dict) else v) for k, v in dict(self.traces).items()}
+        built = rule_definition(self)
+        self._core_kind: str = built.kind
+        self._post_vars: list[str] = built.post_vars
+        self.compile_seconds: float = built.compile_seconds
+        self.load_seconds: float = time.perf_counter() - t0
+
+    @classmethod
+    def from_definition(cls, d: dict[str, Any]) -> Custom:
+        """Rebuild from :meth:`to_dict` (checkpoints): compiles, or loads the cached library."""
+        d = dict(d)
+        d.pop("kind", None)
+        sched = d.pop("schedule", None)
+        if isinstance(sched, dict):
+            sched = schedule_from_dict(sched)
+        d["synapse"] = {k: (tuple(v) if isinstance(v, list) else v) for k, v in d.get("synapse", {}).items()}
+        d["neuron"] = {k: (tuple(v) if isinstance(v, list) else v) for k, v in d.get("neuron", {}).items()}
+        return cls(**d, schedule=sched)
+
+    def __reduce__(self) -> Any:
+        # a fresh process (a Dask worker) rebuilds the rule, which loads its library from the cache
+        return (Custom.from_definition, (self.to_dict(),))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "params": dict(self.params),
+            "traces": {k: t.to_dict() for k, t in self.traces.items()},
+            "synapse": {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.synapse.items()},
+            "neuron": {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.neuron.items()},
+            "on_pre": self.on_pre,
+            "on_post": self.on_post,
+            "on_tick": self.on_tick,
+            "interval": self.interval,
+            "schedule": self.schedule.to_dict() if isinstance(self.schedule, Schedule) else self.schedule,
+        }
+
+    def core_kind(self) -> str:
+        return self._core_kind
+
+    @property
+    def post_vars(self) -> list[str]:
+        """State variables of the postsynaptic population the code reads (as ``<var>_post``)."""
+        return list(self._post_vars)
+
+    def check_target(self, pre: Any, post: Any) -> None:
+        missing = [v for v in self._post_vars if v not in post.state_vars]
+        if missing:
+            raise ValueError(
+                f"Custom rule reads {', '.join(m + '_post' for m in missing)}, but the postsynaptic population "
+                f"{post.name!r} has the state variables {post.state_vars}"
+            )
+
+    def lower(self) -> dict[str, float]:
+        from ._custom import rule_lowered
+
+        return rule_lowered(self)
+
+    def lower_in(self, net: Network) -> dict[str, float]:
+        out = {**self.lower(), "dt": net.dt}
+        if self.on_tick is not None:
+            out["interval_steps"] = _interval_steps(float(self.interval), net.dt, "Custom.interval")  # type: ignore[arg-type]
+        return out
+
+
 RULES: dict[str, type[PlasticityRule]] = {
-    c.kind: c for c in (STDP, TripletSTDP, BCM, InhibitorySTDP, SynapticScaling, OjaHebbian, RewardSTDP)
+    c.kind: c for c in (STDP, TripletSTDP, BCM, InhibitorySTDP, SynapticScaling, OjaHebbian, RewardSTDP, Custom)
 }
 
 

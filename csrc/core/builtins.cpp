@@ -3,6 +3,8 @@
 #include "../neurons/adex.hpp"
 #include "../neurons/izhikevich.hpp"
 #include "../neurons/lif.hpp"
+#include "../neurons/lif_alpha.hpp"
+#include "../neurons/lif_cond_alpha.hpp"
 #include "../neurons/lif_cond.hpp"
 #include "../neurons/poisson.hpp"
 #include "../neurons/spike_generator.hpp"
@@ -80,6 +82,8 @@ std::unique_ptr<StructuralRule> structural(const ParamMap& p, const BuildContext
 void register_builtins(Registrar& r) {
     r.add_model("LIF", &model<LIF>);
     r.add_model("LIFCond", &model<LIFCond>);
+    r.add_model("LIFAlpha", &model<LIFAlpha>);
+    r.add_model("LIFCondAlpha", &model<LIFCondAlpha>);
     r.add_model("Izhikevich", &model<Izhikevich>);
     r.add_model("AdEx", &model<AdEx>);
     r.add_model("PoissonSource", &model<PoissonSource>);

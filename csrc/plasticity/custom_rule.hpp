@@ -289,6 +289,9 @@ public:
     }
     void after_update(Projection&, int, Range r, step_t t) override { kernel_->neuron(view_, r, t); }
     void before_run(Projection& p) override;
+    void reserve_growth(Projection&, index_t n_post) override {
+        for (auto& v : neuron_) v.reserve(n_post);
+    }
     void on_grow(Projection& p) override;
     bool has_nan(Projection& p, int k) const override;
     void save(StateDict& d, const std::string& prefix, const Projection& p) const override;

@@ -56,7 +56,10 @@ public:
     // Per-neuron state of the rule on the postsynaptic side (rules that set `steps_neurons`): advanced by thread k
     // for its range r right after the post population's update of step t (and its spikes' traces).
     virtual void after_update(Projection&, int /*k*/, Range /*r*/, step_t /*t*/) {}
-    // Neurogenesis: the pre or post population grew (per-neuron rule state follows).
+    // Neurogenesis: capacity for a postsynaptic population of n_post neurons (may throw std::bad_alloc; nothing has
+    // changed yet), then on_grow once the pre or post population grew (per-neuron rule state follows; must not
+    // allocate beyond what was reserved).
+    virtual void reserve_growth(Projection&, index_t /*n_post*/) {}
     virtual void on_grow(Projection&) {}
     // Before every run (between runs, single-threaded): re-read what may have moved (state arrays).
     virtual void before_run(Projection&) {}
