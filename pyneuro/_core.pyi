@@ -6,6 +6,11 @@ import numpy as np
 
 class CoreArgumentError(ValueError): ...
 
+PLUGIN_ABI: int
+
+def load_plugin(path: str) -> str: ...
+def catalogue_kinds(family: str) -> list[str]: ...
+
 class Engine:
     dt: float
     seed: int

@@ -27,6 +27,7 @@ struct RunStatus {
     bool stopped = false;  // stopped early by a divergence check
     std::string reason;    // "nan" or "rate"
     int population = -1;
+    int projection = -1;   // a NaN in a plasticity rule's state: its projection (population: the target)
     step_t step = 0;       // the last completed step
     double value = 0.0;    // the offending rate (Hz)
 };
@@ -86,7 +87,7 @@ public:
     LogColumns log_columns() const;
     void log_events(std::vector<StructEvent> ev);
     void log_events(std::vector<std::vector<StructEvent>>& per_thread);
-    // Schedule of a rule (slot 0: learning-rate factor; slot 1: RewardSTDP's tonic modulator level).
+    // Schedule slot of a rule (Rule::schedule_slot; 0: learning-rate factor).
     // target < 0 addresses neuron rule `rule` of population `-target - 1`.
     void set_schedule(int target, int rule, int slot, const std::vector<Schedule::Segment>& seg, double rest);
     void reward(int proj, double amount, step_t at);
@@ -108,13 +109,15 @@ public:
     RunStatus run(step_t n_steps);
     double max_rate = 1000.0;       // Hz; a non-source population above it over a check window stops the run
     step_t check_every = 1000;      // steps per divergence-check window
-    void mark_rates_changed(int pop);
+    // State variable `var` of population `pop` was set from outside (between runs).
+    void state_set(int pop, const std::string& var);
 
     // Checkpoints (everything but structure, which the Python layer stores as canonical arrays)
     StateDict save_state() const;
     void load_state(const StateDict& d);
 
 private:
+    class Context;
     RunStatus run_plain(step_t n_steps);
     step_t next_structural() const;
     void apply_due_structural();
@@ -139,6 +142,7 @@ private:
     std::vector<std::unique_ptr<PoissonInput>> inputs_;
     bool nest_time_ = false;
     std::vector<std::vector<int>> plastic_in_;  // per population: plastic projections ending there
+    std::vector<std::vector<int>> steps_in_;    // per population: projections ending there with rules that step neurons
     std::vector<std::unique_ptr<SpikeMonitor>> spike_mons_;
     std::vector<std::unique_ptr<StateMonitor>> state_mons_;
     std::vector<std::unique_ptr<WeightMonitor>> weight_mons_;
