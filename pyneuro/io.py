@@ -14,6 +14,8 @@ Format versions: files carry ``format_version``; this module reads every version
   rules with their state and log, lesions (applied and pending), grown populations and maturation. Version-1 files
   load unchanged (what they lack is absent), so a version-2 file is refused by a reader of version 1 only, which
   would otherwise ignore its lesions and rules.
+- 3: adds the time convention (attribute ``time_convention``, "pyneuro" when absent) and Poisson inputs (group
+  ``inputs``); version-1 and -2 files load unchanged.
 """
 
 from __future__ import annotations
@@ -27,8 +29,8 @@ import numpy as np
 __all__ = ["Node", "read", "write", "FORMAT_NAME", "FORMAT_VERSION", "READABLE_VERSIONS"]
 
 FORMAT_NAME = "pyneuro-checkpoint"
-FORMAT_VERSION = 2
-READABLE_VERSIONS = (1, 2)
+FORMAT_VERSION = 3
+READABLE_VERSIONS = (1, 2, 3)
 
 
 @dataclass

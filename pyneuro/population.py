@@ -9,7 +9,7 @@ import numpy as np
 
 from . import _core
 from ._clock import to_steps
-from ._validation import FLOAT32_MAX, check_float_array, check_index_array, check_int, check_number
+from ._validation import FLOAT32_MAX, check_choice, check_float_array, check_index_array, check_int, check_number
 from .models import NeuronModel, PoissonSource
 
 if TYPE_CHECKING:
@@ -113,16 +113,23 @@ class Population:
         return tuple(self._core.var_names)
 
     def check_var(self, var: Any) -> str:
-        """``var`` if it names a state variable of the population, else a TypeError/ValueError naming the choices."""
+        """The model's own name of state variable ``var`` (NEST's names, e.g. ``V_m``, are accepted too); a
+        TypeError/ValueError naming the choices otherwise."""
         if not isinstance(var, str):
             raise TypeError(f"var must be a string naming a state variable, got {var!r}")
         names = self.state_vars
-        if var not in names:
-            raise ValueError(f"var must be one of {names} for {type(self.model).__name__}, got {var!r}")
-        return var
+        if var in names:
+            return var
+        alias = type(self.model).nest_names.get(var)
+        if alias is not None and alias in names:
+            return alias
+        nest = tuple(k for k, v in type(self.model).nest_names.items() if v in names)
+        also = f" (or NEST's {nest})" if nest else ""
+        raise ValueError(f"var must be one of {names}{also} for {type(self.model).__name__}, got {var!r}")
 
     def get(self, var: str) -> np.ndarray:
-        """Current values of state variable ``var`` (a float32 copy, one value per neuron)."""
+        """Current values of state variable ``var`` (a float32 copy, one value per neuron). ``var`` is the model's
+        name or NEST's (``"v"`` or ``"V_m"``)."""
         return self._core.get(self.check_var(var))
 
     def set(self, var: str, values: Any) -> None:
@@ -169,6 +176,7 @@ class Population:
         state: dict[str, Any] | None = None,
         connect: Any = None,
         maturation: tuple[float, float] | None = None,
+        log_kind: str = "added",
     ) -> np.ndarray:
         """Add ``n`` neurons to the population between runs (neurogenesis); returns their ids,
         ``np.arange(old_size, old_size + n)``. Existing ids, state and synapses are untouched.
@@ -197,14 +205,19 @@ class Population:
             Pair STDP and triplet STDP multiply the update made at a postsynaptic spike of neuron i (the post-spike
             half, i.e. LTP with the usual signs) by neuron i's gain; the other rules ignore it. See
             :attr:`plasticity_gain`.
+        log_kind : {"added", "created"}
+            How the synapses of ``connect`` enter :attr:`Network.structural_log`: ``"added"`` (by hand, the default)
+            or ``"created"`` (as a structural rule's, e.g. :class:`pyneuro.structural.Neurogenesis`).
 
         Notes
         -----
         New neurons join the last thread's range, leaving every other thread's synapses untouched; results do not
         depend on it (nor on the thread count); load balance is restored when a checkpoint is loaded. Spike
         recorders without a subset record the new neurons; state recorders keep their indices; rate recorders
-        divide by the current size. Everything is checked before anything changes.
+        divide by the current size. Everything is checked before anything changes. The new neurons are logged in
+        :attr:`Network.structural_log` as ``"neuron_added"`` and the synapses ``connect`` makes as ``"added"``.
         """
+        kind = check_choice("log_kind", log_kind, ("added", "created"))
         net = self._net
         eng = self._engine
         old = self.size
@@ -281,6 +294,7 @@ class Population:
                     n_pre,
                     n_post,
                     what=f"connect[{k}]",
+                    kind=kind,
                 )
             )
         # projections into this population keep their delays when the post index needs more bits

@@ -167,8 +167,14 @@ class Projection:
         fresh per-synapse rule state (e.g. zero eligibility) and transmits every spike that arrives at it from the
         next step on; spikes already in flight reach it if they arrive after its creation (delays are axonal:
         what counts is the structure when a spike arrives). Neuron traces are shared, so a trace-based rule sees
-        spikes of its neurons from before the synapse existed. Costs O(row length) per synapse, amortised.
+        spikes of its neurons from before the synapse existed. Costs O(row length) per synapse, amortised. The
+        synapses are logged in :attr:`Network.structural_log` as ``"added"``. All or nothing: if the call fails
+        (e.g. ``MemoryError``) the projection is unchanged.
         """
+        return self._add_synapses(pre, post, weight, delay, "added")
+
+    def _add_synapses(self, pre: Any, post: Any, weight: Any, delay: Any, kind: str) -> int:
+        """:meth:`add_synapses`, logging the synapses as ``kind`` ("added" by the user, "created" by a rule)."""
         from ._validation import check_index_array
 
         net = self._net
@@ -193,11 +199,12 @@ class Projection:
             )
         if n == 0:
             return 0
-        return int(
-            self._core.add_synapses(
-                p.astype(np.uint32), q.astype(np.uint32), steps.astype(np.uint32), np.asarray(w, np.float32)
-            )
+        w32 = np.asarray(w, np.float32)
+        added = int(self._core.add_synapses(p.astype(np.uint32), q.astype(np.uint32), steps.astype(np.uint32), w32))
+        self._engine.log_structural(
+            net.step, _core.StructEventKind.__members__[kind], self._core, p.astype(np.uint32), q.astype(np.uint32), w32
         )
+        return added
 
     def connect_new(
         self,
@@ -240,10 +247,11 @@ class Projection:
         n_pre: int,
         n_post: int,
         what: str = "connect_new",
+        kind: str = "added",
     ) -> Any:
         """Check the arguments of :meth:`connect_new` for populations of n_pre and n_post neurons (their sizes when
-        the plan runs) and return a function that draws and adds the synapses (:meth:`Population.add_neurons` checks
-        every plan before it grows the population)."""
+        the plan runs) and return a function that draws and adds the synapses, logged as ``kind``
+        (:meth:`Population.add_neurons` checks every plan before it grows the population)."""
         import zlib
 
         from ._validation import check_index_array
@@ -335,14 +343,15 @@ class Projection:
             if isinstance(dv, Normal):
                 d = np.minimum(d, dmax)
             d = to_steps(d, net.dt) * net.dt
-            return self.add_synapses(src, tgt, weight=w, delay=d)
+            return self._add_synapses(src, tgt, w, d, kind)
 
         return run
 
     def remove_synapses(self, which: Any) -> int:
         """Remove synapses between runs, given as canonical indices (into :attr:`pre`, :attr:`weights`, ...) or a
         boolean mask of length :attr:`size`; returns how many were removed. A removed synapse never transmits again,
-        spikes already in flight to it included."""
+        spikes already in flight to it included. The synapses are logged in :attr:`Network.structural_log` as
+        ``"removed"``. All or nothing: if the call fails the projection is unchanged."""
         self.check_rewirable("remove_synapses")
         n = self.size
         arr = np.asarray(which)
@@ -355,7 +364,12 @@ class Projection:
 
             idx = np.unique(check_index_array("which", arr, n)) if arr.size else np.zeros(0, np.int64)
         if idx.size:
+            net = self._net
+            a = self.arrays()  # what is removed, for the log
             self._core.remove_synapses(idx.astype(np.uint64))
+            self._engine.log_structural(
+                net.step, _core.StructEventKind.removed, self._core, a["pre"][idx], a["post"][idx], a["weight"][idx]
+            )
         return int(idx.size)
 
     def compact(self) -> None:
@@ -425,29 +439,28 @@ class Projection:
         self.plasticity[k].schedule = sched
 
     def reward(self, amount: float, at: float | None = None) -> None:
-        """Release neuromodulator for the projection's :class:`~pyneuro.plasticity.RewardSTDP` rule(s): add
-        ``amount`` to the phasic level at time ``at`` (ms, default now; must not lie in the past)."""
+        """Release neuromodulator for the projection's rules that take rewards
+        (:class:`~pyneuro.plasticity.RewardSTDP`): add ``amount`` to the phasic level at time ``at`` (ms, default now;
+        must not lie in the past)."""
         amount = check_number("amount", amount)
-        rules = self._reward_rules()
         now = self._net.step
         if at is None:
             step = now
         else:
             at = check_number("at", at, self._net.time - 0.5 * self._net.dt)
             step = max(now, to_step(at, self._net.dt))
-        for r in rules:
-            r.reward(amount, step)
+        taken = [r.reward(amount, step) for r in self._rules]  # a rule without rewards changes nothing
+        if not any(taken):
+            raise ValueError(f"projection {self.name!r} has no rule that takes rewards (RewardSTDP)")
 
     @property
     def modulator(self) -> float:
-        """Current neuromodulator level D (tonic + phasic) of the RewardSTDP rule."""
-        return float(self._reward_rules()[0].level(self._net.step))
-
-    def _reward_rules(self) -> list[_core.RewardSTDP]:
-        out = [c for r, c in zip(self.plasticity, self._rules) if r.kind == "RewardSTDP"]
-        if not out:
-            raise ValueError(f"projection {self.name!r} has no RewardSTDP rule")
-        return out  # type: ignore[return-value]
+        """Current neuromodulator level D (tonic + phasic) of the projection's RewardSTDP rule."""
+        for r in self._rules:
+            level = r.modulator_level(self._net.step)
+            if level is not None:
+                return float(level)
+        raise ValueError(f"projection {self.name!r} has no rule with a neuromodulator (RewardSTDP)")
 
     def rule_state(self, rule: Any = 0) -> dict[str, np.ndarray]:
         """State a rule keeps beyond weights and traces, as arrays (e.g. RewardSTDP's eligibility ``"c"`` per

@@ -1,10 +1,14 @@
 #include "../core/engine.hpp"
+#include "../core/plugin.hpp"
 #include "convert.hpp"
 
 namespace pyneuro::bind {
 
 void register_engine(py::module_& m) {
     py::register_exception<ArgumentError>(m, "CoreArgumentError", PyExc_ValueError);
+    m.def("load_plugin", &load_plugin, py::arg("path"), "Load a compiled user library; '' on success, else the reason");
+    m.def("catalogue_kinds", [](const std::string& family) { return catalogue().kinds(family); }, py::arg("family"));
+    m.attr("PLUGIN_ABI") = kPluginAbi;
     // Every object the engine hands out is owned by the engine and keeps it alive.
     constexpr auto owned = py::return_value_policy::reference_internal;
     py::class_<Engine> c(m, "Engine");
@@ -29,6 +33,7 @@ void register_engine(py::module_& m) {
                 d["stopped"] = st.stopped;
                 d["reason"] = st.reason;
                 d["population"] = st.population;
+                d["projection"] = st.projection;
                 d["step"] = st.step;
                 d["value"] = st.value;
                 return d;
@@ -74,6 +79,14 @@ void register_engine(py::module_& m) {
                 return to_array(std::move(out), {n, 2});
             },
             py::arg("population"), "each thread's range [begin, end) of the population, one row per thread")
+        .def(
+            "add_poisson_input",
+            [](Engine& e, const Population& p, const std::string& receptor, double n, double rate, double w) {
+                return &e.poisson_input(e.add_poisson_input(e.id_of(p), to_receptor(receptor), n, rate, w));
+            },
+            owned, py::arg("population"), py::arg("receptor"), py::arg("n"), py::arg("rate"), py::arg("weight"))
+        .def("set_nest_time", &Engine::set_nest_time, py::arg("on"))
+        .def_property_readonly("nest_time", &Engine::nest_time)
         .def(
             "add_neuron_rule",
             [](Engine& e, Population& p, const std::string& kind, const py::dict& params) {

@@ -1,5 +1,4 @@
 #include "../neurons/population.hpp"
-#include "../neurons/spike_generator.hpp"
 #include "convert.hpp"
 
 namespace pyneuro::bind {
@@ -43,16 +42,14 @@ void register_populations(py::module_& m) {
                  return to_pydict(d);
              })
         .def(
+            "set_events",
+            [](Population& p, const py::array& steps, const py::array& idx) {
+                return p.set_events(to_vec<step_t>(steps), to_vec<index_t>(idx));
+            },
+            py::arg("steps"), py::arg("indices"), "given spikes (steps, neuron ids); False for a model that takes none")
+        .def(
             "load_state", [](Population& p, const py::dict& d, step_t now) { p.load(from_pydict(d), "", now); },
             py::arg("state"), py::arg("now"));
-
-    py::class_<SpikeGenerator, Population>(m, "SpikeGenerator")
-        .def(
-            "set_events",
-            [](SpikeGenerator& g, const py::array& steps, const py::array& idx) {
-                g.set_events(to_vec<step_t>(steps), to_vec<index_t>(idx));
-            },
-            py::arg("steps"), py::arg("indices"));
 
     py::class_<NeuronRule>(m, "NeuronRule")
         .def(

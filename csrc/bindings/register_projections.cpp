@@ -1,4 +1,5 @@
-#include "../plasticity/reward_stdp.hpp"
+#include "../plasticity/rule.hpp"
+#include "../synapses/poisson_input.hpp"
 #include "../structural/structural_rule.hpp"
 #include "../synapses/projection.hpp"
 #include "convert.hpp"
@@ -13,7 +14,9 @@ void register_projections(py::module_& m) {
         .value("created", StructEvent::created)
         .value("pruned", StructEvent::pruned)
         .value("lesioned", StructEvent::lesioned)
-        .value("neuron_added", StructEvent::neuron_added);
+        .value("neuron_added", StructEvent::neuron_added)
+        .value("added", StructEvent::added)
+        .value("removed", StructEvent::removed);
 
     py::enum_<Schedule::Kind>(m, "SegmentKind", "Kinds of schedule segments.")
         .value("constant", Schedule::constant)
@@ -71,13 +74,24 @@ void register_projections(py::module_& m) {
             [](Projection& p, std::size_t k, const py::dict& d, step_t now) { p.load_structural_state(k, from_pydict(d), now); },
             py::arg("rule"), py::arg("state"), py::arg("now"));
 
-    py::class_<Rule>(m, "Rule").def(
-        "set_schedule", [](Rule& r, int slot, const py::array& seg, double rest) { r.set_schedule(slot, to_segments(seg), rest); },
-        py::arg("slot"), py::arg("segments"), py::arg("rest"));
+    py::class_<Rule>(m, "Rule")
+        .def(
+            "set_schedule",
+            [](Rule& r, int slot, const py::array& seg, double rest) { r.set_schedule(slot, to_segments(seg), rest); },
+            py::arg("slot"), py::arg("segments"), py::arg("rest"))
+        .def("reward", &Rule::reward, py::arg("amount"), py::arg("at"), "False for a rule that takes no rewards")
+        .def(
+            "modulator_level",
+            [](const Rule& r, step_t now) -> py::object {
+                double level = 0.0;
+                if (!r.modulator_level(now, level)) return py::none();
+                return py::float_(level);
+            },
+            py::arg("now"), "the neuromodulator level at step now, or None for a rule without one");
 
-    py::class_<RewardSTDP, Rule>(m, "RewardSTDP")
-        .def("reward", &RewardSTDP::reward, py::arg("amount"), py::arg("at"))
-        .def("level", &RewardSTDP::level, py::arg("now"));
+    py::class_<PoissonInput>(m, "PoissonInput")
+        .def_property_readonly("id", &PoissonInput::id)
+        .def("set", &PoissonInput::set, py::arg("n"), py::arg("rate"), py::arg("weight"));
 
     py::class_<StructuralRule>(m, "StructuralRule").def_readonly("interval", &StructuralRule::interval);
 }
