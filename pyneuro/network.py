@@ -51,7 +51,8 @@ class Network:
     seed : int
         Seed of every random draw (connectivity, Poisson sources, ...), in [0, 2**64).
     threads : int
-        Threads of the step loop (>= 1). Results are bit-identical for every thread count.
+        Threads of the step loop, in [1, 1024] and no more than the system lets the process run at once (checked
+        here: ValueError). Results are bit-identical for every thread count.
     max_rate : float
         A non-source population whose mean rate over a check window (100 ms) exceeds this bound (Hz) stops
         the run with :class:`SimulationError`; ``inf`` disables the check. NaN always stops the run.
@@ -497,7 +498,8 @@ class Network:
 
     # -- recording --------------------------------------------------------------------------------------------
     def _every(self, name: str, every: Any) -> int:
-        every = check_number(name, every, self.dt * (1 - 1e-9))
+        """A recording interval (ms) in whole steps: at least dt, at most 2**52 steps (the clock's exact range)."""
+        every = check_number(name, every, self.dt * (1 - 1e-9), 2.0**52 * self.dt)
         return max(1, int(to_steps(every, self.dt)))
 
     def record_spikes(self, pop: Population, indices: Any = None) -> SpikeMonitor:

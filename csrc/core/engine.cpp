@@ -50,6 +50,9 @@ namespace pyneuro {
 Engine::Engine(double dt, std::uint64_t seed, int threads) : dt_(dt), seed_(seed), threads_(threads), rng_(seed), barrier_(threads) {
     if (!(dt > 0.0)) throw ArgumentError("dt must be > 0");
     if (threads < 1) throw ArgumentError("threads must be >= 1");
+    const std::string why = probe_threads(threads);
+    if (!why.empty())
+        throw ArgumentError("threads=" + std::to_string(threads) + ": this system does not let the process run that many threads: " + why);
 }
 
 int Engine::add_population(const std::string& kind, index_t n, const ParamMap& p) {
