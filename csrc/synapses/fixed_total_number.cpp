@@ -178,7 +178,8 @@ void Projection::build_total(const ConnSpec& c, const ValueSpec& wspec, const Va
         (c.n == 0 || per_post == 0) ? std::vector<std::uint64_t>((n_post + kBlock - 1) / kBlock, 0)
                                     : split_over_blocks(rng, pid, c.n, n_post, per_post, c.allow_multapses);
     const int nsh = static_cast<int>(shards_.size());
-    // exceptions of the building threads (std::bad_alloc) are rethrown here, after the region (core/parallel.hpp)
+    // Each thread fills its own shard of this (new) projection; an exception in any thread (allocation failure) is
+    // rethrown after the region and the caller discards the projection.
     parallel_for_threads(nsh, [&](int k) {
         Shard& sh = shards_[static_cast<std::size_t>(k)];
         const Range R = sh.posts;
