@@ -12,6 +12,7 @@
 #include "../neurons/lif_alpha.hpp"
 #include "../neurons/lif_cond_alpha.hpp"
 #include "../neurons/lif_cond.hpp"
+#include "../neurons/lif_delta.hpp"
 #include "../neurons/poisson.hpp"
 #include "../neurons/spike_generator.hpp"
 #include "../plasticity/inhibitory_stdp.hpp"
@@ -59,6 +60,7 @@ int Engine::add_population(const std::string& kind, index_t n, const ParamMap& p
     std::unique_ptr<Population> pop;
     if (kind == "LIF") pop = std::make_unique<LIF>(n, p);
     else if (kind == "LIFCond") pop = std::make_unique<LIFCond>(n, p);
+    else if (kind == "LIFDelta") pop = std::make_unique<LIFDelta>(n, p);
     else if (kind == "LIFAlpha") pop = std::make_unique<LIFAlpha>(n, p);
     else if (kind == "LIFCondAlpha") pop = std::make_unique<LIFCondAlpha>(n, p);
     else if (kind == "Izhikevich") pop = std::make_unique<Izhikevich>(n, p);
