@@ -1,10 +1,11 @@
 """A two-neuron chain in NEST and in pyneuro: spike times and membrane potentials, step by step.
 
 A spike generator drives neuron A (iaf_psc_exp or iaf_psc_delta, NEST's defaults; pyneuro's LIF and LIFDelta), A
-drives neuron B through a synapse of delay ``d``; B also receives a subthreshold DC current. Both simulators record the spikes of A and B and B's V_m at
-every step. Under ``time_convention="nest"`` pyneuro must reproduce NEST's spike times exactly and its V_m to
-float32 precision; under pyneuro's own convention the same nominal delay acts one step earlier, so every spike of
-B comes one step earlier per delayed hop.
+drives neuron B through a synapse of delay ``d``; B also receives a subthreshold DC current. Both simulators record
+the spikes of A and B and B's V_m at every step. Under ``time_convention="nest"`` pyneuro must reproduce NEST's spike
+times exactly and its V_m to float32 precision; under pyneuro's own convention a current-based spike is stamped one
+step earlier and acts one step earlier after the same nominal delay (B's spikes come two steps earlier), while the
+delta model's spike times agree with NEST's.
 
 Usage
 -----

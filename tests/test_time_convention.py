@@ -2,10 +2,9 @@
 
 The NEST reference (tests/data/nest_chain_reference.json) was written by ``benchmarks/nest_chain.py nest`` with
 NEST 3.10 (nest-simulator from PyPI): a spike generator drives neuron A (iaf_psc_exp or iaf_psc_delta), A drives B
-with delays from 0.1 to 2.3 ms; spike times of A and B, and B's V_m at every step. Under ``time_convention="nest"`` pyneuro
-must give NEST's spike times exactly and its V_m to float32 precision (pyneuro integrates in float32, NEST in
-float64). Under pyneuro's own convention a spike is stamped one step earlier and acts one step earlier after the
-same nominal delay: A's spikes (one stamp) come 1 step earlier, B's (one more delayed hop) 2 steps earlier.
+with delays from 0.1 to 2.3 ms; spike times of A and B, and B's V_m at every step. Under
+``time_convention="nest"`` pyneuro must give NEST's spike times exactly and its V_m to float32 precision (pyneuro
+integrates in float32, NEST in float64). Under pyneuro's own convention see test_chain_under_pyneuro_convention.
 """
 
 from __future__ import annotations
