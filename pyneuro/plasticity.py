@@ -192,12 +192,18 @@ class STDP(PlasticityRule):
     interaction : {"all_to_all", "nearest"}
         ``"all_to_all"``: every earlier spike contributes (traces add 1 per spike); ``"nearest"``: only the most
         recent spike of each side (traces reset to 1; Morrison et al. 2008's symmetric nearest-spike scheme).
-    weight_dependence : {"additive", "multiplicative", "power_law"}
+    weight_dependence : {"additive", "multiplicative", "power_law", "morrison"}
         With ``u = (w - w_min)/(w_max - w_min)``: additive ``f_plus = f_minus = 1``; multiplicative (van Rossum,
         Bi & Turrigiano 2000) ``f_plus = 1, f_minus = u``; power_law (Gütig et al. 2003) ``f_plus = (1-u)**mu,
-        f_minus = u**mu``.
+        f_minus = u**mu``; morrison (Morrison, Aertsen & Diesmann 2007, NEST's ``stdp_pl_synapse_hom``)
+        ``f_plus = w0**(1-mu) * w**mu, f_minus = w``: power-law potentiation and multiplicative depression of the
+        weight itself, with no upper bound needed (``w_max`` may be ``inf``); Morrison's ``lambda`` and ``alpha``
+        are ``a_pre = lambda`` and ``a_post = -lambda * alpha``.
     mu : float
-        Exponent of the power-law dependence, >= 0 (0 is additive, 1 is fully multiplicative).
+        Exponent of the power-law dependence, >= 0 (0 is additive, 1 is fully multiplicative; Morrison et al.
+        2007: 0.4).
+    w0 : float
+        Reference weight of the morrison dependence (weight units, > 0; Morrison et al.: 1 pA).
     metaplasticity : Metaplasticity, optional
         Scales LTP and LTD by powers of a neuron's recent activity (keyword only).
     """
@@ -211,11 +217,12 @@ class STDP(PlasticityRule):
     interaction: str = "all_to_all"
     weight_dependence: str = "additive"
     mu: float = 1.0
+    w0: float = 1.0
     metaplasticity: Metaplasticity | None = field(default=None, kw_only=True)
 
     kind: ClassVar[str] = "STDP"
     _interactions: ClassVar[tuple[str, ...]] = ("all_to_all", "nearest")
-    _dependences: ClassVar[tuple[str, ...]] = ("additive", "multiplicative", "power_law")
+    _dependences: ClassVar[tuple[str, ...]] = ("additive", "multiplicative", "power_law", "morrison")
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -224,12 +231,13 @@ class STDP(PlasticityRule):
         check_number("STDP.a_pre", self.a_pre)
         check_number("STDP.a_post", self.a_post)
         check_number("STDP.w_min", self.w_min, 0.0)
-        check_number("STDP.w_max", self.w_max, 0.0)
+        check_choice("STDP.weight_dependence", self.weight_dependence, self._dependences)
+        check_number("STDP.w_max", self.w_max, 0.0, allow_inf=self.weight_dependence in ("additive", "morrison"))
         if self.w_max <= self.w_min:
             raise ValueError(f"STDP.w_max must be > w_min={self.w_min}, got {self.w_max}")
         check_choice("STDP.interaction", self.interaction, self._interactions)
-        check_choice("STDP.weight_dependence", self.weight_dependence, self._dependences)
         check_number("STDP.mu", self.mu, 0.0)
+        check_number("STDP.w0", self.w0, 0.0, lo_open=True)
         _check_meta("STDP", self.metaplasticity)
 
     def lower(self) -> dict[str, float]:
@@ -243,6 +251,7 @@ class STDP(PlasticityRule):
             "interaction": float(self._interactions.index(self.interaction)),
             "weight_dependence": float(self._dependences.index(self.weight_dependence)),
             "mu": float(self.mu),
+            "w0": float(self.w0),
             **(self.metaplasticity.lower() if self.metaplasticity is not None else {}),
         }
 
