@@ -222,7 +222,7 @@ class Network:
             r = rates if rates is not None else np.array([model.rate])  # type: ignore[attr-defined]
             if np.max(r) > 1000.0 / self.dt:
                 raise ValueError(f"PoissonSource.rate must be <= 1/dt = {1000.0 / self.dt} Hz, got {np.max(r)}")
-        pid = self._engine.add_population(model.kind, n, model.params())
+        pid = self._engine.add_population(model.core_kind(), n, model.core_params())
         pop = Population(self, pid, model, n, name)
         for var, arr in init.items():
             pop.set(var, arr)
@@ -382,6 +382,8 @@ class Network:
                     f"plasticity[{k}] must be a synaptic rule from pyneuro.plasticity, got {type(r).__name__}"
                     + (" (a neuron rule: use net.add_plasticity(pop, rule))" if isinstance(r, NeuronRule) else "")
                 )
+        for r in rules:
+            r.check_target(pre, post)
         name = self._unique_name(name, f"{pre.name}->{post.name}", [p.name for p in self.projections])
         n_pre, n_post = pre.size, post.size
         conn = rule.lower(n_pre, n_post, pre is post)
@@ -392,7 +394,7 @@ class Network:
         dspec = self._lower_values(
             "delay", self.dt if delay is None else delay, rule, n_pre, n_post, delay=True, limit=limit
         )
-        lowered = [(r.kind, r.lower_in(self), self._lower_schedules(r)) for r in rules]
+        lowered = [(r.core_kind(), r.lower_in(self), self._lower_schedules(r)) for r in rules]
         reserve = None
         if max_delay is not None:
             max_delay = check_number("max_delay", max_delay, self.dt * (1 - 1e-9), limit * self.dt)
@@ -430,7 +432,7 @@ class Network:
             w.astype(np.float32),
         )
         try:
-            self._add_rules(pid, [(r.kind, r.lower_in(self), self._lower_schedules(r)) for r in rules])
+            self._add_rules(pid, [(r.core_kind(), r.lower_in(self), self._lower_schedules(r)) for r in rules])
         except BaseException:
             self._engine.pop_projection(pid)
             raise
@@ -480,7 +482,7 @@ class Network:
         receptor = check_choice("receptor", receptor, _RECEPTORS)
         n, rate, weight = check_poisson_params(n, rate, weight, self.dt)
         name = self._unique_name(name, f"poisson->{target.name}", [x.name for x in self.inputs])
-        iid = self._engine.add_poisson_input(target._id, receptor, n, rate, weight)
+        iid = self._engine.add_input("PoissonInput", target._id, receptor, {"n": n, "rate": rate, "weight": weight})
         inp = PoissonInput(self, iid, target, receptor, n, rate, weight, name)
         self.inputs.append(inp)
         return inp
@@ -504,7 +506,7 @@ class Network:
         params = rule.lower_in(self)
         scheds = self._lower_schedules(rule)
         idx = len(pop.plasticity)
-        self._engine.add_neuron_rule(pop._id, rule.kind, params)
+        self._engine.add_neuron_rule(pop._id, rule.core_kind(), params)
         for slot, seg, rest in scheds:
             self._engine.set_schedule(-pop._id - 1, idx, slot, seg, rest)
         pop.plasticity.append(rule)
@@ -566,11 +568,29 @@ class Network:
 
     @property
     def structural_log(self) -> np.ndarray:
-        """Every structural event so far as a numpy record array with fields ``t`` (ms), ``kind`` ("created",
-        "pruned", "lesioned", "neuron_added"), ``projection`` (name, "" for neuron events), ``pre``, ``post`` (neuron
-        ids; for a neuron event ``post`` is the neuron and ``pre`` its population's index) and ``weight``."""
+        """Every structural change so far, during runs and between them, as a numpy record array with fields ``t``
+        (ms: the change takes effect before the step at ``t``), ``kind``, ``projection`` (name, "" for neuron
+        events), ``pre``, ``post`` (neuron ids; for a neuron event ``post`` is the neuron and ``pre`` its population's
+        index) and ``weight`` (of the synapse when it was created or removed).
+
+        Kinds:
+
+        - ``"created"``: a synapse made by a structural rule (Growth, Sprouting, HomeostaticGrowth), or by a
+          Neurogenesis rule wiring the neurons it adds during a run;
+        - ``"pruned"``: a synapse removed by a rule (Pruning, HomeostaticGrowth's retraction);
+        - ``"lesioned"``: a synapse removed by :meth:`lesion`, or a lesioned neuron (projection "");
+        - ``"neuron_added"``: a neuron added (Neurogenesis, :meth:`Population.add_neurons`; projection "");
+        - ``"added"``: a synapse added between runs (:meth:`Projection.add_synapses`, :meth:`Projection.connect_new`,
+          ``Population.add_neurons(connect=...)``);
+        - ``"removed"``: a synapse removed between runs (:meth:`Projection.remove_synapses`).
+
+        So a projection's size is always its size at :meth:`connect` + created + added - pruned - lesioned - removed
+        (its rows in the log). Within one step, entries are in a canonical order (projection, kind, pre, post,
+        weight), the same for every thread count."""
+        from .structural import LOG_KINDS
+
         t, kind, proj, pre, post, w = self._engine.structural_log()
-        kinds = np.array(["created", "pruned", "lesioned", "neuron_added"])
+        kinds = np.array(LOG_KINDS)
         names = np.array([p.name for p in self.projections] + [""])
         out = np.zeros(
             len(t),
@@ -740,7 +760,13 @@ class Network:
                 if status["stopped"]:
                     pop = self.populations[int(status["population"])]
                     t_ms = (int(status["step"]) + 1) * self.dt
-                    if status["reason"] == "nan":
+                    if status["reason"] == "nan" and int(status.get("projection", -1)) >= 0:
+                        proj = self.projections[int(status["projection"])]
+                        msg = (
+                            f"projection {proj.name!r} (into population {pop.name!r}) has NaN in the state of its "
+                            f"plasticity rules at t = {t_ms:.1f} ms; run stopped"
+                        )
+                    elif status["reason"] == "nan":
                         msg = f"population {pop.name!r} has NaN in its state at t = {t_ms:.1f} ms; run stopped"
                     else:
                         msg = (

@@ -176,8 +176,22 @@ class Population:
         New neurons join the last thread's range, leaving every other thread's synapses untouched; results do not
         depend on it (nor on the thread count); load balance is restored when a checkpoint is loaded. Spike
         recorders without a subset record the new neurons; state recorders keep their indices; rate recorders
-        divide by the current size. Everything is checked before anything changes.
+        divide by the current size. Everything is checked before anything changes. The new neurons are logged in
+        :attr:`Network.structural_log` as ``"neuron_added"`` and the synapses ``connect`` makes as ``"added"``.
         """
+        return self._add_neurons(n, positions, state, connect, maturation, "added")
+
+    def _add_neurons(
+        self,
+        n: int,
+        positions: Any,
+        state: dict[str, Any] | None,
+        connect: Any,
+        maturation: tuple[float, float] | None,
+        kind: str,
+    ) -> np.ndarray:
+        """:meth:`add_neurons`, logging the synapses of ``connect`` as ``kind`` ("added" by the user, "created" by a
+        Neurogenesis rule)."""
         net = self._net
         eng = net._engine
         old = self._size
@@ -254,6 +268,7 @@ class Population:
                     n_pre,
                     n_post,
                     what=f"connect[{k}]",
+                    kind=kind,
                 )
             )
         # projections into this population keep their delays when the post index needs more bits
