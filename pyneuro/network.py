@@ -493,7 +493,7 @@ class Network:
         receptor = check_choice("receptor", receptor, _RECEPTORS)
         n, rate, weight = check_poisson_params(n, rate, weight, self.dt)
         name = self._unique_name(name, f"poisson->{target.name}", [x.name for x in self.inputs])
-        iid = self._engine.add_poisson_input(target._id, receptor, n, rate, weight)
+        iid = self._engine.add_input("PoissonInput", target._id, receptor, {"n": n, "rate": rate, "weight": weight})
         inp = PoissonInput(self, iid, target, receptor, n, rate, weight, name)
         self.inputs.append(inp)
         return inp

@@ -8,6 +8,7 @@
 
 #include "../structural/structural_rule.hpp"
 #include "catalogue.hpp"
+#include "../synapses/input.hpp"
 #include "parallel.hpp"
 
 namespace pyneuro {
@@ -149,11 +150,20 @@ void Engine::add_rule(int proj, const std::string& kind, const ParamMap& p) {
     if (steps && std::find(stepping.begin(), stepping.end(), proj) == stepping.end()) stepping.push_back(proj);
 }
 
-int Engine::add_poisson_input(int pop, Receptor r, double n, double rate_hz, double weight) {
-    auto in = std::make_unique<PoissonInput>(static_cast<int>(inputs_.size()), population(pop), r, n, rate_hz, weight);
-    in->prepare(dt_, nest_time_);  // checks lambda before the input is added
+int Engine::add_input(const std::string& kind, int pop, Receptor r, const ParamMap& p) {
+    auto in = catalogue().make_input(kind, static_cast<int>(inputs_.size()), population(pop), r, p, Context(*this));
+    in->prepare(dt_, nest_time_);  // checks the parameters before the input is added
     inputs_.push_back(std::move(in));
+    kind_of_input_.push_back(kind);
     return static_cast<int>(inputs_.size()) - 1;
+}
+
+void Engine::set_input(int id, const ParamMap& p) {
+    Input& in = input(id);
+    // a trial copy of the kind checks the new parameters first, so a refusal changes nothing
+    auto trial = catalogue().make_input(kind_of_input_.at(static_cast<std::size_t>(id)), id, in.target(), in.receptor(), p, Context(*this));
+    trial->prepare(dt_, nest_time_);
+    inputs_[static_cast<std::size_t>(id)] = std::move(trial);
 }
 
 void Engine::set_nest_time(bool on) {
