@@ -573,8 +573,8 @@ def model_source(d: ModelDef) -> str:
                 ex = "::pyneuro::fast_exp" if T == "float" else "std::exp"
                 body.append(f"        const {ty} A_{v} = {spr(A)}, b_{v} = {spr(B)} / A_{v};")
                 body.append(f"        {ty} n_{v} = -b_{v} + (o_{v} + b_{v}) * {ex}(A_{v} * dt_);")
-    else:  # rk2 / rk4
-        stages = 2 if method == "rk2" else 4
+    else:  # euler / rk2 / rk4
+        stages = {"euler": 1, "rk2": 2, "rk4": 4}[method]
         integ = [v for v in ode_vars if v not in decays]
 
         def stage(k: int, prefix: str, tt: str) -> None:
@@ -606,7 +606,12 @@ def model_source(d: ModelDef) -> str:
                     body.append(f"        const {ty} {prefix}{v} = o_{v};")
 
         half = number(0.5, T)
-        if stages == 2:
+        if stages == 1:
+            stage_vals("y1_", None, "", "")
+            stage(1, "y1_", "t_")
+            for v in integ:
+                body.append(f"        {ty} n_{v} = o_{v} + h_ * k1_{v};")
+        elif stages == 2:
             stage_vals("y1_", None, "", "")
             stage(1, "y1_", "t_")
             stage_vals("y2_", 1, half, "h1")

@@ -298,9 +298,9 @@ def _model_parts(m: Any) -> dict[str, Any]:
     if not state:
         raise ValueError("Custom.state must declare at least one state variable, e.g. {'v': -70.0}")
     _unique([(n, "Custom.params") for n in params] + [(n, "Custom.state") for n in state], _RESERVED_MODEL)
-    method = check_choice("Custom.method", m.method, ("exact", "exponential_euler", "rk2", "rk4"))
+    method = check_choice("Custom.method", m.method, ("exact", "exponential_euler", "euler", "rk2", "rk4"))
     if m.precision is None:
-        precision = "single" if method in ("exact", "exponential_euler") else "double"
+        precision = "single" if method in ("exact", "exponential_euler", "euler") else "double"
     else:
         precision = check_choice("Custom.precision", m.precision, ("single", "double"))
     ref = m.refractory

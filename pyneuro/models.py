@@ -527,13 +527,14 @@ class Custom(NeuronModel):
     receptors : dict, optional
         What an arriving spike of weight ``w`` does: ``{"exc": "g_ex += w", "inh": "g_in += w"}``; the forms are
         ``x += w``, ``x -= w`` and ``x += k * w`` (k a number or a parameter). A receptor not given ignores input.
-    method : {"exact", "exponential_euler", "rk2", "rk4"}
+    method : {"exact", "exponential_euler", "euler", "rk2", "rk4"}
         ``"exact"``: linear equations with constant coefficients, integrated by their propagator (derived
         symbolically, as Brian2 does; checked against a numerical matrix exponential). ``"exponential_euler"``: each
-        equation linear in its own variable (conductance models). ``"rk2"``, ``"rk4"``: Runge-Kutta.
+        equation linear in its own variable (conductance models). ``"euler"``: forward Euler (Auryn's and NEST's
+        simple models). ``"rk2"`` (midpoint), ``"rk4"``: Runge-Kutta.
     precision : {"single", "double"}, optional
-        Arithmetic of the update; default single for exact and exponential_euler (vectorised like the built-in
-        LIF), double for rk2 and rk4 (like the built-in AdEx). State is stored as float32 either way.
+        Arithmetic of the update; default single for exact, exponential_euler and euler (vectorised like the
+        built-in LIF), double for rk2 and rk4 (like the built-in AdEx). State is stored as float32 either way.
 
     Attributes
     ----------

@@ -370,3 +370,57 @@ def test_changing_a_parameter_value_does_not_recompile():
     assert a.core_kind() == b.core_kind() and b.compile_seconds == 0.0
     c = pair(on_post="w = clip(w + 2 * a_pre * x_pre, w_min, w_max)")
     assert c.core_kind() != a.core_kind()
+
+
+def test_auryn_like_neuron_with_euler_against_numpy():
+    """A conductance neuron in the style of Auryn's (AMPA and a slow NMDA low-pass of it, GABA, a threshold that
+    jumps at each spike and decays, a voltage clip at E_inh), forward Euler in float32: checked step by step against
+    the same recursion in numpy for one neuron driven by given spikes."""
+    model = pn.models.Custom(
+        params=dict(tau_mem=20.0, E_rest=-70.0, E_exc=0.0, E_inh=-80.0, tau_ampa=5.0, tau_nmda=100.0,
+                    tau_gaba=10.0, nmda_ratio=0.3, V_th=-50.0, V_reset=-70.0, tau_thr=5.0, dthr=100.0),
+        state={"v": -70.0, "g_ampa": 0.0, "g_nmda": 0.0, "g_gaba": 0.0, "thr": 0.0},
+        equations="""
+            g_e = (1 - nmda_ratio) * g_ampa + nmda_ratio * g_nmda
+            dv/dt = (E_rest - v + g_e * (E_exc - v) + g_gaba * (E_inh - v)) / tau_mem
+            dg_ampa/dt = -g_ampa / tau_ampa
+            dg_nmda/dt = (g_ampa - g_nmda) / tau_nmda
+            dg_gaba/dt = -g_gaba / tau_gaba
+            dthr/dt = -thr / tau_thr
+            v = max(v, E_inh)
+        """,
+        threshold="v >= V_th + thr",
+        reset="v = V_reset; thr += dthr",
+        receptors={"exc": "g_ampa += w", "inh": "g_gaba += w"},
+        method="euler",
+    )
+    t_in = np.arange(5.0, 400.0, 2.0)
+    net = pn.Network(dt=0.1, seed=1)
+    src = net.add_population(pn.models.SpikeGenerator(times=t_in, indices=np.zeros(len(t_in), int)), 1)
+    pop = net.add_population(model, 1)
+    net.connect(src, pop, pn.conn.OneToOne(), weight=0.8, delay=0.1)
+    vm = net.record_state(pop, "v", every=0.1)
+    sm = net.record_spikes(pop)
+    net.run(400.0)
+    f = np.float32
+    h = f(0.1)
+    v, ga, gn, gg, thr = f(-70.0), f(0.0), f(0.0), f(0.0), f(0.0)
+    arrivals = set(np.floor((t_in + 0.1) / 0.1 + 0.5 + 1e-9).astype(int))
+    Ea, Eg, Et = f(np.exp(-0.1 / 5.0)), f(np.exp(-0.1 / 10.0)), f(np.exp(-0.1 / 5.0))
+    vs, spikes = [], []
+    for k in range(4000):
+        vs.append(v)
+        if k in arrivals:
+            ga = f(ga + f(1.0) * f(0.8))
+        ge = f(f(f(1) - f(0.3)) * ga + f(0.3) * gn)
+        dv = f(f(f(f(f(-70.0) - v) + f(ge * f(f(0.0) - v))) + f(gg * f(f(-80.0) - v))) / f(20.0))
+        v1 = f(v + f(h * dv))
+        gn1 = f(gn + f(h * f(f(ga - gn) / f(100.0))))
+        ga, gg, thr = f(ga * Ea), f(gg * Eg), f(thr * Et)
+        v, gn = max(v1, f(-80.0)), gn1
+        if v >= f(f(-50.0) + thr):
+            v, thr = f(-70.0), f(thr + f(100.0))
+            spikes.append(k * 0.1)
+    assert len(spikes) > 3
+    np.testing.assert_allclose(sm.times, spikes, atol=1e-9)
+    np.testing.assert_allclose(vm.values[:, 0], vs, rtol=1e-5, atol=1e-4)
