@@ -56,6 +56,8 @@ class NeuronModel:
     kind: ClassVar[str] = ""
     #: state variables readable with ``Population.get`` and settable with ``Population.set``
     state_vars: ClassVar[tuple[str, ...]] = ()
+    #: NEST's names of state variables (the NEST model's ``V_m``, ...), accepted wherever the own names are
+    nest_names: ClassVar[dict[str, str]] = {}
 
     def _check(self) -> None:
         check_params(self, type(self).__name__)
@@ -113,7 +115,8 @@ class LIF(NeuronModel):
         Constant input current (pA).
 
     State variables: ``v`` (mV), ``I_ex``, ``I_in`` (pA), ``I_stim`` (pA, a per-neuron stimulus current added to
-    ``I_e``, 0 initially; set it between runs with ``pop.set("I_stim", ...)``).
+    ``I_e``, 0 initially; set it between runs with ``pop.set("I_stim", ...)``). NEST's names ``V_m``, ``I_syn_ex``
+    and ``I_syn_in`` are accepted for ``v``, ``I_ex`` and ``I_in`` (as in every model: see ``nest_names``).
     """
 
     tau_m: float = _positive(10.0, "ms")
@@ -128,6 +131,7 @@ class LIF(NeuronModel):
 
     kind: ClassVar[str] = "LIF"
     state_vars: ClassVar[tuple[str, ...]] = ("v", "I_ex", "I_in", "theta", "I_stim")
+    nest_names: ClassVar[dict[str, str]] = {"V_m": "v", "I_syn_ex": "I_ex", "I_syn_in": "I_in"}
 
     def _check(self) -> None:
         super()._check()
@@ -184,6 +188,7 @@ class LIFCond(NeuronModel):
 
     kind: ClassVar[str] = "LIFCond"
     state_vars: ClassVar[tuple[str, ...]] = ("v", "g_ex", "g_in", "theta", "I_stim")
+    nest_names: ClassVar[dict[str, str]] = {"V_m": "v"}
 
     def _check(self) -> None:
         super()._check()
@@ -235,6 +240,7 @@ class LIFAlpha(NeuronModel):
 
     kind: ClassVar[str] = "LIFAlpha"
     state_vars: ClassVar[tuple[str, ...]] = ("v", "I_ex", "I_in", "dI_ex", "dI_in", "I_stim")
+    nest_names: ClassVar[dict[str, str]] = {"V_m": "v", "I_syn_ex": "I_ex", "I_syn_in": "I_in"}
 
     def _check(self) -> None:
         super()._check()
@@ -290,6 +296,7 @@ class LIFCondAlpha(NeuronModel):
 
     kind: ClassVar[str] = "LIFCondAlpha"
     state_vars: ClassVar[tuple[str, ...]] = ("v", "g_ex", "g_in", "dg_ex", "dg_in", "I_stim")
+    nest_names: ClassVar[dict[str, str]] = {"V_m": "v"}
 
     def _check(self) -> None:
         super()._check()
@@ -332,6 +339,7 @@ class Izhikevich(NeuronModel):
 
     kind: ClassVar[str] = "Izhikevich"
     state_vars: ClassVar[tuple[str, ...]] = ("v", "u", "I_stim")
+    nest_names: ClassVar[dict[str, str]] = {"V_m": "v", "U_m": "u"}
 
 
 @dataclass
@@ -397,6 +405,7 @@ class AdEx(NeuronModel):
 
     kind: ClassVar[str] = "AdEx"
     state_vars: ClassVar[tuple[str, ...]] = ("v", "w", "g_ex", "g_in", "I_stim")
+    nest_names: ClassVar[dict[str, str]] = {"V_m": "v"}
 
     def _check(self) -> None:
         super()._check()

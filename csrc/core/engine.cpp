@@ -16,10 +16,13 @@ namespace pyneuro {
 // The step loop's ordering contract. For each step t, every thread k runs, on what it owns:
 //   1. weights(t)  weight monitors due at t (weights after post(t-1), before this step's arrivals);
 //   2. deliver(t)  for every projection, the spikes whose delay ends at t: transmit into the target's input
-//                  array, then the presynaptic half of the rules (arrivals precede this step's post spikes);
+//                  array, then the presynaptic half of the rules (arrivals precede this step's post spikes); then
+//                  every Poisson input's arrivals of step t, input by input;
 //      state(t)    state monitors due at t (the state at time t, arrivals at t included);
 //   3. integrate(t) every neuron of its range over [t dt, (t+1) dt); threshold, reset; spikes of step t are
-//                  appended to its own list of the population's spike ring and to the traces' histories;
+//                  appended to its own list of the population's spike ring and to the traces' histories; under the
+//                  NEST time convention, deliveries of step t (collected in lagged buffers) are added to the
+//                  inputs only now, after the update, as NEST adds its ring buffers' inputs;
 //   4. at the end of a check window: NaN flags and spike counts, one extra barrier, the same stop decision
 //                  taken by every thread;
 //   5. arrive      (split barrier) its spikes of step t are published;
@@ -114,6 +117,19 @@ void Engine::add_rule(int proj, const std::string& kind, const ParamMap& p) {
     pr.add_rule(std::move(rule));
     if (first) into.push_back(proj);
     if (steps && std::find(stepping.begin(), stepping.end(), proj) == stepping.end()) stepping.push_back(proj);
+}
+
+int Engine::add_poisson_input(int pop, Receptor r, double n, double rate_hz, double weight) {
+    auto in = std::make_unique<PoissonInput>(static_cast<int>(inputs_.size()), population(pop), r, n, rate_hz, weight);
+    in->prepare(dt_, nest_time_);  // checks lambda before the input is added
+    inputs_.push_back(std::move(in));
+    return static_cast<int>(inputs_.size()) - 1;
+}
+
+void Engine::set_nest_time(bool on) {
+    if (on == nest_time_) return;
+    if (now_ != 0) throw ArgumentError("the time convention can only be chosen before the first step");
+    nest_time_ = on;
 }
 
 void Engine::add_structural(int proj, const std::string& kind, const ParamMap& p) {
@@ -294,7 +310,7 @@ void Engine::prepare() {
         const std::size_t pre = static_cast<std::size_t>(pr->pre().id());
         depth[pre] = std::max<int>(depth[pre], static_cast<int>(pr->ring_delay()));
         if (pr->plastic()) window[pre] = std::max<int>(window[pre], static_cast<int>(pr->ring_delay()));
-        pr->resolve_target();
+        pr->resolve_target(nest_time_);
         for (auto& r : pr->rules()) r->before_run(*pr);
         // a modulator population's spikes of step t-1 are read in the post phase of step t, while a faster thread
         // may already be writing step t+1: its ring must hold three steps
@@ -302,6 +318,7 @@ void Engine::prepare() {
             if (const Population* m = r->reads_spikes_of())
                 depth[static_cast<std::size_t>(m->id())] = std::max(depth[static_cast<std::size_t>(m->id())], 2);
     }
+    for (auto& in : inputs_) in->prepare(dt_, nest_time_);
     for (std::size_t p = 0; p < np; ++p) {
         Population& pop = *pops_[p];
         pop.prepare(dt_);
@@ -379,6 +396,7 @@ void Engine::integrate(int k, step_t t) {
         const Range R = parts_[p][static_cast<std::size_t>(k)];
         for (auto& nr : pop.neuron_rules()) nr->before(R, t);
         pop.update(R, t, rng_, out);
+        if (nest_time_) pop.flush_lagged(R);  // NEST time: this step's arrivals act from the next step on
         pop.drop_lesioned(out);  // lesioned neurons never spike (before traces, rules, monitors and counts)
         std::int64_t& cnt = win_counts_[count_slot(par, p, k)];
         if (window_start) cnt = 0;
@@ -459,6 +477,7 @@ bool Engine::decide_stop(int k, step_t t, RunStatus& st) {
 void Engine::step_phases(int k, step_t t) {
     record_weights(k, t);
     for (auto& pr : projs_) pr->deliver(k, t);
+    for (auto& in : inputs_) in->apply(parts_[static_cast<std::size_t>(in->target().id())][static_cast<std::size_t>(k)], t, rng_);
     record_state(k, t);
     integrate(k, t);
 }

@@ -14,6 +14,7 @@
 #include "../monitors/state_monitor.hpp"
 #include "../monitors/weight_monitor.hpp"
 #include "../neurons/population.hpp"
+#include "../synapses/poisson_input.hpp"
 #include "../synapses/projection.hpp"
 #include "barrier.hpp"
 #include "partition.hpp"
@@ -60,6 +61,16 @@ public:
     void add_rule(int proj, const std::string& kind, const ParamMap& p);
     void add_neuron_rule(int pop, const std::string& kind, const ParamMap& p);
     void add_structural(int proj, const std::string& kind, const ParamMap& p);
+    // Poisson background input into population `pop` (see poisson_input.hpp); returns its id.
+    int add_poisson_input(int pop, Receptor r, double n, double rate_hz, double weight);
+    PoissonInput& poisson_input(int id) { return *inputs_.at(static_cast<std::size_t>(id)); }
+    int n_poisson_inputs() const { return static_cast<int>(inputs_.size()); }
+    // Time convention: false (default) = a spike of step s is stamped s dt and a delay of d steps makes it act on
+    // its target's integration of step s + d; true = NEST's: the spike is stamped (s + 1) dt, the delay counts from
+    // the stamp, so it acts one step later (arrivals are added after the target's update of step s + d). Only
+    // before the first step.
+    void set_nest_time(bool on);
+    bool nest_time() const { return nest_time_; }
     // The structural event log (creations, prunings, lesions, neurons added, synapses added and removed between
     // runs), in canonical order per phase. A mutation phase's events are recorded by the threads that made the
     // changes (room reserved before each change) and moved into the log without allocating; if joining them to the
@@ -128,6 +139,8 @@ private:
     std::vector<std::unique_ptr<Population>> pops_;
     std::vector<std::vector<Range>> parts_;
     std::vector<std::unique_ptr<Projection>> projs_;
+    std::vector<std::unique_ptr<PoissonInput>> inputs_;
+    bool nest_time_ = false;
     std::vector<std::vector<int>> plastic_in_;  // per population: plastic projections ending there
     std::vector<std::vector<int>> steps_in_;    // per population: projections ending there with rules that step neurons
     std::vector<std::unique_ptr<SpikeMonitor>> spike_mons_;
