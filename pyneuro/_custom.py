@@ -195,8 +195,8 @@ def rule_definition(r: Any) -> Built:
         "post_vars": post_vars,
     }
     key = _jit.library_key(json.dumps(norm, sort_keys=True))
-    if key in _built:
-        return _built[key]
+    if key in _built:  # built or loaded earlier in this process
+        return Built(_built[key].kind, _built[key].post_vars, 0.0)
     kind = f"Custom:{key}"
 
     def source() -> str:  # only on a cache miss: code generation imports sympy
@@ -443,8 +443,8 @@ def model_definition(m: Any) -> Built:
         "precision": parts["precision"],
     }
     key = _jit.library_key(json.dumps(norm, sort_keys=True))
-    if key in _built:
-        return _built[key]
+    if key in _built:  # built or loaded earlier in this process
+        return Built(_built[key].kind, _built[key].post_vars, 0.0)
     kind = f"Custom:{key}"
 
     def source() -> str:  # only on a cache miss: code generation imports sympy

@@ -229,6 +229,9 @@ def test_custom_population_supports_recorders_lesions_neurogenesis_and_intrinsic
     assert np.isin(late, ids).any()  # new neurons fire
     pop.set("v", -60.0)
     assert np.all(pop.get("v") == -60.0)
+    pop.set("V_m", -61.0)  # NEST's names, as for the built-in models
+    assert np.all(pop.get("V_m") == -61.0) and np.all(pop.get("v") == -61.0)
+    np.testing.assert_array_equal(pop.get("I_syn_ex"), pop.get("I_ex"))
 
 
 # -- divergence ------------------------------------------------------------------------------------------------------
