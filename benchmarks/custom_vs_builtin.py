@@ -33,8 +33,9 @@ import pyneuro.workloads as W
 CUSTOM_STDP = dict(
     params={"a_pre": 0.12, "a_post": -0.126, "w_min": 0.0, "w_max": 12.0},
     traces={"x_pre": ("pre", 20.0), "x_post": ("post", 20.0)},
-    on_pre="w = clip(w + a_post * x_post, w_min, w_max)",
-    on_post="w = clip(w + a_pre * x_pre, w_min, w_max)",
+    # as the built-in, a synapse is not touched while the other side's trace is 0
+    on_pre="if x_post != 0:\n    w = clip(w + a_post * x_post, w_min, w_max)",
+    on_post="if x_pre != 0:\n    w = clip(w + a_pre * x_pre, w_min, w_max)",
 )
 
 LIF_PARAMS = dict(tau_m=20.0, C_m=250.0, E_L=-65.0, V_th=-50.0, V_reset=-65.0, t_ref=2.0, tau_syn_ex=5.0,

@@ -31,6 +31,7 @@ class RuleDef:
     neuron: list[tuple[str, ast.expr]]  # name, dx/dt
     post_vars: list[str]
     bodies: dict[str, list[Statement]]  # "pre", "post", "tick"
+    guards: dict[str, ast.expr]  # per event: a condition checked before the synapse is touched
 
 
 @dataclass
@@ -294,7 +295,8 @@ def rule_source(d: RuleDef) -> str:
     funcs: list[str] = []
     for ev in ("pre", "post", "tick"):
         stmts = d.bodies.get(ev)
-        used: set[str] = set()
+        guard = d.guards.get(ev)
+        used: set[str] = set() if guard is None else names_in(guard)
         written: set[str] = set()
         for s in stmts or []:
             used |= names_in(s.value)
@@ -310,8 +312,14 @@ def rule_source(d: RuleDef) -> str:
             + ("\n".join(lines) + "\n" if lines else "")
             + "    }"
         )
+        funcs.append(
+            f"    template <class X>\n    static inline bool guard_{ev}([[maybe_unused]] const X& x) {{ return "
+            + ("true" if guard is None else pr(guard))
+            + "; }"
+        )
         consts += [
             f"    static constexpr bool has_{ev} = {'true' if stmts is not None else 'false'};",
+            f"    static constexpr bool guarded_{ev} = {'true' if guard is not None else 'false'};",
             f"    static constexpr std::uint32_t {ev}_traces = {_mask([tr[n] for n in used if n in tr])};",
             f"    static constexpr std::uint32_t {ev}_syn_read = {_mask([syn[n] for n in used if n in syn])};",
             f"    static constexpr std::uint32_t {ev}_syn_write = {_mask([syn[n] for n in written if n in syn])};",

@@ -23,6 +23,7 @@ from ._expr import (
     canonical,
     check_identifier,
     names_in,
+    parse_body,
     parse_expression,
     parse_statements,
 )
@@ -176,10 +177,14 @@ def rule_definition(r: Any) -> Built:
         **{f"{v}_post": "a state variable of the postsynaptic neuron" for v in post_vars},
     }
     body_scope = Scope(readable, writable={"w", *synapse}, locals_allowed=True)
+    guard_names = {n for n in readable if n != "w" and n not in synapse}
     stmts: dict[str, list[Statement]] = {}
+    guards: dict[str, ast.expr] = {}
     for ev, code in bodies.items():
         if code is not None:
-            stmts[ev] = parse_statements(f"Custom.on_{ev}", code, body_scope)
+            guard, stmts[ev] = parse_body(f"Custom.on_{ev}", code, body_scope, guard_names)
+            if guard is not None:
+                guards[ev] = guard
     nscope = Scope(
         {k: v for k, v in readable.items() if k not in ("w", "eta") and v not in ("a trace", "a synapse variable")},
         locals_allowed=False,
@@ -213,6 +218,7 @@ def rule_definition(r: Any) -> Built:
                 neuron=odes,
                 post_vars=post_vars,
                 bodies=stmts,
+                guards=guards,
             )
         )
 

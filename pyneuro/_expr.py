@@ -22,6 +22,7 @@ __all__ = [
     "Scope",
     "check_identifier",
     "parse_statements",
+    "parse_body",
     "parse_expression",
     "names_in",
     "CppPrinter",
@@ -196,9 +197,31 @@ def parse_statements(what: str, code: str, scope: Scope) -> list[Statement]:
     """Parse and check a block of statements; locals (when allowed) are defined by their first assignment."""
     tree, source = _parse(what, code, "exec")
     assert isinstance(tree, ast.Module)
+    return _statements(what, tree.body, source, scope)
+
+
+def parse_body(
+    what: str, code: str, scope: Scope, guard_names: set[str]
+) -> tuple[ast.expr | None, list[Statement]]:
+    """A rule's body: statements, or one guard ``if condition:`` over an indented block of statements (no
+    ``else``). The condition may read only ``guard_names``; it is checked before the synapse is touched."""
+    tree, source = _parse(what, code, "exec")
+    assert isinstance(tree, ast.Module)
+    body = [n for n in tree.body if not isinstance(n, ast.Pass)]
+    if len(body) == 1 and isinstance(body[0], ast.If):
+        node = body[0]
+        if node.orelse:
+            raise ExpressionError(f"{_where(what, node, source)}: a guard 'if' takes no 'else' (nothing happens then)")
+        guard_scope = Scope({k: v for k, v in scope.readable.items() if k in guard_names})
+        _check_expr(what, node.test, source, lambda n: n in guard_names, guard_scope)
+        return node.test, _statements(what, node.body, source, scope)
+    return None, _statements(what, tree.body, source, scope)
+
+
+def _statements(what: str, nodes: list[ast.stmt], source: _Src, scope: Scope) -> list[Statement]:
     out: list[Statement] = []
     local: set[str] = set()
-    for node in tree.body:
+    for node in nodes:
         if isinstance(node, ast.Pass):
             continue
         if isinstance(node, ast.Assign):
@@ -211,8 +234,10 @@ def parse_statements(what: str, code: str, scope: Scope) -> list[Statement]:
             target, op, value = node.target.id, _OPS[type(node.op)] + "=", node.value
         else:
             raise ExpressionError(
-                f"{_where(what, node, source)}: only assignments (x = ..., x += ...) are allowed, got "
+                f"{_where(what, node, source)}: only assignments (x = ..., x += ...) are allowed here, got "
                 f"{type(node).__name__}"
+                + (" (a rule's body may be one guard 'if condition:' over its statements)" if isinstance(node, ast.If)
+                   else "")
             )
         _check_expr(what, value, source, lambda n: n in scope.readable or n in local, scope)
         if target in scope.writable:

@@ -427,3 +427,25 @@ def test_auryn_like_neuron_with_euler_against_numpy():
     assert len(spikes) > 3
     np.testing.assert_allclose(sm.times, spikes, atol=1e-9)
     np.testing.assert_allclose(vm.values[:, 0], vs, rtol=1e-5, atol=1e-4)
+
+
+def test_guard_leaves_synapses_untouched():
+    """A guard that is false leaves the synapse as it was: a weight above w_max stays there (an unguarded clip would
+    pull it in), as with the built-in STDP, which skips synapses whose trace is 0."""
+    guarded = pair(on_pre="if x_post != 0:\n    w = clip(w + a_post * x_post, w_min, w_max)")
+    plain = pair()
+    out = {}
+    for name, rule in (("guarded", guarded), ("plain", plain), ("builtin", pn.plasticity.STDP(w_max=1.0))):
+        net = pn.Network(dt=0.1, seed=1)
+        pre, post = generators(net, [10.0, 20.0], [500.0])
+        proj = net.connect(pre, post, pn.conn.OneToOne(), weight=1.5, delay=1.0, plasticity=rule)
+        net.run(100.0)
+        out[name] = proj.weights[0]
+    assert out["guarded"] == out["builtin"] == np.float32(1.5)
+    assert out["plain"] == 1.0
+    with pytest.raises(ExpressionError, match="unknown name 'w'"):
+        pair(on_pre="if w > 0:\n    w = 0")
+    with pytest.raises(ExpressionError, match="takes no 'else'"):
+        pair(on_pre="if x_post != 0:\n    w = 0\nelse:\n    w = 1")
+    with pytest.raises(ExpressionError, match="one guard 'if condition:'"):
+        pair(on_pre="w = w\nif x_post != 0:\n    w = 0")
