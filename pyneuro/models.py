@@ -564,7 +564,7 @@ class Custom(NeuronModel):
     receptors: dict[str, str] = field(default_factory=dict)
     method: str = "exact"
     precision: str | None = None
-    nest_names: dict[str, str] | None = None  # type: ignore[assignment]
+    nest_names: dict[str, str] | None = None  # type: ignore[assignment,misc]
 
     kind: ClassVar[str] = "Custom"
     #: NEST's names accepted by default for the state variables a definition names like NEST's models do
