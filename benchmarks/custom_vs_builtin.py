@@ -3,8 +3,9 @@
 
 1. W2 (COBA, 4000 neurons, pair STDP on E->E) with the built-in STDP and with the same rule written as a
    pyneuro.plasticity.Custom definition: run-loop time per simulated second.
-2. A W5-sized network (80 excitatory + 20 inhibitory inputs per neuron, 90% of the time in the neuron update) of
-   LIF (iaf_psc_exp) neurons, built-in against the pyneuro.models.Custom LIF: run-loop time per simulated second.
+2. A W5-sized network (80 excitatory + 20 inhibitory inputs per neuron) of LIF (iaf_psc_exp) neurons, built-in
+   against the pyneuro.models.Custom LIF with the same threshold offset theta (the built-in's per-neuron stimulus
+   current I_stim is left out): run-loop time per simulated second.
 3. Compile times: the first compilation of the rule and of the model into an empty cache, and a cached definition
    loaded in a fresh process (the time from the constructor call to a usable rule, imports excluded).
 
@@ -51,13 +52,13 @@ def custom_stdp() -> pn.plasticity.Custom:
 def custom_lif() -> pn.models.Custom:
     return pn.models.Custom(
         params={**LIF_PARAMS, "I_e": 0.0},
-        state={"v": -65.0, "I_ex": 0.0, "I_in": 0.0},
+        state={"v": -65.0, "I_ex": 0.0, "I_in": 0.0, "theta": 0.0},
         equations="""
             dv/dt = -(v - E_L) / tau_m + (I_ex + I_in + I_e) / C_m   (unless refractory)
             dI_ex/dt = -I_ex / tau_syn_ex
             dI_in/dt = -I_in / tau_syn_in
         """,
-        threshold="v >= V_th",
+        threshold="v >= V_th + theta",  # theta: the threshold offset of the built-in (intrinsic plasticity)
         reset="v = V_reset",
         refractory="t_ref",
         receptors={"exc": "I_ex += w", "inh": "I_in -= w"},
