@@ -10,7 +10,6 @@ library, so changing a parameter's value does not recompile.
 from __future__ import annotations
 
 import ast
-import json
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -199,7 +198,7 @@ def rule_definition(r: Any) -> Built:
         "bodies": {ev: canonical(c) for ev, c in bodies.items() if c is not None},
         "post_vars": post_vars,
     }
-    key = _jit.library_key(json.dumps(norm, sort_keys=True))
+    key = _jit.library_key(repr(norm))
     if key in _built:  # built or loaded earlier in this process
         return Built(_built[key].kind, _built[key].post_vars, 0.0)
     kind = f"Custom:{key}"
@@ -448,7 +447,7 @@ def model_definition(m: Any) -> Built:
         "method": method,
         "precision": parts["precision"],
     }
-    key = _jit.library_key(json.dumps(norm, sort_keys=True))
+    key = _jit.library_key(repr(norm))
     if key in _built:  # built or loaded earlier in this process
         return Built(_built[key].kind, _built[key].post_vars, 0.0)
     kind = f"Custom:{key}"

@@ -82,16 +82,16 @@ def cache_dir() -> Path:
 
 
 def _headers() -> str:
-    """A hash of what shapes a library besides its definition: the core's headers and the code generator."""
+    """What shapes a library besides its definition: the core's headers and the code generator, identified by their
+    paths, sizes and modification times (cheap enough for every process; an edited file changes the key)."""
     global _headers_hash
     if _headers_hash is None:
-        h = hashlib.sha256()
         root = include_dir()
-        for p in sorted(root.rglob("*.hpp")):
-            h.update(str(p.relative_to(root)).encode())
-            h.update(p.read_bytes())
-        h.update((Path(__file__).resolve().parent / "_codegen.py").read_bytes())
-        _headers_hash = h.hexdigest()
+        parts = []
+        for p in [*sorted(root.rglob("*.hpp")), Path(__file__).resolve().parent / "_codegen.py"]:
+            st = p.stat()
+            parts.append(f"{p.name}:{st.st_size}:{st.st_mtime_ns}")
+        _headers_hash = "|".join(parts)
     return _headers_hash
 
 
