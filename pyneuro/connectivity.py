@@ -223,12 +223,26 @@ class FromArrays(ConnectionRule):
     Parameters
     ----------
     pre, post : array_like of int
-        Presynaptic and postsynaptic indices, equal lengths.
+        Presynaptic and postsynaptic indices: one-dimensional, equal lengths (a 2-D or nested array is refused, not
+        flattened: its order would be a guess).
     """
 
     def __init__(self, pre: Any, post: Any) -> None:
-        pre_arr = np.asarray(pre).reshape(-1)
-        post_arr = np.asarray(post).reshape(-1)
+        arrs = []
+        for name, value in (("pre", pre), ("post", post)):
+            try:
+                arr = np.asarray(value)
+            except ValueError:  # ragged nesting
+                raise ValueError(
+                    f"FromArrays.{name} must be a one-dimensional array of indices, got {value!r}"
+                ) from None
+            if arr.ndim != 1:
+                raise ValueError(
+                    f"FromArrays.{name} must be one-dimensional (one index per synapse), got an array of shape "
+                    f"{arr.shape}"
+                )
+            arrs.append(arr)
+        pre_arr, post_arr = arrs
         if pre_arr.size != post_arr.size:
             raise ValueError(
                 f"FromArrays: pre and post must have equal lengths, got {pre_arr.size} and {post_arr.size}"

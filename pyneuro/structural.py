@@ -39,6 +39,7 @@ __all__ = [
     "Neurogenesis",
     "STRUCTURAL_RULES",
     "MAX_PER_INTERVAL",
+    "LOG_KINDS",
 ]
 
 
@@ -170,6 +171,16 @@ class Pruning(StructuralRule):
             "dt": net.dt,
         }
 
+
+#: the kinds of :attr:`Network.structural_log` entries, by their code in the compiled core:
+#: "created" a synapse made by a structural rule (Growth, Sprouting, HomeostaticGrowth, or Neurogenesis wiring its
+#: new neurons during a run); "pruned" a synapse removed by a rule (Pruning, HomeostaticGrowth's retraction);
+#: "lesioned" a synapse removed by a lesion, or a lesioned neuron (projection ""); "neuron_added" a neuron added
+#: (projection "", pre = the population's index); "added" a synapse added between runs by the user
+#: (Projection.add_synapses, connect_new, Population.add_neurons(connect=...)); "removed" a synapse removed by the user
+#: (Projection.remove_synapses). A projection's size is its size at connect plus created and added, minus pruned,
+#: lesioned and removed synapses.
+LOG_KINDS = ("created", "pruned", "lesioned", "neuron_added", "added", "removed")
 
 #: the most synapses per neuron per interval a growth rule may ask for: every count is drawn as a 32-bit number
 MAX_PER_INTERVAL = 2**32 - 1
@@ -554,7 +565,7 @@ def grow_due(net: Network) -> None:
                 if pop.positions is not None:
                     box = np.asarray(rule.position_box, dtype=np.float64)
                     pos = rng.uniform(box[0], box[1], size=(n, box.shape[1]))
-                pop.add_neurons(n, positions=pos, connect=conns or None, maturation=rule.maturation)
+                pop._add_neurons(n, pos, None, conns or None, rule.maturation, "created")
                 pop._neuro_added = {**getattr(pop, "_neuro_added", {}), k: added + n}
             sched[k] = (rule, step + iv)
 

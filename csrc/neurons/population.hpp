@@ -14,6 +14,7 @@
 //   plasticity gain that matures (see Maturation below).
 #pragma once
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstring>
 #include <memory>
@@ -93,10 +94,53 @@ public:
     virtual int min_isi_steps() const { return 1; }
     // Where receptor input lands; nullptr means the input is ignored (sources).
     virtual float* input(Receptor r, float& sign) = 0;
+    // Where deliveries of `receptor` go: the model's input array, or (lagged, the NEST time convention) a buffer
+    // whose contents flush_lagged() adds to that array after the neurons' update of the step, so an arrival of step t
+    // acts from step t + 1 on, as NEST's ring buffers do. nullptr: the input is ignored (sources).
+    float* delivery_target(Receptor r, float& sign, bool lagged) {
+        float* real = input(r, sign);
+        if (!lagged || !real) return real;
+        auto& buf = lagged_[static_cast<std::size_t>(r)];
+        if (buf.size() != n_) buf.resize(n_, 0.0f);
+        return buf.data();
+    }
+    // Add the lagged arrivals of neurons [R.begin, R.end) to the model's inputs and clear them (thread k's range).
+    void flush_lagged(Range R) {
+        for (std::size_t r = 0; r < lagged_.size(); ++r) {
+            auto& buf = lagged_[r];
+            if (buf.empty()) continue;
+            float sign = 1.0f;
+            float* real = input(static_cast<Receptor>(r), sign);
+            for (index_t i = R.begin; i < R.end; ++i) {
+                real[i] += buf[i];
+                buf[i] = 0.0f;
+            }
+        }
+    }
+    bool has_lagged() const { return !lagged_[0].empty() || !lagged_[1].empty(); }
+
     // Which state variable the NaN check watches.
     virtual const char* primary_var() const { return "v"; }
-    // Called between steps when the clock jumps or rates change (sources re-draw their next spikes).
+    // Called before every run, at step t (sources whose upcoming spikes must be re-drawn, because rates were set or
+    // the clock moved, do it here).
     virtual void on_clock(step_t /*t*/, const Philox& /*rng*/) {}
+    // State variable `var` was set from outside for every neuron, between runs (work may wait for on_clock).
+    virtual void on_set(const std::string& /*var*/) {}
+    // State variable `var` of neurons [b, e) was set from outside at step `now`, between runs.
+    virtual void on_set_slice(const std::string& /*var*/, index_t /*b*/, index_t /*e*/, step_t /*now*/, const Philox& /*rng*/) {}
+    // Neurogenesis: neurons [old_n, new_n) were added at step `now` (after grow(); their state is initialised).
+    virtual void on_added(index_t /*old_n*/, index_t /*new_n*/, step_t /*now*/, const Philox& /*rng*/) {}
+    // Spikes given in advance (steps, neuron indices) for models that emit them; false for the others.
+    virtual bool set_events(std::vector<step_t> /*steps*/, std::vector<index_t> /*idx*/) { return false; }
+    // Divergence check: true when a state variable of neurons [r.begin, r.end) is NaN (the primary one by default).
+    virtual bool has_nan(Range r) {
+        const char* name = primary_var();
+        if (name[0] == '\0' || is_source()) return false;
+        const float* x = var(name)->data();
+        std::uint8_t bad = 0;
+        for (index_t i = r.begin; i < r.end; ++i) bad |= static_cast<std::uint8_t>(!(x[i] == x[i]));
+        return bad != 0;
+    }
     // Neurogenesis hook: the model's own per-neuron arrays (beyond the registered ones), resized from old_n to new_n
     // (grown; or cut back to new_n < old_n when a growth failed part-way).
     virtual void grow_extra(index_t /*old_n*/, index_t /*new_n*/) {}
@@ -223,6 +267,8 @@ public:
             put(d, prefix + "position_dim", std::vector<std::int32_t>{dim_});
         }
         if (has_lesions()) put(d, prefix + "lesioned", lesioned_);
+        for (std::size_t r = 0; r < lagged_.size(); ++r)
+            if (!lagged_[r].empty()) put(d, prefix + "lagged" + std::to_string(r), lagged_[r]);
         if (mat_) {
             put(d, prefix + "maturation/birth", mat_->birth);
             put(d, prefix + "maturation/boost", mat_->boost);
@@ -244,6 +290,16 @@ public:
         for (std::size_t k = 0; k < nrules_.size(); ++k) nrules_[k]->load(d, prefix + "nrule/" + std::to_string(k) + "/");
         if (has(d, prefix + "positions"))
             set_positions(take<float>(d, prefix + "positions"), take<std::int32_t>(d, prefix + "position_dim").at(0));
+        for (std::size_t r = 0; r < lagged_.size(); ++r) {  // in-flight arrivals of the NEST time convention
+            const std::string key = prefix + "lagged" + std::to_string(r);
+            if (!has(d, key)) {
+                std::fill(lagged_[r].begin(), lagged_[r].end(), 0.0f);
+                continue;
+            }
+            auto x = take<float>(d, key);
+            if (x.size() != n_) throw ArgumentError("checkpoint: wrong size for " + key);
+            lagged_[r].assign(x.begin(), x.end());
+        }
         lesioned_.clear();  // a missing key means no lesions
         if (has(d, prefix + "lesioned")) {
             lesioned_ = take<std::uint8_t>(d, prefix + "lesioned");
@@ -265,6 +321,8 @@ protected:
         for (std::size_t k = 0; k < fvars_.size(); ++k) fvars_[k].second->resize(to_n, finit_[k]);
         refr_.resize(to_n, 0);
         if (!flag_.empty()) flag_.resize(to_n, 0);
+        for (auto& b : lagged_)
+            if (!b.empty()) b.resize(to_n, 0.0f);
         for (auto& tr : traces_) tr->resize(to_n);
         if (has_positions()) {
             if (to_n > from_n) positions_.insert(positions_.end(), new_positions.begin(), new_positions.end());
@@ -296,6 +354,7 @@ protected:
     std::vector<std::uint8_t> lesioned_;  // 1 = lesioned; empty when none
     SpikeRing ring_;
     std::unique_ptr<Maturation> mat_;
+    std::array<std::vector<float>, 2> lagged_;  // per receptor: arrivals waiting for the end of the step (NEST time)
 };
 
 }  // namespace pyneuro

@@ -89,14 +89,12 @@ private:
     void meta_pre(Projection& p, Shard& s, std::uint64_t b, std::uint64_t e, step_t t) {
         const double amp = a_post * eta(t);
         if (amp == 0.0) return;
-        const std::uint32_t mask = p.post_mask();
-        for (std::uint64_t k = b; k < e; ++k) {
-            const index_t i = s.posts.begin + (s.pd[k] & mask);
+        for_each_arrival(p, s, b, e, [this](index_t i) { xpost->prefetch(i); }, [&](std::uint64_t k, index_t i) {
             const double x = xpost->value_at(i, t);
-            if (x == 0.0) continue;
+            if (x == 0.0) return;
             const double w = s.w[k];
             s.w[k] = clip(w + amp * x * fm_any(w) * meta.ltd(i, t));
-        }
+        });
     }
     void meta_post(Projection& p, Shard& s, std::uint64_t pb, std::uint64_t pe, step_t t, double gain) {
         const double amp = a_pre * eta(t) * gain;
@@ -121,16 +119,14 @@ private:
     }
     template <Dep D>
     void pre_loop(Projection& p, Shard& s, std::uint64_t b, std::uint64_t e, step_t t, double f) {
-        const std::uint32_t mask = p.post_mask();
         const double amp = a_post * eta(t) * f;
         if (amp == 0.0) return;
-        const index_t base = s.posts.begin;
-        for (std::uint64_t k = b; k < e; ++k) {
-            const double x = xpost->value_at(base + (s.pd[k] & mask), t);
-            if (x == 0.0) continue;
+        for_each_arrival(p, s, b, e, [this](index_t i) { xpost->prefetch(i); }, [&](std::uint64_t k, index_t i) {
+            const double x = xpost->value_at(i, t);
+            if (x == 0.0) return;
             const double w = s.w[k];
             s.w[k] = clip(w + amp * x * fm<D>(w));
-        }
+        });
     }
     template <Dep D>
     void post_loop(Projection& p, Shard& s, std::uint64_t pb, std::uint64_t pe, step_t t, double f) {

@@ -58,27 +58,23 @@ public:
     void on_pre(Projection& p, Shard& s, index_t pre, std::uint64_t b, std::uint64_t e, step_t t) override {
         const double amp = eta(t);
         if (amp == 0.0) return;
-        const std::uint32_t mask = p.post_mask();
-        const index_t base = s.posts.begin;
         const step_t d = static_cast<step_t>(s.pd[b] >> p.post_bits());  // one delay per call
         const double r2v = r2 ? r2->value_at(pre, t - d, true) : 0.0;
         const double triplet = a3_minus * r2v;
         const bool meta_each = meta.on() && !meta.pre_side;
         const double mf = (meta.on() && meta.pre_side) ? meta.ltd(pre, t - d) : 1.0;
-        for (std::uint64_t k = b; k < e; ++k) {
-            if (k + 8 < e) {
-                const index_t ia = base + (s.pd[k + 8] & mask);
-                o1->prefetch(ia);
-                if (bcm_) rate->prefetch(ia);
-            }
-            const index_t i = base + (s.pd[k] & mask);
+        auto prefetch = [this](index_t ia) {
+            o1->prefetch(ia);
+            if (bcm_) rate->prefetch(ia);
+        };
+        for_each_arrival(p, s, b, e, prefetch, [&](std::uint64_t k, index_t i) {
             const double o = o1->value_at(i, t);
-            if (o == 0.0) continue;
+            if (o == 0.0) return;
             double a2 = a2_minus;
             if (bcm_) a2 *= bcm(i, t);
             const double g = meta_each ? meta.ltd(i, t) : mf;
             s.w[k] = clip(s.w[k] - amp * g * o * (a2 + triplet));
-        }
+        });
     }
     void on_post(Projection& p, Shard& s, index_t post, std::uint64_t pb, std::uint64_t pe, step_t t) override {
         double fac = (a2_plus + (o2 ? a3_plus * o2->value_at(post, t, true) : 0.0)) * eta(t);

@@ -18,9 +18,10 @@ namespace pyneuro {
 
 class Projection;
 
-// One structural event: created, pruned (by a rule), removed (by a lesion), neuron added.
+// One structural event: created, pruned (by a rule), removed (by a lesion), neuron added; added and removed by the
+// user between runs (logged by the Python layer; see pyneuro.structural.LOG_KINDS).
 struct StructEvent {
-    enum Kind : std::uint8_t { created = 0, pruned = 1, lesioned = 2, neuron_added = 3 };
+    enum Kind : std::uint8_t { created = 0, pruned = 1, lesioned = 2, neuron_added = 3, added = 4, removed = 5 };
     step_t step;
     std::uint8_t kind;
     std::int32_t proj;

@@ -18,6 +18,7 @@
 #include <optional>
 #include <unordered_set>
 
+#include "../core/parallel.hpp"
 #include "../core/variates.hpp"
 #include "projection.hpp"
 
@@ -177,8 +178,9 @@ void Projection::build_total(const ConnSpec& c, const ValueSpec& wspec, const Va
         (c.n == 0 || per_post == 0) ? std::vector<std::uint64_t>((n_post + kBlock - 1) / kBlock, 0)
                                     : split_over_blocks(rng, pid, c.n, n_post, per_post, c.allow_multapses);
     const int nsh = static_cast<int>(shards_.size());
-#pragma omp parallel for num_threads(nsh) schedule(static, 1)
-    for (int k = 0; k < nsh; ++k) {
+    // Each thread fills its own shard of this (new) projection; an exception in any thread (allocation failure) is
+    // rethrown after the region and the caller discards the projection.
+    parallel_for_threads(nsh, [&](int k) {
         Shard& sh = shards_[static_cast<std::size_t>(k)];
         const Range R = sh.posts;
         sh.row_ptr.assign(static_cast<std::size_t>(n_pre) + 1, 0);
@@ -237,7 +239,7 @@ void Projection::build_total(const ConnSpec& c, const ValueSpec& wspec, const Va
         }
         sort_rows_by_delay(sh, n_pre, post_bits_);
         sh.set_compact(n_pre);
-    }
+    });
 }
 
 }  // namespace pyneuro

@@ -454,7 +454,7 @@ void Projection::set_column(int c, const std::vector<float>& v) {
     for (std::size_t q = 0; q < v.size(); ++q) shards_[g.shard[q]].cols[static_cast<std::size_t>(c)][g.offset[q]] = v[q];
 }
 
-void Projection::resolve_target() { target_ = post_->input(receptor_, sign_); }
+void Projection::resolve_target(bool lagged) { target_ = post_->delivery_target(receptor_, sign_, lagged); }
 
 void Projection::deliver(int k, step_t t) {
     Shard& sh = shards_[static_cast<std::size_t>(k)];

@@ -81,7 +81,8 @@ public:
     void set_column(int c, const std::vector<float>& v);       // canonical order
 
     // Running -------------------------------------------------------------------------------------------------
-    void resolve_target();  // re-read the post population's input array (between runs)
+    // re-read where deliveries go (between runs): the post population's input array, or its lagged buffer (NEST time)
+    void resolve_target(bool lagged);
     void deliver(int k, step_t t);
     void post_spikes(int k, const std::vector<index_t>& ids, step_t t);
     void tick(int k, step_t t) {
