@@ -9,13 +9,14 @@ import math
 import numpy as np
 import pytest
 
-from pyneuro.experiments import EXPERIMENTS
-from pyneuro.experiments import homeostasis as h
+from pyneuro.experiments import EXPERIMENTS, bcm_selectivity, homeostasis_recovery, vogels_balance
+from pyneuro.experiments.bcm_selectivity import bcm_rule
+from pyneuro.experiments.homeostasis_recovery import _first_within, _fit_tau
 
 
 @pytest.fixture(scope="module")
 def vogels():
-    return h.vogels_balance(draw=False), h.vogels_balance(draw=False, plastic=0, duration=3000.0)
+    return vogels_balance(draw=False), vogels_balance(draw=False, plastic=0, duration=3000.0)
 
 
 def test_vogels_rate_converges_to_rho0(vogels):
@@ -36,7 +37,7 @@ def test_vogels_control_stays_far(vogels):
 
 @pytest.fixture(scope="module")
 def recovery():
-    return h.homeostasis_recovery(draw=False, scale=0.5)
+    return homeostasis_recovery(draw=False, scale=0.5)
 
 
 @pytest.mark.parametrize("mech", ["scaling", "intrinsic"])
@@ -78,7 +79,7 @@ def test_recovery_linear_time_constants(recovery):
 
 @pytest.fixture(scope="module")
 def bcm():
-    return h.bcm_selectivity(draw=False, scale=0.5)
+    return bcm_selectivity(draw=False, scale=0.5)
 
 
 def test_bcm_selectivity(bcm):
@@ -100,7 +101,7 @@ def test_bcm_selectivity(bcm):
 
 
 def test_bcm_priming_raises_threshold(bcm):
-    rule = h._bcm_rule(bcm.params, 1.0)
+    rule = bcm_rule(bcm.params, 1.0)
     assert bcm["nu_high"] > 3 * bcm["nu_low"]
     # theta_M = nu**2 / target_rate with the default a2_minus (Zenke et al. 2013)
     assert bcm["theta_high"] == pytest.approx(bcm["nu_high"] ** 2 / bcm.params["target_rate"], rel=1e-9)
@@ -112,7 +113,7 @@ def test_bcm_priming_raises_threshold(bcm):
 
 def test_registry_and_saved_files(tmp_path):
     fn = EXPERIMENTS["bcm_selectivity"]
-    assert fn is h.bcm_selectivity
+    assert fn is bcm_selectivity
     res = fn(scale=0.2, seed=1, out=tmp_path, draw=True, t_warm=1000.0, t_test=500.0)
     png, js = tmp_path / "bcm_selectivity.png", tmp_path / "bcm_selectivity.json"
     assert png.stat().st_size > 1000 and res.figure is not None
@@ -138,17 +139,17 @@ def test_registry_and_saved_files(tmp_path):
 )
 def test_vogels_bad_arguments(kwargs, exc):
     with pytest.raises(exc):
-        h.vogels_balance(**kwargs)
+        vogels_balance(**kwargs)
 
 
 def test_positional_arguments_rejected():
     with pytest.raises(TypeError):
-        h.homeostasis_recovery(1.0)  # type: ignore[misc]
+        homeostasis_recovery(1.0)  # type: ignore[misc]
 
 
 def test_recovery_bad_target():
     with pytest.raises(ValueError, match="target_rate"):
-        h.homeostasis_recovery(draw=False, scale=0.1, target_rate=190.0, t_probe=200.0)
+        homeostasis_recovery(draw=False, scale=0.1, target_rate=190.0, t_probe=200.0)
 
 
 def test_first_within_and_fit_tau():
@@ -156,6 +157,6 @@ def test_first_within_and_fit_tau():
     t = np.arange(0.0, 10_000.0, 100.0)
     target, tau = 10.0, 1500.0
     r = target + 40.0 * np.exp(-t / tau)
-    assert h._first_within(t, r, 0.0, target, 0.2) == t[np.argmax(np.abs(r - target) <= 2.0)]
-    assert h._fit_tau(t, r, 0.0, target) == pytest.approx(tau, rel=1e-6)
-    assert math.isinf(h._first_within(t, np.full_like(t, 50.0), 0.0, target, 0.2))
+    assert _first_within(t, r, 0.0, target, 0.2) == t[np.argmax(np.abs(r - target) <= 2.0)]
+    assert _fit_tau(t, r, 0.0, target) == pytest.approx(tau, rel=1e-6)
+    assert math.isinf(_first_within(t, np.full_like(t, 50.0), 0.0, target, 0.2))

@@ -1,5 +1,6 @@
-"""The STDP experiments (pyneuro.experiments.stdp) against closed forms, an independent event-driven reference of
-the triplet rule, the published data of Sjöström et al. 2001 and the qualitative results of the papers."""
+"""The STDP experiments (stdp_window, sjostrom_frequency, ltp_ltd_induction, song2000) against closed forms, an
+independent event-driven reference of the triplet rule, the published data of Sjöström et al. 2001 and the
+qualitative results of the papers."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ import numpy as np
 import pytest
 
 import pyneuro as pn
-from pyneuro.experiments import EXPERIMENTS, stdp
+from pyneuro.experiments import EXPERIMENTS, ltp_ltd_induction, sjostrom_frequency, song2000, stdp_window
+from pyneuro.experiments.pairing import triplet_pairing_dw
+from pyneuro.experiments.sjostrom_frequency import SJOSTROM_2001
 
 DT = 0.1
 PAIR = dict(tau_pre=20.0, tau_post=20.0, a_pre=0.005, a_post=-0.00525, w_min=0.0, w_max=1.0)
@@ -58,11 +61,11 @@ def reference_triplet(arrivals, posts, rule, w0):
 
 @pytest.fixture(scope="module")
 def window60():
-    return stdp.stdp_window(draw=False)  # 60 pairings at 1 Hz, dt -100..100 ms
+    return stdp_window(draw=False)  # 60 pairings at 1 Hz, dt -100..100 ms
 
 
 def test_window_registry_and_grid(window60):
-    assert EXPERIMENTS["stdp_window"] is stdp.stdp_window
+    assert EXPERIMENTS["stdp_window"] is stdp_window
     dts = window60["dt_ms"]
     np.testing.assert_allclose(dts, np.arange(-100.0, 100.01, 2.0), atol=1e-9)
     assert window60["n_pairings"] == 60
@@ -92,7 +95,7 @@ def test_window_triplet_all_to_all_equals_closed_form(window60):
     dts = window60["dt_ms"]
     for name in ("visual_cortex_minimal", "visual_cortex_full", "hippocampal_full"):
         rule = pn.plasticity.TripletSTDP.preset(name)
-        want = [stdp.triplet_pairing_dw(rule, d, 1.0, 60) for d in dts]
+        want = [triplet_pairing_dw(rule, d, 1.0, 60) for d in dts]
         np.testing.assert_allclose(window60[f"dw_triplet_{name}"], want, rtol=1e-4, atol=2e-6, err_msg=name)
 
 
@@ -120,7 +123,7 @@ def test_window_signs_at_1hz(window60):
 
 def test_window_single_pairing_closed_form():
     dts = np.array([-50.0, -10.0, -0.1, 0.0, 0.1, 10.0, 50.0])
-    r = stdp.stdp_window(draw=False, n_pairings=1, dt_ms=dts)
+    r = stdp_window(draw=False, n_pairings=1, dt_ms=dts)
     for name in PRESETS:
         rule = pn.plasticity.TripletSTDP.preset(name)
         want = np.where(
@@ -137,10 +140,10 @@ def test_window_single_pairing_closed_form():
 def test_window_minimal_triplet_potentiates_with_repeated_pairings():
     """One pairing at +10 ms: no change; ten pairings at 20 Hz: LTP, equal to the closed form."""
     rule = pn.plasticity.TripletSTDP.visual_cortex_minimal()
-    r = stdp.stdp_window(draw=False, n_pairings=10, frequency=20.0, dt_ms=[10.0, -10.0])
+    r = stdp_window(draw=False, n_pairings=10, frequency=20.0, dt_ms=[10.0, -10.0])
     dw = r["dw_triplet_visual_cortex_minimal"]
     assert dw[0] > 0.01
-    np.testing.assert_allclose(dw, [stdp.triplet_pairing_dw(rule, d, 20.0, 10) for d in (10.0, -10.0)], rtol=1e-4)
+    np.testing.assert_allclose(dw, [triplet_pairing_dw(rule, d, 20.0, 10) for d in (10.0, -10.0)], rtol=1e-4)
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -150,7 +153,7 @@ def test_window_minimal_triplet_potentiates_with_repeated_pairings():
 
 @pytest.fixture(scope="module")
 def sjostrom():
-    return stdp.sjostrom_frequency(draw=False)
+    return sjostrom_frequency(draw=False)
 
 
 def test_sjostrom_signs_and_crossing(sjostrom):
@@ -178,13 +181,13 @@ def test_closed_form_equals_event_reference(preset, freq, delta):
     n = 12
     arr = 100.0 + 1000.0 / freq * np.arange(n)
     want = reference_triplet(arr, arr + delta, rule, 1.0) - 1.0
-    np.testing.assert_allclose(stdp.triplet_pairing_dw(rule, delta, freq, n), want, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(triplet_pairing_dw(rule, delta, freq, n), want, rtol=1e-5, atol=1e-6)
 
 
 def test_sjostrom_against_data(sjostrom):
     """Model against Sjöström et al. 2001 (mean +- s.e.m.): every point within 2 s.e.m., all but the +10 ms point at
     50 Hz (where the minimal model overshoots, 0.90 against 0.56 +- 0.26) within one."""
-    d = stdp.SJOSTROM_2001
+    d = SJOSTROM_2001
     np.testing.assert_array_equal(sjostrom["data_plus"], d[:, 1])
     np.testing.assert_array_equal(sjostrom["sem_minus"], d[:, 4])
     assert np.all(np.abs(sjostrom["dw_plus"] - d[:, 1]) <= 2 * d[:, 2])
@@ -201,7 +204,7 @@ def test_sjostrom_against_data(sjostrom):
 
 @pytest.fixture(scope="module")
 def induction():
-    return stdp.ltp_ltd_induction(draw=False, hfs_trains=3, lfs_pulses=300, n_units=10)
+    return ltp_ltd_induction(draw=False, hfs_trains=3, lfs_pulses=300, n_units=10)
 
 
 def test_hfs_potentiates_to_w_max(induction):
@@ -233,7 +236,7 @@ def test_lfs_depresses_with_triplet_rule(induction):
 
 
 def test_song2000_bimodal_and_rate_normalisation():
-    r = stdp.song2000(draw=False, duration=200_000.0)
+    r = song2000(draw=False, duration=200_000.0)
     counts, bins = r["counts"], r["bins"]
     assert counts.sum() == 1000 and len(bins) == len(counts) + 1
     # initially uniform in [0, g_max]
@@ -295,8 +298,8 @@ def test_bad_arguments(name, kwargs, exc):
 def test_closed_form_arguments():
     rule = pn.plasticity.TripletSTDP.visual_cortex_nearest_full()
     with pytest.raises(ValueError, match="all_to_all"):
-        stdp.triplet_pairing_dw(rule, 10.0, 20.0, 5)
+        triplet_pairing_dw(rule, 10.0, 20.0, 5)
     with pytest.raises(ValueError, match="delta_ms"):
-        stdp.triplet_pairing_dw(pn.plasticity.TripletSTDP.visual_cortex_minimal(), 60.0, 20.0, 5)
+        triplet_pairing_dw(pn.plasticity.TripletSTDP.visual_cortex_minimal(), 60.0, 20.0, 5)
     with pytest.raises(TypeError):
-        stdp.triplet_pairing_dw(pn.plasticity.STDP(), 10.0, 20.0, 5)
+        triplet_pairing_dw(pn.plasticity.STDP(), 10.0, 20.0, 5)

@@ -8,18 +8,17 @@ import json
 import numpy as np
 import pytest
 
-from pyneuro.experiments import EXPERIMENTS
-from pyneuro.experiments import structural as s
+from pyneuro.experiments import EXPERIMENTS, lesion_sprouting, rewiring_steady_state
 
 
 @pytest.fixture(scope="module")
 def rewiring():
-    return s.rewiring_steady_state(scale=0.5, draw=False)
+    return rewiring_steady_state(scale=0.5, draw=False)
 
 
 @pytest.fixture(scope="module")
 def sprouting():
-    return s.lesion_sprouting(scale=0.5, draw=False)
+    return lesion_sprouting(scale=0.5, draw=False)
 
 
 # -- rewiring ---------------------------------------------------------------------------------------------------
@@ -61,8 +60,8 @@ def test_rewiring_counts_match_structural_log(rewiring):
 
 def test_rewiring_thread_independent():
     kw = dict(scale=0.25, seed=3, draw=False, duration=6000.0, window=1000.0)
-    a = s.rewiring_steady_state(threads=1, **kw)
-    b = s.rewiring_steady_state(threads=2, **kw)
+    a = rewiring_steady_state(threads=1, **kw)
+    b = rewiring_steady_state(threads=2, **kw)
     assert a.numbers.keys() == b.numbers.keys()
     for k in a.numbers:
         np.testing.assert_array_equal(np.asarray(a[k]), np.asarray(b[k]), err_msg=k)
@@ -108,8 +107,8 @@ def test_sprouting_restores_indegree_and_rate(sprouting):
 
 def test_lesion_sprouting_thread_independent():
     kw = dict(scale=0.5, seed=2, draw=False, duration=10_000.0, t_lesion=3000.0)
-    a = s.lesion_sprouting(threads=1, **kw)
-    b = s.lesion_sprouting(threads=2, **kw)
+    a = lesion_sprouting(threads=1, **kw)
+    b = lesion_sprouting(threads=2, **kw)
     for k in a.numbers:
         np.testing.assert_array_equal(np.asarray(a[k]), np.asarray(b[k]), err_msg=k)
 
@@ -130,7 +129,7 @@ def _json_equal(doc_numbers: dict, res) -> None:
 )
 def test_registry_and_saved_files(tmp_path, name, kw):
     fn = EXPERIMENTS[name]
-    assert fn is getattr(s, name)
+    assert fn is {"rewiring_steady_state": rewiring_steady_state, "lesion_sprouting": lesion_sprouting}[name]
     res = fn(seed=1, out=tmp_path, draw=True, **kw)
     png, js = tmp_path / f"{name}.png", tmp_path / f"{name}.json"
     assert res.figure is not None and png.stat().st_size > 1000
@@ -144,25 +143,25 @@ def test_registry_and_saved_files(tmp_path, name, kw):
 @pytest.mark.parametrize(
     "fn, kw, exc",
     [
-        (s.rewiring_steady_state, dict(scale=0.0), ValueError),
-        (s.rewiring_steady_state, dict(scale="1"), TypeError),
-        (s.rewiring_steady_state, dict(seed=-1), ValueError),
-        (s.rewiring_steady_state, dict(threads=0), ValueError),
-        (s.rewiring_steady_state, dict(draw="yes"), TypeError),
-        (s.rewiring_steady_state, dict(bogus=1), TypeError),
-        (s.rewiring_steady_state, dict(w_ee=3.0), ValueError),
-        (s.rewiring_steady_state, dict(prune_threshold=2.0), ValueError),
-        (s.rewiring_steady_state, dict(a_post=0.1), ValueError),
-        (s.rewiring_steady_state, dict(duration=4000.0), ValueError),
-        (s.rewiring_steady_state, dict(k_ee=2.5), (TypeError, ValueError)),
-        (s.lesion_sprouting, dict(scale=-1.0), ValueError),
-        (s.lesion_sprouting, dict(nope=1), TypeError),
-        (s.lesion_sprouting, dict(deafferented=1.5), ValueError),
-        (s.lesion_sprouting, dict(duration=40_100.0, bin=500.0), ValueError),
-        (s.lesion_sprouting, dict(t_lesion=1000.0), ValueError),
-        (s.lesion_sprouting, dict(t_lesion=39_000.0), ValueError),
-        (s.lesion_sprouting, dict(lesion_center=5000.0, lesion_radius=10.0), ValueError),
-        (s.lesion_sprouting, dict(rate_in=float("nan")), ValueError),
+        (rewiring_steady_state, dict(scale=0.0), ValueError),
+        (rewiring_steady_state, dict(scale="1"), TypeError),
+        (rewiring_steady_state, dict(seed=-1), ValueError),
+        (rewiring_steady_state, dict(threads=0), ValueError),
+        (rewiring_steady_state, dict(draw="yes"), TypeError),
+        (rewiring_steady_state, dict(bogus=1), TypeError),
+        (rewiring_steady_state, dict(w_ee=3.0), ValueError),
+        (rewiring_steady_state, dict(prune_threshold=2.0), ValueError),
+        (rewiring_steady_state, dict(a_post=0.1), ValueError),
+        (rewiring_steady_state, dict(duration=4000.0), ValueError),
+        (rewiring_steady_state, dict(k_ee=2.5), (TypeError, ValueError)),
+        (lesion_sprouting, dict(scale=-1.0), ValueError),
+        (lesion_sprouting, dict(nope=1), TypeError),
+        (lesion_sprouting, dict(deafferented=1.5), ValueError),
+        (lesion_sprouting, dict(duration=40_100.0, bin=500.0), ValueError),
+        (lesion_sprouting, dict(t_lesion=1000.0), ValueError),
+        (lesion_sprouting, dict(t_lesion=39_000.0), ValueError),
+        (lesion_sprouting, dict(lesion_center=5000.0, lesion_radius=10.0), ValueError),
+        (lesion_sprouting, dict(rate_in=float("nan")), ValueError),
     ],
 )
 def test_bad_arguments(fn, kw, exc):
