@@ -200,9 +200,27 @@ class Network:
                     check_delay_range(float(steps(np.array([b]))[0]))
                     return {"kind": "uniform", "a": a / dt, "b": b / dt}
                 return value.lower()
+            if value.redraw:
+                if not delay:
+                    if a < 0.0:
+                        raise ValueError(f"{what}: Normal with truncation='redraw' needs low >= 0, got low={a}")
+                    return value.lower()
+                # a redrawn delay is never below one step: values below half a step (which round to 0) are redrawn
+                lo_steps = max(a / dt, 0.5)
+                hi_steps = min(b / dt, float(limit))
+                value.check_mass(lo_steps * dt, hi_steps * dt, what)
+                return {
+                    "kind": "normal",
+                    "a": value.mean / dt,
+                    "b": value.std / dt,
+                    "lo": lo_steps,
+                    "hi": hi_steps,
+                    "redraw": True,
+                }
             if a < lo:
                 raise ValueError(
                     f"{what}: Normal must be clipped with low >= {'dt' if delay else 0} ({lo}), got low={a}"
+                    " (or use truncation='redraw')"
                 )
             if delay:
                 hi = min(b / dt, float(limit)) if math.isfinite(b) else float(limit)
@@ -306,9 +324,13 @@ class Network:
             max_delay = check_number("max_delay", max_delay, self.dt * (1 - 1e-9), limit * self.dt)
             reserve = int(to_steps(max_delay, self.dt))
         pid = self._engine.connect(pre._id, post._id, receptor, conn, wspec, dspec)
-        if reserve is not None:
-            self._engine.proj_set_max_delay(pid, reserve)
-        self._add_rules(pid, lowered)
+        try:
+            if reserve is not None:
+                self._engine.proj_set_max_delay(pid, reserve)
+            self._add_rules(pid, lowered)
+        except BaseException:  # e.g. MemoryError building the post index: the core takes the projection back
+            self._engine.pop_projection(pid)
+            raise
         proj = Projection(self, pid, pre, post, receptor, rules, name)
         self.projections.append(proj)
         return proj
@@ -333,7 +355,11 @@ class Network:
             d.astype(np.uint32),
             w.astype(np.float32),
         )
-        self._add_rules(pid, [(r.kind, r.lower_in(self), self._lower_schedules(r)) for r in rules])
+        try:
+            self._add_rules(pid, [(r.kind, r.lower_in(self), self._lower_schedules(r)) for r in rules])
+        except BaseException:
+            self._engine.pop_projection(pid)
+            raise
         proj = Projection(self, pid, pre, post, receptor, rules, name)
         self.projections.append(proj)
         return proj
@@ -391,6 +417,7 @@ class Network:
                         raise ValueError(f"rules[{k}].connect names projection {name!r}; the network has {names}")
                 if target.positions is not None and r.position_box is None:
                     raise ValueError(f"rules[{k}]: population {target.name!r} has positions; give position_box")
+                r.check_target(target, self)
             for r in rules:
                 iv = max(1, int(r.interval / self.dt + 0.5 + 1e-9))
                 target.structural.append(r)
@@ -407,10 +434,13 @@ class Network:
             raise ValueError(
                 f"projection {proj.name!r} has a weight monitor; structural rules change synapse positions"
             )
-        lowered = [(r.kind, r.lower(self)) for r in rules]
         for k, r in enumerate(rules):
             if isinstance(r, Neurogenesis):
                 raise TypeError(f"rules[{k}]: Neurogenesis belongs to a population (net.add_structural(pop, rule))")
+        lowered = [(r.kind, r.lower(self)) for r in rules]
+        for r in rules:
+            r.check_target(proj, self)
+        for k, r in enumerate(rules):
             delay = getattr(r, "delay", None)
             hi = getattr(delay, "high", delay)
             if hi is not None and float(hi) > proj.max_delay * (1 + 1e-9):
@@ -418,9 +448,9 @@ class Network:
                     f"rules[{k}].delay reaches {float(hi)} ms, beyond the projection's max_delay = {proj.max_delay} ms "
                     "(declare a longer one with net.connect(..., max_delay=...))"
                 )
-        for kind, params in lowered:
+        for r, (kind, params) in zip(rules, lowered):  # each rule registered here only once the core holds it
             self._engine.add_structural(proj._id, kind, params)
-        proj.structural.extend(rules)
+            proj.structural.append(r)
 
     @property
     def structural_log(self) -> np.ndarray:

@@ -105,6 +105,28 @@ class Population:
             arr = check_float_array(f"values for {var!r}", values, length=self._size, lo=lo, hi=hi).astype(np.float32)
         self._net._engine.pop_set(self._id, var, arr)
 
+    def set_spike_times(self, times: Any, indices: Any) -> None:
+        """Replace the given spikes of a :class:`~pyneuro.models.SpikeGenerator` population (between runs).
+
+        ``times`` (ms, finite, >= 0) and ``indices`` (neuron of each spike) as for ``SpikeGenerator``; a spike at
+        time t is emitted in step ``round(t / dt)``, so spikes before the current time are never emitted. The
+        population's ``model`` is updated to the new spikes (checkpoints keep them).
+        """
+        from .models import SpikeGenerator
+
+        if not isinstance(self.model, SpikeGenerator):
+            raise TypeError(
+                f"set_spike_times needs a SpikeGenerator population, {self.name!r} is {type(self.model).__name__}"
+            )
+        model = SpikeGenerator(times=times, indices=indices)
+        model.check_size(self._size)
+        from .network import to_steps
+
+        t = np.asarray(model.times, dtype=np.float64).reshape(-1)
+        steps = to_steps(t, self._net.dt).astype(np.int64)
+        self._net._engine.set_generator_events(self._id, steps, np.asarray(model.indices).reshape(-1).astype(np.uint32))
+        self.model = model
+
     # -- neurogenesis ------------------------------------------------------------------------------------------
     def add_neurons(
         self,

@@ -243,7 +243,10 @@ class Projection:
                     raise ValueError(f"{what}: {name} Uniform must lie in [{lo:g}, {hi if hi else 'inf'}], got {v}")
                 return v
             if isinstance(v, Normal):
-                if v.low < lo:
+                if v.redraw:
+                    # redrawn delays: below half a step (rounding to 0 steps) is redrawn; weights: below 0
+                    v.check_mass(max(v.low, lo * 0.5 if name == "delay" else lo), min(v.high, hi or math.inf), what)
+                elif v.low < lo:
                     raise ValueError(f"{what}: {name} Normal must be clipped with low >= {lo:g}, got low={v.low}")
                 return v
             x = check_number(f"{what}: {name}", v, lo, hi if hi is not None else FLOAT32_MAX)
@@ -277,7 +280,12 @@ class Projection:
                 if isinstance(v, Uniform):
                     return rng.uniform(v.low, v.high, m)
                 if isinstance(v, Normal):
-                    return np.clip(rng.normal(v.mean, v.std, m), v.low, v.high)
+                    if not v.redraw:
+                        return np.clip(rng.normal(v.mean, v.std, m), v.low, v.high)
+                    # redrawn: weights never below 0, delays never below half a step (one step once rounded)
+                    if v is dv:
+                        return v.sample(rng, m, low=max(v.low, 0.5 * net.dt), high=min(v.high, dmax))
+                    return v.sample(rng, m, low=max(v.low, 0.0))
                 return np.full(m, float(v))
 
             w = draw(wv)

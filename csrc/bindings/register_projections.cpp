@@ -20,6 +20,7 @@ void register_projections(py::class_<Engine>& c) {
                  return e.connect_arrays(pre, post, to_receptor(receptor), to_vec<index_t>(pi), to_vec<index_t>(qi),
                                          to_vec<std::uint32_t>(d), to_vec<float>(w));
              })
+        .def("pop_projection", &Engine::pop_projection)
         .def("add_rule", [](Engine& e, int proj, const std::string& kind,
                             const py::dict& params) { e.add_rule(proj, kind, to_params(params)); })
         .def("add_neuron_rule", [](Engine& e, int pop, const std::string& kind,

@@ -51,13 +51,19 @@ public:
     int connect(int pre, int post, Receptor r, const ConnSpec& c, const ValueSpec& w, const ValueSpec& d_steps);
     int connect_arrays(int pre, int post, Receptor r, const std::vector<index_t>& pre_idx, const std::vector<index_t>& post_idx,
                        const std::vector<std::uint32_t>& delay_steps, const std::vector<float>& w);
+    // Undo the connect that made the last projection, `id`, when what follows it (its rules) failed: the projection
+    // and the traces its rules added to the two populations go.
+    void pop_projection(int id);
     Projection& projection(int id) { return *projs_.at(static_cast<std::size_t>(id)); }
     int n_projections() const { return static_cast<int>(projs_.size()); }
     void add_rule(int proj, const std::string& kind, const ParamMap& p);
     void add_neuron_rule(int pop, const std::string& kind, const ParamMap& p);
     void add_structural(int proj, const std::string& kind, const ParamMap& p);
-    // The structural event log (creations, prunings, lesions, neurons added), in canonical order per phase.
-    const std::vector<StructEvent>& structural_log() const { return log_; }
+    // The structural event log (creations, prunings, lesions, neurons added, synapses added and removed between
+    // runs), in canonical order per phase. A mutation phase's events are recorded by the threads that made the
+    // changes (room reserved before each change) and moved into the log without allocating; if joining them to the
+    // main log cannot be allocated they wait as pending chunks, which log_columns() includes, so that no change is
+    // ever missing from the log.
     // The log as columns (step, kind, projection, pre, post, weight): checkpoints and Python read it so.
     struct LogColumns {
         std::vector<step_t> step;
@@ -68,6 +74,7 @@ public:
     };
     LogColumns log_columns() const;
     void log_events(std::vector<StructEvent> ev);
+    void log_events(std::vector<std::vector<StructEvent>>& per_thread);
     // Schedule of a rule (slot 0: learning-rate factor; slot 1: RewardSTDP's tonic modulator level).
     // target < 0 addresses neuron rule `rule` of population `-target - 1`.
     void set_schedule(int target, int rule, int slot, const std::vector<Schedule::Segment>& seg, double rest);
@@ -132,6 +139,13 @@ private:
                kCountStride;
     }
     std::vector<StructEvent> log_;
+    // whole phases not yet joined to log_: per phase, the events of each thread (or of one batch), each sorted
+    std::vector<std::vector<std::vector<StructEvent>>> log_pending_;
+    void join_pending_log() noexcept;
+    struct LastConnect {
+        int id = -1;
+        std::size_t pre_traces = 0, post_traces = 0;  // trace counts of its populations before its rules
+    } last_connect_;
     std::vector<std::int64_t> win_counts_;
     std::vector<std::uint8_t> nan_flags_;
 };

@@ -97,7 +97,8 @@ public:
     virtual const char* primary_var() const { return "v"; }
     // Called between steps when the clock jumps or rates change (sources re-draw their next spikes).
     virtual void on_clock(step_t /*t*/, const Philox& /*rng*/) {}
-    // Neurogenesis hook: the model's own per-neuron arrays (beyond the registered ones), grown from old_n to new_n.
+    // Neurogenesis hook: the model's own per-neuron arrays (beyond the registered ones), resized from old_n to new_n
+    // (grown; or cut back to new_n < old_n when a growth failed part-way).
     virtual void grow_extra(index_t /*old_n*/, index_t /*new_n*/) {}
     // Model-specific checkpoint state beyond the registered float/int arrays.
     virtual void save_extra(StateDict& /*d*/, const std::string& /*prefix*/) const {}
@@ -179,22 +180,21 @@ public:
     const SpikeRing& ring() const { return ring_; }
 
     // Neurogenesis (between runs): append new_n - size() neurons. new_positions: (new_n - size()) x dim when the
-    // population has positions, else empty. Checks everything before changing anything.
+    // population has positions, else empty. Checks everything before changing anything; if an allocation fails
+    // part-way, every array is cut back to the old size (shrinking never allocates but for the traces, whose
+    // re-layout is itself all-or-nothing) and the exception propagates: the population is unchanged.
     void grow(index_t new_n, const std::vector<float>& new_positions) {
         if (new_n <= n_) throw ArgumentError("add_neurons: n must be >= 1");
         const std::size_t added = static_cast<std::size_t>(new_n - n_);
         if (has_positions() ? new_positions.size() != added * static_cast<std::size_t>(dim_) : !new_positions.empty())
             throw ArgumentError("add_neurons: positions must be given exactly when the population has positions");
         const index_t old = n_;
-        for (std::size_t k = 0; k < fvars_.size(); ++k) fvars_[k].second->resize(new_n, finit_[k]);
-        refr_.resize(new_n, 0);
-        if (!flag_.empty()) flag_.resize(new_n, 0);
-        for (auto& tr : traces_) tr->resize(new_n);
-        positions_.insert(positions_.end(), new_positions.begin(), new_positions.end());
-        if (mat_) mat_->resize(new_n);
-        n_ = new_n;
-        grow_extra(old, new_n);
-        for (auto& nr : nrules_) nr->on_grow(new_n);
+        try {
+            resize_all(old, new_n, new_positions);
+        } catch (...) {
+            resize_all(new_n, old, {});
+            throw;
+        }
     }
     // Young neurons [b, e): born at step `birth`, gain 1 + boost exp(-(t - birth) / tau_steps).
     void set_maturation(index_t b, index_t e, step_t birth, float boost, double tau_steps) {
@@ -260,6 +260,21 @@ public:
     }
 
 protected:
+    // Every per-neuron array from from_n to to_n neurons (growing: new neurons get their init values).
+    void resize_all(index_t from_n, index_t to_n, const std::vector<float>& new_positions) {
+        for (std::size_t k = 0; k < fvars_.size(); ++k) fvars_[k].second->resize(to_n, finit_[k]);
+        refr_.resize(to_n, 0);
+        if (!flag_.empty()) flag_.resize(to_n, 0);
+        for (auto& tr : traces_) tr->resize(to_n);
+        if (has_positions()) {
+            if (to_n > from_n) positions_.insert(positions_.end(), new_positions.begin(), new_positions.end());
+            else positions_.resize(static_cast<std::size_t>(to_n) * static_cast<std::size_t>(dim_));
+        }
+        if (mat_) mat_->resize(to_n);
+        n_ = to_n;
+        grow_extra(from_n, to_n);
+        for (auto& nr : nrules_) nr->on_grow(to_n);
+    }
     void reg(const std::string& name, avector<float>& v, float init) {
         v.assign(n_, init);
         fvars_.emplace_back(name, &v);
