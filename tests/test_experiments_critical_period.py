@@ -1,4 +1,4 @@
-"""Critical period for ocular dominance (issue 6, item 3): monocular deprivation shifts ocular dominance strongly
+"""Critical period for ocular dominance: monocular deprivation shifts ocular dominance strongly
 inside the window, little after it closes, and again when it is reopened."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Adult neurogenesis and pattern separation (issue 6, item 5): a dentate-gyrus-like layer learns an old
+"""Adult neurogenesis and pattern separation: a dentate-gyrus-like layer learns an old
 environment, then a new one with similar places; a cohort of young, plastic, excitable granule cells born for the
 new environment lowers the output overlap of similar old/new places; the controls (no neurogenesis, as many
 extra mature cells, the cohort without its young traits) do not."""

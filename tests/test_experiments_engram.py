@@ -1,4 +1,4 @@
-"""Engram experiment (issue 6, item 4): assemblies formed by triplet STDP and inhibitory STDP, tagged by their
+"""Engram experiment: assemblies formed by triplet STDP and inhibitory STDP, tagged by their
 activity at encoding; a half cue completes the engram and not the others; the no-STDP control does not
 complete; silencing the engram cells abolishes recall from a partial input, silencing as many random cells does
 not."""

@@ -1,4 +1,4 @@
-"""Somatosensory map experiments (issue 6, items 1 and 2): a spiking map of five digits develops ordered
+"""Somatosensory map experiments: a spiking map of five digits develops ordered
 territories; amputating a digit lets its neighbours take over the deprived zone (not without plasticity);
 practising a digit enlarges its territory (not with equal stimulation)."""
 

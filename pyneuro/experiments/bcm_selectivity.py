@@ -254,6 +254,12 @@ bcm_selectivity = Experiment(
     test, Hz), ``dw_high``, ``dw_low`` (mean weight change, nS).
     """,
     notes="""
+    Measured (scale 0.5, mean +- s.d. over seeds 100-119): 91% +- 13% of the neurons become selective (the
+    preferred pattern's response above 3 x the mean of the others; 50% to 100% per seed), the preferred group's
+    weights dominate (more than twice the others' mean) for 93% +- 8%; before learning no neuron prefers a pattern
+    by more than 1.43 x. Priming: nu 6.5 +- 0.6 times higher after high priming; at the test rate, dw
+    +0.0021 +- 0.0002 nS after low and -0.0142 +- 0.0009 nS after high priming, at every seed.
+
     Not captured: the rate-based BCM neuron's exact fixed points (the LIF neuron's rate is bounded by its
     refractory period, so the preferred group's weights end at ``w_max`` here), orientation selectivity with
     overlapping patterns, and the slow (minutes to hours) time scale of metaplasticity in cortex.

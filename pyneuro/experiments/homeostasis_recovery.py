@@ -289,6 +289,11 @@ homeostasis_recovery = Experiment(
     ``tau_lin_intrinsic_ms``, ``w0``, ``target_rate``.
     """,
     notes="""
+    Measured (scale 0.5, mean +- s.d. over seeds 100-119): the rate is back within 20% of the target after
+    4.4 +- 0.4 (scaling, input halved), 2.4 +- 0.3 (scaling, doubled), 3.4 +- 0.2 (intrinsic, halved) and
+    3.1 +- 0.3 (intrinsic, doubled) linear time constants, 0.90 to 0.96 (+- 0.04 to 0.09) of the time the rate
+    model predicts; without the rule it stays at 0 Hz (halved) or 5.1 x the target (doubled).
+
     Not captured: the hours-to-days time scale of biological scaling (``tau_scaling`` is seconds here), the
     activity-blockade protocols (TTX, bicuculline) of the experiments, and recurrent networks (neurons here are
     independent, so nothing but the rule and the input sets the rate).

@@ -136,6 +136,10 @@ vogels_balance = Experiment(
     first 500 ms), ``rate_final`` and ``rate_i_final`` (over the last t_measure ms), ``rho0``, ``w_ie_final``.
     """,
     notes="""
+    Measured (default parameters, mean +- s.d. over seeds 100-119): the E rate starts at 9.6 +- 0.5 x rho0 and
+    ends at 1.10 +- 0.05 x rho0 (the last 3 s; largest deviation 18%), the mean I->E weight grows 14.7 +- 0.2-fold;
+    without the rule (``plastic=0``) the rate stays at 15.4 +- 0.07 x rho0.
+
     Not captured: the paper's 10,000-neuron network with 2% connectivity and its much smaller learning rate
     (convergence over minutes); its receptive-field (feed-forward) part (Fig. 2-3) and memory-pattern
     retrieval. With strong inhibition and correlated firing the fixed point departs from ``rho0`` (negative
