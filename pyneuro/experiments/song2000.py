@@ -129,6 +129,7 @@ song2000 = Experiment(
     of the leak. Measured after 200 s (mean +- s.d. over seeds 100-119): 27% +- 1% of the weights end below
     0.1 g_max, 22% +- 1% above 0.9 g_max and 17% +- 1% in 0.3-0.7 g_max, and the postsynaptic rate falls to
     0.57 +- 0.10 of its initial value (0.42 to 0.85); Song et al. report a stronger split. Not captured: input
-    correlations (their Fig. 4-5), dendritic delays, the multiplicative variants that give unimodal distributions (van Rossum et al. 2000).
+    correlations (their Fig. 4-5), dendritic delays, the multiplicative variants that give unimodal distributions
+    (van Rossum et al. 2000).
     """,
 )
