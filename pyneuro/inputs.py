@@ -69,7 +69,8 @@ class PoissonInput:
     def __init__(
         self,
         net: Network,
-        compiled: _core.PoissonInput,
+        engine: _core.Engine,
+        compiled: _core.Input,
         target: Population,
         receptor: str,
         n: float,
@@ -78,6 +79,7 @@ class PoissonInput:
         name: str,
     ) -> None:
         self._net = net
+        self._engine = engine
         self._core = compiled
         self.target = target
         self.receptor = receptor
@@ -86,8 +88,13 @@ class PoissonInput:
 
     def _set(self, n: Any, rate: Any, weight: Any) -> None:
         n, rate, weight = check_poisson_params(n, rate, weight, self._net.dt)
-        self._core.set(n, rate, weight)
+        self._engine.set_input(self.compiled, {"n": n, "rate": rate, "weight": weight})
         self._n, self._rate, self._weight = n, rate, weight
+
+    @property
+    def compiled(self) -> _core.Input:
+        """The compiled input (``pyneuro._core.Input``) this handle stands for."""
+        return self._core
 
     @property
     def n(self) -> float:

@@ -25,6 +25,7 @@ __all__ = [
     "Custom",
     "LIF",
     "LIFCond",
+    "LIFDelta",
     "LIFAlpha",
     "LIFCondAlpha",
     "Izhikevich",
@@ -189,6 +190,53 @@ class LIFCond(NeuronModel):
 
     kind: ClassVar[str] = "LIFCond"
     state_vars: ClassVar[tuple[str, ...]] = ("v", "g_ex", "g_in", "theta", "I_stim")
+    nest_names: ClassVar[dict[str, str]] = {"V_m": "v"}
+
+    def validate(self) -> None:
+        super().validate()
+        self._check_reset_below_threshold()
+
+
+@dataclass
+class LIFDelta(NeuronModel):
+    """Leaky integrate-and-fire neuron with delta synapses (NEST ``iaf_psc_delta``; the model of Brunel 2000).
+
+    ``C_m dv/dt = -(C_m/tau_m)(v - E_L) + I_e + I_stim``; a spike of weight ``w`` (mV) makes ``v`` jump by ``+w``
+    (receptor ``"exc"``) or ``-w`` (``"inh"``). Integrated exactly; the jumps arriving in a step are added after
+    the step's decay and before its threshold test, and discarded while the neuron is refractory (NEST's order
+    and default). After ``v >= V_th``: ``v = V_reset``, held for ``t_ref``. Under the NEST time convention a spike
+    stamped ``T`` with delay ``d`` moves ``v`` at ``T + d``, as in NEST.
+
+    Parameters
+    ----------
+    tau_m : float
+        Membrane time constant (ms), > 0.
+    C_m : float
+        Membrane capacitance (pF), > 0.
+    E_L : float
+        Resting potential (mV); also the initial ``v``.
+    V_th : float
+        Spike threshold (mV).
+    V_reset : float
+        Reset potential (mV), below ``V_th``.
+    t_ref : float
+        Refractory period (ms), >= 0.
+    I_e : float
+        Constant input current (pA).
+
+    State variables: ``v`` (mV; NEST's ``V_m``), ``I_stim`` (pA, a per-neuron stimulus current added to ``I_e``).
+    """
+
+    tau_m: float = _positive(10.0, "ms")
+    C_m: float = _positive(250.0, "pF")
+    E_L: float = _real(-70.0, "mV")
+    V_th: float = _real(-55.0, "mV")
+    V_reset: float = _real(-70.0, "mV")
+    t_ref: float = _nonnegative(2.0, "ms")
+    I_e: float = _real(0.0, "pA")
+
+    kind: ClassVar[str] = "LIFDelta"
+    state_vars: ClassVar[tuple[str, ...]] = ("v", "I_stim")
     nest_names: ClassVar[dict[str, str]] = {"V_m": "v"}
 
     def validate(self) -> None:
@@ -537,13 +585,18 @@ class Custom(NeuronModel):
     receptors : dict, optional
         What an arriving spike of weight ``w`` does: ``{"exc": "g_ex += w", "inh": "g_in += w"}``; the forms are
         ``x += w``, ``x -= w`` and ``x += k * w`` (k a number or a parameter). A receptor not given ignores input.
-    method : {"exact", "exponential_euler", "rk2", "rk4"}
+    method : {"exact", "exponential_euler", "euler", "rk2", "rk4"}
         ``"exact"``: linear equations with constant coefficients, integrated by their propagator (derived
         symbolically, as Brian2 does; checked against a numerical matrix exponential). ``"exponential_euler"``: each
-        equation linear in its own variable (conductance models). ``"rk2"``, ``"rk4"``: Runge-Kutta.
+        equation linear in its own variable (conductance models). ``"euler"``: forward Euler (Auryn's and NEST's
+        simple models). ``"rk2"`` (midpoint), ``"rk4"``: Runge-Kutta.
+    nest_names : dict, optional
+        Other names accepted for state variables, as NEST's names are for the built-ins (``{"V_m": "v"}``); by
+        default ``V_m``, ``I_syn_ex``, ``I_syn_in`` and ``U_m`` for ``v``, ``I_ex``, ``I_in`` and ``u`` when those
+        are state variables.
     precision : {"single", "double"}, optional
-        Arithmetic of the update; default single for exact and exponential_euler (vectorised like the built-in
-        LIF), double for rk2 and rk4 (like the built-in AdEx). State is stored as float32 either way.
+        Arithmetic of the update; default single for exact, exponential_euler and euler (vectorised like the
+        built-in LIF), double for rk2 and rk4 (like the built-in AdEx). State is stored as float32 either way.
 
     Attributes
     ----------
@@ -560,8 +613,11 @@ class Custom(NeuronModel):
     receptors: dict[str, str] = field(default_factory=dict)
     method: str = "exact"
     precision: str | None = None
+    nest_names: dict[str, str] | None = None  # type: ignore[assignment,misc]
 
     kind: ClassVar[str] = "Custom"
+    #: NEST's names accepted by default for the state variables a definition names like NEST's models do
+    _nest_defaults: ClassVar[dict[str, str]] = {"V_m": "v", "I_syn_ex": "I_ex", "I_syn_in": "I_in", "U_m": "u"}
 
     def __post_init__(self) -> None:
         import time
@@ -569,6 +625,16 @@ class Custom(NeuronModel):
         from ._custom import model_definition
 
         t0 = time.perf_counter()
+        if not isinstance(self.state, dict):
+            raise TypeError(f"Custom.state must be a dict of names to numbers, got {type(self.state).__name__}")
+        if self.nest_names is None:
+            self.nest_names = {k: v for k, v in self._nest_defaults.items() if v in self.state}
+        elif not isinstance(self.nest_names, dict) or any(
+            not isinstance(k, str) or v not in self.state for k, v in self.nest_names.items()
+        ):
+            raise ValueError(
+                f"Custom.nest_names must map names to state variables {tuple(self.state)}, got {self.nest_names!r}"
+            )
         built = model_definition(self)
         self._core_kind: str = built.kind
         self.state_vars = tuple(self.state)  # type: ignore[misc]
@@ -600,6 +666,7 @@ class Custom(NeuronModel):
             "receptors": dict(self.receptors),
             "method": self.method,
             "precision": self.precision,
+            "nest_names": dict(self.nest_names or {}),
         }
 
     def __reduce__(self) -> Any:
@@ -613,5 +680,6 @@ def _custom_from_dict(d: dict[str, Any]) -> Custom:
 
 
 MODELS: dict[str, type[NeuronModel]] = {
-    m.kind: m for m in (Custom, LIF, LIFCond, LIFAlpha, LIFCondAlpha, Izhikevich, AdEx, PoissonSource, SpikeGenerator)
+    m.kind: m
+    for m in (Custom, LIF, LIFCond, LIFDelta, LIFAlpha, LIFCondAlpha, Izhikevich, AdEx, PoissonSource, SpikeGenerator)
 }

@@ -13,8 +13,8 @@ import sys
 import numpy as np
 import pytest
 
-from pyneuro.experiments import EXPERIMENTS
-from pyneuro.experiments.assemblies import CUE_FRACTIONS, engram
+from pyneuro.experiments import EXPERIMENTS, engram
+from pyneuro.experiments.engram import CUE_FRACTIONS
 
 # a reduced run: half the cells, half the presentations, a third of the rest period
 REDUCED = dict(scale=0.5, n_rep=10, t_rest=20_000.0)

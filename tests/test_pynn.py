@@ -355,3 +355,25 @@ def test_assembly_and_views_project_onto_the_right_neurons():
     ca_l, cb_l = [ca[c] for c in a], [cb[c] for c in b]
     assert ca_l[0] == ca_l[3] == 0 and ca_l[1] == ca_l[2] == cb_l[0] == cb_l[1] > 0
     sim.end()
+
+
+def test_fixed_total_number_connector_is_drawn_by_the_compiled_rule():
+    from pyNN.connectors import FixedTotalNumberConnector
+
+    def draw(seed, **kw):
+        sim.setup()
+        a = sim.Population(40, sim.IF_cond_exp())
+        prj = sim.Projection(a, a, FixedTotalNumberConnector(300, rng=NumpyRNG(seed=seed), **kw),
+                             sim.StaticSynapse(weight=0.01, delay=1.0))
+        out = np.array(prj.get("weight", format="list"))
+        sim.end()
+        return out
+
+    x = draw(3, allow_self_connections=False, with_replacement=False)
+    assert len(x) == 300
+    pairs = {(int(i), int(j)) for i, j, _ in x}
+    assert len(pairs) == 300 and all(i != j for i, j in pairs)
+    np.testing.assert_array_equal(x, draw(3, allow_self_connections=False, with_replacement=False))
+    assert not np.array_equal(x, draw(4, allow_self_connections=False, with_replacement=False))
+    y = draw(5)  # with replacement: 300 synapses, pairs may repeat
+    assert len(y) == 300

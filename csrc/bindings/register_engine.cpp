@@ -80,11 +80,18 @@ void register_engine(py::module_& m) {
             },
             py::arg("population"), "each thread's range [begin, end) of the population, one row per thread")
         .def(
-            "add_poisson_input",
-            [](Engine& e, const Population& p, const std::string& receptor, double n, double rate, double w) {
-                return &e.poisson_input(e.add_poisson_input(e.id_of(p), to_receptor(receptor), n, rate, w));
+            "pop_population", [](Engine& e, const Population& p) { e.pop_population(e.id_of(p)); }, py::arg("population"),
+            "take back the population just added (its initial state failed); any handle to it is invalid afterwards")
+        // inputs without a source population, built by kind through the catalogue
+        .def(
+            "add_input",
+            [](Engine& e, const std::string& kind, const Population& p, const std::string& receptor, const py::dict& params) {
+                return &e.input(e.add_input(kind, e.id_of(p), to_receptor(receptor), to_params(params)));
             },
-            owned, py::arg("population"), py::arg("receptor"), py::arg("n"), py::arg("rate"), py::arg("weight"))
+            owned, py::arg("kind"), py::arg("population"), py::arg("receptor"), py::arg("params"))
+        .def(
+            "set_input", [](Engine& e, const Input& in, const py::dict& params) { e.set_input(e.id_of(in), to_params(params)); },
+            py::arg("input"), py::arg("params"))
         .def("set_nest_time", &Engine::set_nest_time, py::arg("on"))
         .def_property_readonly("nest_time", &Engine::nest_time)
         .def(

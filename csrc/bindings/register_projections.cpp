@@ -1,5 +1,5 @@
 #include "../plasticity/rule.hpp"
-#include "../synapses/poisson_input.hpp"
+#include "../synapses/input.hpp"
 #include "../structural/structural_rule.hpp"
 #include "../synapses/projection.hpp"
 #include "convert.hpp"
@@ -89,9 +89,9 @@ void register_projections(py::module_& m) {
             },
             py::arg("now"), "the neuromodulator level at step now, or None for a rule without one");
 
-    py::class_<PoissonInput>(m, "PoissonInput")
-        .def_property_readonly("id", &PoissonInput::id)
-        .def("set", &PoissonInput::set, py::arg("n"), py::arg("rate"), py::arg("weight"));
+    // An input without a source population (catalogue family "input"); its parameters change through
+    // Engine.set_input, which checks them first.
+    py::class_<Input>(m, "Input").def_property_readonly("id", &Input::id);
 
     py::class_<StructuralRule>(m, "StructuralRule").def_readonly("interval", &StructuralRule::interval);
 }
