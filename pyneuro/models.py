@@ -19,7 +19,7 @@ from ._validation import check_float_array, check_index_array, check_number
 #: parameters are lowered to float32 arithmetic in the core: keep them far inside its range
 _BIG = 1e30
 
-__all__ = ["NeuronModel", "LIF", "LIFCond", "Izhikevich", "AdEx", "PoissonSource", "SpikeGenerator"]
+__all__ = ["NeuronModel", "LIF", "LIFCond", "LIFCondAmpaNmda", "Izhikevich", "AdEx", "PoissonSource", "SpikeGenerator"]
 
 
 class NeuronModel:
@@ -32,6 +32,8 @@ class NeuronModel:
     _positive: ClassVar[tuple[str, ...]] = ()
     #: parameters that must be >= 0
     _nonnegative: ClassVar[tuple[str, ...]] = ()
+    #: True when ``theta`` is the model's own dynamic threshold (intrinsic plasticity cannot drive it)
+    adaptive_threshold: ClassVar[bool] = False
 
     def _check(self) -> None:
         for f in fields(self):  # type: ignore[arg-type]
@@ -168,6 +170,93 @@ class LIFCond(NeuronModel):
     def _check(self) -> None:
         super()._check()
         self._check_reset_below_threshold()
+
+
+@dataclass
+class LIFCondAmpaNmda(NeuronModel):
+    """Conductance-based integrate-and-fire neuron with AMPA and NMDA excitation and a spike-triggered threshold:
+    the neuron of Zenke, Hennequin & Gerstner 2013 (PLoS Comput. Biol. 9:e1003330), Auryn's ``IFGroup``.
+
+    ::
+
+        C_m dv/dt = g_L (E_L - v) + (a_A g_ex + a_N g_nmda)(E_ex - v) + g_in (E_in - v) + I_e
+        dg_ex/dt = -g_ex / tau_syn_ex,  dg_nmda/dt = (g_ex - g_nmda) / tau_nmda,  dg_in/dt = -g_in / tau_syn_in
+        dtheta/dt = -theta / tau_th;   v > V_th + theta:  spike, v = V_reset, theta = delta_th
+
+    with ``a_A = r / (1 + r)``, ``a_N = 1 / (1 + r)``, ``r = ampa_nmda_ratio``. A spike of weight ``w`` (nS) adds
+    ``w`` to the AMPA conductance ``g_ex`` (receptor ``"exc"``) or to ``g_in`` (``"inh"``); the NMDA conductance
+    follows ``g_ex`` through a low-pass filter of time constant ``tau_nmda`` (no magnesium block), so a single
+    spike's total excitatory charge is that of ``w`` through ``tau_syn_ex`` and through the difference of
+    exponentials (``tau_syn_ex``, ``tau_nmda``), split ``a_A : a_N``. There is no absolute refractory period: the
+    threshold jumps to ``V_th + delta_th`` at a spike and relaxes with ``tau_th``, and ``v`` is clipped to
+    ``[V_min, V_max]`` every step, so the neuron cannot fire while ``V_th + theta >= V_max`` (3.5 ms with the
+    defaults). Discretised as in Auryn (float arithmetic): currents from the state at the start of the step,
+    conductances and theta decay exactly, ``v`` by forward Euler, then the clip and the threshold test.
+    The defaults are the paper's (and Auryn's ``IFGroup``) for the excitatory cells, with conductances in units
+    of ``g_L = 10 nS``; the inhibitory cells have ``C_m = 100`` (tau_m 10 ms).
+
+    Parameters
+    ----------
+    C_m : float
+        Membrane capacitance (pF), > 0 (tau_m = C_m / g_L).
+    g_L : float
+        Leak conductance (nS), > 0.
+    E_L : float
+        Leak reversal potential (mV); also the initial ``v``.
+    V_th : float
+        Resting threshold (mV); the threshold is ``V_th + theta``.
+    V_reset : float
+        Reset potential (mV), below ``V_th``.
+    delta_th : float
+        Threshold jump (mV), >= 0: ``theta`` is set to it at a spike.
+    tau_th : float
+        Relaxation time constant of ``theta`` (ms), > 0.
+    tau_syn_ex : float
+        AMPA conductance decay (ms), > 0.
+    tau_nmda : float
+        NMDA low-pass time constant (ms), > 0.
+    ampa_nmda_ratio : float
+        Ratio of the AMPA to the NMDA weight in the excitatory current, >= 0 (1: equal parts).
+    tau_syn_in : float
+        GABA conductance decay (ms), > 0.
+    E_ex, E_in : float
+        Reversal potentials of excitation and inhibition (mV).
+    V_min, V_max : float
+        Bounds of the membrane potential (mV), ``V_min < V_max``; Auryn clips to ``[E_in, 0]``.
+    I_e : float
+        Constant input current (pA).
+
+    State variables: ``v`` (mV), ``g_ex``, ``g_nmda``, ``g_in`` (nS), ``theta`` (mV, the threshold's offset).
+    """
+
+    C_m: float = 200.0
+    g_L: float = 10.0
+    E_L: float = -70.0
+    V_th: float = -50.0
+    V_reset: float = -70.0
+    delta_th: float = 100.0
+    tau_th: float = 5.0
+    tau_syn_ex: float = 5.0
+    tau_nmda: float = 100.0
+    ampa_nmda_ratio: float = 1.0
+    tau_syn_in: float = 10.0
+    E_ex: float = 0.0
+    E_in: float = -80.0
+    V_min: float = -80.0
+    V_max: float = 0.0
+    I_e: float = 0.0
+
+    kind: ClassVar[str] = "LIFCondAmpaNmda"
+    state_vars: ClassVar[tuple[str, ...]] = ("v", "g_ex", "g_nmda", "g_in", "theta")
+    _positive: ClassVar[tuple[str, ...]] = ("C_m", "g_L", "tau_th", "tau_syn_ex", "tau_nmda", "tau_syn_in")
+    _nonnegative: ClassVar[tuple[str, ...]] = ("delta_th", "ampa_nmda_ratio")
+    adaptive_threshold: ClassVar[bool] = True
+
+    def _check(self) -> None:
+        super()._check()
+        self._check_reset_below_threshold()
+        if not self.V_min < self.V_max:
+            raise ValueError(f"LIFCondAmpaNmda.V_max must be above V_min={self.V_min}, got {self.V_max}")
 
 
 @dataclass
@@ -355,5 +444,5 @@ class SpikeGenerator(NeuronModel):
 
 
 MODELS: dict[str, type[NeuronModel]] = {
-    m.kind: m for m in (LIF, LIFCond, Izhikevich, AdEx, PoissonSource, SpikeGenerator)
+    m.kind: m for m in (LIF, LIFCond, LIFCondAmpaNmda, Izhikevich, AdEx, PoissonSource, SpikeGenerator)
 }

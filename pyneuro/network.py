@@ -358,7 +358,7 @@ class Network:
                 f"rule must be a neuron rule from pyneuro.plasticity (IntrinsicPlasticity), got {type(rule).__name__}"
                 " (synaptic rules go to net.connect(..., plasticity=rule))"
             )
-        if "theta" not in pop.state_vars:
+        if "theta" not in pop.state_vars or pop.model.adaptive_threshold:
             raise ValueError(
                 f"{rule.kind} needs a model with a threshold offset 'theta' (LIF, LIFCond); population {pop.name!r} "
                 f"is {type(pop.model).__name__}"

@@ -404,6 +404,10 @@ class BCM(TripletSTDP):
         Time constant of the rate estimate (ms), > 0 (seconds in Zenke et al.; 10 s in their benchmark).
     power : float
         Exponent of the rate dependence (2 in the papers), >= 0.
+    initial_rate : float
+        Value of ``nu`` (Hz, >= 0) when the network first runs with the rule, for neurons without an earlier
+        estimate; 0 (default): the estimate starts empty. Zenke et al. 2013 start it at ``target_rate``. (The
+        estimate is a trace of the postsynaptic population shared by rules with the same ``tau_rate``.)
     """
 
     tau_x: float = 101.0
@@ -415,6 +419,7 @@ class BCM(TripletSTDP):
     target_rate: float = 3.0
     tau_rate: float = 10_000.0
     power: float = 2.0
+    initial_rate: float = 0.0
 
     kind: ClassVar[str] = "BCM"
 
@@ -422,6 +427,7 @@ class BCM(TripletSTDP):
         check_number("BCM.target_rate", self.target_rate, 0.0, lo_open=True)
         check_number("BCM.tau_rate", self.tau_rate, 0.0, lo_open=True)
         check_number("BCM.power", self.power, 0.0)
+        check_number("BCM.initial_rate", self.initial_rate, 0.0, 1e6)
         if self.a2_minus is None:
             check_number("BCM.tau_minus", self.tau_minus, 0.0, lo_open=True)
             self.a2_minus = self.a3_plus * self.tau_plus * self.tau_y * self.target_rate * 1e-3 / self.tau_minus

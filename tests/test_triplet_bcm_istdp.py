@@ -16,7 +16,7 @@ TripletSTDP (Pfister & Gerstner 2006), traces r1 (tau_plus), r2 (tau_x) of the p
     post spike at t:  w <- clip(w + r1(t) (a2_plus + a3_plus o2(t - eps)))
 
 BCM: a2_minus is replaced by a2_minus (nu / target_rate)**power, nu (Hz) = 1e3 * (all-to-all trace of the post
-spikes with tau_rate) / tau_rate (ms). InhibitorySTDP (Vogels et al. 2011), traces x_pre, x_post (tau)::
+spikes with tau_rate) / tau_rate (ms) + initial_rate exp(-t / tau_rate). InhibitorySTDP (Vogels et al. 2011), traces x_pre, x_post (tau)::
 
     arrival at t:     w <- clip(w + eta (x_post(t) - alpha)),   alpha = 2 rho0 tau (rho0 in spikes/ms)
     post spike at t:  w <- clip(w + eta x_pre(t))
@@ -71,6 +71,7 @@ def _on_arrival(rule, w: np.float32, arr: np.ndarray, post: np.ndarray, t: int, 
         a2 = rule.a2_minus
         if isinstance(rule, pn.plasticity.BCM):
             nu_hz = 1e3 * _trace(post, t, rule.tau_rate, "all_to_all", strict=True) / rule.tau_rate
+            nu_hz += rule.initial_rate * math.exp(-t * DT / rule.tau_rate)  # the estimate's start value, decaying
             a2 = a2 * (nu_hz / rule.target_rate) ** rule.power
         return _clip(float(w) - o1 * (a2 + rule.a3_minus * r2), rule, clips)
     if isinstance(rule, pn.plasticity.STDP):
@@ -354,6 +355,7 @@ BCM_RULES = {
         tau_rate=350.0, target_rate=20.0, power=3.0, a2_plus=2e-3, a3_minus=5e-4, a2_minus=4e-3
     ),
     "nearest": lambda: pn.plasticity.BCM(tau_rate=100.0, target_rate=30.0, interaction="nearest", a2_minus=6e-3),
+    "initial_rate": lambda: pn.plasticity.BCM(tau_rate=300.0, target_rate=10.0, initial_rate=25.0),
 }
 
 

@@ -10,6 +10,7 @@
 #include "../neurons/izhikevich.hpp"
 #include "../neurons/lif.hpp"
 #include "../neurons/lif_cond.hpp"
+#include "../neurons/lif_cond_ampa_nmda.hpp"
 #include "../neurons/poisson.hpp"
 #include "../neurons/spike_generator.hpp"
 #include "../plasticity/inhibitory_stdp.hpp"
@@ -53,6 +54,7 @@ int Engine::add_population(const std::string& kind, index_t n, const ParamMap& p
     std::unique_ptr<Population> pop;
     if (kind == "LIF") pop = std::make_unique<LIF>(n, p);
     else if (kind == "LIFCond") pop = std::make_unique<LIFCond>(n, p);
+    else if (kind == "LIFCondAmpaNmda") pop = std::make_unique<LIFCondAmpaNmda>(n, p);
     else if (kind == "Izhikevich") pop = std::make_unique<Izhikevich>(n, p);
     else if (kind == "AdEx") pop = std::make_unique<AdEx>(n, p);
     else if (kind == "PoissonSource") pop = std::make_unique<PoissonSource>(n, p);
@@ -275,7 +277,10 @@ void Engine::prepare() {
         }
         const int isi = std::max(1, pop.min_isi_steps());
         const int cap = (window[p] + 1 + isi - 1) / isi + 2;
-        for (auto& tr : pop.traces()) tr->configure(pop.size(), std::max(cap, 3), dt_);
+        for (auto& tr : pop.traces()) {
+            tr->configure(pop.size(), std::max(cap, 3), dt_);
+            tr->apply_initial(now_);
+        }
         if (auto* ps = dynamic_cast<PoissonSource*>(&pop))
             if (ps->needs_redraw()) ps->on_clock(now_, rng_);
     }

@@ -64,6 +64,23 @@ public:
         blocks_.swap(blocks);
     }
 
+    // An initial value: the next apply_initial(t) (Engine::prepare, before a run) gives every neuron with an empty
+    // history the value v at step t, as if a spike had left it there (e.g. a rate estimate that starts at its target).
+    void set_initial(double v) {
+        init_ = v;
+        init_pending_ = true;
+    }
+    void apply_initial(step_t t) {
+        if (!init_pending_ || cap_ == 0) return;
+        init_pending_ = false;
+        for (index_t i = 0; i < n_; ++i) {
+            Entry* b = block(i);
+            if (count(i) != 0) continue;
+            b[1] = Entry{t, init_};
+            b[0].step = static_cast<step_t>(0 | (1 << 16));
+        }
+    }
+
     // Neurogenesis: n neurons, keeping the history (new neurons start empty); a no-op before the first configure.
     void resize(index_t n) {
         if (cap_ > 0) configure(n, cap_, dt_);
@@ -159,6 +176,8 @@ private:
     avector<Entry> blocks_;  // 64-byte aligned: a block of 4 entries is exactly one cache line
     std::vector<double> decay_;
     bool tail_zero_ = true;
+    double init_ = 0.0;
+    bool init_pending_ = false;
 };
 
 }  // namespace pyneuro

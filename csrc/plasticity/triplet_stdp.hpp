@@ -9,7 +9,8 @@
 // time constant tau_rate, divided by tau_rate) and kappa the target rate; with Poisson firing at rate rho the
 // drift is rho_pre rho^2 (A3+ tau_plus tau_y - A2- tau_minus nu^2 / (kappa^2 rho)) for p = 2, so LTP and LTD balance
 // at rho = kappa nu^2 A2- tau_minus / (A3+ tau_plus tau_y kappa^2): the threshold slides with the square of the
-// recent rate. Weights are clipped to [w_min, w_max] after every update. An optional activity scaling
+// recent rate. The estimate starts at initial_rate (a trace value of initial_rate tau_rate; 0: empty), for
+// neurons whose rate trace has no history yet (Zenke et al. start it at kappa). Weights are clipped to [w_min, w_max] after every update. An optional activity scaling
 // (metaplasticity.hpp) multiplies the whole LTP and LTD terms by powers of a neuron's recent rate.
 // Young neurons (neurogenesis, Population::plasticity_gain): the post-spike half for post i is multiplied by
 // gain_i(t) (1 when the post population has no maturation: a null check); the pre-arrival half is not.
@@ -43,6 +44,7 @@ public:
             kappa = param(p, "target_rate") * 1e-3;  // per ms
             tau_rate = param(p, "tau_rate");
             power = param(p, "power");
+            initial_rate = param_or(p, "initial_rate", 0.0) * 1e-3;  // per ms
         }
     }
     const char* name() const override { return bcm_ ? "BCM" : "TripletSTDP"; }
@@ -51,7 +53,10 @@ public:
         if (a3_minus != 0.0) r2 = &p.pre().trace(tau_x, mode);
         o1 = &p.post().trace(tau_minus, mode);
         if (a3_plus != 0.0) o2 = &p.post().trace(tau_y, mode);
-        if (bcm_) rate = &p.post().trace(tau_rate, TraceMode::all_to_all);
+        if (bcm_) {
+            rate = &p.post().trace(tau_rate, TraceMode::all_to_all);
+            if (initial_rate > 0.0) rate->set_initial(initial_rate * tau_rate);  // the estimate starts at this rate
+        }
         meta.attach(p);
     }
 
@@ -92,7 +97,7 @@ public:
     }
 
     double tau_plus, tau_minus, tau_x, tau_y, a2_plus, a3_plus, a2_minus, a3_minus, w_min, w_max;
-    double kappa = 0.0, tau_rate = 0.0, power = 2.0;
+    double kappa = 0.0, tau_rate = 0.0, power = 2.0, initial_rate = 0.0;
     TraceMode mode;
     ActivityScaling meta;
 
