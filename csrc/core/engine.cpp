@@ -1,6 +1,7 @@
 #include "engine.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <limits>
 #include <omp.h>
@@ -284,6 +285,7 @@ void Engine::prepare() {
         if (auto* ps = dynamic_cast<PoissonSource*>(&pop))
             if (ps->needs_redraw()) ps->on_clock(now_, rng_);
     }
+    for (auto& pr : projs_) pr->sync_mirrors(now_);  // after the traces are configured
     const std::size_t need = 2 * np * static_cast<std::size_t>(threads_) * kCountStride;
     if (win_counts_.size() != need) win_counts_.assign(need, 0);
     nan_flags_.assign(np * static_cast<std::size_t>(threads_), 0);
@@ -411,6 +413,36 @@ void Engine::step_phases(int k, step_t t) {
     integrate(k, t);
 }
 
+void Engine::set_timing(bool on) {
+    timing_ = on;
+    phase_s_.assign(static_cast<std::size_t>(threads_) * kPhaseStride, 0.0);
+}
+
+std::vector<std::vector<double>> Engine::phase_times() const {
+    std::vector<std::vector<double>> out(static_cast<std::size_t>(threads_), std::vector<double>(kPhases, 0.0));
+    for (std::size_t k = 0; k < out.size() && (k + 1) * kPhaseStride <= phase_s_.size(); ++k)
+        for (int q = 0; q < kPhases; ++q) out[k][static_cast<std::size_t>(q)] = phase_s_[k * kPhaseStride + static_cast<std::size_t>(q)];
+    return out;
+}
+
+namespace {
+// Accumulates the wall time between laps into per-phase sums; does nothing (reads no clock) when off.
+struct PhaseClock {
+    bool on;
+    double* acc;
+    std::chrono::steady_clock::time_point last{};
+    void start() {
+        if (on) last = std::chrono::steady_clock::now();
+    }
+    void lap(int phase) {
+        if (!on) return;
+        const auto now = std::chrono::steady_clock::now();
+        acc[phase] += std::chrono::duration<double>(now - last).count();
+        last = now;
+    }
+};
+}  // namespace
+
 // Runs n_steps, stopping the step loop at every structural boundary for the mutation phase (a rule due at the end
 // of the run acts before the run returns, so a checkpoint taken then holds the new structure).
 RunStatus Engine::run(step_t n_steps) {
@@ -437,10 +469,18 @@ RunStatus Engine::run_plain(step_t n_steps) {
     std::atomic<step_t> last{t1 - 1};
     barrier_.reset(threads_);
 
+    if (timing_ && phase_s_.size() != static_cast<std::size_t>(threads_) * kPhaseStride) set_timing(true);
     auto body = [&](int k) {
+        PhaseClock clk{timing_, timing_ ? phase_s_.data() + static_cast<std::size_t>(k) * kPhaseStride : nullptr};
+        clk.start();
         step_t t = t0;
         for (; t < t1; ++t) {
-            step_phases(k, t);
+            record_weights(k, t);
+            for (auto& pr : projs_) pr->deliver(k, t);
+            clk.lap(0);
+            record_state(k, t);
+            integrate(k, t);
+            clk.lap(1);
             bool stop = false;
             if ((t + 1) % check_every == 0 || t + 1 == t1) {
                 flag_nan(k);
@@ -448,8 +488,11 @@ RunStatus Engine::run_plain(step_t n_steps) {
                 stop = decide_stop(k, t, st);
             }
             const unsigned ticket = barrier_.arrive();
+            clk.lap(3);
             step_post(k, t);
+            clk.lap(2);
             barrier_.wait(ticket);
+            clk.lap(3);
             if (stop) break;
         }
         if (t == t1) t = t1 - 1;
@@ -583,7 +626,8 @@ void Engine::load_state(const StateDict& d) {
     for (std::size_t m = 0; m < state_mons_.size(); ++m) state_mons_[m]->load(d, "statemon/" + std::to_string(m) + "/");
     for (std::size_t m = 0; m < weight_mons_.size(); ++m) weight_mons_[m]->load(d, "weightmon/" + std::to_string(m) + "/");
     for (std::size_t m = 0; m < rate_mons_.size(); ++m) rate_mons_[m]->load(d, "ratemon/" + std::to_string(m) + "/");
-    prepare();  // re-derive what the loaded monitors locate in the store
+    for (auto& pr : projs_) pr->invalidate_mirrors();  // the trace histories were replaced
+    prepare();  // re-derive what the loaded monitors locate in the store (and the arrival copies of the traces)
 }
 
 }  // namespace pyneuro

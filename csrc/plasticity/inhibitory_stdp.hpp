@@ -26,6 +26,7 @@ public:
     void attach(Projection& p) override {
         xpre = &p.pre().trace(tau, TraceMode::all_to_all);
         xpost = &p.post().trace(tau, TraceMode::all_to_all);
+        p.mirror_pre_trace(*xpre);  // read by the post-spike loop at the arrival time
     }
     void on_pre(Projection& p, Shard& s, index_t, std::uint64_t b, std::uint64_t e, step_t t) override {
         const double amp = rate * eta(t);
@@ -33,7 +34,7 @@ public:
         const std::uint32_t mask = p.post_mask();
         const index_t base = s.posts.begin;
         for (std::uint64_t k = b; k < e; ++k)
-            s.w[k] = clip(s.w[k] + amp * (xpost->value_at(base + (s.pd[k] & mask), t) - alpha));
+            s.w[k] = clip(s.w[k] + amp * (xpost->value_now(base + (s.pd[k] & mask), t) - alpha));
     }
     void on_post(Projection& p, Shard& s, index_t, std::uint64_t pb, std::uint64_t pe, step_t t) override {
         const double amp = rate * eta(t);

@@ -43,6 +43,7 @@ public:
     void attach(Projection& p) override {
         xpre = &p.pre().trace(tau_pre, mode);
         xpost = &p.post().trace(tau_post, mode);
+        p.mirror_pre_trace(*xpre);  // read by the post-spike loop at the arrival time
         meta.attach(p);
     }
 
@@ -64,7 +65,7 @@ public:
         double f = p.post().plasticity_gain(post, t);  // young neurons' heightened plasticity (1 otherwise)
         if (meta.on()) {
             if (meta.pre_side) return meta_post(p, s, pb, pe, t, f);
-            f *= meta.ltp(post, t);
+            f *= meta.ltp_now(post, t);
         }
         switch (dep) {
             case Dep::additive: return post_loop<Dep::additive>(p, s, pb, pe, t, f);
@@ -92,10 +93,10 @@ private:
         const std::uint32_t mask = p.post_mask();
         for (std::uint64_t k = b; k < e; ++k) {
             const index_t i = s.posts.begin + (s.pd[k] & mask);
-            const double x = xpost->value_at(i, t);
+            const double x = xpost->value_now(i, t);
             if (x == 0.0) continue;
             const double w = s.w[k];
-            s.w[k] = clip(w + amp * x * fm_any(w) * meta.ltd(i, t));
+            s.w[k] = clip(w + amp * x * fm_any(w) * meta.ltd_now(i, t));
         }
     }
     void meta_post(Projection& p, Shard& s, std::uint64_t pb, std::uint64_t pe, step_t t, double gain) {
@@ -126,7 +127,7 @@ private:
         if (amp == 0.0) return;
         const index_t base = s.posts.begin;
         for (std::uint64_t k = b; k < e; ++k) {
-            const double x = xpost->value_at(base + (s.pd[k] & mask), t);
+            const double x = xpost->value_now(base + (s.pd[k] & mask), t);
             if (x == 0.0) continue;
             const double w = s.w[k];
             s.w[k] = clip(w + amp * x * fm<D>(w));

@@ -42,6 +42,7 @@ public:
     void attach(Projection& p) override {
         xpre = &p.pre().trace(tau_pre, TraceMode::all_to_all);
         xpost = &p.post().trace(tau_post, TraceMode::all_to_all);
+        p.mirror_pre_trace(*xpre);  // read by the post-spike loop at the arrival time
         col = p.add_column(0.0f);
         st_.assign(static_cast<std::size_t>(p.n_threads()), State{});
         decay_d = std::exp(-dt / tau_d);
@@ -52,7 +53,7 @@ public:
         const index_t base = s.posts.begin;
         float* c = s.cols[static_cast<std::size_t>(col)].data();
         for (std::uint64_t k = b; k < e; ++k) {
-            const double x = xpost->value_at(base + (s.pd[k] & mask), t);
+            const double x = xpost->value_now(base + (s.pd[k] & mask), t);
             if (x != 0.0) c[k] = static_cast<float>(c[k] + a_post * x);
         }
     }

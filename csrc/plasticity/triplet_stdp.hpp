@@ -50,6 +50,7 @@ public:
     const char* name() const override { return bcm_ ? "BCM" : "TripletSTDP"; }
     void attach(Projection& p) override {
         r1 = &p.pre().trace(tau_plus, mode);
+        p.mirror_pre_trace(*r1);  // read by the post-spike loop at the arrival time
         if (a3_minus != 0.0) r2 = &p.pre().trace(tau_x, mode);
         o1 = &p.post().trace(tau_minus, mode);
         if (a3_plus != 0.0) o2 = &p.post().trace(tau_y, mode);
@@ -63,37 +64,35 @@ public:
     void on_pre(Projection& p, Shard& s, index_t pre, std::uint64_t b, std::uint64_t e, step_t t) override {
         const double amp = eta(t);
         if (amp == 0.0) return;
-        const std::uint32_t mask = p.post_mask();
-        const index_t base = s.posts.begin;
         const step_t d = static_cast<step_t>(s.pd[b] >> p.post_bits());  // one delay per call
         const double r2v = r2 ? r2->value_at(pre, t - d, true) : 0.0;
         const double triplet = a3_minus * r2v;
         const bool meta_each = meta.on() && !meta.pre_side;
         const double mf = (meta.on() && meta.pre_side) ? meta.ltd(pre, t - d) : 1.0;
-        for (std::uint64_t k = b; k < e; ++k) {
-            if (k + 8 < e) {
-                const index_t ia = base + (s.pd[k + 8] & mask);
-                o1->prefetch(ia);
-                if (bcm_) rate->prefetch(ia);
-            }
-            const index_t i = base + (s.pd[k] & mask);
-            const double o = o1->value_at(i, t);
-            if (o == 0.0) continue;
-            double a2 = a2_minus;
-            if (bcm_) a2 *= bcm(i, t);
-            const double g = meta_each ? meta.ltd(i, t) : mf;
-            s.w[k] = clip(s.w[k] - amp * g * o * (a2 + triplet));
+        if (bcm_) {
+            if (meta_each) pre_loop<true, true>(p, s, b, e, t, amp, mf, triplet);
+            else pre_loop<true, false>(p, s, b, e, t, amp, mf, triplet);
+        } else {
+            if (meta_each) pre_loop<false, true>(p, s, b, e, t, amp, mf, triplet);
+            else pre_loop<false, false>(p, s, b, e, t, amp, mf, triplet);
         }
     }
     void on_post(Projection& p, Shard& s, index_t post, std::uint64_t pb, std::uint64_t pe, step_t t) override {
-        double fac = (a2_plus + (o2 ? a3_plus * o2->value_at(post, t, true) : 0.0)) * eta(t);
+        double fac = (a2_plus + (o2 ? a3_plus * o2->value_now(post, t, true) : 0.0)) * eta(t);
         if (fac == 0.0) return;
-        const bool meta_each = meta.on() && meta.pre_side;
-        if (meta.on() && !meta.pre_side) fac *= meta.ltp(post, t);
+        if (meta.on() && !meta.pre_side) fac *= meta.ltp_now(post, t);
         fac *= p.post().plasticity_gain(post, t);  // young neurons' heightened plasticity (1 otherwise)
-        for_each_post_synapse(p, s, pb, pe, t, *r1, [&](std::uint32_t k, double x, index_t j, step_t tp) {
-            s.w[k] = clip(s.w[k] + x * fac * (meta_each ? meta.ltp(j, tp) : 1.0));
-        });
+        float* w = s.w.data();
+        if (meta.on() && meta.pre_side) {
+            for_each_post_synapse(p, s, pb, pe, t, *r1, [&](std::uint32_t k, double x, index_t j, step_t tp) {
+                w[k] = clip(w[k] + x * fac * meta.ltp(j, tp));
+            });
+        } else {
+            const double lo = w_min, hi = w_max;
+            for_each_post_synapse(p, s, pb, pe, t, *r1, [w, fac, lo, hi](std::uint32_t k, double x, index_t, step_t) {
+                w[k] = static_cast<float>(std::clamp(w[k] + x * fac, lo, hi));
+            });
+        }
     }
 
     double tau_plus, tau_minus, tau_x, tau_y, a2_plus, a3_plus, a2_minus, a3_minus, w_min, w_max;
@@ -103,10 +102,35 @@ public:
 
 private:
     float clip(double w) const { return static_cast<float>(std::clamp(w, w_min, w_max)); }
-    // (nu / kappa)^power with nu = rate trace / tau_rate (per ms)
+    // (nu / kappa)^power with nu = rate trace / tau_rate (per ms), for a postsynaptic neuron of this thread
     double bcm(index_t i, step_t t) const {
-        const double q = rate->value_at(i, t) / (tau_rate * kappa);
+        const double q = rate->value_now(i, t) / (tau_rate * kappa);
         return power == 2.0 ? q * q : std::pow(q, power);
+    }
+    // The presynaptic half over one row segment; Bcm and MetaEach (a postsynaptic activity factor per synapse)
+    // chosen at compile time, so the common loop carries no branch on them.
+    template <bool Bcm, bool MetaEach>
+    void pre_loop(const Projection& p, Shard& s, std::uint64_t b, std::uint64_t e, step_t t, double amp, double mf,
+                  double triplet) {
+        const std::uint32_t mask = p.post_mask();
+        const index_t base = s.posts.begin;
+        const std::uint32_t* pd = s.pd.data();
+        float* w = s.w.data();
+        const SpikeTrace::View vo = o1->view();
+        const SpikeTrace::View vr = Bcm ? rate->view() : vo;
+        const double a2m = a2_minus, lo = w_min, hi = w_max, inv = tau_rate * kappa, pw = power;
+        for (std::uint64_t k = b; k < e; ++k) {
+            const index_t i = base + (pd[k] & mask);
+            const double o = vo.value_now(i, t);
+            if (o == 0.0) continue;
+            double a2 = a2m;
+            if constexpr (Bcm) {
+                const double q = vr.value_now(i, t) / inv;  // (nu / kappa)^power, as bcm()
+                a2 *= pw == 2.0 ? q * q : std::pow(q, pw);
+            }
+            const double g = MetaEach ? meta.ltd_now(i, t) : mf;
+            w[k] = static_cast<float>(std::clamp(w[k] - amp * g * o * (a2 + triplet), lo, hi));
+        }
     }
     bool bcm_;
     SpikeTrace *r1 = nullptr, *r2 = nullptr, *o1 = nullptr, *o2 = nullptr, *rate = nullptr;

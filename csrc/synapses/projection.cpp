@@ -263,6 +263,7 @@ void Projection::build_from(const std::vector<index_t>& pre, const std::vector<i
 }
 
 void Projection::finish_build() {
+    mirrors_dirty_ = true;
     for (const auto& sh : shards_)
         if (sh.pd.size() > kMaxShardSynapses)
             throw ArgumentError("a projection holds more than 2^32 - 1 synapses in one thread's shard; use more threads");
@@ -309,7 +310,46 @@ void Projection::set_column(int c, const std::vector<float>& v) {
 
 void Projection::resolve_target() { target_ = post_->input(receptor_, sign_); }
 
+void Projection::mirror_pre_trace(const SpikeTrace& tr) {
+    for (const SpikeTrace* m : mirrors_)
+        if (m == &tr) return;
+    mirrors_.push_back(&tr);
+    mirrors_on_ = false;  // filled by the next sync_mirrors
+    mirrors_dirty_ = true;
+}
+
+void Projection::sync_mirrors(step_t now) {
+    const bool usable = delays_.size() == 1 && !mirrors_.empty() &&
+                        std::none_of(mirrors_.begin(), mirrors_.end(), [](const SpikeTrace* m) { return m->has_initial(); });
+    // unchanged since the last run, which delivered every step up to now: the copies are current
+    if (usable && mirrors_on_ && !mirrors_dirty_ && delivered_to_ == now &&
+        std::all_of(shards_.begin(), shards_.end(), [&](const Shard& sh) { return sh.arr.size() == mirrors_.size() && sh.arr[0].size() == pre_->size(); }))
+        return;
+    mirrors_on_ = false;
+    mirrors_dirty_ = false;
+    delivered_to_ = now;
+    for (auto& sh : shards_) {
+        if (!usable) {
+            std::vector<avector<SpikeTrace::Entry>>().swap(sh.arr);
+            continue;
+        }
+        sh.arr.resize(mirrors_.size());
+        const step_t arrived = now - 1 - delays_[0];  // emissions up to here have been delivered
+        const index_t n_pre = pre_->size();
+        for (std::size_t m = 0; m < mirrors_.size(); ++m) {
+            avector<SpikeTrace::Entry>& a = sh.arr[m];
+            a.resize(n_pre);
+            for (index_t j = 0; j < n_pre; ++j) {
+                const SpikeTrace::Entry* e = mirrors_[m]->entry_at(j, arrived);
+                a[j] = e ? SpikeTrace::Entry{e->step, e->val} : SpikeTrace::Entry{SpikeTrace::kNever, 0.0};
+            }
+        }
+    }
+    mirrors_on_ = usable;
+}
+
 void Projection::deliver(int k, step_t t) {
+    if (k == 0) delivered_to_ = t + 1;  // read between runs only (sync_mirrors)
     Shard& sh = shards_[static_cast<std::size_t>(k)];
     if (sh.w.empty()) return;
     const SpikeRing& ring = pre_->ring();
@@ -341,6 +381,11 @@ void Projection::deliver(int k, step_t t) {
                     for (std::uint64_t q = b; q < e; ++q) tgt[pd[q] & mask] += sign * w[q];
                 for (auto& r : rules_)
                     if (r->uses_pre) r->on_pre(*this, sh, j, b, e, t);
+                if (mirrors_on_)  // the spike of j emitted at t - d has arrived: its history entry becomes visible
+                    for (std::size_t m = 0; m < mirrors_.size(); ++m) {
+                        const SpikeTrace::Entry* en = mirrors_[m]->entry_at(j, t - d);
+                        sh.arr[m][j] = SpikeTrace::Entry{en->step, en->val};
+                    }
             }
     }
 }
@@ -480,6 +525,7 @@ void Projection::remove_synapses(const std::vector<std::uint64_t>& canonical) {
 
 void Projection::compact() {
     if (!dynamic_) return;
+    mirrors_dirty_ = true;
     const int nsh = static_cast<int>(shards_.size());
 #pragma omp parallel for num_threads(nsh) schedule(static, 1)
     for (int k = 0; k < nsh; ++k) shards_[static_cast<std::size_t>(k)].compact(pre_->size(), mask_);
@@ -489,6 +535,7 @@ void Projection::compact() {
 // After a structural change: compact shards whose slack and garbage exceed a quarter of their live synapses,
 // and bump the version so that monitors re-locate what they record.
 void Projection::after_change() {
+    mirrors_dirty_ = true;
     for (auto& sh : shards_) {
         // slack + garbage (forward store or post index) above a quarter of the live synapses: compact (O(slots));
         // each relocation adds at most a row's length of garbage, so this is amortised O(1) per change

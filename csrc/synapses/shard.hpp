@@ -7,7 +7,8 @@
 // presynaptic neuron and the synapse offset (8 bytes), for the post-spike half of the rules.
 // Per-synapse rule columns (cols[c][k], float32, e.g. eligibility traces) follow the weights: whatever moves,
 // adds or drops synapse k does the same to every column.
-// Memory: 8 bytes per static synapse, 16 per plastic one (plus per-row/per-post pointers), + 4 per column.
+// Memory: 8 bytes per static synapse, 16 per plastic one (plus per-row/per-post pointers), + 4 per column, + 16 per
+// presynaptic neuron for each arrival copy of a trace.
 // Synapses are addressed by integer offsets only. Structural change (insert / erase / compact) keeps the forward
 // store, the post-major index and the rule columns in step: while a change is made, a reverse index rev (4 bytes
 // per plastic synapse, built on demand and dropped afterwards) finds a moved synapse's post-index entry in O(1), so
@@ -19,6 +20,7 @@
 
 #include "../core/partition.hpp"
 #include "../core/types.hpp"
+#include "../neurons/trace.hpp"
 
 namespace pyneuro {
 
@@ -45,6 +47,10 @@ struct Shard {
     std::vector<offset_t> row_cap, pm_cap;
     std::vector<std::uint32_t> rev;  // plastic, during a change only: rev[k] = position of synapse k in the post index
     bool rev_on = false;             // rev is valid (it may be empty for an empty shard)
+    // Arrival copies of presynaptic traces (Projection::mirror_pre_trace; single-delay projections): for each
+    // registered trace, the newest entry of every presynaptic neuron that has arrived at this shard (16 bytes per
+    // neuron), written in this thread's delivery and read by its post-spike loop only. Derived state.
+    std::vector<avector<SpikeTrace::Entry>> arr;
     std::size_t live = 0;            // synapses (slots minus slack and garbage)
     std::size_t garbage = 0;         // slots no row owns any more (compaction reclaims them)
 
