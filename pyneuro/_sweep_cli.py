@@ -11,6 +11,8 @@ A spec (see :func:`pyneuro._sweep_spec.load_spec`)::
     record: [w_ee]                  # true, false or the names of the arrays to keep
     results: coba-results           # relative to the spec file
     checkpoint_every: 100.0         # ms of simulated time (optional)
+    max_runs: 100000                # the most runs the sweep may have (optional; this is the default)
+    connect_timeout: 10.0           # s to wait for a scheduler given with --scheduler (optional)
 """
 
 from __future__ import annotations
@@ -26,6 +28,12 @@ def _sweep_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="pyneuro sweep", description="Run a parameter sweep on Dask from a YAML spec.")
     p.add_argument("spec", type=Path, help="the sweep spec (YAML)")
     p.add_argument("--scheduler", metavar="ADDRESS", help="a running Dask scheduler (default: a LocalCluster)")
+    p.add_argument(
+        "--connect-timeout",
+        type=float,
+        metavar="S",
+        help="seconds to wait for the scheduler (overrides the spec's connect_timeout; default 10)",
+    )
     p.add_argument("--workers", type=int, metavar="N", help="LocalCluster workers (default: cores / threads per run)")
     p.add_argument("--threads-per-run", type=int, metavar="T", help="threads of each network (overrides the spec)")
     p.add_argument("--results", type=Path, metavar="DIR", help="results directory (overrides the spec)")
@@ -46,7 +54,8 @@ def _run_parser() -> argparse.ArgumentParser:
 
 
 def main_sweep(argv: list[str]) -> int:
-    """``pyneuro sweep``: returns 0 if every run finished, 1 if some failed, 2 for a bad spec."""
+    """``pyneuro sweep``: returns 0 if every run finished, 1 if some failed, 2 for a bad spec or an unreachable
+    scheduler (reported in one line)."""
     from ._sweep_spec import load_spec
     from .sweep import run
 
@@ -66,8 +75,10 @@ def main_sweep(argv: list[str]) -> int:
             n_workers=args.workers,
             checkpoint_every=spec.checkpoint_every,
             progress=not args.no_progress,
+            max_runs=spec.max_runs,
+            connect_timeout=args.connect_timeout if args.connect_timeout is not None else spec.connect_timeout,
         )
-    except (ValueError, TypeError, FileNotFoundError) as e:
+    except (ValueError, TypeError, OSError) as e:  # FileNotFoundError is an OSError
         print(f"pyneuro sweep: error: {e}", file=sys.stderr)
         return 2
     print(
@@ -98,6 +109,7 @@ def main_run(argv: list[str]) -> int:
             record=spec.record,
             threads=args.threads or spec.threads_per_run,
             checkpoint_every=spec.checkpoint_every,
+            max_runs=spec.max_runs,
         )
     except (ValueError, TypeError, FileNotFoundError) as e:
         print(f"pyneuro run: error: {e}", file=sys.stderr)

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 __all__ = [
+    "MAX_RUNS",
     "RESERVED",
     "RunTask",
     "SweepSpec",
@@ -42,7 +43,23 @@ __all__ = [
 RESERVED = ("seed", "threads", "duration", "checkpoint_dir", "checkpoint_every")
 
 #: keys a YAML spec may hold
-SPEC_KEYS = ("experiment", "params", "seeds", "duration", "record", "results", "threads_per_run", "checkpoint_every")
+SPEC_KEYS = (
+    "experiment",
+    "params",
+    "seeds",
+    "duration",
+    "record",
+    "results",
+    "threads_per_run",
+    "checkpoint_every",
+    "max_runs",
+    "connect_timeout",
+)
+
+#: the most runs (parameter sets x base seeds) one sweep may have, unless ``max_runs`` says otherwise: every run is a
+#: task and a file, and a grid is counted (the product of its axis lengths) before it is expanded, so a mistyped grid
+#: (e.g. 12 parameters of 10 values: 10^12 runs) is refused at once instead of filling the memory
+MAX_RUNS = 100_000
 
 Scalar = bool | int | float | str | None
 #: a parameter value: a scalar or a (nested) list of scalars
@@ -143,7 +160,23 @@ def _check_value(where: str, value: Any) -> Value:
     )
 
 
-def expand_params(params: Any) -> list[dict[str, Value]]:
+def check_max_runs(max_runs: Any) -> int:
+    """``max_runs`` as an int >= 1 (the default is :data:`MAX_RUNS`)."""
+    if isinstance(max_runs, bool) or not isinstance(max_runs, numbers.Integral):
+        raise TypeError(f"max_runs must be an int >= 1, got {max_runs!r}")
+    if int(max_runs) < 1:
+        raise ValueError(f"max_runs must be >= 1, got {max_runs}")
+    return int(max_runs)
+
+
+def _too_many(n: int, max_runs: int, what: str) -> ValueError:
+    return ValueError(
+        f"params: {what} makes {n} runs, more than max_runs = {max_runs}; split the sweep, or raise max_runs "
+        f"(pyneuro.sweep.run(..., max_runs=N), 'max_runs: N' in a spec) if you mean it"
+    )
+
+
+def expand_params(params: Any, max_runs: int = MAX_RUNS, n_seeds: int = 1) -> list[dict[str, Value]]:
     """The parameter sets of a sweep, in order.
 
     Parameters
@@ -153,14 +186,32 @@ def expand_params(params: Any) -> list[dict[str, Value]]:
         in the order the names are given (the last name varies fastest); or a list of parameter sets
         ``[{name: value, ...}, ...]`` run as given. Values are numbers, strings, bools or None, or lists of those
         (in a grid, a list-valued parameter is written as a list of lists: ``{"rates": [[1, 2], [3, 4]]}``).
+    max_runs : int
+        The most runs allowed (parameter sets x ``n_seeds``); a grid is counted before it is expanded.
+    n_seeds : int
+        Base seeds each parameter set runs with.
 
     Raises
     ------
     TypeError, ValueError
-        For anything else, an empty grid axis, a non-string name, or two identical parameter sets.
+        For anything else, an empty grid axis, a non-string name, two identical parameter sets, or more than
+        ``max_runs`` runs.
     """
+    max_runs = check_max_runs(max_runs)
     sets: list[dict[str, Value]]
     if isinstance(params, Mapping):
+        # counted first (axis lengths only), so that a huge grid or axis is refused before anything is expanded
+        lengths = [
+            (values.size if values.ndim else 1)
+            if isinstance(values, np.ndarray)
+            else (len(values) if isinstance(values, (list, tuple, range)) else 1)
+            for values in params.values()
+        ]
+        n_runs = math.prod(lengths) * n_seeds
+        if n_runs > max_runs:
+            shape = " x ".join(str(n) for n in lengths) or "1"
+            seeds = f" x {n_seeds} seeds" if n_seeds > 1 else ""
+            raise _too_many(n_runs, max_runs, f"the grid ({shape} values{seeds})")
         axes: list[tuple[str, list[Value]]] = []
         for name, values in params.items():
             if not isinstance(name, str) or not name.isidentifier():
@@ -183,6 +234,9 @@ def expand_params(params: Any) -> list[dict[str, Value]]:
     elif isinstance(params, Sequence) and not isinstance(params, (str, bytes)):
         if len(params) == 0:
             raise ValueError("params is an empty list; give at least one parameter set")
+        if len(params) * n_seeds > max_runs:
+            what = f"a list of {len(params)} parameter sets x {n_seeds} seeds"
+            raise _too_many(len(params) * n_seeds, max_runs, what)
         sets = []
         for k, ps in enumerate(params):
             if not isinstance(ps, Mapping):
@@ -414,6 +468,8 @@ class SweepSpec:
     results: Path = Path("sweep-results")
     threads_per_run: int = 1
     checkpoint_every: float | None = None
+    max_runs: int = MAX_RUNS
+    connect_timeout: float = 10.0
 
 
 def load_spec(path: str | Path) -> SweepSpec:
@@ -423,7 +479,9 @@ def load_spec(path: str | Path) -> SweepSpec:
     parameter sets; required), ``seeds`` (list of base seeds; default ``[0]``), ``duration`` (ms, passed to the
     experiment), ``record`` (true, false or a list of array names to keep), ``results`` (results directory,
     relative to the spec file; default ``<spec name>-results`` beside it), ``threads_per_run`` (default 1),
-    ``checkpoint_every`` (ms of simulated time between checkpoints of each run).
+    ``checkpoint_every`` (ms of simulated time between checkpoints of each run), ``max_runs`` (the most runs the
+    sweep may have; default :data:`MAX_RUNS`), ``connect_timeout`` (seconds to wait for a Dask scheduler given with
+    ``--scheduler``; default 10).
 
     Raises
     ------
@@ -467,4 +525,6 @@ def load_spec(path: str | Path) -> SweepSpec:
         results=res_path,
         threads_per_run=doc.get("threads_per_run", 1),
         checkpoint_every=doc.get("checkpoint_every"),
+        max_runs=check_max_runs(doc.get("max_runs", MAX_RUNS)),
+        connect_timeout=doc.get("connect_timeout", 10.0),
     )

@@ -13,6 +13,8 @@ Format versions: files carry ``format_version``; this module reads every version
   rules with their state and log, lesions (applied and pending), grown populations and maturation. Version-1 files
   load unchanged (what they lack is absent), so a version-2 file is refused by a reader of version 1 only, which
   would otherwise ignore its lesions and rules.
+- 3: adds the time convention (attribute ``time_convention``, "pyneuro" when absent) and Poisson inputs (group
+  ``inputs``); version-1 and -2 files load unchanged.
 """
 
 from __future__ import annotations
@@ -31,8 +33,8 @@ if TYPE_CHECKING:
 
 __all__ = ["save_network", "load_network", "FORMAT_VERSION", "READABLE_VERSIONS"]
 
-FORMAT_VERSION = 2
-READABLE_VERSIONS = (1, 2)
+FORMAT_VERSION = 3
+READABLE_VERSIONS = (1, 2, 3)
 
 
 def _h5py() -> Any:
@@ -59,6 +61,7 @@ def save_network(net: Network, path: str | Path) -> None:
         f.attrs["threads"] = net.threads
         f.attrs["max_rate"] = net.max_rate
         f.attrs["check_every"] = int(net._engine.check_every)
+        f.attrs["time_convention"] = net.time_convention
         g = f.create_group("populations")
         for k, p in enumerate(net.populations):
             gp = g.create_group(str(k))
@@ -85,6 +88,9 @@ def save_network(net: Network, path: str | Path) -> None:
             gp.create_dataset("post", data=post)
             gp.create_dataset("delay_steps", data=delay)
             gp.create_dataset("weight", data=w)
+        g = f.create_group("inputs")
+        for k, inp in enumerate(net.inputs):
+            g.create_group(str(k)).attrs["spec"] = json.dumps(inp.to_dict())
         g = f.create_group("monitors")
         for k, m in enumerate(net.monitors):
             gm = g.create_group(str(k))
@@ -155,6 +161,7 @@ def load_network(path: str | Path, threads: int | None = None) -> Network:
             seed=int(f.attrs["seed"]),
             threads=int(f.attrs["threads"]) if threads is None else threads,
             max_rate=float(f.attrs["max_rate"]),
+            time_convention=str(f.attrs.get("time_convention", "pyneuro")),
         )
         net._engine.check_every = int(f.attrs["check_every"])
         pops = f["populations"]
@@ -198,6 +205,17 @@ def load_network(path: str | Path, threads: int | None = None) -> Network:
                 net.add_structural(pop, *srules)
                 pop._neuro_next = [(r, int(s)) for r, s in zip(srules, json.loads(gp.attrs["neuro_next"]))]
                 pop._neuro_added = {int(a): int(b) for a, b in json.loads(gp.attrs["neuro_added"]).items()}
+        inputs = f["inputs"] if "inputs" in f else {}
+        for k in range(len(inputs)):
+            spec = json.loads(inputs[str(k)].attrs["spec"])
+            net.add_poisson_input(
+                net.populations[int(spec["target"])],
+                spec["n"],
+                spec["rate"],
+                spec["weight"],
+                receptor=spec["receptor"],
+                name=spec["name"],
+            )
         mons = f["monitors"]
         for k in range(len(mons)):
             gm = mons[str(k)]

@@ -19,7 +19,18 @@ from ._validation import check_float_array, check_index_array, check_number
 #: parameters are lowered to float32 arithmetic in the core: keep them far inside its range
 _BIG = 1e30
 
-__all__ = ["NeuronModel", "LIF", "LIFCond", "LIFCondAmpaNmda", "Izhikevich", "AdEx", "PoissonSource", "SpikeGenerator"]
+__all__ = [
+    "NeuronModel",
+    "LIF",
+    "LIFCond",
+    "LIFCondAmpaNmda",
+    "LIFAlpha",
+    "LIFCondAlpha",
+    "Izhikevich",
+    "AdEx",
+    "PoissonSource",
+    "SpikeGenerator",
+]
 
 
 class NeuronModel:
@@ -28,6 +39,8 @@ class NeuronModel:
     kind: ClassVar[str] = ""
     #: state variables readable with ``Population.get`` and settable with ``Population.set``
     state_vars: ClassVar[tuple[str, ...]] = ()
+    #: NEST's names of state variables (the NEST model's ``V_m``, ...), accepted wherever the own names are
+    nest_names: ClassVar[dict[str, str]] = {}
     #: time-constant-like parameters that must be > 0
     _positive: ClassVar[tuple[str, ...]] = ()
     #: parameters that must be >= 0
@@ -92,7 +105,9 @@ class LIF(NeuronModel):
     I_e : float
         Constant input current (pA).
 
-    State variables: ``v`` (mV), ``I_ex``, ``I_in`` (pA).
+    State variables: ``v`` (mV), ``I_ex``, ``I_in`` (pA), ``I_stim`` (pA, a per-neuron stimulus current added to
+    ``I_e``, 0 initially; set it between runs with ``pop.set("I_stim", ...)``). NEST's names ``V_m``, ``I_syn_ex``
+    and ``I_syn_in`` are accepted for ``v``, ``I_ex`` and ``I_in`` (as in every model: see ``nest_names``).
     """
 
     tau_m: float = 10.0
@@ -106,7 +121,8 @@ class LIF(NeuronModel):
     I_e: float = 0.0
 
     kind: ClassVar[str] = "LIF"
-    state_vars: ClassVar[tuple[str, ...]] = ("v", "I_ex", "I_in", "theta")
+    state_vars: ClassVar[tuple[str, ...]] = ("v", "I_ex", "I_in", "theta", "I_stim")
+    nest_names: ClassVar[dict[str, str]] = {"V_m": "v", "I_syn_ex": "I_ex", "I_syn_in": "I_in"}
     _positive: ClassVar[tuple[str, ...]] = ("tau_m", "C_m", "tau_syn_ex", "tau_syn_in")
     _nonnegative: ClassVar[tuple[str, ...]] = ("t_ref",)
 
@@ -147,7 +163,8 @@ class LIFCond(NeuronModel):
     I_e : float
         Constant input current (pA).
 
-    State variables: ``v`` (mV), ``g_ex``, ``g_in`` (nS).
+    State variables: ``v`` (mV), ``g_ex``, ``g_in`` (nS), ``I_stim`` (pA, a per-neuron stimulus current added to
+    ``I_e``, 0 initially).
     """
 
     C_m: float = 250.0
@@ -163,7 +180,120 @@ class LIFCond(NeuronModel):
     I_e: float = 0.0
 
     kind: ClassVar[str] = "LIFCond"
-    state_vars: ClassVar[tuple[str, ...]] = ("v", "g_ex", "g_in", "theta")
+    state_vars: ClassVar[tuple[str, ...]] = ("v", "g_ex", "g_in", "theta", "I_stim")
+    nest_names: ClassVar[dict[str, str]] = {"V_m": "v"}
+    _positive: ClassVar[tuple[str, ...]] = ("C_m", "g_L", "tau_syn_ex", "tau_syn_in")
+    _nonnegative: ClassVar[tuple[str, ...]] = ("t_ref",)
+
+    def _check(self) -> None:
+        super()._check()
+        self._check_reset_below_threshold()
+
+
+@dataclass
+class LIFAlpha(NeuronModel):
+    """Leaky integrate-and-fire neuron with alpha-shaped post-synaptic currents (NEST ``iaf_psc_alpha``, PyNN
+    ``IF_curr_alpha``).
+
+    ``C_m dv/dt = -(C_m/tau_m)(v - E_L) + I_ex + I_in + I_e + I_stim``; a spike of weight ``w`` (pA) at time 0 adds
+    the current ``w (e/tau_syn) t exp(-t/tau_syn)``, which peaks at ``w`` at ``t = tau_syn`` (``+w`` on ``"exc"``,
+    ``-w`` on ``"inh"``). Integrated exactly (closed-form propagators, Rotter & Diesmann 1999). After ``v >= V_th``:
+    ``v = V_reset``, held for ``t_ref``.
+
+    Parameters
+    ----------
+    tau_m : float
+        Membrane time constant (ms), > 0.
+    C_m : float
+        Membrane capacitance (pF), > 0.
+    E_L : float
+        Resting potential (mV); also the initial ``v``.
+    V_th : float
+        Spike threshold (mV).
+    V_reset : float
+        Reset potential (mV), below ``V_th``.
+    t_ref : float
+        Refractory period (ms), >= 0.
+    tau_syn_ex, tau_syn_in : float
+        Rise times (time to peak) of the excitatory and inhibitory currents (ms), > 0.
+    I_e : float
+        Constant input current (pA).
+
+    State variables: ``v`` (mV), ``I_ex``, ``I_in`` (pA), ``dI_ex``, ``dI_in`` (the alpha kernels' rising parts, in
+    pA of peak current), ``I_stim`` (pA, a per-neuron stimulus current added to ``I_e``, 0 initially).
+    """
+
+    tau_m: float = 10.0
+    C_m: float = 250.0
+    E_L: float = -70.0
+    V_th: float = -55.0
+    V_reset: float = -70.0
+    t_ref: float = 2.0
+    tau_syn_ex: float = 2.0
+    tau_syn_in: float = 2.0
+    I_e: float = 0.0
+
+    kind: ClassVar[str] = "LIFAlpha"
+    state_vars: ClassVar[tuple[str, ...]] = ("v", "I_ex", "I_in", "dI_ex", "dI_in", "I_stim")
+    nest_names: ClassVar[dict[str, str]] = {"V_m": "v", "I_syn_ex": "I_ex", "I_syn_in": "I_in"}
+    _positive: ClassVar[tuple[str, ...]] = ("tau_m", "C_m", "tau_syn_ex", "tau_syn_in")
+    _nonnegative: ClassVar[tuple[str, ...]] = ("t_ref",)
+
+    def _check(self) -> None:
+        super()._check()
+        self._check_reset_below_threshold()
+
+
+@dataclass
+class LIFCondAlpha(NeuronModel):
+    """Conductance-based leaky integrate-and-fire neuron with alpha-shaped conductances (NEST ``iaf_cond_alpha``,
+    PyNN ``IF_cond_alpha``).
+
+    ``C_m dv/dt = -g_L (v - E_L) - g_ex (v - E_ex) - g_in (v - E_in) + I_e + I_stim``; a spike of weight ``w`` (nS)
+    adds the conductance ``w (e/tau_syn) t exp(-t/tau_syn)``, which peaks at ``w`` at ``t = tau_syn``. The
+    conductances evolve exactly; ``v`` advances by exponential Euler with each conductance's exact mean over the
+    step (second order in dt), as :class:`LIFCond`. After ``v >= V_th``: ``v = V_reset``, held for ``t_ref``.
+
+    Parameters
+    ----------
+    C_m : float
+        Membrane capacitance (pF), > 0.
+    g_L : float
+        Leak conductance (nS), > 0.
+    E_L : float
+        Leak reversal potential (mV); also the initial ``v``.
+    V_th : float
+        Spike threshold (mV).
+    V_reset : float
+        Reset potential (mV), below ``V_th``.
+    t_ref : float
+        Refractory period (ms), >= 0.
+    tau_syn_ex, tau_syn_in : float
+        Rise times (time to peak) of the conductances (ms), > 0.
+    E_ex, E_in : float
+        Reversal potentials of excitation and inhibition (mV).
+    I_e : float
+        Constant input current (pA).
+
+    State variables: ``v`` (mV), ``g_ex``, ``g_in`` (nS), ``dg_ex``, ``dg_in`` (rising parts, in nS of peak),
+    ``I_stim`` (pA, a per-neuron stimulus current added to ``I_e``, 0 initially).
+    """
+
+    C_m: float = 250.0
+    g_L: float = 16.6667
+    E_L: float = -70.0
+    V_th: float = -55.0
+    V_reset: float = -60.0
+    t_ref: float = 2.0
+    tau_syn_ex: float = 0.2
+    tau_syn_in: float = 2.0
+    E_ex: float = 0.0
+    E_in: float = -85.0
+    I_e: float = 0.0
+
+    kind: ClassVar[str] = "LIFCondAlpha"
+    state_vars: ClassVar[tuple[str, ...]] = ("v", "g_ex", "g_in", "dg_ex", "dg_in", "I_stim")
+    nest_names: ClassVar[dict[str, str]] = {"V_m": "v"}
     _positive: ClassVar[tuple[str, ...]] = ("C_m", "g_L", "tau_syn_ex", "tau_syn_in")
     _nonnegative: ClassVar[tuple[str, ...]] = ("t_ref",)
 
@@ -226,7 +356,9 @@ class LIFCondAmpaNmda(NeuronModel):
     I_e : float
         Constant input current (pA).
 
-    State variables: ``v`` (mV), ``g_ex``, ``g_nmda``, ``g_in`` (nS), ``theta`` (mV, the threshold's offset).
+    State variables: ``v`` (mV), ``g_ex``, ``g_nmda``, ``g_in`` (nS), ``theta`` (mV, the threshold's offset),
+    ``I_stim`` (pA, a per-neuron stimulus current added to ``I_e``, 0 initially). NEST's name ``V_m`` is accepted
+    for ``v``.
     """
 
     C_m: float = 200.0
@@ -247,7 +379,8 @@ class LIFCondAmpaNmda(NeuronModel):
     I_e: float = 0.0
 
     kind: ClassVar[str] = "LIFCondAmpaNmda"
-    state_vars: ClassVar[tuple[str, ...]] = ("v", "g_ex", "g_nmda", "g_in", "theta")
+    state_vars: ClassVar[tuple[str, ...]] = ("v", "g_ex", "g_nmda", "g_in", "theta", "I_stim")
+    nest_names: ClassVar[dict[str, str]] = {"V_m": "v"}
     _positive: ClassVar[tuple[str, ...]] = ("C_m", "g_L", "tau_th", "tau_syn_ex", "tau_nmda", "tau_syn_in")
     _nonnegative: ClassVar[tuple[str, ...]] = ("delta_th", "ampa_nmda_ratio")
     adaptive_threshold: ClassVar[bool] = True
@@ -283,7 +416,7 @@ class Izhikevich(NeuronModel):
     I_e : float
         Constant input (in the model's units of mV/ms).
 
-    State variables: ``v`` (mV), ``u``.
+    State variables: ``v`` (mV), ``u``, ``I_stim`` (a per-neuron input added to ``I_e``, same units, 0 initially).
     """
 
     a: float = 0.02
@@ -294,7 +427,8 @@ class Izhikevich(NeuronModel):
     I_e: float = 0.0
 
     kind: ClassVar[str] = "Izhikevich"
-    state_vars: ClassVar[tuple[str, ...]] = ("v", "u")
+    state_vars: ClassVar[tuple[str, ...]] = ("v", "u", "I_stim")
+    nest_names: ClassVar[dict[str, str]] = {"V_m": "v", "U_m": "u"}
     _positive: ClassVar[tuple[str, ...]] = ("a",)
 
 
@@ -338,7 +472,8 @@ class AdEx(NeuronModel):
     I_e : float
         Constant current (pA).
 
-    State variables: ``v`` (mV), ``w`` (pA), ``g_ex``, ``g_in`` (nS).
+    State variables: ``v`` (mV), ``w`` (pA), ``g_ex``, ``g_in`` (nS), ``I_stim`` (pA, a per-neuron stimulus current
+    added to ``I_e``, 0 initially).
     """
 
     C_m: float = 281.0
@@ -359,7 +494,8 @@ class AdEx(NeuronModel):
     I_e: float = 0.0
 
     kind: ClassVar[str] = "AdEx"
-    state_vars: ClassVar[tuple[str, ...]] = ("v", "w", "g_ex", "g_in")
+    state_vars: ClassVar[tuple[str, ...]] = ("v", "w", "g_ex", "g_in", "I_stim")
+    nest_names: ClassVar[dict[str, str]] = {"V_m": "v"}
     _positive: ClassVar[tuple[str, ...]] = ("C_m", "g_L", "Delta_T", "tau_w", "tau_syn_ex", "tau_syn_in")
     _nonnegative: ClassVar[tuple[str, ...]] = ("t_ref",)
 
@@ -444,5 +580,6 @@ class SpikeGenerator(NeuronModel):
 
 
 MODELS: dict[str, type[NeuronModel]] = {
-    m.kind: m for m in (LIF, LIFCond, LIFCondAmpaNmda, Izhikevich, AdEx, PoissonSource, SpikeGenerator)
+    m.kind: m
+    for m in (LIF, LIFCond, LIFCondAmpaNmda, LIFAlpha, LIFCondAlpha, Izhikevich, AdEx, PoissonSource, SpikeGenerator)
 }

@@ -33,7 +33,8 @@ class SpikeMonitor(Monitor):
     Attributes
     ----------
     times : ndarray of float64
-        Spike times (ms), ascending; a spike in step s has time ``s * dt``.
+        Spike times (ms), ascending; a spike detected in step s has time ``s * dt`` (``(s + 1) * dt`` under the
+        NEST time convention, see :class:`pyneuro.Network`).
     indices : ndarray of int64
         Neuron index of each spike (ascending within a step).
     """
@@ -50,11 +51,13 @@ class SpikeMonitor(Monitor):
 
     @property
     def steps(self) -> np.ndarray:
+        """The steps in which the spikes were detected (``times / dt`` minus the stamp offset, see
+        :attr:`pyneuro.Network.stamp_offset`)."""
         return self._data()[0]
 
     @property
     def times(self) -> np.ndarray:
-        return self._data()[0].astype(np.float64) * self._net.dt
+        return (self._data()[0] + self._net.stamp_offset).astype(np.float64) * self._net.dt
 
     @property
     def indices(self) -> np.ndarray:
@@ -206,7 +209,8 @@ class RateMonitor(Monitor):
     Attributes
     ----------
     times : ndarray of float64
-        Start of each bin (ms).
+        Start of each bin (ms). Under the NEST time convention a bin starting at ``t`` holds the spikes stamped in
+        ``(t, t + bin]``.
     rate : ndarray of float64
         Mean rate per neuron in each bin (Hz); the last bin may be partial (its rate uses the time covered).
         Counts include every neuron of the population; the rate divides by the population's *current* size, so

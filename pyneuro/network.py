@@ -21,6 +21,7 @@ from ._validation import (
 )
 from .connectivity import AllToAll, ConnectionRule, Normal, Uniform
 from .errors import SimulationError
+from .inputs import PoissonInput, check_poisson_params
 from .models import NeuronModel, SpikeGenerator
 from .monitors import Monitor, RateMonitor, SpikeMonitor, StateMonitor, StructureMonitor, WeightMonitor
 from .plasticity import NeuronRule, PlasticityRule
@@ -55,24 +56,52 @@ class Network:
     max_rate : float
         A non-source population whose mean rate over a check window (100 ms) exceeds this bound (Hz) stops
         the run with :class:`SimulationError`; ``inf`` disables the check. NaN always stops the run.
+    time_convention : {"pyneuro", "nest"}
+        When a spike is stamped and when it acts after its delay (see Notes). ``"nest"`` makes a model ported from
+        NEST show NEST's dynamics with the same nominal delays.
 
     Notes
     -----
-    Time is kept as an integer step count; ``net.time`` is ``step * dt`` in ms. A spike in step ``s`` has time
-    ``s * dt`` and, with delay ``d`` (steps), arrives in step ``s + d``, where it is added to the target's input
-    before the target is integrated over that step. See the loop's ordering contract in ``csrc/core/engine.cpp``.
+    Time is kept as an integer step count; ``net.time`` is ``step * dt`` in ms. Step ``s`` integrates the
+    neurons over ``[s dt, (s + 1) dt)``; a delay is a whole number ``d >= 1`` of steps.
+
+    - ``"pyneuro"`` (default; as Brian2): a spike detected in step ``s`` has time ``s dt``. With delay ``d`` it is
+      added to the target's input at the start of step ``s + d``, so it shapes the target's integration over
+      ``[(s + d) dt, (s + d + 1) dt)``: it acts at ``t_spike + d``.
+    - ``"nest"`` (as NEST): the same spike is stamped at the end of its step, ``(s + 1) dt``, and the delay counts
+      from the stamp: it is added to the target's input at ``(s + 1 + d) dt``, after the target's update of step
+      ``s + d`` (where NEST adds its ring buffers' inputs), so it shapes the integration from step ``s + d + 1``
+      on. The same nominal delay thus acts one step later than under ``"pyneuro"``, and recorded spike times are
+      one step later. SpikeGenerator times ``T`` (``>= dt``) are emitted stamped ``T``, i.e. in step
+      ``T / dt - 1``.
+
+    The minimum delay is one step in both: a spike never acts in the step it is emitted. Plasticity sees the
+    stamped times under either convention: a presynaptic spike's time is its stamp plus its delay, a postsynaptic
+    spike's its stamp, and arrivals come before postsynaptic spikes of the same time, so a rule gives the same
+    weight changes for the same stamped spike trains. See the loop's ordering contract in
+    ``csrc/core/engine.cpp`` and the timeline in the README.
     """
 
-    def __init__(self, dt: float = 0.1, seed: int = 1, threads: int = 1, max_rate: float = 1000.0) -> None:
+    def __init__(
+        self,
+        dt: float = 0.1,
+        seed: int = 1,
+        threads: int = 1,
+        max_rate: float = 1000.0,
+        time_convention: str = "pyneuro",
+    ) -> None:
         dt = check_number("dt", dt, 1e-4, 100.0)
         seed = check_int("seed", seed, 0, 2**64 - 1)
         threads = check_int("threads", threads, 1, 1024)
         max_rate = check_number("max_rate", max_rate, 0.0, lo_open=True, allow_inf=True)
+        time_convention = check_choice("time_convention", time_convention, ("pyneuro", "nest"))
         self._engine = _core.Engine(dt, seed, threads)
+        self._engine.set_nest_time(time_convention == "nest")
         self._engine.max_rate = max_rate
         self._engine.check_every = max(1, int(round(100.0 / dt)))
         self.populations: list[Population] = []
         self.projections: list[Projection] = []
+        self.inputs: list[PoissonInput] = []
         self.monitors: list[Monitor] = []
         self.lesions: list[dict[str, Any]] = []  # applied lesions: time (ms), kind, name, count
         self._pending_lesions: list[Any] = []  # lesion.Lesion objects scheduled with at=, in time order
@@ -121,6 +150,16 @@ class Network:
         return {name: t[:, q].copy() for q, name in enumerate(("deliver", "integrate", "post", "wait"))}
 
     @property
+    def time_convention(self) -> str:
+        """``"pyneuro"`` or ``"nest"``: when spikes are stamped and delays counted (see the class notes)."""
+        return "nest" if self._engine.nest_time else "pyneuro"
+
+    @property
+    def stamp_offset(self) -> int:
+        """Steps between the step in which a spike is detected and its time stamp: 0 (pyneuro) or 1 (nest)."""
+        return 1 if self._engine.nest_time else 0
+
+    @property
     def step(self) -> int:
         """Number of steps simulated so far."""
         return int(self._engine.now)
@@ -144,7 +183,9 @@ class Network:
             raise ValueError(f"{name} ({obj!r}) belongs to another network")
         return obj
 
-    def add_population(self, model: NeuronModel, n: int, name: str | None = None) -> Population:
+    def add_population(
+        self, model: NeuronModel, n: int, name: str | None = None, initial: dict[str, Any] | None = None
+    ) -> Population:
         """Add ``n`` neurons of ``model`` (an instance from :mod:`pyneuro.models`).
 
         Parameters
@@ -155,28 +196,61 @@ class Network:
             Number of neurons, >= 1.
         name : str, optional
             Unique name; default ``"pop<k>"``.
+        initial : dict, optional
+            Initial values of state variables, ``{var: scalar or n values}``, by the model's names or NEST's
+            (e.g. ``{"V_m": v0}``); as :meth:`Population.set`.
         """
         if not isinstance(model, NeuronModel):
             raise TypeError(f"model must be an instance from pyneuro.models, got {type(model).__name__}")
         n = check_int("n", n, 1, 2**31 - 1)
         name = self._unique_name(name, f"pop{len(self.populations)}", [p.name for p in self.populations])
         model._check()
+        init: dict[str, np.ndarray] = {}
+        if initial is not None:
+            if not isinstance(initial, dict):
+                raise TypeError(f"initial must be a dict {{var: values}}, got {type(initial).__name__}")
+            for var, values in initial.items():
+                own = (
+                    var
+                    if var in model.state_vars
+                    else model.nest_names.get(var, None)
+                    if isinstance(var, str)
+                    else None
+                )
+                if own is None or own not in model.state_vars:
+                    raise ValueError(
+                        f"initial: var must be one of {model.state_vars} (or NEST's {tuple(model.nest_names)}) for "
+                        f"{type(model).__name__}, got {var!r}"
+                    )
+                lo, hi = (0.0, 1000.0 / self.dt) if own == "rate" else (-FLOAT32_MAX, FLOAT32_MAX)
+                if np.ndim(values) == 0:
+                    arr = np.full(n, check_number(f"initial[{var!r}]", values, lo, hi))
+                else:
+                    arr = check_float_array(f"initial[{var!r}]", values, length=n, lo=lo, hi=hi)
+                init[own] = arr
         rates = None
         if model.kind == "PoissonSource" and np.ndim(model.rate) != 0:  # type: ignore[attr-defined]
             rates = check_float_array("PoissonSource.rate", model.rate, length=n, lo=0.0)  # type: ignore[attr-defined]
         if isinstance(model, SpikeGenerator):
             model.check_size(n)
+            if self.stamp_offset and np.size(model.times) and to_steps(np.min(model.times), self.dt) < 1:
+                raise ValueError(
+                    f"SpikeGenerator.times must be >= dt = {self.dt} ms under the NEST time convention (a spike is "
+                    f"stamped at the end of its step), got {np.min(model.times)}"
+                )
         if model.kind == "PoissonSource":
             r = rates if rates is not None else np.array([model.rate])  # type: ignore[attr-defined]
             if np.max(r) > 1000.0 / self.dt:
                 raise ValueError(f"PoissonSource.rate must be <= 1/dt = {1000.0 / self.dt} Hz, got {np.max(r)}")
         pid = self._engine.add_population(model.kind, n, model.params())
         pop = Population(self, pid, model, n, name)
+        for var, arr in init.items():
+            pop.set(var, arr)
         if rates is not None:
             self._engine.pop_set(pid, "rate", rates.astype(np.float32))
         if isinstance(model, SpikeGenerator):
             t = np.asarray(model.times, dtype=np.float64).reshape(-1)
-            steps = to_steps(t, self.dt).astype(np.int64)
+            steps = to_steps(t, self.dt).astype(np.int64) - self.stamp_offset
             self._engine.set_generator_events(pid, steps, np.asarray(model.indices).reshape(-1).astype(np.uint32))
         self.populations.append(pop)
         return pop
@@ -220,9 +294,27 @@ class Network:
                     check_delay_range(float(steps(np.array([b]))[0]))
                     return {"kind": "uniform", "a": a / dt, "b": b / dt}
                 return value.lower()
+            if value.redraw:
+                if not delay:
+                    if a < 0.0:
+                        raise ValueError(f"{what}: Normal with truncation='redraw' needs low >= 0, got low={a}")
+                    return value.lower()
+                # a redrawn delay is never below one step: values below half a step (which round to 0) are redrawn
+                lo_steps = max(a / dt, 0.5)
+                hi_steps = min(b / dt, float(limit))
+                value.check_mass(lo_steps * dt, hi_steps * dt, what)
+                return {
+                    "kind": "normal",
+                    "a": value.mean / dt,
+                    "b": value.std / dt,
+                    "lo": lo_steps,
+                    "hi": hi_steps,
+                    "redraw": True,
+                }
             if a < lo:
                 raise ValueError(
                     f"{what}: Normal must be clipped with low >= {'dt' if delay else 0} ({lo}), got low={a}"
+                    " (or use truncation='redraw')"
                 )
             if delay:
                 hi = min(b / dt, float(limit)) if math.isfinite(b) else float(limit)
@@ -326,9 +418,13 @@ class Network:
             max_delay = check_number("max_delay", max_delay, self.dt * (1 - 1e-9), limit * self.dt)
             reserve = int(to_steps(max_delay, self.dt))
         pid = self._engine.connect(pre._id, post._id, receptor, conn, wspec, dspec)
-        if reserve is not None:
-            self._engine.proj_set_max_delay(pid, reserve)
-        self._add_rules(pid, lowered)
+        try:
+            if reserve is not None:
+                self._engine.proj_set_max_delay(pid, reserve)
+            self._add_rules(pid, lowered)
+        except BaseException:  # e.g. MemoryError building the post index: the core takes the projection back
+            self._engine.pop_projection(pid)
+            raise
         proj = Projection(self, pid, pre, post, receptor, rules, name)
         self.projections.append(proj)
         return proj
@@ -353,7 +449,11 @@ class Network:
             d.astype(np.uint32),
             w.astype(np.float32),
         )
-        self._add_rules(pid, [(r.kind, r.lower_in(self), self._lower_schedules(r)) for r in rules])
+        try:
+            self._add_rules(pid, [(r.kind, r.lower_in(self), self._lower_schedules(r)) for r in rules])
+        except BaseException:
+            self._engine.pop_projection(pid)
+            raise
         proj = Projection(self, pid, pre, post, receptor, rules, name)
         self.projections.append(proj)
         return proj
@@ -366,6 +466,44 @@ class Network:
             self._engine.add_rule(pid, kind, params)
             for slot, seg, rest in scheds:
                 self._engine.set_schedule(pid, idx, slot, seg, rest)
+
+    def add_poisson_input(
+        self,
+        target: Population,
+        n: float,
+        rate: float,
+        weight: float,
+        receptor: str = "exc",
+        name: str | None = None,
+    ) -> PoissonInput:
+        """Give every neuron of ``target`` the spikes of ``n`` independent Poisson inputs of ``rate`` Hz, each of
+        weight ``weight``, on ``receptor``, with no source population (see :class:`pyneuro.inputs.PoissonInput`).
+
+        Parameters
+        ----------
+        target : Population
+            A population of this network that integrates input (not a source).
+        n : float
+            Number of independent inputs per neuron, a whole number >= 0.
+        rate : float
+            Rate of each input (Hz), >= 0; any rate (several arrivals per step are counted).
+        weight : float
+            Weight of each arriving spike, >= 0, in the target model's input unit (nS, pA, or mV for Izhikevich).
+        receptor : {"exc", "inh"}
+            Which input the spikes feed.
+        name : str, optional
+            Unique name; default ``"poisson-><target>"``.
+        """
+        self._own("target", target, Population)
+        if target.model.kind in ("PoissonSource", "SpikeGenerator"):
+            raise ValueError(f"target must integrate input; {target.name!r} is a {target.model.kind}")
+        receptor = check_choice("receptor", receptor, _RECEPTORS)
+        n, rate, weight = check_poisson_params(n, rate, weight, self.dt)
+        name = self._unique_name(name, f"poisson->{target.name}", [x.name for x in self.inputs])
+        iid = self._engine.add_poisson_input(target._id, receptor, n, rate, weight)
+        inp = PoissonInput(self, iid, target, receptor, n, rate, weight, name)
+        self.inputs.append(inp)
+        return inp
 
     def add_plasticity(self, pop: Population, rule: NeuronRule) -> None:
         """Attach a neuron rule (:class:`pyneuro.plasticity.IntrinsicPlasticity`) to ``pop``.
@@ -411,6 +549,7 @@ class Network:
                         raise ValueError(f"rules[{k}].connect names projection {name!r}; the network has {names}")
                 if target.positions is not None and r.position_box is None:
                     raise ValueError(f"rules[{k}]: population {target.name!r} has positions; give position_box")
+                r.check_target(target, self)
             for r in rules:
                 iv = max(1, int(r.interval / self.dt + 0.5 + 1e-9))
                 target.structural.append(r)
@@ -427,10 +566,13 @@ class Network:
             raise ValueError(
                 f"projection {proj.name!r} has a weight monitor; structural rules change synapse positions"
             )
-        lowered = [(r.kind, r.lower(self)) for r in rules]
         for k, r in enumerate(rules):
             if isinstance(r, Neurogenesis):
                 raise TypeError(f"rules[{k}]: Neurogenesis belongs to a population (net.add_structural(pop, rule))")
+        lowered = [(r.kind, r.lower(self)) for r in rules]
+        for r in rules:
+            r.check_target(proj, self)
+        for k, r in enumerate(rules):
             delay = getattr(r, "delay", None)
             hi = getattr(delay, "high", delay)
             if hi is not None and float(hi) > proj.max_delay * (1 + 1e-9):
@@ -438,17 +580,35 @@ class Network:
                     f"rules[{k}].delay reaches {float(hi)} ms, beyond the projection's max_delay = {proj.max_delay} ms "
                     "(declare a longer one with net.connect(..., max_delay=...))"
                 )
-        for kind, params in lowered:
+        for r, (kind, params) in zip(rules, lowered):  # each rule registered here only once the core holds it
             self._engine.add_structural(proj._id, kind, params)
-        proj.structural.extend(rules)
+            proj.structural.append(r)
 
     @property
     def structural_log(self) -> np.ndarray:
-        """Every structural event so far as a numpy record array with fields ``t`` (ms), ``kind`` ("created",
-        "pruned", "lesioned", "neuron_added"), ``projection`` (name, "" for neuron events), ``pre``, ``post`` (neuron
-        ids; for a neuron event ``post`` is the neuron and ``pre`` its population's index) and ``weight``."""
+        """Every structural change so far, during runs and between them, as a numpy record array with fields ``t``
+        (ms: the change takes effect before the step at ``t``), ``kind``, ``projection`` (name, "" for neuron
+        events), ``pre``, ``post`` (neuron ids; for a neuron event ``post`` is the neuron and ``pre`` its population's
+        index) and ``weight`` (of the synapse when it was created or removed).
+
+        Kinds:
+
+        - ``"created"``: a synapse made by a structural rule (Growth, Sprouting, HomeostaticGrowth), or by a
+          Neurogenesis rule wiring the neurons it adds during a run;
+        - ``"pruned"``: a synapse removed by a rule (Pruning, HomeostaticGrowth's retraction);
+        - ``"lesioned"``: a synapse removed by :meth:`lesion`, or a lesioned neuron (projection "");
+        - ``"neuron_added"``: a neuron added (Neurogenesis, :meth:`Population.add_neurons`; projection "");
+        - ``"added"``: a synapse added between runs (:meth:`Projection.add_synapses`, :meth:`Projection.connect_new`,
+          ``Population.add_neurons(connect=...)``);
+        - ``"removed"``: a synapse removed between runs (:meth:`Projection.remove_synapses`).
+
+        So a projection's size is always its size at :meth:`connect` + created + added - pruned - lesioned - removed
+        (its rows in the log). Within one step, entries are in a canonical order (projection, kind, pre, post,
+        weight), the same for every thread count."""
+        from .structural import LOG_KINDS
+
         t, kind, proj, pre, post, w = self._engine.structural_log()
-        kinds = np.array(["created", "pruned", "lesioned", "neuron_added"])
+        kinds = np.array(LOG_KINDS)
         names = np.array([p.name for p in self.projections] + [""])
         out = np.zeros(
             len(t),

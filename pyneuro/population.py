@@ -79,15 +79,22 @@ class Population:
         return tuple(self._net._engine.pop_var_names(self._id))
 
     def _check_var(self, var: Any) -> str:
+        """The model's own name of state variable ``var`` (NEST's names, e.g. ``V_m``, are accepted too)."""
         if not isinstance(var, str):
             raise TypeError(f"var must be a string naming a state variable, got {var!r}")
         names = self.state_vars
-        if var not in names:
-            raise ValueError(f"var must be one of {names} for {type(self.model).__name__}, got {var!r}")
-        return var
+        if var in names:
+            return var
+        alias = type(self.model).nest_names.get(var)
+        if alias is not None and alias in names:
+            return alias
+        nest = tuple(k for k, v in type(self.model).nest_names.items() if v in names)
+        also = f" (or NEST's {nest})" if nest else ""
+        raise ValueError(f"var must be one of {names}{also} for {type(self.model).__name__}, got {var!r}")
 
     def get(self, var: str) -> np.ndarray:
-        """Current values of state variable ``var`` (a float32 copy, one value per neuron)."""
+        """Current values of state variable ``var`` (a float32 copy, one value per neuron). ``var`` is the model's
+        name or NEST's (``"v"`` or ``"V_m"``)."""
         return self._net._engine.pop_get(self._id, self._check_var(var))
 
     def set(self, var: str, values: Any) -> None:
@@ -104,6 +111,28 @@ class Population:
         else:
             arr = check_float_array(f"values for {var!r}", values, length=self._size, lo=lo, hi=hi).astype(np.float32)
         self._net._engine.pop_set(self._id, var, arr)
+
+    def set_spike_times(self, times: Any, indices: Any) -> None:
+        """Replace the given spikes of a :class:`~pyneuro.models.SpikeGenerator` population (between runs).
+
+        ``times`` (ms, finite, >= 0) and ``indices`` (neuron of each spike) as for ``SpikeGenerator``; a spike at
+        time t is emitted in step ``round(t / dt)``, so spikes before the current time are never emitted. The
+        population's ``model`` is updated to the new spikes (checkpoints keep them).
+        """
+        from .models import SpikeGenerator
+
+        if not isinstance(self.model, SpikeGenerator):
+            raise TypeError(
+                f"set_spike_times needs a SpikeGenerator population, {self.name!r} is {type(self.model).__name__}"
+            )
+        model = SpikeGenerator(times=times, indices=indices)
+        model.check_size(self._size)
+        from .network import to_steps
+
+        t = np.asarray(model.times, dtype=np.float64).reshape(-1)
+        steps = to_steps(t, self._net.dt).astype(np.int64)
+        self._net._engine.set_generator_events(self._id, steps, np.asarray(model.indices).reshape(-1).astype(np.uint32))
+        self.model = model
 
     # -- neurogenesis ------------------------------------------------------------------------------------------
     def add_neurons(
@@ -147,8 +176,22 @@ class Population:
         New neurons join the last thread's range, leaving every other thread's synapses untouched; results do not
         depend on it (nor on the thread count); load balance is restored when a checkpoint is loaded. Spike
         recorders without a subset record the new neurons; state recorders keep their indices; rate recorders
-        divide by the current size. Everything is checked before anything changes.
+        divide by the current size. Everything is checked before anything changes. The new neurons are logged in
+        :attr:`Network.structural_log` as ``"neuron_added"`` and the synapses ``connect`` makes as ``"added"``.
         """
+        return self._add_neurons(n, positions, state, connect, maturation, "added")
+
+    def _add_neurons(
+        self,
+        n: int,
+        positions: Any,
+        state: dict[str, Any] | None,
+        connect: Any,
+        maturation: tuple[float, float] | None,
+        kind: str,
+    ) -> np.ndarray:
+        """:meth:`add_neurons`, logging the synapses of ``connect`` as ``kind`` ("added" by the user, "created" by a
+        Neurogenesis rule)."""
         net = self._net
         eng = net._engine
         old = self._size
@@ -225,6 +268,7 @@ class Population:
                     n_pre,
                     n_post,
                     what=f"connect[{k}]",
+                    kind=kind,
                 )
             )
         # projections into this population keep their delays when the post index needs more bits

@@ -124,10 +124,17 @@ class Projection:
         fresh per-synapse rule state (e.g. zero eligibility) and transmits every spike that arrives at it from the
         next step on; spikes already in flight reach it if they arrive after its creation (delays are axonal:
         what counts is the structure when a spike arrives). Neuron traces are shared, so a trace-based rule sees
-        spikes of its neurons from before the synapse existed. Costs O(row length) per synapse, amortised.
+        spikes of its neurons from before the synapse existed. Costs O(row length) per synapse, amortised. The
+        synapses are logged in :attr:`Network.structural_log` as ``"added"``. All or nothing: if the call fails
+        (e.g. ``MemoryError``) the projection is unchanged.
         """
+        return self._add_synapses(pre, post, weight, delay, "added")
+
+    def _add_synapses(self, pre: Any, post: Any, weight: Any, delay: Any, kind: str) -> int:
+        """:meth:`add_synapses`, logging the synapses as ``kind`` ("added" by the user, "created" by a rule)."""
         from ._validation import check_index_array
         from .network import to_steps
+        from .structural import LOG_KINDS
 
         net = self._net
         self._check_rewirable("add_synapses")
@@ -151,11 +158,16 @@ class Projection:
             )
         if n == 0:
             return 0
-        return int(
+        w32 = np.asarray(w, np.float32)
+        added = int(
             net._engine.proj_add_synapses(
-                self._id, p.astype(np.uint32), q.astype(np.uint32), steps.astype(np.uint32), np.asarray(w, np.float32)
+                self._id, p.astype(np.uint32), q.astype(np.uint32), steps.astype(np.uint32), w32
             )
         )
+        net._engine.log_structural(
+            net.step, LOG_KINDS.index(kind), self._id, p.astype(np.uint32), q.astype(np.uint32), w32
+        )
+        return added
 
     def connect_new(
         self,
@@ -198,9 +210,10 @@ class Projection:
         n_pre: int,
         n_post: int,
         what: str = "connect_new",
+        kind: str = "added",
     ) -> Any:
         """Check the arguments of :meth:`connect_new` for populations of n_pre and n_post neurons (their sizes when
-        the plan runs) and return a function that draws and adds the synapses."""
+        the plan runs) and return a function that draws and adds the synapses (logged as ``kind``)."""
         import zlib
 
         from ._validation import check_index_array
@@ -243,7 +256,10 @@ class Projection:
                     raise ValueError(f"{what}: {name} Uniform must lie in [{lo:g}, {hi if hi else 'inf'}], got {v}")
                 return v
             if isinstance(v, Normal):
-                if v.low < lo:
+                if v.redraw:
+                    # redrawn delays: below half a step (rounding to 0 steps) is redrawn; weights: below 0
+                    v.check_mass(max(v.low, lo * 0.5 if name == "delay" else lo), min(v.high, hi or math.inf), what)
+                elif v.low < lo:
                     raise ValueError(f"{what}: {name} Normal must be clipped with low >= {lo:g}, got low={v.low}")
                 return v
             x = check_number(f"{what}: {name}", v, lo, hi if hi is not None else FLOAT32_MAX)
@@ -277,7 +293,12 @@ class Projection:
                 if isinstance(v, Uniform):
                     return rng.uniform(v.low, v.high, m)
                 if isinstance(v, Normal):
-                    return np.clip(rng.normal(v.mean, v.std, m), v.low, v.high)
+                    if not v.redraw:
+                        return np.clip(rng.normal(v.mean, v.std, m), v.low, v.high)
+                    # redrawn: weights never below 0, delays never below half a step (one step once rounded)
+                    if v is dv:
+                        return v.sample(rng, m, low=max(v.low, 0.5 * net.dt), high=min(v.high, dmax))
+                    return v.sample(rng, m, low=max(v.low, 0.0))
                 return np.full(m, float(v))
 
             w = draw(wv)
@@ -285,14 +306,17 @@ class Projection:
             if isinstance(dv, Normal):
                 d = np.minimum(d, dmax)
             d = to_steps(d, net.dt) * net.dt
-            return self.add_synapses(src, tgt, weight=w, delay=d)
+            return self._add_synapses(src, tgt, w, d, kind)
 
         return run
 
     def remove_synapses(self, which: Any) -> int:
         """Remove synapses between runs, given as canonical indices (into :attr:`pre`, :attr:`weights`, ...) or a
         boolean mask of length :attr:`size`; returns how many were removed. A removed synapse never transmits again,
-        spikes already in flight to it included."""
+        spikes already in flight to it included. The synapses are logged in :attr:`Network.structural_log` as
+        ``"removed"``. All or nothing: if the call fails the projection is unchanged."""
+        from .structural import LOG_KINDS
+
         self._check_rewirable("remove_synapses")
         n = self.size
         arr = np.asarray(which)
@@ -305,7 +329,10 @@ class Projection:
 
             idx = np.unique(check_index_array("which", arr, n)) if arr.size else np.zeros(0, np.int64)
         if idx.size:
-            self._net._engine.proj_remove_synapses(self._id, idx.astype(np.uint64))
+            net = self._net
+            pre, post, _, w = self._gather()  # what is removed, for the log
+            net._engine.proj_remove_synapses(self._id, idx.astype(np.uint64))
+            net._engine.log_structural(net.step, LOG_KINDS.index("removed"), self._id, pre[idx], post[idx], w[idx])
         return int(idx.size)
 
     def compact(self) -> None:

@@ -30,7 +30,17 @@ from .connectivity import Normal, Uniform
 if TYPE_CHECKING:
     from .network import Network
 
-__all__ = ["StructuralRule", "Pruning", "Growth", "Sprouting", "HomeostaticGrowth", "Neurogenesis", "STRUCTURAL_RULES"]
+__all__ = [
+    "StructuralRule",
+    "Pruning",
+    "Growth",
+    "Sprouting",
+    "HomeostaticGrowth",
+    "Neurogenesis",
+    "STRUCTURAL_RULES",
+    "MAX_PER_INTERVAL",
+    "LOG_KINDS",
+]
 
 
 def _steps(name: str, interval: float, dt: float) -> float:
@@ -39,12 +49,17 @@ def _steps(name: str, interval: float, dt: float) -> float:
     return float(max(1, int(interval / dt + 0.5 + 1e-9)))
 
 
-def _lower_value(prefix: str, name: str, value: Any, lo: float) -> dict[str, float]:
-    """A weight or delay of new synapses: a number, Uniform(low, high) or Normal(mean, std, low, high)."""
+def _lower_value(prefix: str, name: str, value: Any, lo: float, redraw_lo: float | None = None) -> dict[str, float]:
+    """A weight or delay of new synapses: a number, Uniform(low, high) or Normal(mean, std, low, high, truncation).
+    ``lo`` bounds clipped values; a redrawn Normal is redrawn below ``redraw_lo`` (default ``lo``)."""
     if isinstance(value, Uniform):
         return {f"{prefix}_kind": 1.0, f"{prefix}_a": float(value.low), f"{prefix}_b": float(value.high)}
     if isinstance(value, Normal):
         out = {f"{prefix}_kind": 2.0, f"{prefix}_a": float(value.mean), f"{prefix}_b": float(value.std)}
+        if value.redraw:
+            out[f"{prefix}_redraw"] = 1.0
+            lo = max(lo if redraw_lo is None else redraw_lo, float(value.low))
+            value.check_mass(lo, float(value.high), name)
         out[f"{prefix}_lo"] = max(lo, float(value.low))
         if value.high < float("inf"):
             out[f"{prefix}_hi"] = float(value.high)
@@ -71,6 +86,10 @@ class StructuralRule:
 
     def lower(self, net: Network) -> dict[str, float]:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def check_target(self, target: Any, net: Network) -> None:
+        """Refuse (``ValueError``) parameters that ``target`` (the projection or population the rule is added to)
+        cannot honour. Called by :meth:`Network.add_structural` before anything changes."""
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"kind": self.kind}
@@ -153,6 +172,32 @@ class Pruning(StructuralRule):
         }
 
 
+#: the kinds of :attr:`Network.structural_log` entries, by their code in the compiled core:
+#: "created" a synapse made by a structural rule (Growth, Sprouting, HomeostaticGrowth, or Neurogenesis wiring its
+#: new neurons during a run); "pruned" a synapse removed by a rule (Pruning, HomeostaticGrowth's retraction);
+#: "lesioned" a synapse removed by a lesion, or a lesioned neuron (projection ""); "neuron_added" a neuron added
+#: (projection "", pre = the population's index); "added" a synapse added between runs by the user
+#: (Projection.add_synapses, connect_new, Population.add_neurons(connect=...)); "removed" a synapse removed by the user
+#: (Projection.remove_synapses). A projection's size is its size at connect plus created and added, minus pruned,
+#: lesioned and removed synapses.
+LOG_KINDS = ("created", "pruned", "lesioned", "neuron_added", "added", "removed")
+
+#: the most synapses per neuron per interval a growth rule may ask for: every count is drawn as a 32-bit number
+MAX_PER_INTERVAL = 2**32 - 1
+
+
+def _per_interval(name: str, rate: float, interval: float, what: str) -> float:
+    """``rate`` (per second) times ``interval`` (ms): the expected count per interval, refused beyond
+    :data:`MAX_PER_INTERVAL`."""
+    lam = float(rate) * float(interval) * 1e-3
+    if not lam <= MAX_PER_INTERVAL:
+        raise ValueError(
+            f"{name} x interval = {rate:g} /s x {interval:g} ms = {lam:g} {what} per interval; at most "
+            f"{MAX_PER_INTERVAL} can be drawn (lower the rate or the interval)"
+        )
+    return lam
+
+
 @dataclass
 class _GrowthBase(StructuralRule):
     def _check_common(self) -> None:
@@ -163,17 +208,32 @@ class _GrowthBase(StructuralRule):
         check_number(f"{k}.interval", self.interval, 0.0, lo_open=True)  # type: ignore[attr-defined]
         if not isinstance(self.allow_self, bool) or not isinstance(self.allow_multapses, bool):  # type: ignore[attr-defined]
             raise TypeError(f"{k}.allow_self and {k}.allow_multapses must be bools")
+        check_int(f"{k}.max_multapses", self.max_multapses, 1, 2**31 - 1)  # type: ignore[attr-defined]
+
+    def _per_pair(self) -> int:
+        """How many synapses one (pre, post) pair may have: ``max_multapses`` with multapses, else 1."""
+        return int(self.max_multapses) if self.allow_multapses else 1  # type: ignore[attr-defined]
+
+    def _partners(self, proj: Any) -> tuple[int, int]:
+        """Eligible presynaptic partners of a post neuron and postsynaptic partners of a pre neuron."""
+        no_self = proj.source is proj.target and not self.allow_self  # type: ignore[attr-defined]
+        return proj.source.size - int(no_self), proj.target.size - int(no_self)
+
+    def _steps_ms(self, net: Network) -> float:
+        """The interval as the engine uses it: whole steps, in ms."""
+        return _steps(f"{self.kind}.interval", self.interval, net.dt) * net.dt  # type: ignore[attr-defined]
 
     def _lower_common(self, net: Network) -> dict[str, float]:
         k = self.kind
         delay = net.dt if self.delay is None else self.delay  # type: ignore[attr-defined]
         return {
             **_lower_value("w", f"{k}.weight", self.weight, 0.0),  # type: ignore[attr-defined]
-            **_lower_value("d", f"{k}.delay", delay, net.dt * (1 - 1e-9)),
+            **_lower_value("d", f"{k}.delay", delay, net.dt * (1 - 1e-9), redraw_lo=0.5 * net.dt),
             "interval_steps": _steps(f"{k}.interval", self.interval, net.dt),  # type: ignore[attr-defined]
             "dt": net.dt,
             "allow_self": float(self.allow_self),  # type: ignore[attr-defined]
             "allow_multapses": float(self.allow_multapses),  # type: ignore[attr-defined]
+            "max_multapses": float(self.max_multapses),  # type: ignore[attr-defined]
         }
 
 
@@ -183,6 +243,11 @@ class Growth(_GrowthBase):
     ``interval`` (``rate`` per second), from presynaptic neurons drawn uniformly or, with ``sigma > 0`` and
     positions on both populations, with probability ``exp(-d**2 / (2 sigma**2))`` of their distance d. With
     ``max_in_degree > 0`` a neuron stops gaining synapses at that in-degree.
+
+    What a projection can hold bounds the rule: a neuron gains at most as many synapses per interval as it has room
+    for (its eligible presynaptic partners times ``max_multapses`` with multapses, times 1 without, less the synapses
+    it has), and :meth:`Network.add_structural` refuses a ``rate`` whose mean per interval exceeds that room on an
+    empty neuron (such a rate would not be a Poisson rate any more but "every possible synapse at every test").
 
     Parameters
     ----------
@@ -198,6 +263,9 @@ class Growth(_GrowthBase):
         Whether a neuron may connect to itself, and whether a second synapse between the same pair may form.
     interval : float
         ms, >= dt.
+    max_multapses : int
+        With ``allow_multapses``, the most synapses one (pre, post) pair may have, >= 1 (a proposal that would exceed
+        it is refused, as a second synapse is without multapses).
     """
 
     rate: float = 1.0
@@ -208,14 +276,29 @@ class Growth(_GrowthBase):
     allow_self: bool = False
     allow_multapses: bool = False
     interval: float = 100.0
+    max_multapses: int = 100
 
     kind: ClassVar[str] = "Growth"
 
     def __post_init__(self) -> None:
         check_number("Growth.rate", self.rate, 0.0)
         check_number("Growth.sigma", self.sigma, 0.0)
-        check_int("Growth.max_in_degree", self.max_in_degree, 0)
+        check_int("Growth.max_in_degree", self.max_in_degree, 0, 2**32 - 1)
         self._check_common()
+        _per_interval("Growth.rate", self.rate, self.interval, "new synapses per neuron")
+
+    def check_target(self, target: Any, net: Network) -> None:
+        eligible, _ = self._partners(target)
+        room = eligible * self._per_pair()
+        iv = self._steps_ms(net)
+        lam = float(self.rate) * iv * 1e-3
+        if lam > room:
+            raise ValueError(
+                f"Growth.rate: {self.rate:g} /s x interval {iv:g} ms = {lam:g} new synapses per neuron per interval, "
+                f"more than a neuron of projection {target.name!r} can hold ({eligible} eligible partners x "
+                f"{self._per_pair()} synapse(s) each = {room}); lower the rate"
+                + ("" if self.allow_multapses else " or allow multapses")
+            )
 
     def lower(self, net: Network) -> dict[str, float]:
         return {
@@ -239,7 +322,7 @@ class Sprouting(_GrowthBase):
         Regrowth rate per missing input per second, >= 0.
     reach : float
         Largest distance (position units) of a sprouting partner, >= 0 (0: unlimited).
-    weight, delay, allow_self, allow_multapses, interval
+    weight, delay, allow_self, allow_multapses, interval, max_multapses
         As in :class:`Growth`.
     """
 
@@ -250,6 +333,7 @@ class Sprouting(_GrowthBase):
     allow_self: bool = False
     allow_multapses: bool = False
     interval: float = 100.0
+    max_multapses: int = 100
 
     kind: ClassVar[str] = "Sprouting"
 
@@ -257,6 +341,7 @@ class Sprouting(_GrowthBase):
         check_number("Sprouting.rate", self.rate, 0.0)
         check_number("Sprouting.reach", self.reach, 0.0)
         self._check_common()
+        _per_interval("Sprouting.rate", self.rate, self.interval, "new synapses per missing input")
 
     def lower(self, net: Network) -> dict[str, float]:
         return {**self._lower_common(net), "rate": float(self.rate), "reach": float(self.reach)}
@@ -275,7 +360,10 @@ class HomeostaticGrowth(_GrowthBase):
     so a neuron below its target rate grows elements and one above retracts them. Every ``interval``: a neuron with
     more synapses than ``floor(z)`` loses random ones; then free elements (``floor(z)`` minus synapses) are paired
     at random, each postsynaptic neuron's free dendritic elements taking partners with probability proportional to
-    their free axonal elements. Elements start equal to the present synapse counts.
+    their free axonal elements. Elements start equal to the present synapse counts. A neuron's usable elements are
+    at most what the projection can hold for it (its eligible partners times ``max_multapses`` with multapses, times
+    1 without): elements beyond that are never paired, and a ``growth_rate`` that adds more than that per interval
+    is refused by :meth:`Network.add_structural`.
 
     Parameters
     ----------
@@ -285,7 +373,7 @@ class HomeostaticGrowth(_GrowthBase):
         Elements per second at zero activity, > 0.
     tau_ca : float
         Rate-estimate time constant (ms), > 0.
-    weight, delay, allow_self, allow_multapses, interval
+    weight, delay, allow_self, allow_multapses, interval, max_multapses
         As in :class:`Growth`.
     """
 
@@ -297,6 +385,7 @@ class HomeostaticGrowth(_GrowthBase):
     allow_self: bool = False
     allow_multapses: bool = False
     interval: float = 100.0
+    max_multapses: int = 100
 
     kind: ClassVar[str] = "HomeostaticGrowth"
 
@@ -305,6 +394,18 @@ class HomeostaticGrowth(_GrowthBase):
         check_number("HomeostaticGrowth.growth_rate", self.growth_rate, 0.0, lo_open=True)
         check_number("HomeostaticGrowth.tau_ca", self.tau_ca, 0.0, lo_open=True)
         self._check_common()
+        _per_interval("HomeostaticGrowth.growth_rate", self.growth_rate, self.interval, "new elements per neuron")
+
+    def check_target(self, target: Any, net: Network) -> None:
+        n_pre, n_post = self._partners(target)
+        room = max(n_pre, n_post) * self._per_pair()
+        g = float(self.growth_rate) * self._steps_ms(net) * 1e-3
+        if g > room:
+            raise ValueError(
+                f"HomeostaticGrowth.growth_rate: {self.growth_rate:g} /s x interval {self._steps_ms(net):g} ms = {g:g} "
+                f"new elements per neuron per interval, more than a neuron of projection {target.name!r} can use "
+                f"({max(n_pre, n_post)} eligible partners x {self._per_pair()} synapse(s) each = {room}); lower it"
+            )
 
     def lower(self, net: Network) -> dict[str, float]:
         return {
@@ -354,8 +455,13 @@ class Neurogenesis(StructuralRule):
 
     def __post_init__(self) -> None:
         check_number("Neurogenesis.rate", self.rate, 0.0)
-        check_int("Neurogenesis.max_neurons", self.max_neurons, 0)
+        check_int("Neurogenesis.max_neurons", self.max_neurons, 0, 2**31 - 1)
         check_number("Neurogenesis.interval", self.interval, 0.0, lo_open=True)
+        if not self.rate * self.interval * 1e-3 <= 2**31 - 1:
+            raise ValueError(
+                f"Neurogenesis.rate x interval = {self.rate:g} /s x {self.interval:g} ms = "
+                f"{self.rate * self.interval * 1e-3:g} new neurons per interval; a population holds at most 2**31 - 1"
+            )
         if not isinstance(self.connect, (list, tuple)):
             raise TypeError("Neurogenesis.connect must be a list of (projection name, direction, rule, weight, delay)")
         items = []
@@ -407,6 +513,15 @@ class Neurogenesis(StructuralRule):
     def lower(self, net: Network) -> dict[str, float]:  # handled in Python (pyneuro/structural.py: grow_due)
         return {}
 
+    def check_target(self, target: Any, net: Network) -> None:
+        room = 2**31 - 1 - target.size
+        lam = float(self.rate) * max(1, int(self.interval / net.dt + 0.5 + 1e-9)) * net.dt * 1e-3
+        if lam > room:
+            raise ValueError(
+                f"Neurogenesis.rate: {self.rate:g} /s gives {lam:g} new neurons per interval on average, more than "
+                f"population {target.name!r} can take (2**31 - 1 neurons at most, {room} more); lower it"
+            )
+
 
 def _plain(v: Any) -> Any:
     if isinstance(v, (Uniform, Normal)):
@@ -450,7 +565,7 @@ def grow_due(net: Network) -> None:
                 if pop.positions is not None:
                     box = np.asarray(rule.position_box, dtype=np.float64)
                     pos = rng.uniform(box[0], box[1], size=(n, box.shape[1]))
-                pop.add_neurons(n, positions=pos, connect=conns or None, maturation=rule.maturation)
+                pop._add_neurons(n, pos, None, conns or None, rule.maturation, "created")
                 pop._neuro_added = {**getattr(pop, "_neuro_added", {}), k: added + n}
             sched[k] = (rule, step + iv)
 

@@ -76,6 +76,7 @@ import numpy as np
 
 from . import _sweep_store as store
 from ._sweep_spec import (
+    MAX_RUNS,
     RunTask,
     check_seeds,
     derive_seed,
@@ -90,6 +91,7 @@ from .network import Network, to_steps
 
 __all__ = [
     "EXAMPLES",
+    "MAX_RUNS",
     "SweepReport",
     "derive_seed",
     "example_coba",
@@ -531,17 +533,21 @@ def prepare(
     record: bool | Sequence[str] = False,
     threads_per_run: int = 1,
     checkpoint_every: float | None = None,
+    max_runs: int = MAX_RUNS,
 ) -> list[RunTask]:
     """Validate a sweep and return its tasks in order (parameter sets outer, base seeds inner).
 
     Nothing is written and nothing runs. Raises ``ValueError`` / ``TypeError`` naming the argument for an unknown
-    experiment, parameter names the experiment does not take, an invalid grid, bad seeds or options.
+    experiment, parameter names the experiment does not take, an invalid grid, bad seeds or options, or more than
+    ``max_runs`` runs (parameter sets x base seeds; default :data:`MAX_RUNS`), counted before a grid is expanded.
     """
     from . import __version__
 
     fn, ref = resolve_experiment(fn_or_name)
-    sets = expand_params(params)
+    if isinstance(seeds, range) and len(seeds) > max_runs:  # before listing a huge range
+        raise ValueError(f"seeds: {len(seeds)} base seeds make more than max_runs = {max_runs} runs")
     base_seeds = check_seeds(list(seeds) if isinstance(seeds, range) else seeds)
+    sets = expand_params(params, max_runs, len(base_seeds))
     if duration is not None:
         duration = check_number("duration", duration, 0.0, lo_open=True)
     rec = _check_record(record)
@@ -606,6 +612,8 @@ def run(
     n_workers: int | None = None,
     checkpoint_every: float | None = None,
     progress: bool = True,
+    max_runs: int = MAX_RUNS,
+    connect_timeout: float = 10.0,
 ) -> SweepReport:
     """Run ``fn_or_name`` once per parameter set and base seed on Dask, writing each run as it finishes.
 
@@ -639,6 +647,11 @@ def run(
         ``checkpoint_every``); a run restarted after a kill resumes from its newest checkpoint.
     progress : bool
         Show a progress bar over runs (tqdm).
+    max_runs : int
+        The most runs (parameter sets x base seeds) the sweep may have, default :data:`MAX_RUNS` (100,000); a
+        larger grid is refused before it is expanded.
+    connect_timeout : float
+        Seconds to wait for the scheduler when ``client`` is an address (> 0, default 10).
 
     Returns
     -------
@@ -649,6 +662,9 @@ def run(
     ValueError, TypeError
         For a bad experiment, grid, parameter names, seeds, options or a ``results_dir`` holding another sweep;
         raised before any task starts (and before a cluster is made).
+    OSError
+        If the scheduler at ``client`` cannot be reached within ``connect_timeout`` (a one-line message naming the
+        address).
     """
     t_start = time.perf_counter()
     tasks = prepare(
@@ -660,7 +676,9 @@ def run(
         record=record,
         threads_per_run=threads_per_run,
         checkpoint_every=checkpoint_every,
+        max_runs=max_runs,
     )
+    connect_timeout = check_number("connect_timeout", connect_timeout, 0.0, 3600.0, lo_open=True)
     if n_workers is not None:
         n_workers = check_int("n_workers", n_workers, 1)
         if client is not None:
@@ -676,7 +694,7 @@ def run(
     done = store.finished_ids(root)
     todo = [t for t in tasks if t.run_id not in done]
     if todo:
-        _run_on_dask(todo, len(tasks), client, n_workers, threads_per_run, progress)
+        _run_on_dask(todo, len(tasks), client, n_workers, threads_per_run, progress, connect_timeout)
     store.write_summary(root)
     with contextlib.suppress(OSError):  # only when empty: runs in progress elsewhere keep their checkpoints
         (root / "checkpoints").rmdir()
@@ -709,6 +727,7 @@ def _run_on_dask(
     n_workers: int | None,
     threads_per_run: int,
     progress: bool,
+    connect_timeout: float = 10.0,
 ) -> None:
     from distributed import Client, LocalCluster, as_completed
     from tqdm.auto import tqdm
@@ -723,7 +742,14 @@ def _run_on_dask(
         client = Client(cluster)
         to_close.insert(0, client)
     elif not isinstance(client, Client):
-        client = Client(client)
+        try:
+            client = Client(client, timeout=connect_timeout)
+        except (OSError, TimeoutError) as e:
+            where = client if isinstance(client, str) else getattr(client, "scheduler_address", type(client).__name__)
+            raise OSError(
+                f"cannot reach the Dask scheduler at {where} within {connect_timeout:g} s ({type(e).__name__}); "
+                "is it running, and is the address right?"
+            ) from None
         to_close.append(client)
     tag = uuid.uuid4().hex[:8]
     by_key = {}
@@ -777,6 +803,7 @@ def run_one(
     record: bool | Sequence[str] = False,
     threads: int = 1,
     checkpoint_every: float | None = None,
+    max_runs: int = MAX_RUNS,
 ) -> dict[str, Any]:
     """Run one run of a sweep in this process (no Dask), written exactly as a sweep would write it.
 
@@ -794,6 +821,7 @@ def run_one(
         record=record,
         threads_per_run=threads,
         checkpoint_every=checkpoint_every,
+        max_runs=max_runs,
     )
     if index is None:
         if len(tasks) != 1:

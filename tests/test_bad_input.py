@@ -310,6 +310,26 @@ def test_from_arrays():
     np.testing.assert_array_equal(pn.conn.FromArrays([1.0, 2.0], [0.0, 3.0]).post, [0, 3])
 
 
+def test_from_arrays_refuses_index_arrays_that_are_not_one_dimensional(net):
+    """A 2-D (or 0-d, or ragged) index array is refused, not flattened: which element pairs with which would be a
+    guess. (Before: np.asarray(pre).reshape(-1) made [[0, 1], [2, 3]] four synapses.)"""
+    for bad_pre, bad_post in (
+        ([[0, 1], [2, 3]], [0, 1, 2, 3]),
+        (np.zeros((2, 2), int), np.zeros((2, 2), int)),
+        (np.arange(4).reshape(4, 1), [0, 1, 2, 3]),
+        (3, 1),
+        ([[0], [1, 2]], [0, 1]),
+    ):
+        with pytest.raises(ValueError, match=r"FromArrays\.pre must be (one-dimensional|a one-dimensional array)"):
+            pn.conn.FromArrays(bad_pre, bad_post)
+    with pytest.raises(ValueError, match=r"FromArrays\.post must be one-dimensional .*shape \(1, 4\)"):
+        pn.conn.FromArrays([0, 1, 2, 3], [[0, 1, 2, 3]])
+    rule = pn.conn.FromArrays(np.array([0, 4]), [1, 3])  # 1-D arrays of any integer kind are fine
+    a, b, _ = net.populations
+    proj = net.connect(a, b, rule, weight=[1.0, 2.0], delay=1.0, name="fa")
+    assert proj.pre.tolist() == [0, 4] and proj.post.tolist() == [1, 3] and proj.weights.tolist() == [1.0, 2.0]
+
+
 def test_connect_rejections_leave_network_unchanged(net):
     a, b, p = net.populations
     other = pn.Network()

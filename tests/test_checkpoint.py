@@ -263,9 +263,10 @@ KNOWN = {
 }
 
 
-def test_new_files_carry_format_version_2(tmp_path):
+def test_new_files_carry_format_version_3(tmp_path):
+    # version 3 adds the time convention and Poisson inputs (pyneuro/io.py); version 2 added rule state etc.
     net = pn.Network(dt=0.1, seed=1)
     net.add_population(pn.models.LIF(), 3)
     net.save(tmp_path / "n.h5")
     with h5py.File(tmp_path / "n.h5", "r") as f:
-        assert int(f.attrs["format_version"]) == 2
+        assert int(f.attrs["format_version"]) == 3

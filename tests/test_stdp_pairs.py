@@ -220,10 +220,14 @@ def _poisson_steps(rng, rate_hz, n_steps, min_step=0):
     return np.flatnonzero(rng.random(n_steps) < p) + min_step
 
 
-def _train_network(rng, n_pre, n_post, n_syn, t_ms, max_delay_steps, rate_pre, rate_post, threads):
+def _train_network(
+    rng, n_pre, n_post, n_syn, t_ms, max_delay_steps, rate_pre, rate_post, threads, time_convention="pyneuro"
+):
     n_steps = int(round(t_ms / DT))
-    pre_steps = [_poisson_steps(rng, rate_pre, n_steps - 200) for _ in range(n_pre)]
-    post_steps = [_poisson_steps(rng, rate_post, n_steps - 200) for _ in range(n_post)]
+    # under NEST's convention generator times are stamps >= dt (a spike is stamped at the end of its step)
+    first = 1 if time_convention == "nest" else 0
+    pre_steps = [_poisson_steps(rng, rate_pre, n_steps - 200, first) for _ in range(n_pre)]
+    post_steps = [_poisson_steps(rng, rate_post, n_steps - 200, first) for _ in range(n_post)]
     # a few deliberately coincident and near-coincident spikes
     pre_steps[0] = np.unique(np.concatenate([pre_steps[0], [100, 101, 102, 300]]))
     post_steps[0] = np.unique(np.concatenate([post_steps[0], [100, 105, 130, 131, 300]]))
@@ -240,7 +244,7 @@ def _train_network(rng, n_pre, n_post, n_syn, t_ms, max_delay_steps, rate_pre, r
     syn_d = rng.integers(2, max_delay_steps + 1, n_syn)
     syn_d[:4] = [1, 2, 25, max_delay_steps]
     syn_d[4:10] = 1
-    net = pn.Network(dt=DT, seed=5, threads=threads)
+    net = pn.Network(dt=DT, seed=5, threads=threads, time_convention=time_convention)
     pre = net.add_population(gen(pre_steps), n_pre, name="pre")
     post = net.add_population(gen(post_steps), n_post, name="post")
     return net, pre, post, pre_steps, post_steps, syn_pre, syn_post, syn_d, n_steps
@@ -370,3 +374,62 @@ def test_arrival_after_end_of_run_not_applied_until_next_run():
     assert proj.weights[0] == np.float32(0.5)
     net.run(2.0)
     np.testing.assert_allclose(proj.weights, [0.5 - 0.02 * math.exp(-8.0 / 20.0)], rtol=1e-6)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# NEST's time convention: the same rule on stamped times
+# ----------------------------------------------------------------------------------------------------------------
+# Under time_convention="nest" a spike is stamped at the end of its step and its delay counts from the stamp; the
+# reference above, applied to the stamps (generator times are stamps), must give the same weights. A run of n steps
+# processes arrivals stamped <= n and post spikes stamped <= n.
+
+
+@pytest.mark.parametrize("delay", [0.1, 2.5])
+@pytest.mark.parametrize("dep", DEPENDENCES)
+def test_single_pairs_nest_convention(delay, dep):
+    rule = pn.plasticity.STDP(
+        tau_pre=16.8, tau_post=33.7, a_pre=0.01, a_post=-0.012, w_min=0.1, w_max=1.1, weight_dependence=dep, mu=0.4
+    )
+    n = len(PAIR_DTS)
+    w0 = np.resize(np.array([0.35, 0.8, 0.15, 1.0]), n)
+    te = np.full(n, 60.0)
+    tp = te + delay + PAIR_DTS
+    net = pn.Network(dt=DT, seed=3, time_convention="nest")
+    pre = net.add_population(pn.models.SpikeGenerator(times=te, indices=np.arange(n)), n)
+    post = net.add_population(pn.models.SpikeGenerator(times=tp, indices=np.arange(n)), n)
+    k = np.arange(n)
+    proj = net.connect(pre, post, pn.conn.FromArrays(k, k), weight=w0, delay=delay, plasticity=rule)
+    sm = net.record_spikes(pre)
+    net.run(float(tp.max()) + 20.0)
+    np.testing.assert_allclose(sm.times, te)  # generator times are the stamps
+    np.testing.assert_allclose(proj.weights, _pair_expected(PAIR_DTS, rule, w0), rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("interaction", INTERACTIONS)
+@pytest.mark.parametrize("dep", DEPENDENCES)
+def test_spike_trains_match_reference_nest_convention(threads, interaction, dep):
+    rng = np.random.default_rng([12, threads, INTERACTIONS.index(interaction), DEPENDENCES.index(dep)])
+    net, pre, post, pre_steps, post_steps, sp, sq, sd, n_steps = _train_network(
+        rng,
+        n_pre=8,
+        n_post=6,
+        n_syn=60,
+        t_ms=600.0,
+        max_delay_steps=60,
+        rate_pre=40.0,
+        rate_post=30.0,
+        threads=threads,
+        time_convention="nest",
+    )
+    rule = pn.plasticity.STDP(
+        tau_pre=16.8, tau_post=33.7, interaction=interaction, weight_dependence=dep, mu=0.6, **RULE_SETS["clipping"]
+    )
+    w0 = rng.uniform(rule.w_min, rule.w_max, len(sp))
+    proj = net.connect(pre, post, pn.conn.FromArrays(sp, sq), weight=w0, delay=sd * DT, plasticity=rule)
+    sm = net.record_spikes(post)
+    net.run(n_steps * DT)
+    stamps = np.sort(np.concatenate(post_steps))
+    np.testing.assert_array_equal(np.round(np.sort(sm.times) / DT).astype(np.int64), stamps)
+    want = reference_pair_stdp(pre_steps, post_steps, sp, sq, sd, w0.astype(np.float32), [rule], n_steps + 1)
+    np.testing.assert_allclose(proj.weights, _canonical(proj, sp, sq, sd, want), rtol=2e-6, atol=1e-6)

@@ -199,8 +199,11 @@ def test_pruning_max_age_removes_by_age_including_later_synapses():
     assert proj.size == 0
     _check(net, proj)
     log = net.structural_log
-    assert set(log["kind"]) == {"pruned"}
-    assert Counter(np.round(log["t"], 6).tolist()) == {15.0: n0, 20.0: 3, 30.0: 2}
+    assert set(log["kind"]) == {"pruned", "added"}  # the manual additions are logged too
+    pruned, added = log[log["kind"] == "pruned"], log[log["kind"] == "added"]
+    assert Counter(np.round(pruned["t"], 6).tolist()) == {15.0: n0, 20.0: 3, 30.0: 2}
+    assert Counter(np.round(added["t"], 6).tolist()) == {7.0: 3, 15.0: 2}
+    assert added["pre"].tolist() == [1, 2, 3, 7, 8] and added["weight"].tolist() == [0.25] * 3 + [2.0] * 2
 
 
 def _lifetimes(net: pn.Network) -> list[float]:

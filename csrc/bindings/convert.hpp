@@ -48,6 +48,7 @@ inline ConnSpec to_conn(const py::dict& d) {
     else if (kind == "fixed_probability") c.kind = ConnSpec::Kind::fixed_probability;
     else if (kind == "fixed_indegree") c.kind = ConnSpec::Kind::fixed_indegree;
     else if (kind == "fixed_outdegree") c.kind = ConnSpec::Kind::fixed_outdegree;
+    else if (kind == "fixed_total_number") c.kind = ConnSpec::Kind::fixed_total_number;
     else if (kind == "from_arrays") c.kind = ConnSpec::Kind::from_arrays;
     else throw py::value_error("unknown connection rule '" + kind + "'");
     if (d.contains("p")) c.p = py::cast<double>(d["p"]);
@@ -71,6 +72,7 @@ inline ValueSpec to_values(const py::dict& d) {
     if (d.contains("b")) v.b = py::cast<double>(d["b"]);
     if (d.contains("lo")) v.lo = py::cast<double>(d["lo"]);
     if (d.contains("hi")) v.hi = py::cast<double>(d["hi"]);
+    if (d.contains("redraw")) v.redraw = py::cast<bool>(d["redraw"]);
     if (d.contains("arr")) v.arr = to_vec<double>(d["arr"]);
     return v;
 }

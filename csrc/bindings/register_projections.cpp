@@ -20,6 +20,7 @@ void register_projections(py::class_<Engine>& c) {
                  return e.connect_arrays(pre, post, to_receptor(receptor), to_vec<index_t>(pi), to_vec<index_t>(qi),
                                          to_vec<std::uint32_t>(d), to_vec<float>(w));
              })
+        .def("pop_projection", &Engine::pop_projection)
         .def("add_rule", [](Engine& e, int proj, const std::string& kind,
                             const py::dict& params) { e.add_rule(proj, kind, to_params(params)); })
         .def("add_neuron_rule", [](Engine& e, int pop, const std::string& kind,
@@ -81,6 +82,14 @@ void register_projections(py::class_<Engine>& c) {
                  Gathered g = e.projection(proj).gather(false);
                  return py::make_tuple(to_array(g.pre), to_array(g.post), to_array(g.delay), to_array(g.w));
              })
+        .def("add_poisson_input",
+             [](Engine& e, int pop, const std::string& receptor, double n, double rate, double w) {
+                 return e.add_poisson_input(pop, to_receptor(receptor), n, rate, w);
+             })
+        .def("poisson_input_set",
+             [](Engine& e, int id, double n, double rate, double w) { e.poisson_input(id).set(n, rate, w); })
+        .def("set_nest_time", &Engine::set_nest_time)
+        .def_property_readonly("nest_time", &Engine::nest_time)
         .def("proj_set_weights",
              [](Engine& e, int proj, const py::array& w) { e.projection(proj).set_weights(to_vec<float>(w)); });
 }

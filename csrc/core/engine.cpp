@@ -10,6 +10,8 @@
 #include "../neurons/adex.hpp"
 #include "../neurons/izhikevich.hpp"
 #include "../neurons/lif.hpp"
+#include "../neurons/lif_alpha.hpp"
+#include "../neurons/lif_cond_alpha.hpp"
 #include "../neurons/lif_cond.hpp"
 #include "../neurons/lif_cond_ampa_nmda.hpp"
 #include "../neurons/poisson.hpp"
@@ -23,6 +25,7 @@
 #include "../plasticity/triplet_stdp.hpp"
 #include "../structural/growth.hpp"
 #include "../structural/pruning.hpp"
+#include "parallel.hpp"
 
 namespace pyneuro {
 
@@ -30,10 +33,13 @@ namespace pyneuro {
 // The step loop's ordering contract. For each step t, every thread k runs, on what it owns:
 //   1. weights(t)  weight monitors due at t (weights after post(t-1), before this step's arrivals);
 //   2. deliver(t)  for every projection, the spikes whose delay ends at t: transmit into the target's input
-//                  array, then the presynaptic half of the rules (arrivals precede this step's post spikes);
+//                  array, then the presynaptic half of the rules (arrivals precede this step's post spikes); then
+//                  every Poisson input's arrivals of step t, input by input;
 //      state(t)    state monitors due at t (the state at time t, arrivals at t included);
 //   3. integrate(t) every neuron of its range over [t dt, (t+1) dt); threshold, reset; spikes of step t are
-//                  appended to its own list of the population's spike ring and to the traces' histories;
+//                  appended to its own list of the population's spike ring and to the traces' histories; under the
+//                  NEST time convention, deliveries of step t (collected in lagged buffers) are added to the
+//                  inputs only now, after the update, as NEST adds its ring buffers' inputs;
 //   4. at the end of a check window: NaN flags and spike counts, one extra barrier, the same stop decision
 //                  taken by every thread;
 //   5. arrive      (split barrier) its spikes of step t are published;
@@ -56,6 +62,8 @@ int Engine::add_population(const std::string& kind, index_t n, const ParamMap& p
     if (kind == "LIF") pop = std::make_unique<LIF>(n, p);
     else if (kind == "LIFCond") pop = std::make_unique<LIFCond>(n, p);
     else if (kind == "LIFCondAmpaNmda") pop = std::make_unique<LIFCondAmpaNmda>(n, p);
+    else if (kind == "LIFAlpha") pop = std::make_unique<LIFAlpha>(n, p);
+    else if (kind == "LIFCondAlpha") pop = std::make_unique<LIFCondAlpha>(n, p);
     else if (kind == "Izhikevich") pop = std::make_unique<Izhikevich>(n, p);
     else if (kind == "AdEx") pop = std::make_unique<AdEx>(n, p);
     else if (kind == "PoissonSource") pop = std::make_unique<PoissonSource>(n, p);
@@ -72,10 +80,14 @@ int Engine::add_population(const std::string& kind, index_t n, const ParamMap& p
     return id;
 }
 
+// A projection is built apart and joins the engine only when its build succeeded (an exception, e.g. std::bad_alloc
+// from a building thread, leaves the engine as it was).
 int Engine::connect(int pre, int post, Receptor r, const ConnSpec& c, const ValueSpec& w, const ValueSpec& d) {
     const int id = static_cast<int>(projs_.size());
     auto proj = std::make_unique<Projection>(id, population(pre), population(post), r, threads_, parts(post));
     proj->build(c, w, d, rng_);
+    projs_.reserve(projs_.size() + 1);
+    last_connect_ = {id, population(pre).traces().size(), population(post).traces().size()};
     projs_.push_back(std::move(proj));
     return id;
 }
@@ -85,8 +97,24 @@ int Engine::connect_arrays(int pre, int post, Receptor r, const std::vector<inde
     const int id = static_cast<int>(projs_.size());
     auto proj = std::make_unique<Projection>(id, population(pre), population(post), r, threads_, parts(post));
     proj->build_from(pi, qi, d, w);
+    projs_.reserve(projs_.size() + 1);
+    last_connect_ = {id, population(pre).traces().size(), population(post).traces().size()};
     projs_.push_back(std::move(proj));
     return id;
+}
+
+void Engine::pop_projection(int id) {
+    if (projs_.empty() || id != static_cast<int>(projs_.size()) - 1 || last_connect_.id != id)
+        throw ArgumentError("pop_projection: only the projection just connected can be taken back");
+    Projection& pr = *projs_.back();
+    for (auto& v : plastic_in_) v.erase(std::remove(v.begin(), v.end(), id), v.end());
+    // its rules' traces were appended to the populations after the counts taken at connect (none since)
+    auto& tp = pr.pre().traces();
+    if (tp.size() > last_connect_.pre_traces) tp.resize(last_connect_.pre_traces);
+    auto& tq = pr.post().traces();
+    if (tq.size() > last_connect_.post_traces) tq.resize(last_connect_.post_traces);
+    projs_.pop_back();
+    last_connect_ = {};
 }
 
 void Engine::add_rule(int proj, const std::string& kind, const ParamMap& p) {
@@ -105,8 +133,23 @@ void Engine::add_rule(int proj, const std::string& kind, const ParamMap& p) {
         rule = std::move(r);
     } else throw ArgumentError("unknown plasticity rule '" + kind + "'");
     const bool first = !pr.plastic();
+    auto& into = plastic_in_[static_cast<std::size_t>(pr.post().id())];
+    if (first) into.reserve(into.size() + 1);  // the push_back below cannot fail once the rule is in
     pr.add_rule(std::move(rule));
-    if (first) plastic_in_[static_cast<std::size_t>(pr.post().id())].push_back(proj);
+    if (first) into.push_back(proj);
+}
+
+int Engine::add_poisson_input(int pop, Receptor r, double n, double rate_hz, double weight) {
+    auto in = std::make_unique<PoissonInput>(static_cast<int>(inputs_.size()), population(pop), r, n, rate_hz, weight);
+    in->prepare(dt_, nest_time_);  // checks lambda before the input is added
+    inputs_.push_back(std::move(in));
+    return static_cast<int>(inputs_.size()) - 1;
+}
+
+void Engine::set_nest_time(bool on) {
+    if (on == nest_time_) return;
+    if (now_ != 0) throw ArgumentError("the time convention can only be chosen before the first step");
+    nest_time_ = on;
 }
 
 void Engine::add_structural(int proj, const std::string& kind, const ParamMap& p) {
@@ -120,24 +163,63 @@ void Engine::add_structural(int proj, const std::string& kind, const ParamMap& p
     pr.add_structural(std::move(rule), now_);
 }
 
+static bool event_less(const StructEvent& a, const StructEvent& b) {
+    return std::tie(a.step, a.proj, a.kind, a.pre, a.post, a.w) < std::tie(b.step, b.proj, b.kind, b.pre, b.post, b.w);
+}
+
 Engine::LogColumns Engine::log_columns() const {
     LogColumns c;
-    for (const auto& e : log_) {
+    auto add = [&c](const StructEvent& e) {
         c.step.push_back(e.step);
         c.kind.push_back(e.kind);
         c.proj.push_back(e.proj);
         c.pre.push_back(e.pre);
         c.post.push_back(e.post);
         c.w.push_back(e.w);
+    };
+    for (const auto& e : log_) add(e);
+    for (const auto& phase : log_pending_) {  // merged into the canonical order here
+        std::vector<StructEvent> all;
+        for (const auto& part : phase) all.insert(all.end(), part.begin(), part.end());
+        std::sort(all.begin(), all.end(), event_less);
+        for (const auto& e : all) add(e);
     }
     return c;
 }
 
+// Joins the pending phases to the main log, oldest first, each all or nothing; stops quietly where memory runs out
+// (the phases stay pending: nothing is lost).
+void Engine::join_pending_log() noexcept {
+    std::size_t joined = 0;
+    for (auto& phase : log_pending_) {
+        std::size_t n = 0;
+        for (const auto& part : phase) n += part.size();
+        try {
+            if (log_.capacity() < log_.size() + n) log_.reserve(std::max(log_.size() + n, 2 * log_.capacity()));
+        } catch (...) {
+            break;
+        }
+        const std::size_t at = log_.size();
+        for (const auto& part : phase) log_.insert(log_.end(), part.begin(), part.end());  // within capacity
+        std::sort(log_.begin() + static_cast<std::ptrdiff_t>(at), log_.end(), event_less);
+        ++joined;
+    }
+    log_pending_.erase(log_pending_.begin(), log_pending_.begin() + static_cast<std::ptrdiff_t>(joined));
+}
+
 void Engine::log_events(std::vector<StructEvent> ev) {
-    std::sort(ev.begin(), ev.end(), [](const StructEvent& a, const StructEvent& b) {
-        return std::tie(a.step, a.proj, a.kind, a.pre, a.post, a.w) < std::tie(b.step, b.proj, b.kind, b.pre, b.post, b.w);
-    });
-    log_.insert(log_.end(), ev.begin(), ev.end());
+    std::sort(ev.begin(), ev.end(), event_less);
+    std::vector<std::vector<StructEvent>> phase;
+    phase.push_back(std::move(ev));
+    log_pending_.push_back(std::move(phase));
+    join_pending_log();
+}
+
+// One phase's per-thread events (moved from, without allocating: the caller reserved log_pending_).
+void Engine::log_events(std::vector<std::vector<StructEvent>>& per_thread) {
+    for (auto& part : per_thread) std::sort(part.begin(), part.end(), event_less);
+    log_pending_.push_back(std::move(per_thread));
+    join_pending_log();
 }
 
 step_t Engine::next_structural() const {
@@ -148,6 +230,9 @@ step_t Engine::next_structural() const {
 }
 
 // The mutation phase before step now_: every structural rule due now, projection by projection, in the order added.
+// An exception in a rule (std::bad_alloc, the shard limit) is caught per thread and rethrown after the rule's region;
+// the projection's bookkeeping is completed first and every change that was made is logged, so the network is
+// consistent and its log complete, though the phase is cut short.
 void Engine::apply_due_structural() {
     for (auto& pr : projs_) {
         auto& rules = pr->structural();
@@ -156,22 +241,29 @@ void Engine::apply_due_structural() {
         for (step_t s : next) any = any || s == now_;
         if (!any) continue;
         pr->begin_structural();
-        // removal-only rules (pruning) first, then the others, each group in the order added
-        std::vector<std::size_t> order;
-        for (int pass = 0; pass < 2; ++pass)
-            for (std::size_t r = 0; r < rules.size(); ++r)
-                if (rules[r]->removes_only() == (pass == 0)) order.push_back(r);
-        for (std::size_t r : order) {
-            if (next[r] != now_) continue;
-            StructCtx c{now_, static_cast<std::uint64_t>(now_ / rules[r]->interval), &rng_, dt_, static_cast<int>(r)};
-            rules[r]->plan(*pr, c);
-            std::vector<std::vector<StructEvent>> logs(static_cast<std::size_t>(threads_));
+        try {
+            // removal-only rules (pruning) first, then the others, each group in the order added
+            std::vector<std::size_t> order;
+            for (int pass = 0; pass < 2; ++pass)
+                for (std::size_t r = 0; r < rules.size(); ++r)
+                    if (rules[r]->removes_only() == (pass == 0)) order.push_back(r);
+            for (std::size_t r : order) {
+                if (next[r] != now_) continue;
+                StructCtx c{now_, static_cast<std::uint64_t>(now_ / rules[r]->interval), &rng_, dt_, static_cast<int>(r)};
+                log_pending_.reserve(log_pending_.size() + 1);  // before anything changes: logging cannot fail
+                std::vector<std::vector<StructEvent>> logs(static_cast<std::size_t>(threads_));
+                ThreadErrors errs(threads_);
+                rules[r]->plan(*pr, c);
 #pragma omp parallel for num_threads(threads_) schedule(static, 1)
-            for (int k = 0; k < threads_; ++k) rules[r]->apply(*pr, k, c, logs[static_cast<std::size_t>(k)]);
-            std::vector<StructEvent> all;
-            for (auto& l : logs) all.insert(all.end(), l.begin(), l.end());
-            log_events(std::move(all));
-            next[r] += rules[r]->interval;
+                for (int k = 0; k < threads_; ++k)
+                    errs.guard(k, [&] { rules[r]->apply(*pr, k, c, logs[static_cast<std::size_t>(k)]); });
+                log_events(logs);
+                next[r] += rules[r]->interval;
+                errs.rethrow();
+            }
+        } catch (...) {
+            pr->end_structural();
+            throw;
         }
         pr->end_structural();
     }
@@ -258,13 +350,14 @@ void Engine::prepare() {
         const std::size_t pre = static_cast<std::size_t>(pr->pre().id());
         depth[pre] = std::max<int>(depth[pre], static_cast<int>(pr->ring_delay()));
         if (pr->plastic()) window[pre] = std::max<int>(window[pre], static_cast<int>(pr->ring_delay()));
-        pr->resolve_target();
+        pr->resolve_target(nest_time_);
         // a modulator population's spikes of step t-1 are read in the post phase of step t, while a faster thread
         // may already be writing step t+1: its ring must hold three steps
         for (auto& r : pr->rules())
             if (auto* rs = dynamic_cast<const RewardSTDP*>(r.get()); rs && rs->modulator())
                 depth[static_cast<std::size_t>(rs->modulator()->id())] = std::max(depth[static_cast<std::size_t>(rs->modulator()->id())], 2);
     }
+    for (auto& in : inputs_) in->prepare(dt_, nest_time_);
     for (std::size_t p = 0; p < np; ++p) {
         Population& pop = *pops_[p];
         pop.prepare(dt_);
@@ -347,6 +440,7 @@ void Engine::integrate(int k, step_t t) {
         const Range R = parts_[p][static_cast<std::size_t>(k)];
         for (auto& nr : pop.neuron_rules()) nr->before(R, t);
         pop.update(R, t, rng_, out);
+        if (nest_time_) pop.flush_lagged(R);  // NEST time: this step's arrivals act from the next step on
         pop.drop_lesioned(out);  // lesioned neurons never spike (before traces, rules, monitors and counts)
         std::int64_t& cnt = win_counts_[count_slot(par, p, k)];
         if (window_start) cnt = 0;
@@ -407,8 +501,17 @@ bool Engine::decide_stop(int k, step_t t, RunStatus& st) {
 
 // Phases 1-3 of step t for thread k (see the ordering contract at the top of this file).
 void Engine::step_phases(int k, step_t t) {
+    step_deliver(k, t);
+    step_integrate(k, t);
+}
+
+void Engine::step_deliver(int k, step_t t) {
     record_weights(k, t);
     for (auto& pr : projs_) pr->deliver(k, t);
+    for (auto& in : inputs_) in->apply(parts_[static_cast<std::size_t>(in->target().id())][static_cast<std::size_t>(k)], t, rng_);
+}
+
+void Engine::step_integrate(int k, step_t t) {
     record_state(k, t);
     integrate(k, t);
 }
@@ -463,37 +566,59 @@ RunStatus Engine::run_plain(step_t n_steps) {
     if (n_steps <= 0) return st;
     prepare();
     const step_t t0 = now_, t1 = now_ + n_steps;
-    for (auto& sm : state_mons_) sm->reserve_run(t0, t1);
-    for (auto& wm : weight_mons_) wm->reserve_run(t0, t1, wm->width);
-    for (auto& rm : rate_mons_) rm->reserve_run(t1);
+    try {
+        for (auto& sm : state_mons_) sm->reserve_run(t0, t1);
+        for (auto& wm : weight_mons_) wm->reserve_run(t0, t1, wm->width);
+        for (auto& rm : rate_mons_) rm->reserve_run(t1);
+    } catch (...) {  // rows reserved for this run go again (trimming never allocates)
+        for (auto& sm : state_mons_) sm->trim(now_);
+        for (auto& wm : weight_mons_) wm->trim(now_);
+        throw;
+    }
     std::atomic<step_t> last{t1 - 1};
     barrier_.reset(threads_);
+    // Exceptions (std::bad_alloc while a spike list or a recorder grows) must neither leave the parallel region nor
+    // strand the other threads at a barrier: a thread that fails keeps its exception, stops working, but keeps
+    // meeting the barriers, and publishes the step of its failure (the earliest wins) before its next arrive(). Every
+    // thread reads that step after the step's wait(), where every earlier publication is visible, so all leave the
+    // loop after the same step; the exception of the lowest failing thread is rethrown once the run is wound up
+    // (recorders merged, clock at the step after). A run cut short so leaves the failing step partly done.
+    ThreadErrors errs(threads_);
+    std::atomic<step_t> fail_at{std::numeric_limits<step_t>::max()};
+    auto publish = [&](step_t t) {
+        step_t cur = fail_at.load();
+        while (t < cur && !fail_at.compare_exchange_weak(cur, t)) {
+        }
+    };
 
     if (timing_ && phase_s_.size() != static_cast<std::size_t>(threads_) * kPhaseStride) set_timing(true);
     auto body = [&](int k) {
         PhaseClock clk{timing_, timing_ ? phase_s_.data() + static_cast<std::size_t>(k) * kPhaseStride : nullptr};
         clk.start();
+        bool failed = false;
         step_t t = t0;
         for (; t < t1; ++t) {
-            record_weights(k, t);
-            for (auto& pr : projs_) pr->deliver(k, t);
-            clk.lap(0);
-            record_state(k, t);
-            integrate(k, t);
-            clk.lap(1);
+            if (!failed)
+                failed = !errs.guard(k, [&] {
+                    step_deliver(k, t);
+                    clk.lap(0);
+                    step_integrate(k, t);
+                    clk.lap(1);
+                });
             bool stop = false;
             if ((t + 1) % check_every == 0 || t + 1 == t1) {
-                flag_nan(k);
+                if (!failed) flag_nan(k);
                 barrier_.wait();
                 stop = decide_stop(k, t, st);
             }
+            if (failed) publish(t);
             const unsigned ticket = barrier_.arrive();
             clk.lap(3);
-            step_post(k, t);
+            if (!failed) failed = !errs.guard(k, [&] { step_post(k, t); });
             clk.lap(2);
             barrier_.wait(ticket);
             clk.lap(3);
-            if (stop) break;
+            if (stop || fail_at.load(std::memory_order_acquire) <= t) break;
         }
         if (t == t1) t = t1 - 1;
         if (k == 0) last.store(t);
@@ -519,13 +644,19 @@ RunStatus Engine::run_plain(step_t n_steps) {
             barrier_.reset(1);
             step_t t = t0;
             for (; t < t1; ++t) {
-                for (int k = 0; k < threads_; ++k) step_phases(k, t);
+                if (!errs.guard(0, [&] {
+                        for (int k = 0; k < threads_; ++k) step_phases(k, t);
+                    }))
+                    break;
                 bool stop = false;
                 if ((t + 1) % check_every == 0 || t + 1 == t1) {
                     for (int k = 0; k < threads_; ++k) flag_nan(k);
                     stop = decide_stop(0, t, st);
                 }
-                for (int k = 0; k < threads_; ++k) step_post(k, t);
+                if (!errs.guard(0, [&] {
+                        for (int k = 0; k < threads_; ++k) step_post(k, t);
+                    }))
+                    break;
                 if (stop) break;
             }
             if (t == t1) t = t1 - 1;
@@ -533,14 +664,24 @@ RunStatus Engine::run_plain(step_t n_steps) {
             barrier_.reset(threads_);
         }
     }
+    // wind up; only a spike recorder's merge allocates, and one that fails keeps its buffers for the next merge
     now_ = last.load() + 1;
-    for (auto& sm : spike_mons_) sm->merge();
+    std::exception_ptr merge_error;
+    for (auto& sm : spike_mons_) {
+        try {
+            sm->merge();
+        } catch (...) {
+            if (!merge_error) merge_error = std::current_exception();
+        }
+    }
     for (auto& sm : state_mons_) sm->trim(now_);
     for (auto& wm : weight_mons_) wm->trim(now_);
     for (auto& rm : rate_mons_) rm->merge(now_);
     for (auto& pr : projs_)
         for (auto& r : pr->rules())
             if (auto* rs = dynamic_cast<RewardSTDP*>(r.get())) rs->compact();
+    errs.rethrow();  // the loop's own error first
+    if (merge_error) std::rethrow_exception(merge_error);
     return st;
 }
 
@@ -613,6 +754,7 @@ void Engine::load_state(const StateDict& d) {
         if (!rules.empty()) projs_[q]->structural_next() = take<step_t>(d, "proj/" + std::to_string(q) + "/structural_next");
     }
     log_.clear();
+    log_pending_.clear();
     if (has(d, "structlog/step")) {
         auto t = take<step_t>(d, "structlog/step");
         auto kind = take<std::uint8_t>(d, "structlog/kind");

@@ -14,6 +14,7 @@
 #include "../monitors/state_monitor.hpp"
 #include "../monitors/weight_monitor.hpp"
 #include "../neurons/population.hpp"
+#include "../synapses/poisson_input.hpp"
 #include "../synapses/projection.hpp"
 #include "barrier.hpp"
 #include "partition.hpp"
@@ -54,13 +55,29 @@ public:
     int connect(int pre, int post, Receptor r, const ConnSpec& c, const ValueSpec& w, const ValueSpec& d_steps);
     int connect_arrays(int pre, int post, Receptor r, const std::vector<index_t>& pre_idx, const std::vector<index_t>& post_idx,
                        const std::vector<std::uint32_t>& delay_steps, const std::vector<float>& w);
+    // Undo the connect that made the last projection, `id`, when what follows it (its rules) failed: the projection
+    // and the traces its rules added to the two populations go.
+    void pop_projection(int id);
     Projection& projection(int id) { return *projs_.at(static_cast<std::size_t>(id)); }
     int n_projections() const { return static_cast<int>(projs_.size()); }
     void add_rule(int proj, const std::string& kind, const ParamMap& p);
     void add_neuron_rule(int pop, const std::string& kind, const ParamMap& p);
     void add_structural(int proj, const std::string& kind, const ParamMap& p);
-    // The structural event log (creations, prunings, lesions, neurons added), in canonical order per phase.
-    const std::vector<StructEvent>& structural_log() const { return log_; }
+    // Poisson background input into population `pop` (see poisson_input.hpp); returns its id.
+    int add_poisson_input(int pop, Receptor r, double n, double rate_hz, double weight);
+    PoissonInput& poisson_input(int id) { return *inputs_.at(static_cast<std::size_t>(id)); }
+    int n_poisson_inputs() const { return static_cast<int>(inputs_.size()); }
+    // Time convention: false (default) = a spike of step s is stamped s dt and a delay of d steps makes it act on
+    // its target's integration of step s + d; true = NEST's: the spike is stamped (s + 1) dt, the delay counts from
+    // the stamp, so it acts one step later (arrivals are added after the target's update of step s + d). Only
+    // before the first step.
+    void set_nest_time(bool on);
+    bool nest_time() const { return nest_time_; }
+    // The structural event log (creations, prunings, lesions, neurons added, synapses added and removed between
+    // runs), in canonical order per phase. A mutation phase's events are recorded by the threads that made the
+    // changes (room reserved before each change) and moved into the log without allocating; if joining them to the
+    // main log cannot be allocated they wait as pending chunks, which log_columns() includes, so that no change is
+    // ever missing from the log.
     // The log as columns (step, kind, projection, pre, post, weight): checkpoints and Python read it so.
     struct LogColumns {
         std::vector<step_t> step;
@@ -71,6 +88,7 @@ public:
     };
     LogColumns log_columns() const;
     void log_events(std::vector<StructEvent> ev);
+    void log_events(std::vector<std::vector<StructEvent>>& per_thread);
     // Schedule of a rule (slot 0: learning-rate factor; slot 1: RewardSTDP's tonic modulator level).
     // target < 0 addresses neuron rule `rule` of population `-target - 1`.
     void set_schedule(int target, int rule, int slot, const std::vector<Schedule::Segment>& seg, double rest);
@@ -111,7 +129,9 @@ private:
     step_t next_structural() const;
     void apply_due_structural();
     void prepare();
-    void step_phases(int k, step_t t);
+    void step_phases(int k, step_t t);     // step_deliver then step_integrate
+    void step_deliver(int k, step_t t);    // weight recorders, arrivals, Poisson inputs
+    void step_integrate(int k, step_t t);  // state recorders, neurons
     void step_post(int k, step_t t);
     void record_weights(int k, step_t t);
     void record_state(int k, step_t t);
@@ -128,6 +148,8 @@ private:
     std::vector<std::unique_ptr<Population>> pops_;
     std::vector<std::vector<Range>> parts_;
     std::vector<std::unique_ptr<Projection>> projs_;
+    std::vector<std::unique_ptr<PoissonInput>> inputs_;
+    bool nest_time_ = false;
     std::vector<std::vector<int>> plastic_in_;  // per population: plastic projections ending there
     std::vector<std::unique_ptr<SpikeMonitor>> spike_mons_;
     std::vector<std::unique_ptr<StateMonitor>> state_mons_;
@@ -145,6 +167,13 @@ private:
     bool timing_ = false;
     std::vector<double> phase_s_;  // per thread, kPhaseStride doubles (a cache line) apart
     static constexpr std::size_t kPhaseStride = 8;
+    // whole phases not yet joined to log_: per phase, the events of each thread (or of one batch), each sorted
+    std::vector<std::vector<std::vector<StructEvent>>> log_pending_;
+    void join_pending_log() noexcept;
+    struct LastConnect {
+        int id = -1;
+        std::size_t pre_traces = 0, post_traces = 0;  // trace counts of its populations before its rules
+    } last_connect_;
     std::vector<std::int64_t> win_counts_;
     std::vector<std::uint8_t> nan_flags_;
 };

@@ -18,6 +18,9 @@ public:
 
     explicit Philox(std::uint64_t seed) : k0_(static_cast<std::uint32_t>(seed)), k1_(static_cast<std::uint32_t>(seed >> 32)) {}
 
+    std::uint32_t key0() const { return k0_; }
+    std::uint32_t key1() const { return k1_; }
+
     ctr_t operator()(ctr_t c) const {
         std::uint32_t k0 = k0_, k1 = k1_;
         for (int r = 0; r < 10; ++r) {
@@ -37,7 +40,7 @@ private:
 };
 
 // Domains keep the counter spaces of different consumers apart.
-enum class RngDomain : std::uint32_t { poisson = 1, connect = 2, weight = 3, delay = 4, structural = 5, init = 6 };
+enum class RngDomain : std::uint32_t { poisson = 1, connect = 2, weight = 3, delay = 4, structural = 5, init = 6, poisson_input = 7 };
 
 // A stream of uniform numbers for one (domain, object, element, position) key; draws 4 numbers per Philox call.
 class RngStream {

@@ -37,6 +37,14 @@ struct AlignedAllocator {
 };
 template <class T>
 using avector = std::vector<T, AlignedAllocator<T>>;
+
+// Whether any element is non-zero (models skip an optional per-neuron input while it is all zero).
+template <class T>
+inline bool any_nonzero(const avector<T>& v) {
+    for (const T& x : v)
+        if (x != T(0)) return true;
+    return false;
+}
 using index_t = std::uint32_t;
 using ParamMap = std::map<std::string, double>;
 

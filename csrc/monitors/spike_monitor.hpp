@@ -24,18 +24,21 @@ public:
         for (index_t i : ids)
             if (mask.empty() || mask[i]) b.emplace_back(t, i);
     }
+    // Everything that allocates comes first (capacity grows geometrically, so merging after every chunk of a long
+    // run stays linear); if it fails the buffers are kept and the next merge takes them.
     void merge() {
         std::size_t total = steps.size();
         for (auto& b : bufs) total += b.v.size();
+        if (steps.capacity() < total) steps.reserve(std::max(total, 2 * steps.capacity()));
+        if (ids.capacity() < total) ids.reserve(std::max(total, 2 * ids.capacity()));
         std::vector<std::pair<step_t, index_t>> all;
         all.reserve(total - steps.size());
         for (auto& b : bufs) {
             all.insert(all.end(), b.v.begin(), b.v.end());
             b.v.clear();
         }
+        // stable_sort falls back to an in-place merge when it cannot get a buffer
         std::stable_sort(all.begin(), all.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
-        steps.reserve(total);
-        ids.reserve(total);
         for (const auto& x : all) {
             steps.push_back(x.first);
             ids.push_back(x.second);

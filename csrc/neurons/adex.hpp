@@ -36,6 +36,7 @@ public:
         reg("w", w_, 0.0f);
         reg("g_ex", gex_, 0.0f);
         reg("g_in", gin_, 0.0f);
+        reg("I_stim", stim_, 0.0f);  // per-neuron stimulus current (pA), added to I_e
         refr_.assign(n, 0);
     }
     void prepare(double dt) override {
@@ -49,10 +50,10 @@ public:
         sign = 1.0f;
         return r == Receptor::exc ? gex_.data() : gin_.data();
     }
-    void rhs(double v, double w, double ge, double gi, double& dv, double& dw) const {
+    void rhs(double v, double w, double ge, double gi, double ie, double& dv, double& dw) const {
         const double ve = std::min(v, V_peak);
         dv = (-g_L * (ve - E_L) + g_L * Delta_T * std::exp((ve - V_th) / Delta_T) - ge * (ve - E_ex) - gi * (ve - E_in) - w +
-              I_e) / C_m;
+              ie) / C_m;
         dw = (a * (ve - E_L) - w) / tau_w;
     }
     void update(Range r, step_t, const Philox&, std::vector<index_t>& out) override {
@@ -60,16 +61,17 @@ public:
             const double ge0 = gex_[i], gi0 = gin_[i];
             const double ge1 = ge0 * hex, gi1 = gi0 * hin, ge2 = ge1 * hex, gi2 = gi1 * hin;
             double v = v_[i], w = w_[i];
+            const double ie = I_e + static_cast<double>(stim_[i]);  // I_e + 0.0 when there is no stimulus
             if (refr_[i] > 0) {
                 --refr_[i];
                 v = V_reset;
                 w = w + h * (a * (v - E_L) - w) / tau_w;  // adaptation keeps evolving while clamped (Euler step)
             } else {
                 double k1v, k1w, k2v, k2w, k3v, k3w, k4v, k4w;
-                rhs(v, w, ge0, gi0, k1v, k1w);
-                rhs(v + 0.5 * h * k1v, w + 0.5 * h * k1w, ge1, gi1, k2v, k2w);
-                rhs(v + 0.5 * h * k2v, w + 0.5 * h * k2w, ge1, gi1, k3v, k3w);
-                rhs(v + h * k3v, w + h * k3w, ge2, gi2, k4v, k4w);
+                rhs(v, w, ge0, gi0, ie, k1v, k1w);
+                rhs(v + 0.5 * h * k1v, w + 0.5 * h * k1w, ge1, gi1, ie, k2v, k2w);
+                rhs(v + 0.5 * h * k2v, w + 0.5 * h * k2w, ge1, gi1, ie, k3v, k3w);
+                rhs(v + h * k3v, w + h * k3w, ge2, gi2, ie, k4v, k4w);
                 v += h / 6.0 * (k1v + 2 * k2v + 2 * k3v + k4v);
                 w += h / 6.0 * (k1w + 2 * k2w + 2 * k3w + k4w);
             }
@@ -93,7 +95,7 @@ public:
 private:
     double h = 0.1, hex = 1, hin = 1;
     int ref_steps = 0;
-    avector<float> v_, w_, gex_, gin_;
+    avector<float> v_, w_, gex_, gin_, stim_;
 };
 
 }  // namespace pyneuro

@@ -19,9 +19,13 @@ public:
         const double v0 = param_or(p, "V_init", c);
         reg("v", v_, static_cast<float>(v0));
         reg("u", u_, static_cast<float>(param_or(p, "U_init", b * v0)));
+        reg("I_stim", stim_, 0.0f);  // per-neuron stimulus input (same units as I_e), added to I_e
         refr_.assign(n, 0);
     }
-    void prepare(double dt) override { h = static_cast<float>(dt); }
+    void prepare(double dt) override {
+        h = static_cast<float>(dt);
+        has_stim_ = any_nonzero(stim_);
+    }
     float* input(Receptor r, float& sign) override {
         sign = r == Receptor::exc ? 1.0f : -1.0f;
         return v_.data();
@@ -30,9 +34,11 @@ public:
         float* __restrict v = v_.data();
         float* __restrict u = u_.data();
         const float fa = static_cast<float>(a), fb = static_cast<float>(b), ie = static_cast<float>(I_e);
+        const float* __restrict st = stim_.data();
         for (index_t i = r.begin; i < r.end; ++i) {
             const float vo = v[i], uo = u[i];
-            v[i] = vo + h * (0.04f * vo * vo + 5.0f * vo + 140.0f - uo + ie);
+            const float iei = has_stim_ ? ie + st[i] : ie;
+            v[i] = vo + h * (0.04f * vo * vo + 5.0f * vo + 140.0f - uo + iei);
             u[i] = uo + h * fa * (fb * vo - uo);
         }
         const float vth = static_cast<float>(V_th), fc = static_cast<float>(c), fd = static_cast<float>(d);
@@ -48,7 +54,8 @@ public:
 
 private:
     float h = 0.1f;
-    avector<float> v_, u_;
+    bool has_stim_ = false;
+    avector<float> v_, u_, stim_;
 };
 
 }  // namespace pyneuro

@@ -4,7 +4,8 @@
 // The conductances decay exactly. v is advanced by exponential Euler with each conductance replaced by its exact
 // mean over the step (g tau/dt (1 - exp(-dt/tau))), which makes the scheme second-order accurate while keeping
 // one exp per neuron per step. A spike of weight w (nS) adds w to g_ex or g_in. Refractoriness clamps v to
-// V_reset for t_ref after a spike.
+// V_reset for t_ref after a spike. I_stim (pA, per neuron, settable between runs) adds to I_e; while all of it is
+// zero the kernel without it runs, so results are bit-identical to a model without the variable.
 #pragma once
 #include <cmath>
 
@@ -14,15 +15,17 @@
 namespace pyneuro {
 
 // One step of n neurons (a thread's range). Kept free of branches so that it vectorises.
+template <bool Stim>
 PYNEURO_KERNEL static void lif_cond_kernel(float* __restrict v, float* __restrict ge, float* __restrict gi,
                                            std::int32_t* __restrict rf, std::uint8_t* __restrict flag, const float* __restrict th, std::size_t n,
                                            float gl, float gl_el, float eex, float ein, float ie, float vr, float vth,
                                            std::int32_t ref_steps, float Mex, float Min, float Pex, float Pin,
-                                           float h_over_C) {
+                                           float h_over_C, const float* __restrict stim) {
     for (std::size_t i = 0; i < n; ++i) {
         const float gea = ge[i] * Mex, gia = gi[i] * Min;
         const float gtot = gl + gea + gia;
-        const float vinf = (gl_el + gea * eex + gia * ein + ie) / gtot;
+        const float iei = Stim ? ie + stim[i] : ie;
+        const float vinf = (gl_el + gea * eex + gia * ein + iei) / gtot;
         const float vi = vinf + (v[i] - vinf) * fast_exp(-h_over_C * gtot);
         settle_spike(vi, vr, vth + th[i], ref_steps, v[i], rf[i], flag[i]);
         ge[i] = flush_tiny(ge[i] * Pex);
@@ -48,6 +51,7 @@ public:
         reg("g_ex", gex_, 0.0f);
         reg("g_in", gin_, 0.0f);
         reg("theta", th_, 0.0f);  // threshold offset (mV), moved by intrinsic plasticity
+        reg("I_stim", stim_, 0.0f);  // per-neuron stimulus current (pA), added to I_e
         refr_.assign(n, 0);
         flag_.assign(n, 0);
     }
@@ -58,6 +62,7 @@ public:
         Min = static_cast<float>(tau_in / dt * (1.0 - std::exp(-dt / tau_in)));
         h_over_C = static_cast<float>(dt / C_m);
         ref_steps = steps_of(t_ref, dt);
+        has_stim_ = any_nonzero(stim_);
     }
     int min_isi_steps() const override { return ref_steps + 1; }
     float* input(Receptor r, float& sign) override {
@@ -65,10 +70,12 @@ public:
         return r == Receptor::exc ? gex_.data() : gin_.data();
     }
     void update(Range r, step_t, const Philox&, std::vector<index_t>& out) override {
-        lif_cond_kernel(v_.data() + r.begin, gex_.data() + r.begin, gin_.data() + r.begin, refr_.data() + r.begin,
-                        flag_.data() + r.begin, th_.data() + r.begin, r.size(), static_cast<float>(g_L), static_cast<float>(g_L * E_L),
-                        static_cast<float>(E_ex), static_cast<float>(E_in), static_cast<float>(I_e),
-                        static_cast<float>(V_reset), static_cast<float>(V_th), ref_steps, Mex, Min, Pex, Pin, h_over_C);
+        auto* kernel = has_stim_ ? &lif_cond_kernel<true> : &lif_cond_kernel<false>;
+        kernel(v_.data() + r.begin, gex_.data() + r.begin, gin_.data() + r.begin, refr_.data() + r.begin,
+               flag_.data() + r.begin, th_.data() + r.begin, r.size(), static_cast<float>(g_L), static_cast<float>(g_L * E_L),
+               static_cast<float>(E_ex), static_cast<float>(E_in), static_cast<float>(I_e),
+               static_cast<float>(V_reset), static_cast<float>(V_th), ref_steps, Mex, Min, Pex, Pin, h_over_C,
+               stim_.data() + r.begin);
         collect_flags(flag_.data(), r.begin, r.end, out);
     }
 
@@ -77,7 +84,8 @@ public:
 private:
     float Pex = 0, Pin = 0, Mex = 0, Min = 0, h_over_C = 0;
     int ref_steps = 0;
-    avector<float> th_, v_, gex_, gin_;
+    bool has_stim_ = false;
+    avector<float> th_, v_, gex_, gin_, stim_;
 };
 
 }  // namespace pyneuro

@@ -6,7 +6,8 @@
 //   dg_in/dt = -g_in / tau_syn_in          (GABA; receptor "inh")
 //   dtheta/dt = -theta / tau_th;  spike when v > V_th + theta; then v = V_reset, theta = delta_th
 // with a_A = r / (1 + r), a_N = 1 / (1 + r), r = ampa_nmda_ratio; v is clipped to [V_min, V_max] every step.
-// There is no absolute refractory period: the threshold jump makes the neuron refractory.
+// There is no absolute refractory period: the threshold jump makes the neuron refractory. I_stim (pA, per neuron,
+// settable between runs) adds to I_e; while all of it is zero the kernel without it runs.
 // Discretisation (that of Auryn's IFGroup, in float): per step, the currents are taken from the state at the start
 // of the step; g_nmda += m g_ex then g_nmda -= m g_nmda (m = 1 - exp(-dt / tau_nmda)); g_ex, g_in and theta decay
 // exactly; v advances by forward Euler; clip; threshold test with the decayed theta.
@@ -25,13 +26,15 @@ namespace pyneuro {
 
 // One step of n neurons (a thread's range). Branch-free, so that it vectorises; plain float operations only, so the
 // vector body and the scalar remainder agree bit for bit.
+template <bool Stim>
 PYNEURO_KERNEL static void lif_cond_ampa_nmda_kernel(float* __restrict v, float* __restrict ga, float* __restrict gn,
                                                      float* __restrict gi, float* __restrict th, std::int32_t* __restrict rf,
                                                      std::uint8_t* __restrict flag, std::size_t n, float a_ampa,
                                                      float a_nmda, float m_nmda, float p_ampa, float p_gaba, float p_th,
                                                      float h, float h_leak, float drive, float e_l, float e_ex,
                                                      float e_in, float v_min, float v_max, float v_th, float v_reset,
-                                                     float delta_th, std::int32_t n_blank) {
+                                                     float delta_th, std::int32_t n_blank, float ie,
+                                                     const float* __restrict stim) {
     for (std::size_t i = 0; i < n; ++i) {
         const float vi = v[i];
         const float t_exc = (a_ampa * ga[i] + a_nmda * gn[i]) * (e_ex - vi);
@@ -45,7 +48,7 @@ PYNEURO_KERNEL static void lif_cond_ampa_nmda_kernel(float* __restrict v, float*
         float vn = vi + h * t_exc;
         vn = vn - h * t_inh;
         vn = vn - h_leak * t_leak;
-        vn = vn + drive;
+        vn = vn + (Stim ? h * (ie + stim[i]) : drive);
         vn = vn < v_min ? v_min : vn;
         vn = vn > v_max ? v_max : vn;
         const std::int32_t r = rf[i];
@@ -82,6 +85,7 @@ public:
         reg("g_nmda", gnm_, 0.0f);
         reg("g_in", gin_, 0.0f);
         reg("theta", th_, 0.0f);
+        reg("I_stim", stim_, 0.0f);  // per-neuron stimulus current (pA), added to I_e
         refr_.assign(n, 0);
         flag_.assign(n, 0);
     }
@@ -96,6 +100,7 @@ public:
         h_leak = static_cast<float>(dt * g_L / C_m);
         drive = static_cast<float>(dt * I_e / C_m);
         n_blank = blank_steps();
+        has_stim_ = any_nonzero(stim_);
     }
     int min_isi_steps() const override { return n_blank + 1; }
     float* input(Receptor r, float& sign) override {
@@ -104,12 +109,13 @@ public:
     }
     void update(Range r, step_t, const Philox&, std::vector<index_t>& out) override {
         const std::size_t b = r.begin;
-        lif_cond_ampa_nmda_kernel(v_.data() + b, gex_.data() + b, gnm_.data() + b, gin_.data() + b, th_.data() + b,
+        auto* kernel = has_stim_ ? &lif_cond_ampa_nmda_kernel<true> : &lif_cond_ampa_nmda_kernel<false>;
+        kernel(v_.data() + b, gex_.data() + b, gnm_.data() + b, gin_.data() + b, th_.data() + b,
                                   refr_.data() + b, flag_.data() + b, r.size(), a_ampa, a_nmda, m_nmda, p_ampa, p_gaba,
                                   p_th, h, h_leak, drive, static_cast<float>(E_L), static_cast<float>(E_ex),
                                   static_cast<float>(E_in), static_cast<float>(V_min), static_cast<float>(V_max),
                                   static_cast<float>(V_th), static_cast<float>(V_reset), static_cast<float>(delta_th),
-                                  n_blank);
+                                  n_blank, static_cast<float>(I_e), stim_.data() + b);
         collect_flags(flag_.data(), r.begin, r.end, out);
     }
 
@@ -132,7 +138,8 @@ private:
 
     float a_ampa = 0, a_nmda = 0, m_nmda = 0, p_ampa = 0, p_gaba = 0, p_th = 0, h = 0, h_leak = 0, drive = 0;
     int n_blank = 0;
-    avector<float> v_, gex_, gnm_, gin_, th_;
+    bool has_stim_ = false;
+    avector<float> v_, gex_, gnm_, gin_, th_, stim_;
 };
 
 }  // namespace pyneuro

@@ -14,6 +14,7 @@
 //   plasticity gain that matures (see Maturation below).
 #pragma once
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstring>
 #include <memory>
@@ -93,11 +94,37 @@ public:
     virtual int min_isi_steps() const { return 1; }
     // Where receptor input lands; nullptr means the input is ignored (sources).
     virtual float* input(Receptor r, float& sign) = 0;
+    // Where deliveries of `receptor` go: the model's input array, or (lagged, the NEST time convention) a buffer
+    // whose contents flush_lagged() adds to that array after the neurons' update of the step, so an arrival of step t
+    // acts from step t + 1 on, as NEST's ring buffers do. nullptr: the input is ignored (sources).
+    float* delivery_target(Receptor r, float& sign, bool lagged) {
+        float* real = input(r, sign);
+        if (!lagged || !real) return real;
+        auto& buf = lagged_[static_cast<std::size_t>(r)];
+        if (buf.size() != n_) buf.resize(n_, 0.0f);
+        return buf.data();
+    }
+    // Add the lagged arrivals of neurons [R.begin, R.end) to the model's inputs and clear them (thread k's range).
+    void flush_lagged(Range R) {
+        for (std::size_t r = 0; r < lagged_.size(); ++r) {
+            auto& buf = lagged_[r];
+            if (buf.empty()) continue;
+            float sign = 1.0f;
+            float* real = input(static_cast<Receptor>(r), sign);
+            for (index_t i = R.begin; i < R.end; ++i) {
+                real[i] += buf[i];
+                buf[i] = 0.0f;
+            }
+        }
+    }
+    bool has_lagged() const { return !lagged_[0].empty() || !lagged_[1].empty(); }
+
     // Which state variable the NaN check watches.
     virtual const char* primary_var() const { return "v"; }
     // Called between steps when the clock jumps or rates change (sources re-draw their next spikes).
     virtual void on_clock(step_t /*t*/, const Philox& /*rng*/) {}
-    // Neurogenesis hook: the model's own per-neuron arrays (beyond the registered ones), grown from old_n to new_n.
+    // Neurogenesis hook: the model's own per-neuron arrays (beyond the registered ones), resized from old_n to new_n
+    // (grown; or cut back to new_n < old_n when a growth failed part-way).
     virtual void grow_extra(index_t /*old_n*/, index_t /*new_n*/) {}
     // Model-specific checkpoint state beyond the registered float/int arrays.
     virtual void save_extra(StateDict& /*d*/, const std::string& /*prefix*/) const {}
@@ -179,22 +206,21 @@ public:
     const SpikeRing& ring() const { return ring_; }
 
     // Neurogenesis (between runs): append new_n - size() neurons. new_positions: (new_n - size()) x dim when the
-    // population has positions, else empty. Checks everything before changing anything.
+    // population has positions, else empty. Checks everything before changing anything; if an allocation fails
+    // part-way, every array is cut back to the old size (shrinking never allocates but for the traces, whose
+    // re-layout is itself all-or-nothing) and the exception propagates: the population is unchanged.
     void grow(index_t new_n, const std::vector<float>& new_positions) {
         if (new_n <= n_) throw ArgumentError("add_neurons: n must be >= 1");
         const std::size_t added = static_cast<std::size_t>(new_n - n_);
         if (has_positions() ? new_positions.size() != added * static_cast<std::size_t>(dim_) : !new_positions.empty())
             throw ArgumentError("add_neurons: positions must be given exactly when the population has positions");
         const index_t old = n_;
-        for (std::size_t k = 0; k < fvars_.size(); ++k) fvars_[k].second->resize(new_n, finit_[k]);
-        refr_.resize(new_n, 0);
-        if (!flag_.empty()) flag_.resize(new_n, 0);
-        for (auto& tr : traces_) tr->resize(new_n);
-        positions_.insert(positions_.end(), new_positions.begin(), new_positions.end());
-        if (mat_) mat_->resize(new_n);
-        n_ = new_n;
-        grow_extra(old, new_n);
-        for (auto& nr : nrules_) nr->on_grow(new_n);
+        try {
+            resize_all(old, new_n, new_positions);
+        } catch (...) {
+            resize_all(new_n, old, {});
+            throw;
+        }
     }
     // Young neurons [b, e): born at step `birth`, gain 1 + boost exp(-(t - birth) / tau_steps).
     void set_maturation(index_t b, index_t e, step_t birth, float boost, double tau_steps) {
@@ -223,6 +249,8 @@ public:
             put(d, prefix + "position_dim", std::vector<std::int32_t>{dim_});
         }
         if (has_lesions()) put(d, prefix + "lesioned", lesioned_);
+        for (std::size_t r = 0; r < lagged_.size(); ++r)
+            if (!lagged_[r].empty()) put(d, prefix + "lagged" + std::to_string(r), lagged_[r]);
         if (mat_) {
             put(d, prefix + "maturation/birth", mat_->birth);
             put(d, prefix + "maturation/boost", mat_->boost);
@@ -244,6 +272,16 @@ public:
         for (std::size_t k = 0; k < nrules_.size(); ++k) nrules_[k]->load(d, prefix + "nrule/" + std::to_string(k) + "/");
         if (has(d, prefix + "positions"))
             set_positions(take<float>(d, prefix + "positions"), take<std::int32_t>(d, prefix + "position_dim").at(0));
+        for (std::size_t r = 0; r < lagged_.size(); ++r) {  // in-flight arrivals of the NEST time convention
+            const std::string key = prefix + "lagged" + std::to_string(r);
+            if (!has(d, key)) {
+                std::fill(lagged_[r].begin(), lagged_[r].end(), 0.0f);
+                continue;
+            }
+            auto x = take<float>(d, key);
+            if (x.size() != n_) throw ArgumentError("checkpoint: wrong size for " + key);
+            lagged_[r].assign(x.begin(), x.end());
+        }
         lesioned_.clear();  // a missing key means no lesions
         if (has(d, prefix + "lesioned")) {
             lesioned_ = take<std::uint8_t>(d, prefix + "lesioned");
@@ -260,6 +298,23 @@ public:
     }
 
 protected:
+    // Every per-neuron array from from_n to to_n neurons (growing: new neurons get their init values).
+    void resize_all(index_t from_n, index_t to_n, const std::vector<float>& new_positions) {
+        for (std::size_t k = 0; k < fvars_.size(); ++k) fvars_[k].second->resize(to_n, finit_[k]);
+        refr_.resize(to_n, 0);
+        if (!flag_.empty()) flag_.resize(to_n, 0);
+        for (auto& b : lagged_)
+            if (!b.empty()) b.resize(to_n, 0.0f);
+        for (auto& tr : traces_) tr->resize(to_n);
+        if (has_positions()) {
+            if (to_n > from_n) positions_.insert(positions_.end(), new_positions.begin(), new_positions.end());
+            else positions_.resize(static_cast<std::size_t>(to_n) * static_cast<std::size_t>(dim_));
+        }
+        if (mat_) mat_->resize(to_n);
+        n_ = to_n;
+        grow_extra(from_n, to_n);
+        for (auto& nr : nrules_) nr->on_grow(to_n);
+    }
     void reg(const std::string& name, avector<float>& v, float init) {
         v.assign(n_, init);
         fvars_.emplace_back(name, &v);
@@ -281,6 +336,7 @@ protected:
     std::vector<std::uint8_t> lesioned_;  // 1 = lesioned; empty when none
     SpikeRing ring_;
     std::unique_ptr<Maturation> mat_;
+    std::array<std::vector<float>, 2> lagged_;  // per receptor: arrivals waiting for the end of the step (NEST time)
 };
 
 }  // namespace pyneuro

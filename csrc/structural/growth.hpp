@@ -17,6 +17,10 @@
 //                    stream per epoch); the shards then apply the removals and insertions in parallel.
 // New synapses get weights and delays from the rule's distributions (delays clamped to [1 step, max_delay]) and
 // fresh rule state (columns 0). Lesioned neurons neither gain nor give synapses.
+// Bounds (what a projection can hold): one (pre, post) pair holds at most max_multapses synapses with multapses, 1
+// without; so a post neuron has room for (eligible partners x that) synapses. Growth draws at most the room a neuron
+// has left per test, and HomeostaticGrowth uses at most that many elements of a neuron, so the work of a test is
+// bounded by the projection's capacity whatever the rates (the Python layer refuses rates beyond it).
 #pragma once
 #include <algorithm>
 #include <cmath>
@@ -37,6 +41,7 @@ inline ValueSpec value_spec(const ParamMap& p, const std::string& prefix) {
     v.b = param_or(p, prefix + "_b", 0.0);
     v.lo = param_or(p, prefix + "_lo", -1e300);
     v.hi = param_or(p, prefix + "_hi", 1e300);
+    v.redraw = param_or(p, prefix + "_redraw", 0.0) != 0.0;
     return v;
 }
 
@@ -47,6 +52,15 @@ public:
         dt = param(p, "dt");
         allow_self = param_or(p, "allow_self", 0.0) != 0.0;
         allow_multapses = param_or(p, "allow_multapses", 0.0) != 0.0;
+        max_multapses = static_cast<std::uint32_t>(std::clamp(param_or(p, "max_multapses", 100.0), 1.0, 2147483647.0));
+    }
+    // synapses one (pre, post) pair may have
+    std::uint32_t per_pair() const { return allow_multapses ? max_multapses : 1u; }
+    // room of one neuron: eligible partners (n, less itself on a recurrent projection without self connections)
+    // times per_pair(), saturating
+    std::uint64_t room(Projection& p, index_t n) const {
+        const std::uint64_t eligible = n - ((&p.pre() == &p.post() && !allow_self && n > 0) ? 1u : 0u);
+        return eligible * per_pair();
     }
 
 protected:
@@ -57,18 +71,20 @@ protected:
     bool create(Projection& p, int k, index_t j, index_t i, RngStream& s, const StructCtx& c, std::vector<StructEvent>& log) {
         if (!allow_self && &p.pre() == &p.post() && i == j) return false;
         if (p.pre().lesioned(j) || p.post().lesioned(i)) return false;  // lesioned neurons grow nothing
-        if (!allow_multapses && p.has_synapse(k, j, i)) return false;
+        if (!allow_multapses ? p.has_synapse(k, j, i) : p.count_synapses(k, j, i) >= max_multapses) return false;
         const float w = static_cast<float>(std::max(0.0, wspec.get(s, 0)));
         const double dms = dspec.get(s, 0);
         std::uint32_t d = static_cast<std::uint32_t>(std::max(1.0, std::floor(dms / dt + 0.5 + 1e-9)));
         d = std::min(d, p.ring_delay());
+        reserve_event(log);
         p.insert_local(k, j, i, d, w);
-        log.push_back({c.t, StructEvent::created, p.id(), j, i, w});
+        log.push_back({c.t, StructEvent::created, p.id(), j, i, w});  // reserved: cannot fail
         return true;
     }
     ValueSpec wspec, dspec;
     double dt;
     bool allow_self, allow_multapses;
+    std::uint32_t max_multapses;
 };
 
 class Growth final : public GrowthBase {
@@ -84,15 +100,17 @@ public:
         const double lam = rate * static_cast<double>(interval) * dt * 1e-3;
         const bool dist = sigma > 0.0 && p.pre().has_positions() && p.post().has_positions();
         const double inv2s2 = dist ? 1.0 / (2.0 * sigma * sigma) : 0.0;
-        std::vector<std::uint32_t> indeg;
-        if (max_in > 0) indeg = p.in_degrees(k);
+        const std::vector<std::uint32_t> indeg = p.in_degrees(k);
         const index_t n_pre = p.pre().size();
+        const std::uint64_t full = room(p, n_pre);
         for (index_t li = 0; li < s.posts.size(); ++li) {
             const index_t i = s.posts.begin + li;
             if (max_in > 0 && indeg[li] >= max_in) continue;  // full: no draw at all
             RngStream st(*c.rng, RngDomain::structural, object(p, c), i, c.epoch);
             std::uint32_t n = poisson_count(st, lam);
             if (max_in > 0) n = std::min<std::uint32_t>(n, max_in - indeg[li]);
+            // at most the room left (what the neuron can still hold; beyond it every proposal would be refused)
+            n = static_cast<std::uint32_t>(std::min<std::uint64_t>(n, full > indeg[li] ? full - indeg[li] : 0));
             for (std::uint32_t m = 0; m < n; ++m)
                 for (int tries = 0; tries < 1000; ++tries) {
                     const index_t j = st.below(n_pre);
@@ -191,11 +209,16 @@ public:
             --out[j];
             return true;
         };
+        // usable elements: floor(z), at most the room of the neuron (elements beyond it could never be paired)
+        const std::uint64_t room_d = room(p, n_pre), room_a = room(p, n_post);
+        auto usable = [](double z, std::uint64_t cap) -> std::uint64_t {
+            return z >= static_cast<double>(cap) ? cap : static_cast<std::uint64_t>(std::floor(z));
+        };
         for (index_t i = 0; i < n_post; ++i) {
-            const auto keep = static_cast<std::uint32_t>(std::floor(zd[i]));
+            const std::uint64_t keep = usable(zd[i], room_d);
             if (in[i] <= keep) continue;
             auto syn = p.incoming(i);  // (shard, pre, offset) in canonical order
-            std::uint32_t excess = in[i] - keep;
+            std::uint32_t excess = static_cast<std::uint32_t>(in[i] - keep);
             for (std::uint32_t m = 0; m < excess && !syn.empty(); ++m) {
                 const std::size_t r = st.below(static_cast<std::uint32_t>(syn.size()));
                 const auto [k, j, q] = syn[r];
@@ -204,10 +227,10 @@ public:
             }
         }
         for (index_t j = 0; j < n_pre; ++j) {
-            const auto keep = static_cast<std::uint32_t>(std::floor(za[j]));
+            const std::uint64_t keep = usable(za[j], room_a);
             if (out[j] <= keep) continue;
             auto syn = p.outgoing(j);
-            std::uint32_t excess = out[j] - keep;
+            std::uint32_t excess = static_cast<std::uint32_t>(out[j] - keep);
             for (std::uint32_t m = 0; m < excess && !syn.empty(); ++m) {
                 const std::size_t r = st.below(static_cast<std::uint32_t>(syn.size()));
                 const auto [k, jj, q] = syn[r];
@@ -219,12 +242,12 @@ public:
         std::vector<std::int64_t> free_a(n_pre);
         std::int64_t total = 0;
         for (index_t j = 0; j < n_pre; ++j) {
-            free_a[j] = std::max<std::int64_t>(0, static_cast<std::int64_t>(std::floor(za[j])) - out[j]);
+            free_a[j] = std::max<std::int64_t>(0, static_cast<std::int64_t>(usable(za[j], room_a)) - out[j]);
             total += free_a[j];
         }
         Fenwick fw(free_a);
         for (index_t i = 0; i < n_post && total > 0; ++i) {
-            std::int64_t want = static_cast<std::int64_t>(std::floor(zd[i])) - in[i];
+            std::int64_t want = static_cast<std::int64_t>(usable(zd[i], room_d)) - in[i];
             for (; want > 0 && total > 0; --want) {
                 index_t j = 0;
                 bool ok = false;
@@ -244,8 +267,10 @@ public:
         std::sort(dl.begin(), dl.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
         Shard& s = p.shards()[static_cast<std::size_t>(k)];
         for (const auto& [j, q] : dl) {
-            log.push_back({c.t, StructEvent::pruned, p.id(), j, s.posts.begin + (s.pd[q] & p.post_mask()), s.w[q]});
+            const StructEvent ev{c.t, StructEvent::pruned, p.id(), j, s.posts.begin + (s.pd[q] & p.post_mask()), s.w[q]};
+            reserve_event(log);
             p.erase_local(k, j, q);
+            log.push_back(ev);
         }
         for (const auto& [j, i] : add_[static_cast<std::size_t>(k)]) {
             RngStream st(*c.rng, RngDomain::structural, object(p, c) ^ 0x800000u, i, (c.epoch << 20) ^ j);

@@ -12,6 +12,8 @@
 // Recorders: state monitors keep their fixed indices; spike monitors record every neuron of the population, the new
 // ones included, unless they were given a subset; rate monitors count every neuron and normalise by the current size.
 // Every structural change bumps the projections' versions, so weight monitors re-locate what they record.
+// Failure: all or nothing. Whatever may throw (a rebuild, allocations) happens before the commit, so a failed
+// add_neurons (std::bad_alloc, or the checks) leaves the network as it was (see Engine::add_neurons).
 #include <algorithm>
 #include <bit>
 
@@ -20,7 +22,16 @@
 
 namespace pyneuro {
 
+void Projection::reserve_pre(index_t n_new) {
+    for (auto& sh : shards_) {
+        sh.row_ptr.reserve(static_cast<std::size_t>(n_new) + 1);
+        sh.row_end.reserve(n_new);
+        if (sh.dynamic()) sh.row_cap.reserve(n_new);
+    }
+}
+
 void Projection::grow_pre(index_t n_new) {
+    reserve_pre(n_new);  // a no-op after Engine::add_neurons reserved: the resizes below do not allocate
     for (auto& sh : shards_) {
         const index_t old = static_cast<index_t>(sh.row_end.size());
         if (n_new <= old) continue;
@@ -43,25 +54,33 @@ void Projection::check_post_growth(index_t n_new) const {
                             std::to_string(limit) + " steps, but this one has (or reserves) " + std::to_string(ring_delay()));
 }
 
-void Projection::grow_post(const std::vector<Range>& parts) {
-    const index_t n_new = post_->size();
+void Projection::widen_post_bits(index_t n_new) {
     const int bits = std::max<int>(16, static_cast<int>(std::bit_width(static_cast<std::uint32_t>(n_new))));
-    if (bits > post_bits_) {
-        // wider post bits: rebuild from canonical arrays (the order is kept exactly), rule columns carried over
-        check_post_growth(n_new);
-        Gathered g = gather(false);
-        const int ncols = shards_.empty() ? 0 : static_cast<int>(shards_[0].cols.size());
-        std::vector<std::vector<float>> cols;
-        for (int c = 0; c < ncols; ++c) cols.push_back(column(c));
-        post_bits_ = bits;
-        mask_ = bits >= 32 ? 0xFFFFFFFFu : ((1u << bits) - 1u);
-        for (std::size_t k = 0; k < shards_.size(); ++k) shards_[k].posts = parts[k];
-        build_from(g.pre, g.post, g.delay, g.w);  // bumps the version
-        for (auto& sh : shards_)
-            for (auto& c : sh.cols) c.assign(sh.slots(), 0.0f);
-        for (int c = 0; c < ncols; ++c) set_column(c, cols[static_cast<std::size_t>(c)]);
-        return;
-    }
+    if (bits <= post_bits_) return;
+    // rebuild from canonical arrays with the present thread ranges (the order is kept exactly), rule columns carried
+    // over; the rebuild commits only when it all succeeded, and a store with more post bits than it needs is valid
+    check_post_growth(n_new);
+    Gathered g = gather(false);
+    const int ncols = shards_.empty() ? 0 : static_cast<int>(shards_[0].cols.size());
+    std::vector<std::vector<float>> cols;
+    for (int c = 0; c < ncols; ++c) cols.push_back(column(c));
+    std::vector<Range> parts;
+    for (const auto& sh : shards_) parts.push_back(sh.posts);
+    rebuild(g.pre, g.post, g.delay, g.w, cols, parts, bits);  // bumps the version
+}
+
+void Projection::reserve_post(index_t n_new) {
+    Shard& sh = shards_.back();
+    if (!sh.indexed()) return;
+    const std::size_t np = static_cast<std::size_t>(n_new - sh.posts.begin);
+    sh.pm_ptr.reserve(np + 1);
+    sh.pm_end.reserve(np);
+    if (sh.dynamic()) sh.pm_cap.reserve(np);
+}
+
+void Projection::grow_post(const std::vector<Range>& parts) {
+    widen_post_bits(parts.back().end);  // a no-op after Engine::add_neurons widened
+    reserve_post(parts.back().end);     // likewise
     Shard& sh = shards_.back();
     const index_t old_np = sh.posts.size();
     sh.posts.end = parts.back().end;
@@ -76,6 +95,9 @@ void Projection::grow_post(const std::vector<Range>& parts) {
     ++version_;
 }
 
+// All or nothing: checks, then the steps that may fail (wider post bits, each rebuild all-or-nothing and valid on its
+// own; every capacity the growth needs; the population's growth, undone if it fails), then the commit, which does not
+// allocate. So an exception (std::bad_alloc: MemoryError in Python) leaves the network as it was.
 void Engine::add_neurons(int pop, index_t n, const std::vector<float>& positions) {
     Population& P = population(pop);
     if (n == 0) throw ArgumentError("add_neurons: n must be >= 1");
@@ -84,11 +106,22 @@ void Engine::add_neurons(int pop, index_t n, const std::vector<float>& positions
     const index_t n_new = old + n;
     for (auto& pr : projs_)
         if (&pr->post() == &P) pr->check_post_growth(n_new);
-    P.grow(n_new, positions);  // checks the positions before changing anything
+    for (auto& pr : projs_)
+        if (&pr->post() == &P) pr->widen_post_bits(n_new);
+    for (auto& pr : projs_) {
+        if (&pr->pre() == &P) pr->reserve_pre(n_new);
+        if (&pr->post() == &P) pr->reserve_post(n_new);
+    }
+    for (int m : spike_mons_of_[static_cast<std::size_t>(pop)]) {
+        auto& mask = spike_mons_[static_cast<std::size_t>(m)]->mask;
+        if (!mask.empty()) mask.reserve(n_new);
+    }
+    P.grow(n_new, positions);  // checks the positions before changing anything; undone if it fails
+    // commit: nothing below allocates
     auto& parts = parts_[static_cast<std::size_t>(pop)];
     parts.back().end = n_new;  // the new neurons join the last thread's range (see the notes at the top)
     for (auto& pr : projs_) {
-        if (&pr->pre() == &P) pr->grow_pre(n_new);  // first: a recurrent rebuild in grow_post reads every row
+        if (&pr->pre() == &P) pr->grow_pre(n_new);
         if (&pr->post() == &P) pr->grow_post(parts);
     }
     for (int m : spike_mons_of_[static_cast<std::size_t>(pop)]) {

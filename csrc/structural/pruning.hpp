@@ -89,8 +89,10 @@ public:
         }
         for (auto it = doomed.rbegin(); it != doomed.rend(); ++it) {
             const std::uint64_t q = it->second;
-            log.push_back({c.t, StructEvent::pruned, p.id(), it->first, s.posts.begin + (s.pd[q] & mask), s.w[q]});
+            const StructEvent ev{c.t, StructEvent::pruned, p.id(), it->first, s.posts.begin + (s.pd[q] & mask), s.w[q]};
+            reserve_event(log);
             p.erase_local(k, it->first, q);
+            log.push_back(ev);
         }
     }
     void save(StateDict& d, const std::string& prefix, const Projection& p) const override {

@@ -6,6 +6,7 @@
 // step; a removed one never again. Random decisions come from counter-based streams keyed by (projection, rule,
 // neuron, epoch), so the structure is the same for every thread count.
 #pragma once
+#include <algorithm>
 #include <cmath>
 #include <string>
 #include <vector>
@@ -17,9 +18,10 @@ namespace pyneuro {
 
 class Projection;
 
-// One structural event: created, pruned (by a rule), removed (by a lesion), neuron added.
+// One structural event: created, pruned (by a rule), removed (by a lesion), neuron added; added and removed by the
+// user between runs (logged by the Python layer; see pyneuro.structural.LOG_KINDS).
 struct StructEvent {
-    enum Kind : std::uint8_t { created = 0, pruned = 1, lesioned = 2, neuron_added = 3 };
+    enum Kind : std::uint8_t { created = 0, pruned = 1, lesioned = 2, neuron_added = 3, added = 4, removed = 5 };
     step_t step;
     std::uint8_t kind;
     std::int32_t proj;
@@ -52,6 +54,12 @@ public:
     step_t interval = 1000;
 };
 
+// Room for one more event in a rule's log, made before the change it records, so that recording a change that was
+// made cannot fail (the log stays complete when a phase is cut short by an exception).
+inline void reserve_event(std::vector<StructEvent>& log) {
+    if (log.size() == log.capacity()) log.reserve(std::max<std::size_t>(64, 2 * log.capacity()));
+}
+
 // A uniform number in [0, 1) for the key (projection/rule, neuron, epoch, sequence number): one Philox call, no state,
 // so any thread computes the same number for the same synapse decision.
 inline double keyed_uniform(const Philox& g, std::uint32_t object, std::uint32_t element, std::uint64_t epoch, std::uint32_t seq) {
@@ -62,12 +70,14 @@ inline double keyed_uniform(const Philox& g, std::uint32_t object, std::uint32_t
     return static_cast<double>(x >> 11) * 0x1.0p-53;
 }
 
-// Poisson-distributed count with mean lam (lam small: inversion), from a stream.
+// Poisson-distributed count with mean lam (lam small: inversion), from a stream; clamped to [0, 2^32 - 1] (the
+// Python layer refuses means beyond that, so the clamp only guards the conversion).
 inline std::uint32_t poisson_count(RngStream& s, double lam) {
-    if (lam <= 0.0) return 0;
+    if (!(lam > 0.0)) return 0;
     if (lam > 30.0) {  // normal approximation for large means (rare here)
         const double x = std::round(lam + std::sqrt(lam) * s.normal());
-        return x < 0.0 ? 0u : static_cast<std::uint32_t>(x);
+        if (!(x > 0.0)) return 0u;
+        return x >= 4294967295.0 ? 0xFFFFFFFFu : static_cast<std::uint32_t>(x);
     }
     const double L = std::exp(-lam);
     std::uint32_t k = 0;

@@ -1,10 +1,15 @@
 #include "projection.hpp"
 
+#include "../core/parallel.hpp"
+
 #include <algorithm>
+#include <optional>
 #include <bit>
 #include <cmath>
 #include <numeric>
 #include <unordered_set>
+
+#include "../core/variates.hpp"
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
@@ -80,7 +85,7 @@ std::size_t Projection::bytes() const {
 }
 
 // Sorts each row by pd (delay, then target), stably: ties (multapses) keep their creation order.
-static void sort_rows(Shard& sh, index_t n_pre) {
+void sort_rows(Shard& sh, index_t n_pre) {
     std::vector<std::pair<std::uint32_t, float>> tmp;
     for (index_t j = 0; j < n_pre; ++j) {
         const std::uint64_t b = sh.row_ptr[j], en = sh.row_ptr[j + 1];
@@ -119,14 +124,53 @@ static void edges_to_csr(Edges& e, Shard& sh, index_t n_pre) {
     sh.set_compact(n_pre);
 }
 
+// The limit of one shard (32-bit offsets), as the error users see: how many synapses one shard would hold (at
+// least, while drawing: total == 0) and how many threads would bring every shard under the limit.
+[[noreturn]] static void shard_limit_error(std::uint64_t in_shard, std::uint64_t total, int threads) {
+    const std::uint64_t need =
+        std::max<std::uint64_t>(static_cast<std::uint64_t>(threads) + 1, (total + kMaxShardSynapses - 1) / kMaxShardSynapses);
+    throw ArgumentError("a thread's shard of a projection holds at most 2^32 - 1 = " + std::to_string(kMaxShardSynapses) +
+                        " synapses, but this connection puts " + (total ? "" : "more than ") + std::to_string(in_shard) +
+                        " into one shard" + (total ? " (" + std::to_string(total) + " in all)" : std::string()) + " with " +
+                        std::to_string(threads) + " thread(s); use threads >= " + std::to_string(need) + " or fewer synapses");
+}
+
 void Projection::build(const ConnSpec& c, const ValueSpec& wspec, const ValueSpec& dspec, const Philox& rng) {
+    if (c.kind == ConnSpec::Kind::fixed_total_number) {
+        build_total(c, wspec, dspec, rng);
+        finish_build();
+        return;
+    }
     const index_t n_pre = pre_->size(), n_post = post_->size();
     const bool same = pre_ == post_;
     const bool no_self = same && !c.allow_self;
     const int nsh = static_cast<int>(shards_.size());
     const std::uint32_t pid = static_cast<std::uint32_t>(id_);
-#pragma omp parallel for num_threads(nsh) schedule(static, 1)
-    for (int k = 0; k < nsh; ++k) {
+    // Exact counts are checked against the shard limit before anything is allocated; the other rules are checked
+    // as synapses are drawn (see emit).
+    {
+        const bool all = c.kind == ConnSpec::Kind::all_to_all || (c.kind == ConnSpec::Kind::fixed_probability && c.p >= 1.0);
+        const bool indeg = c.kind == ConnSpec::Kind::fixed_indegree;
+        if (all || indeg) {
+            std::uint64_t total = 0, worst = 0;
+            for (const auto& sh : shards_) {
+                const std::uint64_t np = sh.posts.size();
+                std::uint64_t m = all ? static_cast<std::uint64_t>(n_pre) * np : c.n * np;
+                if (all && no_self) m -= std::min<std::uint64_t>(m, np);  // at most one self pair per post
+                total += m;
+                worst = std::max(worst, m);
+            }
+            if (worst > kMaxShardSynapses) shard_limit_error(worst, total, nsh);
+        } else if (c.kind == ConnSpec::Kind::from_arrays) {
+            std::vector<std::uint64_t> per(shards_.size(), 0);
+            for (index_t i : c.post) ++per[static_cast<std::size_t>(shard_of(i))];
+            for (std::uint64_t m : per)
+                if (m > kMaxShardSynapses) shard_limit_error(m, c.post.size(), nsh);
+        }
+    }
+    // Each thread draws into its own shard of this (new) projection; an exception in any thread (allocation
+    // failure, the shard limit) is rethrown here after the region and the caller discards the projection.
+    parallel_for_threads(nsh, [&](int k) {
         Shard& sh = shards_[static_cast<std::size_t>(k)];
         const Range R = sh.posts;
         // Rules that produce synapses row by row (ascending pre) write straight into the CSR arrays; the others
@@ -136,7 +180,9 @@ void Projection::build(const ConnSpec& c, const ValueSpec& wspec, const ValueSpe
         sh.pd.clear();
         sh.w.clear();
         sh.row_ptr.assign(static_cast<std::size_t>(n_pre) + 1, 0);
+        std::uint64_t count = 0;
         auto emit = [&](index_t j, index_t i, double w, double d) {
+            if (++count > kMaxShardSynapses) shard_limit_error(kMaxShardSynapses, 0, nsh);
             const std::uint32_t pdv = (static_cast<std::uint32_t>(d) << post_bits_) | (i - R.begin);
             if (ordered) {
                 ++sh.row_ptr[static_cast<std::size_t>(j) + 1];
@@ -156,7 +202,8 @@ void Projection::build(const ConnSpec& c, const ValueSpec& wspec, const ValueSpe
                 const double lq = all ? 0.0 : std::log1p(-c.p);
                 const index_t blo = R.begin / kBlock, bhi = (R.end - 1) / kBlock;
                 {
-                    const std::size_t guess = static_cast<std::size_t>((all ? 1.0 : c.p * 1.02) * n_pre * R.size()) + 64;
+                    const double expect = (all ? 1.0 : c.p * 1.02) * n_pre * R.size() + 64.0;
+                    const std::size_t guess = static_cast<std::size_t>(std::min(expect, static_cast<double>(kMaxShardSynapses)));
                     sh.pd.reserve(guess);
                     sh.w.reserve(guess);
                 }
@@ -239,34 +286,115 @@ void Projection::build(const ConnSpec& c, const ValueSpec& wspec, const ValueSpe
         } else {
             edges_to_csr(e, sh, n_pre);
         }
-    }
+    });
     finish_build();
+}
+
+// Shard `sh` (its posts set) from canonical arrays: the synapses ending in its posts, as CSR rows sorted by pd
+// (ties in input order), with weights and rule columns taken from the input by position. Serial; throws
+// (allocation) without touching anything but `sh`.
+static void shard_from_arrays(Shard& sh, index_t n_pre, int bits, const std::vector<index_t>& pre, const std::vector<index_t>& post,
+                              const std::vector<std::uint32_t>& delay, const std::vector<float>& w,
+                              const std::vector<std::vector<float>>& cols) {
+    std::vector<std::uint64_t> src;  // input position of each local synapse, ascending
+    for (std::size_t q = 0; q < pre.size(); ++q)
+        if (sh.posts.contains(post[q])) src.push_back(q);
+    const std::size_t m = src.size();
+    sh.row_ptr.assign(static_cast<std::size_t>(n_pre) + 1, 0);
+    for (std::uint64_t q : src) ++sh.row_ptr[static_cast<std::size_t>(pre[q]) + 1];
+    for (index_t j = 0; j < n_pre; ++j) sh.row_ptr[j + 1] += sh.row_ptr[j];
+    std::vector<std::uint64_t> slot(m);  // slot -> input position (counting sort by pre: stable)
+    {
+        std::vector<std::uint64_t> fill(sh.row_ptr.begin(), sh.row_ptr.end() - 1);
+        for (std::uint64_t q : src) slot[fill[pre[q]]++] = q;
+    }
+    std::vector<std::uint64_t>().swap(src);
+    auto pd_of = [&](std::uint64_t q) { return (delay[q] << bits) | (post[q] - sh.posts.begin); };
+    for (index_t j = 0; j < n_pre; ++j) {
+        const auto b = slot.begin() + static_cast<std::ptrdiff_t>(sh.row_ptr[j]);
+        const auto e = slot.begin() + static_cast<std::ptrdiff_t>(sh.row_ptr[j + 1]);
+        if (!std::is_sorted(b, e, [&](std::uint64_t x, std::uint64_t y) { return pd_of(x) < pd_of(y); }))
+            std::stable_sort(b, e, [&](std::uint64_t x, std::uint64_t y) { return pd_of(x) < pd_of(y); });
+    }
+    sh.pd.resize(m);
+    sh.w.resize(m);
+    sh.cols.assign(cols.size(), std::vector<float>(m, 0.0f));
+    for (std::size_t s = 0; s < m; ++s) {
+        const std::uint64_t q = slot[s];
+        sh.pd[s] = pd_of(q);
+        sh.w[s] = w[q];
+        for (std::size_t c = 0; c < cols.size(); ++c) sh.cols[c][s] = cols[c][q];
+    }
+    sh.set_compact(n_pre);
 }
 
 void Projection::build_from(const std::vector<index_t>& pre, const std::vector<index_t>& post,
                             const std::vector<std::uint32_t>& delay, const std::vector<float>& w) {
-    const index_t n_pre = pre_->size();
-    const int nsh = static_cast<int>(shards_.size());
-#pragma omp parallel for num_threads(nsh) schedule(static, 1)
-    for (int k = 0; k < nsh; ++k) {
-        Shard& sh = shards_[static_cast<std::size_t>(k)];
-        Edges e;
-        for (std::size_t q = 0; q < pre.size(); ++q)
-            if (sh.posts.contains(post[q])) {
-                e.pre.push_back(pre[q]);
-                e.pd.push_back((delay[q] << post_bits_) | (post[q] - sh.posts.begin));
-                e.w.push_back(w[q]);
-            }
-        edges_to_csr(e, sh, n_pre);
+    std::vector<Range> parts;
+    for (const auto& sh : shards_) parts.push_back(sh.posts);
+    const std::size_t ncols = shards_.empty() ? 0 : shards_[0].cols.size();
+    rebuild(pre, post, delay, w, std::vector<std::vector<float>>(ncols, std::vector<float>(pre.size(), 0.0f)), parts, post_bits_);
+}
+
+void Projection::rebuild(const std::vector<index_t>& pre, const std::vector<index_t>& post, const std::vector<std::uint32_t>& delay,
+                         const std::vector<float>& w, const std::vector<std::vector<float>>& cols, const std::vector<Range>& parts,
+                         int bits) {
+    const index_t n_pre = pre_->size(), n_post = parts.empty() ? 0 : parts.back().end;
+    const int nsh = static_cast<int>(parts.size());
+    const std::uint32_t mask = bits >= 32 ? 0xFFFFFFFFu : ((1u << bits) - 1u);
+    const std::uint32_t dlim = (1u << (32 - bits)) - 1u;
+    // the arrays are checked before anything is allocated (a backstop: the Python layer validates first)
+    const std::size_t m = pre.size();
+    if (post.size() != m || delay.size() != m || w.size() != m)
+        throw ArgumentError("synapse arrays: pre, post, delay and weight must have equal lengths");
+    for (const auto& c : cols)
+        if (c.size() != m) throw ArgumentError("synapse arrays: a rule column has the wrong length");
+    std::vector<std::uint64_t> per(parts.size(), 0);
+    for (std::size_t q = 0; q < m; ++q) {
+        if (pre[q] >= n_pre || post[q] >= n_post)
+            throw ArgumentError("synapse arrays: synapse " + std::to_string(q) + " joins " + std::to_string(pre[q]) + " -> " +
+                                std::to_string(post[q]) + ", outside the populations (" + std::to_string(n_pre) + " -> " +
+                                std::to_string(n_post) + " neurons)");
+        if (delay[q] < 1 || delay[q] > dlim)
+            throw ArgumentError("synapse arrays: delay of synapse " + std::to_string(q) + " is " + std::to_string(delay[q]) +
+                                " steps, outside [1, " + std::to_string(dlim) + "]");
+        const auto it = std::upper_bound(parts.begin(), parts.end(), post[q], [](index_t i, const Range& r) { return i < r.end; });
+        ++per[static_cast<std::size_t>(it - parts.begin())];
     }
-    finish_build();
+    for (std::uint64_t c : per)
+        if (c > kMaxShardSynapses) shard_limit_error(c, m, nsh);
+    // build into fresh shards; commit only when every shard succeeded
+    std::vector<Shard> fresh(parts.size());
+    parallel_for_threads(nsh, [&](int k) {
+        Shard& sh = fresh[static_cast<std::size_t>(k)];
+        sh.posts = parts[static_cast<std::size_t>(k)];
+        shard_from_arrays(sh, n_pre, bits, pre, post, delay, w, cols);
+        if (plastic()) sh.build_post_index(n_pre, mask);
+        if (dynamic_) sh.make_dynamic(n_pre, mask);
+    });
+    std::vector<std::uint64_t> counts(1, 0);
+    for (std::uint32_t d : delay) {
+        if (d >= counts.size()) counts.resize(static_cast<std::size_t>(d) + 1, 0);
+        ++counts[d];
+    }
+    std::vector<int> dl;
+    for (std::size_t d = 0; d < counts.size(); ++d)
+        if (counts[d] > 0) dl.push_back(static_cast<int>(d));
+    // commit: nothing below allocates or throws
+    shards_.swap(fresh);
+    post_bits_ = bits;
+    mask_ = mask;
+    delay_count_.swap(counts);
+    delays_.swap(dl);
+    ++version_;
+    std::vector<Shard>().swap(fresh);
+#if defined(__GLIBC__)
+    malloc_trim(0);
+#endif
 }
 
 void Projection::finish_build() {
     mirrors_dirty_ = true;
-    for (const auto& sh : shards_)
-        if (sh.pd.size() > kMaxShardSynapses)
-            throw ArgumentError("a projection holds more than 2^32 - 1 synapses in one thread's shard; use more threads");
     delay_count_.assign(1, 0);
     for (auto& sh : shards_)
         for (std::uint32_t x : sh.pd) count_delay(x >> post_bits_, +1);
@@ -281,17 +409,36 @@ void Projection::finish_build() {
 #endif
 }
 
+// All or nothing: if the post index or the rule's columns cannot be allocated, what was added is taken back.
 void Projection::add_rule(std::unique_ptr<Rule> r) {
-    if (rules_.empty())
-        for (auto& sh : shards_) sh.build_post_index(pre_->size(), mask_);
-    r->attach(*this);
+    const bool first = rules_.empty();
+    const std::size_t ncols = shards_.empty() ? 0 : shards_[0].cols.size();
+    rules_.reserve(rules_.size() + 1);
+    try {
+        if (first)
+            for (auto& sh : shards_) sh.build_post_index(pre_->size(), mask_);
+        r->attach(*this);
+    } catch (...) {
+        for (auto& sh : shards_) {
+            sh.cols.resize(ncols);
+            if (first) sh.drop_post_index();
+        }
+        throw;
+    }
     ticking_ = ticking_ || r->ticks;
     rules_.push_back(std::move(r));
 }
 
+// One value per slot (slack and garbage of a dynamic store included); all shards or none.
 int Projection::add_column(float init) {
     const int c = shards_.empty() ? 0 : static_cast<int>(shards_[0].cols.size());
-    for (auto& sh : shards_) sh.cols.emplace_back(sh.size(), init);
+    std::vector<std::vector<float>> fresh;
+    fresh.reserve(shards_.size());
+    for (auto& sh : shards_) {
+        fresh.emplace_back(sh.slots(), init);
+        sh.cols.reserve(sh.cols.size() + 1);
+    }
+    for (std::size_t k = 0; k < shards_.size(); ++k) shards_[k].cols.push_back(std::move(fresh[k]));
     return c;
 }
 
@@ -308,7 +455,7 @@ void Projection::set_column(int c, const std::vector<float>& v) {
     for (std::size_t q = 0; q < v.size(); ++q) shards_[g.shard[q]].cols[static_cast<std::size_t>(c)][g.offset[q]] = v[q];
 }
 
-void Projection::resolve_target() { target_ = post_->input(receptor_, sign_); }
+void Projection::resolve_target(bool lagged) { target_ = post_->delivery_target(receptor_, sign_, lagged); }
 
 void Projection::mirror_pre_trace(const SpikeTrace& tr) {
     for (const SpikeTrace* m : mirrors_)
@@ -322,12 +469,13 @@ void Projection::sync_mirrors(step_t now) {
     const bool usable = delays_.size() == 1 && !mirrors_.empty() &&
                         std::none_of(mirrors_.begin(), mirrors_.end(), [](const SpikeTrace* m) { return m->has_initial(); });
     // unchanged since the last run, which delivered every step up to now: the copies are current
-    if (usable && mirrors_on_ && !mirrors_dirty_ && delivered_to_ == now &&
+    if (usable && mirrors_on_ && !mirrors_dirty_ && delivered_to_ == now && mirrors_version_ == version_ &&
         std::all_of(shards_.begin(), shards_.end(), [&](const Shard& sh) { return sh.arr.size() == mirrors_.size() && sh.arr[0].size() == pre_->size(); }))
         return;
     mirrors_on_ = false;
     mirrors_dirty_ = false;
     delivered_to_ = now;
+    mirrors_version_ = version_;
     for (auto& sh : shards_) {
         if (!usable) {
             std::vector<avector<SpikeTrace::Entry>>().swap(sh.arr);
@@ -466,81 +614,152 @@ void Projection::count_delay(std::uint32_t d, int delta) {
 }
 
 void Projection::update_delays() {
-    delays_.clear();
+    std::vector<int> dl;  // built apart: if it cannot be allocated, the old list stays
     for (std::size_t d = 0; d < delay_count_.size(); ++d)
-        if (delay_count_[d] > 0) delays_.push_back(static_cast<int>(d));
+        if (delay_count_[d] > 0) dl.push_back(static_cast<int>(d));
+    delays_.swap(dl);
 }
 
 void Projection::make_dynamic() {
-    dynamic_ = true;
     reserve_ = std::max(reserve_, max_delay_steps());  // rings never shrink under structural change
-    for (auto& sh : shards_) sh.make_dynamic(pre_->size(), mask_);
+    for (auto& sh : shards_) sh.make_dynamic(pre_->size(), mask_);  // each shard all or nothing
+    dynamic_ = true;
 }
 
+// All or nothing: the shards insert in parallel; if any thread fails (allocation, the shard limit), every synapse
+// that went in is taken out again, newest first (erase allocates nothing once the reverse index exists), and the
+// exception is rethrown: the projection holds the same synapses as before (rows may have moved; the version is
+// bumped so that monitors re-locate them).
 std::uint64_t Projection::add_synapses(const std::vector<index_t>& pre, const std::vector<index_t>& post,
                                        const std::vector<std::uint32_t>& delay, const std::vector<float>& w) {
-    make_dynamic();
-    const int nsh = static_cast<int>(shards_.size());
-    for (std::uint32_t d : delay)
-        if (d > ring_delay())
-            throw ArgumentError("delay of " + std::to_string(d) + " steps beyond the projection's max_delay (" +
-                                std::to_string(ring_delay()) + " steps)");
-#pragma omp parallel for num_threads(nsh) schedule(static, 1)
-    for (int k = 0; k < nsh; ++k) {
-        Shard& sh = shards_[static_cast<std::size_t>(k)];
-        for (std::size_t q = 0; q < pre.size(); ++q)
-            if (sh.posts.contains(post[q])) sh.insert(pre[q], (delay[q] << post_bits_) | (post[q] - sh.posts.begin), w[q], mask_);
+    const std::size_t m = pre.size();
+    if (post.size() != m || delay.size() != m || w.size() != m)
+        throw ArgumentError("add_synapses: pre, post, delay and weight must have equal lengths");
+    std::uint32_t maxd = 0;
+    for (std::size_t q = 0; q < m; ++q) {
+        if (pre[q] >= pre_->size() || post[q] >= post_->size())
+            throw ArgumentError("add_synapses: synapse " + std::to_string(q) + " joins " + std::to_string(pre[q]) + " -> " +
+                                std::to_string(post[q]) + ", outside the populations");
+        if (delay[q] < 1 || delay[q] > ring_delay())
+            throw ArgumentError("delay of " + std::to_string(delay[q]) + " steps outside [1, the projection's max_delay (" +
+                                std::to_string(ring_delay()) + " steps)]");
+        maxd = std::max(maxd, delay[q]);
     }
-    for (std::uint32_t d : delay) count_delay(d, +1);
+    if (m == 0) return 0;
+    const int nsh = static_cast<int>(shards_.size());
+    std::vector<std::vector<std::size_t>> done(static_cast<std::size_t>(nsh));  // per shard: inputs inserted, in order
+    for (int k = 0; k < nsh; ++k) {
+        std::size_t c = 0;
+        for (std::size_t q = 0; q < m; ++q) c += shards_[static_cast<std::size_t>(k)].posts.contains(post[q]);
+        done[static_cast<std::size_t>(k)].reserve(c);
+    }
+    if (maxd >= delay_count_.size()) delay_count_.resize(static_cast<std::size_t>(maxd) + 1, 0);
+    make_dynamic();
+    ThreadErrors errs(nsh);
+#pragma omp parallel for num_threads(nsh) schedule(static, 1)
+    for (int k = 0; k < nsh; ++k)
+        errs.guard(k, [&] {
+            Shard& sh = shards_[static_cast<std::size_t>(k)];
+            auto& dn = done[static_cast<std::size_t>(k)];
+            for (std::size_t q = 0; q < m; ++q)
+                if (sh.posts.contains(post[q])) {
+                    sh.insert(pre[q], (delay[q] << post_bits_) | (post[q] - sh.posts.begin), w[q], mask_);
+                    dn.push_back(q);  // reserved: cannot throw
+                }
+        });
+    if (errs.failed()) {
+        for (int k = 0; k < nsh; ++k) {
+            Shard& sh = shards_[static_cast<std::size_t>(k)];
+            const auto& dn = done[static_cast<std::size_t>(k)];
+            for (auto it = dn.rbegin(); it != dn.rend(); ++it) {
+                // the newest synapse of its (pre, pd) is the last one with that pd in the row
+                const std::size_t q = *it;
+                const std::uint32_t pdv = (delay[q] << post_bits_) | (post[q] - sh.posts.begin);
+                const auto b = sh.pd.begin() + static_cast<std::ptrdiff_t>(sh.row_ptr[pre[q]]);
+                const auto e = sh.pd.begin() + static_cast<std::ptrdiff_t>(sh.row_end[pre[q]]);
+                const auto pos = std::upper_bound(b, e, pdv) - 1;
+                sh.erase(pre[q], static_cast<std::uint64_t>(pos - sh.pd.begin()), mask_);
+            }
+            sh.drop_rev();
+        }
+        ++version_;
+        errs.rethrow();
+    }
+    for (std::uint32_t d : delay) ++delay_count_[d];
     update_delays();
     after_change();
-    return pre.size();
+    return m;
 }
 
+// All or nothing: what may fail (the canonical snapshot, the reverse indexes) comes first; erasing then allocates
+// nothing.
 void Projection::remove_synapses(const std::vector<std::uint64_t>& canonical) {
     if (canonical.empty()) return;
-    make_dynamic();
     Gathered g = gather(true);
+    for (std::uint64_t q : canonical)
+        if (q >= g.w.size())
+            throw ArgumentError("remove_synapses: synapse index " + std::to_string(q) + " out of range for " +
+                                std::to_string(g.w.size()) + " synapses");
     const int nsh = static_cast<int>(shards_.size());
     // per shard: (offset, pre) of the synapses to erase, highest offset first (erasing shifts only what follows)
     std::vector<std::vector<std::pair<std::uint64_t, index_t>>> todo(static_cast<std::size_t>(nsh));
+    std::vector<std::uint64_t> gone(delay_count_.size(), 0);
     std::vector<char> mark(g.w.size(), 0);
     for (std::uint64_t q : canonical) {
-        if (q >= g.w.size()) throw ArgumentError("synapse index out of range");
         if (mark[q]) continue;
         mark[q] = 1;
         todo[g.shard[q]].emplace_back(g.offset[q], g.pre[q]);
-        count_delay(g.delay[q], -1);
+        ++gone[g.delay[q]];
     }
-#pragma omp parallel for num_threads(nsh) schedule(static, 1)
-    for (int k = 0; k < nsh; ++k) {
+    make_dynamic();
+    try {
+        parallel_for_threads(nsh, [&](int k) { shards_[static_cast<std::size_t>(k)].ensure_rev(); });
+    } catch (...) {
+        for (auto& sh : shards_) sh.drop_rev();
+        throw;
+    }
+    parallel_for_threads(nsh, [&](int k) {
         auto& list = todo[static_cast<std::size_t>(k)];
         std::sort(list.begin(), list.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
         Shard& sh = shards_[static_cast<std::size_t>(k)];
         for (const auto& [off, j] : list) sh.erase(j, off, mask_);
-    }
+    });
+    for (std::size_t d = 0; d < gone.size(); ++d) delay_count_[d] -= gone[d];
     update_delays();
     after_change();
 }
 
+// Each shard compacts all or nothing; the synapses and their order never change, only their offsets (hence the
+// version bump, also when a shard could not be compacted).
 void Projection::compact() {
     if (!dynamic_) return;
     mirrors_dirty_ = true;
     const int nsh = static_cast<int>(shards_.size());
-#pragma omp parallel for num_threads(nsh) schedule(static, 1)
-    for (int k = 0; k < nsh; ++k) shards_[static_cast<std::size_t>(k)].compact(pre_->size(), mask_);
+    try {
+        parallel_for_threads(nsh, [&](int k) { shards_[static_cast<std::size_t>(k)].compact(pre_->size(), mask_); });
+    } catch (...) {
+        ++version_;
+        throw;
+    }
     ++version_;
 }
 
 // After a structural change: compact shards whose slack and garbage exceed a quarter of their live synapses,
 // and bump the version so that monitors re-locate what they record.
+// The change itself is complete here, so a compaction that cannot be allocated is skipped (the store stays valid
+// and is compacted at a later change) rather than reported as a failure of a change that succeeded.
 void Projection::after_change() {
     mirrors_dirty_ = true;
     for (auto& sh : shards_) {
         // slack + garbage (forward store or post index) above a quarter of the live synapses: compact (O(slots));
         // each relocation adds at most a row's length of garbage, so this is amortised O(1) per change
         const std::size_t limit = sh.live + sh.live / 4 + 1024;
-        if (sh.slots() > limit || sh.pm_pre.size() > limit) sh.compact(pre_->size(), mask_);
+        if (sh.slots() > limit || sh.pm_pre.size() > limit) {
+            try {
+                sh.compact(pre_->size(), mask_);
+            } catch (const std::bad_alloc&) {
+            }
+        }
         sh.drop_rev();
     }
     ++version_;
@@ -606,29 +825,44 @@ std::string Projection::check() const {
 
 namespace pyneuro {
 
+// All or nothing, as add_rule.
 void Projection::add_structural(std::unique_ptr<StructuralRule> r, step_t now) {
-    r->attach(*this);
+    const std::size_t ncols = shards_.empty() ? 0 : shards_[0].cols.size();
+    structural_next_.reserve(structural_next_.size() + 1);
+    structural_.reserve(structural_.size() + 1);
+    try {
+        r->attach(*this);
+    } catch (...) {
+        for (auto& sh : shards_) sh.cols.resize(ncols);
+        throw;
+    }
     structural_next_.push_back((now / r->interval + 1) * r->interval);
     structural_.push_back(std::move(r));
 }
 
 void Projection::begin_structural() {
     make_dynamic();
-    delay_delta_.assign(shards_.size(), std::vector<std::int64_t>(static_cast<std::size_t>(ring_delay()) + 1, 0));
+    const std::size_t n = static_cast<std::size_t>(ring_delay()) + 1;
+    delay_delta_.assign(shards_.size(), std::vector<std::int64_t>(n, 0));
+    if (delay_count_.size() < n) delay_count_.resize(n, 0);  // end_structural then allocates nothing
 }
 
+// The delay histogram follows only what really changed: a failed insert (or erase) changes nothing, counts nothing.
 std::uint64_t Projection::insert_local(int k, index_t pre, index_t post, std::uint32_t delay, float w) {
     Shard& sh = shards_[static_cast<std::size_t>(k)];
+    const std::uint64_t pos = sh.insert(pre, (delay << post_bits_) | (post - sh.posts.begin), w, mask_);
     ++delay_delta_[static_cast<std::size_t>(k)][delay];
-    return sh.insert(pre, (delay << post_bits_) | (post - sh.posts.begin), w, mask_);
+    return pos;
 }
 
 void Projection::erase_local(int k, index_t pre, std::uint64_t offset) {
     Shard& sh = shards_[static_cast<std::size_t>(k)];
-    --delay_delta_[static_cast<std::size_t>(k)][sh.pd[offset] >> post_bits_];
+    const std::uint32_t d = sh.pd[offset] >> post_bits_;
     sh.erase(pre, offset, mask_);
+    --delay_delta_[static_cast<std::size_t>(k)][d];
 }
 
+// Also called after a failed mutation phase: it completes the bookkeeping of whatever did change.
 void Projection::end_structural() {
     for (const auto& dd : delay_delta_)
         for (std::size_t d = 0; d < dd.size(); ++d)
@@ -644,6 +878,14 @@ bool Projection::has_synapse(int k, index_t pre, index_t post) const {
     for (std::uint64_t q = sh.row_ptr[pre]; q < sh.row_end[pre]; ++q)
         if ((sh.pd[q] & mask_) == li) return true;
     return false;
+}
+
+std::uint32_t Projection::count_synapses(int k, index_t pre, index_t post) const {
+    const Shard& sh = shards_[static_cast<std::size_t>(k)];
+    const index_t li = post - sh.posts.begin;
+    std::uint32_t n = 0;
+    for (std::uint64_t q = sh.row_ptr[pre]; q < sh.row_end[pre]; ++q) n += (sh.pd[q] & mask_) == li;
+    return n;
 }
 
 int Projection::shard_of(index_t post) const {

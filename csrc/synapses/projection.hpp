@@ -23,9 +23,9 @@
 namespace pyneuro {
 
 struct ConnSpec {
-    enum class Kind { all_to_all, one_to_one, fixed_probability, fixed_indegree, fixed_outdegree, from_arrays } kind;
+    enum class Kind { all_to_all, one_to_one, fixed_probability, fixed_indegree, fixed_outdegree, fixed_total_number, from_arrays } kind;
     double p = 0.0;            // fixed_probability
-    std::uint64_t n = 0;       // fixed_indegree / fixed_outdegree
+    std::uint64_t n = 0;       // fixed_indegree / fixed_outdegree / fixed_total_number (the total)
     bool allow_self = true;    // only matters when pre and post are the same population
     bool allow_multapses = true;
     std::vector<index_t> pre, post;  // from_arrays
@@ -38,6 +38,10 @@ struct Gathered {
     std::vector<std::uint32_t> shard;  // where each synapse lives (for monitors)
     std::vector<std::uint64_t> offset;
 };
+
+// Sorts each row of a freshly filled compact shard by pd (delay, then target), stably: multapses keep their
+// creation order.
+void sort_rows(Shard& sh, index_t n_pre);
 
 class Projection {
 public:
@@ -66,7 +70,8 @@ public:
     // Building ------------------------------------------------------------------------------------------------
     // Draws the synapses of every shard (in parallel); delays in steps (already validated >= 1).
     void build(const ConnSpec& c, const ValueSpec& w, const ValueSpec& d_steps, const Philox& rng);
-    // Rebuilds from canonical arrays (checkpoints): delays in steps.
+    // Rebuilds from canonical arrays (checkpoints): delays in steps. Checks the arrays (lengths, index ranges, delays,
+    // the shard limit) and builds into fresh storage, so a failure (ArgumentError, std::bad_alloc) changes nothing.
     void build_from(const std::vector<index_t>& pre, const std::vector<index_t>& post,
                     const std::vector<std::uint32_t>& delay, const std::vector<float>& w);
     void add_rule(std::unique_ptr<Rule> r);
@@ -95,7 +100,8 @@ public:
     void invalidate_mirrors() { mirrors_dirty_ = true; }
 
     // Running -------------------------------------------------------------------------------------------------
-    void resolve_target();  // re-read the post population's input array (between runs)
+    // re-read where deliveries go (between runs): the post population's input array, or its lagged buffer (NEST time)
+    void resolve_target(bool lagged);
     void deliver(int k, step_t t);
     void post_spikes(int k, const std::vector<index_t>& ids, step_t t);
     void tick(int k, step_t t) {
@@ -123,8 +129,13 @@ public:
     // Neurogenesis (csrc/structural/neurogenesis.cpp): the presynaptic population grew to n_new neurons (new empty
     // rows in every shard); the postsynaptic one grew and its last thread's range now ends at parts.back().end (the
     // last shard's post range and post index grow; a rebuild from canonical arrays when more post bits are needed).
+    // Engine::add_neurons first calls widen_post_bits (the rebuild, all or nothing) and the reserve_* (capacity
+    // only), so that grow_pre / grow_post then do not allocate.
     void grow_pre(index_t n_new);
     void grow_post(const std::vector<Range>& parts);
+    void widen_post_bits(index_t n_new);
+    void reserve_pre(index_t n_new);
+    void reserve_post(index_t n_new);
     // Throws (changing nothing) if the post population cannot grow to n_new: the wider post index would leave too
     // few bits for the longest delay.
     void check_post_growth(index_t n_new) const;
@@ -141,6 +152,7 @@ public:
     void erase_local(int k, index_t pre, std::uint64_t offset);
     void end_structural();
     bool has_synapse(int k, index_t pre, index_t post) const;
+    std::uint32_t count_synapses(int k, index_t pre, index_t post) const;  // pre -> post in shard k (multapses)
     int shard_of(index_t post) const;
     std::vector<std::uint32_t> in_degrees(int k) const;  // per local post of shard k
     std::vector<std::uint32_t> all_in_degrees() const;   // per post neuron
@@ -150,7 +162,12 @@ public:
     std::vector<std::tuple<int, index_t, std::uint64_t>> outgoing(index_t pre) const;
 
 private:
+    void build_total(const ConnSpec& c, const ValueSpec& w, const ValueSpec& d_steps, const Philox& rng);
     void finish_build();  // delay list, post index
+    // build_from for the thread ranges `parts` and `bits` post bits, rule columns given in canonical order (empty:
+    // none, or zeros for every column the shards hold); strong guarantee (nothing changes unless it all succeeded).
+    void rebuild(const std::vector<index_t>& pre, const std::vector<index_t>& post, const std::vector<std::uint32_t>& delay,
+                 const std::vector<float>& w, const std::vector<std::vector<float>>& cols, const std::vector<Range>& parts, int bits);
     void count_delay(std::uint32_t d, int delta);
     void update_delays();
     void after_change();
@@ -178,6 +195,7 @@ private:
     bool mirrors_on_ = false;                 // the copies are valid for the current run
     bool mirrors_dirty_ = true;               // the store or the registered traces changed since the last fill
     step_t delivered_to_ = -1;                // deliveries up to this step (exclusive) are in the copies
+    std::uint64_t mirrors_version_ = ~std::uint64_t{0};  // the store's version when they were filled
 };
 
 }  // namespace pyneuro

@@ -16,6 +16,7 @@
 #pragma once
 #include <algorithm>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "../core/partition.hpp"
@@ -68,23 +69,29 @@ struct Shard {
         drop_rev();
     }
 
+    // Builds the post index into new arrays and swaps them in: if an allocation fails the shard is unchanged.
     void build_post_index(index_t n_pre, std::uint32_t mask) {
         const index_t np = posts.size();
-        pm_ptr.assign(static_cast<std::size_t>(np) + 1, 0);
+        std::vector<offset_t> ptr(static_cast<std::size_t>(np) + 1, 0);
         for (index_t j = 0; j < n_pre; ++j)
-            for (std::uint64_t k = row_ptr[j]; k < row_end[j]; ++k) ++pm_ptr[(pd[k] & mask) + 1];
-        for (index_t i = 0; i < np; ++i) pm_ptr[i + 1] += pm_ptr[i];
-        pm_pre.assign(pm_ptr[np], 0);
-        pm_syn.assign(pm_ptr[np], 0);
-        pm_end.assign(pm_ptr.begin(), pm_ptr.end() - 1);
+            for (std::uint64_t k = row_ptr[j]; k < row_end[j]; ++k) ++ptr[(pd[k] & mask) + 1];
+        for (index_t i = 0; i < np; ++i) ptr[i + 1] += ptr[i];
+        std::vector<std::uint32_t> pre(ptr[np], 0), syn(ptr[np], 0);
+        std::vector<offset_t> end(ptr.begin(), ptr.end() - 1);
+        std::vector<offset_t> cap;
         for (index_t j = 0; j < n_pre; ++j)
             for (std::uint64_t k = row_ptr[j]; k < row_end[j]; ++k) {
-                const std::uint64_t m = pm_end[pd[k] & mask]++;
-                pm_pre[m] = j;
-                pm_syn[m] = static_cast<std::uint32_t>(k);
+                const std::uint64_t m = end[pd[k] & mask]++;
+                pre[m] = j;
+                syn[m] = static_cast<std::uint32_t>(k);
             }
+        if (dynamic()) cap = end;
+        pm_ptr.swap(ptr);
+        pm_end.swap(end);
+        pm_pre.swap(pre);
+        pm_syn.swap(syn);
         if (dynamic()) {
-            pm_cap = pm_end;
+            pm_cap.swap(cap);
             drop_rev();  // rebuilt on the next change (ensure_rev)
         }
     }
@@ -92,10 +99,11 @@ struct Shard {
     // the projection drops it when a change is complete, so a rewired plastic synapse costs 16 bytes, not 20.
     void ensure_rev() {
         if (!indexed() || rev_on) return;
-        rev_on = true;
-        rev.assign(slots(), 0);
+        std::vector<std::uint32_t> r(slots(), 0);  // may throw: nothing changed yet
         for (index_t i = 0; i < posts.size(); ++i)
-            for (std::uint64_t m = pm_ptr[i]; m < pm_end[i]; ++m) rev[pm_syn[m]] = static_cast<std::uint32_t>(m);
+            for (std::uint64_t m = pm_ptr[i]; m < pm_end[i]; ++m) r[pm_syn[m]] = static_cast<std::uint32_t>(m);
+        rev.swap(r);
+        rev_on = true;
     }
     void drop_rev() {
         std::vector<std::uint32_t>().swap(rev);
@@ -113,17 +121,27 @@ struct Shard {
 
     // --- structural change (between steps, by the thread that owns the shard) ------------------------------
     // Switch to dynamic mode: every row (and post slice) may grow into reserved slots.
+    // All or nothing: the shard becomes dynamic (row_cap set) only after everything was allocated.
     void make_dynamic(index_t n_pre, std::uint32_t mask) {
         if (dynamic()) return;
-        row_cap = row_end;
-        if (indexed()) build_post_index(n_pre, mask);  // sets pm_cap
+        std::vector<offset_t> cap(row_end.begin(), row_end.end());
+        if (indexed()) {
+            build_post_index(n_pre, mask);  // a fresh, contiguous index (static: no pm_cap yet)
+            std::vector<offset_t> pcap(pm_end.begin(), pm_end.end());
+            pm_cap.swap(pcap);
+        }
+        row_cap.swap(cap);
     }
 
     // Insert a synapse into row j (kept sorted by pd; equal pd after the existing ones) and the post index.
     // Returns its offset. Amortised O(row length + post slice length) when a row or slice has to move.
+    // Exception safety: everything that allocates (the reverse index, moving the row or the post slice to the end
+    // of the arrays) happens before the synapse goes in and leaves the same synapses in the same order if it throws
+    // (a moved row is the same row), so a failed insert changes no synapse.
     std::uint64_t insert(index_t j, std::uint32_t pdv, float wv, std::uint32_t mask) {
         ensure_rev();
         if (row_end[j] == row_cap[j]) grow_row(j);
+        if (indexed() && pm_end[pdv & mask] == pm_cap[pdv & mask]) grow_slice(pdv & mask);
         const std::uint64_t b = row_ptr[j], e = row_end[j];
         const std::uint64_t pos = static_cast<std::uint64_t>(
             std::upper_bound(pd.begin() + static_cast<std::ptrdiff_t>(b), pd.begin() + static_cast<std::ptrdiff_t>(e), pdv) - pd.begin());
@@ -134,7 +152,6 @@ struct Shard {
         row_end[j] = static_cast<offset_t>(e + 1);
         if (indexed()) {
             const index_t li = pdv & mask;
-            if (pm_end[li] == pm_cap[li]) grow_slice(li);
             const std::uint64_t m = pm_end[li]++;
             pm_pre[m] = j;
             pm_syn[m] = static_cast<std::uint32_t>(pos);
@@ -144,7 +161,8 @@ struct Shard {
         return pos;
     }
 
-    // Remove the synapse at offset k of row j.
+    // Remove the synapse at offset k of row j. Allocates only to build the reverse index (ensure_rev, before any
+    // change); never throws once it exists.
     void erase(index_t j, std::uint64_t k, std::uint32_t mask) {
         ensure_rev();
         if (indexed()) {
@@ -164,32 +182,26 @@ struct Shard {
 
     // Rewrite the store without slack or garbage (O(slots)) and return to compact mode: no reserved slots, no
     // reverse index (the next change re-enters dynamic mode). Capacity is released.
+    // All or nothing: the compact store (and its post index) is built apart and moved in at the end.
     void compact(index_t n_pre, std::uint32_t mask) {
-        std::vector<offset_t> nptr(static_cast<std::size_t>(n_pre) + 1, 0);
-        std::vector<std::uint32_t> npd;
-        std::vector<float> nw;
-        std::vector<std::vector<float>> ncols(cols.size());
-        npd.reserve(live);
-        nw.reserve(live);
-        for (auto& c : ncols) c.reserve(live);
+        Shard t;
+        t.posts = posts;
+        t.row_ptr.assign(static_cast<std::size_t>(n_pre) + 1, 0);
+        t.cols.resize(cols.size());
+        t.pd.reserve(live);
+        t.w.reserve(live);
+        for (auto& c : t.cols) c.reserve(live);
         for (index_t j = 0; j < n_pre; ++j) {
             for (std::uint64_t k = row_ptr[j]; k < row_end[j]; ++k) {
-                npd.push_back(pd[k]);
-                nw.push_back(w[k]);
-                for (std::size_t c = 0; c < cols.size(); ++c) ncols[c].push_back(cols[c][k]);
+                t.pd.push_back(pd[k]);
+                t.w.push_back(w[k]);
+                for (std::size_t c = 0; c < cols.size(); ++c) t.cols[c].push_back(cols[c][k]);
             }
-            nptr[j + 1] = static_cast<offset_t>(npd.size());
+            t.row_ptr[j + 1] = static_cast<offset_t>(t.pd.size());
         }
-        pd.swap(npd);
-        w.swap(nw);
-        cols.swap(ncols);
-        row_ptr.swap(nptr);
-        const bool had_index = indexed();
-        set_compact(n_pre);
-        if (had_index) {
-            drop_post_index();
-            build_post_index(n_pre, mask);
-        }
+        t.set_compact(n_pre);
+        if (indexed()) t.build_post_index(n_pre, mask);
+        *this = std::move(t);
     }
 
     std::size_t cols_bytes() const {
@@ -218,18 +230,24 @@ private:
         w[k] = 0.0f;
         for (auto& c : cols) c[k] = 0.0f;
     }
+    // Capacity first for every array (may throw, changing no size), then the sizes (cannot throw any more).
     template <class V>
-    static void grow_to(V& v, std::size_t n) {
+    static void reserve_for(V& v, std::size_t n) {
         if (n > v.capacity()) v.reserve(std::max(n, v.capacity() + v.capacity() / 4));  // 1.25x, not the usual 2x
-        v.resize(n);
     }
     void append_slots(std::size_t n) {
-        if (slots() + n > kMaxShardSynapses) throw ArgumentError("a shard would hold more than 2^32 - 1 synapse slots");
+        if (slots() + n > kMaxShardSynapses)
+            throw ArgumentError("a thread's shard of a projection holds at most 2^32 - 1 synapse slots; this change would "
+                                "need " + std::to_string(slots() + n) + " (use more threads or fewer synapses)");
         const std::size_t m = slots() + n;
-        grow_to(pd, m);
-        grow_to(w, m);
-        for (auto& c : cols) grow_to(c, m);
-        if (rev_on) grow_to(rev, m);
+        reserve_for(pd, m);
+        reserve_for(w, m);
+        for (auto& c : cols) reserve_for(c, m);
+        if (rev_on) reserve_for(rev, m);
+        pd.resize(m);
+        w.resize(m);
+        for (auto& c : cols) c.resize(m);
+        if (rev_on) rev.resize(m);
     }
     void grow_row(index_t j) {
         const std::uint64_t b = row_ptr[j], e = row_end[j], len = e - b;
@@ -249,9 +267,13 @@ private:
         const std::uint64_t b = pm_ptr[li], e = pm_end[li], len = e - b;
         const std::uint64_t cap = len + std::max<std::uint64_t>(2, len / 8);  // 12.5% slack: small stores, amortised O(8) moves per insert
         const std::uint64_t nb = pm_pre.size();
-        if (nb + cap > kMaxShardSynapses) throw ArgumentError("a shard's post index would exceed 2^32 - 1 entries");
-        grow_to(pm_pre, nb + cap);
-        grow_to(pm_syn, nb + cap);
+        if (nb + cap > kMaxShardSynapses)
+            throw ArgumentError("a thread's shard of a projection holds at most 2^32 - 1 post-index entries; this change "
+                                "would need " + std::to_string(nb + cap) + " (use more threads or fewer synapses)");
+        reserve_for(pm_pre, nb + cap);
+        reserve_for(pm_syn, nb + cap);
+        pm_pre.resize(nb + cap);
+        pm_syn.resize(nb + cap);
         for (std::uint64_t q = 0; q < len; ++q) {
             pm_pre[nb + q] = pm_pre[b + q];
             pm_syn[nb + q] = pm_syn[b + q];

@@ -1,0 +1,116 @@
+// Design notes: a Poisson background input without a source population (NEST's poisson_generator connected to
+// every neuron, Brian2's PoissonInput): every neuron of the target population receives the spikes of `n` independent
+// Poisson inputs of rate `rate` (Hz), each of weight `w`, on one receptor. Their superposition is one Poisson process
+// of rate n * rate, so each step a neuron receives a Poisson(lambda = n rate dt) number of arrivals and its input
+// grows by (arrivals x w) (one float multiply: count x w, not count float additions). Any rate is allowed: the
+// count is drawn by inversion from a table (PoissonTable, exact to the 2^-64 resolution of the uniform), so a
+// draw costs O(1) for any lambda.
+// Random numbers are counter-based: the count of neuron i at step t is a function of (seed, input id, i, t) alone
+// (one Philox call), so results are identical for any thread count and a restored checkpoint continues exactly;
+// the input holds no state beyond its parameters. The Philox rounds run over 16 neurons at a time (vectorised).
+// Timing: the arrivals of step t are delivered in phase 1 of step t, after the projections, into the same target
+// the projections use (so under the NEST time convention they, too, act as NEST's do).
+// Thread safety: apply(k, ...) touches only thread k's range of the target.
+#pragma once
+#include <cstdint>
+
+#include "../core/fast_math.hpp"
+#include "../core/partition.hpp"
+#include "../core/philox.hpp"
+#include "../core/variates.hpp"
+#include "../neurons/population.hpp"
+
+namespace pyneuro {
+
+// 64-bit uniforms for neurons [i0, i0 + n), n <= 16, at step t: the first two words of Philox4x32-10 applied to the
+// counter (domain | id, i, t low, t high) under the key (k0, k1). Plain integer arithmetic, so every clone of the
+// kernel gives the same bits.
+PYNEURO_KERNEL static void philox_uniforms16(std::uint32_t k0, std::uint32_t k1, std::uint32_t c0, std::uint32_t i0,
+                                              std::uint32_t tlo, std::uint32_t thi, std::uint64_t* __restrict out) {
+    std::uint32_t a[16], b[16], c[16], d[16];
+    for (int l = 0; l < 16; ++l) {
+        a[l] = c0;
+        b[l] = i0 + static_cast<std::uint32_t>(l);
+        c[l] = tlo;
+        d[l] = thi;
+    }
+    std::uint32_t ka = k0, kb = k1;
+    for (int r = 0; r < 10; ++r) {
+        for (int l = 0; l < 16; ++l) {
+            const std::uint64_t p0 = static_cast<std::uint64_t>(0xD2511F53u) * a[l];
+            const std::uint64_t p1 = static_cast<std::uint64_t>(0xCD9E8D57u) * c[l];
+            const std::uint32_t hi0 = static_cast<std::uint32_t>(p0 >> 32), lo0 = static_cast<std::uint32_t>(p0);
+            const std::uint32_t hi1 = static_cast<std::uint32_t>(p1 >> 32), lo1 = static_cast<std::uint32_t>(p1);
+            a[l] = hi1 ^ b[l] ^ ka;
+            b[l] = lo1;
+            c[l] = hi0 ^ d[l] ^ kb;
+            d[l] = lo0;
+        }
+        ka += 0x9E3779B9u;
+        kb += 0xBB67AE85u;
+    }
+    for (int l = 0; l < 16; ++l) out[l] = (static_cast<std::uint64_t>(a[l]) << 32) | b[l];
+}
+
+class PoissonInput {
+public:
+    PoissonInput(int id, Population& target, Receptor r, double n, double rate_hz, double weight)
+        : id_(id), target_pop_(&target), receptor_(r), n_(n), rate_(rate_hz), weight_(weight) {}
+
+    int id() const { return id_; }
+    Population& target() { return *target_pop_; }
+    Receptor receptor() const { return receptor_; }
+    double n() const { return n_; }
+    double rate() const { return rate_; }
+    double weight() const { return weight_; }
+    // Mean arrivals per neuron and step.
+    double lambda(double dt) const { return n_ * rate_ * dt * 1e-3; }
+    // Change parameters between runs; prepare() lowers them again.
+    void set(double n, double rate_hz, double weight) {
+        n_ = n;
+        rate_ = rate_hz;
+        weight_ = weight;
+        dt_ = -1.0;
+    }
+
+    // Between runs: the table for this dt and the array the arrivals go to. Throws if lambda is beyond the table.
+    void prepare(double dt, bool lagged) {
+        if (dt != dt_) {
+            if (!table_.build(lambda(dt)))
+                throw ArgumentError("Poisson input: n x rate x dt = " + std::to_string(lambda(dt)) +
+                                    " arrivals per step is beyond the supported range");
+            dt_ = dt;
+        }
+        float sign = 1.0f;
+        out_ = target_pop_->delivery_target(receptor_, sign, lagged);
+        wsign_ = sign * static_cast<float>(weight_);
+    }
+
+    // Phase 1 of step t for thread k: add the arrivals of step t to its neurons [R.begin, R.end).
+    void apply(Range R, step_t t, const Philox& rng) const {
+        if (!out_ || table_.lambda() <= 0.0 || R.size() == 0) return;
+        const std::uint32_t c0 = (static_cast<std::uint32_t>(RngDomain::poisson_input) << 24) ^ static_cast<std::uint32_t>(id_);
+        const std::uint32_t tlo = static_cast<std::uint32_t>(t), thi = static_cast<std::uint32_t>(static_cast<std::uint64_t>(t) >> 32);
+        alignas(64) std::uint64_t u[16];
+        for (index_t i0 = R.begin; i0 < R.end; i0 += 16) {
+            philox_uniforms16(rng.key0(), rng.key1(), c0, i0, tlo, thi, u);
+            const index_t n = std::min<index_t>(16, R.end - i0);
+            for (index_t l = 0; l < n; ++l) {
+                const std::uint64_t k = table_.draw(u[l]);
+                if (k) out_[i0 + l] += static_cast<float>(k) * wsign_;
+            }
+        }
+    }
+
+private:
+    int id_;
+    Population* target_pop_;
+    Receptor receptor_;
+    double n_, rate_, weight_;
+    double dt_ = -1.0;
+    PoissonTable table_;
+    float* out_ = nullptr;
+    float wsign_ = 0.0f;
+};
+
+}  // namespace pyneuro
