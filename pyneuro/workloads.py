@@ -270,9 +270,10 @@ def zenke25k(
     - Connections: every ordered pair with p = 0.05, no self-connections (E->E, E->I, I->E, I->I), and 2,500 x
       scale Poisson inputs at 2 Hz onto E with p = 0.05. Weights in units of g_L = 10 nS as in the paper (E->E,
       E->I and input 0.16, I->E and I->I 1.0), i.e. 1.6 nS and 10 nS here.
-    - Delay: Auryn's 0.8 ms (MINDELAY) with its step order (a spike emitted in step s acts on the membrane in step
-      s + 9) is pyneuro's delay of 0.9 ms (a spike of step s enters the conductance before the integration of step
-      s + 9).
+    - Delay: Auryn's 0.8 ms (MINDELAY) under the NEST time convention (``time_convention="nest"``), which is
+      Auryn's step order: a spike detected in step s arrives in step s + 8 (where the presynaptic half of the rule
+      sees the postsynaptic spikes of steps < s + 8, as Auryn's propagate does) and acts on the membrane from step
+      s + 9 on.
     - Plasticity: :func:`zenke_rule` on E->E in units of 10 nS (w_max = 1 is 10 nS), the rate estimate starting at
       the target, switched off for the first ``prime`` ms (default 3 tau_rate = 30 s, Auryn's priming).
 
@@ -282,7 +283,7 @@ def zenke25k(
     """
     if record not in ("rates", "spikes"):
         raise ValueError(f"record must be 'rates' or 'spikes', got {record!r}")
-    net = Network(dt=0.1, seed=seed, threads=threads)
+    net = Network(dt=0.1, seed=seed, threads=threads, time_convention="nest")
     g_l = 10.0
     ne, ni, nx = int(round(20000 * scale)), int(round(5000 * scale)), int(round(2500 * scale))
     exc = net.add_population(models.LIFCondAmpaNmda(C_m=200.0, g_L=g_l), ne, name="exc")
@@ -291,7 +292,7 @@ def zenke25k(
     p_conn = min(1.0, 0.05 / scale) if fixed_indegree else 0.05
     rec = conn.FixedProbability(p_conn, allow_self=False)
     ff = conn.FixedProbability(p_conn)
-    w, gamma, delay = 0.16 * g_l, 1.0 * g_l, 0.9
+    w, gamma, delay = 0.16 * g_l, 1.0 * g_l, 0.8
     if prime is None:
         prime = 3.0 * tau_rate
     rule = zenke_rule(tau_rate, unit=g_l, prime=prime) if plastic else None

@@ -26,12 +26,13 @@ def test_structure_matches_sim_background(w4):
     for name in ("exc", "inh"):
         assert isinstance(pops[name].model, pn.models.LIFCondAmpaNmda)
     assert pops["exc"].model.C_m == 200.0 and pops["inh"].model.C_m == 100.0
-    # every projection has one delay, 0.9 ms (Auryn's 0.8 ms in its step order), and in-degrees of the full model
+    # every projection has Auryn's single delay, 0.8 ms under the NEST convention, and the full model's in-degrees
+    assert w.net.time_convention == "nest"
     n_pre = {"input": 250, "ee": 2000, "ei": 2000, "ie": 500, "ii": 500}
     full = {"input": 2500, "ee": 20000, "ei": 20000, "ie": 5000, "ii": 5000}
     n_post = {"input": 2000, "ee": 2000, "ei": 500, "ie": 2000, "ii": 500}
     for name, p in projs.items():
-        assert np.all(np.isclose(p.delays, 0.9))
+        assert np.all(np.isclose(p.delays, 0.8))
         mean_in = p.size / n_post[name]
         want = 0.05 * full[name] * (1 - (1 / n_pre[name] if name in ("ee", "ii") else 0))
         assert abs(mean_in - want) < 0.05 * want, name

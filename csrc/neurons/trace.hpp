@@ -12,7 +12,8 @@
 // head/count word is published with release/acquire ordering so a reader sees a complete entry.
 // The owner's view (value_now): postsynaptic reads happen at the current step, on the thread that owns the
 // neuron, and need only the newest entry. It is kept a second time in dense per-neuron arrays (step, value, and the
-// value just before it for reads that exclude the spike): 24 bytes per neuron that cache well, read with the same
+// value just before it for reads that exclude the spike): 24 bytes per neuron that cache well (the step and the
+// value side by side, so a read touches one cache line), read with the same
 // arithmetic as value_at (so the two agree bit for bit). Only the owning thread may call value_now.
 #pragma once
 #include <atomic>
@@ -107,8 +108,7 @@ public:
         const SpikeTrace* tr;
         const double* table;
         std::size_t len;
-        const step_t* last;
-        const double* cur;
+        const Entry* now;  // newest entry per neuron
         const double* before;
         [[gnu::always_inline]] double decay(step_t d) const {
             if (static_cast<std::size_t>(d) < len) [[likely]]
@@ -117,14 +117,14 @@ public:
         }
         // owner thread only, as SpikeTrace::value_now
         [[gnu::always_inline]] double value_now(index_t i, step_t t, bool strict = false) const {
-            const step_t l = last[i];
-            if (t > l) [[likely]]
-                return cur[i] * decay(t - l);
-            if (t == l) return strict ? before[i] : cur[i] * decay(0);
+            const Entry e = now[i];
+            if (t > e.step) [[likely]]
+                return e.val * decay(t - e.step);
+            if (t == e.step) return strict ? before[i] : e.val * decay(0);
             return tr->value_past(i, t, strict);
         }
     };
-    View view() const { return View{this, decay_.data(), decay_.size(), last_.data(), cur_.data(), before_.data()}; }
+    View view() const { return View{this, decay_.data(), decay_.size(), now_.data(), before_.data()}; }
 
     // Trace of neuron i at step t, counting spikes at steps <= t (strict=false) or < t (strict=true).
     double value_at(index_t i, step_t t, bool strict = false) const {
@@ -157,15 +157,14 @@ public:
     // Owner thread only: the trace of neuron i at step t >= its newest entry's step - 1, as value_at(i, t, strict),
     // from the dense newest-entry arrays (earlier times fall back to the history).
     [[gnu::always_inline]] double value_now(index_t i, step_t t, bool strict = false) const {
-        const step_t last = last_[i];
-        if (t > last) [[likely]]
-            return cur_[i] * decay(t - last);
-        if (t == last) return strict ? before_[i] : cur_[i] * decay(0);
+        const Entry e = now_[i];
+        if (t > e.step) [[likely]]
+            return e.val * decay(t - e.step);
+        if (t == e.step) return strict ? before_[i] : e.val * decay(0);
         return value_past(i, t, strict);
     }
     void prefetch_now(index_t i) const {
-        __builtin_prefetch(&last_[i]);
-        __builtin_prefetch(&cur_[i]);
+        __builtin_prefetch(&now_[i]);
     }
 
     void prefetch(index_t i) const { __builtin_prefetch(block(i)); }
@@ -182,8 +181,7 @@ public:
         b[1 + nh] = Entry{t, v};
         const int nc = cnt < cap_ ? cnt + 1 : cap_;
         std::atomic_ref<step_t>(b[0].step).store(static_cast<step_t>(nh | (nc << 16)), std::memory_order_release);
-        last_[i] = t;
-        cur_[i] = v;
+        now_[i] = Entry{t, v};
         before_[i] = before;
     }
 
@@ -236,19 +234,17 @@ public:
 private:
     // The dense newest-entry arrays from the history (after a resize, a load or initial values).
     void rebuild_now() {
-        last_.assign(n_, kNever);
-        cur_.assign(n_, 0.0);
+        now_.assign(n_, Entry{kNever, 0.0});
         before_.assign(n_, 0.0);
         for (index_t i = 0; i < n_; ++i) {
             const Entry* b = block(i);
             const int cnt = count(i);
             if (cnt == 0) continue;
             const int head = static_cast<int>(b[0].step & 0xFFFF);
-            last_[i] = b[1 + head].step;
-            cur_[i] = b[1 + head].val;
+            now_[i] = b[1 + head];
             if (cnt > 1) {
                 const Entry& prev = b[1 + (head == 0 ? cap_ - 1 : head - 1)];
-                before_[i] = prev.val * decay(last_[i] - prev.step);
+                before_[i] = prev.val * decay(now_[i].step - prev.step);
             }
         }
     }
@@ -272,8 +268,7 @@ private:
     double init_ = 0.0;
     bool init_pending_ = false;
     bool has_initial_ = false;
-    avector<step_t> last_;    // step of the newest entry (kNever: none)
-    avector<double> cur_;     // its value
+    avector<Entry> now_;      // the newest entry of each neuron ({kNever, 0}: none), 16 bytes: one cache line read
     avector<double> before_;  // the value just before it (what a read excluding that step sees)
 };
 

@@ -318,7 +318,7 @@ static void shard_from_arrays(Shard& sh, index_t n_pre, int bits, const std::vec
     }
     sh.pd.resize(m);
     sh.w.resize(m);
-    sh.cols.assign(cols.size(), std::vector<float>(m, 0.0f));
+    sh.cols.assign(cols.size(), synvector<float>(m, 0.0f));
     for (std::size_t s = 0; s < m; ++s) {
         const std::uint64_t q = slot[s];
         sh.pd[s] = pd_of(q);
@@ -432,7 +432,7 @@ void Projection::add_rule(std::unique_ptr<Rule> r) {
 // One value per slot (slack and garbage of a dynamic store included); all shards or none.
 int Projection::add_column(float init) {
     const int c = shards_.empty() ? 0 : static_cast<int>(shards_[0].cols.size());
-    std::vector<std::vector<float>> fresh;
+    std::vector<synvector<float>> fresh;
     fresh.reserve(shards_.size());
     for (auto& sh : shards_) {
         fresh.emplace_back(sh.slots(), init);
