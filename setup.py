@@ -1,18 +1,20 @@
 """Build of pyneuro's compiled core (C++17/20 + pybind11 + OpenMP) and the Cython analysis kernels."""
 import glob
 import os
+import runpy
+import shutil
 import sys
 
 import numpy
 from Cython.Build import cythonize
 from pybind11.setup_helpers import ParallelCompile, Pybind11Extension, build_ext
 from setuptools import Extension, setup
+from setuptools.command.build_py import build_py
 
-# -O3 for the loops; -ffp-contract=off so that vectorised and scalar code give identical floating-point results
-# (part of the thread-count determinism contract, see csrc/core/fast_math.hpp). No -march=native: results and
-# golden checksums must not depend on the build machine's instruction set.
-compile_args = ["-O3", "-fopenmp", "-ffp-contract=off", "-fno-math-errno", "-fno-trapping-math", "-Wall", "-Wextra", "-Wno-unused-parameter"]
-link_args = ["-fopenmp"]
+# the core's flags are written once, in pyneuro/_buildflags.py (compiled user definitions use the same)
+_flags = runpy.run_path(os.path.join(os.path.dirname(os.path.abspath(__file__)), "pyneuro", "_buildflags.py"))
+compile_args = [*_flags["CORE_FLAGS"], *_flags["WARNING_FLAGS"]]
+link_args = ["-fopenmp", "-ldl"]
 if os.environ.get("PYNEURO_DEBUG"):
     compile_args = [a for a in compile_args if a != "-O3"] + ["-O0", "-g"]
 
@@ -25,7 +27,7 @@ sources = [s for s in sources if "/tests/" not in s]
 ext = Pybind11Extension(
     "pyneuro._core",
     sources,
-    cxx_std=20,
+    cxx_std=_flags["CXX_STD"],
     extra_compile_args=compile_args,
     extra_link_args=link_args,
 )
@@ -39,7 +41,21 @@ analysis_ext = Extension(
     extra_compile_args=["-O3", "-ffp-contract=off"],
 )
 
+class build_py_with_headers(build_py):
+    """Also installs the core's headers as package data (pyneuro/_include), for compiling user definitions."""
+
+    def run(self) -> None:
+        super().run()
+        dest = os.path.join(self.build_lib, "pyneuro", "_include")
+        for src in glob.glob("csrc/**/*.hpp", recursive=True):
+            if "/bindings/" in src:
+                continue
+            out = os.path.join(dest, os.path.relpath(src, "csrc"))
+            os.makedirs(os.path.dirname(out), exist_ok=True)
+            shutil.copyfile(src, out)
+
+
 setup(
     ext_modules=[ext, *cythonize([analysis_ext], language_level=3)],
-    cmdclass={"build_ext": build_ext},
+    cmdclass={"build_ext": build_ext, "build_py": build_py_with_headers},
 )

@@ -9,11 +9,12 @@ Each class is a plain description; ``Network.add_population`` lowers it once int
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import numpy as np
 
+from ._params import check_params, lower_params, param
 from ._validation import check_float_array, check_index_array, check_number
 
 #: parameters are lowered to float32 arithmetic in the core: keep them far inside its range
@@ -21,9 +22,11 @@ _BIG = 1e30
 
 __all__ = [
     "NeuronModel",
+    "Custom",
     "LIF",
     "LIFCond",
     "LIFCondAmpaNmda",
+    "LIFDelta",
     "LIFAlpha",
     "LIFCondAlpha",
     "Izhikevich",
@@ -33,33 +36,35 @@ __all__ = [
 ]
 
 
+def _positive(default: float, unit: str) -> Any:
+    """A parameter > 0 (time constants, capacitances, conductances)."""
+    return param(default, unit=unit, lo=0.0, hi=_BIG, lo_open=True)
+
+
+def _nonnegative(default: float, unit: str) -> Any:
+    """A parameter >= 0 (refractory periods)."""
+    return param(default, unit=unit, lo=0.0, hi=_BIG)
+
+
+def _real(default: float, unit: str) -> Any:
+    """Any finite parameter (potentials, currents)."""
+    return param(default, unit=unit, lo=-_BIG, hi=_BIG)
+
+
 class NeuronModel:
-    """Base of the neuron model descriptions."""
+    """Base of the neuron model descriptions. Parameters are fields declared with :func:`pyneuro._params.param`
+    (unit and range): that one declaration drives validation, what the core receives and the checkpoint fields."""
 
     kind: ClassVar[str] = ""
     #: state variables readable with ``Population.get`` and settable with ``Population.set``
     state_vars: ClassVar[tuple[str, ...]] = ()
     #: NEST's names of state variables (the NEST model's ``V_m``, ...), accepted wherever the own names are
     nest_names: ClassVar[dict[str, str]] = {}
-    #: time-constant-like parameters that must be > 0
-    _positive: ClassVar[tuple[str, ...]] = ()
-    #: parameters that must be >= 0
-    _nonnegative: ClassVar[tuple[str, ...]] = ()
     #: True when ``theta`` is the model's own dynamic threshold (intrinsic plasticity cannot drive it)
     adaptive_threshold: ClassVar[bool] = False
 
     def _check(self) -> None:
-        for f in fields(self):  # type: ignore[arg-type]
-            if f.metadata.get("skip"):
-                continue
-            value = getattr(self, f.name)
-            name = f"{type(self).__name__}.{f.name}"
-            if f.name in self._positive:
-                check_number(name, value, 0.0, _BIG, lo_open=True)
-            elif f.name in self._nonnegative:
-                check_number(name, value, 0.0, _BIG)
-            else:
-                check_number(name, value, -_BIG, _BIG)
+        check_params(self, type(self).__name__)
 
     def __post_init__(self) -> None:
         self._check()
@@ -71,7 +76,15 @@ class NeuronModel:
 
     def params(self) -> dict[str, float]:
         """The parameters as plain floats, as the core receives them."""
-        return {f.name: float(getattr(self, f.name)) for f in fields(self) if not f.metadata.get("skip")}  # type: ignore[arg-type]
+        return lower_params(self)
+
+    def core_kind(self) -> str:
+        """The name under which the core's catalogue builds this model."""
+        return self.kind
+
+    def core_params(self) -> dict[str, float]:
+        """The numbers the core's factory reads (the parameters, for the built-ins)."""
+        return self.params()
 
     def to_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, **self.params()}
@@ -110,21 +123,19 @@ class LIF(NeuronModel):
     and ``I_syn_in`` are accepted for ``v``, ``I_ex`` and ``I_in`` (as in every model: see ``nest_names``).
     """
 
-    tau_m: float = 10.0
-    C_m: float = 250.0
-    E_L: float = -70.0
-    V_th: float = -55.0
-    V_reset: float = -70.0
-    t_ref: float = 2.0
-    tau_syn_ex: float = 2.0
-    tau_syn_in: float = 2.0
-    I_e: float = 0.0
+    tau_m: float = _positive(10.0, "ms")
+    C_m: float = _positive(250.0, "pF")
+    E_L: float = _real(-70.0, "mV")
+    V_th: float = _real(-55.0, "mV")
+    V_reset: float = _real(-70.0, "mV")
+    t_ref: float = _nonnegative(2.0, "ms")
+    tau_syn_ex: float = _positive(2.0, "ms")
+    tau_syn_in: float = _positive(2.0, "ms")
+    I_e: float = _real(0.0, "pA")
 
     kind: ClassVar[str] = "LIF"
     state_vars: ClassVar[tuple[str, ...]] = ("v", "I_ex", "I_in", "theta", "I_stim")
     nest_names: ClassVar[dict[str, str]] = {"V_m": "v", "I_syn_ex": "I_ex", "I_syn_in": "I_in"}
-    _positive: ClassVar[tuple[str, ...]] = ("tau_m", "C_m", "tau_syn_ex", "tau_syn_in")
-    _nonnegative: ClassVar[tuple[str, ...]] = ("t_ref",)
 
     def _check(self) -> None:
         super()._check()
@@ -167,23 +178,68 @@ class LIFCond(NeuronModel):
     ``I_e``, 0 initially).
     """
 
-    C_m: float = 250.0
-    g_L: float = 16.6667
-    E_L: float = -70.0
-    V_th: float = -55.0
-    V_reset: float = -60.0
-    t_ref: float = 2.0
-    tau_syn_ex: float = 0.2
-    tau_syn_in: float = 2.0
-    E_ex: float = 0.0
-    E_in: float = -85.0
-    I_e: float = 0.0
+    C_m: float = _positive(250.0, "pF")
+    g_L: float = _positive(16.6667, "nS")
+    E_L: float = _real(-70.0, "mV")
+    V_th: float = _real(-55.0, "mV")
+    V_reset: float = _real(-60.0, "mV")
+    t_ref: float = _nonnegative(2.0, "ms")
+    tau_syn_ex: float = _positive(0.2, "ms")
+    tau_syn_in: float = _positive(2.0, "ms")
+    E_ex: float = _real(0.0, "mV")
+    E_in: float = _real(-85.0, "mV")
+    I_e: float = _real(0.0, "pA")
 
     kind: ClassVar[str] = "LIFCond"
     state_vars: ClassVar[tuple[str, ...]] = ("v", "g_ex", "g_in", "theta", "I_stim")
     nest_names: ClassVar[dict[str, str]] = {"V_m": "v"}
-    _positive: ClassVar[tuple[str, ...]] = ("C_m", "g_L", "tau_syn_ex", "tau_syn_in")
-    _nonnegative: ClassVar[tuple[str, ...]] = ("t_ref",)
+
+    def _check(self) -> None:
+        super()._check()
+        self._check_reset_below_threshold()
+
+
+@dataclass
+class LIFDelta(NeuronModel):
+    """Leaky integrate-and-fire neuron with delta synapses (NEST ``iaf_psc_delta``; the model of Brunel 2000).
+
+    ``C_m dv/dt = -(C_m/tau_m)(v - E_L) + I_e + I_stim``; a spike of weight ``w`` (mV) makes ``v`` jump by ``+w``
+    (receptor ``"exc"``) or ``-w`` (``"inh"``). Integrated exactly; the jumps arriving in a step are added after
+    the step's decay and before its threshold test, and discarded while the neuron is refractory (NEST's order
+    and default). After ``v >= V_th``: ``v = V_reset``, held for ``t_ref``. Under the NEST time convention a spike
+    stamped ``T`` with delay ``d`` moves ``v`` at ``T + d``, as in NEST.
+
+    Parameters
+    ----------
+    tau_m : float
+        Membrane time constant (ms), > 0.
+    C_m : float
+        Membrane capacitance (pF), > 0.
+    E_L : float
+        Resting potential (mV); also the initial ``v``.
+    V_th : float
+        Spike threshold (mV).
+    V_reset : float
+        Reset potential (mV), below ``V_th``.
+    t_ref : float
+        Refractory period (ms), >= 0.
+    I_e : float
+        Constant input current (pA).
+
+    State variables: ``v`` (mV; NEST's ``V_m``), ``I_stim`` (pA, a per-neuron stimulus current added to ``I_e``).
+    """
+
+    tau_m: float = _positive(10.0, "ms")
+    C_m: float = _positive(250.0, "pF")
+    E_L: float = _real(-70.0, "mV")
+    V_th: float = _real(-55.0, "mV")
+    V_reset: float = _real(-70.0, "mV")
+    t_ref: float = _nonnegative(2.0, "ms")
+    I_e: float = _real(0.0, "pA")
+
+    kind: ClassVar[str] = "LIFDelta"
+    state_vars: ClassVar[tuple[str, ...]] = ("v", "I_stim")
+    nest_names: ClassVar[dict[str, str]] = {"V_m": "v"}
 
     def _check(self) -> None:
         super()._check()
@@ -223,21 +279,19 @@ class LIFAlpha(NeuronModel):
     pA of peak current), ``I_stim`` (pA, a per-neuron stimulus current added to ``I_e``, 0 initially).
     """
 
-    tau_m: float = 10.0
-    C_m: float = 250.0
-    E_L: float = -70.0
-    V_th: float = -55.0
-    V_reset: float = -70.0
-    t_ref: float = 2.0
-    tau_syn_ex: float = 2.0
-    tau_syn_in: float = 2.0
-    I_e: float = 0.0
+    tau_m: float = _positive(10.0, "ms")
+    C_m: float = _positive(250.0, "pF")
+    E_L: float = _real(-70.0, "mV")
+    V_th: float = _real(-55.0, "mV")
+    V_reset: float = _real(-70.0, "mV")
+    t_ref: float = _nonnegative(2.0, "ms")
+    tau_syn_ex: float = _positive(2.0, "ms")
+    tau_syn_in: float = _positive(2.0, "ms")
+    I_e: float = _real(0.0, "pA")
 
     kind: ClassVar[str] = "LIFAlpha"
     state_vars: ClassVar[tuple[str, ...]] = ("v", "I_ex", "I_in", "dI_ex", "dI_in", "I_stim")
     nest_names: ClassVar[dict[str, str]] = {"V_m": "v", "I_syn_ex": "I_ex", "I_syn_in": "I_in"}
-    _positive: ClassVar[tuple[str, ...]] = ("tau_m", "C_m", "tau_syn_ex", "tau_syn_in")
-    _nonnegative: ClassVar[tuple[str, ...]] = ("t_ref",)
 
     def _check(self) -> None:
         super()._check()
@@ -279,23 +333,21 @@ class LIFCondAlpha(NeuronModel):
     ``I_stim`` (pA, a per-neuron stimulus current added to ``I_e``, 0 initially).
     """
 
-    C_m: float = 250.0
-    g_L: float = 16.6667
-    E_L: float = -70.0
-    V_th: float = -55.0
-    V_reset: float = -60.0
-    t_ref: float = 2.0
-    tau_syn_ex: float = 0.2
-    tau_syn_in: float = 2.0
-    E_ex: float = 0.0
-    E_in: float = -85.0
-    I_e: float = 0.0
+    C_m: float = _positive(250.0, "pF")
+    g_L: float = _positive(16.6667, "nS")
+    E_L: float = _real(-70.0, "mV")
+    V_th: float = _real(-55.0, "mV")
+    V_reset: float = _real(-60.0, "mV")
+    t_ref: float = _nonnegative(2.0, "ms")
+    tau_syn_ex: float = _positive(0.2, "ms")
+    tau_syn_in: float = _positive(2.0, "ms")
+    E_ex: float = _real(0.0, "mV")
+    E_in: float = _real(-85.0, "mV")
+    I_e: float = _real(0.0, "pA")
 
     kind: ClassVar[str] = "LIFCondAlpha"
     state_vars: ClassVar[tuple[str, ...]] = ("v", "g_ex", "g_in", "dg_ex", "dg_in", "I_stim")
     nest_names: ClassVar[dict[str, str]] = {"V_m": "v"}
-    _positive: ClassVar[tuple[str, ...]] = ("C_m", "g_L", "tau_syn_ex", "tau_syn_in")
-    _nonnegative: ClassVar[tuple[str, ...]] = ("t_ref",)
 
     def _check(self) -> None:
         super()._check()
@@ -361,28 +413,26 @@ class LIFCondAmpaNmda(NeuronModel):
     for ``v``.
     """
 
-    C_m: float = 200.0
-    g_L: float = 10.0
-    E_L: float = -70.0
-    V_th: float = -50.0
-    V_reset: float = -70.0
-    delta_th: float = 100.0
-    tau_th: float = 5.0
-    tau_syn_ex: float = 5.0
-    tau_nmda: float = 100.0
-    ampa_nmda_ratio: float = 1.0
-    tau_syn_in: float = 10.0
-    E_ex: float = 0.0
-    E_in: float = -80.0
-    V_min: float = -80.0
-    V_max: float = 0.0
-    I_e: float = 0.0
+    C_m: float = _positive(200.0, "pF")
+    g_L: float = _positive(10.0, "nS")
+    E_L: float = _real(-70.0, "mV")
+    V_th: float = _real(-50.0, "mV")
+    V_reset: float = _real(-70.0, "mV")
+    delta_th: float = _nonnegative(100.0, "mV")
+    tau_th: float = _positive(5.0, "ms")
+    tau_syn_ex: float = _positive(5.0, "ms")
+    tau_nmda: float = _positive(100.0, "ms")
+    ampa_nmda_ratio: float = _nonnegative(1.0, "")
+    tau_syn_in: float = _positive(10.0, "ms")
+    E_ex: float = _real(0.0, "mV")
+    E_in: float = _real(-80.0, "mV")
+    V_min: float = _real(-80.0, "mV")
+    V_max: float = _real(0.0, "mV")
+    I_e: float = _real(0.0, "pA")
 
     kind: ClassVar[str] = "LIFCondAmpaNmda"
     state_vars: ClassVar[tuple[str, ...]] = ("v", "g_ex", "g_nmda", "g_in", "theta", "I_stim")
     nest_names: ClassVar[dict[str, str]] = {"V_m": "v"}
-    _positive: ClassVar[tuple[str, ...]] = ("C_m", "g_L", "tau_th", "tau_syn_ex", "tau_nmda", "tau_syn_in")
-    _nonnegative: ClassVar[tuple[str, ...]] = ("delta_th", "ampa_nmda_ratio")
     adaptive_threshold: ClassVar[bool] = True
 
     def _check(self) -> None:
@@ -419,17 +469,16 @@ class Izhikevich(NeuronModel):
     State variables: ``v`` (mV), ``u``, ``I_stim`` (a per-neuron input added to ``I_e``, same units, 0 initially).
     """
 
-    a: float = 0.02
-    b: float = 0.2
-    c: float = -65.0
-    d: float = 8.0
-    V_th: float = 30.0
-    I_e: float = 0.0
+    a: float = _positive(0.02, "1/ms")
+    b: float = _real(0.2, "")
+    c: float = _real(-65.0, "mV")
+    d: float = _real(8.0, "mV/ms")
+    V_th: float = _real(30.0, "mV")
+    I_e: float = _real(0.0, "mV/ms")
 
     kind: ClassVar[str] = "Izhikevich"
     state_vars: ClassVar[tuple[str, ...]] = ("v", "u", "I_stim")
     nest_names: ClassVar[dict[str, str]] = {"V_m": "v", "U_m": "u"}
-    _positive: ClassVar[tuple[str, ...]] = ("a",)
 
 
 @dataclass
@@ -476,28 +525,26 @@ class AdEx(NeuronModel):
     added to ``I_e``, 0 initially).
     """
 
-    C_m: float = 281.0
-    g_L: float = 30.0
-    E_L: float = -70.6
-    V_th: float = -50.4
-    Delta_T: float = 2.0
-    V_peak: float = 0.0
-    V_reset: float = -60.0
-    t_ref: float = 0.0
-    tau_w: float = 144.0
-    a: float = 4.0
-    b: float = 80.5
-    tau_syn_ex: float = 0.2
-    tau_syn_in: float = 2.0
-    E_ex: float = 0.0
-    E_in: float = -85.0
-    I_e: float = 0.0
+    C_m: float = _positive(281.0, "pF")
+    g_L: float = _positive(30.0, "nS")
+    E_L: float = _real(-70.6, "mV")
+    V_th: float = _real(-50.4, "mV")
+    Delta_T: float = _positive(2.0, "mV")
+    V_peak: float = _real(0.0, "mV")
+    V_reset: float = _real(-60.0, "mV")
+    t_ref: float = _nonnegative(0.0, "ms")
+    tau_w: float = _positive(144.0, "ms")
+    a: float = _real(4.0, "nS")
+    b: float = _real(80.5, "pA")
+    tau_syn_ex: float = _positive(0.2, "ms")
+    tau_syn_in: float = _positive(2.0, "ms")
+    E_ex: float = _real(0.0, "mV")
+    E_in: float = _real(-85.0, "mV")
+    I_e: float = _real(0.0, "pA")
 
     kind: ClassVar[str] = "AdEx"
     state_vars: ClassVar[tuple[str, ...]] = ("v", "w", "g_ex", "g_in", "I_stim")
     nest_names: ClassVar[dict[str, str]] = {"V_m": "v"}
-    _positive: ClassVar[tuple[str, ...]] = ("C_m", "g_L", "Delta_T", "tau_w", "tau_syn_ex", "tau_syn_in")
-    _nonnegative: ClassVar[tuple[str, ...]] = ("t_ref",)
 
     def _check(self) -> None:
         super()._check()
@@ -579,7 +626,160 @@ class SpikeGenerator(NeuronModel):
         return {"kind": self.kind}
 
 
+@dataclass
+class Custom(NeuronModel):
+    """A neuron model written as equations, compiled into the same structure-of-arrays update as the built-ins.
+
+    Example (NEST's ``iaf_psc_exp``)::
+
+        lif = pn.models.Custom(
+            params=dict(tau_m=10.0, C_m=250.0, E_L=-70.0, V_th=-55.0, V_reset=-70.0, t_ref=2.0,
+                        tau_syn_ex=2.0, tau_syn_in=2.0),
+            state=dict(v=-70.0, I_ex=0.0, I_in=0.0),
+            equations='''
+                dv/dt = -(v - E_L) / tau_m + (I_ex + I_in) / C_m   (unless refractory)
+                dI_ex/dt = -I_ex / tau_syn_ex
+                dI_in/dt = -I_in / tau_syn_in
+            ''',
+            threshold="v >= V_th", reset="v = V_reset", refractory="t_ref",
+            receptors={"exc": "I_ex += w", "inh": "I_in -= w"}, method="exact")
+
+    Per step every state variable advances from its value at the start of the step (input arrived in the step
+    included) by ``method``; variables whose equation ends in ``(unless refractory)`` keep their value while the
+    neuron is refractory; then a neuron that is not refractory and meets ``threshold`` fires, ``reset`` runs, and it
+    is refractory for ``refractory`` ms. Variables whose equation is ``dx/dt = -x / tau`` (tau from the parameters)
+    decay exactly under every method (the others read them at the stage times) and are set to 0 below 1e-30.
+    The definition compiles once (a few seconds) and is cached on disk; see :class:`pyneuro.plasticity.Custom`.
+
+    Parameters
+    ----------
+    params : dict of str to float
+        Named numbers (finite; units are the user's, by convention ms, mV, pA, nS, pF). Changing them does not
+        recompile.
+    state : dict of str to float
+        State variables and their initial values, in the order the update computes them. NEST's names keep a model
+        comparable with NEST (``v``, ``g_ex``, ``I_ex``, ...); a variable ``theta`` used in ``threshold`` lets
+        :class:`pyneuro.plasticity.IntrinsicPlasticity` act on the population.
+    equations : str
+        One ``dX/dt = expression`` per line (optionally ending in ``(unless refractory)``), subexpressions
+        ``name = expression`` (a new name), and assignments ``x = expression`` to a state variable, applied
+        every step after the update and before the threshold, in the order written (a voltage
+        clip, the end of a clamp). Expressions read parameters, state, subexpressions and ``t`` (ms); assignments
+        read the parameters, the updated state, ``t`` and ``dt``.
+    threshold : str, optional
+        A condition on the state after the step, e.g. ``"v >= V_th"`` (none: the neuron never fires).
+    reset : str, optional
+        Statements run when the neuron fires (several, in order), e.g. ``"v = V_reset; w += b"``.
+    refractory : float or str, optional
+        Refractory period (ms, >= 0) or the name of a parameter.
+    receptors : dict, optional
+        What an arriving spike of weight ``w`` does: ``{"exc": "g_ex += w", "inh": "g_in += w"}``; the forms are
+        ``x += w``, ``x -= w`` and ``x += k * w`` (k a number or a parameter). A receptor not given ignores input.
+    method : {"exact", "exponential_euler", "euler", "rk2", "rk4"}
+        ``"exact"``: linear equations with constant coefficients, integrated by their propagator (derived
+        symbolically, as Brian2 does; checked against a numerical matrix exponential). ``"exponential_euler"``: each
+        equation linear in its own variable (conductance models). ``"euler"``: forward Euler (Auryn's and NEST's
+        simple models). ``"rk2"`` (midpoint), ``"rk4"``: Runge-Kutta.
+    nest_names : dict, optional
+        Other names accepted for state variables, as NEST's names are for the built-ins (``{"V_m": "v"}``); by
+        default ``V_m``, ``I_syn_ex``, ``I_syn_in`` and ``U_m`` for ``v``, ``I_ex``, ``I_in`` and ``u`` when those
+        are state variables.
+    precision : {"single", "double"}, optional
+        Arithmetic of the update; default single for exact, exponential_euler and euler (vectorised like the
+        built-in LIF), double for rk2 and rk4 (like the built-in AdEx). State is stored as float32 either way.
+
+    Attributes
+    ----------
+    compile_seconds, load_seconds : float
+        As for :class:`pyneuro.plasticity.Custom`.
+    """
+
+    params: dict[str, float] = field(default_factory=dict)  # type: ignore[assignment]  # the definition's numbers
+    state: dict[str, float] = field(default_factory=dict)
+    equations: str = ""
+    threshold: str | None = None
+    reset: str | None = None
+    refractory: float | str | None = None
+    receptors: dict[str, str] = field(default_factory=dict)
+    method: str = "exact"
+    precision: str | None = None
+    nest_names: dict[str, str] | None = None  # type: ignore[assignment,misc]
+
+    kind: ClassVar[str] = "Custom"
+    #: NEST's names accepted by default for the state variables a definition names like NEST's models do
+    _nest_defaults: ClassVar[dict[str, str]] = {"V_m": "v", "I_syn_ex": "I_ex", "I_syn_in": "I_in", "U_m": "u"}
+
+    def __post_init__(self) -> None:
+        import time
+
+        from ._custom import model_definition
+
+        t0 = time.perf_counter()
+        if self.nest_names is None:
+            self.nest_names = {k: v for k, v in self._nest_defaults.items() if v in self.state}
+        elif not isinstance(self.nest_names, dict) or any(
+            not isinstance(k, str) or v not in self.state for k, v in self.nest_names.items()
+        ):
+            raise ValueError(
+                f"Custom.nest_names must map names to state variables {tuple(self.state)}, got {self.nest_names!r}"
+            )
+        built = model_definition(self)
+        self._core_kind: str = built.kind
+        self.state_vars = tuple(self.state)  # type: ignore[misc]
+        self.compile_seconds: float = built.compile_seconds
+        self.load_seconds: float = time.perf_counter() - t0
+
+    def _check(self) -> None:
+        from ._custom import model_lowered
+
+        model_lowered(self)
+
+    def core_params(self) -> dict[str, float]:
+        from ._custom import model_lowered
+
+        return model_lowered(self)
+
+    def core_kind(self) -> str:
+        return self._core_kind
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "params": dict(self.params),
+            "state": dict(self.state),
+            "equations": self.equations,
+            "threshold": self.threshold,
+            "reset": self.reset,
+            "refractory": self.refractory,
+            "receptors": dict(self.receptors),
+            "method": self.method,
+            "precision": self.precision,
+            "nest_names": dict(self.nest_names or {}),
+        }
+
+    def __reduce__(self) -> Any:
+        d = self.to_dict()
+        d.pop("kind")
+        return (_custom_from_dict, (d,))
+
+
+def _custom_from_dict(d: dict[str, Any]) -> Custom:
+    return Custom(**d)
+
+
 MODELS: dict[str, type[NeuronModel]] = {
     m.kind: m
-    for m in (LIF, LIFCond, LIFCondAmpaNmda, LIFAlpha, LIFCondAlpha, Izhikevich, AdEx, PoissonSource, SpikeGenerator)
+    for m in (
+        Custom,
+        LIF,
+        LIFCond,
+        LIFCondAmpaNmda,
+        LIFDelta,
+        LIFAlpha,
+        LIFCondAlpha,
+        Izhikevich,
+        AdEx,
+        PoissonSource,
+        SpikeGenerator,
+    )
 }

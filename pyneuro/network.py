@@ -52,7 +52,8 @@ class Network:
     seed : int
         Seed of every random draw (connectivity, Poisson sources, ...), in [0, 2**64).
     threads : int
-        Threads of the step loop (>= 1). Results are bit-identical for every thread count.
+        Threads of the step loop, in [1, 1024] and no more than the system lets the process run at once (checked
+        here: ValueError). Results are bit-identical for every thread count.
     max_rate : float
         A non-source population whose mean rate over a check window (100 ms) exceeds this bound (Hz) stops
         the run with :class:`SimulationError`; ``inf`` disables the check. NaN always stops the run.
@@ -242,16 +243,26 @@ class Network:
             r = rates if rates is not None else np.array([model.rate])  # type: ignore[attr-defined]
             if np.max(r) > 1000.0 / self.dt:
                 raise ValueError(f"PoissonSource.rate must be <= 1/dt = {1000.0 / self.dt} Hz, got {np.max(r)}")
-        pid = self._engine.add_population(model.kind, n, model.params())
-        pop = Population(self, pid, model, n, name)
-        for var, arr in init.items():
-            pop.set(var, arr)
-        if rates is not None:
-            self._engine.pop_set(pid, "rate", rates.astype(np.float32))
         if isinstance(model, SpikeGenerator):
             t = np.asarray(model.times, dtype=np.float64).reshape(-1)
-            steps = to_steps(t, self.dt).astype(np.int64) - self.stamp_offset
-            self._engine.set_generator_events(pid, steps, np.asarray(model.indices).reshape(-1).astype(np.uint32))
+            if t.size and t.max() > 2.0**52 * self.dt:
+                raise ValueError(
+                    f"SpikeGenerator.times must be <= 2**52 steps = {2.0**52 * self.dt:g} ms at dt = {self.dt} ms, "
+                    f"got {t.max():g}"
+                )
+        pid = self._engine.add_population(model.core_kind(), n, model.core_params())
+        pop = Population(self, pid, model, n, name)
+        try:
+            for var, arr in init.items():
+                pop.set(var, arr)
+            if rates is not None:
+                self._engine.pop_set(pid, "rate", rates.astype(np.float32))
+            if isinstance(model, SpikeGenerator):
+                steps = to_steps(t, self.dt).astype(np.int64) - self.stamp_offset
+                self._engine.set_generator_events(pid, steps, np.asarray(model.indices).reshape(-1).astype(np.uint32))
+        except BaseException:  # e.g. a refused initial value, MemoryError: the core takes the population back
+            self._engine.pop_population(pid)
+            raise
         self.populations.append(pop)
         return pop
 
@@ -402,6 +413,8 @@ class Network:
                     f"plasticity[{k}] must be a synaptic rule from pyneuro.plasticity, got {type(r).__name__}"
                     + (" (a neuron rule: use net.add_plasticity(pop, rule))" if isinstance(r, NeuronRule) else "")
                 )
+        for r in rules:
+            r.check_target(pre, post)
         name = self._unique_name(name, f"{pre.name}->{post.name}", [p.name for p in self.projections])
         n_pre, n_post = pre.size, post.size
         conn = rule.lower(n_pre, n_post, pre is post)
@@ -412,7 +425,7 @@ class Network:
         dspec = self._lower_values(
             "delay", self.dt if delay is None else delay, rule, n_pre, n_post, delay=True, limit=limit
         )
-        lowered = [(r.kind, r.lower_in(self), self._lower_schedules(r)) for r in rules]
+        lowered = [(r.core_kind(), r.lower_in(self), self._lower_schedules(r)) for r in rules]
         reserve = None
         if max_delay is not None:
             max_delay = check_number("max_delay", max_delay, self.dt * (1 - 1e-9), limit * self.dt)
@@ -450,7 +463,7 @@ class Network:
             w.astype(np.float32),
         )
         try:
-            self._add_rules(pid, [(r.kind, r.lower_in(self), self._lower_schedules(r)) for r in rules])
+            self._add_rules(pid, [(r.core_kind(), r.lower_in(self), self._lower_schedules(r)) for r in rules])
         except BaseException:
             self._engine.pop_projection(pid)
             raise
@@ -500,7 +513,7 @@ class Network:
         receptor = check_choice("receptor", receptor, _RECEPTORS)
         n, rate, weight = check_poisson_params(n, rate, weight, self.dt)
         name = self._unique_name(name, f"poisson->{target.name}", [x.name for x in self.inputs])
-        iid = self._engine.add_poisson_input(target._id, receptor, n, rate, weight)
+        iid = self._engine.add_input("PoissonInput", target._id, receptor, {"n": n, "rate": rate, "weight": weight})
         inp = PoissonInput(self, iid, target, receptor, n, rate, weight, name)
         self.inputs.append(inp)
         return inp
@@ -524,7 +537,7 @@ class Network:
         params = rule.lower_in(self)
         scheds = self._lower_schedules(rule)
         idx = len(pop.plasticity)
-        self._engine.add_neuron_rule(pop._id, rule.kind, params)
+        self._engine.add_neuron_rule(pop._id, rule.core_kind(), params)
         for slot, seg, rest in scheds:
             self._engine.set_schedule(-pop._id - 1, idx, slot, seg, rest)
         pop.plasticity.append(rule)
@@ -629,7 +642,8 @@ class Network:
 
     # -- recording --------------------------------------------------------------------------------------------
     def _every(self, name: str, every: Any) -> int:
-        every = check_number(name, every, self.dt * (1 - 1e-9))
+        """A recording interval (ms) in whole steps: at least dt, at most 2**52 steps (the clock's exact range)."""
+        every = check_number(name, every, self.dt * (1 - 1e-9), 2.0**52 * self.dt)
         return max(1, int(to_steps(every, self.dt)))
 
     def record_spikes(self, pop: Population, indices: Any = None) -> SpikeMonitor:
@@ -778,7 +792,13 @@ class Network:
                 if status["stopped"]:
                     pop = self.populations[int(status["population"])]
                     t_ms = (int(status["step"]) + 1) * self.dt
-                    if status["reason"] == "nan":
+                    if status["reason"] == "nan" and int(status.get("projection", -1)) >= 0:
+                        proj = self.projections[int(status["projection"])]
+                        msg = (
+                            f"projection {proj.name!r} (into population {pop.name!r}) has NaN in the state of its "
+                            f"plasticity rules at t = {t_ms:.1f} ms; run stopped"
+                        )
+                    elif status["reason"] == "nan":
                         msg = f"population {pop.name!r} has NaN in its state at t = {t_ms:.1f} ms; run stopped"
                     else:
                         msg = (

@@ -13,6 +13,7 @@ import math
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from ._params import check_params, lower_params, param
 from ._validation import check_choice, check_number
 from .schedule import Schedule, as_schedule
 from .schedule import from_dict as schedule_from_dict
@@ -32,6 +33,8 @@ __all__ = [
     "RewardSTDP",
     "OjaHebbian",
     "Metaplasticity",
+    "Trace",
+    "Custom",
     "RULES",
     "NEURON_RULES",
 ]
@@ -52,9 +55,15 @@ class PlasticityRule:
 
     def __post_init__(self) -> None:
         self.schedule = as_schedule(f"{self.kind}.schedule", self.schedule)
+        check_params(self, self.kind)
 
-    def lower(self) -> dict[str, float]:  # pragma: no cover - abstract
-        raise NotImplementedError
+    def lower(self) -> dict[str, float]:
+        """The declared parameters (:func:`pyneuro._params.param`) as the core receives them."""
+        return lower_params(self)
+
+    def core_kind(self) -> str:
+        """The name under which the core's catalogue builds this rule."""
+        return self.kind
 
     def lower_in(self, net: Network) -> dict[str, float]:
         """Parameters for the core, with what depends on the network (time step, population ids)."""
@@ -81,12 +90,18 @@ class PlasticityRule:
         rule_cls = {**RULES, **NEURON_RULES}.get(d.pop("kind", ""))
         if rule_cls is None:
             raise ValueError(f"unknown plasticity rule in {d!r}")
+        if rule_cls is Custom:
+            return Custom.from_definition(d)
         for k, v in list(d.items()):
             if isinstance(v, dict) and v.get("kind") == Metaplasticity.kind:
                 d[k] = Metaplasticity(**{a: b for a, b in v.items() if a != "kind"})
             elif isinstance(v, dict) and "kind" in v:
                 d[k] = schedule_from_dict(v)
         return rule_cls(**d)
+
+    def check_target(self, pre: Any, post: Any) -> None:
+        """Raise ValueError when the rule cannot act on a projection from ``pre`` to ``post`` (checked before the
+        projection is made)."""
 
     def check_weights(self, w_lo: float, w_hi: float) -> None:
         """Called with the range of initial weights of the projection."""
@@ -118,20 +133,16 @@ class Metaplasticity:
         Whose activity counts.
     """
 
-    tau_rate: float = 1000.0
-    reference_rate: float = 5.0
-    ltp_power: float = 0.0
-    ltd_power: float = 2.0
-    side: str = "post"
+    tau_rate: float = param(1000.0, unit="ms", lo=0.0, lo_open=True)
+    reference_rate: float = param(5.0, unit="Hz", lo=0.0, lo_open=True)
+    ltp_power: float = param(0.0, lo=-8.0, hi=8.0)
+    ltd_power: float = param(2.0, lo=-8.0, hi=8.0)
+    side: str = param("post", choices=("post", "pre"))
 
     kind: ClassVar[str] = "Metaplasticity"
 
     def __post_init__(self) -> None:
-        check_number("Metaplasticity.tau_rate", self.tau_rate, 0.0, lo_open=True)
-        check_number("Metaplasticity.reference_rate", self.reference_rate, 0.0, lo_open=True)
-        check_number("Metaplasticity.ltp_power", self.ltp_power, -8.0, 8.0)
-        check_number("Metaplasticity.ltd_power", self.ltd_power, -8.0, 8.0)
-        check_choice("Metaplasticity.side", self.side, ("post", "pre"))
+        check_params(self, "Metaplasticity")
 
     def lower(self) -> dict[str, float]:
         return {
@@ -192,59 +203,48 @@ class STDP(PlasticityRule):
     interaction : {"all_to_all", "nearest"}
         ``"all_to_all"``: every earlier spike contributes (traces add 1 per spike); ``"nearest"``: only the most
         recent spike of each side (traces reset to 1; Morrison et al. 2008's symmetric nearest-spike scheme).
-    weight_dependence : {"additive", "multiplicative", "power_law"}
+    weight_dependence : {"additive", "multiplicative", "power_law", "morrison"}
         With ``u = (w - w_min)/(w_max - w_min)``: additive ``f_plus = f_minus = 1``; multiplicative (van Rossum,
         Bi & Turrigiano 2000) ``f_plus = 1, f_minus = u``; power_law (Gütig et al. 2003) ``f_plus = (1-u)**mu,
-        f_minus = u**mu``.
+        f_minus = u**mu``; morrison (Morrison, Aertsen & Diesmann 2007, NEST's ``stdp_pl_synapse_hom``)
+        ``f_plus = w0**(1-mu) * w**mu, f_minus = w``: power-law potentiation and multiplicative depression of the
+        weight itself, with no upper bound needed (``w_max`` may be ``inf``); Morrison's ``lambda`` and ``alpha``
+        are ``a_pre = lambda`` and ``a_post = -lambda * alpha``.
     mu : float
-        Exponent of the power-law dependence, >= 0 (0 is additive, 1 is fully multiplicative).
+        Exponent of the power-law dependence, >= 0 (0 is additive, 1 is fully multiplicative; Morrison et al.
+        2007: 0.4).
+    w0 : float
+        Reference weight of the morrison dependence (weight units, > 0; Morrison et al.: 1 pA).
     metaplasticity : Metaplasticity, optional
         Scales LTP and LTD by powers of a neuron's recent activity (keyword only).
     """
 
-    tau_pre: float = 20.0
-    tau_post: float = 20.0
-    a_pre: float = 0.01
-    a_post: float = -0.0105
-    w_min: float = 0.0
-    w_max: float = 1.0
-    interaction: str = "all_to_all"
-    weight_dependence: str = "additive"
-    mu: float = 1.0
+    tau_pre: float = param(20.0, unit="ms", lo=0.0, lo_open=True)
+    tau_post: float = param(20.0, unit="ms", lo=0.0, lo_open=True)
+    a_pre: float = param(0.01, unit="weight")
+    a_post: float = param(-0.0105, unit="weight")
+    w_min: float = param(0.0, unit="weight", lo=0.0)
+    w_max: float = param(1.0, unit="weight", lo=0.0, allow_inf=True)
+    interaction: str = param("all_to_all", choices=("all_to_all", "nearest"))
+    weight_dependence: str = param("additive", choices=("additive", "multiplicative", "power_law", "morrison"))
+    mu: float = param(1.0, lo=0.0)
+    w0: float = param(1.0, unit="weight", lo=0.0, lo_open=True)
     metaplasticity: Metaplasticity | None = field(default=None, kw_only=True)
 
     kind: ClassVar[str] = "STDP"
-    _interactions: ClassVar[tuple[str, ...]] = ("all_to_all", "nearest")
-    _dependences: ClassVar[tuple[str, ...]] = ("additive", "multiplicative", "power_law")
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        check_number("STDP.tau_pre", self.tau_pre, 0.0, lo_open=True)
-        check_number("STDP.tau_post", self.tau_post, 0.0, lo_open=True)
-        check_number("STDP.a_pre", self.a_pre)
-        check_number("STDP.a_post", self.a_post)
-        check_number("STDP.w_min", self.w_min, 0.0)
-        check_number("STDP.w_max", self.w_max, 0.0)
         if self.w_max <= self.w_min:
             raise ValueError(f"STDP.w_max must be > w_min={self.w_min}, got {self.w_max}")
-        check_choice("STDP.interaction", self.interaction, self._interactions)
-        check_choice("STDP.weight_dependence", self.weight_dependence, self._dependences)
-        check_number("STDP.mu", self.mu, 0.0)
+        if math.isinf(self.w_max) and self.weight_dependence not in ("additive", "morrison"):
+            raise ValueError(
+                f"STDP.w_max must be finite for weight_dependence={self.weight_dependence!r} (it normalises w), got inf"
+            )
         _check_meta("STDP", self.metaplasticity)
 
     def lower(self) -> dict[str, float]:
-        return {
-            "tau_pre": float(self.tau_pre),
-            "tau_post": float(self.tau_post),
-            "a_pre": float(self.a_pre),
-            "a_post": float(self.a_post),
-            "w_min": float(self.w_min),
-            "w_max": float(self.w_max),
-            "interaction": float(self._interactions.index(self.interaction)),
-            "weight_dependence": float(self._dependences.index(self.weight_dependence)),
-            "mu": float(self.mu),
-            **(self.metaplasticity.lower() if self.metaplasticity is not None else {}),
-        }
+        return {**super().lower(), **(self.metaplasticity.lower() if self.metaplasticity is not None else {})}
 
 
 # Pfister & Gerstner 2006, Table 4 (fits to the visual-cortex data of Sjöström et al. 2001 and the hippocampal
@@ -315,32 +315,25 @@ class TripletSTDP(PlasticityRule):
         Scales the whole LTP and LTD terms by powers of a neuron's recent activity (keyword only).
     """
 
-    tau_plus: float = 16.8
-    tau_minus: float = 33.7
-    tau_x: float = 101.0
-    tau_y: float = 125.0
-    a2_plus: float = 5e-10
-    a3_plus: float = 6.2e-3
-    a2_minus: float = 7e-3
-    a3_minus: float = 2.3e-4
-    w_min: float = 0.0
-    w_max: float = 1.0
-    interaction: str = "all_to_all"
+    tau_plus: float = param(16.8, unit="ms", lo=0.0, lo_open=True)
+    tau_minus: float = param(33.7, unit="ms", lo=0.0, lo_open=True)
+    tau_x: float = param(101.0, unit="ms", lo=0.0, lo_open=True)
+    tau_y: float = param(125.0, unit="ms", lo=0.0, lo_open=True)
+    a2_plus: float = param(5e-10, unit="weight", lo=0.0)
+    a3_plus: float = param(6.2e-3, unit="weight", lo=0.0)
+    a2_minus: float = param(7e-3, unit="weight", lo=0.0)
+    a3_minus: float = param(2.3e-4, unit="weight", lo=0.0)
+    w_min: float = param(0.0, unit="weight", lo=0.0)
+    w_max: float = param(1.0, unit="weight", lo=0.0)
+    interaction: str = param("all_to_all", choices=("all_to_all", "nearest"))
     metaplasticity: Metaplasticity | None = field(default=None, kw_only=True)
 
     kind: ClassVar[str] = "TripletSTDP"
-    _interactions: ClassVar[tuple[str, ...]] = ("all_to_all", "nearest")
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        k = self.kind
-        for name in ("tau_plus", "tau_minus", "tau_x", "tau_y"):
-            check_number(f"{k}.{name}", getattr(self, name), 0.0, lo_open=True)
-        for name in ("a2_plus", "a3_plus", "a2_minus", "a3_minus"):
-            check_number(f"{k}.{name}", getattr(self, name), 0.0)
-        _check_bounds(k, self.w_min, self.w_max)
-        check_choice(f"{k}.interaction", self.interaction, self._interactions)
-        _check_meta(k, self.metaplasticity)
+        _check_bounds(self.kind, self.w_min, self.w_max)
+        _check_meta(self.kind, self.metaplasticity)
 
     @classmethod
     def preset(cls, name: str, **overrides: Any) -> TripletSTDP:
@@ -370,12 +363,7 @@ class TripletSTDP(PlasticityRule):
         return cls.preset("hippocampal_full", **overrides)
 
     def lower(self) -> dict[str, float]:
-        skip = ("schedule", "interaction", "metaplasticity")
-        return {
-            **{f.name: float(getattr(self, f.name)) for f in fields(self) if f.name not in skip},
-            "interaction": float(self._interactions.index(self.interaction)),
-            **(self.metaplasticity.lower() if self.metaplasticity is not None else {}),
-        }
+        return {**super().lower(), **(self.metaplasticity.lower() if self.metaplasticity is not None else {})}
 
 
 @dataclass
@@ -410,16 +398,16 @@ class BCM(TripletSTDP):
         estimate is a trace of the postsynaptic population shared by rules with the same ``tau_rate``.)
     """
 
-    tau_x: float = 101.0
-    tau_y: float = 125.0
-    a2_plus: float = 0.0
-    a3_plus: float = 6.5e-3
-    a2_minus: float | None = None  # type: ignore[assignment]
-    a3_minus: float = 0.0
-    target_rate: float = 3.0
-    tau_rate: float = 10_000.0
-    power: float = 2.0
-    initial_rate: float = 0.0
+    tau_x: float = param(101.0, unit="ms", lo=0.0, lo_open=True)
+    tau_y: float = param(125.0, unit="ms", lo=0.0, lo_open=True)
+    a2_plus: float = param(0.0, unit="weight", lo=0.0)
+    a3_plus: float = param(6.5e-3, unit="weight", lo=0.0)
+    a2_minus: float | None = param(None, unit="weight", lo=0.0)  # type: ignore[assignment]
+    a3_minus: float = param(0.0, unit="weight", lo=0.0)
+    target_rate: float = param(3.0, unit="Hz", lo=0.0, lo_open=True)
+    tau_rate: float = param(10_000.0, unit="ms", lo=0.0, lo_open=True)
+    power: float = param(2.0, lo=0.0)
+    initial_rate: float = param(0.0, unit="Hz", lo=0.0, hi=1e6)
 
     kind: ClassVar[str] = "BCM"
 
@@ -429,8 +417,16 @@ class BCM(TripletSTDP):
         check_number("BCM.power", self.power, 0.0)
         check_number("BCM.initial_rate", self.initial_rate, 0.0, 1e6)
         if self.a2_minus is None:
-            check_number("BCM.tau_minus", self.tau_minus, 0.0, lo_open=True)
-            self.a2_minus = self.a3_plus * self.tau_plus * self.tau_y * self.target_rate * 1e-3 / self.tau_minus
+            for name in ("tau_plus", "tau_minus", "tau_y"):  # what the default a2_minus is computed from
+                check_number(f"BCM.{name}", getattr(self, name), 0.0, lo_open=True)
+            check_number("BCM.a3_plus", self.a3_plus, 0.0)
+            a2 = self.a3_plus * self.tau_plus * self.tau_y * self.target_rate * 1e-3 / self.tau_minus
+            if not math.isfinite(a2):
+                raise ValueError(
+                    f"BCM.a2_minus, by default a3_plus tau_plus tau_y target_rate / tau_minus, is {a2} for these "
+                    "parameters; give a2_minus or smaller ones"
+                )
+            self.a2_minus = a2
         super().__post_init__()
 
     def threshold(self, nu: float) -> float:
@@ -469,19 +465,16 @@ class InhibitorySTDP(PlasticityRule):
         Weight bounds.
     """
 
-    tau: float = 20.0
-    eta: float = 1e-3
-    rho0: float = 5.0
-    w_min: float = 0.0
-    w_max: float = 1e3
+    tau: float = param(20.0, unit="ms", lo=0.0, lo_open=True)
+    eta: float = param(1e-3, unit="weight", lo=0.0, lo_open=True)
+    rho0: float = param(5.0, unit="Hz", lo=0.0)
+    w_min: float = param(0.0, unit="weight", lo=0.0)
+    w_max: float = param(1e3, unit="weight", lo=0.0)
 
     kind: ClassVar[str] = "InhibitorySTDP"
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        check_number("InhibitorySTDP.tau", self.tau, 0.0, lo_open=True)
-        check_number("InhibitorySTDP.eta", self.eta, 0.0, lo_open=True)
-        check_number("InhibitorySTDP.rho0", self.rho0, 0.0)
         _check_bounds("InhibitorySTDP", self.w_min, self.w_max)
 
     @property
@@ -489,8 +482,6 @@ class InhibitorySTDP(PlasticityRule):
         """Depression offset 2 rho0 tau (rho0 in spikes per ms)."""
         return 2.0 * self.rho0 * 1e-3 * self.tau
 
-    def lower(self) -> dict[str, float]:
-        return {k: float(getattr(self, k)) for k in ("tau", "eta", "rho0", "w_min", "w_max")}
 
 
 @dataclass
@@ -521,25 +512,18 @@ class SynapticScaling(PlasticityRule):
         Weight bounds.
     """
 
-    target_rate: float = 5.0
-    tau_scaling: float = 10_000.0
-    tau_rate: float = 1000.0
-    interval: float = 10.0
-    w_min: float = 0.0
-    w_max: float = 1e3
+    target_rate: float = param(5.0, unit="Hz", lo=0.0, lo_open=True)
+    tau_scaling: float = param(10_000.0, unit="ms", lo=0.0, lo_open=True)
+    tau_rate: float = param(1000.0, unit="ms", lo=0.0, lo_open=True)
+    interval: float = param(10.0, unit="ms", lo=0.0, lo_open=True, lower=False)  # lowered in steps
+    w_min: float = param(0.0, unit="weight", lo=0.0)
+    w_max: float = param(1e3, unit="weight", lo=0.0)
 
     kind: ClassVar[str] = "SynapticScaling"
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        check_number("SynapticScaling.target_rate", self.target_rate, 0.0, lo_open=True)
-        check_number("SynapticScaling.tau_scaling", self.tau_scaling, 0.0, lo_open=True)
-        check_number("SynapticScaling.tau_rate", self.tau_rate, 0.0, lo_open=True)
-        check_number("SynapticScaling.interval", self.interval, 0.0, lo_open=True)
         _check_bounds("SynapticScaling", self.w_min, self.w_max)
-
-    def lower(self) -> dict[str, float]:
-        return {k: float(getattr(self, k)) for k in ("target_rate", "tau_scaling", "tau_rate", "w_min", "w_max")}
 
     def lower_in(self, net: Network) -> dict[str, float]:
         return {
@@ -575,25 +559,18 @@ class OjaHebbian(PlasticityRule):
         Weight bounds.
     """
 
-    eta: float = 1e-4
-    alpha: float = 1.0
-    tau_rate: float = 1000.0
-    interval: float = 10.0
-    w_min: float = 0.0
-    w_max: float = 1e3
+    eta: float = param(1e-4, lo=0.0, lo_open=True)
+    alpha: float = param(1.0, lo=0.0)
+    tau_rate: float = param(1000.0, unit="ms", lo=0.0, lo_open=True)
+    interval: float = param(10.0, unit="ms", lo=0.0, lo_open=True, lower=False)  # lowered in steps
+    w_min: float = param(0.0, unit="weight", lo=0.0)
+    w_max: float = param(1e3, unit="weight", lo=0.0)
 
     kind: ClassVar[str] = "OjaHebbian"
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        check_number("OjaHebbian.eta", self.eta, 0.0, lo_open=True)
-        check_number("OjaHebbian.alpha", self.alpha, 0.0)
-        check_number("OjaHebbian.tau_rate", self.tau_rate, 0.0, lo_open=True)
-        check_number("OjaHebbian.interval", self.interval, 0.0, lo_open=True)
         _check_bounds("OjaHebbian", self.w_min, self.w_max)
-
-    def lower(self) -> dict[str, float]:
-        return {k: float(getattr(self, k)) for k in ("eta", "alpha", "tau_rate", "w_min", "w_max")}
 
     def lower_in(self, net: Network) -> dict[str, float]:
         return {
@@ -641,31 +618,26 @@ class RewardSTDP(PlasticityRule):
         Weight bounds.
     """
 
-    tau_pre: float = 20.0
-    tau_post: float = 20.0
-    a_pre: float = 1.0
-    a_post: float = -1.5
-    tau_c: float = 1000.0
-    tau_d: float = 200.0
+    tau_pre: float = param(20.0, unit="ms", lo=0.0, lo_open=True)
+    tau_post: float = param(20.0, unit="ms", lo=0.0, lo_open=True)
+    a_pre: float = param(1.0)
+    a_post: float = param(-1.5)
+    tau_c: float = param(1000.0, unit="ms", lo=0.0, lo_open=True)
+    tau_d: float = param(200.0, unit="ms", lo=0.0, lo_open=True)
     tonic: Schedule | float = 0.01
-    interval: float = 1.0
+    interval: float = param(1.0, unit="ms", lo=0.0, lo_open=True, lower=False)  # lowered in steps
     modulator: str | None = None
-    modulator_gain: float = 0.0
-    w_min: float = 0.0
-    w_max: float = 4.0
+    modulator_gain: float = param(0.0)
+    w_min: float = param(0.0, unit="weight", lo=0.0)
+    w_max: float = param(4.0, unit="weight", lo=0.0)
 
     kind: ClassVar[str] = "RewardSTDP"
 
     def __post_init__(self) -> None:
         super().__post_init__()
         k = self.kind
-        for name in ("tau_pre", "tau_post", "tau_c", "tau_d", "interval"):
-            check_number(f"{k}.{name}", getattr(self, name), 0.0, lo_open=True)
-        check_number(f"{k}.a_pre", self.a_pre)
-        check_number(f"{k}.a_post", self.a_post)
         if not isinstance(self.tonic, Schedule):
             self.tonic = check_number(f"{k}.tonic", self.tonic)
-        check_number(f"{k}.modulator_gain", self.modulator_gain)
         if self.modulator is not None and not isinstance(self.modulator, str):
             raise TypeError(
                 f"{k}.modulator must be a population name (str) or None, got {type(self.modulator).__name__}"
@@ -673,12 +645,7 @@ class RewardSTDP(PlasticityRule):
         _check_bounds(k, self.w_min, self.w_max)
 
     def lower(self) -> dict[str, float]:
-        out = {
-            k: float(getattr(self, k))
-            for k in ("tau_pre", "tau_post", "a_pre", "a_post", "tau_c", "tau_d", "modulator_gain", "w_min", "w_max")
-        }
-        out["tonic"] = 0.0 if isinstance(self.tonic, Schedule) else float(self.tonic)
-        return out
+        return {**super().lower(), "tonic": 0.0 if isinstance(self.tonic, Schedule) else float(self.tonic)}
 
     def lower_in(self, net: Network) -> dict[str, float]:
         out = {
@@ -701,8 +668,182 @@ class RewardSTDP(PlasticityRule):
         return out
 
 
+@dataclass(frozen=True)
+class Trace:
+    """A per-neuron spike trace for :class:`Custom` rules (event-driven: stored at spikes, read lazily).
+
+    At each spike of its neuron the trace jumps by 1 (``mode="all_to_all"``) or is set to 1 (``"nearest"``);
+    between spikes it decays as ``exp(-dt / tau)``. Traces belong to the population and are shared with every rule
+    (built-in or custom) that asks for the same (side, tau, mode).
+
+    Parameters
+    ----------
+    side : {"pre", "post"}
+        Whose spikes it follows. A presynaptic trace is read at the synapse's arrival time ``t - delay``.
+    tau : float or str
+        Time constant (ms, > 0), or the name of one of the rule's parameters.
+    mode : {"all_to_all", "nearest"}
+    """
+
+    side: str = "pre"
+    tau: float | str = 20.0
+    mode: str = "all_to_all"
+
+    def __post_init__(self) -> None:
+        check_choice("Trace.side", self.side, ("pre", "post"))
+        check_choice("Trace.mode", self.mode, ("all_to_all", "nearest"))
+        if isinstance(self.tau, str):
+            from ._expr import check_identifier
+
+            check_identifier("Trace.tau (a parameter name)", self.tau)
+        else:
+            check_number("Trace.tau", self.tau, 0.0, lo_open=True)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"side": self.side, "tau": self.tau, "mode": self.mode}
+
+
+@dataclass
+class Custom(PlasticityRule):
+    """A synaptic rule written as a few statements, compiled into the loops the built-in rules run.
+
+    Example (pair STDP, additive, all-to-all)::
+
+        stdp = pn.plasticity.Custom(
+            params={"a_pre": 0.01, "a_post": -0.0105, "w_max": 1.0},
+            traces={"x_pre": pn.plasticity.Trace("pre", 20.0), "x_post": pn.plasticity.Trace("post", 20.0)},
+            on_pre="w = clip(w + a_post * x_post, 0, w_max)",
+            on_post="w = clip(w + a_pre * x_pre, 0, w_max)",
+        )
+
+    The definition is parsed (Python syntax, a whitelist of constructs), turned into C++ for this rule only,
+    compiled with the core's own flags into a shared library that is cached on disk (keyed by the definition, the
+    pyneuro version, the compiler and the flags) and loaded into the engine: the first definition takes a few
+    seconds, a cached one milliseconds. It then composes with other rules, schedules, checkpoints and every thread
+    count like a built-in. See the README section "Writing your own rule" for the semantics, stated once.
+
+    Parameters
+    ----------
+    params : dict of str to float
+        Named numbers the code reads (finite; units are the user's: ms, mV, weight units, ...). They are not
+        part of the compiled code: changing them does not recompile.
+    traces : dict of str to Trace
+        Per-neuron spike traces by name. In ``on_pre`` a trace has its value just before the arriving spike's own
+        jump; in ``on_post`` just before the postsynaptic spike's own jump (Brian2's order: w, then the trace);
+        presynaptic traces are read at the synapse's arrival time ``t - delay``.
+    synapse : dict
+        Per-synapse variables (float32 columns beside the weight): ``{"name": initial}`` or ``{"name": (initial,
+        tau)}`` for one that decays exponentially with ``tau`` (ms, or a parameter name) between the events that
+        touch its synapse (evaluated lazily, no per-step work). Synapses made later by structural rules start at
+        ``initial``.
+    neuron : dict
+        Per-neuron variables of the postsynaptic population that the rule integrates every step:
+        ``{"name": ("dx/dt expression", initial)}`` (the expression may read the postsynaptic state as
+        ``<var>_post``, e.g. ``v_post``, the rule's parameters and neuron variables, ``t``), integrated by the
+        exponential Euler method right after the neurons' update.
+    on_pre, on_post, on_tick : str, optional
+        Statements run at a presynaptic arrival, at a postsynaptic spike, and (``on_tick``) for every synapse every
+        ``interval`` ms. Assignable: ``w`` and the synapse variables; readable: the parameters, traces, synapse and
+        neuron variables, ``<var>_post`` (the postsynaptic neuron's state variables), ``t`` (ms), ``dt`` (ms) and
+        ``eta`` (the schedule factor). New names become local variables.
+    interval : float, optional
+        Period of ``on_tick`` (ms, >= dt); required with ``on_tick``.
+    schedule : Schedule or float, optional
+        Scales each event's change of ``w``: ``w <- w0 + eta (w1 - w0)`` (keyword only).
+
+    Attributes
+    ----------
+    compile_seconds : float
+        Time spent generating and compiling the library (0 when it came from the cache).
+    load_seconds : float
+        Time from the definition to the rule being ready in the engine (validation, cache lookup, load).
+    """
+
+    params: dict[str, float] = field(default_factory=dict)
+    traces: dict[str, Any] = field(default_factory=dict)
+    synapse: dict[str, Any] = field(default_factory=dict)
+    neuron: dict[str, Any] = field(default_factory=dict)
+    on_pre: str | None = None
+    on_post: str | None = None
+    on_tick: str | None = None
+    interval: float | None = None
+
+    kind: ClassVar[str] = "Custom"
+
+    def __post_init__(self) -> None:
+        import time
+
+        t0 = time.perf_counter()
+        super().__post_init__()
+        from ._custom import rule_definition
+
+        self.traces = {k: (Trace(**v) if isinstance(v, dict) else v) for k, v in dict(self.traces).items()}
+        built = rule_definition(self)
+        self._core_kind: str = built.kind
+        self._post_vars: list[str] = built.post_vars
+        self.compile_seconds: float = built.compile_seconds
+        self.load_seconds: float = time.perf_counter() - t0
+
+    @classmethod
+    def from_definition(cls, d: dict[str, Any]) -> Custom:
+        """Rebuild from :meth:`to_dict` (checkpoints): compiles, or loads the cached library."""
+        d = dict(d)
+        d.pop("kind", None)
+        sched = d.pop("schedule", None)
+        if isinstance(sched, dict):
+            sched = schedule_from_dict(sched)
+        d["synapse"] = {k: (tuple(v) if isinstance(v, list) else v) for k, v in d.get("synapse", {}).items()}
+        d["neuron"] = {k: (tuple(v) if isinstance(v, list) else v) for k, v in d.get("neuron", {}).items()}
+        return cls(**d, schedule=sched)
+
+    def __reduce__(self) -> Any:
+        # a fresh process (a Dask worker) rebuilds the rule, which loads its library from the cache
+        return (Custom.from_definition, (self.to_dict(),))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "params": dict(self.params),
+            "traces": {k: t.to_dict() for k, t in self.traces.items()},
+            "synapse": {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.synapse.items()},
+            "neuron": {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.neuron.items()},
+            "on_pre": self.on_pre,
+            "on_post": self.on_post,
+            "on_tick": self.on_tick,
+            "interval": self.interval,
+            "schedule": self.schedule.to_dict() if isinstance(self.schedule, Schedule) else self.schedule,
+        }
+
+    def core_kind(self) -> str:
+        return self._core_kind
+
+    @property
+    def post_vars(self) -> list[str]:
+        """State variables of the postsynaptic population the code reads (as ``<var>_post``)."""
+        return list(self._post_vars)
+
+    def check_target(self, pre: Any, post: Any) -> None:
+        missing = [v for v in self._post_vars if v not in post.state_vars]
+        if missing:
+            raise ValueError(
+                f"Custom rule reads {', '.join(m + '_post' for m in missing)}, but the postsynaptic population "
+                f"{post.name!r} has the state variables {post.state_vars}"
+            )
+
+    def lower(self) -> dict[str, float]:
+        from ._custom import rule_lowered
+
+        return rule_lowered(self)
+
+    def lower_in(self, net: Network) -> dict[str, float]:
+        out = {**self.lower(), "dt": net.dt}
+        if self.on_tick is not None:
+            out["interval_steps"] = _interval_steps(float(self.interval), net.dt, "Custom.interval")  # type: ignore[arg-type]
+        return out
+
+
 RULES: dict[str, type[PlasticityRule]] = {
-    c.kind: c for c in (STDP, TripletSTDP, BCM, InhibitorySTDP, SynapticScaling, OjaHebbian, RewardSTDP)
+    c.kind: c for c in (STDP, TripletSTDP, BCM, InhibitorySTDP, SynapticScaling, OjaHebbian, RewardSTDP, Custom)
 }
 
 
@@ -736,26 +877,20 @@ class IntrinsicPlasticity(NeuronRule):
         Bounds of the offset (mV).
     """
 
-    target_rate: float = 5.0
-    eta: float = 0.05
-    theta_min: float = -20.0
-    theta_max: float = 50.0
+    target_rate: float = param(5.0, unit="Hz", lo=0.0)
+    eta: float = param(0.05, unit="mV", lo=0.0, lo_open=True)
+    theta_min: float = param(-20.0, unit="mV")
+    theta_max: float = param(50.0, unit="mV")
 
     kind: ClassVar[str] = "IntrinsicPlasticity"
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        check_number("IntrinsicPlasticity.target_rate", self.target_rate, 0.0)
-        check_number("IntrinsicPlasticity.eta", self.eta, 0.0, lo_open=True)
-        check_number("IntrinsicPlasticity.theta_min", self.theta_min)
-        check_number("IntrinsicPlasticity.theta_max", self.theta_max)
         if self.theta_max <= self.theta_min:
             raise ValueError(
                 f"IntrinsicPlasticity.theta_max must be > theta_min={self.theta_min}, got {self.theta_max}"
             )
 
-    def lower(self) -> dict[str, float]:
-        return {k: float(getattr(self, k)) for k in ("target_rate", "eta", "theta_min", "theta_max")}
 
 
 NEURON_RULES: dict[str, type[NeuronRule]] = {IntrinsicPlasticity.kind: IntrinsicPlasticity}

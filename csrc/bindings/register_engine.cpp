@@ -1,10 +1,14 @@
 #include "../core/engine.hpp"
+#include "../core/plugin.hpp"
 #include "convert.hpp"
 
 namespace pyneuro::bind {
 
 py::class_<Engine> register_engine(py::module_& m) {
     py::register_exception<ArgumentError>(m, "CoreArgumentError", PyExc_ValueError);
+    m.def("load_plugin", &load_plugin, py::arg("path"), "Load a compiled user library; '' on success, else the reason");
+    m.def("catalogue_kinds", [](const std::string& family) { return catalogue().kinds(family); }, py::arg("family"));
+    m.attr("PLUGIN_ABI") = kPluginAbi;
     py::class_<Engine> c(m, "Engine");
     c
         .def(py::init<double, std::uint64_t, int>(), py::arg("dt"), py::arg("seed"), py::arg("threads"))
@@ -30,6 +34,7 @@ py::class_<Engine> register_engine(py::module_& m) {
                 d["stopped"] = st.stopped;
                 d["reason"] = st.reason;
                 d["population"] = st.population;
+                d["projection"] = st.projection;
                 d["step"] = st.step;
                 d["value"] = st.value;
                 return d;

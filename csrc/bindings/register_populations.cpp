@@ -1,6 +1,4 @@
 #include "../core/engine.hpp"
-#include "../neurons/poisson.hpp"
-#include "../neurons/spike_generator.hpp"
 #include "convert.hpp"
 
 namespace pyneuro::bind {
@@ -10,6 +8,7 @@ void register_populations(py::class_<Engine>& c) {
           [](Engine& e, const std::string& kind, index_t n, const py::dict& params) {
               return e.add_population(kind, n, to_params(params));
           })
+        .def("pop_population", &Engine::pop_population)
         .def("pop_size", [](Engine& e, int p) { return e.population(p).size(); })
         .def("pop_var_names", [](Engine& e, int p) { return e.population(p).var_names(); })
         .def("pop_get",
@@ -25,7 +24,7 @@ void register_populations(py::class_<Engine>& c) {
                  auto x = to_vec<float>(values);
                  if (x.size() != v->size()) throw py::value_error("wrong number of values for '" + name + "'");
                  v->assign(x.begin(), x.end());
-                 if (name == "rate") e.mark_rates_changed(p);
+                 e.state_set(p, name);
              })
         .def("pop_set_positions",
              [](Engine& e, int p, const py::array& xyz, int dim) { e.population(p).set_positions(to_vec<float>(xyz), dim); })
@@ -48,9 +47,8 @@ void register_populations(py::class_<Engine>& c) {
              })
         .def("set_generator_events",
              [](Engine& e, int p, const py::array& steps, const py::array& idx) {
-                 auto* g = dynamic_cast<SpikeGenerator*>(&e.population(p));
-                 if (!g) throw py::type_error("population is not a SpikeGenerator");
-                 g->set_events(to_vec<step_t>(steps), to_vec<index_t>(idx));
+                 if (!e.population(p).set_events(to_vec<step_t>(steps), to_vec<index_t>(idx)))
+                     throw py::type_error("population does not take given spikes (SpikeGenerator)");
              })
         // neurogenesis
         .def("pop_add_neurons",

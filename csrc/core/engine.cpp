@@ -7,24 +7,9 @@
 #include <omp.h>
 #include <tuple>
 
-#include "../neurons/adex.hpp"
-#include "../neurons/izhikevich.hpp"
-#include "../neurons/lif.hpp"
-#include "../neurons/lif_alpha.hpp"
-#include "../neurons/lif_cond_alpha.hpp"
-#include "../neurons/lif_cond.hpp"
-#include "../neurons/lif_cond_ampa_nmda.hpp"
-#include "../neurons/poisson.hpp"
-#include "../neurons/spike_generator.hpp"
-#include "../plasticity/inhibitory_stdp.hpp"
-#include "../plasticity/intrinsic_plasticity.hpp"
-#include "../plasticity/oja_hebbian.hpp"
-#include "../plasticity/pair_stdp.hpp"
-#include "../plasticity/reward_stdp.hpp"
-#include "../plasticity/synaptic_scaling.hpp"
-#include "../plasticity/triplet_stdp.hpp"
-#include "../structural/growth.hpp"
-#include "../structural/pruning.hpp"
+#include "../structural/structural_rule.hpp"
+#include "catalogue.hpp"
+#include "../synapses/input.hpp"
 #include "parallel.hpp"
 
 namespace pyneuro {
@@ -55,29 +40,62 @@ namespace pyneuro {
 Engine::Engine(double dt, std::uint64_t seed, int threads) : dt_(dt), seed_(seed), threads_(threads), rng_(seed), barrier_(threads) {
     if (!(dt > 0.0)) throw ArgumentError("dt must be > 0");
     if (threads < 1) throw ArgumentError("threads must be >= 1");
+    const std::string why = probe_threads(threads);
+    if (!why.empty())
+        throw ArgumentError("threads=" + std::to_string(threads) + ": this system does not let the process run that many threads: " + why);
 }
 
+// What factories may ask of the network being built (catalogue.hpp).
+class Engine::Context final : public CoreBuildContext {
+public:
+    explicit Context(const Engine& e) : e_(e) {}
+    double dt() const noexcept override { return e_.dt_; }
+    Population* population(int id) const noexcept override {
+        return id >= 0 && static_cast<std::size_t>(id) < e_.pops_.size() ? e_.pops_[static_cast<std::size_t>(id)].get() : nullptr;
+    }
+private:
+    const Engine& e_;
+};
+
+// All or nothing: everything is allocated before the population joins (the push_backs then cannot fail).
 int Engine::add_population(const std::string& kind, index_t n, const ParamMap& p) {
-    std::unique_ptr<Population> pop;
-    if (kind == "LIF") pop = std::make_unique<LIF>(n, p);
-    else if (kind == "LIFCond") pop = std::make_unique<LIFCond>(n, p);
-    else if (kind == "LIFCondAmpaNmda") pop = std::make_unique<LIFCondAmpaNmda>(n, p);
-    else if (kind == "LIFAlpha") pop = std::make_unique<LIFAlpha>(n, p);
-    else if (kind == "LIFCondAlpha") pop = std::make_unique<LIFCondAlpha>(n, p);
-    else if (kind == "Izhikevich") pop = std::make_unique<Izhikevich>(n, p);
-    else if (kind == "AdEx") pop = std::make_unique<AdEx>(n, p);
-    else if (kind == "PoissonSource") pop = std::make_unique<PoissonSource>(n, p);
-    else if (kind == "SpikeGenerator") pop = std::make_unique<SpikeGenerator>(n, p);
-    else throw ArgumentError("unknown neuron model '" + kind + "'");
+    std::unique_ptr<Population> pop = catalogue().make_model(kind, n, p, Context(*this));
     const int id = static_cast<int>(pops_.size());
     pop->set_id(id);
     pop->prepare(dt_);
+    auto parts = split_range(n, threads_);
+    const std::size_t m = pops_.size() + 1;
+    pops_.reserve(m);
+    parts_.reserve(m);
+    plastic_in_.reserve(m);
+    steps_in_.reserve(m);
+    spike_mons_of_.reserve(m);
+    rate_mons_of_.reserve(m);
     pops_.push_back(std::move(pop));
-    parts_.push_back(split_range(n, threads_));
+    parts_.push_back(std::move(parts));
     plastic_in_.emplace_back();
+    steps_in_.emplace_back();
     spike_mons_of_.emplace_back();
     rate_mons_of_.emplace_back();
     return id;
+}
+
+void Engine::pop_population(int id) {
+    if (pops_.empty() || id != static_cast<int>(pops_.size()) - 1)
+        throw ArgumentError("pop_population: only the population just added can be taken back");
+    const Population* P = pops_.back().get();
+    for (const auto& pr : projs_)
+        if (&pr->pre() == P || &pr->post() == P) throw ArgumentError("pop_population: the population has projections");
+    if (!spike_mons_of_.back().empty() || !rate_mons_of_.back().empty())
+        throw ArgumentError("pop_population: the population has recorders");
+    for (const auto& sm : state_mons_)
+        if (sm->pop == id) throw ArgumentError("pop_population: the population has recorders");
+    pops_.pop_back();
+    parts_.pop_back();
+    plastic_in_.pop_back();
+    steps_in_.pop_back();
+    spike_mons_of_.pop_back();
+    rate_mons_of_.pop_back();
 }
 
 // A projection is built apart and joins the engine only when its build succeeded (an exception, e.g. std::bad_alloc
@@ -108,6 +126,7 @@ void Engine::pop_projection(int id) {
         throw ArgumentError("pop_projection: only the projection just connected can be taken back");
     Projection& pr = *projs_.back();
     for (auto& v : plastic_in_) v.erase(std::remove(v.begin(), v.end(), id), v.end());
+    for (auto& v : steps_in_) v.erase(std::remove(v.begin(), v.end(), id), v.end());
     // its rules' traces were appended to the populations after the counts taken at connect (none since)
     auto& tp = pr.pre().traces();
     if (tp.size() > last_connect_.pre_traces) tp.resize(last_connect_.pre_traces);
@@ -119,31 +138,33 @@ void Engine::pop_projection(int id) {
 
 void Engine::add_rule(int proj, const std::string& kind, const ParamMap& p) {
     Projection& pr = projection(proj);
-    std::unique_ptr<Rule> rule;
-    if (kind == "STDP") rule = std::make_unique<PairSTDP>(p);
-    else if (kind == "TripletSTDP") rule = std::make_unique<TripletSTDP>(p, false);
-    else if (kind == "BCM") rule = std::make_unique<TripletSTDP>(p, true);
-    else if (kind == "InhibitorySTDP") rule = std::make_unique<InhibitorySTDP>(p);
-    else if (kind == "SynapticScaling") rule = std::make_unique<SynapticScaling>(p);
-    else if (kind == "OjaHebbian") rule = std::make_unique<OjaHebbian>(p);
-    else if (kind == "RewardSTDP") {
-        auto r = std::make_unique<RewardSTDP>(p);
-        const int m = static_cast<int>(param_or(p, "modulator", -1.0));
-        if (m >= 0) r->set_modulator(&population(m));
-        rule = std::move(r);
-    } else throw ArgumentError("unknown plasticity rule '" + kind + "'");
+    std::unique_ptr<Rule> rule = catalogue().make_rule(kind, p, Context(*this));
+    if (const std::string why = rule->attach_problem(pr); !why.empty()) throw ArgumentError(why);
     const bool first = !pr.plastic();
+    const bool steps = rule->steps_neurons;
+    auto& stepping = steps_in_[static_cast<std::size_t>(pr.post().id())];
     auto& into = plastic_in_[static_cast<std::size_t>(pr.post().id())];
-    if (first) into.reserve(into.size() + 1);  // the push_back below cannot fail once the rule is in
+    if (first) into.reserve(into.size() + 1);  // the push_backs below cannot fail once the rule is in
+    if (steps) stepping.reserve(stepping.size() + 1);
     pr.add_rule(std::move(rule));
     if (first) into.push_back(proj);
+    if (steps && std::find(stepping.begin(), stepping.end(), proj) == stepping.end()) stepping.push_back(proj);
 }
 
-int Engine::add_poisson_input(int pop, Receptor r, double n, double rate_hz, double weight) {
-    auto in = std::make_unique<PoissonInput>(static_cast<int>(inputs_.size()), population(pop), r, n, rate_hz, weight);
-    in->prepare(dt_, nest_time_);  // checks lambda before the input is added
+int Engine::add_input(const std::string& kind, int pop, Receptor r, const ParamMap& p) {
+    auto in = catalogue().make_input(kind, static_cast<int>(inputs_.size()), population(pop), r, p, Context(*this));
+    in->prepare(dt_, nest_time_);  // checks the parameters before the input is added
     inputs_.push_back(std::move(in));
+    kind_of_input_.push_back(kind);
     return static_cast<int>(inputs_.size()) - 1;
+}
+
+void Engine::set_input(int id, const ParamMap& p) {
+    Input& in = input(id);
+    // a trial copy of the kind checks the new parameters first, so a refusal changes nothing
+    auto trial = catalogue().make_input(kind_of_input_.at(static_cast<std::size_t>(id)), id, in.target(), in.receptor(), p, Context(*this));
+    trial->prepare(dt_, nest_time_);
+    inputs_[static_cast<std::size_t>(id)] = std::move(trial);
 }
 
 void Engine::set_nest_time(bool on) {
@@ -154,12 +175,7 @@ void Engine::set_nest_time(bool on) {
 
 void Engine::add_structural(int proj, const std::string& kind, const ParamMap& p) {
     Projection& pr = projection(proj);
-    std::unique_ptr<StructuralRule> rule;
-    if (kind == "Pruning") rule = std::make_unique<Pruning>(p);
-    else if (kind == "Growth") rule = std::make_unique<Growth>(p);
-    else if (kind == "Sprouting") rule = std::make_unique<Sprouting>(p);
-    else if (kind == "HomeostaticGrowth") rule = std::make_unique<HomeostaticGrowth>(p);
-    else throw ArgumentError("unknown structural rule '" + kind + "'");
+    std::unique_ptr<StructuralRule> rule = catalogue().make_structural(kind, p, Context(*this));
     pr.add_structural(std::move(rule), now_);
 }
 
@@ -271,42 +287,29 @@ void Engine::apply_due_structural() {
 
 void Engine::add_neuron_rule(int pop, const std::string& kind, const ParamMap& p) {
     Population& P = population(pop);
-    std::unique_ptr<NeuronRule> rule;
-    if (kind == "IntrinsicPlasticity") rule = std::make_unique<IntrinsicPlasticity>(p);
-    else throw ArgumentError("unknown neuron rule '" + kind + "'");
+    std::unique_ptr<NeuronRule> rule = catalogue().make_neuron_rule(kind, p, Context(*this));
     rule->attach(P, dt_);
     P.neuron_rules().push_back(std::move(rule));
 }
 
 void Engine::set_schedule(int target, int rule, int slot, const std::vector<Schedule::Segment>& seg, double rest) {
-    Schedule* sc = nullptr;
-    if (target >= 0) {
-        auto& rules = projection(target).rules();
-        Rule& r = *rules.at(static_cast<std::size_t>(rule));
-        if (slot == 0) sc = &r.schedule;
-        else if (auto* rs = dynamic_cast<RewardSTDP*>(&r); rs && slot == 1) sc = &rs->tonic;
-    } else {
-        auto& rules = population(-target - 1).neuron_rules();
-        if (slot == 0) sc = &rules.at(static_cast<std::size_t>(rule))->schedule;
-    }
+    Schedule* sc = target >= 0 ? projection(target).rules().at(static_cast<std::size_t>(rule))->schedule_slot(slot)
+                               : population(-target - 1).neuron_rules().at(static_cast<std::size_t>(rule))->schedule_slot(slot);
     if (!sc) throw ArgumentError("this rule has no schedule slot " + std::to_string(slot));
     sc->set(seg, rest);
 }
 
 void Engine::reward(int proj, double amount, step_t at) {
     bool any = false;
-    for (auto& r : projection(proj).rules())
-        if (auto* rs = dynamic_cast<RewardSTDP*>(r.get())) {
-            rs->reward(amount, at);
-            any = true;
-        }
-    if (!any) throw ArgumentError("reward: the projection has no RewardSTDP rule");
+    for (auto& r : projection(proj).rules()) any = r->reward(amount, at) || any;
+    if (!any) throw ArgumentError("reward: the projection has no rule that takes rewards (RewardSTDP)");
 }
 
 double Engine::modulator_level(int proj) const {
+    double level = 0.0;
     for (auto& r : projs_.at(static_cast<std::size_t>(proj))->rules())
-        if (auto* rs = dynamic_cast<const RewardSTDP*>(r.get())) return rs->level(now_);
-    throw ArgumentError("the projection has no RewardSTDP rule");
+        if (r->modulator_level(now_, level)) return level;
+    throw ArgumentError("the projection has no rule with a neuromodulator (RewardSTDP)");
 }
 
 StateDict Engine::rule_state(int proj, int rule) const {
@@ -339,9 +342,7 @@ int Engine::add_rate_monitor(int pop, step_t bin) {
     return static_cast<int>(rate_mons_.size()) - 1;
 }
 
-void Engine::mark_rates_changed(int pop) {
-    if (auto* ps = dynamic_cast<PoissonSource*>(&population(pop))) ps->mark_dirty();
-}
+void Engine::state_set(int pop, const std::string& var) { population(pop).on_set(var); }
 
 void Engine::prepare() {
     const std::size_t np = pops_.size();
@@ -351,11 +352,12 @@ void Engine::prepare() {
         depth[pre] = std::max<int>(depth[pre], static_cast<int>(pr->ring_delay()));
         if (pr->plastic()) window[pre] = std::max<int>(window[pre], static_cast<int>(pr->ring_delay()));
         pr->resolve_target(nest_time_);
+        for (auto& r : pr->rules()) r->before_run(*pr);
         // a modulator population's spikes of step t-1 are read in the post phase of step t, while a faster thread
         // may already be writing step t+1: its ring must hold three steps
         for (auto& r : pr->rules())
-            if (auto* rs = dynamic_cast<const RewardSTDP*>(r.get()); rs && rs->modulator())
-                depth[static_cast<std::size_t>(rs->modulator()->id())] = std::max(depth[static_cast<std::size_t>(rs->modulator()->id())], 2);
+            if (const Population* m = r->reads_spikes_of())
+                depth[static_cast<std::size_t>(m->id())] = std::max(depth[static_cast<std::size_t>(m->id())], 2);
     }
     for (auto& in : inputs_) in->prepare(dt_, nest_time_);
     for (std::size_t p = 0; p < np; ++p) {
@@ -375,13 +377,12 @@ void Engine::prepare() {
             tr->configure(pop.size(), std::max(cap, 3), dt_);
             tr->apply_initial(now_);
         }
-        if (auto* ps = dynamic_cast<PoissonSource*>(&pop))
-            if (ps->needs_redraw()) ps->on_clock(now_, rng_);
+        pop.on_clock(now_, rng_);
     }
     for (auto& pr : projs_) pr->sync_mirrors(now_);  // after the traces are configured
     const std::size_t need = 2 * np * static_cast<std::size_t>(threads_) * kCountStride;
     if (win_counts_.size() != need) win_counts_.assign(need, 0);
-    nan_flags_.assign(np * static_cast<std::size_t>(threads_), 0);
+    nan_flags_.assign((np + projs_.size()) * static_cast<std::size_t>(threads_), 0);
     // weight monitors: where each recorded synapse lives
     for (auto& wm : weight_mons_) {
         Projection& pr = projection(wm->proj);
@@ -444,28 +445,32 @@ void Engine::integrate(int k, step_t t) {
         pop.drop_lesioned(out);  // lesioned neurons never spike (before traces, rules, monitors and counts)
         std::int64_t& cnt = win_counts_[count_slot(par, p, k)];
         if (window_start) cnt = 0;
-        if (out.empty()) continue;
-        cnt += static_cast<std::int64_t>(out.size());
-        pop.on_spikes(out, t);
-        for (auto& nr : pop.neuron_rules()) nr->on_spikes(out, t);
-        for (int m : spike_mons_of_[p]) spike_mons_[static_cast<std::size_t>(m)]->record(k, t, out);
-        for (int m : rate_mons_of_[p]) rate_mons_[static_cast<std::size_t>(m)]->add(k, t, out.size());
+        if (!out.empty()) {
+            cnt += static_cast<std::int64_t>(out.size());
+            pop.on_spikes(out, t);
+            for (auto& nr : pop.neuron_rules()) nr->on_spikes(out, t);
+            for (int m : spike_mons_of_[p]) spike_mons_[static_cast<std::size_t>(m)]->record(k, t, out);
+            for (int m : rate_mons_of_[p]) rate_mons_[static_cast<std::size_t>(m)]->add(k, t, out.size());
+        }
+        for (int q : steps_in_[p]) {  // rules' per-neuron state on this side (after the neurons and their traces)
+            Projection& P = *projs_[static_cast<std::size_t>(q)];
+            for (auto& r : P.rules())
+                if (r->steps_neurons) r->after_update(P, k, R, t);
+        }
     }
 }
 
-// NaN flags of thread k's neurons, written before the window's extra barrier.
+// NaN flags of thread k's neurons (and of the rules' state on thread k's part), written before the window's extra
+// barrier. A rule's NaN is flagged as its projection's: slot np + q.
 void Engine::flag_nan(int k) {
     const std::size_t np = pops_.size();
-    for (std::size_t p = 0; p < np; ++p) {
-        Population& pop = *pops_[p];
-        const char* var = pop.primary_var();
+    for (std::size_t p = 0; p < np; ++p)
+        nan_flags_[p * static_cast<std::size_t>(threads_) + static_cast<std::size_t>(k)] =
+            pops_[p]->has_nan(parts_[p][static_cast<std::size_t>(k)]) ? 1 : 0;
+    for (std::size_t q = 0; q < projs_.size(); ++q) {
         std::uint8_t bad = 0;
-        if (var[0] != '\0' && !pop.is_source()) {
-            const float* x = pop.var(var)->data();
-            const Range R = parts_[p][static_cast<std::size_t>(k)];
-            for (index_t i = R.begin; i < R.end; ++i) bad |= static_cast<std::uint8_t>(!(x[i] == x[i]));
-        }
-        nan_flags_[p * static_cast<std::size_t>(threads_) + static_cast<std::size_t>(k)] = bad;
+        for (auto& r : projs_[q]->rules()) bad |= r->has_nan(*projs_[q], k) ? 1 : 0;
+        nan_flags_[(np + q) * static_cast<std::size_t>(threads_) + static_cast<std::size_t>(k)] = bad;
     }
 }
 
@@ -492,6 +497,20 @@ bool Engine::decide_stop(int k, step_t t, RunStatus& st) {
                 st.population = static_cast<int>(p);
                 st.step = t;
                 st.value = rate;
+            }
+            return true;
+        }
+    }
+    for (std::size_t q = 0; q < projs_.size(); ++q) {
+        bool nan = false;
+        for (int h = 0; h < threads_; ++h) nan |= nan_flags_[(np + q) * static_cast<std::size_t>(threads_) + static_cast<std::size_t>(h)] != 0;
+        if (nan) {
+            if (k == 0) {
+                st.stopped = true;
+                st.reason = "nan";
+                st.population = projs_[q]->post().id();
+                st.projection = static_cast<int>(q);
+                st.step = t;
             }
             return true;
         }
@@ -678,8 +697,7 @@ RunStatus Engine::run_plain(step_t n_steps) {
     for (auto& wm : weight_mons_) wm->trim(now_);
     for (auto& rm : rate_mons_) rm->merge(now_);
     for (auto& pr : projs_)
-        for (auto& r : pr->rules())
-            if (auto* rs = dynamic_cast<RewardSTDP*>(r.get())) rs->compact();
+        for (auto& r : pr->rules()) r->after_run();
     errs.rethrow();  // the loop's own error first
     if (merge_error) std::rethrow_exception(merge_error);
     return st;
@@ -699,8 +717,6 @@ StateDict Engine::save_state() const {
     for (std::size_t p = 0; p < np; ++p) {
         const std::string pre = "pop/" + std::to_string(p) + "/";
         pops_[p]->save(d, pre);
-        if (auto* ps = dynamic_cast<const PoissonSource*>(pops_[p].get()))
-            put(d, pre + "dirty", std::vector<std::uint8_t>{static_cast<std::uint8_t>(ps->needs_redraw())});
     }
     for (std::size_t q = 0; q < projs_.size(); ++q) {
         auto& rules = projs_[q]->rules();
@@ -739,8 +755,6 @@ void Engine::load_state(const StateDict& d) {
     for (std::size_t p = 0; p < np; ++p) {
         const std::string pre = "pop/" + std::to_string(p) + "/";
         pops_[p]->load(d, pre);
-        if (auto* ps = dynamic_cast<PoissonSource*>(pops_[p].get()))
-            if (has(d, pre + "dirty") && take<std::uint8_t>(d, pre + "dirty").at(0)) ps->mark_dirty();
     }
     for (std::size_t q = 0; q < projs_.size(); ++q) {
         auto& rules = projs_[q]->rules();

@@ -14,7 +14,7 @@
 #include "../monitors/state_monitor.hpp"
 #include "../monitors/weight_monitor.hpp"
 #include "../neurons/population.hpp"
-#include "../synapses/poisson_input.hpp"
+#include "../synapses/input.hpp"
 #include "../synapses/projection.hpp"
 #include "barrier.hpp"
 #include "partition.hpp"
@@ -27,6 +27,7 @@ struct RunStatus {
     bool stopped = false;  // stopped early by a divergence check
     std::string reason;    // "nan" or "rate"
     int population = -1;
+    int projection = -1;   // a NaN in a plasticity rule's state: its projection (population: the target)
     step_t step = 0;       // the last completed step
     double value = 0.0;    // the offending rate (Hz)
 };
@@ -47,6 +48,9 @@ public:
     // Building
     int add_population(const std::string& kind, index_t n, const ParamMap& p);
     Population& population(int id) { return *pops_.at(static_cast<std::size_t>(id)); }
+    // Undo the add_population that made the last population, `id`, when what follows it (its initial state, a
+    // generator's events) failed; refused once anything refers to it.
+    void pop_population(int id);
     // Neurogenesis (csrc/structural/neurogenesis.cpp): grow population `pop` by n neurons, between runs.
     void add_neurons(int pop, index_t n, const std::vector<float>& positions);
     void set_var_slice(int pop, const std::string& var, index_t begin, const std::vector<float>& values);
@@ -63,10 +67,12 @@ public:
     void add_rule(int proj, const std::string& kind, const ParamMap& p);
     void add_neuron_rule(int pop, const std::string& kind, const ParamMap& p);
     void add_structural(int proj, const std::string& kind, const ParamMap& p);
-    // Poisson background input into population `pop` (see poisson_input.hpp); returns its id.
-    int add_poisson_input(int pop, Receptor r, double n, double rate_hz, double weight);
-    PoissonInput& poisson_input(int id) { return *inputs_.at(static_cast<std::size_t>(id)); }
-    int n_poisson_inputs() const { return static_cast<int>(inputs_.size()); }
+    // An input of kind `kind` (catalogue.hpp, e.g. "PoissonInput") into population `pop`; returns its id.
+    int add_input(const std::string& kind, int pop, Receptor r, const ParamMap& p);
+    Input& input(int id) { return *inputs_.at(static_cast<std::size_t>(id)); }
+    // New parameters for input `id`, checked by lowering them before anything changes.
+    void set_input(int id, const ParamMap& p);
+    int n_inputs() const { return static_cast<int>(inputs_.size()); }
     // Time convention: false (default) = a spike of step s is stamped s dt and a delay of d steps makes it act on
     // its target's integration of step s + d; true = NEST's: the spike is stamped (s + 1) dt, the delay counts from
     // the stamp, so it acts one step later (arrivals are added after the target's update of step s + d). Only
@@ -89,7 +95,7 @@ public:
     LogColumns log_columns() const;
     void log_events(std::vector<StructEvent> ev);
     void log_events(std::vector<std::vector<StructEvent>>& per_thread);
-    // Schedule of a rule (slot 0: learning-rate factor; slot 1: RewardSTDP's tonic modulator level).
+    // Schedule slot of a rule (Rule::schedule_slot; 0: learning-rate factor).
     // target < 0 addresses neuron rule `rule` of population `-target - 1`.
     void set_schedule(int target, int rule, int slot, const std::vector<Schedule::Segment>& seg, double rest);
     void reward(int proj, double amount, step_t at);
@@ -118,13 +124,15 @@ public:
     std::vector<std::vector<double>> phase_times() const;
     double max_rate = 1000.0;       // Hz; a non-source population above it over a check window stops the run
     step_t check_every = 1000;      // steps per divergence-check window
-    void mark_rates_changed(int pop);
+    // State variable `var` of population `pop` was set from outside (between runs).
+    void state_set(int pop, const std::string& var);
 
     // Checkpoints (everything but structure, which the Python layer stores as canonical arrays)
     StateDict save_state() const;
     void load_state(const StateDict& d);
 
 private:
+    class Context;
     RunStatus run_plain(step_t n_steps);
     step_t next_structural() const;
     void apply_due_structural();
@@ -148,9 +156,11 @@ private:
     std::vector<std::unique_ptr<Population>> pops_;
     std::vector<std::vector<Range>> parts_;
     std::vector<std::unique_ptr<Projection>> projs_;
-    std::vector<std::unique_ptr<PoissonInput>> inputs_;
+    std::vector<std::unique_ptr<Input>> inputs_;
+    std::vector<std::string> kind_of_input_;
     bool nest_time_ = false;
     std::vector<std::vector<int>> plastic_in_;  // per population: plastic projections ending there
+    std::vector<std::vector<int>> steps_in_;    // per population: projections ending there with rules that step neurons
     std::vector<std::unique_ptr<SpikeMonitor>> spike_mons_;
     std::vector<std::unique_ptr<StateMonitor>> state_mons_;
     std::vector<std::unique_ptr<WeightMonitor>> weight_mons_;

@@ -38,6 +38,13 @@ inline void settle_spike(float v_new, float v_reset, float v_th, std::int32_t re
     flag = static_cast<std::uint8_t>(spike);
 }
 
+// clip(x, lo, hi) of the expression language of user definitions: the comparisons of std::clamp, as the built-in
+// rules clip their weights (so a rule rewritten as a definition rounds the same way).
+template <class T>
+inline T clip_value(T x, T lo, T hi) {
+    return x < lo ? lo : (hi < x ? hi : x);
+}
+
 inline float fast_exp(float x) {
     x = x < -87.0f ? -87.0f : x;
     x = x > 88.0f ? 88.0f : x;

@@ -39,18 +39,25 @@ public:
         if (k > 1e15) return std::numeric_limits<step_t>::max();
         return from + static_cast<step_t>(k);
     }
+    // After rates were set (or the clock moved), every neuron re-draws from the current step.
     void on_clock(step_t t, const Philox& rng) override {
+        if (!dirty_) return;
         redraw(0, n_, t, rng);
         dirty_ = false;
     }
+    void on_set(const std::string& var) override {
+        if (var == "rate") dirty_ = true;
+    }
+    void on_set_slice(const std::string& var, index_t b, index_t e, step_t now, const Philox& rng) override {
+        if (var == "rate") redraw(b, e, now, rng);
+    }
+    void on_added(index_t old_n, index_t new_n, step_t now, const Philox& rng) override { redraw(old_n, new_n, now, rng); }
     // Next spikes of neurons [b, e) from step t on.
     void redraw(index_t b, index_t e, step_t t, const Philox& rng) {
         // key by the step before t, as if the previous draw had just been taken there
         for (index_t i = b; i < e; ++i) next_[i] = draw(i, t, -1 - t, rng);
     }
     void grow_extra(index_t, index_t new_n) override { next_.resize(new_n, std::numeric_limits<step_t>::max()); }
-    bool needs_redraw() const { return dirty_; }
-    void mark_dirty() { dirty_ = true; }
     void update(Range r, step_t t, const Philox& rng, std::vector<index_t>& out) override {
         step_t* __restrict nx = next_.data();
         for (index_t i = r.begin; i < r.end; ++i) {
@@ -60,10 +67,13 @@ public:
             }
         }
     }
-    void save_extra(StateDict& d, const std::string& prefix) const override { put(d, prefix + "next", next_); }
+    void save_extra(StateDict& d, const std::string& prefix) const override {
+        put(d, prefix + "next", next_);
+        put(d, prefix + "dirty", std::vector<std::uint8_t>{static_cast<std::uint8_t>(dirty_)});
+    }
     void load_extra(const StateDict& d, const std::string& prefix) override {
         next_ = take<step_t>(d, prefix + "next");
-        dirty_ = false;
+        dirty_ = has(d, prefix + "dirty") && take<std::uint8_t>(d, prefix + "dirty").at(0) != 0;
     }
 
 private:

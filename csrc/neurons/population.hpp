@@ -94,12 +94,16 @@ public:
     virtual int min_isi_steps() const { return 1; }
     // Where receptor input lands; nullptr means the input is ignored (sources).
     virtual float* input(Receptor r, float& sign) = 0;
+    // Whether NEST's time convention delays this model's input to the end of the step (true for models whose input
+    // NEST adds after the state update; false for a model that, like NEST's, folds the step's input in before its
+    // threshold test).
+    virtual bool lags_input() const { return true; }
     // Where deliveries of `receptor` go: the model's input array, or (lagged, the NEST time convention) a buffer
     // whose contents flush_lagged() adds to that array after the neurons' update of the step, so an arrival of step t
     // acts from step t + 1 on, as NEST's ring buffers do. nullptr: the input is ignored (sources).
     float* delivery_target(Receptor r, float& sign, bool lagged) {
         float* real = input(r, sign);
-        if (!lagged || !real) return real;
+        if (!lagged || !real || !lags_input()) return real;
         auto& buf = lagged_[static_cast<std::size_t>(r)];
         if (buf.size() != n_) buf.resize(n_, 0.0f);
         return buf.data();
@@ -121,8 +125,26 @@ public:
 
     // Which state variable the NaN check watches.
     virtual const char* primary_var() const { return "v"; }
-    // Called between steps when the clock jumps or rates change (sources re-draw their next spikes).
+    // Called before every run, at step t (sources whose upcoming spikes must be re-drawn, because rates were set or
+    // the clock moved, do it here).
     virtual void on_clock(step_t /*t*/, const Philox& /*rng*/) {}
+    // State variable `var` was set from outside for every neuron, between runs (work may wait for on_clock).
+    virtual void on_set(const std::string& /*var*/) {}
+    // State variable `var` of neurons [b, e) was set from outside at step `now`, between runs.
+    virtual void on_set_slice(const std::string& /*var*/, index_t /*b*/, index_t /*e*/, step_t /*now*/, const Philox& /*rng*/) {}
+    // Neurogenesis: neurons [old_n, new_n) were added at step `now` (after grow(); their state is initialised).
+    virtual void on_added(index_t /*old_n*/, index_t /*new_n*/, step_t /*now*/, const Philox& /*rng*/) {}
+    // Spikes given in advance (steps, neuron indices) for models that emit them; false for the others.
+    virtual bool set_events(std::vector<step_t> /*steps*/, std::vector<index_t> /*idx*/) { return false; }
+    // Divergence check: true when a state variable of neurons [r.begin, r.end) is NaN (the primary one by default).
+    virtual bool has_nan(Range r) {
+        const char* name = primary_var();
+        if (name[0] == '\0' || is_source()) return false;
+        const float* x = var(name)->data();
+        std::uint8_t bad = 0;
+        for (index_t i = r.begin; i < r.end; ++i) bad |= static_cast<std::uint8_t>(!(x[i] == x[i]));
+        return bad != 0;
+    }
     // Neurogenesis hook: the model's own per-neuron arrays (beyond the registered ones), resized from old_n to new_n
     // (grown; or cut back to new_n < old_n when a growth failed part-way).
     virtual void grow_extra(index_t /*old_n*/, index_t /*new_n*/) {}

@@ -23,7 +23,7 @@ public:
     const char* primary_var() const override { return ""; }
 
     // Events as (step, index), sorted and de-duplicated here.
-    void set_events(std::vector<step_t> steps, std::vector<index_t> idx) {
+    bool set_events(std::vector<step_t> steps, std::vector<index_t> idx) override {
         std::vector<std::size_t> order(steps.size());
         for (std::size_t k = 0; k < order.size(); ++k) order[k] = k;
         std::stable_sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) {
@@ -36,6 +36,7 @@ public:
             steps_.push_back(steps[k]);
             idx_.push_back(idx[k]);
         }
+        return true;
     }
     const std::vector<step_t>& event_steps() const { return steps_; }
     const std::vector<index_t>& event_indices() const { return idx_; }

@@ -115,6 +115,7 @@ public:
                 return table[static_cast<std::size_t>(d)];
             return tr->decay_tail(d);
         }
+        void prefetch(index_t i) const { __builtin_prefetch(&now[i]); }
         // owner thread only, as SpikeTrace::value_now
         [[gnu::always_inline]] double value_now(index_t i, step_t t, bool strict = false) const {
             const Entry e = now[i];

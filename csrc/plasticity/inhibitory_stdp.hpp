@@ -31,10 +31,8 @@ public:
     void on_pre(Projection& p, Shard& s, index_t, std::uint64_t b, std::uint64_t e, step_t t) override {
         const double amp = rate * eta(t);
         if (amp == 0.0) return;
-        const std::uint32_t mask = p.post_mask();
-        const index_t base = s.posts.begin;
-        for (std::uint64_t k = b; k < e; ++k)
-            s.w[k] = clip(s.w[k] + amp * (xpost->value_now(base + (s.pd[k] & mask), t) - alpha));
+        for_each_arrival(p, s, b, e, [this](index_t i) { xpost->prefetch_now(i); },
+                         [&](std::uint64_t k, index_t i) { s.w[k] = clip(s.w[k] + amp * (xpost->value_now(i, t) - alpha)); });
     }
     void on_post(Projection& p, Shard& s, index_t, std::uint64_t pb, std::uint64_t pe, step_t t) override {
         const double amp = rate * eta(t);

@@ -38,7 +38,8 @@ public:
     }
     const char* name() const override { return "RewardSTDP"; }
     void set_modulator(Population* m) { mod = m; }
-    const Population* modulator() const { return mod; }
+    const Population* reads_spikes_of() const override { return mod; }
+    Schedule* schedule_slot(int slot) override { return slot == 0 ? &schedule : (slot == 1 ? &tonic : nullptr); }
     void attach(Projection& p) override {
         xpre = &p.pre().trace(tau_pre, TraceMode::all_to_all);
         xpost = &p.post().trace(tau_post, TraceMode::all_to_all);
@@ -49,13 +50,11 @@ public:
         decay_c = static_cast<float>(std::exp(-static_cast<double>(interval) * dt / tau_c));
     }
     void on_pre(Projection& p, Shard& s, index_t, std::uint64_t b, std::uint64_t e, step_t t) override {
-        const std::uint32_t mask = p.post_mask();
-        const index_t base = s.posts.begin;
         float* c = s.cols[static_cast<std::size_t>(col)].data();
-        for (std::uint64_t k = b; k < e; ++k) {
-            const double x = xpost->value_now(base + (s.pd[k] & mask), t);
+        for_each_arrival(p, s, b, e, [this](index_t i) { xpost->prefetch_now(i); }, [&](std::uint64_t k, index_t i) {
+            const double x = xpost->value_now(i, t);
             if (x != 0.0) c[k] = static_cast<float>(c[k] + a_post * x);
-        }
+        });
     }
     void on_post(Projection& p, Shard& s, index_t, std::uint64_t pb, std::uint64_t pe, step_t t) override {
         float* c = s.cols[static_cast<std::size_t>(col)].data();
@@ -86,15 +85,19 @@ public:
         }
     }
     // Python: add `amount` to the phasic level at step `at` (>= now); applied by every thread's copy.
-    void reward(double amount, step_t at) {
+    bool reward(double amount, step_t at) override {
         auto it = std::upper_bound(rewards_.begin(), rewards_.end(), at,
                                    [](step_t v, const std::pair<step_t, double>& r) { return v < r.first; });
         const std::size_t pos = static_cast<std::size_t>(it - rewards_.begin());
         rewards_.insert(it, {at, amount});
         for (auto& st : st_)
             if (st.next > pos) ++st.next;  // cannot happen for at >= now; kept for safety
+        return true;
     }
-    double level(step_t t) const { return tonic.at(t) + (st_.empty() ? 0.0 : st_[0].phasic); }
+    bool modulator_level(step_t t, double& level) const override {
+        level = tonic.at(t) + (st_.empty() ? 0.0 : st_[0].phasic);
+        return true;
+    }
     Schedule tonic;
 
     void save(StateDict& d, const std::string& prefix, const Projection& p) const override {
@@ -120,7 +123,7 @@ public:
         for (auto& st : st_) st = State{m.at(0), m.at(1), 0};
     }
     // Drop rewards every copy has consumed (between runs).
-    void compact() {
+    void after_run() override {
         std::size_t used = rewards_.size();
         for (const auto& st : st_) used = std::min(used, st.next);
         rewards_.erase(rewards_.begin(), rewards_.begin() + static_cast<std::ptrdiff_t>(used));

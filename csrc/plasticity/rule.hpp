@@ -39,9 +39,40 @@ public:
     // Rule state beyond traces and weights (columns, modulators), under `prefix`.
     virtual void save(StateDict&, const std::string& /*prefix*/, const Projection&) const {}
     virtual void load(const StateDict&, const std::string& /*prefix*/, Projection&) {}
+
+    // Per-kind hooks (the engine calls them on every rule and names no concrete rule) ---------------------------
+    // Schedule slot `slot` (0: the learning-rate factor; others rule-specific, e.g. a tonic modulator level), or
+    // nullptr when the rule has no such slot.
+    virtual Schedule* schedule_slot(int slot) { return slot == 0 ? &schedule : nullptr; }
+    // A reward of `amount` given at step `at` (>= now); false when the rule takes no rewards.
+    virtual bool reward(double /*amount*/, step_t /*at*/) { return false; }
+    // The neuromodulator level at step t into `level`; false when the rule has none.
+    virtual bool modulator_level(step_t /*t*/, double& /*level*/) const { return false; }
+    // A population, other than the projection's ends, whose spikes of step t-1 the rule reads in the post phase of
+    // step t (while a faster thread may be writing step t+1): the engine keeps three steps of its spike ring.
+    virtual const Population* reads_spikes_of() const { return nullptr; }
+    // After every run (between runs, single-threaded): drop consumed bookkeeping.
+    virtual void after_run() {}
+    // Per-neuron state of the rule on the postsynaptic side (rules that set `steps_neurons`): advanced by thread k
+    // for its range r right after the post population's update of step t (and its spikes' traces).
+    virtual void after_update(Projection&, int /*k*/, Range /*r*/, step_t /*t*/) {}
+    // Neurogenesis: capacity for a postsynaptic population of n_post neurons (may throw std::bad_alloc; nothing has
+    // changed yet), then on_grow once the pre or post population grew (per-neuron rule state follows; must not
+    // allocate beyond what was reserved).
+    virtual void reserve_growth(Projection&, index_t /*n_post*/) {}
+    virtual void on_grow(Projection&) {}
+    // Before every run (between runs, single-threaded): re-read what may have moved (state arrays).
+    virtual void before_run(Projection&) {}
+    // Why the rule cannot be attached to the projection ("" when it can); checked before attach().
+    virtual std::string attach_problem(Projection&) const { return ""; }
+    // Divergence check: true when thread k's part of the rule's state (weights it writes, its columns, its neuron
+    // state) holds a NaN. Called at the end of every check window.
+    virtual bool has_nan(Projection&, int /*k*/) const { return false; }
+
     bool ticks = false;   // tick() wanted every step
     bool uses_pre = true;  // on_pre does something (else the projection skips the call)
     bool uses_post = true;
+    bool steps_neurons = false;  // after_update() wanted every step
     Schedule schedule;
     double eta(step_t t) const { return schedule.at(t); }
 };
@@ -56,6 +87,8 @@ public:
     virtual void on_grow(index_t /*new_n*/) {}  // neurogenesis: per-neuron rule state for new_n neurons
     virtual void save(StateDict&, const std::string&) const {}
     virtual void load(const StateDict&, const std::string&) {}
+    // Schedule slot `slot` (0: the learning-rate factor), or nullptr.
+    virtual Schedule* schedule_slot(int slot) { return slot == 0 ? &schedule : nullptr; }
     Schedule schedule;
     double eta(step_t t) const { return schedule.at(t); }
 };

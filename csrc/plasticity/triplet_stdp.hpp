@@ -112,17 +112,17 @@ private:
     template <bool Bcm, bool MetaEach>
     void pre_loop(const Projection& p, Shard& s, std::uint64_t b, std::uint64_t e, step_t t, double amp, double mf,
                   double triplet) {
-        const std::uint32_t mask = p.post_mask();
-        const index_t base = s.posts.begin;
-        const std::uint32_t* pd = s.pd.data();
         float* w = s.w.data();
         const SpikeTrace::View vo = o1->view();
         const SpikeTrace::View vr = Bcm ? rate->view() : vo;
         const double a2m = a2_minus, lo = w_min, hi = w_max, inv = tau_rate * kappa, pw = power;
-        for (std::uint64_t k = b; k < e; ++k) {
-            const index_t i = base + (pd[k] & mask);
+        auto prefetch = [&](index_t i) PYNEURO_INLINE {
+            vo.prefetch(i);
+            if constexpr (Bcm) vr.prefetch(i);
+        };
+        for_each_arrival(p, s, b, e, prefetch, [&](std::uint64_t k, index_t i) PYNEURO_INLINE {
             const double o = vo.value_now(i, t);
-            if (o == 0.0) continue;
+            if (o == 0.0) return;
             double a2 = a2m;
             if constexpr (Bcm) {
                 const double q = vr.value_now(i, t) / inv;  // (nu / kappa)^power, as bcm()
@@ -130,7 +130,7 @@ private:
             }
             const double g = MetaEach ? meta.ltd_now(i, t) : mf;
             w[k] = static_cast<float>(std::clamp(w[k] - amp * g * o * (a2 + triplet), lo, hi));
-        }
+        });
     }
     bool bcm_;
     SpikeTrace *r1 = nullptr, *r2 = nullptr, *o1 = nullptr, *o2 = nullptr, *rate = nullptr;

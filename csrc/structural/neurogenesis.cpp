@@ -18,7 +18,6 @@
 #include <bit>
 
 #include "../core/engine.hpp"
-#include "../neurons/poisson.hpp"
 
 namespace pyneuro {
 
@@ -111,6 +110,8 @@ void Engine::add_neurons(int pop, index_t n, const std::vector<float>& positions
     for (auto& pr : projs_) {
         if (&pr->pre() == &P) pr->reserve_pre(n_new);
         if (&pr->post() == &P) pr->reserve_post(n_new);
+        if (&pr->post() == &P)
+            for (auto& r : pr->rules()) r->reserve_growth(*pr, n_new);
     }
     for (int m : spike_mons_of_[static_cast<std::size_t>(pop)]) {
         auto& mask = spike_mons_[static_cast<std::size_t>(m)]->mask;
@@ -123,12 +124,14 @@ void Engine::add_neurons(int pop, index_t n, const std::vector<float>& positions
     for (auto& pr : projs_) {
         if (&pr->pre() == &P) pr->grow_pre(n_new);
         if (&pr->post() == &P) pr->grow_post(parts);
+        if (&pr->pre() == &P || &pr->post() == &P)
+            for (auto& r : pr->rules()) r->on_grow(*pr);
     }
     for (int m : spike_mons_of_[static_cast<std::size_t>(pop)]) {
         auto& mask = spike_mons_[static_cast<std::size_t>(m)]->mask;
         if (!mask.empty()) mask.resize(n_new, 0);  // a subset stays a subset
     }
-    if (auto* ps = dynamic_cast<PoissonSource*>(&P)) ps->redraw(old, n_new, now_, rng_);
+    P.on_added(old, n_new, now_, rng_);
 }
 
 void Engine::set_var_slice(int pop, const std::string& var, index_t begin, const std::vector<float>& values) {
@@ -137,8 +140,7 @@ void Engine::set_var_slice(int pop, const std::string& var, index_t begin, const
     if (!v) throw ArgumentError("unknown state variable '" + var + "'");
     if (static_cast<std::size_t>(begin) + values.size() > v->size()) throw ArgumentError("state slice out of range");
     std::copy(values.begin(), values.end(), v->begin() + begin);
-    if (var == "rate")
-        if (auto* ps = dynamic_cast<PoissonSource*>(&P)) ps->redraw(begin, begin + static_cast<index_t>(values.size()), now_, rng_);
+    P.on_set_slice(var, begin, begin + static_cast<index_t>(values.size()), now_, rng_);
 }
 
 void Engine::set_maturation(int pop, index_t begin, index_t end, double boost, double tau_ms) {
