@@ -263,6 +263,7 @@ def zenke25k(
     prime: float | None = None,
     fixed_indegree: bool = False,
     record: str = "rates",
+    neuron: str = "builtin",
 ) -> Workload:
     """W4: the plastic background network of Zenke, Hennequin & Gerstner 2013 as Auryn's
     ``examples/plasticity/sim_background.cpp`` builds it at its benchmark settings (``--fast --tau 10``), model for
@@ -285,14 +286,25 @@ def zenke25k(
     ``fixed_indegree=True`` divides p by ``scale`` (at most 1) so that a reduced network keeps the in-degrees and
     the activity of the full one (for short profiling and test runs); otherwise p stays 0.05 and small networks are
     silent. ``record``: "rates" (population rates in 1 s bins, memory-free) or "spikes" (every spike of E and I).
+    ``neuron``: "builtin" (:class:`pyneuro.models.LIFCondAmpaNmda`) or "custom" (the same neuron as a user
+    definition, :func:`pyneuro.definitions.zenke_neuron`; equal to rounding).
     """
     if record not in ("rates", "spikes"):
         raise ValueError(f"record must be 'rates' or 'spikes', got {record!r}")
+    if neuron not in ("builtin", "custom"):
+        raise ValueError(f"neuron must be 'builtin' or 'custom', got {neuron!r}")
     net = Network(dt=0.1, seed=seed, threads=threads, time_convention="nest")
     g_l = 10.0
     ne, ni, nx = int(round(20000 * scale)), int(round(5000 * scale)), int(round(2500 * scale))
-    exc = net.add_population(models.LIFCondAmpaNmda(C_m=200.0, g_L=g_l), ne, name="exc")
-    inh = net.add_population(models.LIFCondAmpaNmda(C_m=100.0, g_L=g_l), ni, name="inh")
+    if neuron == "custom":
+        from .definitions import zenke_neuron
+
+        model_e: models.NeuronModel = zenke_neuron(C_m=200.0, g_L=g_l)
+        model_i: models.NeuronModel = zenke_neuron(C_m=100.0, g_L=g_l)
+    else:
+        model_e, model_i = models.LIFCondAmpaNmda(C_m=200.0, g_L=g_l), models.LIFCondAmpaNmda(C_m=100.0, g_L=g_l)
+    exc = net.add_population(model_e, ne, name="exc")
+    inh = net.add_population(model_i, ni, name="inh")
     ext = net.add_population(models.PoissonSource(rate=2.0), nx, name="input")
     p_conn = min(1.0, 0.05 / scale) if fixed_indegree else 0.05
     rec = conn.FixedProbability(p_conn, allow_self=False)

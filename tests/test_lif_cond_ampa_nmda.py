@@ -177,3 +177,28 @@ def test_bad_parameters_and_intrinsic_plasticity():
     pop = net.add_population(pn.models.LIFCondAmpaNmda(), n=2)
     with pytest.raises(ValueError, match="theta"):
         net.add_plasticity(pop, pn.plasticity.IntrinsicPlasticity())
+
+
+def test_user_definition_matches_the_builtin():
+    """pyneuro.definitions.zenke_neuron (a Custom model) against the built-in: the same spike steps and v within
+    1e-3 mV over 1 s of irregular drive (they differ in float rounding only, about 1e-4 mV)."""
+    from pyneuro.definitions import zenke_neuron
+
+    res = {}
+    for name in ("builtin", "custom"):
+        net = pn.Network(dt=0.1, seed=3)
+        model = pn.models.LIFCondAmpaNmda(C_m=100.0) if name == "builtin" else zenke_neuron(C_m=100.0)
+        post = net.add_population(model, 8, name="p")
+        src = net.add_population(pn.models.PoissonSource(rate=20.0), 200, name="s")
+        inh = net.add_population(pn.models.PoissonSource(rate=10.0), 50, name="i")
+        net.connect(src, post, pn.conn.FixedProbability(0.5), weight=1.2, delay=0.8)
+        net.connect(inh, post, pn.conn.FixedProbability(0.5), weight=4.0, delay=0.8, receptor="inh")
+        post.set("v", np.linspace(-70.0, -55.0, 8))
+        sm, vm = net.record_spikes(post), net.record_state(post, "v")
+        net.run(1000.0)
+        res[name] = (np.asarray(sm.steps), np.asarray(sm.indices), np.asarray(vm.values))
+    (sb, ib, vb), (sc, ic, vc) = res["builtin"], res["custom"]
+    assert 20 <= len(sb) <= 600  # a few Hz to tens of Hz per neuron: the threshold jump and clip are exercised
+    np.testing.assert_array_equal(sb, sc)
+    np.testing.assert_array_equal(ib, ic)
+    assert np.abs(vb - vc).max() < 1e-3
