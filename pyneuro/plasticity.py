@@ -392,6 +392,10 @@ class BCM(TripletSTDP):
         Time constant of the rate estimate (ms), > 0 (seconds in Zenke et al.; 10 s in their benchmark).
     power : float
         Exponent of the rate dependence (2 in the papers), >= 0.
+    initial_rate : float
+        Value of ``nu`` (Hz, >= 0) when the network first runs with the rule, for neurons without an earlier
+        estimate; 0 (default): the estimate starts empty. Zenke et al. 2013 start it at ``target_rate``. (The
+        estimate is a trace of the postsynaptic population shared by rules with the same ``tau_rate``.)
     """
 
     tau_x: float = param(101.0, unit="ms", lo=0.0, lo_open=True)
@@ -403,6 +407,7 @@ class BCM(TripletSTDP):
     target_rate: float = param(3.0, unit="Hz", lo=0.0, lo_open=True)
     tau_rate: float = param(10_000.0, unit="ms", lo=0.0, lo_open=True)
     power: float = param(2.0, lo=0.0)
+    initial_rate: float = param(0.0, unit="Hz", lo=0.0, hi=1e6)
 
     kind: ClassVar[str] = "BCM"
 
@@ -410,6 +415,7 @@ class BCM(TripletSTDP):
         check_number("BCM.target_rate", self.target_rate, 0.0, lo_open=True)
         check_number("BCM.tau_rate", self.tau_rate, 0.0, lo_open=True)
         check_number("BCM.power", self.power, 0.0)
+        check_number("BCM.initial_rate", self.initial_rate, 0.0, 1e6)
         if self.a2_minus is None:
             for name in ("tau_plus", "tau_minus", "tau_y"):  # what the default a2_minus is computed from
                 check_number(f"BCM.{name}", getattr(self, name), 0.0, lo_open=True)

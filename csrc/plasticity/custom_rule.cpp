@@ -38,6 +38,7 @@ void CustomRule::attach(Projection& p) {
     for (int q = 0; q < S.n_traces; ++q) {
         Population& pop = S.trace_side[q] == 0 ? p.pre() : p.post();
         traces_.push_back(&pop.trace(trace_tau_[static_cast<std::size_t>(q)], static_cast<TraceMode>(S.trace_mode[q])));
+        if (S.trace_side[q] == 0) p.mirror_pre_trace(*traces_.back());  // read in the post-major loops at t - delay
     }
     decay_.resize(static_cast<std::size_t>(S.n_syn));
     bool any_decay = false;

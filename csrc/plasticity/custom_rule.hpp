@@ -8,6 +8,8 @@
 //   functions on_pre / on_post / on_tick / neuron. Kernel calls are noexcept and never allocate, so no exception
 //   and no allocation crosses the library boundary.
 // Semantics (the user documentation states them once, in the README):
+// - Traces: postsynaptic ones through SpikeTrace::value_now (the calling thread's neurons), presynaptic ones in the
+//   post-major loops through PreTraceReader (the shard's arrival copies for a single-delay projection).
 // - on_pre(t): a presynaptic spike arrives at the synapse at step t = emission + delay; presynaptic traces are read
 //   at the arrival time just before the arriving spike's own jump, postsynaptic ones at t (this step's
 //   postsynaptic spikes come later). on_post(t): the postsynaptic neuron fired at t; postsynaptic traces are read
@@ -35,9 +37,7 @@
 #include "post_loop.hpp"
 #include "rule.hpp"
 
-// Forces inlining of the small helpers and lambdas of CustomKernel: a prefetch-only lambda left out of line is
-// found free of side effects by the compiler and its calls are dropped, losing the prefetches.
-#define PYNEURO_INLINE __attribute__((always_inline))
+// PYNEURO_INLINE (post_loop.hpp) forces inlining of the small helpers and lambdas of CustomKernel.
 
 namespace pyneuro {
 
@@ -141,11 +141,11 @@ public:
             for_each_arrival(
                 p, s, b, e,
                 [&](index_t i) PYNEURO_INLINE {
-                    for_traces<1>(Body::pre_traces, [&](int q) PYNEURO_INLINE { V.traces[q]->prefetch(i); });
+                    for_traces<1>(Body::pre_traces, [&](int q) PYNEURO_INLINE { V.traces[q]->prefetch_now(i); });
                 },
                 [&](std::uint64_t k, index_t i) PYNEURO_INLINE {
                     X y = x;  // the row's values; a local copy per synapse stays in registers
-                    for_traces<1>(Body::pre_traces, [&](int q) { y.tr[q] = V.traces[q]->value_at(i, t); });
+                    for_traces<1>(Body::pre_traces, [&](int q) { y.tr[q] = V.traces[q]->value_now(i, t); });
                     load_post(y, V, i, Body::pre_post_vars, Body::pre_neuron);
                     if constexpr (Body::guarded_pre)
                         if (!Body::guard_pre(y)) return;  // the guard is false: the synapse is not touched
@@ -160,16 +160,18 @@ public:
         if constexpr (Body::has_post) {
             X x;
             init(x, V, t, eta);
-            for_traces<1>(Body::post_traces, [&](int q) { x.tr[q] = V.traces[q]->value_at(post, t, true); });
+            for_traces<1>(Body::post_traces, [&](int q) { x.tr[q] = V.traces[q]->value_now(post, t, true); });
             load_post(x, V, post, Body::post_post_vars, Body::post_neuron);
+            PreTraceReader rd[Body::n_traces > 0 ? Body::n_traces : 1];
+            for_traces<0>(Body::post_traces, [&](int q) { rd[q] = PreTraceReader(p, s, *V.traces[q]); });
             for_each_post_synapse_at(
                 p, s, pb, pe, t,
                 [&](index_t j) PYNEURO_INLINE {
-                    for_traces<0>(Body::post_traces, [&](int q) PYNEURO_INLINE { V.traces[q]->prefetch(j); });
+                    for_traces<0>(Body::post_traces, [&](int q) PYNEURO_INLINE { rd[q].prefetch(j); });
                 },
                 [&](std::uint32_t k, index_t j, step_t tp) PYNEURO_INLINE {
                     X y = x;  // the neuron's values; a local copy per synapse stays in registers
-                    for_traces<0>(Body::post_traces, [&](int q) { y.tr[q] = V.traces[q]->value_at(j, tp); });
+                    for_traces<0>(Body::post_traces, [&](int q) { y.tr[q] = rd[q].value(j, tp); });
                     if constexpr (Body::guarded_post)
                         if (!Body::guard_post(y)) return;
                     touch(y, V, s, k, t, Body::post_syn_read, Body::post_syn_write, Body::post_writes_w,
@@ -182,20 +184,22 @@ public:
         if constexpr (Body::has_tick) {
             X x;
             init(x, V, t, eta);
+            PreTraceReader rd[Body::n_traces > 0 ? Body::n_traces : 1];
+            for_traces<0>(Body::tick_traces, [&](int q) { rd[q] = PreTraceReader(p, s, *V.traces[q]); });
             for (index_t li = 0; li < s.posts.size(); ++li) {
                 const std::uint64_t pb = s.pm_ptr[li], pe = s.pm_end[li];
                 if (pb == pe) continue;
                 const index_t i = s.posts.begin + li;
-                for_traces<1>(Body::tick_traces, [&](int q) { x.tr[q] = V.traces[q]->value_at(i, t); });
+                for_traces<1>(Body::tick_traces, [&](int q) { x.tr[q] = V.traces[q]->value_now(i, t); });
                 load_post(x, V, i, Body::tick_post_vars, Body::tick_neuron);
                 for_each_post_synapse_at(
                     p, s, pb, pe, t,
                     [&](index_t j) PYNEURO_INLINE {
-                        for_traces<0>(Body::tick_traces, [&](int q) PYNEURO_INLINE { V.traces[q]->prefetch(j); });
+                        for_traces<0>(Body::tick_traces, [&](int q) PYNEURO_INLINE { rd[q].prefetch(j); });
                     },
                     [&](std::uint32_t k, index_t j, step_t tp) PYNEURO_INLINE {
                         X y = x;
-                        for_traces<0>(Body::tick_traces, [&](int q) { y.tr[q] = V.traces[q]->value_at(j, tp); });
+                        for_traces<0>(Body::tick_traces, [&](int q) { y.tr[q] = rd[q].value(j, tp); });
                         if constexpr (Body::guarded_tick)
                             if (!Body::guard_tick(y)) return;
                         touch(y, V, s, k, t, Body::tick_syn_read, Body::tick_syn_write, Body::tick_writes_w,

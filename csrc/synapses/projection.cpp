@@ -318,7 +318,7 @@ static void shard_from_arrays(Shard& sh, index_t n_pre, int bits, const std::vec
     }
     sh.pd.resize(m);
     sh.w.resize(m);
-    sh.cols.assign(cols.size(), std::vector<float>(m, 0.0f));
+    sh.cols.assign(cols.size(), synvector<float>(m, 0.0f));
     for (std::size_t s = 0; s < m; ++s) {
         const std::uint64_t q = slot[s];
         sh.pd[s] = pd_of(q);
@@ -394,6 +394,7 @@ void Projection::rebuild(const std::vector<index_t>& pre, const std::vector<inde
 }
 
 void Projection::finish_build() {
+    mirrors_dirty_ = true;
     delay_count_.assign(1, 0);
     for (auto& sh : shards_)
         for (std::uint32_t x : sh.pd) count_delay(x >> post_bits_, +1);
@@ -431,7 +432,7 @@ void Projection::add_rule(std::unique_ptr<Rule> r) {
 // One value per slot (slack and garbage of a dynamic store included); all shards or none.
 int Projection::add_column(float init) {
     const int c = shards_.empty() ? 0 : static_cast<int>(shards_[0].cols.size());
-    std::vector<std::vector<float>> fresh;
+    std::vector<synvector<float>> fresh;
     fresh.reserve(shards_.size());
     for (auto& sh : shards_) {
         fresh.emplace_back(sh.slots(), init);
@@ -456,7 +457,47 @@ void Projection::set_column(int c, const std::vector<float>& v) {
 
 void Projection::resolve_target(bool lagged) { target_ = post_->delivery_target(receptor_, sign_, lagged); }
 
+void Projection::mirror_pre_trace(const SpikeTrace& tr) {
+    for (const SpikeTrace* m : mirrors_)
+        if (m == &tr) return;
+    mirrors_.push_back(&tr);
+    mirrors_on_ = false;  // filled by the next sync_mirrors
+    mirrors_dirty_ = true;
+}
+
+void Projection::sync_mirrors(step_t now) {
+    const bool usable = delays_.size() == 1 && !mirrors_.empty() &&
+                        std::none_of(mirrors_.begin(), mirrors_.end(), [](const SpikeTrace* m) { return m->has_initial(); });
+    // unchanged since the last run, which delivered every step up to now: the copies are current
+    if (usable && mirrors_on_ && !mirrors_dirty_ && delivered_to_ == now && mirrors_version_ == version_ &&
+        std::all_of(shards_.begin(), shards_.end(), [&](const Shard& sh) { return sh.arr.size() == mirrors_.size() && sh.arr[0].size() == pre_->size(); }))
+        return;
+    mirrors_on_ = false;
+    mirrors_dirty_ = false;
+    delivered_to_ = now;
+    mirrors_version_ = version_;
+    for (auto& sh : shards_) {
+        if (!usable) {
+            std::vector<avector<SpikeTrace::Entry>>().swap(sh.arr);
+            continue;
+        }
+        sh.arr.resize(mirrors_.size());
+        const step_t arrived = now - 1 - delays_[0];  // emissions up to here have been delivered
+        const index_t n_pre = pre_->size();
+        for (std::size_t m = 0; m < mirrors_.size(); ++m) {
+            avector<SpikeTrace::Entry>& a = sh.arr[m];
+            a.resize(n_pre);
+            for (index_t j = 0; j < n_pre; ++j) {
+                const SpikeTrace::Entry* e = mirrors_[m]->entry_at(j, arrived);
+                a[j] = e ? SpikeTrace::Entry{e->step, e->val} : SpikeTrace::Entry{SpikeTrace::kNever, 0.0};
+            }
+        }
+    }
+    mirrors_on_ = usable;
+}
+
 void Projection::deliver(int k, step_t t) {
+    if (k == 0) delivered_to_ = t + 1;  // read between runs only (sync_mirrors)
     Shard& sh = shards_[static_cast<std::size_t>(k)];
     if (sh.w.empty()) return;
     const SpikeRing& ring = pre_->ring();
@@ -488,6 +529,11 @@ void Projection::deliver(int k, step_t t) {
                     for (std::uint64_t q = b; q < e; ++q) tgt[pd[q] & mask] += sign * w[q];
                 for (auto& r : rules_)
                     if (r->uses_pre) r->on_pre(*this, sh, j, b, e, t);
+                if (mirrors_on_)  // the spike of j emitted at t - d has arrived: its history entry becomes visible
+                    for (std::size_t m = 0; m < mirrors_.size(); ++m) {
+                        const SpikeTrace::Entry* en = mirrors_[m]->entry_at(j, t - d);
+                        sh.arr[m][j] = SpikeTrace::Entry{en->step, en->val};
+                    }
             }
     }
 }
@@ -687,6 +733,7 @@ void Projection::remove_synapses(const std::vector<std::uint64_t>& canonical) {
 // version bump, also when a shard could not be compacted).
 void Projection::compact() {
     if (!dynamic_) return;
+    mirrors_dirty_ = true;
     const int nsh = static_cast<int>(shards_.size());
     try {
         parallel_for_threads(nsh, [&](int k) { shards_[static_cast<std::size_t>(k)].compact(pre_->size(), mask_); });
@@ -702,6 +749,7 @@ void Projection::compact() {
 // The change itself is complete here, so a compaction that cannot be allocated is skipped (the store stays valid
 // and is compacted at a later change) rather than reported as a failure of a change that succeeded.
 void Projection::after_change() {
+    mirrors_dirty_ = true;
     for (auto& sh : shards_) {
         // slack + garbage (forward store or post index) above a quarter of the live synapses: compact (O(slots));
         // each relocation adds at most a row's length of garbage, so this is amortised O(1) per change

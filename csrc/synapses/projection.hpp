@@ -80,6 +80,25 @@ public:
     std::vector<float> column(int c) const;                    // canonical order
     void set_column(int c, const std::vector<float>& v);       // canonical order
 
+    // Arrival copies of presynaptic traces. A rule whose postsynaptic half reads a presynaptic trace at the arrival
+    // time (for_each_post_synapse) registers it in attach(); while the projection has a single delay, every shard
+    // keeps, per presynaptic neuron, the newest history entry that has arrived (copied at the arrival), so the
+    // post-spike loop reads one 16-byte entry per synapse instead of searching a history. The values are those of
+    // the history (same entry, same arithmetic). Not used for traces with an initial value (their first entry never
+    // arrives through the spike ring).
+    void mirror_pre_trace(const SpikeTrace& tr);
+    // Index of tr's arrival copy in Shard::arr, or -1 when the loop must read the history.
+    int mirror_index(const SpikeTrace& tr) const {
+        if (!mirrors_on_) return -1;
+        for (std::size_t m = 0; m < mirrors_.size(); ++m)
+            if (mirrors_[m] == &tr) return static_cast<int>(m);
+        return -1;
+    }
+    // Before a run (after the traces are configured): switch the copies on or off and fill them from the histories
+    // (unless nothing changed since the last run). invalidate_mirrors: the traces or the clock were replaced.
+    void sync_mirrors(step_t now);
+    void invalidate_mirrors() { mirrors_dirty_ = true; }
+
     // Running -------------------------------------------------------------------------------------------------
     // re-read where deliveries go (between runs): the post population's input array, or its lagged buffer (NEST time)
     void resolve_target(bool lagged);
@@ -172,6 +191,11 @@ private:
     std::vector<std::vector<std::int64_t>> delay_delta_;  // per shard, during a mutation phase
     std::uint32_t reserve_ = 0;
     std::vector<std::uint64_t> delay_count_;  // synapses per delay (steps)
+    std::vector<const SpikeTrace*> mirrors_;  // presynaptic traces with arrival copies
+    bool mirrors_on_ = false;                 // the copies are valid for the current run
+    bool mirrors_dirty_ = true;               // the store or the registered traces changed since the last fill
+    step_t delivered_to_ = -1;                // deliveries up to this step (exclusive) are in the copies
+    std::uint64_t mirrors_version_ = ~std::uint64_t{0};  // the store's version when they were filled
 };
 
 }  // namespace pyneuro
