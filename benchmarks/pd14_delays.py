@@ -9,7 +9,11 @@ the same network with one delay per projection, for one or several pyneuro sourc
 The network is ``pyneuro.networks.microcircuit(scale, seed, threads)`` (full in-degrees, DC drive, NEST time
 convention): normal delays 1.5 ms (excitatory) / 0.75 ms (inhibitory) with relative SD 0.5, redrawn below one step,
 about 40 distinct delays at dt = 0.1 ms. The ``one`` variant is the same model with a relative delay SD of 0: every
-synapse gets its projection's mean delay (one delay per projection).
+synapse gets its projection's mean delay (one delay per projection). The model's activity differs between the two
+(with one delay per projection it oscillates at higher rates), so ``--mode sources`` (also run by default) times the
+same projections (synapse numbers, weights, delays) driven by Poisson sources at the published full-scale rates of
+their populations onto neurons that never fire: both variants then deliver the very same spikes, and the ratio is
+the cost of the delays alone.
 
 Every (tree, variant) pair is a worker process (``PYTHONPATH`` set to its tree, so each imports its own compiled
 core) that builds its network once, runs ``--warmup`` ms and then waits; the workers then run ``--duration`` ms
@@ -34,6 +38,56 @@ from typing import Any
 __all__ = ["main"]
 
 VARIANTS = ("many", "one")
+MODES = ("recurrent", "sources")
+MODE_TEXT = {
+    "recurrent": "the microcircuit itself (its activity differs between the two delay variants)",
+    "sources": "its projections driven by Poisson sources at the published rates (the same spikes in both variants)",
+}
+
+
+def _sources_network(scale: float, seed: int, threads: int) -> Any:
+    """The microcircuit's projections (same synapse numbers, weights and delays) from Poisson sources firing at the
+    published full-scale rates onto silent LIF neurons: the spikes do not depend on the delays."""
+    import numpy as np
+
+    from pyneuro import Network
+    from pyneuro.connectivity import FixedTotalNumber, Normal
+    from pyneuro.models import LIF, PoissonSource
+    from pyneuro.networks import BuiltNetwork, pd14
+
+    full = np.array(pd14.FULL_SIZES, dtype=np.float64)
+    sizes = np.round(full * scale).astype(np.int64)
+    n_syn = np.round(pd14.synapse_numbers(pd14.CONN_PROBS, full, full) / full[:, None] * sizes[:, None]).astype(int)
+    p = pd14.NEURON
+    psc = pd14.psc_from_psp(pd14.PSP_EXC, p["C_m"], p["tau_m"], p["tau_syn"])
+    net = Network(dt=0.1, seed=seed, threads=threads, time_convention="nest")
+    names = pd14.POPULATIONS
+    src = {
+        n: net.add_population(PoissonSource(rate=pd14.FULL_MEAN_RATES[i]), int(sizes[i]), name=n)
+        for i, n in enumerate(names)
+    }
+    # far below threshold: the targets never fire (their update costs the same in both variants)
+    tgt = {
+        n: net.add_population(LIF(tau_m=p["tau_m"], C_m=p["C_m"], V_th=1e6), int(sizes[i])) for i, n in enumerate(names)
+    }
+    b = BuiltNetwork(net=net, populations=src)
+    for i, t in enumerate(names):
+        for j, sname in enumerate(names):
+            if n_syn[i, j] == 0:
+                continue
+            w = psc * (abs(pd14.G) if j % 2 else 1.0) * (2.0 if (i, j) == (0, 2) else 1.0)
+            d = pd14.DELAY_EXC if j % 2 == 0 else pd14.DELAY_INH
+            b.projections[(sname, t)] = net.connect(
+                src[sname],
+                tgt[t],
+                FixedTotalNumber(int(n_syn[i, j]), allow_autapses=False, allow_multapses=True),
+                weight=Normal(w, pd14.WEIGHT_REL_SD * w, low=0.0, truncation="redraw"),
+                delay=Normal(d, pd14.DELAY_REL_SD * d, truncation="redraw"),
+                receptor="exc" if j % 2 == 0 else "inh",
+            )
+    for n in names:
+        b.spikes[n] = net.record_spikes(src[n])
+    return b
 
 
 def worker(a: argparse.Namespace) -> int:
@@ -46,7 +100,10 @@ def worker(a: argparse.Namespace) -> int:
     if a.variant == "one":
         pd14.DELAY_REL_SD = 0.0  # every synapse its projection's mean delay
     t0 = time.perf_counter()
-    b = microcircuit(scale=a.scale, seed=a.seed, threads=a.threads)
+    if a.mode == "recurrent":
+        b = microcircuit(scale=a.scale, seed=a.seed, threads=a.threads)
+    else:
+        b = _sources_network(a.scale, a.seed, a.threads)
     build_s = time.perf_counter() - t0
     names = list(b.populations)
     out_deg = {n: np.zeros(b.populations[n].size, dtype=np.int64) for n in names}
@@ -92,6 +149,7 @@ def worker(a: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--tree", action="append", default=[], help="NAME=PATH of a pyneuro checkout (repeatable)")
+    ap.add_argument("--mode", choices=(*MODES, "both"), default="both", help="network(s) to time (default both)")
     ap.add_argument("--scale", type=float, default=0.1)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--duration", type=float, default=200.0, help="timed simulated ms per run")
@@ -107,19 +165,29 @@ def main(argv: list[str] | None = None) -> int:
     for t in trees:
         if len(t) != 2 or not os.path.isdir(os.path.join(t[1], "pyneuro")):
             raise SystemExit(f"--tree must be NAME=PATH of a pyneuro checkout, got {'='.join(t)!r}")
+    modes = MODES if a.mode == "both" else (a.mode,)
     print(
         f"PD14 scale {a.scale}, {a.threads} thread(s), {a.duration:g} ms timed after {a.warmup:g} ms, {a.reps} reps, "
         f"seed {a.seed}, load {os.getloadavg()[0]:.1f}, cpus {os.cpu_count()}",
         flush=True,
     )
+    env0 = dict(os.environ, OMP_NUM_THREADS=str(a.threads))
+    for mode in modes:
+        print(f"\n== {mode}: {MODE_TEXT[mode]}", flush=True)
+        run_mode(a, trees, mode, env0)
+    return 0
+
+
+def run_mode(a: argparse.Namespace, trees: list[list[str]], mode: str, env0: dict[str, str]) -> None:
+    """Build the workers of one mode, time them alternately, print the table, stop them."""
     workers: dict[tuple[str, str], subprocess.Popen[str]] = {}
     info: dict[tuple[str, str], dict[str, Any]] = {}
-    env0 = dict(os.environ, OMP_NUM_THREADS=str(a.threads))
     for name, path in trees:
         for v in VARIANTS:
             env = dict(env0, PYTHONPATH=os.path.abspath(path))
-            cmd = [sys.executable, os.path.abspath(__file__), "--worker", "--variant", v, "--scale", str(a.scale)]
-            cmd += ["--threads", str(a.threads), "--seed", str(a.seed), "--warmup", str(a.warmup)]
+            cmd = [sys.executable, os.path.abspath(__file__), "--worker", "--variant", v, "--mode", mode]
+            cmd += ["--scale", str(a.scale), "--threads", str(a.threads), "--seed", str(a.seed)]
+            cmd += ["--warmup", str(a.warmup)]
             p = subprocess.Popen(cmd, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd="/")
             assert p.stdout is not None
             line = p.stdout.readline()  # one build at a time: builds do not disturb each other
@@ -158,8 +226,8 @@ def main(argv: list[str] | None = None) -> int:
     med = {
         k: dict(
             run_s=statistics.median(r["run_s"] for r in rs),
-            rate_hz=statistics.median(r["rate_hz"] for r in rs),
             cpu_s=statistics.median(r["cpu_s"] for r in rs),
+            rate_hz=statistics.median(r["rate_hz"] for r in rs),
             ev_s=statistics.median(r["events"] / r["run_s"] for r in rs),
             ev_cpu_s=statistics.median(r["events"] / r["cpu_s"] for r in rs),
         )
@@ -179,14 +247,13 @@ def main(argv: list[str] | None = None) -> int:
     for name, _ in trees:
         r = med[(name, "many")]["ev_s"] / med[(name, "one")]["ev_s"]
         c = med[(name, "many")]["ev_cpu_s"] / med[(name, "one")]["ev_cpu_s"]
-        print(f"{name}: events/s many delays / one delay = {r:.2f} (wall), {c:.2f} (CPU time)")
+        print(f"{mode} {name}: events/s many delays / one delay = {r:.2f} (wall), {c:.2f} (CPU time)")
     base = trees[0][0]
     for name, _ in trees[1:]:
         for v in VARIANTS:
             r = med[(name, v)]["run_s"] / med[(base, v)]["run_s"]
             c = med[(name, v)]["cpu_s"] / med[(base, v)]["cpu_s"]
-            print(f"{name} / {base} run time, {v} delay(s): {r:.2f} (wall), {c:.2f} (CPU time)")
-    return 0
+            print(f"{mode} {name} / {base} run time, {v} delay(s): {r:.2f} (wall), {c:.2f} (CPU time)")
 
 
 if __name__ == "__main__":

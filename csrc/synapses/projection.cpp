@@ -534,6 +534,23 @@ void Projection::deliver_segments(int k, step_t t) {
     const std::uint32_t mask = mask_;
     bool pre_rules = false;
     for (auto& r : rules_) pre_rules = pre_rules || r->uses_pre;
+    // First pass: request the segments of this step (their first synapses and row ends) for every spike whose cursor
+    // is known, so that their cache misses overlap instead of following one another in the pass that adds them.
+    for (const DeliveryCursors::InFlight& f : cur.steps) {
+        if (!f.checked) continue;
+        const std::uint32_t d = static_cast<std::uint32_t>(t - f.step);
+        const CursorSlot& cs = cur.slots[static_cast<std::size_t>(f.slot)];
+        if (d < cs.next_min) continue;
+        const Cursor* cu = cs.cur.data();
+        for (int th = 0; th < nt; ++th)
+            for (index_t j : ring.list_at(f.slot, th)) {
+                const Cursor c = *cu++;
+                if (c.next != d) continue;
+                __builtin_prefetch(pd + c.pos);
+                __builtin_prefetch(w + c.pos);
+                __builtin_prefetch(re + j);
+            }
+    }
     for (DeliveryCursors::InFlight& f : cur.steps) {
         const step_t s = f.step;
         const std::uint32_t d = static_cast<std::uint32_t>(t - s);
