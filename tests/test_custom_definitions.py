@@ -289,9 +289,26 @@ def test_code_outside_the_language_is_refused(code):
         pair(on_pre=code)
 
 
-def test_presynaptic_state_is_refused_with_the_reason():
-    with pytest.raises(ExpressionError, match="presynaptic neuron's state is not readable"):
-        pair(on_pre="w = w + v_pre")
+def test_pre_and_post_state_variables_are_read_as_documented():
+    """<var>_pre is the presynaptic neuron's state at the start of the step (a snapshot: the neuron belongs to
+    another thread), <var>_post the postsynaptic neuron's current state; both as a state recorder sees them at t."""
+    rule = pn.plasticity.Custom(synapse={"vp": 0.0}, on_post="vp = v_pre")
+    assert rule.post_vars == []
+    out = {}
+    for threads in (1, 2):
+        net = pn.Network(dt=0.1, seed=1, threads=threads)
+        pre = net.add_population(pn.models.LIF(I_e=400.0), 40)
+        pre.set("v", np.linspace(-70.0, -56.0, 40))
+        post = net.add_population(pn.models.SpikeGenerator(times=[37.3], indices=[0]), 1)
+        proj = net.connect(pre, post, pn.conn.AllToAll(), weight=0.0, delay=1.0, plasticity=rule)
+        vm = net.record_state(pre, "v", every=0.1)
+        net.run(50.0)
+        st = proj.rule_state(0)
+        out[threads] = np.asarray(st["syn/vp"])
+        np.testing.assert_array_equal(out[threads], vm.values[373])  # the state at t = 37.3 ms
+        with pytest.raises(ValueError, match="reads v_post"):
+            net.connect(pre, post, pn.conn.OneToOne(), plasticity=pn.plasticity.Custom(on_pre="w = v_post"))
+    np.testing.assert_array_equal(out[1], out[2])
 
 
 def test_bad_definitions_raise_before_anything_changes():
