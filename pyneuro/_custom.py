@@ -16,7 +16,6 @@ from typing import Any
 
 from . import _jit
 from ._expr import (
-    ExpressionError,
     Scope,
     Statement,
     canonical,
