@@ -1,10 +1,11 @@
 """A two-neuron chain in NEST and in pyneuro: spike times and membrane potentials, step by step.
 
-A spike generator drives neuron A (iaf_psc_exp, NEST's defaults), A drives neuron B through a synapse of delay
-``d``; B also receives a subthreshold DC current. Both simulators record the spikes of A and B and B's V_m at
-every step. Under ``time_convention="nest"`` pyneuro must reproduce NEST's spike times exactly and its V_m to
-float32 precision; under pyneuro's own convention the same nominal delay acts one step earlier, so every spike of
-B comes one step earlier per delayed hop.
+A spike generator drives neuron A (iaf_psc_exp or iaf_psc_delta, NEST's defaults; pyneuro's LIF and LIFDelta), A
+drives neuron B through a synapse of delay ``d``; B also receives a subthreshold DC current. Both simulators record
+the spikes of A and B and B's V_m at every step. Under ``time_convention="nest"`` pyneuro must reproduce NEST's spike
+times exactly and its V_m to float32 precision; under pyneuro's own convention a current-based spike is stamped one
+step earlier and acts one step earlier after the same nominal delay (B's spikes come two steps earlier), while the
+delta model's spike times agree with NEST's.
 
 Usage
 -----
@@ -32,16 +33,19 @@ import numpy as np
 
 DT = 0.1
 T_STOP = 120.0
-#: the cases: (name, delay A->B in ms, generator spike times in ms)
+#: the cases: (name, NEST model, delay A->B in ms, generator spike times in ms)
 CASES = [
-    ("min_delay", 0.1, [10.0, 30.0, 50.3, 70.7, 90.0]),
-    ("delay_1ms", 1.0, [10.0, 30.0, 50.3, 70.7, 90.0]),
-    ("delay_2.3ms", 2.3, [5.0, 5.2, 40.1, 80.0]),
+    ("min_delay", "iaf_psc_exp", 0.1, [10.0, 30.0, 50.3, 70.7, 90.0]),
+    ("delay_1ms", "iaf_psc_exp", 1.0, [10.0, 30.0, 50.3, 70.7, 90.0]),
+    ("delay_2.3ms", "iaf_psc_exp", 2.3, [5.0, 5.2, 40.1, 80.0]),
+    ("delta_min_delay", "iaf_psc_delta", 0.1, [10.0, 30.0, 50.3, 70.7, 90.0]),
+    ("delta_1.7ms", "iaf_psc_delta", 1.7, [5.0, 5.2, 40.1, 80.0]),
 ]
-W_GEN = 6000.0  # pA, generator -> A (A fires a few steps after each input)
+#: weights (pA for iaf_psc_exp, mV for iaf_psc_delta): generator -> A (A fires soon after each input), A -> B
+WEIGHTS = {"iaf_psc_exp": (6000.0, 3500.0), "iaf_psc_delta": (20.0, 9.0)}
 D_GEN = 1.0  # ms
-W_AB = 3500.0  # pA, A -> B
 I_E_B = 200.0  # pA, subthreshold DC into B
+PYNEURO_MODEL = {"iaf_psc_exp": "LIF", "iaf_psc_delta": "LIFDelta"}
 
 
 def run_nest() -> dict[str, Any]:
@@ -49,14 +53,15 @@ def run_nest() -> dict[str, Any]:
     import nest
 
     out: dict[str, Any] = {"nest_version": nest.__version__, "dt": DT, "t_stop": T_STOP, "cases": {}}
-    for name, delay, times in CASES:
+    for name, model, delay, times in CASES:
+        w_gen, w_ab = WEIGHTS[model]
         nest.ResetKernel()
         nest.set(resolution=DT, print_time=False)
         gen = nest.Create("spike_generator", params={"spike_times": times})
-        a = nest.Create("iaf_psc_exp")
-        b = nest.Create("iaf_psc_exp", params={"I_e": I_E_B})
-        nest.Connect(gen, a, syn_spec={"weight": W_GEN, "delay": D_GEN})
-        nest.Connect(a, b, syn_spec={"weight": W_AB, "delay": delay})
+        a = nest.Create(model)
+        b = nest.Create(model, params={"I_e": I_E_B})
+        nest.Connect(gen, a, syn_spec={"weight": w_gen, "delay": D_GEN})
+        nest.Connect(a, b, syn_spec={"weight": w_ab, "delay": delay})
         rec = nest.Create("spike_recorder")
         nest.Connect(a, rec)
         nest.Connect(b, rec)
@@ -68,6 +73,7 @@ def run_nest() -> dict[str, Any]:
         t = np.asarray(ev["times"], dtype=float)
         mev = mm.get("events")
         out["cases"][name] = {
+            "model": model,
             "delay": delay,
             "times": times,
             "a_spikes": sorted(t[senders == a.global_id].tolist()),
@@ -82,13 +88,15 @@ def run_pyneuro(convention: str) -> dict[str, Any]:
     import pyneuro as pn
 
     out: dict[str, Any] = {"dt": DT, "t_stop": T_STOP, "cases": {}}
-    for name, delay, times in CASES:
+    for name, model, delay, times in CASES:
+        w_gen, w_ab = WEIGHTS[model]
+        cls = getattr(pn.models, PYNEURO_MODEL[model])
         net = pn.Network(dt=DT, seed=1, time_convention=convention)
         gen = net.add_population(pn.models.SpikeGenerator(times=times, indices=np.zeros(len(times), int)), 1)
-        a = net.add_population(pn.models.LIF(), 1)
-        b = net.add_population(pn.models.LIF(I_e=I_E_B), 1)
-        net.connect(gen, a, pn.conn.OneToOne(), weight=W_GEN, delay=D_GEN)
-        net.connect(a, b, pn.conn.OneToOne(), weight=W_AB, delay=delay)
+        a = net.add_population(cls(), 1)
+        b = net.add_population(cls(I_e=I_E_B), 1)
+        net.connect(gen, a, pn.conn.OneToOne(), weight=w_gen, delay=D_GEN)
+        net.connect(a, b, pn.conn.OneToOne(), weight=w_ab, delay=delay)
         sa, sb = net.record_spikes(a), net.record_spikes(b)
         vm = net.record_state(b, "V_m", every=DT)
         net.run(T_STOP + DT)  # NEST's multimeter records up to t_stop inclusive

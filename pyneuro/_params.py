@@ -37,6 +37,7 @@ class ParamSpec:
     choices: tuple[str, ...] | None = None
     lower: bool = True
     nullable: bool = False
+    allow_inf: bool = False  # +-inf allowed (e.g. an unbounded weight)
 
     def range_text(self) -> str:
         """The allowed values in words, e.g. ``(0.0, inf]`` or ``one of ('a', 'b')``."""
@@ -54,7 +55,9 @@ class ParamSpec:
             return None
         if self.choices is not None:
             return check_choice(name, value, self.choices)
-        return check_number(name, value, self.lo, self.hi, lo_open=self.lo_open, hi_open=self.hi_open)
+        return check_number(
+            name, value, self.lo, self.hi, lo_open=self.lo_open, hi_open=self.hi_open, allow_inf=self.allow_inf
+        )
 
     def lowered(self, value: Any) -> float:
         """The number the core receives."""
@@ -75,9 +78,10 @@ def param(
     lower: bool = True,
     nullable: bool = False,
     kw_only: bool = False,
+    allow_inf: bool = False,
 ) -> Any:
     """A dataclass field declaring one parameter (see the module docstring)."""
-    spec = ParamSpec(unit, lo, hi, lo_open, hi_open, choices, lower, nullable)
+    spec = ParamSpec(unit, lo, hi, lo_open, hi_open, choices, lower, nullable, allow_inf)
     return field(default=default, metadata={"param": spec}, kw_only=kw_only)
 
 

@@ -77,7 +77,7 @@ class PoissonInput:
 
     def _set(self, n: Any, rate: Any, weight: Any) -> None:
         n, rate, weight = check_poisson_params(n, rate, weight, self._net.dt)
-        self._net._engine.poisson_input_set(self._id, n, rate, weight)
+        self._net._engine.set_input(self._id, {"n": n, "rate": rate, "weight": weight})
         self._n, self._rate, self._weight = n, rate, weight
 
     @property

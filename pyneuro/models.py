@@ -25,6 +25,7 @@ __all__ = [
     "Custom",
     "LIF",
     "LIFCond",
+    "LIFDelta",
     "LIFAlpha",
     "LIFCondAlpha",
     "Izhikevich",
@@ -188,6 +189,53 @@ class LIFCond(NeuronModel):
 
     kind: ClassVar[str] = "LIFCond"
     state_vars: ClassVar[tuple[str, ...]] = ("v", "g_ex", "g_in", "theta", "I_stim")
+    nest_names: ClassVar[dict[str, str]] = {"V_m": "v"}
+
+    def _check(self) -> None:
+        super()._check()
+        self._check_reset_below_threshold()
+
+
+@dataclass
+class LIFDelta(NeuronModel):
+    """Leaky integrate-and-fire neuron with delta synapses (NEST ``iaf_psc_delta``; the model of Brunel 2000).
+
+    ``C_m dv/dt = -(C_m/tau_m)(v - E_L) + I_e + I_stim``; a spike of weight ``w`` (mV) makes ``v`` jump by ``+w``
+    (receptor ``"exc"``) or ``-w`` (``"inh"``). Integrated exactly; the jumps arriving in a step are added after
+    the step's decay and before its threshold test, and discarded while the neuron is refractory (NEST's order
+    and default). After ``v >= V_th``: ``v = V_reset``, held for ``t_ref``. Under the NEST time convention a spike
+    stamped ``T`` with delay ``d`` moves ``v`` at ``T + d``, as in NEST.
+
+    Parameters
+    ----------
+    tau_m : float
+        Membrane time constant (ms), > 0.
+    C_m : float
+        Membrane capacitance (pF), > 0.
+    E_L : float
+        Resting potential (mV); also the initial ``v``.
+    V_th : float
+        Spike threshold (mV).
+    V_reset : float
+        Reset potential (mV), below ``V_th``.
+    t_ref : float
+        Refractory period (ms), >= 0.
+    I_e : float
+        Constant input current (pA).
+
+    State variables: ``v`` (mV; NEST's ``V_m``), ``I_stim`` (pA, a per-neuron stimulus current added to ``I_e``).
+    """
+
+    tau_m: float = _positive(10.0, "ms")
+    C_m: float = _positive(250.0, "pF")
+    E_L: float = _real(-70.0, "mV")
+    V_th: float = _real(-55.0, "mV")
+    V_reset: float = _real(-70.0, "mV")
+    t_ref: float = _nonnegative(2.0, "ms")
+    I_e: float = _real(0.0, "pA")
+
+    kind: ClassVar[str] = "LIFDelta"
+    state_vars: ClassVar[tuple[str, ...]] = ("v", "I_stim")
     nest_names: ClassVar[dict[str, str]] = {"V_m": "v"}
 
     def _check(self) -> None:
@@ -629,5 +677,6 @@ def _custom_from_dict(d: dict[str, Any]) -> Custom:
 
 
 MODELS: dict[str, type[NeuronModel]] = {
-    m.kind: m for m in (Custom, LIF, LIFCond, LIFAlpha, LIFCondAlpha, Izhikevich, AdEx, PoissonSource, SpikeGenerator)
+    m.kind: m
+    for m in (Custom, LIF, LIFCond, LIFDelta, LIFAlpha, LIFCondAlpha, Izhikevich, AdEx, PoissonSource, SpikeGenerator)
 }

@@ -203,12 +203,18 @@ class STDP(PlasticityRule):
     interaction : {"all_to_all", "nearest"}
         ``"all_to_all"``: every earlier spike contributes (traces add 1 per spike); ``"nearest"``: only the most
         recent spike of each side (traces reset to 1; Morrison et al. 2008's symmetric nearest-spike scheme).
-    weight_dependence : {"additive", "multiplicative", "power_law"}
+    weight_dependence : {"additive", "multiplicative", "power_law", "morrison"}
         With ``u = (w - w_min)/(w_max - w_min)``: additive ``f_plus = f_minus = 1``; multiplicative (van Rossum,
         Bi & Turrigiano 2000) ``f_plus = 1, f_minus = u``; power_law (Gütig et al. 2003) ``f_plus = (1-u)**mu,
-        f_minus = u**mu``.
+        f_minus = u**mu``; morrison (Morrison, Aertsen & Diesmann 2007, NEST's ``stdp_pl_synapse_hom``)
+        ``f_plus = w0**(1-mu) * w**mu, f_minus = w``: power-law potentiation and multiplicative depression of the
+        weight itself, with no upper bound needed (``w_max`` may be ``inf``); Morrison's ``lambda`` and ``alpha``
+        are ``a_pre = lambda`` and ``a_post = -lambda * alpha``.
     mu : float
-        Exponent of the power-law dependence, >= 0 (0 is additive, 1 is fully multiplicative).
+        Exponent of the power-law dependence, >= 0 (0 is additive, 1 is fully multiplicative; Morrison et al.
+        2007: 0.4).
+    w0 : float
+        Reference weight of the morrison dependence (weight units, > 0; Morrison et al.: 1 pA).
     metaplasticity : Metaplasticity, optional
         Scales LTP and LTD by powers of a neuron's recent activity (keyword only).
     """
@@ -218,10 +224,11 @@ class STDP(PlasticityRule):
     a_pre: float = param(0.01, unit="weight")
     a_post: float = param(-0.0105, unit="weight")
     w_min: float = param(0.0, unit="weight", lo=0.0)
-    w_max: float = param(1.0, unit="weight", lo=0.0)
+    w_max: float = param(1.0, unit="weight", lo=0.0, allow_inf=True)
     interaction: str = param("all_to_all", choices=("all_to_all", "nearest"))
-    weight_dependence: str = param("additive", choices=("additive", "multiplicative", "power_law"))
+    weight_dependence: str = param("additive", choices=("additive", "multiplicative", "power_law", "morrison"))
     mu: float = param(1.0, lo=0.0)
+    w0: float = param(1.0, unit="weight", lo=0.0, lo_open=True)
     metaplasticity: Metaplasticity | None = field(default=None, kw_only=True)
 
     kind: ClassVar[str] = "STDP"
@@ -230,6 +237,10 @@ class STDP(PlasticityRule):
         super().__post_init__()
         if self.w_max <= self.w_min:
             raise ValueError(f"STDP.w_max must be > w_min={self.w_min}, got {self.w_max}")
+        if math.isinf(self.w_max) and self.weight_dependence not in ("additive", "morrison"):
+            raise ValueError(
+                f"STDP.w_max must be finite for weight_dependence={self.weight_dependence!r} (it normalises w), got inf"
+            )
         _check_meta("STDP", self.metaplasticity)
 
     def lower(self) -> dict[str, float]:
@@ -400,8 +411,16 @@ class BCM(TripletSTDP):
         check_number("BCM.tau_rate", self.tau_rate, 0.0, lo_open=True)
         check_number("BCM.power", self.power, 0.0)
         if self.a2_minus is None:
-            check_number("BCM.tau_minus", self.tau_minus, 0.0, lo_open=True)
-            self.a2_minus = self.a3_plus * self.tau_plus * self.tau_y * self.target_rate * 1e-3 / self.tau_minus
+            for name in ("tau_plus", "tau_minus", "tau_y"):  # what the default a2_minus is computed from
+                check_number(f"BCM.{name}", getattr(self, name), 0.0, lo_open=True)
+            check_number("BCM.a3_plus", self.a3_plus, 0.0)
+            a2 = self.a3_plus * self.tau_plus * self.tau_y * self.target_rate * 1e-3 / self.tau_minus
+            if not math.isfinite(a2):
+                raise ValueError(
+                    f"BCM.a2_minus, by default a3_plus tau_plus tau_y target_rate / tau_minus, is {a2} for these "
+                    "parameters; give a2_minus or smaller ones"
+                )
+            self.a2_minus = a2
         super().__post_init__()
 
     def threshold(self, nu: float) -> float:

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["raster", "rate", "weight_histogram", "demo_figure"]
+__all__ = ["raster", "rate", "weight_histogram", "demo_figure", "network_activity"]
 
 
 def _plt() -> Any:
@@ -76,4 +76,43 @@ def demo_figure(
     weight_histogram(axes[2], [w_before, w_after], ["before", "after"])
     axes[2].set_yscale("log")
     axes[2].set_title("E->E weights (nS)")
+    return fig
+
+
+def network_activity(numbers: dict[str, Any], title: str = "", published: Sequence[float] | None = None) -> Any:
+    """Raster, population rates over time and mean rates of a standard network's run (the numbers of
+    :meth:`pyneuro.networks.BuiltNetwork.measure`); ``published`` adds reference rates (Hz) to the bar chart.
+    Returns a matplotlib Figure (object API, not shown)."""
+    from matplotlib.figure import Figure
+
+    names = list(numbers["populations"])
+    fig = Figure(figsize=(13.0, 4.2), layout="constrained")
+    ax = fig.subplots(1, 3, gridspec_kw={"width_ratios": [1.3, 1.3, 1.0]})
+    colors = [f"C{k % 10}" for k in range(len(names))]
+    rows = list(numbers["raster_rows"]) + [None]
+    t, i = np.asarray(numbers["raster_t"]), np.asarray(numbers["raster_i"])
+    for k in range(len(names)):
+        lo, hi = rows[k], rows[k + 1]
+        sel = (i >= lo) if hi is None else (i >= lo) & (i < hi)
+        ax[0].plot(t[sel], -i[sel], ".", ms=1.2, color=colors[k])
+    ax[0].set_yticks([-(r + 0.0) for r in numbers["raster_rows"]], names, fontsize=7)
+    ax[0].set_xlabel("time (ms)")
+    ax[0].set_title("spikes (a sample of each population)")
+    rt, rh = np.asarray(numbers["rate_t"]), np.asarray(numbers["rate_hz"])
+    for k, name in enumerate(names):
+        ax[1].plot(rt, rh[k], lw=0.6, color=colors[k], label=name)
+    ax[1].set_xlabel("time (ms)")
+    ax[1].set_ylabel("population rate (Hz, 1 ms bins)")
+    ax[1].legend(fontsize=6, ncol=2)
+    x = np.arange(len(names))
+    ax[2].bar(x - (0.2 if published is not None else 0.0), numbers["rates"], 0.4, color=colors, label="pyneuro")
+    if published is not None:
+        ax[2].bar(x + 0.2, published, 0.4, color="0.6", label="published")
+        ax[2].legend(fontsize=7)
+    ax[2].set_xticks(x, names, rotation=45, fontsize=7)
+    ax[2].set_ylabel("rate (Hz)")
+    rtf = numbers.get("real_time_factor")
+    ax[2].set_title(f"mean rates; real-time factor {rtf:.2f}" if rtf is not None else "mean rates")
+    if title:
+        fig.suptitle(title)
     return fig

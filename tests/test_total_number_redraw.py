@@ -208,3 +208,16 @@ def test_redraw_in_growth_and_connect_new():
     assert p.size == 10 + 60 * 20
     assert p.weights.min() >= 0.5 and np.mean(p.weights == np.float32(0.5)) < 0.05
     assert p.delay_steps.min() >= 1 and p.delay_steps.max() <= 50
+
+
+def test_fixed_total_number_normal_values_are_normal():
+    """The builder's normal values (ziggurat): KS against N(mean, sd), and the tail beyond the ziggurat's
+    R = 3.4426 sd holds its normal share (2 (1 - Phi(R)), about 5.8e-4)."""
+    mean, sd = 100.0, 10.0
+    _, p = _build(400, 2000, C.FixedTotalNumber(600_000), weight=C.Normal(mean, sd, low=0.0), threads=2)
+    z = (p.weights.astype(np.float64) - mean) / sd
+    assert abs(z.mean()) < 5 / math.sqrt(z.size) and abs(z.std() - 1) < 5 * math.sqrt(0.5 / z.size)
+    assert stats.kstest(z, "norm").pvalue > 1e-6
+    tail = np.count_nonzero(np.abs(z) > 3.442619855899)
+    want = z.size * 2 * stats.norm.sf(3.442619855899)
+    assert abs(tail - want) < 5 * math.sqrt(want)

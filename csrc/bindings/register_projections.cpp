@@ -82,12 +82,11 @@ void register_projections(py::class_<Engine>& c) {
                  Gathered g = e.projection(proj).gather(false);
                  return py::make_tuple(to_array(g.pre), to_array(g.post), to_array(g.delay), to_array(g.w));
              })
-        .def("add_poisson_input",
-             [](Engine& e, int pop, const std::string& receptor, double n, double rate, double w) {
-                 return e.add_poisson_input(pop, to_receptor(receptor), n, rate, w);
+        .def("add_input",
+             [](Engine& e, const std::string& kind, int pop, const std::string& receptor, const py::dict& params) {
+                 return e.add_input(kind, pop, to_receptor(receptor), to_params(params));
              })
-        .def("poisson_input_set",
-             [](Engine& e, int id, double n, double rate, double w) { e.poisson_input(id).set(n, rate, w); })
+        .def("set_input", [](Engine& e, int id, const py::dict& params) { e.set_input(id, to_params(params)); })
         .def("set_nest_time", &Engine::set_nest_time)
         .def_property_readonly("nest_time", &Engine::nest_time)
         .def("proj_set_weights",

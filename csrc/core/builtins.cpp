@@ -6,6 +6,7 @@
 #include "../neurons/lif_alpha.hpp"
 #include "../neurons/lif_cond_alpha.hpp"
 #include "../neurons/lif_cond.hpp"
+#include "../neurons/lif_delta.hpp"
 #include "../neurons/poisson.hpp"
 #include "../neurons/spike_generator.hpp"
 #include "../plasticity/inhibitory_stdp.hpp"
@@ -17,6 +18,7 @@
 #include "../plasticity/triplet_stdp.hpp"
 #include "../structural/growth.hpp"
 #include "../structural/pruning.hpp"
+#include "../synapses/poisson_input.hpp"
 #include "catalogue.hpp"
 
 namespace pyneuro {
@@ -77,11 +79,18 @@ std::unique_ptr<StructuralRule> structural(const ParamMap& p, const BuildContext
     return reporting(err, [&]() -> std::unique_ptr<StructuralRule> { return std::make_unique<T>(p); });
 }
 
+template <class T>
+std::unique_ptr<Input> input(int id, Population& target, Receptor rc, const ParamMap& p, const BuildContext&,
+                             std::string& err) noexcept {
+    return reporting(err, [&]() -> std::unique_ptr<Input> { return std::make_unique<T>(id, target, rc, p); });
+}
+
 }  // namespace
 
 void register_builtins(Registrar& r) {
     r.add_model("LIF", &model<LIF>);
     r.add_model("LIFCond", &model<LIFCond>);
+    r.add_model("LIFDelta", &model<LIFDelta>);
     r.add_model("LIFAlpha", &model<LIFAlpha>);
     r.add_model("LIFCondAlpha", &model<LIFCondAlpha>);
     r.add_model("Izhikevich", &model<Izhikevich>);
@@ -103,6 +112,8 @@ void register_builtins(Registrar& r) {
     r.add_structural("Growth", &structural<Growth>);
     r.add_structural("Sprouting", &structural<Sprouting>);
     r.add_structural("HomeostaticGrowth", &structural<HomeostaticGrowth>);
+
+    r.add_input("PoissonInput", &input<PoissonInput>);
 }
 
 }  // namespace pyneuro

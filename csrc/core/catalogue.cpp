@@ -5,6 +5,7 @@
 #include "../plasticity/custom_rule.hpp"
 #include "../plasticity/rule.hpp"
 #include "../structural/structural_rule.hpp"
+#include "../synapses/input.hpp"
 
 namespace pyneuro {
 
@@ -58,6 +59,12 @@ std::unique_ptr<StructuralRule> Catalogue::make_structural(const std::string& ki
     return checked(find(structural_, kind, "structural rule")(p, c, err), err, kind);
 }
 
+std::unique_ptr<Input> Catalogue::make_input(const std::string& kind, int id, Population& target, Receptor r,
+                                             const ParamMap& p, const BuildContext& c) const {
+    std::string err;
+    return checked(find(inputs_, kind, "input")(id, target, r, p, c, err), err, kind);
+}
+
 std::unique_ptr<Rule> CoreBuildContext::custom_rule(std::unique_ptr<RuleKernel> k, const char* kind, const ParamMap& p,
                                                     std::string& error) const noexcept {
     try {
@@ -90,7 +97,8 @@ std::vector<std::string> Catalogue::kinds(const std::string& family) const {
     else if (family == "rule") names(rules_);
     else if (family == "neuron_rule") names(nrules_);
     else if (family == "structural") names(structural_);
-    else throw ArgumentError("unknown catalogue family '" + family + "' (model, rule, neuron_rule, structural)");
+    else if (family == "input") names(inputs_);
+    else throw ArgumentError("unknown catalogue family '" + family + "' (model, rule, neuron_rule, structural, input)");
     return out;
 }
 

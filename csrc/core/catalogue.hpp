@@ -1,5 +1,5 @@
-// Design notes: the catalogue maps a kind name to a factory, for the four families the engine builds: neuron
-// models, synaptic rules, neuron rules and structural rules (as Arbor's mechanism catalogue does for mechanisms).
+// Design notes: the catalogue maps a kind name to a factory, for the five families the engine builds: neuron
+// models, synaptic rules, neuron rules, structural rules and inputs (sources of arrivals without a population) (as Arbor's mechanism catalogue does for mechanisms).
 // The engine builds every object by name through it and reaches it through its interface only: it names no
 // concrete model or rule.
 // - The built-ins register when the core is loaded (builtins.cpp), through the same Registrar a compiled user
@@ -23,6 +23,8 @@ class Population;
 class Rule;
 class NeuronRule;
 class StructuralRule;
+class Input;
+enum class Receptor : int;
 class RuleKernel;
 class ModelKernel;
 
@@ -58,6 +60,8 @@ using ModelFactory = std::unique_ptr<Population> (*)(index_t n, const ParamMap& 
 using RuleFactory = std::unique_ptr<Rule> (*)(const ParamMap& p, const BuildContext& c, std::string& error) noexcept;
 using NeuronRuleFactory = std::unique_ptr<NeuronRule> (*)(const ParamMap& p, const BuildContext& c, std::string& error) noexcept;
 using StructuralFactory = std::unique_ptr<StructuralRule> (*)(const ParamMap& p, const BuildContext& c, std::string& error) noexcept;
+using InputFactory = std::unique_ptr<Input> (*)(int id, Population& target, Receptor r, const ParamMap& p, const BuildContext& c,
+                                                std::string& error) noexcept;
 
 // The registration interface (the built-ins and every compiled user library use it alike). Each call returns 0, or
 // 1 when the name is taken by another factory (registering the same factory twice is allowed and does nothing).
@@ -67,6 +71,7 @@ public:
     virtual int add_rule(const char* kind, RuleFactory f) noexcept = 0;
     virtual int add_neuron_rule(const char* kind, NeuronRuleFactory f) noexcept = 0;
     virtual int add_structural(const char* kind, StructuralFactory f) noexcept = 0;
+    virtual int add_input(const char* kind, InputFactory f) noexcept = 0;
 protected:
     ~Registrar() = default;
 };
@@ -77,14 +82,17 @@ public:
     int add_rule(const char* kind, RuleFactory f) noexcept override { return add(rules_, kind, f); }
     int add_neuron_rule(const char* kind, NeuronRuleFactory f) noexcept override { return add(nrules_, kind, f); }
     int add_structural(const char* kind, StructuralFactory f) noexcept override { return add(structural_, kind, f); }
+    int add_input(const char* kind, InputFactory f) noexcept override { return add(inputs_, kind, f); }
 
     // Building (throw ArgumentError naming the kind, or the factory's message).
     std::unique_ptr<Population> make_model(const std::string& kind, index_t n, const ParamMap& p, const BuildContext& c) const;
     std::unique_ptr<Rule> make_rule(const std::string& kind, const ParamMap& p, const BuildContext& c) const;
     std::unique_ptr<NeuronRule> make_neuron_rule(const std::string& kind, const ParamMap& p, const BuildContext& c) const;
     std::unique_ptr<StructuralRule> make_structural(const std::string& kind, const ParamMap& p, const BuildContext& c) const;
+    std::unique_ptr<Input> make_input(const std::string& kind, int id, Population& target, Receptor r, const ParamMap& p,
+                                      const BuildContext& c) const;
 
-    // Registered names per family: "model", "rule", "neuron_rule", "structural".
+    // Registered names per family: "model", "rule", "neuron_rule", "structural", "input".
     std::vector<std::string> kinds(const std::string& family) const;
 
 private:
@@ -108,6 +116,7 @@ private:
     std::map<std::string, RuleFactory> rules_;
     std::map<std::string, NeuronRuleFactory> nrules_;
     std::map<std::string, StructuralFactory> structural_;
+    std::map<std::string, InputFactory> inputs_;
 };
 
 // The process's catalogue, with the built-ins registered on first use.

@@ -8,6 +8,7 @@
 
 #include "../structural/structural_rule.hpp"
 #include "catalogue.hpp"
+#include "../synapses/input.hpp"
 #include "parallel.hpp"
 
 namespace pyneuro {
@@ -38,6 +39,9 @@ namespace pyneuro {
 Engine::Engine(double dt, std::uint64_t seed, int threads) : dt_(dt), seed_(seed), threads_(threads), rng_(seed), barrier_(threads) {
     if (!(dt > 0.0)) throw ArgumentError("dt must be > 0");
     if (threads < 1) throw ArgumentError("threads must be >= 1");
+    const std::string why = probe_threads(threads);
+    if (!why.empty())
+        throw ArgumentError("threads=" + std::to_string(threads) + ": this system does not let the process run that many threads: " + why);
 }
 
 // What factories may ask of the network being built (catalogue.hpp).
@@ -52,18 +56,45 @@ private:
     const Engine& e_;
 };
 
+// All or nothing: everything is allocated before the population joins (the push_backs then cannot fail).
 int Engine::add_population(const std::string& kind, index_t n, const ParamMap& p) {
     std::unique_ptr<Population> pop = catalogue().make_model(kind, n, p, Context(*this));
     const int id = static_cast<int>(pops_.size());
     pop->set_id(id);
     pop->prepare(dt_);
+    auto parts = split_range(n, threads_);
+    const std::size_t m = pops_.size() + 1;
+    pops_.reserve(m);
+    parts_.reserve(m);
+    plastic_in_.reserve(m);
+    steps_in_.reserve(m);
+    spike_mons_of_.reserve(m);
+    rate_mons_of_.reserve(m);
     pops_.push_back(std::move(pop));
-    parts_.push_back(split_range(n, threads_));
+    parts_.push_back(std::move(parts));
     plastic_in_.emplace_back();
     steps_in_.emplace_back();
     spike_mons_of_.emplace_back();
     rate_mons_of_.emplace_back();
     return id;
+}
+
+void Engine::pop_population(int id) {
+    if (pops_.empty() || id != static_cast<int>(pops_.size()) - 1)
+        throw ArgumentError("pop_population: only the population just added can be taken back");
+    const Population* P = pops_.back().get();
+    for (const auto& pr : projs_)
+        if (&pr->pre() == P || &pr->post() == P) throw ArgumentError("pop_population: the population has projections");
+    if (!spike_mons_of_.back().empty() || !rate_mons_of_.back().empty())
+        throw ArgumentError("pop_population: the population has recorders");
+    for (const auto& sm : state_mons_)
+        if (sm->pop == id) throw ArgumentError("pop_population: the population has recorders");
+    pops_.pop_back();
+    parts_.pop_back();
+    plastic_in_.pop_back();
+    steps_in_.pop_back();
+    spike_mons_of_.pop_back();
+    rate_mons_of_.pop_back();
 }
 
 // A projection is built apart and joins the engine only when its build succeeded (an exception, e.g. std::bad_alloc
@@ -119,11 +150,20 @@ void Engine::add_rule(int proj, const std::string& kind, const ParamMap& p) {
     if (steps && std::find(stepping.begin(), stepping.end(), proj) == stepping.end()) stepping.push_back(proj);
 }
 
-int Engine::add_poisson_input(int pop, Receptor r, double n, double rate_hz, double weight) {
-    auto in = std::make_unique<PoissonInput>(static_cast<int>(inputs_.size()), population(pop), r, n, rate_hz, weight);
-    in->prepare(dt_, nest_time_);  // checks lambda before the input is added
+int Engine::add_input(const std::string& kind, int pop, Receptor r, const ParamMap& p) {
+    auto in = catalogue().make_input(kind, static_cast<int>(inputs_.size()), population(pop), r, p, Context(*this));
+    in->prepare(dt_, nest_time_);  // checks the parameters before the input is added
     inputs_.push_back(std::move(in));
+    kind_of_input_.push_back(kind);
     return static_cast<int>(inputs_.size()) - 1;
+}
+
+void Engine::set_input(int id, const ParamMap& p) {
+    Input& in = input(id);
+    // a trial copy of the kind checks the new parameters first, so a refusal changes nothing
+    auto trial = catalogue().make_input(kind_of_input_.at(static_cast<std::size_t>(id)), id, in.target(), in.receptor(), p, Context(*this));
+    trial->prepare(dt_, nest_time_);
+    inputs_[static_cast<std::size_t>(id)] = std::move(trial);
 }
 
 void Engine::set_nest_time(bool on) {

@@ -14,7 +14,7 @@
 #include "../monitors/state_monitor.hpp"
 #include "../monitors/weight_monitor.hpp"
 #include "../neurons/population.hpp"
-#include "../synapses/poisson_input.hpp"
+#include "../synapses/input.hpp"
 #include "../synapses/projection.hpp"
 #include "barrier.hpp"
 #include "partition.hpp"
@@ -45,6 +45,9 @@ public:
     // Building
     int add_population(const std::string& kind, index_t n, const ParamMap& p);
     Population& population(int id) { return *pops_.at(static_cast<std::size_t>(id)); }
+    // Undo the add_population that made the last population, `id`, when what follows it (its initial state, a
+    // generator's events) failed; refused once anything refers to it.
+    void pop_population(int id);
     // Neurogenesis (csrc/structural/neurogenesis.cpp): grow population `pop` by n neurons, between runs.
     void add_neurons(int pop, index_t n, const std::vector<float>& positions);
     void set_var_slice(int pop, const std::string& var, index_t begin, const std::vector<float>& values);
@@ -61,10 +64,12 @@ public:
     void add_rule(int proj, const std::string& kind, const ParamMap& p);
     void add_neuron_rule(int pop, const std::string& kind, const ParamMap& p);
     void add_structural(int proj, const std::string& kind, const ParamMap& p);
-    // Poisson background input into population `pop` (see poisson_input.hpp); returns its id.
-    int add_poisson_input(int pop, Receptor r, double n, double rate_hz, double weight);
-    PoissonInput& poisson_input(int id) { return *inputs_.at(static_cast<std::size_t>(id)); }
-    int n_poisson_inputs() const { return static_cast<int>(inputs_.size()); }
+    // An input of kind `kind` (catalogue.hpp, e.g. "PoissonInput") into population `pop`; returns its id.
+    int add_input(const std::string& kind, int pop, Receptor r, const ParamMap& p);
+    Input& input(int id) { return *inputs_.at(static_cast<std::size_t>(id)); }
+    // New parameters for input `id`, checked by lowering them before anything changes.
+    void set_input(int id, const ParamMap& p);
+    int n_inputs() const { return static_cast<int>(inputs_.size()); }
     // Time convention: false (default) = a spike of step s is stamped s dt and a delay of d steps makes it act on
     // its target's integration of step s + d; true = NEST's: the spike is stamped (s + 1) dt, the delay counts from
     // the stamp, so it acts one step later (arrivals are added after the target's update of step s + d). Only
@@ -139,7 +144,8 @@ private:
     std::vector<std::unique_ptr<Population>> pops_;
     std::vector<std::vector<Range>> parts_;
     std::vector<std::unique_ptr<Projection>> projs_;
-    std::vector<std::unique_ptr<PoissonInput>> inputs_;
+    std::vector<std::unique_ptr<Input>> inputs_;
+    std::vector<std::string> kind_of_input_;
     bool nest_time_ = false;
     std::vector<std::vector<int>> plastic_in_;  // per population: plastic projections ending there
     std::vector<std::vector<int>> steps_in_;    // per population: projections ending there with rules that step neurons

@@ -94,12 +94,16 @@ public:
     virtual int min_isi_steps() const { return 1; }
     // Where receptor input lands; nullptr means the input is ignored (sources).
     virtual float* input(Receptor r, float& sign) = 0;
+    // Whether NEST's time convention delays this model's input to the end of the step (true for models whose input
+    // NEST adds after the state update; false for a model that, like NEST's, folds the step's input in before its
+    // threshold test).
+    virtual bool lags_input() const { return true; }
     // Where deliveries of `receptor` go: the model's input array, or (lagged, the NEST time convention) a buffer
     // whose contents flush_lagged() adds to that array after the neurons' update of the step, so an arrival of step t
     // acts from step t + 1 on, as NEST's ring buffers do. nullptr: the input is ignored (sources).
     float* delivery_target(Receptor r, float& sign, bool lagged) {
         float* real = input(r, sign);
-        if (!lagged || !real) return real;
+        if (!lagged || !real || !lags_input()) return real;
         auto& buf = lagged_[static_cast<std::size_t>(r)];
         if (buf.size() != n_) buf.resize(n_, 0.0f);
         return buf.data();

@@ -7,6 +7,8 @@
 //   additive:        f_+ = 1,            f_- = 1
 //   multiplicative:  f_+ = 1,            f_- = u          (van Rossum, Bi & Turrigiano 2000)
 //   power_law:       f_+ = (1 - u)^mu,   f_- = u^mu        (Gütig et al. 2003; mu = 0 is additive)
+//   morrison:        f_+ = w0^(1 - mu) w^mu,  f_- = w      (Morrison, Aertsen & Diesmann 2007; NEST's
+//                    stdp_pl_synapse_hom with a_pre = lambda, a_post = -lambda alpha, w0 = 1 weight unit)
 // and w is clipped to [w_min, w_max] after every update. An optional activity scaling (metaplasticity.hpp)
 // multiplies the LTP and LTD amplitudes by powers of a neuron's recent rate. The transmitted weight is the one found before the
 // arrival's own update.
@@ -25,7 +27,7 @@ namespace pyneuro {
 
 class PairSTDP final : public Rule {
 public:
-    enum class Dep { additive = 0, multiplicative = 1, power_law = 2 };
+    enum class Dep { additive = 0, multiplicative = 1, power_law = 2, morrison = 3 };
 
     explicit PairSTDP(const ParamMap& p) {
         tau_pre = param(p, "tau_pre");
@@ -37,6 +39,7 @@ public:
         mode = static_cast<int>(param(p, "interaction")) == 1 ? TraceMode::nearest : TraceMode::all_to_all;
         dep = static_cast<Dep>(static_cast<int>(param(p, "weight_dependence")));
         mu = param_or(p, "mu", 1.0);
+        w0 = param_or(p, "w0", 1.0);
         meta.configure(p);
     }
     const char* name() const override { return "STDP"; }
@@ -58,6 +61,7 @@ public:
             case Dep::additive: return pre_loop<Dep::additive>(p, s, b, e, t, f);
             case Dep::multiplicative: return pre_loop<Dep::multiplicative>(p, s, b, e, t, f);
             case Dep::power_law: return pre_loop<Dep::power_law>(p, s, b, e, t, f);
+            case Dep::morrison: return pre_loop<Dep::morrison>(p, s, b, e, t, f);
         }
     }
     void on_post(Projection& p, Shard& s, index_t post, std::uint64_t pb, std::uint64_t pe, step_t t) override {
@@ -70,20 +74,27 @@ public:
             case Dep::additive: return post_loop<Dep::additive>(p, s, pb, pe, t, f);
             case Dep::multiplicative: return post_loop<Dep::multiplicative>(p, s, pb, pe, t, f);
             case Dep::power_law: return post_loop<Dep::power_law>(p, s, pb, pe, t, f);
+            case Dep::morrison: return post_loop<Dep::morrison>(p, s, pb, pe, t, f);
         }
     }
 
-    double tau_pre, tau_post, a_pre, a_post, w_min, w_max, mu;
+    double tau_pre, tau_post, a_pre, a_post, w_min, w_max, mu, w0;
     TraceMode mode;
     Dep dep;
     ActivityScaling meta;
 
 private:
     double fp_any(double w) const {
-        return dep == Dep::power_law ? fp<Dep::power_law>(w) : 1.0;
+        return dep == Dep::power_law ? fp<Dep::power_law>(w) : (dep == Dep::morrison ? fp<Dep::morrison>(w) : 1.0);
     }
     double fm_any(double w) const {
-        return dep == Dep::additive ? 1.0 : (dep == Dep::multiplicative ? fm<Dep::multiplicative>(w) : fm<Dep::power_law>(w));
+        switch (dep) {
+            case Dep::additive: return 1.0;
+            case Dep::multiplicative: return fm<Dep::multiplicative>(w);
+            case Dep::power_law: return fm<Dep::power_law>(w);
+            case Dep::morrison: return fm<Dep::morrison>(w);
+        }
+        return 1.0;
     }
     // activity scaling read per synapse (the neuron that varies along the loop): plain loops, any dependence
     void meta_pre(Projection& p, Shard& s, std::uint64_t b, std::uint64_t e, step_t t) {
@@ -106,6 +117,7 @@ private:
     }
     template <Dep D>
     double fp(double w) const {
+        if constexpr (D == Dep::morrison) return w0 * std::pow(std::max(w, 0.0) / w0, mu);
         if constexpr (D != Dep::power_law) return 1.0;
         const double u = std::clamp((w - w_min) / (w_max - w_min), 0.0, 1.0);
         return std::pow(1.0 - u, mu);
@@ -113,6 +125,7 @@ private:
     template <Dep D>
     double fm(double w) const {
         if constexpr (D == Dep::additive) return 1.0;
+        if constexpr (D == Dep::morrison) return w;
         const double u = std::clamp((w - w_min) / (w_max - w_min), 0.0, 1.0);
         if constexpr (D == Dep::multiplicative) return u;
         return std::pow(u, mu);

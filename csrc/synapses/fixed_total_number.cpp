@@ -229,7 +229,7 @@ void Projection::build_total(const ConnSpec& c, const ValueSpec& wspec, const Va
                     const index_t i = start + x.li;
                     if (!R.contains(i)) continue;
                     const std::uint32_t q = x.q;
-                    PairedNormalStream s(rng, RngDomain::weight, pid, b, q);
+                    ZigguratStream s(rng, RngDomain::weight, pid, b, q);
                     const double w = wspec.get(s, 0), d = dspec.get(s, 0);
                     const offset_t at = fill[x.pre]++;
                     sh.pd[at] = (static_cast<std::uint32_t>(std::llround(d)) << post_bits_) | (i - R.begin);

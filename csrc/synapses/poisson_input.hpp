@@ -19,6 +19,7 @@
 #include "../core/philox.hpp"
 #include "../core/variates.hpp"
 #include "../neurons/population.hpp"
+#include "input.hpp"
 
 namespace pyneuro {
 
@@ -52,29 +53,25 @@ PYNEURO_KERNEL static void philox_uniforms16(std::uint32_t k0, std::uint32_t k1,
     for (int l = 0; l < 16; ++l) out[l] = (static_cast<std::uint64_t>(a[l]) << 32) | b[l];
 }
 
-class PoissonInput {
+class PoissonInput final : public Input {
 public:
-    PoissonInput(int id, Population& target, Receptor r, double n, double rate_hz, double weight)
-        : id_(id), target_pop_(&target), receptor_(r), n_(n), rate_(rate_hz), weight_(weight) {}
+    // Parameters: n (inputs per neuron), rate (Hz, each), weight (>= 0, the target's input unit).
+    PoissonInput(int id, Population& target, Receptor r, const ParamMap& p) : Input(id, target, r) { set(p); }
 
-    int id() const { return id_; }
-    Population& target() { return *target_pop_; }
-    Receptor receptor() const { return receptor_; }
     double n() const { return n_; }
     double rate() const { return rate_; }
     double weight() const { return weight_; }
     // Mean arrivals per neuron and step.
     double lambda(double dt) const { return n_ * rate_ * dt * 1e-3; }
-    // Change parameters between runs; prepare() lowers them again.
-    void set(double n, double rate_hz, double weight) {
-        n_ = n;
-        rate_ = rate_hz;
-        weight_ = weight;
+    void set(const ParamMap& p) override {
+        n_ = param(p, "n");
+        rate_ = param(p, "rate");
+        weight_ = param(p, "weight");
         dt_ = -1.0;
     }
 
     // Between runs: the table for this dt and the array the arrivals go to. Throws if lambda is beyond the table.
-    void prepare(double dt, bool lagged) {
+    void prepare(double dt, bool lagged) override {
         if (dt != dt_) {
             if (!table_.build(lambda(dt)))
                 throw ArgumentError("Poisson input: n x rate x dt = " + std::to_string(lambda(dt)) +
@@ -82,12 +79,12 @@ public:
             dt_ = dt;
         }
         float sign = 1.0f;
-        out_ = target_pop_->delivery_target(receptor_, sign, lagged);
+        out_ = target_->delivery_target(receptor_, sign, lagged);
         wsign_ = sign * static_cast<float>(weight_);
     }
 
     // Phase 1 of step t for thread k: add the arrivals of step t to its neurons [R.begin, R.end).
-    void apply(Range R, step_t t, const Philox& rng) const {
+    void apply(Range R, step_t t, const Philox& rng) const override {
         if (!out_ || table_.lambda() <= 0.0 || R.size() == 0) return;
         const std::uint32_t c0 = (static_cast<std::uint32_t>(RngDomain::poisson_input) << 24) ^ static_cast<std::uint32_t>(id_);
         const std::uint32_t tlo = static_cast<std::uint32_t>(t), thi = static_cast<std::uint32_t>(static_cast<std::uint64_t>(t) >> 32);
@@ -103,10 +100,7 @@ public:
     }
 
 private:
-    int id_;
-    Population* target_pop_;
-    Receptor receptor_;
-    double n_, rate_, weight_;
+    double n_ = 0.0, rate_ = 0.0, weight_ = 0.0;
     double dt_ = -1.0;
     PoissonTable table_;
     float* out_ = nullptr;
