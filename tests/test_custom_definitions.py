@@ -466,3 +466,63 @@ def test_guard_leaves_synapses_untouched():
         pair(on_pre="if x_post != 0:\n    w = 0\nelse:\n    w = 1")
     with pytest.raises(ExpressionError, match="one guard 'if condition:'"):
         pair(on_pre="w = w\nif x_post != 0:\n    w = 0")
+
+
+_INF, _NAN = float("inf"), float("nan")
+
+
+@pytest.mark.parametrize(
+    "make,match",
+    [
+        (lambda: pn.plasticity.Custom(params={"a": _INF}, on_pre="w += a"), r"Custom.params\['a'\] must be finite"),
+        (lambda: pn.plasticity.Custom(params={"a": -_INF}, on_pre="w += a"), r"Custom.params\['a'\] must be finite"),
+        (lambda: pn.plasticity.Custom(traces={"x": Trace("pre", _INF)}, on_pre="w += x"), "Trace.tau must be finite"),
+        (lambda: pn.plasticity.Custom(traces={"x": Trace("pre", _NAN)}, on_pre="w += x"), "Trace.tau must be a number"),
+        (lambda: pn.plasticity.Custom(synapse={"e": _NAN}, on_pre="e += 1"), r"Custom.synapse\['e'\] must be a number"),
+        (lambda: pn.plasticity.Custom(synapse={"e": (0.0, _INF)}, on_pre="e += 1"), r"synapse\['e'\] tau must be fin"),
+        (lambda: pn.plasticity.Custom(neuron={"u": ("-u", _INF)}, on_pre="w += u"), r"neuron\['u'\] initial value"),
+        (lambda: pn.plasticity.Custom(on_tick="w += 1", interval=_NAN), "Custom.interval must be a number"),
+        (lambda: pn.plasticity.Custom(on_pre="w += 1e999"), "numbers must be finite"),
+        (lambda: lif(params={**lif().params, "tau_m": _INF}), r"Custom.params\['tau_m'\] must be finite"),
+        (lambda: lif(state={"v": _NAN, "I_ex": 0.0, "I_in": 0.0, "theta": 0.0}), r"Custom.state\['v'\] must be a num"),
+        (lambda: lif(refractory=_INF), "Custom.refractory must be finite"),
+    ],
+)
+def test_non_finite_numbers_are_refused_with_their_name(make, match):
+    with pytest.raises(ValueError, match=match):
+        make()
+
+
+def test_custom_rule_and_model_identical_at_1_2_and_4_threads():
+    """A recurrent network of the LIF definition whose E->E synapses carry three user rules at once (a pair rule
+    with a guard, a rule with a decaying synapse variable and a neuron variable of the postsynaptic population, and a
+    periodic sweep): spikes, weights and every rule column equal bit for bit at 1, 2 and 4 threads."""
+    decay = pn.plasticity.Custom(
+        params={"a": 0.5, "tau_e": 50.0, "tau_u": 30.0},
+        traces={"x": Trace("pre", 15.0, mode="nearest")},
+        synapse={"e": (0.0, "tau_e")},
+        neuron={"u": ("(v_post - u) / tau_u", -70.0)},
+        on_pre="e += x",
+        on_post="w = clip(w + a * e * max(u + 60, 0), 0, 400)",
+    )
+    sweep = pn.plasticity.Custom(params={"k": 0.999}, on_tick="w = w * k + 0.01", interval=10.0)
+    out = []
+    for threads in (1, 2, 4):
+        net = pn.Network(dt=0.1, seed=7, threads=threads)
+        src = net.add_population(pn.models.PoissonSource(rate=30.0), 200, name="src")
+        pop = net.add_population(lif(), 300, name="pop")
+        net.connect(src, pop, pn.conn.FixedInDegree(25), weight=300.0, delay=1.0)
+        ee = net.connect(pop, pop, pn.conn.FixedProbability(0.05), weight=60.0, delay=1.5,
+                         plasticity=[pair(params={"a_pre": 2.0, "a_post": -2.1, "w_min": 0.0, "w_max": 400.0}),
+                                     decay, sweep])  # fmt: skip
+        sm = net.record_spikes(pop)
+        net.run(400.0)
+        cols = {k: np.asarray(v).copy() for i in range(3) for k, v in ee.rule_state(i).items()}
+        out.append((sm.times.copy(), sm.indices.copy(), ee.weights.copy(), pop.get("v").copy(), cols))
+    assert len(out[0][0]) > 500 and np.abs(out[0][2] - 60.0).max() > 1.0  # active, and the weights moved
+    for threads, got in zip((2, 4), out[1:]):
+        for x, y in zip(out[0][:4], got[:4]):
+            np.testing.assert_array_equal(y, x, err_msg=f"threads={threads}")
+        assert got[4].keys() == out[0][4].keys()
+        for k in out[0][4]:
+            np.testing.assert_array_equal(got[4][k], out[0][4][k], err_msg=f"threads={threads}: {k}")
