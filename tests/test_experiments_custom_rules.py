@@ -1,7 +1,8 @@
 """The experiments of the two rules shipped as user definitions (clopath_frequency, graupner_brunel_stdp) against
 the published shapes: Sjöström et al. 2001's frequency dependence as reproduced by Clopath et al. 2010, Fig. 2b, and
 the STDP-curve classes of Graupner & Brunel 2012, Fig. 2. Both protocols are deterministic (exactly timed spikes,
-no noise): their numbers are checked equal across seeds, so the claims checked at seed 0 hold for every seed."""
+no noise): their numbers are checked equal across seeds 0-4 (and 1, 2, 4 threads), so the claims checked at seed 0
+hold for every seed."""
 
 from __future__ import annotations
 
@@ -51,7 +52,7 @@ def test_protocols_do_not_depend_on_seed_or_threads(name):
         dict(frequencies=(10.0, 40.0)) if name == "clopath_frequency" else dict(n_pairs=5, dt_max=20.0, dt_step=10.0)
     )
     a = EXPERIMENTS[name].run(seed=0, **small)
-    for kw in (dict(seed=1), dict(seed=2, threads=2), dict(seed=3, threads=4)):
+    for kw in (dict(seed=1), dict(seed=2, threads=2), dict(seed=3, threads=4), dict(seed=4)):
         b = EXPERIMENTS[name].run(**kw, **small)
         assert b.numbers.keys() == a.numbers.keys()
         for k, v in a.numbers.items():
