@@ -186,6 +186,51 @@ def test_checkpoint_of_custom_rule_and_model_continues_in_a_fresh_process(tmp_pa
     np.testing.assert_array_equal(t2, t)
 
 
+_SHIPPED = """
+import numpy as np, pyneuro as pn
+from pyneuro import definitions as defs
+
+def build():
+    net = pn.Network(dt=0.1, seed=9, threads=2)
+    src = net.add_population(pn.models.PoissonSource(rate=40.0), 60, name="src")
+    pop = net.add_population(defs.clopath_neuron(), 12, name="clopath")
+    net.connect(src, pop, pn.conn.FixedInDegree(20), weight=3.0, delay=1.0, plasticity=defs.clopath_rule(w_max=6.0))
+    pre = net.add_population(pn.models.PoissonSource(rate=20.0), 8, name="gb_pre")
+    post = net.add_population(pn.models.PoissonSource(rate=20.0), 8, name="gb_post")
+    net.connect(pre, post, pn.conn.OneToOne(), weight=0.5, delay=2.0, plasticity=defs.graupner_brunel_rule("DPD"))
+    net.record_spikes(pop)
+    return net
+
+def dump(net, path):
+    out = {"t": net.monitors[0].times, "i": net.monitors[0].indices, "v": net.populations[1].get("v")}
+    for k, proj in enumerate(net.projections):
+        if proj.plasticity:
+            out[f"w{k}"] = proj.weights
+            for name, col in proj.rule_state(0).items():
+                out[f"s{k}/{name}"] = np.asarray(col)
+    np.savez(path, **out)
+"""
+
+
+def test_checkpoint_of_the_shipped_definitions_continues_in_a_fresh_process(tmp_path):
+    """Rule neuron variables (Clopath's filtered potentials), periodic bodies and synapse variables (Graupner-Brunel's
+    efficacy) and the Clopath neuron's state survive a checkpoint: a fresh process continues bit for bit."""
+    ck, a, b = tmp_path / "ck.h5", tmp_path / "a.npz", tmp_path / "b.npz"
+    _run_py(_SHIPPED + textwrap.dedent(f"""
+        net = build(); net.run(200.0); net.save({str(ck)!r}); net.run(200.0); dump(net, {str(a)!r})
+    """))
+    _run_py(_SHIPPED + textwrap.dedent(f"""
+        net = pn.Network.load({str(ck)!r}, threads=1); net.run(200.0); dump(net, {str(b)!r})
+    """))
+    x, y = np.load(a), np.load(b)
+    assert sorted(x.files) == sorted(y.files)
+    assert any(k.endswith("u_plus") for k in x.files) and any(k.endswith("rho") for k in x.files), x.files
+    assert len(x["t"]) > 50
+    assert np.abs(x["w0"] - 3.0).max() > 1e-3 and np.abs(x["w1"] - 0.5).max() > 1e-3  # both rules acted
+    for k in x.files:
+        np.testing.assert_array_equal(y[k], x[k], err_msg=k)
+
+
 def test_pickled_definition_rebuilds_in_a_fresh_process(tmp_path):
     p = tmp_path / "rule.pkl"
     p.write_bytes(pickle.dumps((pair(schedule=0.5), lif())))
