@@ -363,6 +363,7 @@ void Engine::prepare() {
     for (std::size_t p = 0; p < np; ++p) {
         Population& pop = *pops_[p];
         pop.prepare(dt_);
+        pop.reset_snapshots();  // the state at the start of this run, in every slot
         const int d = depth[p] + 1;
         if (pop.ring().depth() != std::max(d, 2) || pop.ring().threads() != threads_) {
             StateDict keep;
@@ -442,6 +443,7 @@ void Engine::integrate(int k, step_t t) {
         for (auto& nr : pop.neuron_rules()) nr->before(R, t);
         pop.update(R, t, rng_, out);
         if (nest_time_) pop.flush_lagged(R);  // NEST time: this step's arrivals act from the next step on
+        pop.take_snapshots(R, t);              // the state after step t, for readers on other threads in step t + 1
         pop.drop_lesioned(out);  // lesioned neurons never spike (before traces, rules, monitors and counts)
         std::int64_t& cnt = win_counts_[count_slot(par, p, k)];
         if (window_start) cnt = 0;
