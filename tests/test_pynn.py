@@ -320,8 +320,8 @@ def test_write_data_and_neo_block(tmp_path):
 
 def test_refusals_name_what_is_missing():
     sim.setup()
-    with pytest.raises(NotImplementedError, match="HH_cond_exp"):
-        sim.HH_cond_exp()
+    with pytest.raises(NotImplementedError, match="GIF_cond_exp"):
+        sim.GIF_cond_exp()
     with pytest.raises(NotImplementedError, match="rng"):
         sim.NoisyCurrentSource(mean=0.1, rng=NumpyRNG(1))
     p = sim.Population(4, sim.IF_cond_exp(tau_m=RandomDistribution("uniform", low=10.0, high=20.0)))

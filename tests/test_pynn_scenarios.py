@@ -18,8 +18,6 @@ from pynn_sdist import pynn_source
 
 #: scenario -> why it cannot run on pyneuro (the README lists the same)
 UNSUPPORTED = {
-    "test_EIF_cond_alpha_isfa_ista": "AdEx with alpha conductances: no such model",
-    "test_HH_cond_exp": "Hodgkin-Huxley: no such model",
     "test_SpikeSourceGamma": "gamma-process sources: none",
     "test_SpikeSourcePoissonRefractory": "Poisson sources with dead time: none",
     "test_composed_neuron_model_homogeneous_receptors": "composed PointNeuron models: not supported",
