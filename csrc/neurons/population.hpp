@@ -123,6 +123,11 @@ public:
     }
     bool has_lagged() const { return !lagged_[0].empty() || !lagged_[1].empty(); }
 
+    // Whether current inputs drive the stimulus current I_stim during the coming run (set by the engine before
+    // prepare(): a model then integrates I_stim even while it is all zero between runs).
+    void set_stim_driven(bool on) { stim_driven_ = on; }
+    bool stim_driven() const { return stim_driven_; }
+
     // Which state variable the NaN check watches.
     virtual const char* primary_var() const { return "v"; }
     // Called before every run, at step t (sources whose upcoming spikes must be re-drawn, because rates were set or
@@ -389,6 +394,7 @@ protected:
     };
     std::vector<Snapshot> snaps_;
     std::unique_ptr<Maturation> mat_;
+    bool stim_driven_ = false;
     std::array<std::vector<float>, 2> lagged_;  // per receptor: arrivals waiting for the end of the step (NEST time)
 };
 
