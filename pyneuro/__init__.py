@@ -26,7 +26,7 @@ from .projection import Projection
 
 __version__ = "0.1.0"
 
-_LAZY = ("experiments", "analysis", "sweep", "workloads")
+_LAZY = ("experiments", "analysis", "sweep", "workloads", "definitions")
 
 
 def __getattr__(name: str) -> object:
@@ -57,5 +57,6 @@ __all__ = [
     "analysis",
     "sweep",
     "workloads",
+    "definitions",
     "__version__",
 ]

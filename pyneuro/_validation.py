@@ -78,9 +78,17 @@ def check_choice(name: str, value: Any, choices: tuple[str, ...]) -> str:
     return value
 
 
+def _asarray(name: str, values: Any) -> np.ndarray:
+    """``np.asarray(values)``, its refusal of ragged nesting (a list holding a list and a number) naming ``name``."""
+    try:
+        return np.asarray(values)
+    except (ValueError, TypeError):
+        raise ValueError(f"{name} must be a flat list or array of numbers, got {values!r}") from None
+
+
 def check_index_array(name: str, values: Any, n: int, *, length: int | None = None) -> np.ndarray:
     """Return ``values`` as a 1-d uint32 array of indices in [0, n)."""
-    arr = np.asarray(values)
+    arr = _asarray(name, values)
     if arr.ndim == 0:
         arr = arr.reshape(1)
     if arr.ndim != 1:
@@ -111,7 +119,7 @@ def check_float_array(
     lo_open: bool = False,
 ) -> np.ndarray:
     """Return ``values`` as a 1-d float64 array, finite and within the range."""
-    arr = np.asarray(values)
+    arr = _asarray(name, values)
     if arr.dtype.kind not in "iuf" and arr.size:
         raise TypeError(f"{name} must hold real numbers, got dtype {arr.dtype}")
     arr = arr.astype(np.float64).reshape(-1) if arr.ndim <= 1 else arr.astype(np.float64)

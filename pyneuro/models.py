@@ -584,13 +584,18 @@ class Custom(NeuronModel):
     receptors : dict, optional
         What an arriving spike of weight ``w`` does: ``{"exc": "g_ex += w", "inh": "g_in += w"}``; the forms are
         ``x += w``, ``x -= w`` and ``x += k * w`` (k a number or a parameter). A receptor not given ignores input.
-    method : {"exact", "exponential_euler", "rk2", "rk4"}
+    method : {"exact", "exponential_euler", "euler", "rk2", "rk4"}
         ``"exact"``: linear equations with constant coefficients, integrated by their propagator (derived
         symbolically, as Brian2 does; checked against a numerical matrix exponential). ``"exponential_euler"``: each
-        equation linear in its own variable (conductance models). ``"rk2"``, ``"rk4"``: Runge-Kutta.
+        equation linear in its own variable (conductance models). ``"euler"``: forward Euler (Auryn's and NEST's
+        simple models). ``"rk2"`` (midpoint), ``"rk4"``: Runge-Kutta.
+    nest_names : dict, optional
+        Other names accepted for state variables, as NEST's names are for the built-ins (``{"V_m": "v"}``); by
+        default ``V_m``, ``I_syn_ex``, ``I_syn_in`` and ``U_m`` for ``v``, ``I_ex``, ``I_in`` and ``u`` when those
+        are state variables.
     precision : {"single", "double"}, optional
-        Arithmetic of the update; default single for exact and exponential_euler (vectorised like the built-in
-        LIF), double for rk2 and rk4 (like the built-in AdEx). State is stored as float32 either way.
+        Arithmetic of the update; default single for exact, exponential_euler and euler (vectorised like the
+        built-in LIF), double for rk2 and rk4 (like the built-in AdEx). State is stored as float32 either way.
 
     Attributes
     ----------
@@ -607,8 +612,11 @@ class Custom(NeuronModel):
     receptors: dict[str, str] = field(default_factory=dict)
     method: str = "exact"
     precision: str | None = None
+    nest_names: dict[str, str] | None = None  # type: ignore[assignment,misc]
 
     kind: ClassVar[str] = "Custom"
+    #: NEST's names accepted by default for the state variables a definition names like NEST's models do
+    _nest_defaults: ClassVar[dict[str, str]] = {"V_m": "v", "I_syn_ex": "I_ex", "I_syn_in": "I_in", "U_m": "u"}
 
     def __post_init__(self) -> None:
         import time
@@ -616,6 +624,14 @@ class Custom(NeuronModel):
         from ._custom import model_definition
 
         t0 = time.perf_counter()
+        if self.nest_names is None:
+            self.nest_names = {k: v for k, v in self._nest_defaults.items() if v in self.state}
+        elif not isinstance(self.nest_names, dict) or any(
+            not isinstance(k, str) or v not in self.state for k, v in self.nest_names.items()
+        ):
+            raise ValueError(
+                f"Custom.nest_names must map names to state variables {tuple(self.state)}, got {self.nest_names!r}"
+            )
         built = model_definition(self)
         self._core_kind: str = built.kind
         self.state_vars = tuple(self.state)  # type: ignore[misc]
@@ -647,6 +663,7 @@ class Custom(NeuronModel):
             "receptors": dict(self.receptors),
             "method": self.method,
             "precision": self.precision,
+            "nest_names": dict(self.nest_names or {}),
         }
 
     def __reduce__(self) -> Any:

@@ -52,7 +52,8 @@ class Network:
     seed : int
         Seed of every random draw (connectivity, Poisson sources, ...), in [0, 2**64).
     threads : int
-        Threads of the step loop (>= 1). Results are bit-identical for every thread count.
+        Threads of the step loop, in [1, 1024] and no more than the system lets the process run at once (checked
+        here: ValueError). Results are bit-identical for every thread count.
     max_rate : float
         A non-source population whose mean rate over a check window (100 ms) exceeds this bound (Hz) stops
         the run with :class:`SimulationError`; ``inf`` disables the check. NaN always stops the run.
@@ -222,16 +223,26 @@ class Network:
             r = rates if rates is not None else np.array([model.rate])  # type: ignore[attr-defined]
             if np.max(r) > 1000.0 / self.dt:
                 raise ValueError(f"PoissonSource.rate must be <= 1/dt = {1000.0 / self.dt} Hz, got {np.max(r)}")
-        pid = self._engine.add_population(model.core_kind(), n, model.core_params())
-        pop = Population(self, pid, model, n, name)
-        for var, arr in init.items():
-            pop.set(var, arr)
-        if rates is not None:
-            self._engine.pop_set(pid, "rate", rates.astype(np.float32))
         if isinstance(model, SpikeGenerator):
             t = np.asarray(model.times, dtype=np.float64).reshape(-1)
-            steps = to_steps(t, self.dt).astype(np.int64) - self.stamp_offset
-            self._engine.set_generator_events(pid, steps, np.asarray(model.indices).reshape(-1).astype(np.uint32))
+            if t.size and t.max() > 2.0**52 * self.dt:
+                raise ValueError(
+                    f"SpikeGenerator.times must be <= 2**52 steps = {2.0**52 * self.dt:g} ms at dt = {self.dt} ms, "
+                    f"got {t.max():g}"
+                )
+        pid = self._engine.add_population(model.core_kind(), n, model.core_params())
+        pop = Population(self, pid, model, n, name)
+        try:
+            for var, arr in init.items():
+                pop.set(var, arr)
+            if rates is not None:
+                self._engine.pop_set(pid, "rate", rates.astype(np.float32))
+            if isinstance(model, SpikeGenerator):
+                steps = to_steps(t, self.dt).astype(np.int64) - self.stamp_offset
+                self._engine.set_generator_events(pid, steps, np.asarray(model.indices).reshape(-1).astype(np.uint32))
+        except BaseException:  # e.g. a refused initial value, MemoryError: the core takes the population back
+            self._engine.pop_population(pid)
+            raise
         self.populations.append(pop)
         return pop
 
@@ -611,7 +622,8 @@ class Network:
 
     # -- recording --------------------------------------------------------------------------------------------
     def _every(self, name: str, every: Any) -> int:
-        every = check_number(name, every, self.dt * (1 - 1e-9))
+        """A recording interval (ms) in whole steps: at least dt, at most 2**52 steps (the clock's exact range)."""
+        every = check_number(name, every, self.dt * (1 - 1e-9), 2.0**52 * self.dt)
         return max(1, int(to_steps(every, self.dt)))
 
     def record_spikes(self, pop: Population, indices: Any = None) -> SpikeMonitor:

@@ -411,8 +411,16 @@ class BCM(TripletSTDP):
         check_number("BCM.tau_rate", self.tau_rate, 0.0, lo_open=True)
         check_number("BCM.power", self.power, 0.0)
         if self.a2_minus is None:
-            check_number("BCM.tau_minus", self.tau_minus, 0.0, lo_open=True)
-            self.a2_minus = self.a3_plus * self.tau_plus * self.tau_y * self.target_rate * 1e-3 / self.tau_minus
+            for name in ("tau_plus", "tau_minus", "tau_y"):  # what the default a2_minus is computed from
+                check_number(f"BCM.{name}", getattr(self, name), 0.0, lo_open=True)
+            check_number("BCM.a3_plus", self.a3_plus, 0.0)
+            a2 = self.a3_plus * self.tau_plus * self.tau_y * self.target_rate * 1e-3 / self.tau_minus
+            if not math.isfinite(a2):
+                raise ValueError(
+                    f"BCM.a2_minus, by default a3_plus tau_plus tau_y target_rate / tau_minus, is {a2} for these "
+                    "parameters; give a2_minus or smaller ones"
+                )
+            self.a2_minus = a2
         super().__post_init__()
 
     def threshold(self, nu: float) -> float:

@@ -85,10 +85,10 @@ class Population:
         names = self.state_vars
         if var in names:
             return var
-        alias = type(self.model).nest_names.get(var)
+        alias = self.model.nest_names.get(var)
         if alias is not None and alias in names:
             return alias
-        nest = tuple(k for k, v in type(self.model).nest_names.items() if v in names)
+        nest = tuple(k for k, v in self.model.nest_names.items() if v in names)
         also = f" (or NEST's {nest})" if nest else ""
         raise ValueError(f"var must be one of {names}{also} for {type(self.model).__name__}, got {var!r}")
 

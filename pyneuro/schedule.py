@@ -36,6 +36,15 @@ def _step(t_ms: float, dt: float) -> float:
     return s
 
 
+def _seq(name: str, value: Any) -> list[Any]:
+    """A list, tuple or 1-d array as a list; anything else (a number, a string, a dict) is a TypeError naming it."""
+    if isinstance(value, np.ndarray) and value.ndim == 1:
+        return value.tolist()
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    raise TypeError(f"{name} must be a list of numbers, got {value!r} of type {type(value).__name__}")
+
+
 class Schedule:
     """Base class. Subclasses give :meth:`at` (the factor at ``t`` ms) and :meth:`segments`."""
 
@@ -80,8 +89,12 @@ class Piecewise(Schedule):
     kind: ClassVar[str] = "Piecewise"
 
     def __post_init__(self) -> None:
-        self.times = [check_number(f"Piecewise.times[{k}]", t) for k, t in enumerate(self.times)]
-        self.values = [check_number(f"Piecewise.values[{k}]", v) for k, v in enumerate(self.values)]
+        self.times = [
+            check_number(f"Piecewise.times[{k}]", t) for k, t in enumerate(_seq("Piecewise.times", self.times))
+        ]
+        self.values = [
+            check_number(f"Piecewise.values[{k}]", v) for k, v in enumerate(_seq("Piecewise.values", self.values))
+        ]
         if len(self.values) != len(self.times) + 1:
             raise ValueError(
                 f"Piecewise.values must have len(times) + 1 = {len(self.times) + 1} entries, got {len(self.values)}"
@@ -178,7 +191,7 @@ class Window(Schedule):
         self.inside = check_number("Window.inside", self.inside)
         self.outside = check_number("Window.outside", self.outside)
         more = []
-        for k, span in enumerate(self.more):
+        for k, span in enumerate(_seq("Window.more", self.more)):
             if not isinstance(span, (list, tuple, np.ndarray)) or len(span) != 2:
                 raise ValueError(f"Window.more[{k}] must be a (start, stop) pair, got {span!r}")
             a = check_number(f"Window.more[{k}][0]", span[0])
@@ -244,5 +257,5 @@ def as_schedule(name: str, value: Any) -> Schedule | None:
     if value is None or isinstance(value, Schedule):
         return value
     if isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_)):
-        return Constant(float(value))
+        return Constant(check_number(name, value))  # a bad number is refused under the caller's name
     raise TypeError(f"{name} must be a pyneuro.schedule.Schedule or a number, got {type(value).__name__}")

@@ -482,9 +482,17 @@ class Neurogenesis(StructuralRule):
         if self.position_box is not None:
             import numpy as np
 
-            box = np.asarray(self.position_box, dtype=np.float64)
-            if box.ndim != 2 or box.shape[0] != 2 or not np.all(box[1] >= box[0]):
-                raise ValueError("Neurogenesis.position_box must be [[lo...], [hi...]] with hi >= lo")
+            try:
+                box = np.asarray(self.position_box, dtype=np.float64)
+            except (ValueError, TypeError):
+                raise TypeError(
+                    f"Neurogenesis.position_box must be [[lo...], [hi...]] numbers, got {self.position_box!r}"
+                ) from None
+            if box.ndim != 2 or box.shape[0] != 2 or not np.all(np.isfinite(box)) or not np.all(box[1] >= box[0]):
+                raise ValueError(
+                    f"Neurogenesis.position_box must be [[lo...], [hi...]] of finite numbers with hi >= lo, got "
+                    f"{self.position_box!r}"
+                )
             self.position_box = box.tolist()
 
     def to_dict(self) -> dict[str, Any]:

@@ -103,19 +103,24 @@ def coba(
     n_inh: int = 800,
     p: float = 0.02,
     max_rate: float = 1000.0,
+    rule: plasticity.PlasticityRule | None = None,
 ) -> Workload:
     """W1 (``stdp=False``) or W2 (``stdp=True``) of the benchmarks.
 
     4000 LIFCond neurons (3200 excitatory), every pair connected with p = 0.02 (self-connections allowed),
     6 nS excitatory / 67 nS inhibitory increments, 0.1 ms delays, initial state from ``coba_initial_state``.
-    W2 draws E->E and E->I separately and makes E->E plastic (``coba_stdp_rule``, w_max = 12 nS).
+    W2 draws E->E and E->I separately and makes E->E plastic (``coba_stdp_rule``, w_max = 12 nS, or ``rule`` when
+    given, e.g. the same rule written as a :class:`pyneuro.plasticity.Custom` definition).
     Projections are named "ee", "ei", "ie", "ii".
     """
     net = Network(dt=0.1, seed=seed, threads=threads, max_rate=max_rate)
     exc = net.add_population(models.LIFCond(**COBA_NEURON), n_exc, name="exc")
     inh = net.add_population(models.LIFCond(**COBA_NEURON), n_inh, name="inh")
     _set_coba_state(exc, inh, seed)
-    rule = coba_stdp_rule(12.0) if stdp else None
+    if stdp and rule is None:
+        rule = coba_stdp_rule(12.0)
+    elif not stdp:
+        rule = None
     projs = {
         "ee": net.connect(
             exc, exc, conn.FixedProbability(p), weight=6.0, delay=0.1, receptor="exc", plasticity=rule, name="ee"

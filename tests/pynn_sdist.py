@@ -25,8 +25,18 @@ def pynn_source() -> Path:
         return root
     cache.mkdir(parents=True, exist_ok=True)
     subprocess.run(
-        [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:", f"PyNN=={version}", "-d",
-         str(cache)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "--no-binary",
+            ":all:",
+            f"PyNN=={version}",
+            "-d",
+            str(cache),
+        ],
         check=True,
         capture_output=True,
         timeout=300,

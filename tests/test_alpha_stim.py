@@ -21,8 +21,7 @@ def _one_spike(model, w, receptor="exc", t_spike=1.0, T=40.0, var="v"):
 
 def test_lif_alpha_psp_matches_closed_form():
     tau_m, C, tau_s, w, E_L = 10.0, 250.0, 2.0, 100.0, -70.0
-    model = pn.models.LIFAlpha(tau_m=tau_m, C_m=C, E_L=E_L, V_th=0.0, V_reset=-70.0, tau_syn_ex=tau_s,
-                               tau_syn_in=3.0)
+    model = pn.models.LIFAlpha(tau_m=tau_m, C_m=C, E_L=E_L, V_th=0.0, V_reset=-70.0, tau_syn_ex=tau_s, tau_syn_in=3.0)
     rec = _one_spike(model, w, var=("v", "I_ex"))
     t, v = rec["v"]
     _, i_ex = rec["I_ex"]
@@ -48,8 +47,9 @@ def test_lif_alpha_inhibition_is_the_mirror_image():
 
 
 def test_lif_cond_alpha_against_fine_step_reference():
-    p = dict(C_m=200.0, g_L=10.0, E_L=-65.0, V_th=0.0, V_reset=-65.0, tau_syn_ex=0.5, tau_syn_in=2.0, E_ex=0.0,
-             E_in=-80.0)
+    p = dict(
+        C_m=200.0, g_L=10.0, E_L=-65.0, V_th=0.0, V_reset=-65.0, tau_syn_ex=0.5, tau_syn_in=2.0, E_ex=0.0, E_in=-80.0
+    )
     w = 20.0
     rec = _one_spike(pn.models.LIFCondAlpha(**p), w, var=("v", "g_ex"))
     t, v = rec["v"]
@@ -81,10 +81,15 @@ def test_lif_cond_alpha_against_fine_step_reference():
     assert np.max(np.abs(v[after] - ref)) < 0.01 * depol  # second-order scheme at dt = 0.1 ms: within 1%
 
 
-@pytest.mark.parametrize("model", [pn.models.LIF(tau_m=20.0, C_m=200.0, E_L=-60.0, V_th=0.0),
-                                   pn.models.LIFCond(C_m=200.0, g_L=10.0, E_L=-60.0, V_th=0.0),
-                                   pn.models.LIFAlpha(tau_m=20.0, C_m=200.0, E_L=-60.0, V_th=0.0),
-                                   pn.models.LIFCondAlpha(C_m=200.0, g_L=10.0, E_L=-60.0, V_th=0.0)])
+@pytest.mark.parametrize(
+    "model",
+    [
+        pn.models.LIF(tau_m=20.0, C_m=200.0, E_L=-60.0, V_th=0.0),
+        pn.models.LIFCond(C_m=200.0, g_L=10.0, E_L=-60.0, V_th=0.0),
+        pn.models.LIFAlpha(tau_m=20.0, C_m=200.0, E_L=-60.0, V_th=0.0),
+        pn.models.LIFCondAlpha(C_m=200.0, g_L=10.0, E_L=-60.0, V_th=0.0),
+    ],
+)
 def test_stimulus_current_charges_the_membrane_as_the_closed_form(model):
     net = pn.Network(dt=0.1)
     pop = net.add_population(model, n=3)

@@ -479,25 +479,32 @@ def model_call(draw):
     return cls, kwargs
 
 
+@pytest.fixture(scope="module")
+def sandbox():
+    """A worker process (tests/sandbox.py): a crash of the core on a generated case fails the test, naming it."""
+    from sandbox import Sandbox
+
+    box = Sandbox(timeout=120.0)
+    yield box
+    box.close()
+
+
+def _outcomes(results):
+    kinds = {r.split(":")[0] for r in results}
+    assert kinds <= {"refused", "ran"}, kinds
+    return kinds
+
+
 @PROP
-@given(model_call(), st.integers(-2, 5))
-def test_random_model_arguments(call, n):
-    cls, kwargs = call
-    try:
-        model = cls(**kwargs)
-    except (ValueError, TypeError):
-        return
-    net = pn.Network()
-    try:
-        pop = net.add_population(model, n)
-    except (ValueError, TypeError):
-        assert net.populations == []
-        return
-    net.record_spikes(pop)
-    try:
-        net.run(1.0)  # the numbers reach the compiled core: no crash, at most a reported divergence
-    except pn.SimulationError:
-        pass
+@given(st.data())
+def test_random_model_arguments(sandbox, data):
+    """Accepted arguments are stored as given, are finite and within the model's ranges, and the population runs
+    with finite state (or stops with a SimulationError naming it); refusals name the argument
+    (tests/fuzz_scenarios.py: model_case)."""
+    cls, kwargs = data.draw(model_call())
+    n = data.draw(st.integers(-2, 5))
+    out = sandbox.call("model_case", cls.__name__, kwargs, n, 1)
+    _outcomes([out])
 
 
 @PROP
@@ -509,26 +516,21 @@ def test_random_model_arguments(call, n):
     ),
     ANY,
 )
-def test_random_stdp_arguments(kwargs, weight):
-    try:
-        rule = pn.plasticity.STDP(**kwargs)
-    except (ValueError, TypeError):
-        return
-    net = pn.Network()
-    a = net.add_population(pn.models.SpikeGenerator(times=[1.0, 2.0], indices=[0, 1]), 2)
-    try:
-        net.connect(a, a, pn.conn.AllToAll(), weight=weight, delay=0.5, plasticity=rule)
-    except (ValueError, TypeError):
-        assert net.projections == []
+def test_random_stdp_arguments(sandbox, kwargs, weight):
+    """An accepted rule has finite parameters with 0 <= w_min < w_max and known choices; an accepted weight is
+    stored as given (float32), and the weights stay finite and, starting within [w_min, w_max], within it
+    (tests/fuzz_scenarios.py: stdp_weight_case)."""
+    out = sandbox.call("stdp_weight_case", kwargs, weight)
+    _outcomes([out])
 
 
 @PROP
 @given(st.dictionaries(st.sampled_from(["dt", "seed", "threads", "max_rate"]), ANY, max_size=4))
-def test_random_network_arguments(kwargs):
-    try:
-        pn.Network(**kwargs)
-    except (ValueError, TypeError):
-        pass
+def test_random_network_arguments(sandbox, kwargs):
+    """An accepted Network holds exactly the values given, within their ranges, and runs
+    (tests/fuzz_scenarios.py: network_case)."""
+    out = sandbox.call("network_case", kwargs)
+    _outcomes([out])
 
 
 @PROP

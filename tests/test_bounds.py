@@ -6,6 +6,7 @@ regression fails the test instead of the machine."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -23,11 +24,12 @@ S = pn.structural
 
 def isolated(body: str, timeout: float = 60.0, mem_gb: float = 3.0) -> subprocess.CompletedProcess[str]:
     """Run ``body`` in a fresh interpreter limited to ``mem_gb`` GB of address space and ``timeout`` seconds."""
-    code = (
-        "import resource\n"
-        f"resource.setrlimit(resource.RLIMIT_AS, ({int(mem_gb * 2**30)}, resource.RLIM_INFINITY))\n"
-        + textwrap.dedent(body)
+    limit = (
+        ""
+        if os.environ.get("PYNEURO_SANITIZE")
+        else f"resource.setrlimit(resource.RLIMIT_AS, ({int(mem_gb * 2**30)}, -1))\n"
     )
+    code = "import resource\n" + limit + textwrap.dedent(body)
     try:
         return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:

@@ -12,10 +12,30 @@ sim = pytest.importorskip("pyneuro.pynn")
 from pyNN.parameters import Sequence  # noqa: E402
 from pyNN.random import NumpyRNG, RandomDistribution  # noqa: E402
 
-COBA_PYNN = dict(cm=0.2, tau_m=20.0, v_rest=-60.0, v_reset=-60.0, v_thresh=-50.0, tau_refrac=5.0, tau_syn_E=5.0,
-                 tau_syn_I=10.0, e_rev_E=0.0, e_rev_I=-80.0)
-COBA_PN = dict(C_m=200.0, g_L=10.0, E_L=-60.0, V_reset=-60.0, V_th=-50.0, t_ref=5.0, tau_syn_ex=5.0, tau_syn_in=10.0,
-               E_ex=0.0, E_in=-80.0)
+COBA_PYNN = dict(
+    cm=0.2,
+    tau_m=20.0,
+    v_rest=-60.0,
+    v_reset=-60.0,
+    v_thresh=-50.0,
+    tau_refrac=5.0,
+    tau_syn_E=5.0,
+    tau_syn_I=10.0,
+    e_rev_E=0.0,
+    e_rev_I=-80.0,
+)
+COBA_PN = dict(
+    C_m=200.0,
+    g_L=10.0,
+    E_L=-60.0,
+    V_reset=-60.0,
+    V_th=-50.0,
+    t_ref=5.0,
+    tau_syn_ex=5.0,
+    tau_syn_in=10.0,
+    E_ex=0.0,
+    E_in=-80.0,
+)
 
 
 def _pairs(n_pre, n_post, p, seed):
@@ -30,9 +50,15 @@ def test_same_network_through_pynn_and_natively_gives_identical_spikes():
     rng = np.random.default_rng(0)
     in_times = [np.sort(rng.uniform(0, 200, 8)).round(1) for _ in range(n_in)]
     v0 = rng.uniform(-60, -50, n_e + n_i)
-    conns = {k: _pairs(a, b, p, s) for k, (a, b, p, s) in
-             {"in_e": (n_in, n_e, 0.2, 1), "e_e": (n_e, n_e, 0.05, 2), "e_i": (n_e, n_i, 0.05, 3),
-              "i_e": (n_i, n_e, 0.1, 4)}.items()}
+    conns = {
+        k: _pairs(a, b, p, s)
+        for k, (a, b, p, s) in {
+            "in_e": (n_in, n_e, 0.2, 1),
+            "e_e": (n_e, n_e, 0.05, 2),
+            "e_i": (n_e, n_i, 0.05, 3),
+            "i_e": (n_i, n_e, 0.1, 4),
+        }.items()
+    }
     w = {"in_e": 0.01, "e_e": 0.004, "e_i": 0.004, "i_e": 0.051}  # uS
     # --- PyNN
     sim.setup(timestep=0.1, min_delay=0.1)
@@ -41,12 +67,21 @@ def test_same_network_through_pynn_and_natively_gives_identical_spikes():
     inh = sim.Population(n_i, sim.IF_cond_exp(**COBA_PYNN))
     exc.initialize(v=v0[:n_e])
     inh.initialize(v=v0[n_e:])
-    ends = {"in_e": (src, exc, "excitatory"), "e_e": (exc, exc, "excitatory"), "e_i": (exc, inh, "excitatory"),
-            "i_e": (inh, exc, "inhibitory")}
+    ends = {
+        "in_e": (src, exc, "excitatory"),
+        "e_e": (exc, exc, "excitatory"),
+        "e_i": (exc, inh, "excitatory"),
+        "i_e": (inh, exc, "inhibitory"),
+    }
     for k, (a, b, r) in ends.items():
         i, j = conns[k]
-        sim.Projection(a, b, sim.FromListConnector(list(zip(i.tolist(), j.tolist()))),
-                       sim.StaticSynapse(weight=w[k], delay=0.5), receptor_type=r)
+        sim.Projection(
+            a,
+            b,
+            sim.FromListConnector(list(zip(i.tolist(), j.tolist()))),
+            sim.StaticSynapse(weight=w[k], delay=0.5),
+            receptor_type=r,
+        )
     exc.record(["spikes", "v"])
     inh.record("spikes")
     sim.run(200.0)
@@ -125,8 +160,9 @@ def _pynn_plastic(synapse):
     drv = sim.Population(1, sim.SpikeSourceArray(spike_times=[Sequence(POST_T - 1.0)]))
     post = sim.Population(1, sim.IF_curr_exp(**LIF_PYNN))
     prj = sim.Projection(pre, post, sim.AllToAllConnector(), synapse, receptor_type="excitatory")
-    sim.Projection(drv, post, sim.AllToAllConnector(), sim.StaticSynapse(weight=20.0, delay=1.0),
-                         receptor_type="excitatory")
+    sim.Projection(
+        drv, post, sim.AllToAllConnector(), sim.StaticSynapse(weight=20.0, delay=1.0), receptor_type="excitatory"
+    )
     post.record("spikes")
     sim.run(400.0)
     out = np.array(prj.get("weight", format="list", with_address=False))
@@ -151,22 +187,46 @@ def test_stdp_mechanism_maps_onto_pyneuro_stdp():
     td = dict(tau_plus=20.0, tau_minus=20.0, A_plus=0.01, A_minus=0.012)
 
     def mech(wd):
-        return sim.STDPMechanism(timing_dependence=sim.SpikePairRule(**td), weight_dependence=wd, weight=0.004,
-                                 delay=1.0)
+        return sim.STDPMechanism(
+            timing_dependence=sim.SpikePairRule(**td), weight_dependence=wd, weight=0.004, delay=1.0
+        )
 
     w_add, n_post = _pynn_plastic(mech(sim.AdditiveWeightDependence(w_min=0.0, w_max=0.01)))
     assert n_post == POST_T.size
-    ref = _native_plastic(pn.plasticity.STDP(tau_pre=20.0, tau_post=20.0, a_pre=0.1, a_post=-0.12, w_min=0.0,
-                                             w_max=10.0), 4.0)
+    ref = _native_plastic(
+        pn.plasticity.STDP(tau_pre=20.0, tau_post=20.0, a_pre=0.1, a_post=-0.12, w_min=0.0, w_max=10.0), 4.0
+    )
     np.testing.assert_array_equal(w_add, ref)
     assert np.all(w_add > 0.004)  # pre 5 ms before post: potentiation
     w_mul, _ = _pynn_plastic(mech(sim.MultiplicativeWeightDependence(w_min=0.0, w_max=0.01)))
-    ref = _native_plastic(pn.plasticity.STDP(tau_pre=20.0, tau_post=20.0, a_pre=0.1, a_post=-0.12, w_min=0.0,
-                                             w_max=10.0, weight_dependence="power_law", mu=1.0), 4.0)
+    ref = _native_plastic(
+        pn.plasticity.STDP(
+            tau_pre=20.0,
+            tau_post=20.0,
+            a_pre=0.1,
+            a_post=-0.12,
+            w_min=0.0,
+            w_max=10.0,
+            weight_dependence="power_law",
+            mu=1.0,
+        ),
+        4.0,
+    )
     np.testing.assert_array_equal(w_mul, ref)
     w_gut, _ = _pynn_plastic(mech(sim.GutigWeightDependence(w_min=0.0, w_max=0.01, mu_plus=0.4, mu_minus=0.4)))
-    ref = _native_plastic(pn.plasticity.STDP(tau_pre=20.0, tau_post=20.0, a_pre=0.1, a_post=-0.12, w_min=0.0,
-                                             w_max=10.0, weight_dependence="power_law", mu=0.4), 4.0)
+    ref = _native_plastic(
+        pn.plasticity.STDP(
+            tau_pre=20.0,
+            tau_post=20.0,
+            a_pre=0.1,
+            a_post=-0.12,
+            w_min=0.0,
+            w_max=10.0,
+            weight_dependence="power_law",
+            mu=0.4,
+        ),
+        4.0,
+    )
     np.testing.assert_array_equal(w_gut, ref)
     assert not np.array_equal(w_add, w_mul)
     with pytest.raises(NotImplementedError, match="mu_plus"):
@@ -176,8 +236,10 @@ def test_stdp_mechanism_maps_onto_pyneuro_stdp():
 def test_pyneuro_rules_as_pynn_synapse_types():
     cases = [
         (sim.TripletSTDP(weight=0.005, delay=1.0, w_max=20.0), pn.plasticity.TripletSTDP(w_max=20.0)),
-        (sim.VogelsSTDP(weight=0.005, delay=1.0, eta=0.5, w_max=50.0),
-         pn.plasticity.InhibitorySTDP(eta=0.5, w_max=50.0)),
+        (
+            sim.VogelsSTDP(weight=0.005, delay=1.0, eta=0.5, w_max=50.0),
+            pn.plasticity.InhibitorySTDP(eta=0.5, w_max=50.0),
+        ),
         (sim.PyneuroSynapse(pn.plasticity.BCM(w_max=20.0), weight=0.005, delay=1.0), pn.plasticity.BCM(w_max=20.0)),
     ]
     for syn, rule in cases:
@@ -192,8 +254,13 @@ def test_projection_get_set_and_reset():
     a = sim.Population(5, sim.SpikeSourcePoisson(rate=50.0))
     b = sim.Population(4, sim.IF_cond_exp())
     wd = RandomDistribution("uniform", low=0.1, high=0.2, rng=rng)
-    prj = sim.Projection(a, b, sim.FixedProbabilityConnector(0.6, rng=NumpyRNG(seed=1)),
-                         sim.StaticSynapse(weight=wd, delay=1.0), receptor_type="inhibitory")
+    prj = sim.Projection(
+        a,
+        b,
+        sim.FixedProbabilityConnector(0.6, rng=NumpyRNG(seed=1)),
+        sim.StaticSynapse(weight=wd, delay=1.0),
+        receptor_type="inhibitory",
+    )
     lst = prj.get(["weight", "delay"], format="list")
     arr = prj.get("weight", format="array")
     assert len(lst) == len(prj) > 0
@@ -220,10 +287,16 @@ def test_projection_get_set_and_reset():
     sim.setup()
     a2 = sim.Population(5, sim.SpikeSourcePoisson(rate=50.0))
     b2 = sim.Population(4, sim.IF_cond_exp())
-    prj2 = sim.Projection(a2, b2, sim.FixedProbabilityConnector(0.6, rng=NumpyRNG(seed=1)),
-                          sim.StaticSynapse(weight=RandomDistribution("uniform", low=0.1, high=0.2,
-                                                                      rng=NumpyRNG(seed=42, parallel_safe=True)),
-                                            delay=1.0), receptor_type="inhibitory")
+    prj2 = sim.Projection(
+        a2,
+        b2,
+        sim.FixedProbabilityConnector(0.6, rng=NumpyRNG(seed=1)),
+        sim.StaticSynapse(
+            weight=RandomDistribution("uniform", low=0.1, high=0.2, rng=NumpyRNG(seed=42, parallel_safe=True)),
+            delay=1.0,
+        ),
+        receptor_type="inhibitory",
+    )
     assert prj2.get(["weight", "delay"], format="list") == lst
     sim.end()
 
@@ -270,8 +343,9 @@ def test_assembly_and_views_project_onto_the_right_neurons():
     a = sim.Population(4, sim.IF_curr_exp(tau_syn_E=2.0))
     b = sim.Population(2, sim.IF_curr_exp(tau_syn_E=2.0))
     asm = a[1:3] + b
-    prj = sim.Projection(src[0:1], asm, sim.AllToAllConnector(), sim.StaticSynapse(weight=20.0, delay=1.0),
-                         receptor_type="excitatory")
+    prj = sim.Projection(
+        src[0:1], asm, sim.AllToAllConnector(), sim.StaticSynapse(weight=20.0, delay=1.0), receptor_type="excitatory"
+    )
     assert len(prj) == 4
     a.record("spikes")
     b.record("spikes")
@@ -281,3 +355,25 @@ def test_assembly_and_views_project_onto_the_right_neurons():
     ca_l, cb_l = [ca[c] for c in a], [cb[c] for c in b]
     assert ca_l[0] == ca_l[3] == 0 and ca_l[1] == ca_l[2] == cb_l[0] == cb_l[1] > 0
     sim.end()
+
+
+def test_fixed_total_number_connector_is_drawn_by_the_compiled_rule():
+    from pyNN.connectors import FixedTotalNumberConnector
+
+    def draw(seed, **kw):
+        sim.setup()
+        a = sim.Population(40, sim.IF_cond_exp())
+        prj = sim.Projection(a, a, FixedTotalNumberConnector(300, rng=NumpyRNG(seed=seed), **kw),
+                             sim.StaticSynapse(weight=0.01, delay=1.0))
+        out = np.array(prj.get("weight", format="list"))
+        sim.end()
+        return out
+
+    x = draw(3, allow_self_connections=False, with_replacement=False)
+    assert len(x) == 300
+    pairs = {(int(i), int(j)) for i, j, _ in x}
+    assert len(pairs) == 300 and all(i != j for i, j in pairs)
+    np.testing.assert_array_equal(x, draw(3, allow_self_connections=False, with_replacement=False))
+    assert not np.array_equal(x, draw(4, allow_self_connections=False, with_replacement=False))
+    y = draw(5)  # with replacement: 300 synapses, pairs may repeat
+    assert len(y) == 300

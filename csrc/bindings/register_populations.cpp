@@ -8,6 +8,7 @@ void register_populations(py::class_<Engine>& c) {
           [](Engine& e, const std::string& kind, index_t n, const py::dict& params) {
               return e.add_population(kind, n, to_params(params));
           })
+        .def("pop_population", &Engine::pop_population)
         .def("pop_size", [](Engine& e, int p) { return e.population(p).size(); })
         .def("pop_var_names", [](Engine& e, int p) { return e.population(p).var_names(); })
         .def("pop_get",

@@ -39,6 +39,9 @@ namespace pyneuro {
 Engine::Engine(double dt, std::uint64_t seed, int threads) : dt_(dt), seed_(seed), threads_(threads), rng_(seed), barrier_(threads) {
     if (!(dt > 0.0)) throw ArgumentError("dt must be > 0");
     if (threads < 1) throw ArgumentError("threads must be >= 1");
+    const std::string why = probe_threads(threads);
+    if (!why.empty())
+        throw ArgumentError("threads=" + std::to_string(threads) + ": this system does not let the process run that many threads: " + why);
 }
 
 // What factories may ask of the network being built (catalogue.hpp).
@@ -53,18 +56,45 @@ private:
     const Engine& e_;
 };
 
+// All or nothing: everything is allocated before the population joins (the push_backs then cannot fail).
 int Engine::add_population(const std::string& kind, index_t n, const ParamMap& p) {
     std::unique_ptr<Population> pop = catalogue().make_model(kind, n, p, Context(*this));
     const int id = static_cast<int>(pops_.size());
     pop->set_id(id);
     pop->prepare(dt_);
+    auto parts = split_range(n, threads_);
+    const std::size_t m = pops_.size() + 1;
+    pops_.reserve(m);
+    parts_.reserve(m);
+    plastic_in_.reserve(m);
+    steps_in_.reserve(m);
+    spike_mons_of_.reserve(m);
+    rate_mons_of_.reserve(m);
     pops_.push_back(std::move(pop));
-    parts_.push_back(split_range(n, threads_));
+    parts_.push_back(std::move(parts));
     plastic_in_.emplace_back();
     steps_in_.emplace_back();
     spike_mons_of_.emplace_back();
     rate_mons_of_.emplace_back();
     return id;
+}
+
+void Engine::pop_population(int id) {
+    if (pops_.empty() || id != static_cast<int>(pops_.size()) - 1)
+        throw ArgumentError("pop_population: only the population just added can be taken back");
+    const Population* P = pops_.back().get();
+    for (const auto& pr : projs_)
+        if (&pr->pre() == P || &pr->post() == P) throw ArgumentError("pop_population: the population has projections");
+    if (!spike_mons_of_.back().empty() || !rate_mons_of_.back().empty())
+        throw ArgumentError("pop_population: the population has recorders");
+    for (const auto& sm : state_mons_)
+        if (sm->pop == id) throw ArgumentError("pop_population: the population has recorders");
+    pops_.pop_back();
+    parts_.pop_back();
+    plastic_in_.pop_back();
+    steps_in_.pop_back();
+    spike_mons_of_.pop_back();
+    rate_mons_of_.pop_back();
 }
 
 // A projection is built apart and joins the engine only when its build succeeded (an exception, e.g. std::bad_alloc

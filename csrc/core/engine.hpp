@@ -45,6 +45,9 @@ public:
     // Building
     int add_population(const std::string& kind, index_t n, const ParamMap& p);
     Population& population(int id) { return *pops_.at(static_cast<std::size_t>(id)); }
+    // Undo the add_population that made the last population, `id`, when what follows it (its initial state, a
+    // generator's events) failed; refused once anything refers to it.
+    void pop_population(int id);
     // Neurogenesis (csrc/structural/neurogenesis.cpp): grow population `pop` by n neurons, between runs.
     void add_neurons(int pop, index_t n, const std::vector<float>& positions);
     void set_var_slice(int pop, const std::string& var, index_t begin, const std::vector<float>& values);

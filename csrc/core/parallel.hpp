@@ -12,6 +12,10 @@
 // the rethrow point, or undo (see Projection::add_synapses).
 #pragma once
 #include <exception>
+#include <latch>
+#include <string>
+#include <system_error>
+#include <thread>
 #include <vector>
 
 namespace pyneuro {
@@ -54,6 +58,29 @@ void parallel_for_threads(int n, F&& f) {
 #pragma omp parallel for num_threads(n) schedule(static, 1)
     for (int k = 0; k < n; ++k) errs.guard(k, [&] { f(k); });
     errs.rethrow();
+}
+
+// Whether the system lets this process run n threads at once ("" if so, else why not). The OpenMP runtime ends the
+// process when it cannot create a thread (libgomp: "Thread creation failed"), which no handler can catch, so an
+// Engine probes with std::thread (same default stack size) before it accepts a thread count: n - 1 threads are
+// started and kept waiting until all exist, then released. A later shortage (memory used up meanwhile) is not
+// covered, but a count the system never allows (a thread limit, an address-space limit) is refused up front.
+inline std::string probe_threads(int n) {
+    if (n <= 1) return "";
+    std::latch release(1);
+    std::vector<std::thread> ts;
+    std::string why;
+    try {
+        ts.reserve(static_cast<std::size_t>(n - 1));
+        for (int k = 1; k < n; ++k) ts.emplace_back([&release] { release.wait(); });
+    } catch (const std::system_error& e) {
+        why = "only " + std::to_string(ts.size() + 1) + " could be started (" + e.what() + ")";
+    } catch (const std::bad_alloc&) {
+        why = "only " + std::to_string(ts.size() + 1) + " could be started (out of memory)";
+    }
+    release.count_down();
+    for (auto& t : ts) t.join();
+    return why;
 }
 
 }  // namespace pyneuro

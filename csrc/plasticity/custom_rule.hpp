@@ -14,6 +14,8 @@
 //   just before its own jump, presynaptic ones at t - delay including a spike arriving at t (arrivals precede the
 //   step's postsynaptic spikes). on_tick(t): every `interval` steps after the postsynaptic half of step t, for every
 //   synapse, traces read as in on_post but including the step's spikes on both sides.
+// - A body may be one guard `if condition:` (reading neither w nor synapse variables) over its statements: a synapse
+//   whose condition is false is not touched (its weight and variables are neither read nor written).
 // - Within a body every value is a double; the weight and the synapse variables are stored as float32 when the body
 //   ends. A schedule scales the body's change of the weight: w <- w0 + eta (w1 - w0) (w1 itself while eta == 1).
 // - A synapse variable with a time constant decays exponentially between the events that touch its synapse
@@ -32,6 +34,10 @@
 #include "../synapses/projection.hpp"
 #include "post_loop.hpp"
 #include "rule.hpp"
+
+// Forces inlining of the small helpers and lambdas of CustomKernel: a prefetch-only lambda left out of line is
+// found free of side effects by the compiler and its calls are dropped, losing the prefetches.
+#define PYNEURO_INLINE __attribute__((always_inline))
 
 namespace pyneuro {
 
@@ -104,14 +110,14 @@ inline float scaled_weight(double w0, double w1, double eta) {
 }
 
 // The values a body sees (its variables are members; arrays sized at least 1).
-template <int NT, int NS, int NN, int NV>
+template <int NP, int NT, int NS, int NN, int NV>
 struct RuleValues {
     double w = 0.0;
-    double tr[NT > 0 ? NT : 1];
-    double s[NS > 0 ? NS : 1];
-    double n[NN > 0 ? NN : 1];
-    double v[NV > 0 ? NV : 1];
-    const double* __restrict p = nullptr;
+    double tr[NT > 0 ? NT : 1] = {};
+    double s[NS > 0 ? NS : 1] = {};
+    double n[NN > 0 ? NN : 1] = {};
+    double v[NV > 0 ? NV : 1] = {};
+    double p[NP > 0 ? NP : 1] = {};  // the parameters, copied once per event (registers in the synapse loop)
     double t = 0.0, dt = 0.1, eta = 1.0;
 };
 
@@ -122,7 +128,7 @@ struct RuleValues {
 template <class Body>
 class CustomKernel final : public RuleKernel {
 public:
-    using X = RuleValues<Body::n_traces, Body::n_syn, Body::n_neuron, Body::n_post_vars>;
+    using X = RuleValues<Body::n_params, Body::n_traces, Body::n_syn, Body::n_neuron, Body::n_post_vars>;
     const CustomRuleSpec& spec() const noexcept override { return Body::spec(); }
 
     void on_pre(const RuleView& V, const Projection& p, Shard& s, index_t pre, std::uint64_t b, std::uint64_t e, step_t t,
@@ -134,14 +140,17 @@ public:
             for_traces<0>(Body::pre_traces, [&](int q) { x.tr[q] = V.traces[q]->value_at(pre, tp, true); });
             for_each_arrival(
                 p, s, b, e,
-                [&](index_t i) {
-                    for_traces<1>(Body::pre_traces, [&](int q) { V.traces[q]->prefetch(i); });
+                [&](index_t i) PYNEURO_INLINE {
+                    for_traces<1>(Body::pre_traces, [&](int q) PYNEURO_INLINE { V.traces[q]->prefetch(i); });
                 },
-                [&](std::uint64_t k, index_t i) {
-                    for_traces<1>(Body::pre_traces, [&](int q) { x.tr[q] = V.traces[q]->value_at(i, t); });
-                    load_post(x, V, i, Body::pre_post_vars, Body::pre_neuron);
-                    touch(x, V, s, k, t, Body::pre_syn_read, Body::pre_syn_write, Body::pre_writes_w,
-                          [](X& y) { Body::on_pre(y); });
+                [&](std::uint64_t k, index_t i) PYNEURO_INLINE {
+                    X y = x;  // the row's values; a local copy per synapse stays in registers
+                    for_traces<1>(Body::pre_traces, [&](int q) { y.tr[q] = V.traces[q]->value_at(i, t); });
+                    load_post(y, V, i, Body::pre_post_vars, Body::pre_neuron);
+                    if constexpr (Body::guarded_pre)
+                        if (!Body::guard_pre(y)) return;  // the guard is false: the synapse is not touched
+                    touch(y, V, s, k, t, Body::pre_syn_read, Body::pre_syn_write, Body::pre_writes_w,
+                          [](X& z) { Body::on_pre(z); });
                 });
         }
     }
@@ -155,13 +164,16 @@ public:
             load_post(x, V, post, Body::post_post_vars, Body::post_neuron);
             for_each_post_synapse_at(
                 p, s, pb, pe, t,
-                [&](index_t j) {
-                    for_traces<0>(Body::post_traces, [&](int q) { V.traces[q]->prefetch(j); });
+                [&](index_t j) PYNEURO_INLINE {
+                    for_traces<0>(Body::post_traces, [&](int q) PYNEURO_INLINE { V.traces[q]->prefetch(j); });
                 },
-                [&](std::uint32_t k, index_t j, step_t tp) {
-                    for_traces<0>(Body::post_traces, [&](int q) { x.tr[q] = V.traces[q]->value_at(j, tp); });
-                    touch(x, V, s, k, t, Body::post_syn_read, Body::post_syn_write, Body::post_writes_w,
-                          [](X& y) { Body::on_post(y); });
+                [&](std::uint32_t k, index_t j, step_t tp) PYNEURO_INLINE {
+                    X y = x;  // the neuron's values; a local copy per synapse stays in registers
+                    for_traces<0>(Body::post_traces, [&](int q) { y.tr[q] = V.traces[q]->value_at(j, tp); });
+                    if constexpr (Body::guarded_post)
+                        if (!Body::guard_post(y)) return;
+                    touch(y, V, s, k, t, Body::post_syn_read, Body::post_syn_write, Body::post_writes_w,
+                          [](X& z) { Body::on_post(z); });
                 });
         }
     }
@@ -178,13 +190,16 @@ public:
                 load_post(x, V, i, Body::tick_post_vars, Body::tick_neuron);
                 for_each_post_synapse_at(
                     p, s, pb, pe, t,
-                    [&](index_t j) {
-                        for_traces<0>(Body::tick_traces, [&](int q) { V.traces[q]->prefetch(j); });
+                    [&](index_t j) PYNEURO_INLINE {
+                        for_traces<0>(Body::tick_traces, [&](int q) PYNEURO_INLINE { V.traces[q]->prefetch(j); });
                     },
-                    [&](std::uint32_t k, index_t j, step_t tp) {
-                        for_traces<0>(Body::tick_traces, [&](int q) { x.tr[q] = V.traces[q]->value_at(j, tp); });
-                        touch(x, V, s, k, t, Body::tick_syn_read, Body::tick_syn_write, Body::tick_writes_w,
-                              [](X& y) { Body::on_tick(y); });
+                    [&](std::uint32_t k, index_t j, step_t tp) PYNEURO_INLINE {
+                        X y = x;
+                        for_traces<0>(Body::tick_traces, [&](int q) { y.tr[q] = V.traces[q]->value_at(j, tp); });
+                        if constexpr (Body::guarded_tick)
+                            if (!Body::guard_tick(y)) return;
+                        touch(y, V, s, k, t, Body::tick_syn_read, Body::tick_syn_write, Body::tick_writes_w,
+                              [](X& z) { Body::on_tick(z); });
                     });
             }
         }
@@ -195,29 +210,29 @@ public:
     }
 
 private:
-    static void init(X& x, const RuleView& V, step_t t, double eta) {
-        x.p = V.params;
+    PYNEURO_INLINE static void init(X& x, const RuleView& V, step_t t, double eta) {
+        for (int q = 0; q < Body::n_params; ++q) x.p[q] = V.params[q];
         x.dt = V.dt;
         x.t = static_cast<double>(t) * V.dt;
         x.eta = eta;
     }
     // f(q) for every trace q on `side` whose bit is set in `mask` (unrolled at compile time)
     template <int Side, class F>
-    static void for_traces(std::uint32_t mask, F&& f) {
-        unroll<0, Body::n_traces>([&](auto q) {
+    PYNEURO_INLINE static void for_traces(std::uint32_t mask, F&& f) {
+        unroll<0, Body::n_traces>([&](auto q) PYNEURO_INLINE {
             constexpr int Q = decltype(q)::value;
             if constexpr (Body::trace_side[Q] == Side)
                 if (mask & (1u << Q)) f(Q);
         });
     }
     template <int Q, int N, class F>
-    static void unroll(F&& f) {
+    PYNEURO_INLINE static void unroll(F&& f) {
         if constexpr (Q < N) {
             f(std::integral_constant<int, Q>{});
             unroll<Q + 1, N>(f);
         }
     }
-    static void load_post(X& x, const RuleView& V, index_t i, std::uint32_t vars, std::uint32_t neuron) {
+    PYNEURO_INLINE static void load_post(X& x, const RuleView& V, index_t i, std::uint32_t vars, std::uint32_t neuron) {
         unroll<0, Body::n_post_vars>([&](auto q) {
             constexpr int Q = decltype(q)::value;
             if (vars & (1u << Q)) x.v[Q] = V.post_vars[Q][i];
@@ -229,7 +244,7 @@ private:
     }
     // Load what the body reads at synapse k (decaying variables brought to t), run it, store what changed.
     template <class Run>
-    static void touch(X& x, const RuleView& V, Shard& s, std::uint64_t k, step_t t, std::uint32_t read, std::uint32_t write,
+    PYNEURO_INLINE static void touch(X& x, const RuleView& V, Shard& s, std::uint64_t k, step_t t, std::uint32_t read, std::uint32_t write,
                       bool writes_w, Run&& run) {
         if constexpr (Body::decaying != 0) {
             step_t last;

@@ -111,7 +111,8 @@ class Projection(common.Projection):
         self._chunks_post: list[np.ndarray] = []
         self._chunks_attr: dict[str, list[np.ndarray]] = {}
         self._natives: list[tuple[Any, np.ndarray, np.ndarray]] = []  # (pn projection, creation positions, perm)
-        connector.connect(self)
+        if not self._connect_total_number(connector):
+            connector.connect(self)
         self._pre = np.concatenate(self._chunks_pre) if self._chunks_pre else np.zeros(0, np.int64)
         self._post = np.concatenate(self._chunks_post) if self._chunks_post else np.zeros(0, np.int64)
         self._attrs: dict[str, np.ndarray] = {
@@ -154,6 +155,48 @@ class Projection(common.Projection):
         for name, value in params.items():
             v = np.asarray(value, dtype=np.float64)
             self._chunks_attr.setdefault(name, []).append(np.broadcast_to(v, (n,)).copy() if v.ndim == 0 else v)
+
+    def _connect_total_number(self, connector: Any) -> bool:
+        """FixedTotalNumberConnector drawn by pyneuro's compiled FixedTotalNumber rule (seeded from the connector's
+        rng, so a script's seed still fixes the connectivity); the synapse parameters must be numbers or random
+        distributions. Returns False (PyNN's connector is used) otherwise."""
+        from pyNN.connectors import FixedTotalNumberConnector
+        from pyNN.random import RandomDistribution
+
+        if type(connector) is not FixedTotalNumberConnector:
+            return False
+        ps = self.synapse_type.native_parameters
+        values = {}
+        for name, v in ps.items():
+            base = v.base_value
+            if v.operations or not (base is None or isinstance(base, (int, float, RandomDistribution))):
+                return False
+            values[name] = base
+        n_pre, n_post = self.pre.size, self.post.size
+        same = self.pre is self.post
+        seed = int(connector.rng.next(1, "uniform_int", {"low": 0, "high": 2**31 - 1})[0])
+        scratch = pn.Network(dt=simulator.state.dt, seed=seed)
+        a = scratch.add_population(pn.models.SpikeGenerator(), n=n_pre)
+        b = a if same else scratch.add_population(pn.models.SpikeGenerator(), n=n_post)
+        rule = pn.conn.FixedTotalNumber(
+            int(connector.n),
+            allow_autapses=bool(connector.allow_self_connections),
+            allow_multapses=bool(connector.with_replacement),
+        )
+        prj = scratch.connect(a, b, rule)
+        pre, post = prj.pre.astype(np.int64), prj.post.astype(np.int64)
+        m = pre.size
+        self._chunks_pre.append(pre)
+        self._chunks_post.append(post)
+        for name, base in values.items():
+            if isinstance(base, RandomDistribution):
+                arr = np.asarray(base.next(m), dtype=np.float64).reshape(-1) if m else np.zeros(0)
+            elif base is None:
+                arr = np.full(m, float(self.synapse_type._get_minimum_delay()))
+            else:
+                arr = np.full(m, float(base))
+            self._chunks_attr.setdefault(name, []).append(arr)
+        return True
 
     def _check_weights(self, w: np.ndarray) -> None:
         parts = self.post.populations if isinstance(self.post, common.Assembly) else [self.post]

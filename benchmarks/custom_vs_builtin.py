@@ -1,0 +1,174 @@
+#!/usr/bin/env python
+"""User definitions against the built-ins they rewrite, side by side in one process, and their compile times.
+
+1. W2 (COBA, 4000 neurons, pair STDP on E->E) with the built-in STDP and with the same rule written as a
+   pyneuro.plasticity.Custom definition: run-loop time per simulated second.
+2. A W5-sized network (80 excitatory + 20 inhibitory inputs per neuron) of LIF (iaf_psc_exp) neurons, built-in
+   against the pyneuro.models.Custom LIF with the same threshold offset theta (the built-in's per-neuron stimulus
+   current I_stim is left out): run-loop time per simulated second.
+3. Compile times: the first compilation of the rule and of the model into an empty cache, and a cached definition
+   loaded in a fresh process (the time from the constructor call to a usable rule, imports excluded).
+
+Both networks of a pair are built once; then runs of `chunk` ms alternate between them `reps` times, and medians and
+minima of wall time per simulated second are compared (alternating in one process keeps the ratio trustworthy on a
+shared machine). Each pair's results are also checked equal (spikes and weights), so a fast wrong build cannot pass.
+
+    OPENBLAS_NUM_THREADS=1 python benchmarks/custom_vs_builtin.py [--reps 7] [--chunk 200] [--n5 16000] [--threads 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+import pyneuro as pn
+import pyneuro.workloads as W
+
+CUSTOM_STDP = dict(
+    params={"a_pre": 0.12, "a_post": -0.126, "w_min": 0.0, "w_max": 12.0},
+    traces={"x_pre": ("pre", 20.0), "x_post": ("post", 20.0)},
+    # as the built-in, a synapse is not touched while the other side's trace is 0
+    on_pre="if x_post != 0:\n    w = clip(w + a_post * x_post, w_min, w_max)",
+    on_post="if x_pre != 0:\n    w = clip(w + a_pre * x_pre, w_min, w_max)",
+)
+
+LIF_PARAMS = dict(tau_m=20.0, C_m=250.0, E_L=-65.0, V_th=-50.0, V_reset=-65.0, t_ref=2.0, tau_syn_ex=5.0,
+                  tau_syn_in=10.0)
+
+
+def custom_stdp() -> pn.plasticity.Custom:
+    d = dict(CUSTOM_STDP)
+    d["traces"] = {k: pn.plasticity.Trace(*v) for k, v in CUSTOM_STDP["traces"].items()}  # type: ignore[attr-defined]
+    return pn.plasticity.Custom(**d)  # type: ignore[arg-type]
+
+
+def custom_lif() -> pn.models.Custom:
+    return pn.models.Custom(
+        params={**LIF_PARAMS, "I_e": 0.0},
+        state={"v": -65.0, "I_ex": 0.0, "I_in": 0.0, "theta": 0.0},
+        equations="""
+            dv/dt = -(v - E_L) / tau_m + (I_ex + I_in + I_e) / C_m   (unless refractory)
+            dI_ex/dt = -I_ex / tau_syn_ex
+            dI_in/dt = -I_in / tau_syn_in
+        """,
+        threshold="v >= V_th + theta",  # theta: the threshold offset of the built-in (intrinsic plasticity)
+        reset="v = V_reset",
+        refractory="t_ref",
+        receptors={"exc": "I_ex += w", "inh": "I_in -= w"},
+        method="exact",
+    )
+
+
+def w5_lif(model: pn.models.NeuronModel, n: int, threads: int) -> tuple[pn.Network, pn.SpikeMonitor]:
+    """W5's wiring (fixed in-degree 80 + 20, no STDP) with current-based LIF neurons driven by 40 of 200 Poisson
+    sources (8 Hz) per neuron: irregular activity of a few Hz."""
+    net = pn.Network(dt=0.1, seed=1, threads=threads)
+    ne = int(0.8 * n)
+    exc = net.add_population(model, ne, name="exc")
+    inh = net.add_population(model, n - ne, name="inh")
+    rng = np.random.default_rng(1)
+    for pop in (exc, inh):
+        pop.set("v", rng.uniform(-65.0, -50.0, pop.size))
+    e_in = pn.conn.FixedInDegree(80, allow_multapses=False)
+    i_in = pn.conn.FixedInDegree(20, allow_multapses=False)
+    net.connect(exc, exc, e_in, weight=60.0, delay=1.0)
+    net.connect(exc, inh, e_in, weight=60.0, delay=1.0)
+    net.connect(inh, exc, i_in, weight=200.0, delay=1.0, receptor="inh")
+    net.connect(inh, inh, i_in, weight=200.0, delay=1.0, receptor="inh")
+    src = net.add_population(pn.models.PoissonSource(rate=8.0), 200, name="drive")
+    net.connect(src, exc, pn.conn.FixedInDegree(40), weight=90.0, delay=1.0)
+    net.connect(src, inh, pn.conn.FixedInDegree(40), weight=90.0, delay=1.0)
+    return net, net.record_spikes(exc)
+
+
+def alternate(a: pn.Network, b: pn.Network, reps: int, chunk: float) -> tuple[list[float], list[float]]:
+    ta: list[float] = []
+    tb: list[float] = []
+    for _ in range(reps):
+        for net, out in ((a, ta), (b, tb)):
+            t0 = time.perf_counter()
+            net.run(chunk)
+            out.append((time.perf_counter() - t0) / (chunk * 1e-3))
+    return ta, tb
+
+
+def row(name: str, ta: list[float], tb: list[float]) -> str:
+    ma, mb = statistics.median(ta), statistics.median(tb)
+    return (f"{name:<34} {ma:8.3f} {mb:8.3f} {min(ta):8.3f} {min(tb):8.3f}   "
+            f"median {100 * (mb / ma - 1):+5.1f}%   min {100 * (min(tb) / min(ta) - 1):+5.1f}%")
+
+
+def compile_times() -> list[str]:
+    out = []
+    with tempfile.TemporaryDirectory() as cache:
+        env = {**os.environ, "PYNEURO_CACHE_DIR": cache}
+        here = os.path.dirname(os.path.abspath(__file__))
+        code = (
+            f"import sys, time; sys.path.insert(0, {here!r})\n"
+            "import custom_vs_builtin as c\n"
+            "r = c.custom_stdp(); m = c.custom_lif()\n"
+            "print(r.compile_seconds, r.load_seconds, m.compile_seconds, m.load_seconds)\n"
+        )
+        first = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+        rc, rl, mc, ml = (float(x) for x in first.stdout.split())
+        out.append(f"first compile (empty cache):  rule {rc:6.2f} s   model {mc:6.2f} s")
+        hits = []
+        for _ in range(3):
+            again = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+            hits.append([float(x) for x in again.stdout.split()])
+        rule_hit = statistics.median(h[1] for h in hits)
+        model_hit = statistics.median(h[3] for h in hits)
+        compiled = max(max(h[0], h[2]) for h in hits)
+        out.append(
+            f"cache hit, fresh process:     rule {rule_hit:6.3f} s   model {model_hit:6.3f} s   "
+            f"(median of 3; compile seconds {compiled})"
+        )
+    t0 = time.perf_counter()
+    custom_stdp()
+    out.append(f"cache hit, same process:      rule {time.perf_counter() - t0:6.4f} s")
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--reps", type=int, default=7)
+    ap.add_argument("--chunk", type=float, default=200.0)
+    ap.add_argument("--n5", type=int, default=16000)
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--skip-compile", action="store_true")
+    a = ap.parse_args()
+    lines = []
+    if not a.skip_compile:
+        lines += compile_times()
+    print("\n".join(lines), flush=True)
+    hdr = f"{'s per simulated s':<34} {'builtin':>8} {'custom':>8} {'min b':>8} {'min c':>8}"
+    print(hdr)
+    # W2
+    wb = W.coba(threads=a.threads, seed=1, stdp=True)
+    wc = W.coba(threads=a.threads, seed=1, stdp=True, rule=custom_stdp())
+    for w in (wb, wc):
+        w.net.run(50.0)
+    tb, tc = alternate(wb.net, wc.net, a.reps, a.chunk)
+    assert np.array_equal(wb.projections["ee"].weights, wc.projections["ee"].weights), "W2: weights differ"
+    assert np.array_equal(wb.spikes["exc"].indices, wc.spikes["exc"].indices), "W2: spikes differ"
+    print(row(f"W2 pair STDP ({a.threads} thread)", tb, tc), flush=True)
+    # W5-sized LIF
+    nb, sb = w5_lif(pn.models.LIF(**LIF_PARAMS), a.n5, a.threads)
+    nc, sc = w5_lif(custom_lif(), a.n5, a.threads)
+    for net in (nb, nc):
+        net.run(50.0)
+    tb, tc = alternate(nb, nc, a.reps, a.chunk)
+    assert np.array_equal(sb.indices, sc.indices) and np.array_equal(sb.times, sc.times), "W5 LIF: spikes differ"
+    rate = len(sb.times) / (0.8 * a.n5) / ((50.0 + a.reps * a.chunk) * 1e-3)
+    print(row(f"W5-sized LIF n={a.n5} ({rate:.1f} Hz)", tb, tc), flush=True)
+
+
+if __name__ == "__main__":
+    main()
