@@ -1,10 +1,17 @@
 #!/usr/bin/env bash
-# Regenerates the README gallery: runs each systems-level experiment at its default size with the
-# `pyneuro experiment` command and writes docs/gallery/NAME.png, NAME.json and NAME.txt (what the command
-# printed, then its wall time). Give names to run only those.
+# Regenerates the README gallery. For each systems-level experiment, at its default size:
+# - seed 0 with the `pyneuro experiment` command: docs/gallery/NAME.png, NAME.json and NAME.txt (what the command
+#   printed, then its wall time);
+# - seeds 0 to 4 (GALLERY_SEEDS; seed 0 taken from the command's NAME.json) with docs/seed_statistics.py
+#   (numbers only, kept in GALLERY_WORK, default
+#   /tmp/pyneuro-gallery-seeds, resumable): docs/gallery/NAME.seeds.md, the headline numbers as mean, standard
+#   deviation and range over the seeds (the README quotes them).
+# Give names to run only those.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export MPLBACKEND=Agg
+SEEDS="${GALLERY_SEEDS:-0-4}"
+WORK="${GALLERY_WORK:-/tmp/pyneuro-gallery-seeds}"
 if [ "$#" -eq 0 ]; then
     set -- remapping skill_learning critical_period engram neurogenesis_separation compensation
 fi
@@ -12,4 +19,7 @@ for name in "$@"; do
     SECONDS=0
     pyneuro experiment "$name" --out docs/gallery --seed 0 | tee "docs/gallery/$name.txt"
     echo "wall ${SECONDS} s on $(nproc) cores" | tee -a "docs/gallery/$name.txt"
+    python docs/seed_statistics.py add "$name" "docs/gallery/$name.json" --dir "$WORK/$name"  # seed 0
+    python docs/seed_statistics.py run "$name" --seeds "$SEEDS" --dir "$WORK/$name"
+    python docs/seed_statistics.py report "$name" --dir "$WORK/$name" --markdown | tee "docs/gallery/$name.seeds.md"
 done

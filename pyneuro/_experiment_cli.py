@@ -60,7 +60,20 @@ def _parser() -> argparse.ArgumentParser:
         "--set", action="append", default=[], metavar="KEY=VALUE", help="override a model parameter (repeatable)"
     )
     ap.add_argument("--no-figure", action="store_true", help="do not draw the figure")
+    ap.add_argument(
+        "--params", action="store_true", help="list the experiment's parameters (default, unit, range) and exit"
+    )
     return ap
+
+
+def _param_table(exp: Any) -> str:
+    """The experiment's declared parameters, one per line: name, default and unit, range, description."""
+    rows = []
+    for q in exp.parameters.values():
+        default = "(derived)" if q.default is None else f"{q.default}{' ' + q.unit if q.unit else ''}"
+        rng = q.range_text()
+        rows.append(f"  {q.name:20s} {default:>16s}  {rng + '; ' if rng else ''}{q.doc}")
+    return "\n".join(rows)
 
 
 def _first_line(doc: str | None) -> str:
@@ -92,12 +105,18 @@ def main(argv: list[str] | None = None) -> int:
     if args.name not in names():
         print(f"pyneuro experiment: unknown experiment {args.name!r}; known: {', '.join(names())}", file=sys.stderr)
         return 2
+    fn = EXPERIMENTS[args.name]
+    if args.params:
+        print(f"{args.name}: {_first_line(fn.__doc__)}\nparameters (--set KEY=VALUE):\n{_param_table(fn)}")
+        return 0
     try:
         params = _parse_set(args.set)
+        unknown = sorted(set(params) - set(fn.parameters))
+        if unknown:
+            raise ValueError(f"unknown parameter(s) {unknown} for {args.name}; see --params")
     except ValueError as e:
         print(f"pyneuro experiment: {e}", file=sys.stderr)
         return 2
-    fn = EXPERIMENTS[args.name]
     t0 = time.perf_counter()
     try:
         res = fn(

@@ -313,6 +313,12 @@ EXAMPLES: dict[str, Callable[..., Any]] = {"example_coba": example_coba}
 
 
 # -- one run, on a worker ---------------------------------------------------------------------------------------
+def _is_experiment(fn: Any) -> bool:
+    """Whether ``fn`` is a :class:`pyneuro.experiments.Experiment` (without importing the experiments)."""
+    mod = sys.modules.get("pyneuro.experiments._framework")
+    return mod is not None and isinstance(fn, mod.Experiment)
+
+
 def _close_figure(obj: Any) -> None:
     """Close a matplotlib figure that a run returned, so that thousands of runs in one worker do not pile up."""
     plt = sys.modules.get("matplotlib.pyplot")
@@ -401,7 +407,9 @@ def execute(task: RunTask) -> dict[str, Any]:
         kwargs["checkpoint_every"] = task.checkpoint_every
     try:
         fn = task.experiment if callable(task.experiment) else resolve_experiment(task.experiment)[0]
-        scalars, arrays, dropped = _split_result(fn(**kwargs))
+        # a pyneuro experiment computes its numbers without drawing (Experiment.run); other callables are called
+        run: Callable[..., Any] = fn.run if _is_experiment(fn) else fn  # type: ignore[union-attr]
+        scalars, arrays, dropped = _split_result(run(**kwargs))
     except Exception as e:
         wall = time.perf_counter() - t0
         store.write_failure(

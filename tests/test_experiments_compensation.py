@@ -12,8 +12,9 @@ import sys
 import numpy as np
 import pytest
 
-from pyneuro.experiments import EXPERIMENTS
-from pyneuro.experiments import recovery as c
+from pyneuro.experiments import EXPERIMENTS, compensation
+from pyneuro.experiments import somatosensory_map as sm
+from pyneuro.experiments.compensation import CONDITIONS, PARAMETERS
 
 # the default run is small enough (about 10 s on one core) to be the test's run
 REDUCED: dict[str, float] = {}
@@ -22,7 +23,7 @@ TINY = {"n_develop": 40, "n_refine": 40, "n_after": 40, "n_blocks": 2, "measure_
 
 @pytest.fixture(scope="module")
 def res():
-    return c.compensation(draw=False, **REDUCED)
+    return compensation(draw=False, **REDUCED)
 
 
 def _restored(res) -> dict[str, float]:
@@ -108,9 +109,9 @@ def test_mechanisms_act_as_described(res):
 
 
 def test_numbers_shapes(res):
-    n_c = len(c._CONDITIONS)
+    n_c = len(CONDITIONS)
     d, n_e = int(res.params["n_digits"]), int(res.params["n_exc"])
-    assert list(res["conditions"]) == list(c._CONDITIONS)
+    assert list(res["conditions"]) == list(CONDITIONS)
     assert res["mechanisms"].shape == (n_c, 3)
     for key in ("perf_recovered", "restored_fraction", "deaff_perf_recovered", "info_recovered"):
         assert res[key].shape == (n_c,), key
@@ -136,29 +137,26 @@ def test_numbers_shapes(res):
 
 def test_uses_the_map_of_remapping(res):
     # the developed map is the one remapping reports (same model, same probe, same seed)
-    from pyneuro.experiments._common import merge_params
-    from pyneuro.experiments.maps import _MAP, develop_map, territories
-
-    dev = develop_map(merge_params("remapping", _MAP, {}), 1.0, 0, 1)
-    np.testing.assert_array_equal(territories(dev["resp"], 5.0)[1], res["territory_before"])
+    dev = sm.develop_map(sm.PARAMETERS.check("remapping", {}), 1.0, 0, 1)
+    np.testing.assert_array_equal(sm.territories(dev["resp"], 5.0)[1], res["territory_before"])
 
 
 def test_thread_independent():
-    a = c.compensation(scale=0.5, draw=False, threads=1, **TINY)
-    b = c.compensation(scale=0.5, draw=False, threads=2, **TINY)
+    a = compensation(scale=0.5, draw=False, threads=1, **TINY)
+    b = compensation(scale=0.5, draw=False, threads=2, **TINY)
     for key, v in a.numbers.items():
         np.testing.assert_array_equal(np.asarray(v), np.asarray(b[key]), err_msg=key)
 
 
 def test_registry_and_saved_files(tmp_path):
     fn = EXPERIMENTS["compensation"]
-    assert fn is c.compensation
-    assert set(fn.sweep_parameters) == set(c._COMPENSATION)
+    assert fn is compensation
+    assert set(fn.sweep_parameters) == set(PARAMETERS)
     res = fn(scale=0.5, out=tmp_path, **TINY)
     assert (tmp_path / "compensation.png").stat().st_size > 0
     doc = json.loads((tmp_path / "compensation.json").read_text())
     assert doc["name"] == "compensation"
-    assert doc["numbers"]["conditions"] == list(c._CONDITIONS)
+    assert doc["numbers"]["conditions"] == list(CONDITIONS)
     np.testing.assert_allclose(doc["numbers"]["perf_blocks"], res["perf_blocks"])
     assert doc["params"]["n_after"] == 40
 
@@ -190,11 +188,11 @@ def test_cli(tmp_path):
 )
 def test_bad_arguments(kw, exc, word):
     with pytest.raises(exc, match=word):
-        c.compensation(draw=False, **kw)
+        compensation(draw=False, **kw)
 
 
 def test_bad_common_arguments():
     with pytest.raises(ValueError, match="scale"):
-        c.compensation(scale=0.0, draw=False)
+        compensation(scale=0.0, draw=False)
     with pytest.raises(TypeError, match="draw"):
-        c.compensation(draw=1)
+        compensation(draw=1)

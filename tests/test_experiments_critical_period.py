@@ -1,4 +1,4 @@
-"""Critical period for ocular dominance (issue 6, item 3): monocular deprivation shifts ocular dominance strongly
+"""Critical period for ocular dominance: monocular deprivation shifts ocular dominance strongly
 inside the window, little after it closes, and again when it is reopened."""
 
 from __future__ import annotations
@@ -11,8 +11,7 @@ import sys
 import numpy as np
 import pytest
 
-from pyneuro.experiments import EXPERIMENTS
-from pyneuro.experiments import ocular_dominance as cp
+from pyneuro.experiments import EXPERIMENTS, critical_period
 
 CONDITIONS = ("critical", "closed", "reopened", "reopened_inhibition_only", "reopened_rate_only", "no_plasticity")
 # a reduced run: half the neurons, shorter development, MD and probes
@@ -26,7 +25,7 @@ FLASH = dict(TINY, t_pre=100.0, t_close=300.0, t_adult=100.0, t_md=200.0, t_prob
 
 @pytest.fixture(scope="module")
 def res():
-    return cp.critical_period(draw=False, **REDUCED)
+    return critical_period(draw=False, **REDUCED)
 
 
 def test_md_inside_the_window_shifts_ocular_dominance_strongly(res):
@@ -100,7 +99,7 @@ def test_numbers_shapes(res):
 
 
 def test_out_writes_figure_and_json(tmp_path):
-    r = cp.critical_period(out=tmp_path, **TINY)
+    r = critical_period(out=tmp_path, **TINY)
     assert (tmp_path / "critical_period.png").stat().st_size > 0
     doc = json.loads((tmp_path / "critical_period.json").read_text())
     assert doc["name"] == "critical_period"
@@ -110,8 +109,8 @@ def test_out_writes_figure_and_json(tmp_path):
 
 
 def test_thread_independent():
-    a = cp.critical_period(threads=1, draw=False, seed=3, **FLASH)
-    b = cp.critical_period(threads=2, draw=False, seed=3, **FLASH)
+    a = critical_period(threads=1, draw=False, seed=3, **FLASH)
+    b = critical_period(threads=2, draw=False, seed=3, **FLASH)
     assert a.numbers.keys() == b.numbers.keys()
     for k in a.numbers:
         np.testing.assert_array_equal(np.asarray(a[k]), np.asarray(b[k]), err_msg=k)
@@ -120,20 +119,20 @@ def test_thread_independent():
 
 def test_bad_input():
     with pytest.raises(TypeError, match="bogus"):
-        cp.critical_period(bogus=1)
+        critical_period(bogus=1)
     with pytest.raises(ValueError, match="corr"):
-        cp.critical_period(corr=1.5)
+        critical_period(corr=1.5)
     with pytest.raises(ValueError, match="t_close"):
-        cp.critical_period(t_pre=5000.0, t_md=20_000.0, t_close=10_000.0)
+        critical_period(t_pre=5000.0, t_md=20_000.0, t_close=10_000.0)
     with pytest.raises(TypeError, match="n_exc"):
-        cp.critical_period(n_exc=10.5)
+        critical_period(n_exc=10.5)
     with pytest.raises(ValueError, match="scale"):
-        cp.critical_period(scale=0.0)
+        critical_period(scale=0.0)
 
 
 def test_registered_and_cli(tmp_path):
-    assert EXPERIMENTS["critical_period"] is cp.critical_period
-    assert set(cp.critical_period.sweep_parameters) >= {"t_md", "lr_adult", "w_inh_adult", "reopen_lr"}
+    assert EXPERIMENTS["critical_period"] is critical_period
+    assert set(critical_period.sweep_parameters) >= {"t_md", "lr_adult", "w_inh_adult", "reopen_lr"}
     cmd = [sys.executable, "-m", "pyneuro", "experiment", "critical_period", "--out", str(tmp_path)]
     cmd += ["--scale", "0.1", "--seed", "2"]
     for k, v in TINY.items():

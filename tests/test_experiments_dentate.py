@@ -1,4 +1,4 @@
-"""Adult neurogenesis and pattern separation (issue 6, item 5): a dentate-gyrus-like layer learns an old
+"""Adult neurogenesis and pattern separation: a dentate-gyrus-like layer learns an old
 environment, then a new one with similar places; a cohort of young, plastic, excitable granule cells born for the
 new environment lowers the output overlap of similar old/new places; the controls (no neurogenesis, as many
 extra mature cells, the cohort without its young traits) do not."""
@@ -13,8 +13,7 @@ import sys
 import numpy as np
 import pytest
 
-from pyneuro.experiments import EXPERIMENTS
-from pyneuro.experiments import dentate as d
+from pyneuro.experiments import EXPERIMENTS, neurogenesis_separation
 
 CONDS = ("naive", "control", "neurogenesis", "extra_mature", "no_young_traits")
 # a tiny run for the cheap checks
@@ -24,7 +23,7 @@ TINY = dict(scale=0.2, n_nets=1, n_places=3, reps_old=3, reps_new=2, t_test=200.
 @pytest.fixture(scope="module")
 def reduced():
     # half the default sizes, two networks, 1 s test presentations (the learning protocol as by default)
-    return d.neurogenesis_separation(scale=0.5, n_nets=2, t_test=1000.0, draw=False)
+    return neurogenesis_separation(scale=0.5, n_nets=2, t_test=1000.0, draw=False)
 
 
 def test_neurogenesis_lowers_output_overlap_of_similar_inputs(reduced):
@@ -79,32 +78,32 @@ def test_numbers_shapes_and_ranges(reduced):
     for key in CONDS:
         y = r[f"output_overlap_{key}"]
         assert y[-1] > y[0] + 0.3
-    assert r.params["size_n_gc"] == 200 and r.params["size_n_young"] == 100
+    assert r["size_n_gc"] == 200 and r["size_n_young"] == 100
 
 
 def test_same_numbers_for_any_thread_count():
-    r1 = d.neurogenesis_separation(threads=1, **TINY)
-    r2 = d.neurogenesis_separation(threads=2, **TINY)
+    r1 = neurogenesis_separation(threads=1, **TINY)
+    r2 = neurogenesis_separation(threads=2, **TINY)
     assert r1.numbers.keys() == r2.numbers.keys()
     for k in r1.numbers:
         assert np.array_equal(np.asarray(r1[k]), np.asarray(r2[k])), k
-    r3 = d.neurogenesis_separation(threads=1, seed=1, **TINY)
+    r3 = neurogenesis_separation(threads=1, seed=1, **TINY)
     assert not np.array_equal(r1["output_overlap_control"], r3["output_overlap_control"])
 
 
 def test_out_writes_png_and_json(tmp_path):
-    res = d.neurogenesis_separation(out=tmp_path, **{**TINY, "draw": True})
+    res = neurogenesis_separation(out=tmp_path, **{**TINY, "draw": True})
     assert (tmp_path / "neurogenesis_separation.png").stat().st_size > 10_000
     doc = json.loads((tmp_path / "neurogenesis_separation.json").read_text())
     assert doc["name"] == "neurogenesis_separation"
     assert doc["summary"] == res.summary and "neurogenesis" in doc["summary"]
     assert len(doc["numbers"]["output_overlap_neurogenesis"]) == 3
-    assert EXPERIMENTS["neurogenesis_separation"] is d.neurogenesis_separation
-    assert "n_young" in d.neurogenesis_separation.sweep_parameters
+    assert EXPERIMENTS["neurogenesis_separation"] is neurogenesis_separation
+    assert "n_young" in neurogenesis_separation.sweep_parameters
 
 
 def test_bad_input():
-    f = d.neurogenesis_separation
+    f = neurogenesis_separation
     with pytest.raises(TypeError, match="n_youngsters"):
         f(n_youngsters=3)
     with pytest.raises(ValueError, match="overlap_max"):

@@ -1,4 +1,4 @@
-"""Engram experiment (issue 6, item 4): assemblies formed by triplet STDP and inhibitory STDP, tagged by their
+"""Engram experiment: assemblies formed by triplet STDP and inhibitory STDP, tagged by their
 activity at encoding; a half cue completes the engram and not the others; the no-STDP control does not
 complete; silencing the engram cells abolishes recall from a partial input, silencing as many random cells does
 not."""
@@ -13,8 +13,8 @@ import sys
 import numpy as np
 import pytest
 
-from pyneuro.experiments import EXPERIMENTS
-from pyneuro.experiments.assemblies import CUE_FRACTIONS, engram
+from pyneuro.experiments import EXPERIMENTS, engram
+from pyneuro.experiments.engram import CUE_FRACTIONS
 
 # a reduced run: half the cells, half the presentations, a third of the rest period
 REDUCED = dict(scale=0.5, n_rep=10, t_rest=20_000.0)

@@ -1,4 +1,4 @@
-"""Somatosensory map experiments (issue 6, items 1 and 2): a spiking map of five digits develops ordered
+"""Somatosensory map experiments: a spiking map of five digits develops ordered
 territories; amputating a digit lets its neighbours take over the deprived zone (not without plasticity);
 practising a digit enlarges its territory (not with equal stimulation)."""
 
@@ -12,7 +12,8 @@ import sys
 import numpy as np
 import pytest
 
-from pyneuro.experiments import EXPERIMENTS, maps
+from pyneuro.experiments import EXPERIMENTS, remapping, skill_learning
+from pyneuro.experiments import somatosensory_map as maps
 
 # reduced runs: fewer probe trials and probes than the defaults (same model, same training)
 REDUCED = dict(seed=0, n_probe=10, n_blocks=2, draw=False)
@@ -21,12 +22,12 @@ TINY = dict(scale=0.2, n_develop=20, n_refine=20, n_after=20, n_probe=2, n_block
 
 @pytest.fixture(scope="module")
 def remap():
-    return maps.remapping(**REDUCED)
+    return remapping(**REDUCED)
 
 
 @pytest.fixture(scope="module")
 def skill():
-    return maps.skill_learning(**REDUCED)
+    return skill_learning(**REDUCED)
 
 
 # -- the developed map ------------------------------------------------------------------------------------------

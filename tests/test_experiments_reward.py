@@ -8,16 +8,15 @@ import json
 import numpy as np
 import pytest
 
-from pyneuro.experiments import EXPERIMENTS
-from pyneuro.experiments import reward as rw
-from pyneuro.experiments.homeostasis import merge_params
+from pyneuro.experiments import EXPERIMENTS, distal_reward
+from pyneuro.experiments.distal_reward import PARAMETERS, build, pairings
 
 T_TEST = 1_800_000.0  # ms: half the default hour, about 8 s for both runs
 
 
 @pytest.fixture(scope="module")
 def res():
-    return rw.distal_reward(draw=False, seed=0, duration=T_TEST)
+    return distal_reward(draw=False, seed=0, duration=T_TEST)
 
 
 def test_rewarded_synapse_wins(res):
@@ -80,16 +79,14 @@ def test_pairing_detection_against_brute_force_on_random_trains():
     for _ in range(20):
         n1 = np.sort(rng.choice(2000, 60, replace=False)).astype(float)
         n2 = np.sort(rng.choice(2000, 200, replace=False)).astype(float)
-        got = rw._pairings(n1 + 1.0, n2, 10.0)
+        got = pairings(n1 + 1.0, n2, 10.0)
         np.testing.assert_array_equal(got, brute_pairings(n1, n2, 1.0, 10.0))
 
 
 def test_chance_pairings_closed_form():
     """With s at weight 0, n1 and n2 fire independently: an arrival is paired when n2 fires in one of the 11 steps
     [a, a + 10 ms] (dt = 1 ms), probability 1 - (1 - r2 dt)**11. No reward amount -> no weight moves."""
-    r = rw.distal_reward(
-        draw=False, control=0, duration=1_000_000.0, w_init=0.0, reward=0.0, rate_n1=20.0, w_bg_n2=0.40
-    )
+    r = distal_reward(draw=False, control=0, duration=1_000_000.0, w_init=0.0, reward=0.0, rate_n1=20.0, w_bg_n2=0.40)
     n1 = r["n1_spikes_ms"]
     r2 = r["n2_spikes_ms"].size / 1_000_000.0  # per ms (= per step) over 1000 s
     q = 1.0 - (1.0 - r2) ** 11
@@ -105,8 +102,8 @@ def test_chance_pairings_closed_form():
 def test_reward_without_eligibility_changes_nothing(rate_pre, moves):
     """tonic 0: with silent inputs no synapse has eligibility (c = 0), so rewards change no weight; with active
     inputs the same rewards do."""
-    p = merge_params("distal_reward", rw._DISTAL, {"rate_pre": rate_pre, "w_bg": 0.40})
-    m = rw._build(p, 20, 10, 3, 1)
+    p = PARAMETERS.check("distal_reward", {"rate_pre": rate_pre, "w_bg": 0.40})
+    m = build(p, 20, 10, 3, 1)
     net, proj = m["net"], m["proj"]
     sm = net.record_spikes(m["post"])
     w0 = proj.weights.copy()
@@ -126,8 +123,8 @@ def test_reward_without_eligibility_changes_nothing(rate_pre, moves):
 
 def test_thread_count_does_not_change_the_run():
     kw = dict(draw=False, control=0, duration=3_000.0, reward=2e-2, rate_n1=20.0, w_bg_n2=0.45, bin=100.0, seed=4)
-    a = rw.distal_reward(threads=1, **kw)
-    b = rw.distal_reward(threads=2, **kw)
+    a = distal_reward(threads=1, **kw)
+    b = distal_reward(threads=2, **kw)
     assert a["n_rewards"] > 0 and np.ptp(a["w_rewarded"]) > 1e-3
     for k in ("w_rewarded", "w_others_mean", "pairing_times_ms", "reward_times_ms", "hist_counts"):
         np.testing.assert_array_equal(a[k], b[k])
@@ -137,8 +134,8 @@ def test_chunk_length_does_not_change_the_run():
     """Pairings are found, and rewards scheduled, whatever the chunks: chunks of 37 ms and of the longest allowed
     (delay_min - window - dt = 989 ms) give the same run."""
     kw = dict(draw=False, control=0, duration=20_000.0, reward=2e-2, rate_n1=20.0, w_bg_n2=0.45, bin=100.0, seed=2)
-    a = rw.distal_reward(chunk=37.0, **kw)
-    b = rw.distal_reward(chunk=989.0, **kw)
+    a = distal_reward(chunk=37.0, **kw)
+    b = distal_reward(chunk=989.0, **kw)
     assert a["n_rewards"] > 10
     for k in ("pairing_times_ms", "reward_times_ms", "w_rewarded", "hist_counts"):
         np.testing.assert_array_equal(a[k], b[k])
@@ -146,7 +143,7 @@ def test_chunk_length_does_not_change_the_run():
 
 def test_registry_and_saved_files(tmp_path):
     fn = EXPERIMENTS["distal_reward"]
-    assert fn is rw.distal_reward
+    assert fn is distal_reward
     res = fn(scale=0.5, seed=1, out=tmp_path, draw=True, duration=30_000.0, bin=500.0)
     png, js = tmp_path / "distal_reward.png", tmp_path / "distal_reward.json"
     assert png.stat().st_size > 1000 and res.figure is not None
@@ -185,9 +182,9 @@ def test_registry_and_saved_files(tmp_path):
 def test_bad_arguments(kwargs, exc):
     kwargs = {"duration": 1000.0, "draw": False, **kwargs}
     with pytest.raises(exc):
-        rw.distal_reward(**kwargs)
+        distal_reward(**kwargs)
 
 
 def test_positional_arguments_rejected():
     with pytest.raises(TypeError):
-        rw.distal_reward(1.0)  # type: ignore[misc]
+        distal_reward(1.0)  # type: ignore[misc]

@@ -1,11 +1,23 @@
 """The classic plasticity protocols and the systems-level phenomena they produce, as runnable experiments
 (``pn.experiments``).
 
-Each experiment is a function ``NAME(*, scale=1.0, seed=0, out=None, threads=1, **params) -> Result`` that
-builds its network from public pyneuro pieces, runs it, returns its key numbers as numpy arrays in a
-:class:`Result` (with ``result.figure``, a matplotlib figure) and, with ``out`` set, writes ``out/NAME.png`` and
-``out/NAME.json``. ``EXPERIMENTS`` maps names to functions (what ``pyneuro.sweep`` and the command line
-``pyneuro experiment NAME [--out DIR] [--scale S] [--seed N]`` use).
+Each experiment ``NAME`` lives in its own module ``pyneuro/experiments/NAME.py`` and is called as
+``pn.experiments.NAME(*, scale=1.0, seed=0, out=None, threads=1, draw=True, **params)``: it builds its networks
+from public pyneuro pieces, runs them and returns a :class:`Result` with its key numbers as numpy arrays
+(``result.numbers``), a one-line ``summary`` and a matplotlib ``figure``; with ``out`` set it writes
+``out/NAME.png`` and ``out/NAME.json``. ``pn.experiments.NAME.run(...)`` computes the numbers without drawing
+(what :mod:`pyneuro.sweep` calls), ``pn.experiments.NAME.draw(result)`` draws a result, and
+``pn.experiments.NAME.parameters`` is its parameter table (names, defaults, units, ranges; the same table checks
+the arguments, gives the command line ``pyneuro experiment NAME --set KEY=VALUE`` and the sweeps their names,
+and writes the docstring). :data:`EXPERIMENTS` maps names to experiments.
+
+Shared models are modules of their own, e.g. :mod:`pyneuro.experiments.somatosensory_map` (the map of
+``remapping``, ``skill_learning`` and ``compensation``) and :mod:`pyneuro.experiments.pairing` (spike-pair
+protocols and the closed form of the triplet rule).
+
+Adding an experiment: write ``pyneuro/experiments/NAME.py`` with ``PARAMETERS`` (:class:`Parameters` of
+:class:`Param`), ``compute``, ``summarize`` and ``draw`` and ``NAME = Experiment(...)`` (see
+:mod:`pyneuro.experiments._framework`), and add ``NAME`` to :data:`NAMES`.
 
 Experiments are imported on first use, so ``import pyneuro`` stays light.
 """
@@ -13,51 +25,54 @@ Experiments are imported on first use, so ``import pyneuro`` stays light.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Iterator, Mapping
+import sys
+import types
+from collections.abc import Iterator, Mapping
 from typing import Any
 
+from ._framework import Experiment, Param, Parameters
 from ._result import Result
 
-__all__ = ["Result", "EXPERIMENTS", "names"]
+__all__ = ["Result", "Experiment", "Param", "Parameters", "EXPERIMENTS", "NAMES", "names"]
 
-# name -> module (under pyneuro.experiments) that defines the function of the same name. A module must not be
-# named like an experiment: importing it would set the package attribute to the module, hiding the function.
-_WHERE: dict[str, str] = {
-    "stdp_window": "stdp",
-    "ltp_ltd_induction": "stdp",
-    "sjostrom_frequency": "stdp",
-    "song2000": "stdp",
-    "vogels_balance": "homeostasis",
-    "homeostasis_recovery": "homeostasis",
-    "bcm_selectivity": "homeostasis",
-    "distal_reward": "reward",
-    "rewiring_steady_state": "structural",
-    "lesion_sprouting": "structural",
-    # systems-level phenomena (issue 6)
-    "remapping": "maps",
-    "skill_learning": "maps",
-    "critical_period": "ocular_dominance",
-    "engram": "assemblies",
-    "neurogenesis_separation": "dentate",
-    "compensation": "recovery",
-}
+#: every experiment; each is defined, under its own name, in the module of that name
+NAMES: tuple[str, ...] = (
+    "stdp_window",
+    "ltp_ltd_induction",
+    "sjostrom_frequency",
+    "song2000",
+    "vogels_balance",
+    "homeostasis_recovery",
+    "bcm_selectivity",
+    "distal_reward",
+    "rewiring_steady_state",
+    "lesion_sprouting",
+    "remapping",
+    "skill_learning",
+    "critical_period",
+    "engram",
+    "neurogenesis_separation",
+    "compensation",
+)
 
 
 def names() -> list[str]:
-    """Names of the registered experiments."""
-    return sorted(_WHERE)
+    """Names of the registered experiments, sorted."""
+    return sorted(NAMES)
 
 
-def _load(name: str) -> Callable[..., Result]:
-    mod = importlib.import_module(f"{__name__}.{_WHERE[name]}")
-    return getattr(mod, name)
+def _load(name: str) -> Experiment:
+    exp = getattr(importlib.import_module(f"{__name__}.{name}"), name)
+    if not isinstance(exp, Experiment):
+        raise TypeError(f"{__name__}.{name}.{name} is a {type(exp).__name__}, not an Experiment")
+    return exp
 
 
-class _Registry(Mapping[str, Callable[..., Result]]):
-    """Read-only mapping name -> experiment function, importing each on first access."""
+class _Registry(Mapping[str, Experiment]):
+    """Read-only mapping name -> experiment, importing each on first access."""
 
-    def __getitem__(self, name: str) -> Callable[..., Result]:
-        if name not in _WHERE:
+    def __getitem__(self, name: str) -> Experiment:
+        if name not in NAMES:
             raise KeyError(f"unknown experiment {name!r}; known: {names()}")
         return _load(name)
 
@@ -65,17 +80,32 @@ class _Registry(Mapping[str, Callable[..., Result]]):
         return iter(names())
 
     def __len__(self) -> int:
-        return len(_WHERE)
+        return len(NAMES)
 
 
-EXPERIMENTS: Mapping[str, Callable[..., Result]] = _Registry()
+EXPERIMENTS: Mapping[str, Experiment] = _Registry()
 
 
 def __getattr__(name: str) -> Any:
-    if name in _WHERE:
+    if name in NAMES:
         return _load(name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    return sorted([*globals(), *_WHERE])
+    return sorted([*globals(), *NAMES])
+
+
+class _Package(types.ModuleType):
+    """This package's module type. Importing ``pyneuro.experiments.NAME`` makes the import system set the package
+    attribute ``NAME`` to that module; for an experiment's name that would hide the experiment, so such a module
+    is not stored as an attribute (it stays in ``sys.modules``, and ``from pyneuro.experiments.NAME import ...``
+    reads it): ``pyneuro.experiments.NAME`` is always the experiment."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in NAMES and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package

@@ -55,7 +55,7 @@ class Result:
         doc = {
             "name": self.name,
             "summary": self.summary,
-            "params": self.params,
+            "params": {k: _plain(v) for k, v in self.params.items()},
             "numbers": {k: np.asarray(v).tolist() for k, v in self.numbers.items()},
         }
         (out / f"{self.name}.json").write_text(json.dumps(doc, indent=1, default=float))
@@ -64,6 +64,17 @@ class Result:
     def __repr__(self) -> str:
         keys = ", ".join(self.numbers)
         return f"Result({self.name!r}: {self.summary or keys})"
+
+
+def _plain(v: Any) -> Any:
+    """A parameter value as JSON data (numpy arrays and scalars, tuples as lists)."""
+    if isinstance(v, np.ndarray):
+        return v.tolist()
+    if isinstance(v, np.generic):
+        return v.item()
+    if isinstance(v, (tuple, list)):
+        return [_plain(x) for x in v]
+    return v
 
 
 def prepare_out(out: str | Path) -> Path:

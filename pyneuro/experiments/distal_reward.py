@@ -1,8 +1,4 @@
-"""Reward-modulated plasticity: the distal-reward problem (Izhikevich 2007).
-
-- :func:`distal_reward`: a reward that follows a chosen pre-post pairing by 1-3 s singles out and strengthens
-  that one synapse among hundreds (Izhikevich 2007, Cereb. Cortex 17:2443, Fig. 1).
-"""
+"""Solving the distal-reward problem with dopamine-modulated STDP (Izhikevich 2007)."""
 
 from __future__ import annotations
 
@@ -13,52 +9,65 @@ import numpy as np
 
 from .. import connectivity as conn
 from .. import models, plasticity
-from .._validation import check_number
 from ..network import Network
-from ..workloads import COBA_NEURON
-from ._common import common_args, finish, merge_params, new_figure
-from ._result import Result
+from ._framework import CONDUCTANCE_LIF, Experiment, Param, Parameters, new_figure
 
-__all__ = ["distal_reward"]
+__all__ = ["distal_reward", "PARAMETERS", "build", "pairings"]
 
-_DISTAL = {
-    "n_pre": (100, 2, None),
-    "n_post": (50, 2, None),
-    "p_conn": (0.1, 0.0, 1.0),
-    "rate_pre": (0.5, 0.0, 500.0),
-    "rate_n1": (2.0, 0.0, 500.0),
-    "n_bg": (200, 1, None),
-    "k_bg": (40, 1, None),
-    "rate_bg": (20.0, 0.0, 500.0),
-    "w_bg": (0.33, 0.0, None),
-    "w_bg_n2": (0.37, 0.0, None),
-    "w_init": (0.15, 0.0, None),
-    "w_max": (0.3, 1e-6, None),
-    "a_pre": (1.0, 0.0, None),
-    "a_post": (-1.5, None, 0.0),
-    "tau_stdp": (20.0, 1e-3, None),
-    "tau_c": (1000.0, 1.0, None),
-    "tau_d": (200.0, 1.0, None),
-    "reward": (1.5e-4, 0.0, None),
-    "window": (10.0, 0.0, 1000.0),
-    "delay_min": (1000.0, 0.0, None),
-    "delay_max": (3000.0, 0.0, None),
-    "chunk": (100.0, 1.0, None),
-    "bin": (1000.0, 1.0, None),
-    "dt": (1.0, 0.01, 1.0),
-    "control": (1, 0, 1),
-}
+PARAMETERS = Parameters(
+    Param("duration", None, "simulated time of each run; default one hour (3,600,000 ms), as in the paper", "ms",
+          lo=0.0, lo_open=True, kind="float", optional=True),
+    Param("n_pre", 100, "Poisson inputs (times scale, at least 2)", lo=2),
+    Param("n_post", 50, "LIFCond neurons (times scale, at least 2)", lo=2),
+    Param("p_conn", 0.1, "connection probability of the plastic projection", lo=0.0, hi=1.0),
+    Param("rate_pre", 0.5, "rate of the inputs other than n1", "Hz", lo=0.0, hi=500.0),
+    Param("rate_n1", 2.0, "rate of the rewarded synapse's input n1", "Hz", lo=0.0, hi=500.0),
+    Param("n_bg", 200, "background Poisson sources", lo=1),
+    Param("k_bg", 40, "background inputs per neuron", lo=1),
+    Param("rate_bg", 20.0, "background rate", "Hz", lo=0.0, hi=500.0),
+    Param("w_bg", 0.33, "background weight (about 0.3 Hz of irregular firing)", "nS", lo=0.0),
+    Param("w_bg_n2", 0.37, "background weight of the rewarded synapse's neuron n2 (about 1.8 Hz)", "nS", lo=0.0),
+    Param("w_init", 0.15, "initial weight of the plastic synapses", "nS", lo=0.0),
+    Param("w_max", 0.3, "largest plastic weight", "nS", lo=1e-6),
+    Param("a_pre", 1.0, "eligibility increment at a postsynaptic spike", lo=0.0),
+    Param("a_post", -1.5, "eligibility increment at a presynaptic arrival", hi=0.0),
+    Param("tau_stdp", 20.0, "time constant of the STDP traces", "ms", lo=1e-3),
+    Param("tau_c", 1000.0, "decay time of the eligibility", "ms", lo=1.0),
+    Param("tau_d", 200.0, "decay time of dopamine", "ms", lo=1.0),
+    Param("reward", 1.5e-4, "dopamine released per reward (per ms)", lo=0.0),
+    Param("window", 10.0, "a pairing: an n2 spike at most this long after an n1 arrival", "ms", lo=0.0, hi=1000.0),
+    Param("delay_min", 1000.0, "shortest reward delay after a pairing", "ms", lo=0.0),
+    Param("delay_max", 3000.0, "longest reward delay after a pairing", "ms", lo=0.0),
+    Param("chunk", 100.0, "run length between pairing searches; at most delay_min - window - dt", "ms", lo=1.0),
+    Param("bin", 1000.0, "interval of the weight samples", "ms", lo=1.0),
+    Param("dt", 1.0, "time step (1 ms, as in the paper)", "ms", lo=0.01, hi=1.0),
+    Param("control", 1, "1: also run the random-reward control; 0: not", lo=0, hi=1),
+)  # fmt: skip
+
+
+def _check(p: dict[str, Any]) -> None:
+    if p["delay_max"] < p["delay_min"]:
+        raise ValueError(f"delay_max must be >= delay_min={p['delay_min']}, got {p['delay_max']}")
+    if p["chunk"] > p["delay_min"] - p["window"] - p["dt"]:
+        raise ValueError(
+            f"chunk must be <= delay_min - window - dt = {p['delay_min'] - p['window'] - p['dt']} ms (rewards must "
+            f"not lie in a chunk already run), got {p['chunk']}"
+        )
+    if p["w_init"] > p["w_max"]:
+        raise ValueError(f"w_init must be <= w_max={p['w_max']}, got {p['w_init']}")
+
+
 _DURATION = 3_600_000.0  # ms: one hour, as in the paper
 _DELAY = 1.0  # ms, every synaptic delay
 
 
-def _build(p: dict[str, float], n_pre: int, n_post: int, seed: int, threads: int) -> dict[str, Any]:
+def build(p: dict[str, float], n_pre: int, n_post: int, seed: int, threads: int) -> dict[str, Any]:
     """The network: Poisson inputs -> LIFCond neurons through a sparse RewardSTDP projection, and background
     Poisson drive onto the LIFCond neurons. The same ``seed`` gives the same network and spike trains."""
     net = Network(dt=p["dt"], seed=seed, threads=threads)
     pre = net.add_population(models.PoissonSource(rate=p["rate_pre"]), n_pre, name="inputs")
     bg = net.add_population(models.PoissonSource(rate=p["rate_bg"]), int(p["n_bg"]), name="background")
-    post = net.add_population(models.LIFCond(**COBA_NEURON), n_post, name="neurons")
+    post = net.add_population(models.LIFCond(**CONDUCTANCE_LIF), n_post, name="neurons")
     k_bg = max(1, min(int(p["k_bg"]), bg.size))
     bgp = net.connect(
         bg, post, conn.FixedInDegree(k_bg, allow_multapses=False), weight=p["w_bg"], delay=_DELAY, name="bg"
@@ -81,7 +90,7 @@ def _build(p: dict[str, float], n_pre: int, n_post: int, seed: int, threads: int
     return {"net": net, "pre": pre, "post": post, "proj": proj, "bg": bgp}
 
 
-def _pairings(t_n1: np.ndarray, t_n2: np.ndarray, window: float) -> np.ndarray:
+def pairings(t_n1: np.ndarray, t_n2: np.ndarray, window: float) -> np.ndarray:
     """For every arrival time in ``t_n1`` (ascending) followed by a spike in ``t_n2`` (ascending) at most ``window``
     ms later (the same step included), the time of that first spike: the pairing times."""
     if t_n1.size == 0 or t_n2.size == 0:
@@ -105,7 +114,7 @@ def _run(
 ) -> dict[str, Any]:
     """One run. ``control_times=None``: every pairing of synapse ``s`` (n1 -> n2) found in the recorded spikes is
     rewarded 1-3 s later; otherwise rewards at exactly those times. ``s=None`` picks the synapse."""
-    m = _build(p, n_pre, n_post, seed, threads)
+    m = build(p, n_pre, n_post, seed, threads)
     net, proj = m["net"], m["proj"]
     if proj.size < 2:
         raise ValueError(f"the plastic projection has {proj.size} synapse(s); raise n_pre, n_post or p_conn")
@@ -142,7 +151,7 @@ def _run(
             if new.size == 0:
                 continue
             done = float(new[-1])
-            t_pair = _pairings(new, sm2.times, p["window"])
+            t_pair = pairings(new, sm2.times, p["window"])
             pair_times = np.concatenate([pair_times, t_pair])
             at = t_pair + rng.uniform(p["delay_min"], p["delay_max"], t_pair.size)
             for t_r in at[at < duration]:
@@ -177,23 +186,128 @@ def _standing(w_s: float, others: np.ndarray) -> tuple[float, int]:
     return 100.0 * below / others.size, 1 + int(np.count_nonzero(others > w_s))
 
 
-def distal_reward(
-    *,
-    scale: float = 1.0,
-    seed: int = 0,
-    out: Any = None,
-    threads: int = 1,
-    draw: bool = True,
-    duration: float | None = None,
-    **params: Any,
-) -> Result:
-    """Solving the distal-reward problem with dopamine-modulated STDP (Izhikevich 2007, Cereb. Cortex 17:2443,
+def _duration(p: dict[str, Any]) -> float:
+    return _DURATION if p["duration"] is None else float(p["duration"])
+
+
+def _record(r: dict[str, Any], p: dict[str, Any], duration: float, edges: np.ndarray) -> dict[str, Any]:
+    """The numbers of one run (without prefix)."""
+    s = r["s"]
+    w_t = r["w_t"]
+    oth_t = np.delete(w_t, s, axis=1)
+    pct, rank = _standing(float(r["w_final"][s]), r["others"])
+    p99_t = np.percentile(oth_t, 99.0, axis=1)
+    late = r["t_ms"] >= 0.5 * duration
+    return {
+        "w_rewarded": w_t[:, s],
+        "w_others_mean": oth_t.mean(axis=1),
+        "w_others_p01": np.percentile(oth_t, 1.0, axis=1),
+        "w_others_p99": p99_t,
+        "n_rewards": int(r["rewards"].size),
+        "n_pairings": int(r["pairings"].size),
+        "reward_times_ms": r["rewards"],
+        "pairing_times_ms": r["pairings"],
+        "n1_spikes_ms": r["n1_spikes"],
+        "n2_spikes_ms": r["n2_spikes"],
+        "w_rewarded_final": float(r["w_final"][s]),
+        "w_others_final_mean": float(r["others"].mean()),
+        "w_others_final_p99": float(np.percentile(r["others"], 99.0)),
+        "percentile": pct,
+        "rank": rank,
+        "frac_top": float(np.mean(w_t[late, s] > p99_t[late])) if late.any() else float("nan"),
+        "hist_edges": edges,
+        "hist_counts": np.histogram(r["others"], bins=edges)[0],
+        "rate_n1": r["rate_n1"],
+        "rate_n2": r["rate_n2"],
+        "rate_post": r["rate_post"],
+        "run_s": r["run_s"],
+    }
+
+
+def compute(p: dict[str, Any], *, scale: float, seed: int, threads: int) -> dict[str, Any]:
+    duration = _duration(p)
+    n_pre = max(2, round(p["n_pre"] * scale))
+    n_post = max(2, round(p["n_post"] * scale))
+    t0 = time.perf_counter()
+    run = _run(p, n_pre, n_post, seed, threads, duration, None, None)
+    run["run_s"] = time.perf_counter() - t0
+    runs = {"": run}
+    if p["control"]:
+        n_r = run["rewards"].size
+        times = np.sort(np.random.default_rng([seed, 3]).uniform(0.0, duration, n_r))
+        t0 = time.perf_counter()
+        ctl = _run(p, n_pre, n_post, seed, threads, duration, run["s"], times)
+        ctl["run_s"] = time.perf_counter() - t0
+        runs["control_"] = ctl
+    edges = np.linspace(0.0, p["w_max"], 41)
+    numbers: dict[str, Any] = {"t_ms": run["t_ms"], "n_synapses": int(run["w_final"].size)}
+    for prefix, r in runs.items():
+        numbers.update({prefix + k: v for k, v in _record(r, p, duration, edges).items()})
+    numbers["synapse"] = np.array([run["s"], run["n1"], run["n2"]])
+    return numbers
+
+
+def summarize(nums: dict[str, Any], p: dict[str, Any]) -> str:
+    _, n1, n2 = (int(x) for x in nums["synapse"])
+    text = (
+        f"rewarded synapse {n1}->{n2}: w {p['w_init']:g} -> {nums['w_rewarded_final']:.3f} nS "
+        f"(w_max {p['w_max']:g}), percentile {nums['percentile']:.1f} (rank {nums['rank']} of {nums['n_synapses']}; "
+        f"above the others' 99th percentile in {nums['frac_top']:.0%} of the second half); others "
+        f"mean {p['w_init']:g} -> {nums['w_others_final_mean']:.3f} nS, 99th percentile "
+        f"{nums['w_others_final_p99']:.3f} nS; {nums['n_rewards']} rewards for {nums['n_pairings']} pairings "
+        f"in {_duration(p) / 1000:g} s (n1 {nums['rate_n1']:.1f} Hz, n2 {nums['rate_n2']:.1f} Hz, neurons "
+        f"{nums['rate_post']:.1f} Hz)"
+    )
+    if p["control"]:
+        text += (
+            f"; control (as many rewards at random times): w {nums['control_w_rewarded_final']:.3f} nS, percentile "
+            f"{nums['control_percentile']:.1f}"
+        )
+    wall = nums["run_s"] + (nums["control_run_s"] if p["control"] else 0.0)
+    return text + f"; {wall:.1f} s"
+
+
+def draw(nums: dict[str, Any], p: dict[str, Any]) -> Any:
+    fig, ax = new_figure(2)
+    t_s = nums["t_ms"] / 1000.0
+    prefixes = ("", "control_") if p["control"] else ("",)
+    for prefix, label, color in (("", "rewarded", "C3"), ("control_", "control (random rewards)", "C0")):
+        if prefix not in prefixes:
+            continue
+        ls = "-" if prefix == "" else "--"
+        ax[0].plot(t_s, nums[f"{prefix}w_rewarded"], color=color, ls=ls, label=f"synapse s, {label}")
+        ax[0].plot(t_s, nums[f"{prefix}w_others_mean"], color="k" if prefix == "" else "0.5", ls=ls, lw=1,
+                   label=f"others' mean, {label}")  # fmt: skip
+    ax[0].fill_between(t_s, nums["w_others_p01"], nums["w_others_p99"], color="0.85", zorder=0,
+                       label="others 1-99%, rewarded")  # fmt: skip
+    ax[0].set(xlabel="time (s)", ylabel="weight (nS)", title="Distal reward", ylim=(0.0, p["w_max"] * 1.5))
+    ax[0].legend(fontsize=6.5, loc="upper center", ncol=2)
+    edges = nums["hist_edges"]
+    centers = 0.5 * (edges[:-1] + edges[1:])
+    ax[1].bar(centers, nums["hist_counts"], width=edges[1] - edges[0], color="0.6", label="others")
+    ax[1].axvline(nums["w_rewarded_final"], color="C3", lw=2, label="s (rewarded)")
+    if p["control"]:
+        ax[1].axvline(nums["control_w_rewarded_final"], color="C0", ls="--", lw=2, label="s (control)")
+    ax[1].set(xlabel="final weight (nS)", ylabel="synapses", title="Final weights")
+    ax[1].legend(fontsize=7)
+    return fig
+
+
+distal_reward = Experiment(
+    "distal_reward",
+    PARAMETERS,
+    compute,
+    summarize,
+    draw,
+    check=_check,
+    doc="""
+    Solving the distal-reward problem with dopamine-modulated STDP (Izhikevich 2007, Cereb. Cortex 17:2443,
     Fig. 1): rewarding every pairing of one chosen synapse 1-3 s after it makes that synapse the strongest of
     hundreds, although many other spikes and pairings happen between a pairing and its reward; as many rewards at
     random times do not.
 
     Model: ``n_pre`` Poisson inputs at ``rate_pre`` Hz project onto ``n_post`` conductance-based LIF neurons
-    (LIFCond with the COBA benchmark's parameters: C_m 200 pF, g_L 10 nS, E_L -60 mV, V_th -50 mV, tau_ex 5 ms)
+    (LIFCond with Vogels & Abbott's parameters: C_m 200 pF, g_L 10 nS, E_L -60 mV, V_th -50 mV, tau_ex 5 ms)
     through a sparse plastic projection (each pair with probability ``p_conn``, weight ``w_init`` nS, 1 ms delay)
     with :class:`pyneuro.plasticity.RewardSTDP`: pair-STDP events (``a_pre`` at a postsynaptic spike, ``a_post`` at
     a presynaptic arrival, traces of ``tau_stdp`` ms) charge each synapse's eligibility ``c`` (decay ``tau_c``), and
@@ -232,26 +346,9 @@ def distal_reward(
     nS. In the controls s ends at or below the 13th percentile (0-0.12 nS) for all 12 seeds. Run time of the
     default call (both runs of an hour, 3.6 million steps each, one thread): 10-20 s, measured on two cores
     shared with other jobs.
-
-    Parameters
-    ----------
-    scale : float
-        Multiplies ``n_pre`` and ``n_post`` (at least 2 each); the number of synapses grows as scale**2.
-    seed, threads, out, draw
-        Seed of the network and of the reward delays, thread count, output folder (writes
-        ``distal_reward.png/.json``), whether to draw.
-    duration : float, optional
-        Simulated time of each run (ms); default 3,600,000 (one hour, as in the paper).
-    **params
-        n_pre (100), n_post (50), p_conn (0.1), rate_pre (0.5 Hz), rate_n1 (2 Hz), n_bg (200), k_bg (40), rate_bg
-        (20 Hz), w_bg (0.33 nS), w_bg_n2 (0.37 nS), w_init (0.15 nS), w_max (0.3 nS), a_pre (1), a_post (-1.5),
-        tau_stdp (20 ms), tau_c (1000 ms), tau_d (200 ms), reward (1.5e-4 per ms), window (10 ms), delay_min
-        (1000 ms), delay_max (3000 ms), chunk (100 ms; at most ``delay_min - window - dt``), bin (1000 ms, weight
-        samples), dt (1 ms), control (1: also run the random-reward control; 0: not).
-
-    Returns
-    -------
-    Result
+    """,
+    scale="Multiplies ``n_pre`` and ``n_post`` (at least 2 each); the number of synapses grows as scale**2.",
+    returns="""
         numbers: ``t_ms`` (weight sample times), ``w_rewarded`` (s's weight at those times), ``w_others_mean``,
         ``w_others_p01``, ``w_others_p99`` (mean and 1st/99th percentiles of the other synapses),
         ``n_rewards`` (rewards delivered within the run), ``n_pairings``, ``reward_times_ms`` (in the order they
@@ -263,9 +360,8 @@ def distal_reward(
         (mean of the LIFCond neurons, Hz), ``run_s`` (wall time of the run); with ``control=1`` the same for the
         control with the prefix ``control_`` (``control_n_rewards == n_rewards``); ``n_synapses`` and ``synapse``
         (s's index in canonical order, n1, n2).
-
-    Notes
-    -----
+    """,
+    notes="""
     Not captured: the paper's recurrent network of 800 excitatory and 200 inhibitory Izhikevich neurons (here one
     feed-forward layer of LIF neurons driven by independent Poisson inputs, so that only s's own pre- and
     postsynaptic neurons are tied to the rewards, and the eligibility statistics above hold); its tonic dopamine
@@ -274,129 +370,5 @@ def distal_reward(
     s's pairings are the frequent ones); and its positive feedback, in which the strengthened s makes n2 follow
     n1 ever more often (here s stays too weak to drive n2 much, for the control's sake). The reward size is
     larger than the paper's so that an hour suffices.
-    """
-    scale, seed, threads, draw = common_args(scale, seed, threads, draw)
-    p = merge_params("distal_reward", _DISTAL, params)
-    duration = _DURATION if duration is None else check_number("duration", duration, 0.0, lo_open=True)
-    if p["delay_max"] < p["delay_min"]:
-        raise ValueError(f"delay_max must be >= delay_min={p['delay_min']}, got {p['delay_max']}")
-    if p["chunk"] > p["delay_min"] - p["window"] - p["dt"]:
-        raise ValueError(
-            f"chunk must be <= delay_min - window - dt = {p['delay_min'] - p['window'] - p['dt']} ms (rewards must "
-            f"not lie in a chunk already run), got {p['chunk']}"
-        )
-    if p["w_init"] > p["w_max"]:
-        raise ValueError(f"w_init must be <= w_max={p['w_max']}, got {p['w_init']}")
-    n_pre = max(2, round(p["n_pre"] * scale))
-    n_post = max(2, round(p["n_post"] * scale))
-
-    t0 = time.perf_counter()
-    run = _run(p, n_pre, n_post, seed, threads, duration, None, None)
-    run["run_s"] = time.perf_counter() - t0
-    runs = {"": run}
-    if p["control"]:
-        n_r = run["rewards"].size
-        times = np.sort(np.random.default_rng([seed, 3]).uniform(0.0, duration, n_r))
-        t0 = time.perf_counter()
-        ctl = _run(p, n_pre, n_post, seed, threads, duration, run["s"], times)
-        ctl["run_s"] = time.perf_counter() - t0
-        runs["control_"] = ctl
-
-    edges = np.linspace(0.0, p["w_max"], 41)
-    numbers: dict[str, Any] = {"t_ms": run["t_ms"], "n_synapses": int(run["w_final"].size)}
-    for pre_, r in runs.items():
-        s = r["s"]
-        w_t = r["w_t"]
-        oth_t = np.delete(w_t, s, axis=1)
-        pct, rank = _standing(float(r["w_final"][s]), r["others"])
-        p99_t = np.percentile(oth_t, 99.0, axis=1)
-        late = r["t_ms"] >= 0.5 * duration
-        numbers.update(
-            {
-                f"{pre_}w_rewarded": w_t[:, s],
-                f"{pre_}w_others_mean": oth_t.mean(axis=1),
-                f"{pre_}w_others_p01": np.percentile(oth_t, 1.0, axis=1),
-                f"{pre_}w_others_p99": p99_t,
-                f"{pre_}n_rewards": int(r["rewards"].size),
-                f"{pre_}n_pairings": int(r["pairings"].size),
-                f"{pre_}reward_times_ms": r["rewards"],
-                f"{pre_}pairing_times_ms": r["pairings"],
-                f"{pre_}n1_spikes_ms": r["n1_spikes"],
-                f"{pre_}n2_spikes_ms": r["n2_spikes"],
-                f"{pre_}w_rewarded_final": float(r["w_final"][s]),
-                f"{pre_}w_others_final_mean": float(r["others"].mean()),
-                f"{pre_}w_others_final_p99": float(np.percentile(r["others"], 99.0)),
-                f"{pre_}percentile": pct,
-                f"{pre_}rank": rank,
-                f"{pre_}frac_top": float(np.mean(w_t[late, s] > p99_t[late])) if late.any() else float("nan"),
-                f"{pre_}hist_edges": edges,
-                f"{pre_}hist_counts": np.histogram(r["others"], bins=edges)[0],
-                f"{pre_}rate_n1": r["rate_n1"],
-                f"{pre_}rate_n2": r["rate_n2"],
-                f"{pre_}rate_post": r["rate_post"],
-                f"{pre_}run_s": r["run_s"],
-            }
-        )
-    numbers["synapse"] = np.array([run["s"], run["n1"], run["n2"]])
-    n_syn = numbers["n_synapses"]
-    summary = (
-        f"rewarded synapse {run['n1']}->{run['n2']}: w {p['w_init']:g} -> {numbers['w_rewarded_final']:.3f} nS "
-        f"(w_max {p['w_max']:g}), percentile {numbers['percentile']:.1f} (rank {numbers['rank']} of {n_syn}; "
-        f"above the others' 99th percentile in {numbers['frac_top']:.0%} of the second half); others "
-        f"mean {p['w_init']:g} -> {numbers['w_others_final_mean']:.3f} nS, 99th percentile "
-        f"{numbers['w_others_final_p99']:.3f} nS; {numbers['n_rewards']} rewards for {numbers['n_pairings']} pairings "
-        f"in {duration / 1000:g} s (n1 {run['rate_n1']:.1f} Hz, n2 {run['rate_n2']:.1f} Hz, neurons "
-        f"{run['rate_post']:.1f} Hz)"
-    )
-    if p["control"]:
-        summary += (
-            f"; control (as many rewards at random times): w {numbers['control_w_rewarded_final']:.3f} nS, percentile "
-            f"{numbers['control_percentile']:.1f}"
-        )
-    summary += f"; {sum(r['run_s'] for r in runs.values()):.1f} s"
-    fig = None
-    if draw:
-        fig, ax = new_figure(2)
-        t_s = numbers["t_ms"] / 1000.0
-        for pre_, label, color in (("", "rewarded", "C3"), ("control_", "control (random rewards)", "C0")):
-            if pre_ not in runs:
-                continue
-            ls = "-" if pre_ == "" else "--"
-            ax[0].plot(t_s, numbers[f"{pre_}w_rewarded"], color=color, ls=ls, label=f"synapse s, {label}")
-            ax[0].plot(
-                t_s,
-                numbers[f"{pre_}w_others_mean"],
-                color="k" if pre_ == "" else "0.5",
-                ls=ls,
-                lw=1,
-                label=f"others' mean, {label}",
-            )
-        ax[0].fill_between(
-            t_s,
-            numbers["w_others_p01"],
-            numbers["w_others_p99"],
-            color="0.85",
-            zorder=0,
-            label="others 1-99%, rewarded",
-        )
-        ax[0].set(xlabel="time (s)", ylabel="weight (nS)", title="Distal reward", ylim=(0.0, p["w_max"] * 1.5))
-        ax[0].legend(fontsize=6.5, loc="upper center", ncol=2)
-        centers = 0.5 * (edges[:-1] + edges[1:])
-        ax[1].bar(centers, numbers["hist_counts"], width=edges[1] - edges[0], color="0.6", label="others")
-        ax[1].axvline(numbers["w_rewarded_final"], color="C3", lw=2, label="s (rewarded)")
-        if p["control"]:
-            ax[1].axvline(numbers["control_w_rewarded_final"], color="C0", ls="--", lw=2, label="s (control)")
-        ax[1].set(xlabel="final weight (nS)", ylabel="synapses", title="Final weights")
-        ax[1].legend(fontsize=7)
-    res = Result(
-        name="distal_reward",
-        numbers=numbers,
-        params={"scale": scale, "seed": seed, "threads": threads, "duration": duration, **p},
-        figure=fig,
-        summary=summary,
-    )
-    return finish(res, out)
-
-
-# every keyword the experiment accepts beyond its signature (what pyneuro.sweep checks a grid against)
-distal_reward.sweep_parameters = tuple(_DISTAL)  # type: ignore[attr-defined]
+    """,
+)

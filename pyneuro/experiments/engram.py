@@ -1,12 +1,5 @@
-"""Engram formation and recall (issue 6, item 4).
-
-- :func:`engram`: a recurrent E/I network with triplet STDP on its excitatory synapses and inhibitory STDP on
-  its inhibitory ones stores several stimuli as cell assemblies; the engram cells of each stimulus are tagged by
-  their activity at encoding; cueing a fraction of an engram recalls the rest of it (pattern completion) and not
-  the other engrams; silencing the engram cells abolishes recall from a partial input cue, silencing as many
-  random cells does not. A network encoded with the same protocol but without excitatory plasticity is the
-  control.
-"""
+"""Engrams: stimuli stored as cell assemblies by STDP and inhibitory plasticity, tagged by their activity at
+encoding, recalled by pattern completion from a partial cue, and needed for recall."""
 
 from __future__ import annotations
 
@@ -17,54 +10,68 @@ import numpy as np
 from .. import connectivity as conn
 from .. import models, plasticity
 from ..network import Network
-from ..workloads import COBA_NEURON
-from ._common import common_args, finish, merge_params, new_figure
-from ._result import Result
+from ._framework import CONDUCTANCE_LIF, Experiment, Param, Parameters, new_figure
 
-__all__ = ["engram"]
+__all__ = ["engram", "PARAMETERS", "CUE_FRACTIONS"]
 
 #: cue sizes of the pattern-completion test (fraction of the engram driven directly)
 CUE_FRACTIONS = (0.1, 0.2, 0.3, 0.5, 0.7)
 
-_ENGRAM = {
-    "n_exc": (800, 20, None),
-    "n_inh": (200, 2, None),
-    "k_ee": (160, 1, None),
-    "w_ee": (0.125, 0.0, None),
-    "w_max": (4.0, 1e-6, None),
-    "eta": (2.0, 0.0, None),
-    "k_ei": (80, 1, None),
-    "w_ei": (0.5, 0.0, None),
-    "k_ie": (50, 1, None),
-    "w_ie": (1.0, 0.0, None),
-    "eta_i": (0.3, 0.0, None),
-    "rho0": (5.0, 0.0, 200.0),
-    "w_ie_max": (100.0, 1e-6, None),
-    "k_ii": (50, 0, None),
-    "w_ii": (1.5, 0.0, None),
-    "rate_bg": (400.0, 0.0, 5000.0),
-    "w_bg": (1.0, 0.0, None),
-    "n_stimuli": (4, 2, 20),
-    "assembly_fraction": (0.12, 0.01, 0.5),
-    "n_fibres": (60, 1, None),
-    "k_fibres": (10, 1, None),
-    "w_fibre": (2.25, 0.0, None),
-    "rate_fibre": (40.0, 0.0, 1000.0),
-    "n_rep": (20, 2, None),
-    "t_stim": (200.0, 10.0, None),
-    "t_gap": (200.0, 0.0, None),
-    "t_rest": (60_000.0, 0.0, None),
-    "tag_rate": (30.0, 0.0, None),
-    "cue_rate": (1200.0, 0.0, 10_000.0),
-    "w_cue": (1.5, 0.0, None),
-    "t_cue": (300.0, 10.0, None),
-    "t_between": (300.0, 0.0, None),
-    "active_rate": (15.0, 0.0, None),
-    "n_trials": (3, 1, None),
-    "fibre_cue_fraction": (0.3, 0.0, 1.0),
-    "fibre_cue_rate": (40.0, 0.0, 1000.0),
-    "n_trials_silencing": (3, 1, None),
-}
+PARAMETERS = Parameters(
+    Param("n_exc", 800, "excitatory cells (times scale, at least 20)", lo=20),
+    Param("n_inh", 200, "inhibitory cells (times scale, at least 2)", lo=2),
+    Param("k_ee", 160, "E->E in-degree", lo=1),
+    Param("w_ee", 0.125, "initial E->E weight", "nS", lo=0.0),
+    Param("w_max", 4.0, "largest E->E weight", "nS", lo=1e-6),
+    Param("eta", 2.0, "factor on the triplet rule's amplitudes", lo=0.0),
+    Param("k_ei", 80, "E->I in-degree", lo=1),
+    Param("w_ei", 0.5, "E->I weight", "nS", lo=0.0),
+    Param("k_ie", 50, "I->E in-degree", lo=1),
+    Param("w_ie", 1.0, "initial I->E weight", "nS", lo=0.0),
+    Param("eta_i", 0.3, "learning rate of inhibitory STDP", "nS", lo=0.0),
+    Param("rho0", 5.0, "target rate of inhibitory STDP", "Hz", lo=0.0, hi=200.0),
+    Param("w_ie_max", 100.0, "largest I->E weight", "nS", lo=1e-6),
+    Param("k_ii", 50, "I->I in-degree", lo=0),
+    Param("w_ii", 1.5, "I->I weight", "nS", lo=0.0),
+    Param("rate_bg", 400.0, "rate of each cell's background Poisson source", "Hz", lo=0.0, hi=5000.0),
+    Param("w_bg", 1.0, "background weight", "nS", lo=0.0),
+    Param("n_stimuli", 4, "stimuli (engrams)", lo=2, hi=20),
+    Param("assembly_fraction", 0.12, "fraction of the E cells each stimulus drives (disjoint sets)", lo=0.01,
+          hi=0.5),
+    Param("n_fibres", 60, "input fibres per stimulus", lo=1),
+    Param("k_fibres", 10, "neighbouring fibres onto each stimulated cell", lo=1),
+    Param("w_fibre", 2.25, "fibre weight", "nS", lo=0.0),
+    Param("rate_fibre", 40.0, "fibre rate while its stimulus is on", "Hz", lo=0.0, hi=1000.0),
+    Param("n_rep", 20, "presentations of each stimulus at encoding", lo=2),
+    Param("t_stim", 200.0, "duration of a presentation", "ms", lo=10.0),
+    Param("t_gap", 200.0, "pause between presentations", "ms", lo=0.0),
+    Param("t_rest", 60_000.0, "rest after encoding, plasticity on", "ms", lo=0.0),
+    Param("tag_rate", 30.0, "a cell is tagged when it fires above this during its stimulus at encoding", "Hz",
+          lo=0.0),
+    Param("cue_rate", 1200.0, "rate of the cue source of each cued cell", "Hz", lo=0.0, hi=10_000.0),
+    Param("w_cue", 1.5, "weight of the cue sources", "nS", lo=0.0),
+    Param("t_cue", 300.0, "duration of a recall trial", "ms", lo=10.0),
+    Param("t_between", 300.0, "pause between recall trials", "ms", lo=0.0),
+    Param("active_rate", 15.0, "a cell is active in a recall trial when it fires above this", "Hz", lo=0.0),
+    Param("n_trials", 3, "pattern-completion trials per engram and cue size", lo=1),
+    Param("fibre_cue_fraction", 0.3, "fraction of a stimulus' fibre ring in the partial input cue", lo=0.0,
+          hi=1.0),
+    Param("fibre_cue_rate", 40.0, "fibre rate of the partial and whole input cues", "Hz", lo=0.0, hi=1000.0),
+    Param("n_trials_silencing", 3, "trials per stimulus and condition of the silencing test", lo=1),
+)  # fmt: skip
+
+
+def _check(p: dict[str, Any]) -> None:
+    if p["w_ee"] > p["w_max"]:
+        raise ValueError(f"w_ee must be <= w_max={p['w_max']}, got {p['w_ee']}")
+    if p["w_ie"] > p["w_ie_max"]:
+        raise ValueError(f"w_ie must be <= w_ie_max={p['w_ie_max']}, got {p['w_ie']}")
+    if p["assembly_fraction"] * p["n_stimuli"] > 1.0:
+        raise ValueError(
+            f"assembly_fraction must be <= 1/n_stimuli={1.0 / p['n_stimuli']:.3g} (disjoint stimulated sets), "
+            f"got {p['assembly_fraction']}"
+        )
+
 
 _T_WARM = 1000.0  # ms of spontaneous activity before encoding
 _T_SETTLE = 500.0  # ms of spontaneous activity before the first recall trial of a network
@@ -130,8 +137,8 @@ def _build(
     n_e, n_i = wr["n_e"], wr["n_i"]
     n_s = int(p["n_stimuli"])
     net = Network(dt=0.1, seed=seed, threads=threads)
-    exc = net.add_population(models.LIFCond(**COBA_NEURON), n_e, name="exc")
-    inh = net.add_population(models.LIFCond(**COBA_NEURON), n_i, name="inh")
+    exc = net.add_population(models.LIFCond(**CONDUCTANCE_LIF), n_e, name="exc")
+    inh = net.add_population(models.LIFCond(**CONDUCTANCE_LIF), n_i, name="inh")
     bg_e = net.add_population(models.PoissonSource(rate=p["rate_bg"]), n_e, name="bg_e")
     bg_i = net.add_population(models.PoissonSource(rate=p["rate_bg"]), n_i, name="bg_i")
     fib = net.add_population(models.PoissonSource(rate=0.0), n_s * int(p["n_fibres"]), name="fibres")
@@ -360,123 +367,12 @@ def _input_recall(
     return out, active
 
 
-def engram(
-    *, scale: float = 1.0, seed: int = 0, out: Any = None, threads: int = 1, draw: bool = True, **params: Any
-) -> Result:
-    """Engrams: stimuli stored as cell assemblies by STDP and inhibitory plasticity, tagged by their activity at
-    encoding, recalled by pattern completion from a partial cue, and needed for recall (Litwin-Kumar & Doiron
-    2014, Nat. Commun. 5:5319; Zenke, Agnes & Gerstner 2015, Nat. Commun. 6:6922; Liu et al. 2012, Nature
-    484:381; Josselyn & Tonegawa 2020, Science 367:eaaw4325).
-
-    Model: ``n_exc`` excitatory and ``n_inh`` inhibitory conductance-based LIF neurons (LIFCond, COBA benchmark
-    parameters), each driven by its own Poisson background source (``rate_bg`` Hz, ``w_bg`` nS). Random fixed
-    in-degrees: ``k_ee`` E->E (initial ``w_ee`` nS), ``k_ei`` E->I (``w_ei``), ``k_ie`` I->E (initial
-    ``w_ie``), ``k_ii`` I->I (``w_ii``); 1 ms delays. E->E synapses carry the minimal triplet STDP rule (Pfister
-    & Gerstner 2006, visual-cortex fit; amplitudes times ``eta``, weights in [0, ``w_max``] nS): LTP needs
-    high post-synaptic rates, so co-active cells wire together and weakly active ones depress. I->E synapses
-    carry inhibitory STDP (Vogels et al. 2011; learning rate ``eta_i`` nS, target ``rho0`` Hz, at most
-    ``w_ie_max`` nS), which keeps the rates and the excitation-inhibition balance in check as assemblies form.
-    ``n_stimuli`` stimuli each have ``n_fibres`` input fibres (Poisson, ``rate_fibre`` Hz while the stimulus is
-    on); each fibre set projects onto its own random ``assembly_fraction`` of the E cells (disjoint sets). The
-    fibres of a stimulus lie on a ring (its features): each of its cells receives ``k_fibres`` neighbouring
-    fibres (``w_fibre`` nS), the blocks evenly spread over the ring, so a part of the ring drives a part of the
-    set.
-
-    Protocol.
-    (1) Encoding: after 1 s of spontaneous activity, each stimulus is presented ``n_rep`` times (``t_stim`` ms,
-    ``t_gap`` ms apart, random order per round) with plasticity on, followed by ``t_rest`` ms of spontaneous
-    activity (plasticity on: inhibitory plasticity re-balances the assemblies at rest).
-    (2) Tagging: a cell belongs to the engram of stimulus k when its rate during the presentations of k in the
-    second half of the encoding exceeds ``tag_rate`` Hz (activity-dependent tagging, as c-Fos / TRAP labelling).
-    The stimulated set is never used as the tag; the tag's overlap with it is reported.
-    (3) Pattern completion (weights frozen): in random trials a fraction f (``CUE_FRACTIONS``) of one engram's
-    cells is driven directly (a Poisson source per cell at ``cue_rate`` Hz, ``w_cue`` nS; an optogenetic-like
-    cue) for ``t_cue`` ms, ``t_between`` ms apart, ``n_trials`` trials per engram and cue size. A cell is active
-    when its rate during the cue exceeds ``active_rate`` Hz. Completion = fraction of the engram's non-cued cells
-    active; false activation = fraction of the E cells outside the engram active (``false_other_engrams``: of the
-    other engrams' cells).
-    (4) Silencing (weights frozen): recall from a partial input cue (a contiguous ``fibre_cue_fraction`` of
-    stimulus k's fibre ring at ``rate_fibre`` Hz, so it drives part of the stimulated set;
-    ``n_trials_silencing`` trials of ``t_cue`` ms) is read out by a downstream linear readout whose weights are
-    the encoding rates of stimulus k minus the spontaneous rates (its input: the rates during the cue minus the
-    spontaneous rates). Recall = the readout's response to the partial cue divided by its response to the whole
-    input (all fibres of k) in the intact network. It is measured in the intact network, with stimulus k's
-    engram cells silenced (``net.lesion(..., remove_synapses=False)``: they never spike, their synapses stay),
-    and with as many random E cells outside that engram silenced. The fraction of the engram active during
-    the partial input cue is reported as well (intact learned and control networks).
-    Control: the same network and protocol with E->E plasticity off (inhibitory plasticity on), its engrams
-    tagged the same way.
-
-    Parameters
-    ----------
-    scale : float
-        Multiplies the numbers of E and I cells (in-degrees, fibre counts and the stimulated fraction are kept).
-    seed, threads, out, draw
-        Seed (network and anatomy), thread count, output folder (writes ``engram.png/.json``), whether to draw.
-    **params
-        Any of: n_exc (800), n_inh (200), k_ee (160), w_ee (0.125 nS), w_max (4 nS), eta (2), k_ei (80),
-        w_ei (0.5 nS), k_ie (50), w_ie (1 nS, initial), eta_i (0.3 nS), rho0 (5 Hz), w_ie_max (100 nS),
-        k_ii (50), w_ii (1.5 nS), rate_bg (400 Hz), w_bg (1 nS), n_stimuli (4), assembly_fraction (0.12),
-        n_fibres (60), k_fibres (10), w_fibre (2.25 nS), rate_fibre (40 Hz), n_rep (20), t_stim (200 ms),
-        t_gap (200 ms), t_rest (60000 ms), tag_rate (30 Hz), cue_rate (1200 Hz), w_cue (1.5 nS),
-        t_cue (300 ms), t_between (300 ms), active_rate (15 Hz), n_trials (3), fibre_cue_fraction (0.3),
-        fibre_cue_rate (40 Hz, the partial and whole input cues), n_trials_silencing (3).
-
-    Returns
-    -------
-    Result
-        numbers: ``cue_fractions`` (F,); ``completion``, ``false_activation``, ``false_other_engrams`` (stimuli x
-        F, learned network) and the same with ``_control``; ``completion_mean``, ``false_activation_mean``,
-        ``completion_control_mean`` (F,, mean over stimuli); ``completion_half``, ``false_half``,
-        ``completion_half_control`` (at f = 0.5); ``tag_size``, ``tag_in_stimulated`` (fraction of the tagged
-        cells that the stimulus drove directly), ``stimulated_tagged`` (fraction of the stimulated cells tagged),
-        and ``tag_size_control``; ``w_within``, ``w_cross`` (mean E->E weight within the stimulated sets and
-        between them after each round of presentations, nS) and ``_control``; ``w_within_final``,
-        ``w_cross_final``, ``w_other_final``; ``stim_rate`` (rate of the stimulated cells during their stimulus
-        at encoding, Hz), ``rate_rest`` (mean E rate at the end of the rest period, Hz); ``n_silenced`` (per
-        stimulus); ``reinstatement_intact``, ``reinstatement_engram_silenced``,
-        ``reinstatement_random_silenced``, ``reinstatement_control`` (recall from the partial input cue per
-        stimulus, relative to the whole-input response of the intact learned or control network) and their
-        means (``_mean``); ``readout_full`` and ``readout_full_control`` (the readout's whole-input response,
-        in units of its encoding response); ``input_cue_engram_active`` and ``_control`` (fraction of the
-        engram's cells active during the partial input cue, per stimulus: pattern completion from a partial
-        input) and ``full_input_engram_active`` (the same for the whole input), with ``_control``.
-
-    Notes
-    -----
-    Not captured: the paper-scale networks (thousands of cells, assemblies of hundreds) and their spontaneous
-    assembly dynamics; overlapping assemblies; the consolidation and systems-level transfer of memories
-    (hippocampus to cortex); the molecular machinery of activity tagging (an activity threshold stands for it);
-    forgetting and interference over long times. Plasticity is off during recall tests, and the cue sizes are
-    fixed (``CUE_FRACTIONS``). Observations at the defaults: the triplet rule is competitive, so only about
-    two thirds to four fifths of each stimulated set join its assembly (and are tagged); without the rest
-    period the matched inhibition that inhibitory STDP builds onto the assembly cells during encoding
-    suppresses completion; completion needs a strong cue (``cue_rate``) and the rate-weighted readout of the
-    partial-input test is only moderately above the control's (completed cells fire below directly driven
-    ones), while the fraction of the engram it activates is much larger.
-    """
-    scale, seed, threads, draw = common_args(scale, seed, threads, draw)
-    p = merge_params("engram", _ENGRAM, params)
-    if p["w_ee"] > p["w_max"]:
-        raise ValueError(f"w_ee must be <= w_max={p['w_max']}, got {p['w_ee']}")
-    if p["w_ie"] > p["w_ie_max"]:
-        raise ValueError(f"w_ie must be <= w_ie_max={p['w_ie_max']}, got {p['w_ie']}")
-    n_s = int(p["n_stimuli"])
-    if p["assembly_fraction"] * n_s > 1.0:
-        raise ValueError(
-            f"assembly_fraction must be <= 1/n_stimuli={1.0 / n_s:.3g} (disjoint stimulated sets), "
-            f"got {p['assembly_fraction']}"
-        )
-    n_e = max(20, round(p["n_exc"] * scale))
-    n_i = max(2, round(p["n_inh"] * scale))
-    wr = _wiring(p, n_e, n_i, seed)
-
-    enc = _encode(p, wr, True, seed, threads)
-    enc_c = _encode(p, wr, False, seed, threads)
-    comp = _completion(p, wr, enc, seed, threads)
-    comp_c = _completion(p, wr, enc_c, seed, threads)
-
-    # silencing: the intact network, each engram silenced, as many random cells outside it silenced
+def _silencing(
+    p: dict[str, Any], wr: dict[str, Any], enc: dict[str, Any], enc_c: dict[str, Any], seed: int, threads: int
+) -> dict[str, Any]:
+    """Recall from a partial input cue in the intact learned and control networks, with each engram silenced and
+    with as many random cells outside it silenced; recall relative to the whole-input response."""
+    n_s, n_e = int(p["n_stimuli"]), wr["n_e"]
     stimuli = list(range(n_s))
     fc = p["fibre_cue_fraction"]
     (full, intact), (act_full, act_part) = (
@@ -500,6 +396,26 @@ def engram(
         intact, eng_sil, rnd_sil = intact / full, eng_sil / full, rnd_sil / full
         control = control / full_c
 
+    return {"full": full, "full_c": full_c, "act_full": act_full, "act_part": act_part, "act_full_c": act_full_c,
+            "act_part_c": act_part_c, "n_sil": n_sil, "intact": intact, "eng_sil": eng_sil, "rnd_sil": rnd_sil,
+            "control": control}  # fmt: skip
+
+
+def compute(p: dict[str, Any], *, scale: float, seed: int, threads: int) -> dict[str, Any]:
+    n_e = max(20, round(p["n_exc"] * scale))
+    n_i = max(2, round(p["n_inh"] * scale))
+    wr = _wiring(p, n_e, n_i, seed)
+
+    enc = _encode(p, wr, True, seed, threads)
+    enc_c = _encode(p, wr, False, seed, threads)
+    comp = _completion(p, wr, enc, seed, threads)
+    comp_c = _completion(p, wr, enc_c, seed, threads)
+
+    sil = _silencing(p, wr, enc, enc_c, seed, threads)
+    full, full_c, act_full, act_part = sil["full"], sil["full_c"], sil["act_full"], sil["act_part"]
+    act_full_c, act_part_c, n_sil = sil["act_full_c"], sil["act_part_c"], sil["n_sil"]
+    intact, eng_sil, rnd_sil, control = sil["intact"], sil["eng_sil"], sil["rnd_sil"], sil["control"]
+
     fr = np.array(CUE_FRACTIONS)
     half = int(np.argmin(np.abs(fr - 0.5)))
     members = wr["members"]
@@ -510,7 +426,7 @@ def engram(
     f_mean = _nanmean(comp["false"], 0)
     cc_mean = _nanmean(comp_c["completion"], 0)
     fc_mean = _nanmean(comp_c["false"], 0)
-    numbers: dict[str, Any] = {
+    return {
         "cue_fractions": fr,
         "completion": comp["completion"],
         "false_activation": comp["false"],
@@ -553,31 +469,32 @@ def engram(
         "reinstatement_engram_silenced_mean": float(eng_sil.mean()),
         "reinstatement_random_silenced_mean": float(rnd_sil.mean()),
         "reinstatement_control_mean": float(control.mean()),
+        "tag_cells": np.concatenate(enc["tags"]).astype(np.int64),
+        "example_t_ms": comp["example"].get("t", np.zeros(0)),
+        "example_neuron": comp["example"].get("i", np.zeros(0, np.int64)),
+        "example_cued": comp["example"].get("cued", np.zeros(0, np.int64)),
     }
-    summary = (
-        f"{n_s} engrams of {tag_size.min()}-{tag_size.max()} cells: a half cue recalls "
-        f"{100 * numbers['completion_half']:.0f}% of the rest of the engram and {100 * numbers['false_half']:.1f}% "
-        f"of the other cells (no-STDP control: {100 * numbers['completion_half_control']:.0f}%); "
-        f"{100 * fc:.0f}% of the input activates {100 * np.nanmean(act_part):.0f}% of the engram (control "
-        f"{100 * np.nanmean(act_part_c):.0f}%); recall from it (readout / whole-input response): "
-        f"{numbers['reinstatement_intact_mean']:.2f} intact, "
-        f"{numbers['reinstatement_random_silenced_mean']:.2f} with as many random cells silenced, "
-        f"{numbers['reinstatement_engram_silenced_mean']:.2f} with the engram cells silenced"
-    )
-    fig = None
-    if draw:
-        fig = _draw(p, numbers, comp["example"], enc, n_e)
-    res = Result(
-        name="engram",
-        numbers=numbers,
-        params={"scale": scale, "seed": seed, "threads": threads, **p},
-        figure=fig,
-        summary=summary,
-    )
-    return finish(res, out)
 
 
-def _draw(p: dict[str, float], nb: dict[str, Any], example: dict[str, Any], enc: dict[str, Any], n_e: int) -> Any:
+def summarize(nums: dict[str, Any], p: dict[str, Any]) -> str:
+    tag_size = nums["tag_size"]
+    active, active_c = np.nanmean(nums["input_cue_engram_active"]), np.nanmean(nums["input_cue_engram_active_control"])
+    return (
+        f"{tag_size.size} engrams of {tag_size.min()}-{tag_size.max()} cells: a half cue recalls "
+        f"{100 * nums['completion_half']:.0f}% of the rest of the engram and {100 * nums['false_half']:.1f}% "
+        f"of the other cells (no-STDP control: {100 * nums['completion_half_control']:.0f}%); "
+        f"{100 * p['fibre_cue_fraction']:.0f}% of the input activates {100 * active:.0f}% of the engram (control "
+        f"{100 * active_c:.0f}%); recall from it (readout / whole-input response): "
+        f"{nums['reinstatement_intact_mean']:.2f} intact, "
+        f"{nums['reinstatement_random_silenced_mean']:.2f} with as many random cells silenced, "
+        f"{nums['reinstatement_engram_silenced_mean']:.2f} with the engram cells silenced"
+    )
+
+
+def draw(nb: dict[str, Any], p: dict[str, Any]) -> Any:
+    n_e = max(20, round(p["n_exc"] * p["scale"]))
+    tags = np.split(nb["tag_cells"], np.cumsum(nb["tag_size"])[:-1])
+    example = {"t": nb["example_t_ms"], "i": nb["example_neuron"], "cued": nb["example_cued"]}
     fig, ax = new_figure(4, width=4.0)
     rounds = np.arange(nb["w_within"].size)
     ax[0].plot(rounds, nb["w_within"], "C0-", label="within stimulated sets")
@@ -601,8 +518,7 @@ def _draw(p: dict[str, float], nb: dict[str, Any], example: dict[str, Any], enc:
     )
     ax[1].legend(fontsize=7)
 
-    if example:
-        tags = enc["tags"]
+    if example["t"].size or example["cued"].size:
         first = np.concatenate([example["cued"], np.setdiff1d(tags[0], example["cued"])])  # cued cells at the bottom
         order = np.concatenate([first, *tags[1:], np.setdiff1d(np.arange(n_e), np.concatenate(tags))])
         rank = np.empty(n_e, np.int64)
@@ -655,4 +571,87 @@ def _draw(p: dict[str, float], nb: dict[str, Any], example: dict[str, Any], enc:
     return fig
 
 
-engram.sweep_parameters = tuple(_ENGRAM)  # type: ignore[attr-defined]
+engram = Experiment(
+    "engram",
+    PARAMETERS,
+    compute,
+    summarize,
+    draw,
+    check=_check,
+    doc="""
+    Engrams: stimuli stored as cell assemblies by STDP and inhibitory plasticity, tagged by their activity at
+    encoding, recalled by pattern completion from a partial cue, and needed for recall (Litwin-Kumar & Doiron
+    2014, Nat. Commun. 5:5319; Zenke, Agnes & Gerstner 2015, Nat. Commun. 6:6922; Liu et al. 2012, Nature
+    484:381; Josselyn & Tonegawa 2020, Science 367:eaaw4325).
+
+    Model: ``n_exc`` excitatory and ``n_inh`` inhibitory conductance-based LIF neurons (LIFCond, Vogels & Abbott's
+    parameters), each driven by its own Poisson background source (``rate_bg`` Hz, ``w_bg`` nS). Random fixed
+    in-degrees: ``k_ee`` E->E (initial ``w_ee`` nS), ``k_ei`` E->I (``w_ei``), ``k_ie`` I->E (initial
+    ``w_ie``), ``k_ii`` I->I (``w_ii``); 1 ms delays. E->E synapses carry the minimal triplet STDP rule (Pfister
+    & Gerstner 2006, visual-cortex fit; amplitudes times ``eta``, weights in [0, ``w_max``] nS): LTP needs
+    high post-synaptic rates, so co-active cells wire together and weakly active ones depress. I->E synapses
+    carry inhibitory STDP (Vogels et al. 2011; learning rate ``eta_i`` nS, target ``rho0`` Hz, at most
+    ``w_ie_max`` nS), which keeps the rates and the excitation-inhibition balance in check as assemblies form.
+    ``n_stimuli`` stimuli each have ``n_fibres`` input fibres (Poisson, ``rate_fibre`` Hz while the stimulus is
+    on); each fibre set projects onto its own random ``assembly_fraction`` of the E cells (disjoint sets). The
+    fibres of a stimulus lie on a ring (its features): each of its cells receives ``k_fibres`` neighbouring
+    fibres (``w_fibre`` nS), the blocks evenly spread over the ring, so a part of the ring drives a part of the
+    set.
+
+    Protocol.
+    (1) Encoding: after 1 s of spontaneous activity, each stimulus is presented ``n_rep`` times (``t_stim`` ms,
+    ``t_gap`` ms apart, random order per round) with plasticity on, followed by ``t_rest`` ms of spontaneous
+    activity (plasticity on: inhibitory plasticity re-balances the assemblies at rest).
+    (2) Tagging: a cell belongs to the engram of stimulus k when its rate during the presentations of k in the
+    second half of the encoding exceeds ``tag_rate`` Hz (activity-dependent tagging, as c-Fos / TRAP labelling).
+    The stimulated set is never used as the tag; the tag's overlap with it is reported.
+    (3) Pattern completion (weights frozen): in random trials a fraction f (``CUE_FRACTIONS``) of one engram's
+    cells is driven directly (a Poisson source per cell at ``cue_rate`` Hz, ``w_cue`` nS; an optogenetic-like
+    cue) for ``t_cue`` ms, ``t_between`` ms apart, ``n_trials`` trials per engram and cue size. A cell is active
+    when its rate during the cue exceeds ``active_rate`` Hz. Completion = fraction of the engram's non-cued cells
+    active; false activation = fraction of the E cells outside the engram active (``false_other_engrams``: of the
+    other engrams' cells).
+    (4) Silencing (weights frozen): recall from a partial input cue (a contiguous ``fibre_cue_fraction`` of
+    stimulus k's fibre ring at ``rate_fibre`` Hz, so it drives part of the stimulated set;
+    ``n_trials_silencing`` trials of ``t_cue`` ms) is read out by a downstream linear readout whose weights are
+    the encoding rates of stimulus k minus the spontaneous rates (its input: the rates during the cue minus the
+    spontaneous rates). Recall = the readout's response to the partial cue divided by its response to the whole
+    input (all fibres of k) in the intact network. It is measured in the intact network, with stimulus k's
+    engram cells silenced (``net.lesion(..., remove_synapses=False)``: they never spike, their synapses stay),
+    and with as many random E cells outside that engram silenced. The fraction of the engram active during
+    the partial input cue is reported as well (intact learned and control networks).
+    Control: the same network and protocol with E->E plasticity off (inhibitory plasticity on), its engrams
+    tagged the same way.
+    """,
+    scale="Multiplies the numbers of E and I cells (in-degrees, fibre counts and the stimulated fraction are kept).",
+    returns="""
+        numbers: ``cue_fractions`` (F,); ``completion``, ``false_activation``, ``false_other_engrams`` (stimuli x
+        F, learned network) and the same with ``_control``; ``completion_mean``, ``false_activation_mean``,
+        ``completion_control_mean`` (F,, mean over stimuli); ``completion_half``, ``false_half``,
+        ``completion_half_control`` (at f = 0.5); ``tag_size``, ``tag_in_stimulated`` (fraction of the tagged
+        cells that the stimulus drove directly), ``stimulated_tagged`` (fraction of the stimulated cells tagged),
+        and ``tag_size_control``; ``w_within``, ``w_cross`` (mean E->E weight within the stimulated sets and
+        between them after each round of presentations, nS) and ``_control``; ``w_within_final``,
+        ``w_cross_final``, ``w_other_final``; ``stim_rate`` (rate of the stimulated cells during their stimulus
+        at encoding, Hz), ``rate_rest`` (mean E rate at the end of the rest period, Hz); ``n_silenced`` (per
+        stimulus); ``reinstatement_intact``, ``reinstatement_engram_silenced``,
+        ``reinstatement_random_silenced``, ``reinstatement_control`` (recall from the partial input cue per
+        stimulus, relative to the whole-input response of the intact learned or control network) and their
+        means (``_mean``); ``readout_full`` and ``readout_full_control`` (the readout's whole-input response,
+        in units of its encoding response); ``input_cue_engram_active`` and ``_control`` (fraction of the
+        engram's cells active during the partial input cue, per stimulus: pattern completion from a partial
+        input) and ``full_input_engram_active`` (the same for the whole input), with ``_control``.
+    """,
+    notes="""
+    Not captured: the paper-scale networks (thousands of cells, assemblies of hundreds) and their spontaneous
+    assembly dynamics; overlapping assemblies; the consolidation and systems-level transfer of memories
+    (hippocampus to cortex); the molecular machinery of activity tagging (an activity threshold stands for it);
+    forgetting and interference over long times. Plasticity is off during recall tests, and the cue sizes are
+    fixed (``CUE_FRACTIONS``). Observations at the defaults: the triplet rule is competitive, so only about
+    two thirds to four fifths of each stimulated set join its assembly (and are tagged); without the rest
+    period the matched inhibition that inhibitory STDP builds onto the assembly cells during encoding
+    suppresses completion; completion needs a strong cue (``cue_rate``) and the rate-weighted readout of the
+    partial-input test is only moderately above the control's (completed cells fire below directly driven
+    ones), while the fraction of the engram it activates is much larger.
+    """,
+)

@@ -1,11 +1,5 @@
-"""The critical period for ocular dominance plasticity (issue 6, item 3).
-
-:func:`critical_period`: two eyes' inputs converge on a cortical population through plastic synapses with pair
-STDP; monocular deprivation (MD) during the critical period, whose end is set by a learning-rate schedule and the
-maturation of inhibition, shifts ocular dominance strongly towards the open eye; the same MD after the window has
-closed shifts it little; reopening the window (juvenile inhibition and learning rate, as with fluoxetine) restores
-the shift.
-"""
+"""The critical period for ocular dominance plasticity: monocular deprivation shifts ocular dominance strongly
+inside the window, little after it closes, and again when it is reopened."""
 
 from __future__ import annotations
 
@@ -16,48 +10,55 @@ import numpy as np
 from .. import connectivity as conn
 from .. import models, plasticity, schedule
 from ..network import Network
-from ..workloads import COBA_NEURON
-from ._common import common_args, finish, merge_params, new_figure
-from ._result import Result
+from ._framework import CONDUCTANCE_LIF, Experiment, Param, Parameters, new_figure
 
-__all__ = ["critical_period"]
+__all__ = ["critical_period", "PARAMETERS", "CONDITIONS"]
 
-_CRITICAL = {
-    "n_exc": (100, 2, None),
-    "n_inputs": (200, 2, None),
-    "n_patches": (10, 1, None),
-    "rate": (15.0, 0.1, 200.0),
-    "corr": (0.3, 0.0, 1.0),
-    "jitter": (0.0, 0.0, 20.0),
-    "binocular": (0.7, 0.0, 1.0),
-    "rate_deprived": (10.0, 0.0, 200.0),
-    "w_max": (0.3, 1e-6, None),
-    "w_init": (0.3, 0.0, 1.0),
-    "w_spread": (0.4, 0.0, 1.0),
-    "eye_bias": (0.3, 0.0, 1.0),
-    "a_stdp": (0.01, 0.0, 1.0),
-    "ltd_ratio": (1.3, 0.0, 10.0),
-    "tau_stdp": (20.0, 0.1, None),
-    "n_inh": (400, 1, None),
-    "rate_inh": (20.0, 0.0, 1000.0),
-    "w_inh_juvenile": (0.05, 0.0, None),
-    "w_inh_adult": (0.175, 0.0, None),
-    "lr_adult": (0.2, 0.0, None),
-    "t_pre": (5000.0, 0.0, None),
-    "t_close": (30_000.0, 1.0, None),
-    "t_adult": (5000.0, 0.0, None),
-    "t_md": (20_000.0, 100.0, None),
-    "t_probe": (3000.0, 100.0, None),
-    "rate_probe": (20.0, 0.1, 200.0),
-    "reopen_lr": (1.0, 0.0, None),
-    "reopen_inhibition": (1.0, 0.0, 1.0),
-    "chunk": (1000.0, 10.0, None),
-}
+PARAMETERS = Parameters(
+    Param("n_exc", 100, "cortical neurons (times scale)", lo=2),
+    Param("n_inputs", 200, "inputs per eye and patch", lo=2),
+    Param("n_patches", 10, "patches of the visual field", lo=1),
+    Param("rate", 15.0, "input rate in normal vision", "Hz", lo=0.1, hi=200.0),
+    Param("corr", 0.3, "fraction of an input's spikes that are copies of its eye's volleys", lo=0.0, hi=1.0),
+    Param("jitter", 0.0, "Gaussian jitter of the volley copies", "ms", lo=0.0, hi=20.0),
+    Param("binocular", 0.7, "fraction of each eye's volleys common to the two eyes", lo=0.0, hi=1.0),
+    Param("rate_deprived", 10.0, "rate of the deprived eye's (uncorrelated) inputs", "Hz", lo=0.0, hi=200.0),
+    Param("w_max", 0.3, "largest weight", "nS", lo=1e-6),
+    Param("w_init", 0.3, "initial weight, as a fraction of w_max", lo=0.0, hi=1.0),
+    Param("w_spread", 0.4, "relative spread of the initial weights", lo=0.0, hi=1.0),
+    Param("eye_bias", 0.3, "spread of the neurons' initial eye preference", lo=0.0, hi=1.0),
+    Param("a_stdp", 0.01, "STDP potentiation amplitude, as a fraction of w_max", lo=0.0, hi=1.0),
+    Param("ltd_ratio", 1.3, "STDP depression / potentiation amplitude", lo=0.0, hi=10.0),
+    Param("tau_stdp", 20.0, "STDP time constants", "ms", lo=0.1),
+    Param("n_inh", 400, "inhibitory Poisson inputs per neuron", lo=1),
+    Param("rate_inh", 20.0, "rate of the inhibitory inputs", "Hz", lo=0.0, hi=1000.0),
+    Param("w_inh_juvenile", 0.05, "inhibitory weight in the critical period", "nS", lo=0.0),
+    Param("w_inh_adult", 0.175, "inhibitory weight after it closed", "nS", lo=0.0),
+    Param("lr_adult", 0.2, "learning-rate factor after the critical period", lo=0.0),
+    Param("t_pre", 5000.0, "normal vision before MD inside the critical period", "ms", lo=0.0),
+    Param("t_close", 30_000.0, "end of the critical period (developmental time); >= t_pre + t_md", "ms", lo=1.0),
+    Param("t_adult", 5000.0, "normal vision as an adult before MD", "ms", lo=0.0),
+    Param("t_md", 20_000.0, "duration of MD (and of its control)", "ms", lo=100.0),
+    Param("t_probe", 3000.0, "duration of each probe window", "ms", lo=100.0),
+    Param("rate_probe", 20.0, "input rate of the probe stimulus", "Hz", lo=0.1, hi=200.0),
+    Param("reopen_lr", 1.0, "learning-rate factor when the window is reopened", lo=0.0),
+    Param("reopen_inhibition", 1.0, "fraction of the inhibition's maturation undone when reopened (1: juvenile)",
+          lo=0.0, hi=1.0),
+    Param("chunk", 1000.0, "weight sampling interval during MD", "ms", lo=10.0),
+)  # fmt: skip
+
+
+def _check(p: dict[str, Any]) -> None:
+    if p["t_pre"] + p["t_md"] > p["t_close"]:
+        raise ValueError(
+            f"t_close must be >= t_pre + t_md = {p['t_pre'] + p['t_md']} ms (MD inside the window), got {p['t_close']}"
+        )
+
 
 # the conditions, each run with MD and with normal vision (its control) from the same network and seed:
 # (name, MD onset "cp" or "adult", learning-rate factor during the MD phase (None: the developmental schedule),
 #  inhibition during the MD phase ("age": as for its age, "reopen": lowered))
-_CONDITIONS: tuple[tuple[str, str, str, str], ...] = (
+CONDITIONS: tuple[tuple[str, str, str, str], ...] = (
     ("critical", "cp", "schedule", "age"),
     ("closed", "adult", "schedule", "age"),
     ("reopened", "adult", "reopen", "reopen"),
@@ -130,11 +131,16 @@ def _patches(
     ]
 
 
-def _run(
-    p: dict[str, float], n_e: int, seed: int, threads: int, cond: tuple[str, str, str, str], md: bool
-) -> dict[str, Any]:
-    """One development: normal binocular vision, a probe, ``t_md`` ms of MD (or normal vision), a probe."""
-    _, onset, lr_mode, inh_mode = cond
+_Trains = list[list[tuple[np.ndarray, np.ndarray]]]
+_Plan = list[tuple[str, float, float, str]]
+
+
+def _inputs(
+    p: dict[str, Any], seed: int, cond: tuple[str, str, str, str], md: bool
+) -> tuple[_Trains, _Plan, list[list[tuple[float, float]]]]:
+    """The input spike trains of both eyes for the whole run, the plan of its phases (kind, network start,
+    duration, stage) and the probe windows (spontaneous, left eye alone, right eye alone) before and after MD."""
+    onset = cond[1]
     m, n_p = int(p["n_inputs"]), int(p["n_patches"])
     normal = [(p["rate"], p["corr"]), (p["rate"], p["corr"])]
     deprived = [(p["rate_deprived"], 0.0), (p["rate"], p["corr"])]  # left eye sutured: weak, decorrelated
@@ -149,8 +155,8 @@ def _run(
     # input spike trains for the whole run: vision phases from their own seeds (so runs that share a phase share
     # its trains), and one probe stimulus, shown to each eye alone (identical trains), the same in every run
     probe = _patches([seed, 3], 0.0, t_probe, m, n_p, [(p["rate_probe"], p["corr"])], 0.0, p["jitter"])[0]
-    trains: list[list[tuple[np.ndarray, np.ndarray]]] = [[], []]
-    plan: list[tuple[str, float, float, str]] = []  # (kind, network start, duration, inhibition)
+    trains: _Trains = [[], []]
+    plan: _Plan = []  # (kind, network start, duration, stage)
     t = 0.0
     for k, (a, b, stage) in enumerate(phases):
         sp = _patches([seed, 4, k], t, t + b - a, m, n_p, normal, p["binocular"], p["jitter"])
@@ -176,14 +182,23 @@ def _run(
             t += t_probe
         plan.append(("probe", wins[0][0], 3 * t_probe, ""))
         windows.append(wins)
+    return trains, plan, windows
 
+
+def _network(
+    p: dict[str, Any], n_e: int, seed: int, threads: int, trains: _Trains
+) -> tuple[Network, list[Any], Any, Any]:
+    """The eyes (spike generators), the cortex (LIFCond) with plastic synapses from both eyes, and the inhibitory
+    Poisson drive; returns the network, the two eyes' projections, the inhibitory projection and the spike
+    recorder."""
+    m, n_p = int(p["n_inputs"]), int(p["n_patches"])
     net = Network(dt=0.1, seed=seed, threads=threads)
     eyes = []
     for e, name in enumerate(("left", "right")):
         tt = np.concatenate([a for a, _ in trains[e]])
         ii = np.concatenate([b for _, b in trains[e]])
         eyes.append(net.add_population(models.SpikeGenerator(times=tt, indices=ii), m * n_p, name=f"{name}_eye"))
-    exc = net.add_population(models.LIFCond(**COBA_NEURON), n_e, name="cortex")
+    exc = net.add_population(models.LIFCond(**CONDUCTANCE_LIF), n_e, name="cortex")
     inh = net.add_population(models.PoissonSource(rate=p["rate_inh"]), int(p["n_inh"]), name="inhibition")
     w_max = p["w_max"]
     rng_w = np.random.default_rng([seed, 1])
@@ -218,7 +233,16 @@ def _run(
     ie = net.connect(inh, exc, conn.AllToAll(), weight=p["w_inh_juvenile"], delay=1.0, receptor="inh", name="inh")
     exc.set("v", rng_w.uniform(-60.0, -50.0, n_e))
     sm = net.record_spikes(exc)
+    return net, projs, ie, sm
 
+
+def _simulate(
+    p: dict[str, Any], net: Network, projs: list[Any], ie: Any, sm: Any, cond: tuple[str, str, str, str], plan: _Plan
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """Run the plan: learning-rate schedules and inhibition per phase, the rule off during probes. Returns the
+    mean weight per eye during MD (sampled every chunk ms), the sample times and the mean rate during MD."""
+    _, onset, lr_mode, inh_mode = cond
+    t_probe = p["t_probe"]
     # the developmental learning-rate schedule (network time): 1 in the critical period, lr_adult after it
     t_close_net = p["t_close"] + (3 * t_probe if onset == "cp" else 0.0)
     development = schedule.Window(0.0, t_close_net, inside=1.0, outside=p["lr_adult"])
@@ -255,7 +279,16 @@ def _run(
             rate_vision.append(float(sm.rates(t0, t0 + dur).mean()))
         else:
             net.run(dur)
+    return np.asarray(w_trace), np.asarray(t_trace), rate_vision[0] if rate_vision else float("nan")
 
+
+def _run(
+    p: dict[str, Any], n_e: int, seed: int, threads: int, cond: tuple[str, str, str, str], md: bool
+) -> dict[str, Any]:
+    """One development: normal binocular vision, a probe, ``t_md`` ms of MD (or normal vision), a probe."""
+    trains, plan, windows = _inputs(p, seed, cond, md)
+    net, projs, ie, sm = _network(p, n_e, seed, threads, trains)
+    w_trace, t_trace, rate_md = _simulate(p, net, projs, ie, sm, cond, plan)
     resp = []
     for wins in windows:
         spont, left, right = (sm.rates(a + _SKIP, b) for a, b in wins)
@@ -266,9 +299,9 @@ def _run(
         "left_after": resp[1][0],
         "right_after": resp[1][1],
         "spont_after": resp[1][2],
-        "w_trace": np.asarray(w_trace),
-        "t_trace": np.asarray(t_trace),
-        "rate_md": rate_vision[0] if rate_vision else float("nan"),
+        "w_trace": w_trace,
+        "t_trace": t_trace,
+        "rate_md": rate_md,
     }
 
 
@@ -283,16 +316,104 @@ def _mean(x: np.ndarray) -> float:
     return float(np.nanmean(x)) if np.isfinite(x).any() else float("nan")
 
 
-def critical_period(
-    *, scale: float = 1.0, seed: int = 0, out: Any = None, threads: int = 1, draw: bool = True, **params: Any
-) -> Result:
-    """Ocular dominance plasticity has a critical period: monocular deprivation shifts ocular dominance strongly
+def compute(p: dict[str, Any], *, scale: float, seed: int, threads: int) -> dict[str, Any]:
+    n_e = max(2, round(p["n_exc"] * scale))
+
+    numbers: dict[str, Any] = {}
+    for cond in CONDITIONS:
+        name = cond[0]
+        r_md = _run(p, n_e, seed, threads, cond, md=True)
+        r_ct = _run(p, n_e, seed, threads, cond, md=False)
+        odi_md = _odi(r_md["left_after"], r_md["right_after"])
+        odi_ct = _odi(r_ct["left_after"], r_ct["right_after"])
+        odi_0 = _odi(r_md["left_before"], r_md["right_before"])
+        numbers[f"odi_{name}"] = _mean(odi_md)
+        numbers[f"odi_control_{name}"] = _mean(odi_ct)
+        numbers[f"shift_{name}"] = numbers[f"odi_{name}"] - numbers[f"odi_control_{name}"]
+        numbers[f"odi_before_{name}"] = _mean(odi_0)
+        numbers[f"odi_values_{name}"] = odi_md
+        numbers[f"odi_values_control_{name}"] = odi_ct
+        numbers[f"od_hist_{name}"] = np.histogram(odi_md[np.isfinite(odi_md)], _OD_EDGES)[0]
+        numbers[f"od_hist_control_{name}"] = np.histogram(odi_ct[np.isfinite(odi_ct)], _OD_EDGES)[0]
+        numbers[f"responsive_{name}"] = float(np.isfinite(odi_md).mean())
+        numbers[f"rate_md_{name}"] = r_md["rate_md"]
+        numbers[f"w_deprived_{name}"] = r_md["w_trace"][:, 0]
+        numbers[f"w_open_{name}"] = r_md["w_trace"][:, 1]
+        numbers[f"response_deprived_{name}"] = float(r_md["left_after"].mean())
+        numbers[f"response_open_{name}"] = float(r_md["right_after"].mean())
+        numbers[f"spontaneous_{name}"] = float(r_md["spont_after"].mean())
+        numbers["t_md_trace"] = r_md["t_trace"]
+    s_in, s_out, s_re = numbers["shift_critical"], numbers["shift_closed"], numbers["shift_reopened"]
+    numbers["shift_ratio_inside_outside"] = s_in / s_out if s_out != 0 else float("inf")
+    numbers["shift_ratio_reopened_closed"] = s_re / s_out if s_out != 0 else float("inf")
+    numbers["od_edges"] = _OD_EDGES.copy()
+    return numbers
+
+
+def summarize(nums: dict[str, Any], p: dict[str, Any]) -> str:
+    s_in, s_out, s_re = nums["shift_critical"], nums["shift_closed"], nums["shift_reopened"]
+    return (
+        f"ODI shift after {p['t_md'] / 1000:g} s of MD: {s_in:+.2f} inside the critical period, {s_out:+.2f} after "
+        f"it closed (ratio {nums['shift_ratio_inside_outside']:.1f}), {s_re:+.2f} with the window reopened "
+        f"(inhibition alone {nums['shift_reopened_inhibition_only']:+.2f}, learning rate alone "
+        f"{nums['shift_reopened_rate_only']:+.2f}); without plasticity {nums['shift_no_plasticity']:+.2f}"
+    )
+
+
+def draw(numbers: dict[str, Any], p: dict[str, Any]) -> Any:
+    fig, ax = new_figure(4, width=4.2)
+    t_s = numbers["t_md_trace"] / 1000.0
+    for k, (name, label) in enumerate(
+        (("critical", "critical period"), ("closed", "closed"), ("reopened", "reopened"))
+    ):
+        ax[0].plot(t_s, numbers[f"w_open_{name}"], color=f"C{k}", label=label)
+        ax[0].plot(t_s, numbers[f"w_deprived_{name}"], color=f"C{k}", ls="--")
+    ax[0].set(
+        xlabel="time after MD onset (s)",
+        ylabel="mean weight (nS)",
+        title="Weights in MD (solid: open, dashed: deprived eye)",
+    )
+    ax[0].set_ylim(0.0, None)
+    ax[0].legend(fontsize=7, loc="lower left")
+    cls = np.arange(1, 8)
+    xlab = "OD class (1: deprived eye only, 7: open eye only)"
+    ax[1].bar(cls - 0.2, numbers["od_hist_control_critical"], width=0.4, color="0.6", label="normal vision")
+    ax[1].bar(cls + 0.2, numbers["od_hist_critical"], width=0.4, color="C0", label="MD")
+    ax[1].set(xlabel=xlab, ylabel="neurons", title="OD histogram, MD in the critical period", xticks=cls)
+    ax[1].legend(fontsize=7)
+    ax[2].bar(cls - 0.27, numbers["od_hist_control_closed"], width=0.27, color="0.6", label="normal vision")
+    ax[2].bar(cls, numbers["od_hist_closed"], width=0.27, color="C1", label="MD (window closed)")
+    ax[2].bar(cls + 0.27, numbers["od_hist_reopened"], width=0.27, color="C2", label="MD (window reopened)")
+    ax[2].set(xlabel=xlab, ylabel="neurons", title="OD histograms, MD in the adult", xticks=cls)
+    ax[2].legend(fontsize=7)
+    names = [c[0] for c in CONDITIONS]
+    labels = ["critical\nperiod", "closed", "reopened", "inhib.\nonly", "rate\nonly", "no\nplasticity"]
+    shifts = [numbers[f"shift_{n}"] for n in names]
+    ax[3].bar(np.arange(len(names)), shifts, color=[f"C{k}" for k in range(len(names))])
+    for k, v in enumerate(shifts):
+        ax[3].text(k, max(v, 0.0) + 0.01, f"{v:+.2f}", ha="center", va="bottom", fontsize=7)
+    ax[3].axhline(0.0, color="k", lw=0.8)
+    ax[3].set_ylim(min(0.0, *shifts) - 0.05, max(0.0, *shifts) * 1.15 + 0.05)
+    ax[3].set(xticks=np.arange(len(names)), ylabel="mean ODI shift (MD - control)", title="Shift towards the open eye")
+    ax[3].set_xticklabels(labels, fontsize=7)
+    return fig
+
+
+critical_period = Experiment(
+    "critical_period",
+    PARAMETERS,
+    compute,
+    summarize,
+    draw,
+    check=_check,
+    doc="""
+    Ocular dominance plasticity has a critical period: monocular deprivation shifts ocular dominance strongly
     inside it, little after it, and again when the window is reopened (Wiesel & Hubel 1963, J. Neurophysiol.
     26:1003; Hubel & Wiesel 1970, J. Physiol. 206:419; Hensch 2005, Nat. Rev. Neurosci. 6:877; Maya Vetencourt
     et al. 2008, Science 320:385), with the STDP model of ocular dominance of Song & Abbott 2001 (Neuron 32:339).
 
     Model. The visual field is cut into ``n_patches`` patches; in each, two eyes of ``n_inputs`` spike sources
-    (SpikeGenerator) project onto the ``n_exc / n_patches`` conductance-based LIF neurons (LIFCond, COBA
+    (SpikeGenerator) project onto the ``n_exc / n_patches`` conductance-based LIF neurons (LIFCond, Vogels & Abbott's
     parameters) of that patch, every input to every neuron, through synapses with additive pair STDP
     (:class:`pyneuro.plasticity.STDP`; ``a_pre = a_stdp w_max``, ``a_post = -ltd_ratio a_pre``, both time
     constants ``tau_stdp`` ms, weights in [0, ``w_max``] nS), 1 ms delays. Initial weights are ``w_init w_max
@@ -331,25 +452,9 @@ def critical_period(
     inputs and the random streams up to MD onset). Also the classic 7-class histogram
     (class 1: deprived eye only, 4: balanced, 7: open eye only; ODI class edges -0.85, -0.5, -0.15, 0.15, 0.5,
     0.85).
-
-    Parameters
-    ----------
-    scale : float
-        Multiplies ``n_exc`` (the inputs are kept).
-    seed, threads, out, draw
-        Network seed, thread count, output folder (writes ``critical_period.png/.json``), whether to draw.
-    **params
-        Any of: n_exc (100), n_inputs (200 per eye and patch), n_patches (10), rate (15 Hz), corr (0.3), jitter
-        (0 ms), binocular (0.7), rate_deprived (10 Hz), w_max (0.3 nS), w_init (0.3, of w_max), w_spread (0.4),
-        eye_bias (0.3), a_stdp (0.01, of w_max), ltd_ratio (1.3), tau_stdp (20 ms), n_inh (400), rate_inh
-        (20 Hz), w_inh_juvenile (0.05 nS), w_inh_adult (0.175 nS), lr_adult (0.2), t_pre (5000 ms), t_close
-        (30000 ms), t_adult (5000 ms), t_md (20000 ms), t_probe (3000 ms), rate_probe (20 Hz), reopen_lr (1.0),
-        reopen_inhibition (1.0), chunk (1000 ms: weight sampling interval during MD). ``t_pre + t_md <=
-        t_close`` (MD inside the window).
-
-    Returns
-    -------
-    Result
+    """,
+    scale="Multiplies ``n_exc`` (the inputs are kept).",
+    returns="""
         numbers, for each condition C in critical, closed, reopened, reopened_inhibition_only,
         reopened_rate_only, no_plasticity: ``odi_C`` (mean ODI after MD), ``odi_control_C`` (its control),
         ``shift_C`` (their difference), ``odi_before_C`` (mean ODI at MD onset), ``odi_values_C`` and
@@ -360,9 +465,8 @@ def critical_period(
         after MD, Hz), ``spontaneous_C`` (mean spontaneous rate after MD, Hz); ``t_md_trace`` (ms after onset);
         ``shift_ratio_inside_outside`` (shift_critical / shift_closed; meaningful when shift_closed > 0),
         ``shift_ratio_reopened_closed``; ``od_edges``.
-
-    Notes
-    -----
+    """,
+    notes="""
     In this model the lower learning rate is the main brake: reopening with juvenile inhibition alone (adult
     learning rate) restores a small part of the shift, raising the learning rate alone most of it, both together
     the most (the deprived eye's synapses are depressed fastest when the postsynaptic rate is juvenile, high).
@@ -377,99 +481,5 @@ def critical_period(
     plasticity, and recovery after reopening the deprived eye. The durations are seconds, not days to weeks; the
     inhibition is a Poisson drive whose weight is set by the protocol (a step at ``t_close``), not an interneuron
     population, so it gates plasticity only through the postsynaptic rate.
-    """
-    scale, seed, threads, draw = common_args(scale, seed, threads, draw)
-    p = merge_params("critical_period", _CRITICAL, params)
-    if p["t_pre"] + p["t_md"] > p["t_close"]:
-        raise ValueError(
-            f"t_close must be >= t_pre + t_md = {p['t_pre'] + p['t_md']} ms (MD inside the window), got {p['t_close']}"
-        )
-    n_e = max(2, round(p["n_exc"] * scale))
-
-    numbers: dict[str, Any] = {}
-    traces: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    for cond in _CONDITIONS:
-        name = cond[0]
-        r_md = _run(p, n_e, seed, threads, cond, md=True)
-        r_ct = _run(p, n_e, seed, threads, cond, md=False)
-        odi_md = _odi(r_md["left_after"], r_md["right_after"])
-        odi_ct = _odi(r_ct["left_after"], r_ct["right_after"])
-        odi_0 = _odi(r_md["left_before"], r_md["right_before"])
-        numbers[f"odi_{name}"] = _mean(odi_md)
-        numbers[f"odi_control_{name}"] = _mean(odi_ct)
-        numbers[f"shift_{name}"] = numbers[f"odi_{name}"] - numbers[f"odi_control_{name}"]
-        numbers[f"odi_before_{name}"] = _mean(odi_0)
-        numbers[f"odi_values_{name}"] = odi_md
-        numbers[f"odi_values_control_{name}"] = odi_ct
-        numbers[f"od_hist_{name}"] = np.histogram(odi_md[np.isfinite(odi_md)], _OD_EDGES)[0]
-        numbers[f"od_hist_control_{name}"] = np.histogram(odi_ct[np.isfinite(odi_ct)], _OD_EDGES)[0]
-        numbers[f"responsive_{name}"] = float(np.isfinite(odi_md).mean())
-        numbers[f"rate_md_{name}"] = r_md["rate_md"]
-        numbers[f"w_deprived_{name}"] = r_md["w_trace"][:, 0]
-        numbers[f"w_open_{name}"] = r_md["w_trace"][:, 1]
-        numbers[f"response_deprived_{name}"] = float(r_md["left_after"].mean())
-        numbers[f"response_open_{name}"] = float(r_md["right_after"].mean())
-        numbers[f"spontaneous_{name}"] = float(r_md["spont_after"].mean())
-        numbers["t_md_trace"] = r_md["t_trace"]
-        traces[name] = (r_md["w_trace"], r_ct["w_trace"])
-    s_in, s_out, s_re = numbers["shift_critical"], numbers["shift_closed"], numbers["shift_reopened"]
-    numbers["shift_ratio_inside_outside"] = s_in / s_out if s_out != 0 else float("inf")
-    numbers["shift_ratio_reopened_closed"] = s_re / s_out if s_out != 0 else float("inf")
-    numbers["od_edges"] = _OD_EDGES.copy()
-
-    summary = (
-        f"ODI shift after {p['t_md'] / 1000:g} s of MD: {s_in:+.2f} inside the critical period, {s_out:+.2f} after "
-        f"it closed (ratio {numbers['shift_ratio_inside_outside']:.1f}), {s_re:+.2f} with the window reopened "
-        f"(inhibition alone {numbers['shift_reopened_inhibition_only']:+.2f}, learning rate alone "
-        f"{numbers['shift_reopened_rate_only']:+.2f}); without plasticity {numbers['shift_no_plasticity']:+.2f}"
-    )
-    fig = None
-    if draw:
-        fig, ax = new_figure(4, width=4.2)
-        t_s = numbers["t_md_trace"] / 1000.0
-        for k, (name, label) in enumerate(
-            (("critical", "critical period"), ("closed", "closed"), ("reopened", "reopened"))
-        ):
-            ax[0].plot(t_s, numbers[f"w_open_{name}"], color=f"C{k}", label=label)
-            ax[0].plot(t_s, numbers[f"w_deprived_{name}"], color=f"C{k}", ls="--")
-        ax[0].set(
-            xlabel="time after MD onset (s)",
-            ylabel="mean weight (nS)",
-            title="Weights in MD (solid: open, dashed: deprived eye)",
-        )
-        ax[0].set_ylim(0.0, None)
-        ax[0].legend(fontsize=7, loc="lower left")
-        cls = np.arange(1, 8)
-        xlab = "OD class (1: deprived eye only, 7: open eye only)"
-        ax[1].bar(cls - 0.2, numbers["od_hist_control_critical"], width=0.4, color="0.6", label="normal vision")
-        ax[1].bar(cls + 0.2, numbers["od_hist_critical"], width=0.4, color="C0", label="MD")
-        ax[1].set(xlabel=xlab, ylabel="neurons", title="OD histogram, MD in the critical period", xticks=cls)
-        ax[1].legend(fontsize=7)
-        ax[2].bar(cls - 0.27, numbers["od_hist_control_closed"], width=0.27, color="0.6", label="normal vision")
-        ax[2].bar(cls, numbers["od_hist_closed"], width=0.27, color="C1", label="MD (window closed)")
-        ax[2].bar(cls + 0.27, numbers["od_hist_reopened"], width=0.27, color="C2", label="MD (window reopened)")
-        ax[2].set(xlabel=xlab, ylabel="neurons", title="OD histograms, MD in the adult", xticks=cls)
-        ax[2].legend(fontsize=7)
-        names = [c[0] for c in _CONDITIONS]
-        labels = ["critical\nperiod", "closed", "reopened", "inhib.\nonly", "rate\nonly", "no\nplasticity"]
-        shifts = [numbers[f"shift_{n}"] for n in names]
-        ax[3].bar(np.arange(len(names)), shifts, color=[f"C{k}" for k in range(len(names))])
-        for k, v in enumerate(shifts):
-            ax[3].text(k, max(v, 0.0) + 0.01, f"{v:+.2f}", ha="center", va="bottom", fontsize=7)
-        ax[3].axhline(0.0, color="k", lw=0.8)
-        ax[3].set_ylim(min(0.0, *shifts) - 0.05, max(0.0, *shifts) * 1.15 + 0.05)
-        ax[3].set(
-            xticks=np.arange(len(names)), ylabel="mean ODI shift (MD - control)", title="Shift towards the open eye"
-        )
-        ax[3].set_xticklabels(labels, fontsize=7)
-    res = Result(
-        name="critical_period",
-        numbers=numbers,
-        params={"scale": scale, "seed": seed, "threads": threads, **p},
-        figure=fig,
-        summary=summary,
-    )
-    return finish(res, out)
-
-
-critical_period.sweep_parameters = tuple(_CRITICAL)  # type: ignore[attr-defined]
+    """,
+)
