@@ -13,7 +13,8 @@ export MPLBACKEND=Agg
 SEEDS="${GALLERY_SEEDS:-0-4}"
 WORK="${GALLERY_WORK:-/tmp/pyneuro-gallery-seeds}"
 if [ "$#" -eq 0 ]; then
-    set -- remapping skill_learning critical_period engram neurogenesis_separation compensation
+    set -- remapping skill_learning critical_period engram neurogenesis_separation compensation microcircuit brunel2000 \
+        morrison2007
 fi
 for name in "$@"; do
     SECONDS=0
