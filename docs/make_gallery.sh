@@ -15,7 +15,8 @@ WORK="${GALLERY_WORK:-/tmp/pyneuro-gallery-seeds}"
 # deterministic protocols (exactly timed spikes, no noise): one run, no seed statistics
 PROTOCOLS="clopath_frequency graupner_brunel_stdp"
 if [ "$#" -eq 0 ]; then
-    set -- remapping skill_learning critical_period engram neurogenesis_separation compensation $PROTOCOLS
+    set -- remapping skill_learning critical_period engram neurogenesis_separation compensation microcircuit brunel2000 \
+        morrison2007 $PROTOCOLS
 fi
 for name in "$@"; do
     if [[ " $PROTOCOLS " == *" $name "* ]]; then

@@ -55,6 +55,9 @@ NAMES: tuple[str, ...] = (
     "engram",
     "neurogenesis_separation",
     "compensation",
+    "microcircuit",
+    "brunel2000",
+    "morrison2007",
 )
 
 
