@@ -70,7 +70,7 @@ class Population:
                 f"rule must be a neuron rule from pyneuro.plasticity (IntrinsicPlasticity), got {type(rule).__name__}"
                 " (synaptic rules go to net.connect(..., plasticity=rule))"
             )
-        if "theta" not in self.state_vars:
+        if "theta" not in self.state_vars or self.model.adaptive_threshold:
             raise ValueError(
                 f"{rule.kind} needs a model with a threshold offset 'theta' (LIF, LIFCond); population {self.name!r} "
                 f"is {type(self.model).__name__}"

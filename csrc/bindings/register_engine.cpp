@@ -19,6 +19,8 @@ void register_engine(py::module_& m) {
         .def_property_readonly("now", &Engine::now)
         .def_readwrite("max_rate", &Engine::max_rate)
         .def_readwrite("check_every", &Engine::check_every)
+        .def_property("timing", &Engine::timing, &Engine::set_timing)
+        .def("phase_times", &Engine::phase_times)
         // The loop touches only engine-owned memory and no Python object, so the GIL is released while it runs
         // (other Python threads, e.g. a progress bar or a Dask worker's heartbeat, keep running).
         .def(
@@ -92,6 +94,13 @@ void register_engine(py::module_& m) {
         .def(
             "set_input", [](Engine& e, const Input& in, const py::dict& params) { e.set_input(e.id_of(in), to_params(params)); },
             py::arg("input"), py::arg("params"))
+        .def(
+            "input_current",
+            [](const Engine& e, const Input& in, index_t i, step_t t0, step_t t1) {
+                return to_array(e.input_current(e.id_of(in), i, t0, t1));
+            },
+            py::arg("input"), py::arg("neuron"), py::arg("t0"), py::arg("t1"),
+            "what a current input injects into neuron i of its target at steps [t0, t1)")
         .def("set_nest_time", &Engine::set_nest_time, py::arg("on"))
         .def_property_readonly("nest_time", &Engine::nest_time)
         .def(
