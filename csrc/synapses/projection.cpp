@@ -501,10 +501,10 @@ void Projection::deliver(int k, step_t t) {
     if (k == 0) delivered_to_ = t + 1;  // read between runs only (sync_mirrors)
     Shard& sh = shards_[static_cast<std::size_t>(k)];
     if (sh.w.empty()) return;
-    if (!target_) {  // input to a source is ignored: only the rules' presynaptic half remains to be done
+    if (!target_) {  // input to a source is ignored: the rules' presynaptic half and the arrival copies remain
         bool pre_rules = false;
         for (auto& r : rules_) pre_rules = pre_rules || r->uses_pre;
-        if (!pre_rules) return;
+        if (!pre_rules && !mirrors_on_) return;
     }
     if (delays_.size() > 1) return deliver_segments(k, t);
     const SpikeRing& ring = pre_->ring();
