@@ -65,7 +65,9 @@ def _reference(model, dt, n, steps, ex_in, in_in, v0):
     return out, spikes
 
 
-@pytest.mark.parametrize("ratio, drive, convention", [(1.0, 0.0, "pyneuro"), (3.0, 150.0, "pyneuro"), (1.0, 0.0, "nest")])
+@pytest.mark.parametrize(
+    "ratio, drive, convention", [(1.0, 0.0, "pyneuro"), (3.0, 150.0, "pyneuro"), (1.0, 0.0, "nest")]
+)
 def test_matches_float32_reference_bit_for_bit(ratio, drive, convention):
     """Under NEST's convention a stamp S acts from step S + d on as under pyneuro's (README, time conventions): the
     step's arrivals are summed in a buffer that the model adds to its decayed conductances at the end of the step;
