@@ -6,6 +6,8 @@
   2 ms voltage clamp that mimics the spike, as in the authors' reference code and NEST's ``aeif_psc_delta_clopath``).
 - :func:`graupner_brunel_rule`: the calcium-based rule of Graupner & Brunel 2012 (PNAS 109:3991), with the parameter
   sets of its Fig. 2 (:data:`GRAUPNER_BRUNEL_SETS`).
+- :func:`zenke_neuron`: the neuron of Zenke, Hennequin & Gerstner 2013 (Auryn's ``IFGroup``), the user-written twin
+  of the built-in :class:`pyneuro.models.LIFCondAmpaNmda`.
 - :func:`aeif_cond_alpha`: the adaptive exponential neuron (Brette & Gerstner 2005) with alpha-shaped conductances
   (NEST's ``aeif_cond_alpha``, PyNN's ``EIF_cond_alpha_isfa_ista``).
 - :func:`hh_cond_exp_traub`: the Hodgkin-Huxley neuron of Traub & Miles 1991 with exponential conductances (NEST's
@@ -27,6 +29,7 @@ __all__ = [
     "clopath_neuron",
     "GRAUPNER_BRUNEL_SETS",
     "graupner_brunel_rule",
+    "zenke_neuron",
     "AEIF_COND_ALPHA",
     "aeif_cond_alpha",
     "HH_COND_EXP_TRAUB",
@@ -181,6 +184,64 @@ def graupner_brunel_rule(parameter_set: str = "DP", interval: float = 0.1, **par
             w = w_down + rho * (w_up - w_down)
         """,
         interval=interval,
+    )
+
+
+def zenke_neuron(**params: float) -> models.Custom:
+    """The neuron of Zenke, Hennequin & Gerstner 2013 (PLoS Comput. Biol. 9:e1003330), Auryn's ``IFGroup``, written
+    as a user definition: the twin of the built-in :class:`pyneuro.models.LIFCondAmpaNmda`, with the same parameter
+    names and defaults (``ampa_nmda_ratio`` r splits excitation into ``r / (1 + r)`` AMPA and ``1 / (1 + r)``
+    NMDA)::
+
+        C_m dv/dt = g_L (E_L - v) + (a_A g_ex + a_N g_nmda)(E_ex - v) + g_in (E_in - v) + I_e
+        dg_ex/dt = -g_ex / tau_syn_ex,  dg_nmda/dt = (g_ex - g_nmda) / tau_nmda,  dg_in/dt = -g_in / tau_syn_in
+        dtheta/dt = -theta / tau_th;  v clipped to [V_min, V_max];  v > V_th + theta: v = V_reset, theta = delta_th
+
+    Forward Euler in single precision (Auryn's scheme: every derivative from the state at the start of the step;
+    ``g_ex``, ``g_in`` and ``theta`` decay exactly). The NMDA equation is written as Auryn's filter step,
+    ``g_nmda <- (g_nmda + m g_ex)(1 - m)`` with ``m = 1 - exp(-dt / tau_nmda)``, expressed as a derivative (the
+    same to first order in dt). The built-in also follows Auryn's order of float operations, so the two agree to
+    rounding, not bit for bit: a single neuron's ``v`` to about 1e-4 mV and its spike times exactly over a second
+    of drive; a network's rates statistically (its chaos amplifies rounding).
+    """
+    p = {
+        "C_m": 200.0,
+        "g_L": 10.0,
+        "E_L": -70.0,
+        "V_th": -50.0,
+        "V_reset": -70.0,
+        "delta_th": 100.0,
+        "tau_th": 5.0,
+        "tau_syn_ex": 5.0,
+        "tau_nmda": 100.0,
+        "ampa_nmda_ratio": 1.0,
+        "tau_syn_in": 10.0,
+        "E_ex": 0.0,
+        "E_in": -80.0,
+        "V_min": -80.0,
+        "V_max": 0.0,
+        "I_e": 0.0,
+        **params,
+    }
+    r = float(p.pop("ampa_nmda_ratio"))
+    if not 0.0 <= r < 1e3:
+        raise ValueError(f"zenke_neuron: ampa_nmda_ratio must be in [0, 1000), got {r}")
+    p["a_ampa"], p["a_nmda"] = r / (1.0 + r), 1.0 / (1.0 + r)
+    return models.Custom(
+        params=p,
+        state={"v": p["E_L"], "g_ex": 0.0, "g_nmda": 0.0, "g_in": 0.0, "theta": 0.0},
+        equations="""
+            dv/dt = (g_L * (E_L - v) + (a_ampa * g_ex + a_nmda * g_nmda) * (E_ex - v) + g_in * (E_in - v) + I_e) / C_m
+            dg_ex/dt = -g_ex / tau_syn_ex
+            dg_nmda/dt = (1 - exp(-dt / tau_nmda)) * (exp(-dt / tau_nmda) * g_ex - g_nmda) / dt
+            dg_in/dt = -g_in / tau_syn_in
+            dtheta/dt = -theta / tau_th
+            v = clip(v, V_min, V_max)
+        """,
+        threshold="v > V_th + theta",
+        reset="v = V_reset; theta = delta_th",
+        receptors={"exc": "g_ex += w", "inh": "g_in += w"},
+        method="euler",
     )
 
 

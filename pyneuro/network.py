@@ -131,6 +131,26 @@ class Network:
         self._engine.max_rate = check_number("max_rate", value, 0.0, lo_open=True, allow_inf=True)
 
     @property
+    def timing(self) -> bool:
+        """Whether the step loop times its phases (see :meth:`phase_times`); setting it (True or False) resets the
+        sums. Off by default (the loop then reads no clock); on, it costs a few clock reads per step."""
+        return bool(self._engine.timing)
+
+    @timing.setter
+    def timing(self, on: bool) -> None:
+        if not isinstance(on, (bool, np.bool_)):
+            raise TypeError(f"timing must be True or False, got {on!r}")
+        self._engine.timing = bool(on)
+
+    def phase_times(self) -> dict[str, np.ndarray]:
+        """Wall seconds each thread spent in each phase of the step loop since :attr:`timing` was set, summed over
+        the runs: ``"deliver"`` (arrivals and the presynaptic half of the rules), ``"integrate"`` (neurons and
+        recorders), ``"post"`` (the postsynaptic half of the rules) and ``"wait"`` (barriers), each an array with one
+        value per thread (as NEST's ``time_deliver_spike_data`` / ``time_update``)."""
+        t = np.asarray(self._engine.phase_times(), dtype=np.float64).reshape(self.threads, 4)
+        return {name: t[:, q].copy() for q, name in enumerate(("deliver", "integrate", "post", "wait"))}
+
+    @property
     def time_convention(self) -> str:
         """``"pyneuro"`` or ``"nest"``: when spikes are stamped and delays counted (see the class notes)."""
         return "nest" if self._engine.nest_time else "pyneuro"
@@ -543,7 +563,7 @@ class Network:
                 f"rule must be a neuron rule from pyneuro.plasticity (IntrinsicPlasticity), got {type(rule).__name__}"
                 " (synaptic rules go to net.connect(..., plasticity=rule))"
             )
-        if "theta" not in pop.state_vars:
+        if "theta" not in pop.state_vars or pop.model.adaptive_threshold:
             raise ValueError(
                 f"{rule.kind} needs a model with a threshold offset 'theta' (LIF, LIFCond); population {pop.name!r} "
                 f"is {type(pop.model).__name__}"

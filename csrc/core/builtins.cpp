@@ -7,6 +7,7 @@
 #include "../neurons/lif_alpha.hpp"
 #include "../neurons/lif_cond_alpha.hpp"
 #include "../neurons/lif_cond.hpp"
+#include "../neurons/lif_cond_ampa_nmda.hpp"
 #include "../neurons/lif_delta.hpp"
 #include "../neurons/poisson.hpp"
 #include "../neurons/spike_generator.hpp"
@@ -92,6 +93,7 @@ std::unique_ptr<Input> input(int id, Population& target, Receptor rc, const Para
 void register_builtins(Registrar& r) {
     r.add_model("LIF", &model<LIF>);
     r.add_model("LIFCond", &model<LIFCond>);
+    r.add_model("LIFCondAmpaNmda", &model<LIFCondAmpaNmda>);
     r.add_model("LIFDelta", &model<LIFDelta>);
     r.add_model("LIFAlpha", &model<LIFAlpha>);
     r.add_model("LIFCondAlpha", &model<LIFCondAlpha>);
