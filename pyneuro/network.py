@@ -508,7 +508,7 @@ class Network:
             Unique name; default ``"poisson-><target>"``.
         """
         self._own("target", target, Population)
-        if target.model.kind in ("PoissonSource", "SpikeGenerator"):
+        if target.model.kind in ("PoissonSource", "GammaSource", "SpikeGenerator"):
             raise ValueError(f"target must integrate input; {target.name!r} is a {target.model.kind}")
         receptor = check_choice("receptor", receptor, _RECEPTORS)
         n, rate, weight = check_poisson_params(n, rate, weight, self.dt)
