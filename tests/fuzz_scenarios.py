@@ -465,3 +465,23 @@ def lesion_case(neurons: Any, synapses: Any, at: Any, remove: Any, threads: int)
     gone = int(((log["kind"] == "lesioned") & (log["projection"] == "sd")).sum())
     assert proj.size == n0 - gone
     return f"ran: {res}, {gone} synapses lesioned"
+
+
+def checkpoint_load_case(good: str, bad: str, duration: float = 5.0) -> str:
+    """Load the corrupted checkpoint ``bad`` next to a network loaded from the intact ``good``: the load must be
+    refused with a ValueError/TypeError (returned as ``"refused: <message>"``), or it returns ``"accepted"``. Either
+    way the network already in this process must be exactly as it was and continue exactly as a fresh load of
+    ``good`` does."""
+    net = pn.Network.load(good)
+    before = fingerprint(net)
+    try:
+        pn.Network.load(bad)
+        out = "accepted"
+    except (ValueError, TypeError) as e:
+        out = f"refused: {'ValueError' if isinstance(e, ValueError) else 'TypeError'}: {e}"
+    assert fingerprint(net) == before, "a refused load changed a network already loaded"
+    net.run(duration)
+    ref = pn.Network.load(good)
+    ref.run(duration)
+    assert fingerprint(net) == fingerprint(ref), "a network already loaded continues differently after a refused load"
+    return out
