@@ -172,6 +172,8 @@ def _check_bounds(kind: str, w_min: float, w_max: float) -> None:
 def _interval_steps(interval: float, dt: float, name: str = "interval") -> float:
     if interval < dt * (1.0 - 1e-9):
         raise ValueError(f"{name} must be >= dt = {dt} ms, got {interval}")
+    if interval > 2.0**52 * dt:  # the clock's exact range, as for recording intervals
+        raise ValueError(f"{name} must be <= 2**52 steps = {2.0**52 * dt:g} ms at dt = {dt} ms, got {interval}")
     return float(max(1, math.floor(interval / dt + 0.5 + 1e-9)))
 
 
