@@ -773,7 +773,9 @@ class Custom(PlasticityRule):
         super().__post_init__()
         from ._custom import rule_definition
 
-        self.traces = {k: (Trace(**v) if isinstance(v, dict) else v) for k, v in dict(self.traces).items()}
+        if not isinstance(self.traces, dict):
+            raise TypeError(f"Custom.traces must be a dict of names to Trace, got {type(self.traces).__name__}")
+        self.traces = {k: (Trace(**v) if isinstance(v, dict) else v) for k, v in self.traces.items()}
         built = rule_definition(self)
         self._core_kind: str = built.kind
         self._post_vars: list[str] = built.post_vars
