@@ -750,10 +750,8 @@ class Custom(NeuronModel):
         from ._custom import model_definition
 
         t0 = time.perf_counter()
-        if not isinstance(self.state, dict):
-            raise TypeError(
-                f"Custom.state must be a dict of state variable names to initial values, got {type(self.state).__name__}"
-            )
+        if not isinstance(self.state, dict):  # (the definition checks it in full; nest_names below reads it first)
+            raise TypeError(f"Custom.state must be a dict of names to numbers, got {type(self.state).__name__}")
         if self.nest_names is None:
             self.nest_names = {k: v for k, v in self._nest_defaults.items() if v in self.state}
         elif not isinstance(self.nest_names, dict) or any(
