@@ -80,10 +80,11 @@ def compute(p: dict[str, Any], *, scale: float, seed: int, threads: int) -> dict
 
 def summarize(nums: dict[str, Any], p: dict[str, Any]) -> str:
     runs = "; ".join(
-        f"g={g:g} eta={e:g}: {r:.1f} Hz (theory {th:.1f}), CV {cv:.2f}, coherence {c:.3f}, peak {f:.0f} Hz"
-        for g, e, r, th, cv, c, f in zip(
-            nums["g"], nums["eta"], nums["rate_e"], nums["rate_theory"], nums["cv_isi"], nums["coherence"],
-            nums["peak_hz"],
+        f"g={g:g} eta={e:g}: E {r:.1f} Hz (theory {th:.1f}), I {ri:.1f} Hz, CV {cv:.2f}, coherence {c:.3f}, "
+        f"peak {f:.0f} Hz, real-time factor {run / (p['t_sim'] * 1e-3):.1f}"
+        for g, e, r, ri, th, cv, c, f, run in zip(
+            nums["g"], nums["eta"], nums["rate_e"], nums["rate_i"], nums["rate_theory"], nums["cv_isi"],
+            nums["coherence"], nums["peak_hz"], nums["run_s"],
         )
     )  # fmt: skip
     return f"{int(round(12500 * nums['fraction']))} neurons; {runs}"
