@@ -127,7 +127,8 @@ brunel2000 = Experiment(
     network per (g, eta) pair runs ``t_presim`` ms (discarded), then ``t_sim`` ms measured: the excitatory
     rate, the mean ISI CV (regularity of single neurons), the population activity's Fano factor in ``bin``-ms
     bins and the coherence ``(Fano - 1) / (N_E - 1)`` (for neurons whose own counts have a Fano factor near 1,
-    the mean pairwise spike-count correlation: about 0 for independent neurons, up to 1 in lockstep), the peak of its power spectrum above 5 Hz, and the stationary rate of
+    the mean pairwise spike-count correlation: about 0 for independent neurons, up to 1 in lockstep), the peak
+    of its power spectrum above 5 Hz, and the stationary rate of
     the diffusion theory (Brunel 2000, Eqs. 21-22) for comparison.
     """,
     scale="Multiplies n_scaling (neuron numbers; the in-degrees stay those of the paper); scale * n_scaling <= 1.",
