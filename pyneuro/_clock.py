@@ -24,7 +24,9 @@ def to_step(ms: float, dt: float) -> int:
 
 def interval_steps(name: str, ms: float, dt: float) -> int:
     """A period (ms) of something done every so often, in whole steps (>= 1); ``name`` names it in the error
-    raised for a period shorter than ``dt``."""
+    raised for a period shorter than ``dt`` or longer than 2**52 steps (the clock's exact range)."""
     if ms < dt * (1.0 - 1e-9):
         raise ValueError(f"{name} must be >= dt = {dt} ms, got {ms}")
+    if ms > 2.0**52 * dt:
+        raise ValueError(f"{name} must be <= 2**52 steps = {2.0**52 * dt:g} ms at dt = {dt} ms, got {ms}")
     return max(1, to_step(ms, dt))

@@ -20,6 +20,7 @@ from ._validation import (
     check_index_array,
     check_int,
     check_number,
+    check_synapse_arrays,
 )
 from .connectivity import AllToAll, ConnectionRule, Normal, Uniform
 from .errors import SimulationError
@@ -446,17 +447,12 @@ class Network:
         name: str,
     ) -> Projection:
         """Recreate a projection from canonical arrays (delays in steps); used by checkpoints."""
-        p, q, d, w = arrays
+        p, q, d, w = check_synapse_arrays(f"projection {name!r}", arrays, pre.size, post.size)
         lowered = [r.lowered(self) for r in rules]
-        compiled = self._engine.connect_arrays(
-            pre.compiled,
-            post.compiled,
-            receptor,
-            p.astype(np.uint32),
-            q.astype(np.uint32),
-            d.astype(np.uint32),
-            w.astype(np.float32),
-        )
+        try:
+            compiled = self._engine.connect_arrays(pre.compiled, post.compiled, receptor, p, q, d, w)
+        except ValueError as e:  # the core's own checks (the delay limit, the shard limit), named like ours
+            raise ValueError(f"projection {name!r}: {e}") from None
         try:
             proj = Projection(self, compiled, self._engine, pre, post, receptor, rules, lowered, name)
         except BaseException:
@@ -493,7 +489,7 @@ class Network:
             Unique name; default ``"poisson-><target>"``.
         """
         self._own("target", target, Population)
-        if target.model.kind in ("PoissonSource", "SpikeGenerator"):
+        if target.model.kind in ("PoissonSource", "GammaSource", "SpikeGenerator"):
             raise ValueError(f"target must integrate input; {target.name!r} is a {target.model.kind}")
         receptor = check_choice("receptor", receptor, _RECEPTORS)
         n, rate, weight = check_poisson_params(n, rate, weight, self.dt)

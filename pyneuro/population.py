@@ -10,7 +10,7 @@ import numpy as np
 from . import _core
 from ._clock import to_steps
 from ._validation import FLOAT32_MAX, check_choice, check_float_array, check_index_array, check_int, check_number
-from .models import NeuronModel, PoissonSource
+from .models import GammaSource, NeuronModel, PoissonSource
 
 if TYPE_CHECKING:
     from .network import Network
@@ -135,11 +135,12 @@ class Population:
     def set(self, var: str, values: Any) -> None:
         """Set state variable ``var`` to a scalar or to one value per neuron.
 
-        Values must be finite; ``rate`` (Poisson sources) must lie in [0, 1000/dt] Hz.
+        Values must be finite; ``rate`` (Poisson sources) must lie in [0, 1000/dt] Hz; the parameters of a
+        :class:`~pyneuro.models.GammaSource` must be >= 0.
         """
         var = self.check_var(var)
         hi = 1000.0 / self._net.dt if isinstance(self.model, PoissonSource) else FLOAT32_MAX
-        lo = 0.0 if isinstance(self.model, PoissonSource) else -FLOAT32_MAX
+        lo = 0.0 if isinstance(self.model, (PoissonSource, GammaSource)) else -FLOAT32_MAX
         n = self.size
         if np.ndim(values) == 0:
             v = check_number(f"values for {var!r}", values, lo, hi)
