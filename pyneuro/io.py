@@ -16,10 +16,18 @@ Format versions: files carry ``format_version``; this module reads every version
   would otherwise ignore its lesions and rules.
 - 3: adds the time convention (attribute ``time_convention``, "pyneuro" when absent) and Poisson inputs (group
   ``inputs``); version-1 and -2 files load unchanged.
+
+Integrity: every dataset is written with HDF5's Fletcher-32 checksum filter, so a changed byte inside a dataset is
+a ValueError naming the dataset when the file is read (files written before the filter carry none and load as
+before). ``format_version`` must be an integer of a readable version (2.5 is refused, not read as 2). Saving is
+atomic: the tree is written to a temporary file in the target's directory, flushed to disk (fsync) and renamed
+over the target, so a failed save leaves the previous file as it was and no temporary file behind.
 """
 
 from __future__ import annotations
 
+import os
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -66,7 +74,9 @@ def _write_node(group: Any, node: Node) -> None:
     for k, v in node.attrs.items():
         group.attrs[k] = v
     for k, arr in node.data.items():
-        ds = group.create_dataset(k, data=arr)
+        arr = np.asarray(arr)
+        # the checksum filter needs a chunked layout, which a scalar or empty dataset cannot have
+        ds = group.create_dataset(k, data=arr, fletcher32=arr.ndim > 0 and arr.size > 0)
         for a, v in node.data_attrs.get(k, {}).items():
             ds.attrs[a] = v
     for k, c in node.children.items():
@@ -74,20 +84,50 @@ def _write_node(group: Any, node: Node) -> None:
 
 
 def write(path: str | Path, root: Node) -> None:
-    """Write the tree ``root`` to ``path`` atomically (a temporary file renamed over the target)."""
+    """Write the tree ``root`` to ``path`` atomically: a temporary file in the same directory, written, flushed to
+    disk (fsync) and renamed over ``path``. On any failure the temporary file is removed, a previous file at
+    ``path`` is left as it was, and an OSError is raised (the original error as its cause)."""
     h5py = _h5py()
     path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    with h5py.File(tmp, "w") as f:
-        _write_node(f, root)
-    tmp.replace(path)
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        with h5py.File(tmp, "w") as f:
+            _write_node(f, root)
+        fd = os.open(tmp, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
+    except BaseException as e:
+        tmp.unlink(missing_ok=True)
+        if isinstance(e, OSError) or not isinstance(e, Exception):
+            raise
+        raise OSError(f"could not write the checkpoint {path}: {e}") from e
+    try:  # the rename itself durable where the platform allows it
+        dfd = os.open(path.parent, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(dfd)
+    except OSError:
+        pass
+    finally:
+        os.close(dfd)
 
 
 def _read_node(group: Any) -> Node:
     node = Node(attrs=dict(group.attrs))
     for k, obj in group.items():
         if hasattr(obj, "shape"):
-            node.data[k] = np.asarray(obj[()])
+            try:
+                node.data[k] = np.asarray(obj[()])
+            except OSError as e:  # e.g. the Fletcher-32 checksum does not match: a changed byte
+                raise ValueError(
+                    f"checkpoint dataset {obj.name} is corrupted (its checksum does not match): {e}"
+                ) from None
             if len(obj.attrs):
                 node.data_attrs[k] = dict(obj.attrs)
         else:
@@ -104,7 +144,15 @@ def read(path: str | Path) -> Node:
     with h5py.File(path, "r") as f:
         if f.attrs.get("format") != FORMAT_NAME:
             raise ValueError(f"{path} is not a pyneuro checkpoint")
-        version = int(f.attrs.get("format_version", -1))
+        raw = f.attrs.get("format_version")
+        if isinstance(raw, np.ndarray) and raw.shape == ():
+            raw = raw[()]
+        if isinstance(raw, (bool, np.bool_)) or not isinstance(raw, (int, np.integer)):
+            raise ValueError(
+                f"{path} has checkpoint format version {raw!r} ({type(raw).__name__}); it must be an integer, one of "
+                f"{READABLE_VERSIONS}"
+            )
+        version = int(raw)
         if version not in READABLE_VERSIONS:
             raise ValueError(
                 f"{path} has checkpoint format version {version}; this pyneuro reads versions {READABLE_VERSIONS}"
