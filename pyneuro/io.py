@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Node", "read", "write", "FORMAT_NAME", "FORMAT_VERSION", "READABLE_VERSIONS"]
+__all__ = ["Node", "Refs", "read", "write", "FORMAT_NAME", "FORMAT_VERSION", "READABLE_VERSIONS"]
 
 FORMAT_NAME = "pyneuro-checkpoint"
 FORMAT_VERSION = 3
@@ -62,6 +62,41 @@ class Node:
         for name, c in self.children.items():
             out.update({f"{name}/{k}": v for k, v in c.flat().items()})
         return out
+
+
+class Refs:
+    """How saved objects name the populations and projections they refer to: by position in the network.
+
+    Parameters
+    ----------
+    populations, projections : sequence
+        The network's populations and projections, in order.
+    """
+
+    def __init__(self, populations: Any, projections: Any) -> None:
+        self.populations = list(populations)
+        self.projections = list(projections)
+        self._index = {id(x): k for k, x in enumerate(self.populations)}
+        self._index.update({id(x): k for k, x in enumerate(self.projections)})
+
+    def index(self, obj: Any) -> int:
+        """The position of a population or projection of the network."""
+        return self._index[id(obj)]
+
+    def population(self, k: Any, where: str) -> Any:
+        """Population ``k``; a ValueError naming ``where`` (the attribute read) if there is none."""
+        return self._pick(self.populations, "population", k, where)
+
+    def projection(self, k: Any, where: str) -> Any:
+        """Projection ``k``; a ValueError naming ``where`` (the attribute read) if there is none."""
+        return self._pick(self.projections, "projection", k, where)
+
+    @staticmethod
+    def _pick(items: list[Any], what: str, k: Any, where: str) -> Any:
+        if isinstance(k, (bool, np.bool_)) or not isinstance(k, (int, np.integer)) or not 0 <= int(k) < len(items):
+            shown = int(k) if isinstance(k, np.integer) else repr(k)
+            raise ValueError(f"checkpoint {where} = {shown} names no {what} (the file has {len(items)})")
+        return items[int(k)]
 
 
 def _h5py() -> Any:

@@ -8,11 +8,12 @@ import numpy as np
 
 if TYPE_CHECKING:
     from . import _core
+    from .io import Node, Refs
     from .network import Network
     from .population import Population
     from .projection import Projection
 
-__all__ = ["Monitor", "SpikeMonitor", "StateMonitor", "WeightMonitor", "RateMonitor", "StructureMonitor"]
+__all__ = ["Monitor", "SpikeMonitor", "StateMonitor", "WeightMonitor", "RateMonitor", "StructureMonitor", "MONITORS"]
 
 
 class Monitor:
@@ -28,6 +29,16 @@ class Monitor:
     def network(self) -> Network:
         """The network this recorder belongs to."""
         return self._net
+
+    # -- checkpoints: what the recorder is (its recorded data are the compiled recorder's, in the engine state) --
+    def save_to(self, node: Node, refs: Refs) -> None:
+        """Write what rebuilds this recorder into the checkpoint group ``node`` (attribute ``kind`` included)."""
+        node.attrs["kind"] = self.kind
+
+    @classmethod
+    def load_from(cls, net: Network, node: Node, refs: Refs) -> Monitor:
+        """Recreate in ``net`` the recorder saved in ``node`` by :meth:`save_to` (the inverse)."""
+        raise NotImplementedError(f"{cls.__name__} is abstract")
 
 
 class SpikeMonitor(Monitor):
@@ -80,6 +91,16 @@ class SpikeMonitor(Monitor):
         counts = np.bincount(self.indices[sel], minlength=self.population.size)
         return counts / max(t_stop - t_start, 1e-12) * 1000.0
 
+    def save_to(self, node: Node, refs: Refs) -> None:
+        super().save_to(node, refs)
+        node.attrs["target"] = refs.index(self.population)
+        if self.subset is not None:
+            node.data["subset"] = self.subset
+
+    @classmethod
+    def load_from(cls, net: Network, node: Node, refs: Refs) -> Monitor:
+        return net.record_spikes(refs.population(node.attrs["target"], "monitor target"), node.data.get("subset"))
+
     def __repr__(self) -> str:
         return f"SpikeMonitor({self.population.name!r}, {self.count} spikes)"
 
@@ -121,6 +142,17 @@ class StateMonitor(Monitor):
     def values(self) -> np.ndarray:
         return self._core.values
 
+    def save_to(self, node: Node, refs: Refs) -> None:
+        super().save_to(node, refs)
+        node.attrs.update(target=refs.index(self.population), var=self.var, every=self.every_steps)
+        node.data["indices"] = self.indices
+
+    @classmethod
+    def load_from(cls, net: Network, node: Node, refs: Refs) -> Monitor:
+        pop = refs.population(node.attrs["target"], "monitor target")
+        every = int(node.attrs["every"]) * net.dt
+        return net.record_state(pop, str(node.attrs["var"]), node.data["indices"], every)
+
     def __repr__(self) -> str:
         return f"StateMonitor({self.population.name!r}, {self.var!r}, {len(self.indices)} neurons)"
 
@@ -159,6 +191,17 @@ class WeightMonitor(Monitor):
     @property
     def values(self) -> np.ndarray:
         return self._core.values
+
+    def save_to(self, node: Node, refs: Refs) -> None:
+        super().save_to(node, refs)
+        node.attrs.update(target=refs.index(self.projection), every=self.every_steps)
+        if self.indices is not None:
+            node.data["indices"] = self.indices
+
+    @classmethod
+    def load_from(cls, net: Network, node: Node, refs: Refs) -> Monitor:
+        proj = refs.projection(node.attrs["target"], "monitor target")
+        return net.record_weights(proj, node.data.get("indices"), int(node.attrs["every"]) * net.dt)
 
     def __repr__(self) -> str:
         return f"WeightMonitor({self.projection.name!r})"
@@ -239,6 +282,23 @@ class StructureMonitor(Monitor):
             "weight": a["weight"],
         }
 
+    def save_to(self, node: Node, refs: Refs) -> None:
+        super().save_to(node, refs)
+        node.attrs.update(target=refs.index(self.projection), every=self.every_steps)
+        state = self.state()
+        node.attrs["next_step"] = state.pop("next_step")
+        node.data.update(state)
+
+    @classmethod
+    def load_from(cls, net: Network, node: Node, refs: Refs) -> Monitor:
+        every = int(node.attrs["every"])
+        if every < 1:
+            raise ValueError(f"checkpoint monitor attribute every = {every} steps must be >= 1")
+        m = cls(net, refs.projection(node.attrs["target"], "monitor target"), every)
+        m.restore({"next_step": node.attrs["next_step"], **node.data})
+        net.monitors.append(m)
+        return m
+
     def __repr__(self) -> str:
         return f"StructureMonitor({self.projection.name!r}, {len(self)} snapshots)"
 
@@ -294,5 +354,20 @@ class RateMonitor(Monitor):
             widths[-1] = min(bin_steps, now - (start + (counts.size - 1) * bin_steps))
         return counts / (self.population.size * widths * self._net.dt * 1e-3)
 
+    def save_to(self, node: Node, refs: Refs) -> None:
+        super().save_to(node, refs)
+        node.attrs.update(target=refs.index(self.population), bin=self.every_steps)
+
+    @classmethod
+    def load_from(cls, net: Network, node: Node, refs: Refs) -> Monitor:
+        pop = refs.population(node.attrs["target"], "monitor target")
+        return net.record_rate(pop, int(node.attrs["bin"]) * net.dt)
+
     def __repr__(self) -> str:
         return f"RateMonitor({self.population.name!r}, every={self.every_steps * self._net.dt} ms)"
+
+
+#: The recorders by their ``kind`` (how a checkpoint names them).
+MONITORS: dict[str, type[Monitor]] = {
+    c.kind: c for c in (SpikeMonitor, StateMonitor, WeightMonitor, RateMonitor, StructureMonitor)
+}

@@ -27,7 +27,7 @@ from .errors import SimulationError
 from .inputs import CurrentInput, CurrentSource, PoissonInput, check_poisson_params
 from .lesion import Lesion
 from .models import MODELS, NeuronModel, SpikeGenerator
-from .monitors import Monitor, RateMonitor, SpikeMonitor, StateMonitor, StructureMonitor, WeightMonitor
+from .monitors import MONITORS, Monitor, RateMonitor, SpikeMonitor, StateMonitor, StructureMonitor, WeightMonitor
 from .plasticity import NeuronRule, PlasticityRule
 from .population import Population
 from .projection import Projection
@@ -860,33 +860,9 @@ class Network:
         for k, inp in enumerate(self.inputs):
             g.child(str(k)).attrs["spec"] = json.dumps(inp.to_dict())
         g = root.child("monitors")
-        pindex = {id(p): k for k, p in enumerate(self.projections)}
+        refs = io.Refs(self.populations, self.projections)
         for k, m in enumerate(self.monitors):
-            gm = g.child(str(k))
-            gm.attrs["kind"] = m.kind
-            if isinstance(m, SpikeMonitor):
-                gm.attrs["target"] = index[id(m.population)]
-                if m.subset is not None:
-                    gm.data["subset"] = m.subset
-            elif isinstance(m, StateMonitor):
-                gm.attrs["target"] = index[id(m.population)]
-                gm.attrs["var"] = m.var
-                gm.attrs["every"] = m.every_steps
-                gm.data["indices"] = m.indices
-            elif isinstance(m, WeightMonitor):
-                gm.attrs["target"] = pindex[id(m.projection)]
-                gm.attrs["every"] = m.every_steps
-                if m.indices is not None:
-                    gm.data["indices"] = m.indices
-            elif isinstance(m, RateMonitor):
-                gm.attrs["target"] = index[id(m.population)]
-                gm.attrs["bin"] = m.every_steps
-            elif isinstance(m, StructureMonitor):
-                gm.attrs["target"] = pindex[id(m.projection)]
-                gm.attrs["every"] = m.every_steps
-                state = m.state()
-                gm.attrs["next_step"] = state.pop("next_step")
-                gm.data.update(state)
+            m.save_to(g.child(str(k)), refs)
         gl = root.child("lesions")
         gl.attrs["counter"] = int(self._lesion_counter)
         gl.attrs["log"] = json.dumps(self.lesions)
@@ -974,23 +950,13 @@ class Network:
                 name=spec["name"],
             )
         mons = root.children["monitors"]
+        refs = io.Refs(net.populations, net.projections)
         for k in range(len(mons.children)):
             gm = mons.children[str(k)]
-            kind = gm.attrs["kind"]
-            target = int(gm.attrs["target"])
-            if kind == "spikes":
-                net.record_spikes(net.populations[target], gm.data.get("subset"))
-            elif kind == "state":
-                every = int(gm.attrs["every"]) * net.dt
-                net.record_state(net.populations[target], str(gm.attrs["var"]), gm.data["indices"], every)
-            elif kind == "weights":
-                net.record_weights(net.projections[target], gm.data.get("indices"), int(gm.attrs["every"]) * net.dt)
-            elif kind == "rate":
-                net.record_rate(net.populations[target], int(gm.attrs["bin"]) * net.dt)
-            elif kind == "structure":
-                sm = StructureMonitor(net, net.projections[target], int(gm.attrs["every"]))
-                sm.restore({"next_step": gm.attrs["next_step"], **gm.data})
-                net.monitors.append(sm)
+            kind = str(gm.attrs.get("kind"))
+            if kind not in MONITORS:
+                raise ValueError(f"checkpoint monitors/{k}: unknown recorder kind {kind!r}; known: {sorted(MONITORS)}")
+            MONITORS[kind].load_from(net, gm, refs)
         if "lesions" in root.children:  # absent in version-1 files: no lesions
             gl = root.children["lesions"]
             net._lesion_counter = int(gl.attrs["counter"])

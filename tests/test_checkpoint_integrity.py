@@ -89,3 +89,20 @@ def test_a_failed_save_keeps_the_previous_file_and_raises_oserror(tmp_path):
         net.save(tmp_path / "no-such-directory" / "c.h5")
     assert sorted(os.listdir(tmp_path)) == ["c.h5"]
     assert pn.Network.load(path).step == 200
+
+
+@pytest.mark.parametrize(
+    "attr, value, message",
+    [
+        ("target", 7, r"monitor target = 7 names no population \(the file has 2\)"),
+        ("target", -1, r"monitor target = -1 names no population"),
+        ("kind", "voltage", r"monitors/0: unknown recorder kind 'voltage'"),
+    ],
+)
+def test_a_recorder_naming_nothing_is_refused(tmp_path, attr, value, message):
+    path = tmp_path / "c.h5"
+    _net().save(path)
+    with h5py.File(path, "r+") as f:
+        f["monitors/0"].attrs[attr] = value
+    with pytest.raises(ValueError, match=message):
+        pn.Network.load(path)
