@@ -13,6 +13,7 @@ noise held for intervals of ``dt``; ``noise_generator``). They describe the curr
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -23,6 +24,7 @@ from ._validation import FLOAT32_MAX, check_float_array, check_number
 
 if TYPE_CHECKING:
     from . import _core
+    from .io import Node, Refs
     from .network import Network
     from .population import Population
 
@@ -34,6 +36,7 @@ __all__ = [
     "ACCurrent",
     "NoisyCurrent",
     "CurrentInput",
+    "INPUTS",
 ]
 
 #: largest mean number of arrivals per neuron and step (n x rate x dt) that the compiled table accepts
@@ -151,6 +154,20 @@ class PoissonInput:
             "rate": self._rate,
             "weight": self._weight,
         }
+
+    # -- checkpoints ------------------------------------------------------------------------------------------
+    def save_to(self, node: Node, refs: Refs) -> None:
+        """Write what rebuilds this input into the checkpoint group ``node`` (attribute ``spec``, JSON)."""
+        node.attrs["spec"] = json.dumps({"kind": "poisson", **self.to_dict(), "target": refs.index(self.target)})
+
+    @classmethod
+    def load_from(cls, net: Network, node: Node, refs: Refs) -> PoissonInput:
+        """Recreate in ``net`` the input saved in ``node`` by :meth:`save_to`."""
+        spec = json.loads(node.attrs["spec"])
+        target = refs.population(spec["target"], "input target")
+        return net.add_poisson_input(
+            target, spec["n"], spec["rate"], spec["weight"], receptor=spec["receptor"], name=spec["name"]
+        )
 
     def __repr__(self) -> str:
         return (
@@ -402,6 +419,23 @@ class CurrentInput:
             "neurons": None if self.neurons is None else self.neurons.tolist(),
         }
 
+    # -- checkpoints ------------------------------------------------------------------------------------------
+    def save_to(self, node: Node, refs: Refs) -> None:
+        """Write what rebuilds this input into the checkpoint group ``node`` (attribute ``spec``, JSON)."""
+        node.attrs["spec"] = json.dumps({**self.to_dict(), "target": refs.index(self.target)})
+
+    @classmethod
+    def load_from(cls, net: Network, node: Node, refs: Refs) -> CurrentInput:
+        """Recreate in ``net`` the input saved in ``node`` by :meth:`save_to`."""
+        spec = json.loads(node.attrs["spec"])
+        target = refs.population(spec["target"], "input target")
+        source = CurrentSource.from_dict(spec["source"])
+        return net.add_current_input(target, source, spec["neurons"], name=spec["name"])
+
     def __repr__(self) -> str:
         which = "all" if self.neurons is None else f"{self.neurons.size} neurons"
         return f"CurrentInput({self.name!r} -> {self.target.name!r} ({which}), {self._source!r})"
+
+
+#: The inputs by the ``kind`` of their saved spec (a spec without one, as written before it was added, is "poisson").
+INPUTS: dict[str, type[PoissonInput] | type[CurrentInput]] = {"poisson": PoissonInput, "current": CurrentInput}

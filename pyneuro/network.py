@@ -24,7 +24,7 @@ from ._validation import (
 )
 from .connectivity import AllToAll, ConnectionRule, Normal, Uniform
 from .errors import SimulationError
-from .inputs import CurrentInput, CurrentSource, PoissonInput, check_poisson_params
+from .inputs import INPUTS, CurrentInput, CurrentSource, PoissonInput, check_poisson_params
 from .lesion import Lesion
 from .models import MODELS, NeuronModel, SpikeGenerator
 from .monitors import MONITORS, Monitor, RateMonitor, SpikeMonitor, StateMonitor, StructureMonitor, WeightMonitor
@@ -856,11 +856,11 @@ class Network:
                 structural=json.dumps([r.to_dict() for r in pr.structural]),
             )
             gp.data.update(pr.arrays())
+        refs = io.Refs(self.populations, self.projections)
         g = root.child("inputs")
         for k, inp in enumerate(self.inputs):
-            g.child(str(k)).attrs["spec"] = json.dumps(inp.to_dict())
+            inp.save_to(g.child(str(k)), refs)
         g = root.child("monitors")
-        refs = io.Refs(self.populations, self.projections)
         for k, m in enumerate(self.monitors):
             m.save_to(g.child(str(k)), refs)
         gl = root.child("lesions")
@@ -934,23 +934,15 @@ class Network:
                 for e, step in zip(epochs, json.loads(gp.attrs["neuro_next"])):
                     e.next_step = int(step)
                     e.added = added.get(e.index, 0)
+        refs = io.Refs(net.populations, net.projections)
         inputs = root.children.get("inputs")
         for k in range(len(inputs.children) if inputs is not None else 0):
-            spec = json.loads(inputs.children[str(k)].attrs["spec"])  # type: ignore[union-attr]
-            if spec.get("kind") == "current":
-                src = CurrentSource.from_dict(spec["source"])
-                net.add_current_input(net.populations[int(spec["target"])], src, spec["neurons"], name=spec["name"])
-                continue
-            net.add_poisson_input(
-                net.populations[int(spec["target"])],
-                spec["n"],
-                spec["rate"],
-                spec["weight"],
-                receptor=spec["receptor"],
-                name=spec["name"],
-            )
+            node = inputs.children[str(k)]  # type: ignore[union-attr]
+            kind = str(json.loads(node.attrs["spec"]).get("kind", "poisson"))
+            if kind not in INPUTS:
+                raise ValueError(f"checkpoint inputs/{k}: unknown input kind {kind!r}; known: {sorted(INPUTS)}")
+            INPUTS[kind].load_from(net, node, refs)
         mons = root.children["monitors"]
-        refs = io.Refs(net.populations, net.projections)
         for k in range(len(mons.children)):
             gm = mons.children[str(k)]
             kind = str(gm.attrs.get("kind"))

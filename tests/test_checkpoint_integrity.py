@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 
 import h5py
@@ -106,3 +107,23 @@ def test_a_recorder_naming_nothing_is_refused(tmp_path, attr, value, message):
         f["monitors/0"].attrs[attr] = value
     with pytest.raises(ValueError, match=message):
         pn.Network.load(path)
+
+
+def test_an_input_spec_without_kind_loads_as_poisson(tmp_path):
+    """Files written before inputs saved their kind: a spec without one is a Poisson input; the run continues as the
+    original's."""
+    net = _net()
+    net.add_poisson_input(net.populations[1], n=100, rate=50.0, weight=300.0)
+    path = tmp_path / "c.h5"
+    net.save(path)
+    with h5py.File(path, "r+") as f:
+        spec = json.loads(f["inputs/0"].attrs["spec"])
+        assert spec.pop("kind") == "poisson"
+        f["inputs/0"].attrs["spec"] = json.dumps(spec)
+    net2 = pn.Network.load(path)
+    assert type(net2.inputs[0]).__name__ == "PoissonInput" and net2.inputs[0].rate == 50.0
+    net.run(30.0)
+    net2.run(30.0)
+    np.testing.assert_array_equal(net2.monitors[0].times, net.monitors[0].times)
+    np.testing.assert_array_equal(net2.monitors[0].indices, net.monitors[0].indices)
+    assert net.monitors[0].count > 0
