@@ -43,6 +43,7 @@ from ._clock import to_step
 from ._validation import check_index_array, check_number
 
 if TYPE_CHECKING:
+    from .io import Node, Refs
     from .network import Network
     from .population import Population
     from .projection import Projection
@@ -313,6 +314,39 @@ class Lesion:
             les._synapses.append((net.projections[k], np.asarray(idx, np.uint64)))
         les._name_neurons()
         return les
+
+
+    def save_to(self, node: Node, refs: Refs) -> None:
+        """Write this pending lesion into the checkpoint group ``node``: attributes ``step`` and
+        ``remove_synapses``; groups ``neurons`` and ``synapses`` with one dataset per target (its ids or canonical
+        synapse indices), each naming its population (``pop``) or projection (``proj``) by position."""
+        self.check_savable()
+        node.attrs.update(step=int(self.step), remove_synapses=bool(self.remove_synapses))
+        gn, gs = node.child("neurons"), node.child("synapses")
+        for j, (pop, ids) in enumerate(self._neurons):
+            gn.data[str(j)] = np.asarray(ids, np.uint32)
+            gn.data_attrs[str(j)] = {"pop": refs.index(pop)}
+        for j, (proj, idx) in enumerate(self._synapses):
+            gs.data[str(j)] = np.asarray(idx, np.uint64)
+            gs.data_attrs[str(j)] = {"proj": refs.index(proj)}
+
+    @classmethod
+    def load_from(cls, net: Network, engine: _core.Engine, node: Node, refs: Refs) -> Lesion:
+        """The pending lesion saved in ``node`` by :meth:`save_to`, for ``net`` (whose engine is ``engine``)."""
+        gn, gs = node.children["neurons"], node.children["synapses"]
+        state = {
+            "step": int(node.attrs["step"]),
+            "remove_synapses": bool(node.attrs["remove_synapses"]),
+            "neurons": [
+                (refs.index(refs.population(gn.data_attrs[str(j)]["pop"], "lesion pop")), gn.data[str(j)])
+                for j in range(len(gn.data))
+            ],
+            "synapses": [
+                (refs.index(refs.projection(gs.data_attrs[str(j)]["proj"], "lesion proj")), gs.data[str(j)])
+                for j in range(len(gs.data))
+            ],
+        }
+        return cls.from_state(net, engine, state)
 
 
 # -- selections -------------------------------------------------------------------------------------------------

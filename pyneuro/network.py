@@ -868,17 +868,7 @@ class Network:
         gl.attrs["log"] = json.dumps(self.lesions)
         gpend = gl.child("pending")
         for k, les in enumerate(self._pending_lesions):
-            st = les.state()
-            gk = gpend.child(str(k))
-            gk.attrs["step"] = st["step"]
-            gk.attrs["remove_synapses"] = st["remove_synapses"]
-            gn, gs = gk.child("neurons"), gk.child("synapses")
-            for j, (pk, ids) in enumerate(st["neurons"]):
-                gn.data[str(j)] = ids
-                gn.data_attrs[str(j)] = {"pop": pk}
-            for j, (pk, idx) in enumerate(st["synapses"]):
-                gs.data[str(j)] = idx
-                gs.data_attrs[str(j)] = {"proj": pk}
+            les.save_to(gpend.child(str(k)), refs)
         root.child("state").data.update(self._engine.save_state())
         io.write(path, root)
 
@@ -955,14 +945,6 @@ class Network:
             net.lesions = json.loads(gl.attrs["log"])
             gpend = gl.children["pending"]
             for k in range(len(gpend.children)):
-                gk = gpend.children[str(k)]
-                gn, gs = gk.children["neurons"], gk.children["synapses"]
-                state = {
-                    "step": int(gk.attrs["step"]),
-                    "remove_synapses": bool(gk.attrs["remove_synapses"]),
-                    "neurons": [(int(gn.data_attrs[str(j)]["pop"]), gn.data[str(j)]) for j in range(len(gn.data))],
-                    "synapses": [(int(gs.data_attrs[str(j)]["proj"]), gs.data[str(j)]) for j in range(len(gs.data))],
-                }
-                net._pending_lesions.append(Lesion.from_state(net, net._engine, state))
+                net._pending_lesions.append(Lesion.load_from(net, net._engine, gpend.children[str(k)], refs))
         net._engine.load_state(root.children["state"].flat())
         return net
