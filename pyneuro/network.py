@@ -21,7 +21,7 @@ from ._validation import (
 )
 from .connectivity import AllToAll, ConnectionRule, Normal, Uniform
 from .errors import SimulationError
-from .inputs import PoissonInput, check_poisson_params
+from .inputs import CurrentInput, CurrentSource, PoissonInput, check_poisson_params
 from .models import NeuronModel, SpikeGenerator
 from .monitors import Monitor, RateMonitor, SpikeMonitor, StateMonitor, StructureMonitor, WeightMonitor
 from .plasticity import NeuronRule, PlasticityRule
@@ -102,7 +102,7 @@ class Network:
         self._engine.check_every = max(1, int(round(100.0 / dt)))
         self.populations: list[Population] = []
         self.projections: list[Projection] = []
-        self.inputs: list[PoissonInput] = []
+        self.inputs: list[PoissonInput | CurrentInput] = []
         self.monitors: list[Monitor] = []
         self.lesions: list[dict[str, Any]] = []  # applied lesions: time (ms), kind, name, count
         self._pending_lesions: list[Any] = []  # lesion.Lesion objects scheduled with at=, in time order
@@ -515,6 +515,40 @@ class Network:
         name = self._unique_name(name, f"poisson->{target.name}", [x.name for x in self.inputs])
         iid = self._engine.add_input("PoissonInput", target._id, receptor, {"n": n, "rate": rate, "weight": weight})
         inp = PoissonInput(self, iid, target, receptor, n, rate, weight, name)
+        self.inputs.append(inp)
+        return inp
+
+    def add_current_input(
+        self, target: Population, source: CurrentSource, neurons: Any = None, name: str | None = None
+    ) -> CurrentInput:
+        """Inject the current ``source`` (:class:`pyneuro.inputs.StepCurrent`, :class:`~pyneuro.inputs.ACCurrent`
+        or :class:`~pyneuro.inputs.NoisyCurrent`) into neurons of ``target`` at every step.
+
+        Parameters
+        ----------
+        target : Population
+            A population of this network whose model has a stimulus current ``I_stim`` (the LIF family,
+            Izhikevich, AdEx).
+        source : CurrentSource
+            The current's time course (pA, or the model's ``I_e`` unit).
+        neurons : array of int, optional
+            Indices of the neurons it reaches; default: all.
+        name : str, optional
+            Unique name; default ``"current-><target>"``.
+        """
+        self._own("target", target, Population)
+        if not isinstance(source, CurrentSource) or type(source) is CurrentSource:
+            raise TypeError(
+                "source must be a pyneuro.inputs.StepCurrent, ACCurrent or NoisyCurrent, got " + type(source).__name__
+            )
+        if "I_stim" not in target.state_vars:
+            raise ValueError(
+                f"target must have a stimulus current I_stim; {target.name!r} is a {type(target.model).__name__}"
+            )
+        idx = None if neurons is None else check_index_array("neurons", neurons, target.size)
+        name = self._unique_name(name, f"current->{target.name}", [x.name for x in self.inputs])
+        inp = CurrentInput(self, -1, target, source, idx, name)
+        inp._id = self._engine.add_input(source.kind, target._id, "exc", inp._params(source))
         self.inputs.append(inp)
         return inp
 

@@ -744,8 +744,11 @@ class Custom(PlasticityRule):
     on_pre, on_post, on_tick : str, optional
         Statements run at a presynaptic arrival, at a postsynaptic spike, and (``on_tick``) for every synapse every
         ``interval`` ms. Assignable: ``w`` and the synapse variables; readable: the parameters, traces, synapse and
-        neuron variables, ``<var>_post`` (the postsynaptic neuron's state variables), ``t`` (ms), ``dt`` (ms) and
-        ``eta`` (the schedule factor). New names become local variables.
+        neuron variables, ``<var>_post`` (the postsynaptic neuron's state variables, as they are now),
+        ``<var>_pre`` (the presynaptic neuron's, as they were at the start of the step), ``t`` (ms), ``dt`` (ms)
+        and ``eta`` (the schedule factor). New names become local variables. A body may be one guard
+        ``if condition:`` over its statements (the condition reads neither ``w`` nor synapse variables): a synapse
+        whose condition is false is not touched.
     interval : float, optional
         Period of ``on_tick`` (ms, >= dt); required with ``on_tick``.
     schedule : Schedule or float, optional
@@ -781,6 +784,7 @@ class Custom(PlasticityRule):
         built = rule_definition(self)
         self._core_kind: str = built.kind
         self._post_vars: list[str] = built.post_vars
+        self._pre_vars: list[str] = built.pre_vars
         self.compile_seconds: float = built.compile_seconds
         self.load_seconds: float = time.perf_counter() - t0
 
@@ -823,12 +827,13 @@ class Custom(PlasticityRule):
         return list(self._post_vars)
 
     def check_target(self, pre: Any, post: Any) -> None:
-        missing = [v for v in self._post_vars if v not in post.state_vars]
-        if missing:
-            raise ValueError(
-                f"Custom rule reads {', '.join(m + '_post' for m in missing)}, but the postsynaptic population "
-                f"{post.name!r} has the state variables {post.state_vars}"
-            )
+        for side, pop, names in (("post", post, self._post_vars), ("pre", pre, self._pre_vars)):
+            missing = [v for v in names if v not in pop.state_vars]
+            if missing:
+                raise ValueError(
+                    f"Custom rule reads {', '.join(m + '_' + side for m in missing)}, but the "
+                    f"{side}synaptic population {pop.name!r} has the state variables {pop.state_vars}"
+                )
 
     def lower(self) -> dict[str, float]:
         from ._custom import rule_lowered

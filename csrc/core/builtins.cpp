@@ -19,6 +19,7 @@
 #include "../plasticity/triplet_stdp.hpp"
 #include "../structural/growth.hpp"
 #include "../structural/pruning.hpp"
+#include "../synapses/current_input.hpp"
 #include "../synapses/poisson_input.hpp"
 #include "catalogue.hpp"
 
@@ -116,6 +117,9 @@ void register_builtins(Registrar& r) {
     r.add_structural("HomeostaticGrowth", &structural<HomeostaticGrowth>);
 
     r.add_input("PoissonInput", &input<PoissonInput>);
+    r.add_input("StepCurrent", &input<StepCurrent>);
+    r.add_input("ACCurrent", &input<ACCurrent>);
+    r.add_input("NoisyCurrent", &input<NoisyCurrent>);
 }
 
 }  // namespace pyneuro

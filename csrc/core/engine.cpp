@@ -167,6 +167,23 @@ void Engine::set_input(int id, const ParamMap& p) {
     inputs_[static_cast<std::size_t>(id)] = std::move(trial);
 }
 
+std::vector<double> Engine::input_current(int id, index_t i, step_t t0, step_t t1) const {
+    const Input& in = *inputs_.at(static_cast<std::size_t>(id));
+    if (i >= const_cast<Input&>(in).target().size()) throw ArgumentError("input_current: neuron index out of range");
+    std::vector<double> out;
+    for (step_t t = t0; t < t1; ++t) out.push_back(in.current(i, t, rng_));
+    return out;
+}
+
+// Put back the stimulus currents set from outside (the end of a run that current inputs drove).
+void Engine::restore_stim() noexcept {
+    for (auto& [p, base] : stim_base_) {
+        avector<float>* v = pops_[static_cast<std::size_t>(p)]->var("I_stim");
+        std::copy(base.begin(), base.end(), v->begin());
+    }
+    stim_base_.clear();
+}
+
 void Engine::set_nest_time(bool on) {
     if (on == nest_time_) return;
     if (now_ != 0) throw ArgumentError("the time convention can only be chosen before the first step");
@@ -360,9 +377,21 @@ void Engine::prepare() {
                 depth[static_cast<std::size_t>(m->id())] = std::max(depth[static_cast<std::size_t>(m->id())], 2);
     }
     for (auto& in : inputs_) in->prepare(dt_, nest_time_);
+    std::vector<std::uint8_t> driven(np, 0);
+    for (auto& in : inputs_)
+        if (in->adds_current()) driven[static_cast<std::size_t>(in->target().id())] = 1;
+    stim_base_.clear();
+    for (std::size_t p = 0; p < np; ++p) {
+        pops_[p]->set_stim_driven(driven[p] != 0);
+        if (driven[p]) {
+            const avector<float>& v = *pops_[p]->var("I_stim");
+            stim_base_.emplace_back(static_cast<int>(p), std::vector<float>(v.begin(), v.end()));
+        }
+    }
     for (std::size_t p = 0; p < np; ++p) {
         Population& pop = *pops_[p];
         pop.prepare(dt_);
+        pop.reset_snapshots();  // the state at the start of this run, in every slot
         const int d = depth[p] + 1;
         if (pop.ring().depth() != std::max(d, 2) || pop.ring().threads() != threads_) {
             StateDict keep;
@@ -442,6 +471,7 @@ void Engine::integrate(int k, step_t t) {
         for (auto& nr : pop.neuron_rules()) nr->before(R, t);
         pop.update(R, t, rng_, out);
         if (nest_time_) pop.flush_lagged(R);  // NEST time: this step's arrivals act from the next step on
+        pop.take_snapshots(R, t);              // the state after step t, for readers on other threads in step t + 1
         pop.drop_lesioned(out);  // lesioned neurons never spike (before traces, rules, monitors and counts)
         std::int64_t& cnt = win_counts_[count_slot(par, p, k)];
         if (window_start) cnt = 0;
@@ -527,6 +557,11 @@ void Engine::step_phases(int k, step_t t) {
 void Engine::step_deliver(int k, step_t t) {
     record_weights(k, t);
     for (auto& pr : projs_) pr->deliver(k, t);
+    for (auto& [p, base] : stim_base_) {  // I_stim = its set value + this step's current inputs
+        const Range R = parts_[static_cast<std::size_t>(p)][static_cast<std::size_t>(k)];
+        float* v = pops_[static_cast<std::size_t>(p)]->var("I_stim")->data();
+        std::copy(base.begin() + R.begin, base.begin() + R.end, v + R.begin);
+    }
     for (auto& in : inputs_) in->apply(parts_[static_cast<std::size_t>(in->target().id())][static_cast<std::size_t>(k)], t, rng_);
 }
 
@@ -685,6 +720,7 @@ RunStatus Engine::run_plain(step_t n_steps) {
     }
     // wind up; only a spike recorder's merge allocates, and one that fails keeps its buffers for the next merge
     now_ = last.load() + 1;
+    restore_stim();
     std::exception_ptr merge_error;
     for (auto& sm : spike_mons_) {
         try {

@@ -73,6 +73,8 @@ public:
     // New parameters for input `id`, checked by lowering them before anything changes.
     void set_input(int id, const ParamMap& p);
     int n_inputs() const { return static_cast<int>(inputs_.size()); }
+    // What current input `id` injects into neuron i of its target at steps [t0, t1) (0 for other inputs).
+    std::vector<double> input_current(int id, index_t i, step_t t0, step_t t1) const;
     // Time convention: false (default) = a spike of step s is stamped s dt and a delay of d steps makes it act on
     // its target's integration of step s + d; true = NEST's: the spike is stamped (s + 1) dt, the delay counts from
     // the stamp, so it acts one step later (arrivals are added after the target's update of step s + d). Only
@@ -158,6 +160,9 @@ private:
     std::vector<std::unique_ptr<Projection>> projs_;
     std::vector<std::unique_ptr<Input>> inputs_;
     std::vector<std::string> kind_of_input_;
+    // during a run: per population driven by current inputs, its id and the I_stim set from outside (restored after)
+    std::vector<std::pair<int, std::vector<float>>> stim_base_;
+    void restore_stim() noexcept;
     bool nest_time_ = false;
     std::vector<std::vector<int>> plastic_in_;  // per population: plastic projections ending there
     std::vector<std::vector<int>> steps_in_;    // per population: projections ending there with rules that step neurons

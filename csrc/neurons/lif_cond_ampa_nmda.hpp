@@ -110,7 +110,7 @@ public:
         h_leak = static_cast<float>(dt * g_L / C_m);
         drive = static_cast<float>(dt * I_e / C_m);
         n_blank = blank_steps();
-        has_stim_ = any_nonzero(stim_);
+        has_stim_ = stim_driven() || any_nonzero(stim_);
     }
     int min_isi_steps() const override { return n_blank + 1; }
     bool folds_lagged() const override { return lagged_on(Receptor::exc) && lagged_on(Receptor::inh); }

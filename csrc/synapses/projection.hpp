@@ -4,6 +4,8 @@
 // spike the presynaptic population emitted at t - d (in ascending id order), the row segment with delay d is
 // transmitted (target[post] += sign * w) and then handed to each rule's on_pre. Every input of a neuron is
 // therefore summed in a fixed order (projection, delay, spike id, synapse), whatever the thread count.
+// With several delays, each spike in flight keeps a cursor to its next segment (cursors.hpp): an arrival costs
+// O(1) plus its synapses, whatever the number of distinct delays, and the store gains no per-synapse index.
 // Canonical order: synapse arrays returned to Python are sorted by (pre, delay, post), ties in creation order;
 // gather() produces it by merging the shards' rows, and the store can be rebuilt from it exactly.
 #pragma once
@@ -17,6 +19,7 @@
 #include "../neurons/population.hpp"
 #include "../plasticity/rule.hpp"
 #include "../structural/structural_rule.hpp"
+#include "cursors.hpp"
 #include "shard.hpp"
 #include "values.hpp"
 
@@ -171,6 +174,7 @@ private:
     void count_delay(std::uint32_t d, int delta);
     void update_delays();
     void after_change();
+    void deliver_segments(int k, step_t t);
 
     int id_;
     Population* pre_;
@@ -179,6 +183,7 @@ private:
     int post_bits_;
     std::uint32_t mask_;
     std::vector<Shard> shards_;
+    std::vector<DeliveryCursors> cursors_;  // per shard (projections with several delays)
     std::vector<int> delays_;  // distinct delays present, ascending
     std::vector<std::unique_ptr<Rule>> rules_;
     float* target_ = nullptr;
