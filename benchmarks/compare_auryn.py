@@ -20,7 +20,8 @@ Printed per core count (medians over the repetitions):
                 pyneuro's post-spike phase (Network.timing), slowest thread;
   upd perf      the same from a perf profile (CPU time of TripletSTDP::on_post, of Auryn's
                 TripletConnection::propagate_backward), per core; with --perf only, when ``perf record`` works;
-  peak MB       peak resident memory (pyneuro: VmHWM of its process after the run; Auryn: the largest rank's).
+  peak MB       peak resident memory (pyneuro: VmHWM of its process after the run; Auryn: the largest rank's);
+  n             runs in the medians.
 Row "custom" (with --custom): pyneuro with the neuron written as a user definition
 (pyneuro.definitions.zenke_neuron, a pyneuro.models.Custom) instead of the built-in LIFCondAmpaNmda.
 """
@@ -293,7 +294,7 @@ def table(a: argparse.Namespace, res: dict[str, dict[int, list[dict]]]) -> None:
     print(f"machine: {os.cpu_count()} CPUs, {_cpu_model()}")
     hdr = (
         f"{'':>9} {'cores':>5} {'run s/s':>8} {'ratio':>6} {'rate E':>7} {'rate I':>7} {'ns/event':>9} "
-        f"{'upd timer':>9} {'upd perf':>9} {'peak MB':>8} {'build s':>8} {'prime s/s':>9}"
+        f"{'upd timer':>9} {'upd perf':>9} {'peak MB':>8} {'build s':>8} {'prime s/s':>9} {'n':>2}"
     )
     print(hdr)
     for c in a.cores:
@@ -318,7 +319,7 @@ def table(a: argparse.Namespace, res: dict[str, dict[int, list[dict]]]) -> None:
             prime = _med(rows, "prime_s") / (3 * a.tau_hom)
             print(
                 f"{name:>9} {c:>5} {run:8.3f} {ratio:6.2f} {re_:7.3f} {ri_:7.3f} {ns_ev:9.2f} {ns_up:9.2f} "
-                f"{ns_up_cpu:9.2f} {_med(rows, 'peak_mb'):8.0f} {build:8.1f} {prime:9.3f}"
+                f"{ns_up_cpu:9.2f} {_med(rows, 'peak_mb'):8.0f} {build:8.1f} {prime:9.3f} {len(rows):>2}"
             )
     if res["pyneuro"][a.cores[0]]:
         bps = _med(res["pyneuro"][a.cores[0]], "bytes_per_plastic_syn")
