@@ -20,7 +20,8 @@ Printed per core count (medians over the repetitions):
                 pyneuro's post-spike phase (Network.timing), slowest thread;
   upd perf      the same from a perf profile (CPU time of TripletSTDP::on_post, of Auryn's
                 TripletConnection::propagate_backward), per core; with --perf only, when ``perf record`` works;
-  peak MB       peak resident memory (pyneuro: VmHWM of its process after the run; Auryn: the largest rank's).
+  peak MB       peak resident memory (pyneuro: VmHWM of its process after the run; Auryn: the largest rank's);
+  n             runs in the medians.
 Row "custom" (with --custom): pyneuro with the neuron written as a user definition
 (pyneuro.definitions.zenke_neuron, a pyneuro.models.Custom) instead of the built-in LIFCondAmpaNmda.
 """
@@ -30,6 +31,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -231,11 +233,30 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--neuron", default="builtin", help=argparse.SUPPRESS)
     ap.add_argument("--json", help="also write every measurement to this file")
+    ap.add_argument(
+        "--table-from",
+        metavar="LOG",
+        help="print the table from the '# rep' lines of an earlier run's output (an interrupted run); "
+        "pass that run's --simtime, --tau-hom and --cores",
+    )
     ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--threads", type=int, default=1, help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
     if a.worker:
         worker(a.threads, a.simtime, a.tau_hom, a.neuron)
+        return 0
+    sims = ["auryn", "pyneuro"] + (["custom"] if a.custom else [])
+    res: dict[str, dict[int, list[dict]]] = {k: {c: [] for c in a.cores} for k in ("auryn", "pyneuro", "custom")}
+    if a.table_from:
+        reps = set()
+        with open(a.table_from) as f:
+            for line in f:
+                m = re.match(r"# rep (\d+) cores (\d+) (\w+): (\{.*\})\s*$", line)
+                if m and int(m.group(2)) in a.cores:
+                    reps.add(int(m.group(1)))
+                    res[m.group(3)][int(m.group(2))].append(json.loads(m.group(4)))
+        a.reps = len(reps)
+        table(a, res)
         return 0
     if not a.skip_auryn and not os.path.exists(auryn_binary(a.auryn)):
         if not a.build:
@@ -245,8 +266,6 @@ def main(argv: list[str] | None = None) -> int:
     perf = a.perf and _perf_ok()
     if a.perf and not perf:
         print("perf record does not work here: no per-update time for Auryn", file=sys.stderr)
-    sims = ["auryn", "pyneuro"] + (["custom"] if a.custom else [])
-    res: dict[str, dict[int, list[dict]]] = {k: {c: [] for c in a.cores} for k in sims}
     for rep in range(a.reps):
         for c in a.cores:
             order = sims if rep % 2 == 0 else sims[::-1]
@@ -263,7 +282,11 @@ def main(argv: list[str] | None = None) -> int:
     if a.json:
         with open(a.json, "w") as f:
             json.dump({k: {str(c): v for c, v in d.items()} for k, d in res.items()}, f, indent=1)
+    table(a, res)
+    return 0
 
+
+def table(a: argparse.Namespace, res: dict[str, dict[int, list[dict]]]) -> None:
     print(
         f"\nW4 zenke25k, {a.simtime:g} s plastic after {3 * a.tau_hom:g} s priming; "
         f"medians of {a.reps} alternating runs"
@@ -271,7 +294,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"machine: {os.cpu_count()} CPUs, {_cpu_model()}")
     hdr = (
         f"{'':>9} {'cores':>5} {'run s/s':>8} {'ratio':>6} {'rate E':>7} {'rate I':>7} {'ns/event':>9} "
-        f"{'upd timer':>9} {'upd perf':>9} {'peak MB':>8} {'build s':>8} {'prime s/s':>9}"
+        f"{'upd timer':>9} {'upd perf':>9} {'peak MB':>8} {'build s':>8} {'prime s/s':>9} {'n':>2}"
     )
     print(hdr)
     for c in a.cores:
@@ -296,12 +319,11 @@ def main(argv: list[str] | None = None) -> int:
             prime = _med(rows, "prime_s") / (3 * a.tau_hom)
             print(
                 f"{name:>9} {c:>5} {run:8.3f} {ratio:6.2f} {re_:7.3f} {ri_:7.3f} {ns_ev:9.2f} {ns_up:9.2f} "
-                f"{ns_up_cpu:9.2f} {_med(rows, 'peak_mb'):8.0f} {build:8.1f} {prime:9.3f}"
+                f"{ns_up_cpu:9.2f} {_med(rows, 'peak_mb'):8.0f} {build:8.1f} {prime:9.3f} {len(rows):>2}"
             )
     if res["pyneuro"][a.cores[0]]:
         bps = _med(res["pyneuro"][a.cores[0]], "bytes_per_plastic_syn")
         print(f"pyneuro: {bps:.2f} bytes per plastic synapse (E->E store)")
-    return 0
 
 
 def _cpu_model() -> str:
