@@ -179,6 +179,9 @@ def run_built(built, duration_ms):
         peak_rss_mb=rss_bytes("VmHWM") / 2**20,
         bytes_per_syn=(built.rss_after_build - built.rss_before) / n_syn if n_syn else None,
         bytes_per_syn_after_run=(rss_after_run - built.rss_before) / n_syn if n_syn else None,
+        # LIFCond: exponential Euler on v with each conductance's exact mean over the step (second order);
+        # conductances decay exactly
+        method="expEuler+exact-g-mean",
     )
     if built.plastic is not None:
         w = np.asarray(built.plastic.weights, dtype=np.float64)
