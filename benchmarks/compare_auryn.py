@@ -21,6 +21,8 @@ Printed per core count (medians over the repetitions):
   upd perf      the same from a perf profile (CPU time of TripletSTDP::on_post, of Auryn's
                 TripletConnection::propagate_backward), per core; with --perf only, when ``perf record`` works;
   peak MB       peak resident memory (pyneuro: VmHWM of its process after the run; Auryn: the largest rank's).
+Row "custom" (with --custom): pyneuro with the neuron written as a user definition
+(pyneuro.definitions.zenke_neuron, a pyneuro.models.Custom) instead of the built-in LIFCondAmpaNmda.
 """
 
 from __future__ import annotations
@@ -122,9 +124,11 @@ def run_auryn(prefix: str, ranks: int, simtime: float, tau_hom: float, perf: boo
     return out
 
 
-def run_pyneuro(threads: int, simtime: float, tau_hom: float, perf: bool, freq: int = 999) -> dict:
+def run_pyneuro(
+    threads: int, simtime: float, tau_hom: float, perf: bool, freq: int = 999, neuron: str = "builtin"
+) -> dict:
     cmd = [sys.executable, os.path.abspath(__file__), "--worker", "--threads", str(threads), "--simtime", str(simtime)]
-    cmd += ["--tau-hom", str(tau_hom)]
+    cmd += ["--tau-hom", str(tau_hom), "--neuron", neuron]
     env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS=str(threads))
     with tempfile.TemporaryDirectory() as d:
         pdata = os.path.join(d, "perf.data")
@@ -145,7 +149,7 @@ def run_pyneuro(threads: int, simtime: float, tau_hom: float, perf: bool, freq: 
     return res
 
 
-def worker(threads: int, simtime: float, tau_hom: float) -> None:
+def worker(threads: int, simtime: float, tau_hom: float, neuron: str = "builtin") -> None:
     """One pyneuro W4 run (in its own process): build, prime, plastic run; prints one JSON line."""
     sys.path.insert(0, os.path.dirname(HERE))
     import numpy as np
@@ -153,7 +157,7 @@ def worker(threads: int, simtime: float, tau_hom: float) -> None:
     import pyneuro.workloads as W
 
     t0 = time.perf_counter()
-    w = W.zenke25k(threads=threads, tau_rate=tau_hom * 1000.0)
+    w = W.zenke25k(threads=threads, tau_rate=tau_hom * 1000.0, neuron=neuron)
     build_s = time.perf_counter() - t0
     net = w.net
     prime = 3.0 * tau_hom * 1000.0
@@ -220,12 +224,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--tau-hom", type=float, default=10.0, help="tau_hom (s); priming is 3 tau_hom (default 10)")
     ap.add_argument("--perf", action="store_true", help="profile Auryn with perf for its ns per post update")
     ap.add_argument("--skip-auryn", action="store_true", help="pyneuro only")
+    ap.add_argument(
+        "--custom",
+        action="store_true",
+        help="also run pyneuro with the neuron as a user definition (pyneuro.definitions.zenke_neuron)",
+    )
+    ap.add_argument("--neuron", default="builtin", help=argparse.SUPPRESS)
     ap.add_argument("--json", help="also write every measurement to this file")
     ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--threads", type=int, default=1, help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
     if a.worker:
-        worker(a.threads, a.simtime, a.tau_hom)
+        worker(a.threads, a.simtime, a.tau_hom, a.neuron)
         return 0
     if not a.skip_auryn and not os.path.exists(auryn_binary(a.auryn)):
         if not a.build:
@@ -235,17 +245,18 @@ def main(argv: list[str] | None = None) -> int:
     perf = a.perf and _perf_ok()
     if a.perf and not perf:
         print("perf record does not work here: no per-update time for Auryn", file=sys.stderr)
-    res: dict[str, dict[int, list[dict]]] = {"auryn": {c: [] for c in a.cores}, "pyneuro": {c: [] for c in a.cores}}
+    sims = ["auryn", "pyneuro"] + (["custom"] if a.custom else [])
+    res: dict[str, dict[int, list[dict]]] = {k: {c: [] for c in a.cores} for k in sims}
     for rep in range(a.reps):
         for c in a.cores:
-            order = ["auryn", "pyneuro"] if rep % 2 == 0 else ["pyneuro", "auryn"]
+            order = sims if rep % 2 == 0 else sims[::-1]
             for sim in order:
                 if sim == "auryn" and a.skip_auryn:
                     continue
                 if sim == "auryn":
                     r = run_auryn(a.auryn, c, a.simtime, a.tau_hom, perf)
                 else:
-                    r = run_pyneuro(c, a.simtime, a.tau_hom, perf)
+                    r = run_pyneuro(c, a.simtime, a.tau_hom, perf, neuron="custom" if sim == "custom" else "builtin")
                 res[sim][c].append(r)
                 brief = {k: v for k, v in r.items() if k != "phases"}
                 print(f"# rep {rep} cores {c} {sim}: " + json.dumps(brief), flush=True)
@@ -264,15 +275,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(hdr)
     for c in a.cores:
-        ar, pr = res["auryn"][c], res["pyneuro"][c]
+        ar = res["auryn"][c]
         a_run = _med(ar, "run_s") / a.simtime
-        p_run = _med(pr, "run_s") / a.simtime
-        for name, rows, run in (("Auryn", ar, a_run), ("pyneuro", pr, p_run)):
+        for name, rows in (("Auryn", ar), ("pyneuro", res["pyneuro"][c]), ("custom", res.get("custom", {}).get(c, []))):
             if not rows:
                 continue
+            run = _med(rows, "run_s") / a.simtime
             re_, ri_ = _med(rows, "rate_e"), _med(rows, "rate_i")
             ev = (re_ * NE * OUT_E + ri_ * NI * OUT_I + 2.0 * NX * OUT_X) * a.simtime
-            if name == "pyneuro":
+            if name != "Auryn":
                 ev = _med(rows, "events")
                 upd = _med(rows, "updates")
             else:
@@ -280,7 +291,7 @@ def main(argv: list[str] | None = None) -> int:
             ns_ev = 1e9 * run * a.simtime / ev
             ns_up = 1e9 * _med(rows, "post_s") / upd if any("post_s" in r for r in rows) else float("nan")
             ns_up_cpu = 1e9 * _med(rows, "post_cpu_s") / upd if any("post_cpu_s" in r for r in rows) else float("nan")
-            ratio = p_run / a_run if name == "pyneuro" and ar else float("nan")
+            ratio = run / a_run if name != "Auryn" and ar else float("nan")
             build = _med(rows, "build_s")
             prime = _med(rows, "prime_s") / (3 * a.tau_hom)
             print(

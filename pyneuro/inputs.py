@@ -190,7 +190,7 @@ class StepCurrent(CurrentSource):
 
     def __post_init__(self) -> None:
         t = check_float_array("times", self.times, lo=0.0)
-        a = check_float_array("amplitudes", self.amplitudes, length=t.size)
+        a = check_float_array("amplitudes", self.amplitudes, length=t.size, lo=-FLOAT32_MAX, hi=FLOAT32_MAX)
         if t.size > 1 and np.any(np.diff(t) < 0):
             raise ValueError(f"times must be non-decreasing, got {t.tolist()}")
         object.__setattr__(self, "times", t)
@@ -235,10 +235,10 @@ class ACCurrent(CurrentSource):
     stop: float = math.inf
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "amplitude", check_number("amplitude", self.amplitude))
-        object.__setattr__(self, "frequency", check_number("frequency", self.frequency, 0.0))
-        object.__setattr__(self, "phase", check_number("phase", self.phase))
-        object.__setattr__(self, "offset", check_number("offset", self.offset))
+        object.__setattr__(self, "amplitude", check_number("amplitude", self.amplitude, -FLOAT32_MAX, FLOAT32_MAX))
+        object.__setattr__(self, "frequency", check_number("frequency", self.frequency, 0.0, 1e12))
+        object.__setattr__(self, "phase", check_number("phase", self.phase, -1e12, 1e12))
+        object.__setattr__(self, "offset", check_number("offset", self.offset, -FLOAT32_MAX, FLOAT32_MAX))
         start, stop = _window(self.start, self.stop)
         object.__setattr__(self, "start", start)
         object.__setattr__(self, "stop", stop)
@@ -278,8 +278,8 @@ class NoisyCurrent(CurrentSource):
     stop: float = math.inf
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "mean", check_number("mean", self.mean))
-        object.__setattr__(self, "stdev", check_number("stdev", self.stdev, 0.0))
+        object.__setattr__(self, "mean", check_number("mean", self.mean, -FLOAT32_MAX, FLOAT32_MAX))
+        object.__setattr__(self, "stdev", check_number("stdev", self.stdev, 0.0, FLOAT32_MAX))
         if self.dt is not None:
             object.__setattr__(self, "dt", check_number("dt", self.dt, 0.0, lo_open=True))
         start, stop = _window(self.start, self.stop)

@@ -32,6 +32,7 @@ __all__ = [
     "Izhikevich",
     "AdEx",
     "PoissonSource",
+    "GammaSource",
     "SpikeGenerator",
 ]
 
@@ -586,6 +587,40 @@ class PoissonSource(NeuronModel):
 
 
 @dataclass
+class GammaSource(NeuronModel):
+    """Renewal spike sources: each interval is ``dead_time + Gamma(shape, scale 1/rate)`` (NEST's
+    ``gamma_sup_generator`` per neuron, ``poisson_generator_ps`` with ``dead_time``; PyNN's SpikeSourceGamma and
+    SpikeSourcePoissonRefractory).
+
+    ``shape = 1`` gives a Poisson process with a dead time: mean interval ``dead_time + 1000 / rate`` ms, intervals
+    ``dead_time`` plus an exponential. ``dead_time = 0`` gives a gamma process of order ``shape``: mean interval
+    ``1000 * shape / rate`` ms (a rate of ``rate / shape`` Hz), coefficient of variation ``1 / sqrt(shape)``. Spike
+    times are continuous and emitted in the step that contains them (at most one per step). Each neuron's intervals
+    come from counter-based random numbers keyed by (seed, population, neuron, interval count): identical for any
+    thread count and continued exactly from a checkpoint.
+
+    Parameters
+    ----------
+    rate : float
+        Rate of the underlying Poisson events (Hz), >= 0 (0: silent).
+    shape : float
+        Gamma shape (order), > 0.
+    dead_time : float
+        Dead time added to every interval (ms), >= 0.
+
+    State variables (per neuron, settable between runs; a neuron whose values change starts a new interval at the
+    next run): ``rate``, ``shape``, ``dead_time``.
+    """
+
+    rate: float = _nonnegative(10.0, "Hz")
+    shape: float = _positive(1.0, "")
+    dead_time: float = _nonnegative(0.0, "ms")
+
+    kind: ClassVar[str] = "GammaSource"
+    state_vars: ClassVar[tuple[str, ...]] = ("rate", "shape", "dead_time")
+
+
+@dataclass
 class SpikeGenerator(NeuronModel):
     """Neurons that emit given spikes (NEST ``spike_generator`` + ``parrot_neuron``).
 
@@ -715,6 +750,8 @@ class Custom(NeuronModel):
         from ._custom import model_definition
 
         t0 = time.perf_counter()
+        if not isinstance(self.state, dict):  # (the definition checks it in full; nest_names below reads it first)
+            raise TypeError(f"Custom.state must be a dict of names to numbers, got {type(self.state).__name__}")
         if self.nest_names is None:
             self.nest_names = {k: v for k, v in self._nest_defaults.items() if v in self.state}
         elif not isinstance(self.nest_names, dict) or any(
@@ -780,6 +817,7 @@ MODELS: dict[str, type[NeuronModel]] = {
         Izhikevich,
         AdEx,
         PoissonSource,
+        GammaSource,
         SpikeGenerator,
     )
 }

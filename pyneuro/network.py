@@ -18,6 +18,7 @@ from ._validation import (
     check_index_array,
     check_int,
     check_number,
+    check_synapse_arrays,
 )
 from .connectivity import AllToAll, ConnectionRule, Normal, Uniform
 from .errors import SimulationError
@@ -452,16 +453,11 @@ class Network:
         name: str,
     ) -> Projection:
         """Recreate a projection from canonical arrays (delays in steps); used by checkpoints."""
-        p, q, d, w = arrays
-        pid = self._engine.connect_arrays(
-            pre._id,
-            post._id,
-            receptor,
-            p.astype(np.uint32),
-            q.astype(np.uint32),
-            d.astype(np.uint32),
-            w.astype(np.float32),
-        )
+        p, q, d, w = check_synapse_arrays(f"projection {name!r}", arrays, pre.size, post.size)
+        try:
+            pid = self._engine.connect_arrays(pre._id, post._id, receptor, p, q, d, w)
+        except ValueError as e:  # the core's own checks (the delay limit, the shard limit), named like ours
+            raise ValueError(f"projection {name!r}: {e}") from None
         try:
             self._add_rules(pid, [(r.core_kind(), r.lower_in(self), self._lower_schedules(r)) for r in rules])
         except BaseException:
@@ -508,7 +504,7 @@ class Network:
             Unique name; default ``"poisson-><target>"``.
         """
         self._own("target", target, Population)
-        if target.model.kind in ("PoissonSource", "SpikeGenerator"):
+        if target.model.kind in ("PoissonSource", "GammaSource", "SpikeGenerator"):
             raise ValueError(f"target must integrate input; {target.name!r} is a {target.model.kind}")
         receptor = check_choice("receptor", receptor, _RECEPTORS)
         n, rate, weight = check_poisson_params(n, rate, weight, self.dt)

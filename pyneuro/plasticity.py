@@ -172,6 +172,8 @@ def _check_bounds(kind: str, w_min: float, w_max: float) -> None:
 def _interval_steps(interval: float, dt: float, name: str = "interval") -> float:
     if interval < dt * (1.0 - 1e-9):
         raise ValueError(f"{name} must be >= dt = {dt} ms, got {interval}")
+    if interval > 2.0**52 * dt:  # the clock's exact range, as for recording intervals
+        raise ValueError(f"{name} must be <= 2**52 steps = {2.0**52 * dt:g} ms at dt = {dt} ms, got {interval}")
     return float(max(1, math.floor(interval / dt + 0.5 + 1e-9)))
 
 
@@ -780,7 +782,9 @@ class Custom(PlasticityRule):
         super().__post_init__()
         from ._custom import rule_definition
 
-        self.traces = {k: (Trace(**v) if isinstance(v, dict) else v) for k, v in dict(self.traces).items()}
+        if not isinstance(self.traces, dict):
+            raise TypeError(f"Custom.traces must be a dict of names to Trace, got {type(self.traces).__name__}")
+        self.traces = {k: (Trace(**v) if isinstance(v, dict) else v) for k, v in self.traces.items()}
         built = rule_definition(self)
         self._core_kind: str = built.kind
         self._post_vars: list[str] = built.post_vars

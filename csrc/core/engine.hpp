@@ -125,7 +125,12 @@ public:
     bool timing() const { return timing_; }
     std::vector<std::vector<double>> phase_times() const;
     double max_rate = 1000.0;       // Hz; a non-source population above it over a check window stops the run
-    step_t check_every = 1000;      // steps per divergence-check window
+    step_t check_every = 1000;      // steps per divergence-check window (>= 1; set it through set_check_every)
+    void set_check_every(step_t steps) {
+        if (steps < 1)
+            throw ArgumentError("check_every = " + std::to_string(steps) + " steps is outside [1, 2^63 - 1] (steps per divergence-check window)");
+        check_every = steps;
+    }
     // State variable `var` of population `pop` was set from outside (between runs).
     void state_set(int pop, const std::string& var);
 

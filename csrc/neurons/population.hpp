@@ -109,7 +109,9 @@ public:
         return buf.data();
     }
     // Add the lagged arrivals of neurons [R.begin, R.end) to the model's inputs and clear them (thread k's range).
+    // Nothing to do when the model's update already did it (folds_lagged).
     void flush_lagged(Range R) {
+        if (folds_lagged()) return;
         for (std::size_t r = 0; r < lagged_.size(); ++r) {
             auto& buf = lagged_[r];
             if (buf.empty()) continue;
@@ -122,6 +124,15 @@ public:
         }
     }
     bool has_lagged() const { return !lagged_[0].empty() || !lagged_[1].empty(); }
+    // True when update() itself adds the lagged arrivals to the inputs and clears them, in its loop over the neurons
+    // (the same float addition after the step's decay as flush_lagged, without a second pass over the arrays).
+    virtual bool folds_lagged() const { return false; }
+    bool lagged_on(Receptor r) const { return !lagged_[static_cast<std::size_t>(r)].empty(); }
+    // The lagged buffer of receptor r (nullptr when there is none), for models that fold it.
+    float* lagged_buffer(Receptor r) {
+        auto& buf = lagged_[static_cast<std::size_t>(r)];
+        return buf.empty() ? nullptr : buf.data();
+    }
 
     // Whether current inputs drive the stimulus current I_stim during the coming run (set by the engine before
     // prepare(): a model then integrates I_stim even while it is all zero between runs).

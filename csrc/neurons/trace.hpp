@@ -53,7 +53,8 @@ public:
             // past 30 tau a trace is below 1e-13 of its value: read it as 0 (no exp() call), unless the table had
             // to be cut short (huge tau), in which case exp() takes over
             tail_zero_ = want <= 65536.0;
-            decay_.resize(len);
+            decay_len_ = len;
+            decay_.assign(len + 1, 0.0);  // one entry past the end: 0, the tail's value when tail_zero_ (View::decay_or_zero)
             for (std::size_t q = 0; q < len; ++q) decay_[q] = std::exp(-static_cast<double>(q) * dt / tau_);
         }
         if (n == n_ && cap == cap_) return;
@@ -97,7 +98,7 @@ public:
     }
 
     [[gnu::always_inline]] double decay(step_t dsteps) const {
-        if (static_cast<std::size_t>(dsteps) < decay_.size()) return decay_[static_cast<std::size_t>(dsteps)];
+        if (static_cast<std::size_t>(dsteps) < decay_len_) return decay_[static_cast<std::size_t>(dsteps)];
         return decay_tail(dsteps);
     }
 
@@ -115,6 +116,12 @@ public:
                 return table[static_cast<std::size_t>(d)];
             return tr->decay_tail(d);
         }
+        // decay(d) for d >= 0 without a branch, where the trace's tail is zero (SpikeTrace::tail_zero): the table's
+        // entry past its end is 0.
+        [[gnu::always_inline]] double decay_or_zero(step_t d) const {
+            const std::size_t q = static_cast<std::size_t>(d);
+            return table[q < len ? q : len];
+        }
         void prefetch(index_t i) const { __builtin_prefetch(&now[i]); }
         // owner thread only, as SpikeTrace::value_now
         [[gnu::always_inline]] double value_now(index_t i, step_t t, bool strict = false) const {
@@ -125,7 +132,9 @@ public:
             return tr->value_past(i, t, strict);
         }
     };
-    View view() const { return View{this, decay_.data(), decay_.size(), now_.data(), before_.data()}; }
+    View view() const { return View{this, decay_.data(), decay_len_, now_.data(), before_.data()}; }
+    // True when the decay reads as 0 beyond its table (View::decay_or_zero applies).
+    bool tail_zero() const { return tail_zero_; }
 
     // Trace of neuron i at step t, counting spikes at steps <= t (strict=false) or < t (strict=true).
     double value_at(index_t i, step_t t, bool strict = false) const {
@@ -264,7 +273,8 @@ private:
     index_t n_ = 0;
     int cap_ = 0;
     avector<Entry> blocks_;  // 64-byte aligned: a block of 4 entries is exactly one cache line
-    std::vector<double> decay_;
+    std::vector<double> decay_;  // decay_len_ entries, then a 0
+    std::size_t decay_len_ = 0;
     bool tail_zero_ = true;
     double init_ = 0.0;
     bool init_pending_ = false;

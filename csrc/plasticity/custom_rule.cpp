@@ -17,7 +17,7 @@ CustomRule::CustomRule(std::unique_ptr<RuleKernel> k, const std::string& kind, c
         syn_tau_.push_back(param_or(p, std::string("syn_tau:") + S.syn[q], 0.0));
     }
     for (int q = 0; q < S.n_neuron; ++q) neuron_init_.push_back(param_or(p, std::string("neuron:") + S.neuron[q], 0.0));
-    interval_ = std::max<step_t>(1, static_cast<step_t>(param_or(p, "interval_steps", 1.0)));
+    interval_ = steps_param(p, "interval_steps", 1.0);
     dt_ = param(p, "dt");
     ticks = S.has_tick;
     uses_pre = S.has_pre;

@@ -30,7 +30,7 @@ public:
         tau_d = param(p, "tau_d");
         w_min = param(p, "w_min");
         w_max = param(p, "w_max");
-        interval = std::max<step_t>(1, static_cast<step_t>(param(p, "interval_steps")));
+        interval = steps_param(p, "interval_steps");
         dt = param(p, "dt");
         gain = param_or(p, "modulator_gain", 0.0);
         tonic.set({}, param(p, "tonic"));

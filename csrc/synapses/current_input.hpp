@@ -58,11 +58,14 @@ public:
 
     void apply(Range R, step_t t, const Philox& rng) const override {
         if (!active(t) || R.size() == 0) return;
+        const bool each = per_neuron();
+        const float same = each ? 0.0f : static_cast<float>(amplitude(0, t, rng));  // computed once per step
         if (all_) {
-            for (index_t i = R.begin; i < R.end; ++i) out_[i] += static_cast<float>(amplitude(i, t, rng));
+            for (index_t i = R.begin; i < R.end; ++i) out_[i] += each ? static_cast<float>(amplitude(i, t, rng)) : same;
         } else {
             auto it = std::lower_bound(neurons_.begin(), neurons_.end(), R.begin);
-            for (; it != neurons_.end() && *it < R.end; ++it) out_[*it] += static_cast<float>(amplitude(*it, t, rng));
+            for (; it != neurons_.end() && *it < R.end; ++it)
+                out_[*it] += each ? static_cast<float>(amplitude(*it, t, rng)) : same;
         }
     }
 
@@ -79,6 +82,8 @@ protected:
     virtual bool active(step_t t) const = 0;
     // The current into neuron i at step t, where active(t).
     virtual double amplitude(index_t i, step_t t, const Philox& rng) const = 0;
+    // Whether the amplitude differs between neurons (else apply() computes it once per step).
+    virtual bool per_neuron() const { return false; }
 
     static step_t to_step(double ms, double dt) {
         if (!(ms < 1e15 * dt)) return std::numeric_limits<step_t>::max();  // "never" (stop = inf)
@@ -179,6 +184,7 @@ protected:
                                 " ms must be a whole multiple of the time step " + std::to_string(dt) + " ms");
     }
     bool active(step_t t) const override { return t >= s0_ && t < s1_; }
+    bool per_neuron() const override { return true; }
     double amplitude(index_t i, step_t t, const Philox& rng) const override {
         const auto interval = static_cast<std::uint64_t>((t - s0_) / every_);
         RngStream s(rng, RngDomain::current_input, static_cast<std::uint32_t>(id_), i, interval);

@@ -334,6 +334,11 @@ void Projection::build_from(const std::vector<index_t>& pre, const std::vector<i
     std::vector<Range> parts;
     for (const auto& sh : shards_) parts.push_back(sh.posts);
     const std::size_t ncols = shards_.empty() ? 0 : shards_[0].cols.size();
+    // weights from outside (a checkpoint) must be finite, as the live API demands; rebuild checks the rest
+    for (std::size_t q = 0; q < w.size(); ++q)
+        if (!std::isfinite(w[q]))
+            throw ArgumentError("synapse arrays: weight[" + std::to_string(q) + "] = " + std::to_string(w[q]) +
+                                " is not finite (weights must be finite numbers)");
     rebuild(pre, post, delay, w, std::vector<std::vector<float>>(ncols, std::vector<float>(pre.size(), 0.0f)), parts, post_bits_);
 }
 
@@ -344,21 +349,28 @@ void Projection::rebuild(const std::vector<index_t>& pre, const std::vector<inde
     const int nsh = static_cast<int>(parts.size());
     const std::uint32_t mask = bits >= 32 ? 0xFFFFFFFFu : ((1u << bits) - 1u);
     const std::uint32_t dlim = (1u << (32 - bits)) - 1u;
-    // the arrays are checked before anything is allocated (a backstop: the Python layer validates first)
+    // the arrays are checked before anything is allocated (a backstop: the Python layer validates first); the
+    // messages name the arrays as a checkpoint's datasets do (pre, post, delay_steps, weight)
     const std::size_t m = pre.size();
     if (post.size() != m || delay.size() != m || w.size() != m)
-        throw ArgumentError("synapse arrays: pre, post, delay and weight must have equal lengths");
+        throw ArgumentError("synapse arrays: pre, post, delay_steps and weight must have equal lengths, got " +
+                            std::to_string(m) + ", " + std::to_string(post.size()) + ", " + std::to_string(delay.size()) +
+                            " and " + std::to_string(w.size()));
     for (const auto& c : cols)
         if (c.size() != m) throw ArgumentError("synapse arrays: a rule column has the wrong length");
     std::vector<std::uint64_t> per(parts.size(), 0);
     for (std::size_t q = 0; q < m; ++q) {
-        if (pre[q] >= n_pre || post[q] >= n_post)
-            throw ArgumentError("synapse arrays: synapse " + std::to_string(q) + " joins " + std::to_string(pre[q]) + " -> " +
-                                std::to_string(post[q]) + ", outside the populations (" + std::to_string(n_pre) + " -> " +
+        if (pre[q] >= n_pre)
+            throw ArgumentError("synapse arrays: pre[" + std::to_string(q) + "] = " + std::to_string(pre[q]) +
+                                " is outside [0, " + std::to_string(static_cast<std::int64_t>(n_pre) - 1) + "] (the source has " +
+                                std::to_string(n_pre) + " neurons)");
+        if (post[q] >= n_post)
+            throw ArgumentError("synapse arrays: post[" + std::to_string(q) + "] = " + std::to_string(post[q]) +
+                                " is outside [0, " + std::to_string(static_cast<std::int64_t>(n_post) - 1) + "] (the target has " +
                                 std::to_string(n_post) + " neurons)");
         if (delay[q] < 1 || delay[q] > dlim)
-            throw ArgumentError("synapse arrays: delay of synapse " + std::to_string(q) + " is " + std::to_string(delay[q]) +
-                                " steps, outside [1, " + std::to_string(dlim) + "]");
+            throw ArgumentError("synapse arrays: delay_steps[" + std::to_string(q) + "] = " + std::to_string(delay[q]) +
+                                " is outside [1, " + std::to_string(dlim) + "] steps");
         const auto it = std::upper_bound(parts.begin(), parts.end(), post[q], [](index_t i, const Range& r) { return i < r.end; });
         ++per[static_cast<std::size_t>(it - parts.begin())];
     }

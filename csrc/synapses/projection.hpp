@@ -60,7 +60,12 @@ public:
     // Longest delay the spike rings and trace histories must serve: the largest present, or the reserve (the
     // largest ever present in a dynamic projection, or declared with set_max_delay), whichever is larger.
     std::uint32_t ring_delay() const { return std::max(max_delay_steps(), reserve_); }
-    void set_max_delay(std::uint32_t steps) { reserve_ = std::max(reserve_, steps); }
+    void set_max_delay(std::uint32_t steps) {
+        if (steps > delay_limit())
+            throw ArgumentError("max_delay_steps = " + std::to_string(steps) + " is outside [0, " + std::to_string(delay_limit()) +
+                                "] steps (the longest delay this projection can store)");
+        reserve_ = std::max(reserve_, steps);
+    }
     std::uint32_t delay_limit() const { return (1u << (32 - post_bits_)) - 1u; }
     const std::vector<int>& delays() const { return delays_; }
     std::vector<Shard>& shards() { return shards_; }
