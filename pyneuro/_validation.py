@@ -15,7 +15,15 @@ import numpy as np
 
 FLOAT32_MAX = 3.4028234663852886e38
 
-__all__ = ["FLOAT32_MAX", "check_number", "check_int", "check_choice", "check_index_array", "check_float_array"]
+__all__ = [
+    "FLOAT32_MAX",
+    "check_number",
+    "check_int",
+    "check_choice",
+    "check_index_array",
+    "check_float_array",
+    "check_synapse_arrays",
+]
 
 
 def _range_text(lo: float | None, hi: float | None, lo_open: bool, hi_open: bool) -> str:
@@ -135,3 +143,78 @@ def check_float_array(
     if arr.size and hi is not None and arr.max() > hi:
         raise ValueError(f"{name} must be in {rng}, got {arr.max()}")
     return arr
+
+
+def check_synapse_arrays(
+    where: str,
+    arrays: tuple[Any, Any, Any, Any],
+    n_pre: int,
+    n_post: int,
+    max_delay_steps: int | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Check a projection's canonical synapse arrays as read from outside (a checkpoint) and return them typed.
+
+    Parameters
+    ----------
+    where : str
+        What holds the arrays (a checkpoint group, say), for the messages.
+    arrays : tuple
+        ``(pre, post, delay_steps, weight)``: source and target indices, delays in steps, weights.
+    n_pre, n_post : int
+        Sizes of the source and target populations.
+    max_delay_steps : int, optional
+        Longest delay (steps) the projection can store; by default only the 32-bit range is checked here and the
+        compiled projection checks [1, its limit].
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``pre``, ``post``, ``delay_steps`` as uint32 and ``weight`` as float32.
+
+    Raises
+    ------
+    ValueError
+        Naming the array, the offending entry and the allowed range: arrays that are not one-dimensional or of
+        unequal lengths, indices outside the populations, delays outside [1, max_delay_steps] steps, weights that
+        are not finite or do not fit in float32.
+    TypeError
+        Index or delay arrays that do not hold integers, weights that are not real numbers.
+    """
+    names = ("pre", "post", "delay_steps", "weight")
+    out = []
+    for name, values in zip(names, arrays):
+        arr = np.asarray(values)
+        if arr.ndim != 1:
+            raise ValueError(f"{where}: {name} must be one-dimensional, got shape {arr.shape}")
+        out.append(arr)
+    lengths = [a.size for a in out]
+    if len(set(lengths)) != 1:
+        raise ValueError(
+            f"{where}: pre, post, delay_steps and weight must have equal lengths, got "
+            + ", ".join(f"{n} {k}" for n, k in zip(names, lengths))
+        )
+    # without a limit, delays are only kept from wrapping around in 32 bits; the compiled projection then checks
+    # them against [1, its limit] and names that range
+    dlim = (0, 0xFFFFFFFF) if max_delay_steps is None else (1, max_delay_steps)
+    limits = {"pre": (0, n_pre - 1), "post": (0, n_post - 1), "delay_steps": dlim}
+    typed = []
+    for name, arr in zip(names[:3], out[:3]):
+        lo, hi = limits[name]
+        if arr.size and arr.dtype.kind not in "iu":
+            raise TypeError(f"{where}: {name} must hold integers, got dtype {arr.dtype}")
+        if arr.size:
+            bad = (arr < lo) | (arr > hi)
+            if bad.any():
+                k = int(np.flatnonzero(bad)[0])
+                raise ValueError(f"{where}: {name}[{k}] = {int(arr[k])} is outside [{lo}, {hi}]")
+        typed.append(arr.astype(np.uint32))
+    w = out[3]
+    if w.size and w.dtype.kind not in "iuf":
+        raise TypeError(f"{where}: weight must hold real numbers, got dtype {w.dtype}")
+    wf = w.astype(np.float64)
+    bad = ~np.isfinite(wf) | (np.abs(wf) > FLOAT32_MAX)
+    if bad.any():
+        k = int(np.flatnonzero(bad)[0])
+        raise ValueError(f"{where}: weight[{k}] = {wf[k]} is not a finite float32 number (|w| <= {FLOAT32_MAX:.6g})")
+    typed.append(w.astype(np.float32))
+    return typed[0], typed[1], typed[2], typed[3]

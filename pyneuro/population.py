@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ._validation import FLOAT32_MAX, check_float_array, check_index_array, check_int, check_number
-from .models import NeuronModel, PoissonSource
+from .models import GammaSource, NeuronModel, PoissonSource
 
 if TYPE_CHECKING:
     from .network import Network
@@ -100,11 +100,12 @@ class Population:
     def set(self, var: str, values: Any) -> None:
         """Set state variable ``var`` to a scalar or to one value per neuron.
 
-        Values must be finite; ``rate`` (Poisson sources) must lie in [0, 1000/dt] Hz.
+        Values must be finite; ``rate`` (Poisson sources) must lie in [0, 1000/dt] Hz; the parameters of a
+        :class:`~pyneuro.models.GammaSource` must be >= 0.
         """
         var = self._check_var(var)
         hi = 1000.0 / self._net.dt if isinstance(self.model, PoissonSource) else FLOAT32_MAX
-        lo = 0.0 if isinstance(self.model, PoissonSource) else -FLOAT32_MAX
+        lo = 0.0 if isinstance(self.model, (PoissonSource, GammaSource)) else -FLOAT32_MAX
         if np.ndim(values) == 0:
             v = check_number(f"values for {var!r}", values, lo, hi)
             arr = np.full(self._size, v, dtype=np.float32)

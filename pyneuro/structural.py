@@ -46,6 +46,8 @@ __all__ = [
 def _steps(name: str, interval: float, dt: float) -> float:
     if interval < dt * (1.0 - 1e-9):
         raise ValueError(f"{name} must be >= dt = {dt} ms, got {interval}")
+    if interval > 2.0**52 * dt:  # the clock's exact range, as for recording intervals
+        raise ValueError(f"{name} must be <= 2**52 steps = {2.0**52 * dt:g} ms at dt = {dt} ms, got {interval}")
     return float(max(1, int(interval / dt + 0.5 + 1e-9)))
 
 

@@ -465,3 +465,86 @@ def lesion_case(neurons: Any, synapses: Any, at: Any, remove: Any, threads: int)
     gone = int(((log["kind"] == "lesioned") & (log["projection"] == "sd")).sum())
     assert proj.size == n0 - gone
     return f"ran: {res}, {gone} synapses lesioned"
+
+
+def checkpoint_load_case(good: str, bad: str, duration: float = 5.0) -> str:
+    """Load the corrupted checkpoint ``bad`` next to a network loaded from the intact ``good``: the load must be
+    refused with a ValueError/TypeError (returned as ``"refused: <message>"``), or it returns ``"accepted"``. Either
+    way the network already in this process must be exactly as it was and continue exactly as a fresh load of
+    ``good`` does."""
+    net = pn.Network.load(good)
+    before = fingerprint(net)
+    try:
+        pn.Network.load(bad)
+        out = "accepted"
+    except (ValueError, TypeError) as e:
+        out = f"refused: {'ValueError' if isinstance(e, ValueError) else 'TypeError'}: {e}"
+    assert fingerprint(net) == before, "a refused load changed a network already loaded"
+    net.run(duration)
+    ref = pn.Network.load(good)
+    ref.run(duration)
+    assert fingerprint(net) == fingerprint(ref), "a network already loaded continues differently after a refused load"
+    return out
+
+
+# -- user-defined rules and models: generated code ---------------------------------------------------------------
+def _custom_refused(e: BaseException) -> str:
+    """A refusal of generated code must be a ValueError/TypeError naming the Custom argument it concerns."""
+    return refused(e, {"Custom", "Trace", "params", "traces", "interval", "on_pre", "on_post", "on_tick",
+                       "equations", "threshold", "reset", "state", "receptors"})
+
+
+def custom_rule_code_case(kw: dict[str, Any], threads: int) -> str:
+    """``pn.plasticity.Custom(**kw)`` with generated code, parameters and interval: refused with a ValueError or
+    TypeError naming the argument (never a compiler error: what the language accepts must compile), or connected
+    and run for 40 ms with finite weights (a rule that makes them non-finite stops the run naming the
+    projection)."""
+    kw = dict(kw)
+    try:
+        kw["traces"] = {k: plasticity.Trace(*v) for k, v in kw.get("traces", {}).items()}
+        rule = plasticity.Custom(**kw)
+    except (ValueError, TypeError) as e:
+        return _custom_refused(e)
+    net = pn.Network(dt=0.1, seed=4, threads=threads)
+    times = np.arange(1.0, 40.0, 2.0)
+    pre = net.add_population(
+        models.SpikeGenerator(times=np.repeat(times, 3), indices=np.tile(np.arange(3), times.size)), 3, name="pre"
+    )
+    post = net.add_population(models.LIF(I_e=500.0), 2, name="post")
+    before = fingerprint(net)
+    try:
+        proj = net.connect(pre, post, connectivity.AllToAll(), weight=1.0, delay=1.0, plasticity=rule, name="pp")
+    except (ValueError, TypeError) as e:
+        assert fingerprint(net) == before
+        return _custom_refused(e)
+    t0 = net.step
+    try:
+        net.run(40.0)
+    except pn.SimulationError as e:
+        assert "pp" in str(e) or e.population in ("pre", "post"), e
+        assert t0 < net.step <= t0 + 400
+        return "ran: stopped"
+    assert net.step == t0 + 400
+    assert np.all(np.isfinite(proj.weights)), proj.weights
+    return "ran: ok"
+
+
+def custom_model_code_case(kw: dict[str, Any], threads: int) -> str:
+    """``pn.models.Custom(**kw)`` with generated equations, threshold, reset and parameters: refused with a
+    ValueError/TypeError naming the argument, or a population of it driven for 5 ms whose state stays finite (or
+    the run stops naming it)."""
+    try:
+        model = models.Custom(**kw)
+    except (ValueError, TypeError) as e:
+        return _custom_refused(e)
+    net = pn.Network(dt=0.1, seed=2, threads=threads)
+    before = fingerprint(net)
+    try:
+        pop = net.add_population(model, 3, name="x")
+    except (ValueError, TypeError) as e:
+        assert fingerprint(net) == before
+        return _custom_refused(e)
+    drive = net.add_population(models.PoissonSource(rate=800.0), 5, name="drive")
+    if model.receptors:
+        net.connect(drive, pop, connectivity.AllToAll(), weight=1.0, delay=0.5, receptor=next(iter(model.receptors)))
+    return f"ran: {run_checked(net, 5.0)}"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
 
@@ -31,7 +32,8 @@ def isolated(body: str, timeout: float = 60.0, mem_gb: float = 3.0) -> subproces
     )
     code = "import resource\n" + limit + textwrap.dedent(body)
     try:
-        return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=timeout)
+        return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=timeout,
+                              cwd=tempfile.gettempdir())  # not the source tree (its uncompiled package)
     except subprocess.TimeoutExpired:
         pytest.fail(f"did not finish within {timeout} s (hang)")
 
@@ -253,3 +255,48 @@ def test_unreachable_scheduler_is_one_line_and_quick(tmp_path):
         )
     with pytest.raises(ValueError, match="connect_timeout"):
         pn.sweep.run("example_coba", {"n": 20}, tmp_path / "r", client="tcp://127.0.0.1:9", connect_timeout=0.0)
+
+
+@pytest.mark.parametrize(
+    "make,kind",
+    [
+        (lambda iv: pn.plasticity.SynapticScaling(interval=iv), "SynapticScaling"),
+        (lambda iv: pn.plasticity.OjaHebbian(interval=iv), "OjaHebbian"),
+        (lambda iv: pn.plasticity.Custom(params={"a": 0.01}, on_tick="w = w + a", interval=iv), "Custom"),
+        (lambda iv: S.Pruning(interval=iv), "Pruning"),
+        (lambda iv: S.Growth(rate=1.0 / iv, interval=iv), "Growth"),  # a rate whose count per interval is small
+    ],
+    ids=["SynapticScaling", "OjaHebbian", "Custom", "Pruning", "Growth"],
+)
+@pytest.mark.parametrize("interval", [1e300, 2.0**70, 1e18])
+def test_interval_beyond_the_clock_is_refused(make, kind, interval):
+    """A period beyond 2**52 steps cannot be counted in steps (the conversion overflowed, and such a rule acted every
+    step); it is refused, naming the limit, and the network is unchanged."""
+    net = pn.Network(dt=0.1)
+    a = net.add_population(pn.models.PoissonSource(rate=50.0), 5, name="a")
+    b = net.add_population(pn.models.LIF(I_e=400.0), 4, name="b")
+    rule = make(interval)
+    msg = rf"{kind}.interval must be <= 2\*\*52 steps = 4.5036e\+14 ms at dt = 0.1 ms"
+    if isinstance(rule, S.StructuralRule):
+        proj = net.connect(a, b, pn.conn.FixedProbability(0.5), weight=1.0, name="p")
+        with pytest.raises(ValueError, match=msg):
+            net.add_structural(proj, rule)
+        assert proj.structural == []
+    else:
+        with pytest.raises(ValueError, match=msg):
+            net.connect(a, b, pn.conn.AllToAll(), weight=1.0, plasticity=rule)
+        assert net.projections == []
+    net.run(5.0)
+
+
+@pytest.mark.parametrize("interval,changes", [(2.0, 2), (4.5e14, 0)])
+def test_interval_at_the_limit_acts_as_counted(interval, changes):
+    """Within the limit the period is honoured: a tick rule adding 0.01 runs twice in 5 ms at a 2 ms interval and
+    never at 2**52 steps."""
+    net = pn.Network(dt=0.1)
+    a = net.add_population(pn.models.PoissonSource(rate=0.0), 3)
+    b = net.add_population(pn.models.LIF(), 2)
+    rule = pn.plasticity.Custom(params={"a": 0.01}, on_tick="w = w + a", interval=interval)
+    proj = net.connect(a, b, pn.conn.AllToAll(), weight=1.0, plasticity=rule)
+    net.run(5.0)
+    np.testing.assert_allclose(proj.weights, 1.0 + 0.01 * changes, rtol=1e-6)

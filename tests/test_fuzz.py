@@ -9,8 +9,8 @@ checks is in tests/fuzz_scenarios.py. Each test also asserts that its generator 
 checked runs.
 
 Bounded for CI: ``FUZZ_EXAMPLES`` examples per test (default 40), derandomized (the same cases every run), so the
-suite is 9 tests x 40 + 1 x 20 = 380 cases (each a construction and, when accepted, a checked run), plus the
-completeness check.
+suite is 9 tests x 40 + 1 x 20 = 380 cases (each a construction and, when accepted, a checked run), plus 2 x 10
+cases of generated code for user-defined rules and models, and the completeness check.
 Set ``PYNEURO_FUZZ_EXAMPLES=2000 PYNEURO_FUZZ_RANDOM=1`` for a long, random session.
 """
 
@@ -488,3 +488,129 @@ def test_fuzz_lesion_arguments(sandbox):
     at = st.one_of(st.none(), number_near(2.0), st.just(0.5))
     remove = st.one_of(st.booleans(), WRONG)
     _both(_run(sandbox, st.tuples(neurons, synapses, at, remove, THREADS), "lesion_case"))
+
+
+# -- user-defined code: generated statements and equations --------------------------------------------------------
+_RULE_NAMES = ["w", "a", "b", "x_pre", "x_post", "t", "dt", "eta", "v_post", "u", "v_pre", "foo", "__import__"]
+_NUMBERS = ["0", "1", "0.5", "-2", "1e308", "1e-320", "1e400", "nan", "inf", "2**70", "0x10", "1_0", "1.e3"]
+_FUNCS = ["exp", "log", "sqrt", "abs", "min", "max", "clip", "pow", "sin", "open", "exp10"]
+_BINOPS = ["+", "-", "*", "/", "**", "%", "//", "<", ">=", "==", " and ", " or ", "&", "@"]
+_JUNK = ["(", ")", ";", ":", "[", "'", "\\", "\x00", "\u2192", "#", "lambda: 1", "import os", "\n  ", "if w:", "="]
+
+
+def _expr(names: list[str]) -> st.SearchStrategy[str]:
+    atom = st.one_of(st.sampled_from(names), st.sampled_from(_NUMBERS))
+    return st.recursive(
+        atom,
+        lambda inner: st.one_of(
+            st.tuples(inner, st.sampled_from(_BINOPS), inner).map(lambda x: f"{x[0]} {x[1]} {x[2]}"),
+            st.tuples(st.sampled_from(_FUNCS), st.lists(inner, min_size=0, max_size=3)).map(
+                lambda x: f"{x[0]}({', '.join(x[1])})"
+            ),
+            inner.map(lambda e: f"-({e})"),
+            st.tuples(inner, inner, inner).map(lambda x: f"{x[0]} if {x[1]} else {x[2]}"),
+        ),
+        max_leaves=6,
+    )
+
+
+def _statements(names: list[str], targets: list[str]) -> st.SearchStrategy[str]:
+    stmt = st.one_of(
+        st.tuples(st.sampled_from(targets), st.sampled_from(["=", "+=", "-=", "*="]), _expr(names)).map(
+            lambda x: f"{x[0]} {x[1]} {x[2]}"
+        ),
+        st.tuples(_expr(names), st.sampled_from(_JUNK), _expr(names)).map(lambda x: f"w = {x[0]}{x[1]}{x[2]}"),
+    )
+    return st.lists(stmt, min_size=1, max_size=3).map("\n".join)
+
+
+_PARAM_VALUE = st.one_of(
+    st.sampled_from([0.01, -0.5, 1.0, 20.0]),
+    st.sampled_from([math.nan, math.inf, -math.inf, 1e308, 2**70, True, None, "1", [1.0], np.float32(0.5)]),
+)
+
+
+def _sound_expr(names: list[str]) -> st.SearchStrategy[str]:
+    """Expressions in the language over readable names (mostly accepted: their runs are checked)."""
+    atom = st.one_of(st.sampled_from(names), st.sampled_from(["0", "1", "0.5", "-2", "1e-3"]))
+    return st.recursive(
+        atom,
+        lambda inner: st.one_of(
+            st.tuples(inner, st.sampled_from(["+", "-", "*", "/"]), inner).map(lambda x: f"({x[0]} {x[1]} {x[2]})"),
+            st.tuples(st.sampled_from(["exp", "abs", "sqrt"]), inner).map(lambda x: f"{x[0]}({x[1]})"),
+            st.tuples(inner, inner).map(lambda x: f"max({x[0]}, {x[1]})"),
+        ),
+        max_leaves=4,
+    )
+
+
+def sound_custom_rule_kwargs() -> st.SearchStrategy[dict[str, Any]]:
+    names = ["w", "a", "x_pre", "x_post", "t", "dt", "eta"]
+    code = _sound_expr(names).map(lambda e: f"w = clip(w + a * {e}, 0, 5)")
+    return st.fixed_dictionaries(
+        {
+            "params": st.fixed_dictionaries({"a": st.sampled_from([0.01, -0.5, 1e30, 0.0])}),
+            "traces": st.just({"x_pre": ("pre", 20.0), "x_post": ("post", 10.0)}),
+            "on_pre": code,
+        },
+        optional={"on_post": code},
+    )
+
+
+def custom_rule_kwargs() -> st.SearchStrategy[dict[str, Any]]:
+    params = st.dictionaries(st.sampled_from(["a", "b", "tau", "w", "t", "1x", "a b"]), _PARAM_VALUE, max_size=3)
+    traces = st.dictionaries(
+        st.sampled_from(["x_pre", "x_post", "a"]),
+        st.tuples(st.sampled_from(["pre", "post", "both"]), st.sampled_from([20.0, "tau", 0.0, -1.0, math.nan, 1e300])),
+        max_size=2,
+    )
+    code = _statements(_RULE_NAMES, ["w", "w", "x_pre", "t", "u", "a"])
+    interval = st.sampled_from([None, 1.0, 0.05, 2.0**52 * 0.1, 1e300, math.nan, -1.0, "2"])
+    return st.fixed_dictionaries(
+        {"params": params, "traces": traces},
+        optional={"on_pre": code, "on_post": code, "on_tick": code, "interval": interval},
+    )
+
+
+def custom_model_kwargs() -> st.SearchStrategy[dict[str, Any]]:
+    names = ["v", "I", "tau", "E_L", "V_th", "t", "u", "foo"]
+    params = st.dictionaries(st.sampled_from(["tau", "E_L", "V_th", "v", "2x"]), _PARAM_VALUE, max_size=3).map(
+        lambda d: {"tau": 10.0, "E_L": -70.0, "V_th": -55.0, **d}
+    )
+    state = st.dictionaries(st.sampled_from(["v", "I", "w"]), _PARAM_VALUE, min_size=1, max_size=2)
+    eq_line = st.one_of(
+        st.tuples(st.sampled_from(["v", "I", "q"]), _expr(names)).map(lambda x: f"d{x[0]}/dt = {x[1]}"),
+        st.just("dv/dt = -(v - E_L) / tau"),
+        _expr(names).map(lambda e: f"v = {e}"),
+    )
+    equations = st.lists(eq_line, min_size=1, max_size=2).map("\n".join)
+    return st.fixed_dictionaries(
+        {"params": params, "state": state, "equations": equations},
+        optional={
+            "threshold": _expr(names).map(lambda e: f"v >= {e}"),
+            "reset": st.sampled_from(["v = E_L", "v = foo", "v += 1; I = 0", "v = (", "E_L = 1"]),
+            "refractory": st.sampled_from([2.0, "tau", -1.0, math.nan, "nope"]),
+            "receptors": st.sampled_from([{"exc": "I += w"}, {"exc": "v += w"}, {"exc": "I = w"}, {"zz": "I += w"}]),
+            "method": st.sampled_from(["exact", "euler", "rk4", "exponential_euler", "magic"]),
+        },
+    )
+
+
+CUSTOM_EXAMPLES = max(1, FUZZ_EXAMPLES // 4)
+
+
+@pytest.mark.skipif(
+    not CUSTOM or importlib.util.find_spec("pyneuro._custom") is None,
+    reason="user-defined models and rules (pyneuro._custom) are not in this build",
+)
+def test_fuzz_custom_code(sandbox):
+    """User-defined rules and models with generated code (bad expressions, unknown names, junk characters, NaN and
+    huge parameters, intervals beyond the clock): a ValueError/TypeError naming the argument, or a checked run;
+    never a compiler error, crash or hang. A quarter of the usual number of cases (an accepted definition compiles)."""
+    cfg = settings(SETTINGS, max_examples=CUSTOM_EXAMPLES)
+    rule_kw = st.one_of(custom_rule_kwargs(), sound_custom_rule_kwargs())
+    rules = _run(sandbox, st.tuples(rule_kw, THREADS), "custom_rule_code_case", cfg)
+    models_ = _run(sandbox, st.tuples(custom_model_kwargs(), THREADS), "custom_model_code_case", cfg)
+    _both(rules)
+    _both(models_)
+    print("custom code cases:", dict(rules), dict(models_))

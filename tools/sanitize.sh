@@ -57,7 +57,7 @@ subset=(
     test_neurogenesis_rule.py test_connectivity.py test_total_number_redraw.py test_checkpoint.py test_bad_input.py
     test_fuzz.py test_bounds.py test_monitors.py test_stdp_pairs.py test_triplet_bcm_istdp.py
     test_homeostatic_reward_rules.py test_delays_sources.py test_determinism.py test_interrupt.py test_runaway.py
-    test_lif.py test_izhikevich_adex.py test_schedules.py test_metaplasticity.py
+    test_lif.py test_izhikevich_adex.py test_schedules.py test_metaplasticity.py test_checkpoint_corruption.py
 )
 if [ $# -gt 0 ]; then subset=("$@"); fi
 log="$san/pytest.log"

@@ -1,11 +1,13 @@
 // The built-in models and rules, registered in the catalogue through the same Registrar interface a compiled
 // user library receives (see catalogue.hpp). Adding a built-in: its header, and one line here.
 #include "../neurons/adex.hpp"
+#include "../neurons/gamma_source.hpp"
 #include "../neurons/izhikevich.hpp"
 #include "../neurons/lif.hpp"
 #include "../neurons/lif_alpha.hpp"
 #include "../neurons/lif_cond_alpha.hpp"
 #include "../neurons/lif_cond.hpp"
+#include "../neurons/lif_cond_ampa_nmda.hpp"
 #include "../neurons/lif_delta.hpp"
 #include "../neurons/poisson.hpp"
 #include "../neurons/spike_generator.hpp"
@@ -18,6 +20,7 @@
 #include "../plasticity/triplet_stdp.hpp"
 #include "../structural/growth.hpp"
 #include "../structural/pruning.hpp"
+#include "../synapses/current_input.hpp"
 #include "../synapses/poisson_input.hpp"
 #include "catalogue.hpp"
 
@@ -90,12 +93,14 @@ std::unique_ptr<Input> input(int id, Population& target, Receptor rc, const Para
 void register_builtins(Registrar& r) {
     r.add_model("LIF", &model<LIF>);
     r.add_model("LIFCond", &model<LIFCond>);
+    r.add_model("LIFCondAmpaNmda", &model<LIFCondAmpaNmda>);
     r.add_model("LIFDelta", &model<LIFDelta>);
     r.add_model("LIFAlpha", &model<LIFAlpha>);
     r.add_model("LIFCondAlpha", &model<LIFCondAlpha>);
     r.add_model("Izhikevich", &model<Izhikevich>);
     r.add_model("AdEx", &model<AdEx>);
     r.add_model("PoissonSource", &model<PoissonSource>);
+    r.add_model("GammaSource", &model<GammaSource>);
     r.add_model("SpikeGenerator", &model<SpikeGenerator>);
 
     r.add_rule("STDP", &rule<PairSTDP>);
@@ -114,6 +119,9 @@ void register_builtins(Registrar& r) {
     r.add_structural("HomeostaticGrowth", &structural<HomeostaticGrowth>);
 
     r.add_input("PoissonInput", &input<PoissonInput>);
+    r.add_input("StepCurrent", &input<StepCurrent>);
+    r.add_input("ACCurrent", &input<ACCurrent>);
+    r.add_input("NoisyCurrent", &input<NoisyCurrent>);
 }
 
 }  // namespace pyneuro

@@ -64,6 +64,15 @@ inline double param_or(const ParamMap& p, const std::string& name, double fallba
     return it == p.end() ? fallback : it->second;
 }
 
+// A period in whole steps (a rule's interval): finite and in [1, 2^52] (the clock's exact range); a larger double
+// would not convert to a step count (undefined behaviour, in practice a period of one step).
+inline std::int64_t steps_param(const ParamMap& p, const std::string& name, double fallback = -1.0) {
+    const double v = fallback < 0.0 ? param(p, name) : param_or(p, name, fallback);
+    if (!(v >= 1.0 && v <= 4503599627370496.0))
+        throw ArgumentError("parameter '" + name + "' = " + std::to_string(v) + " is outside [1, 2^52] steps");
+    return static_cast<std::int64_t>(v);
+}
+
 // A typed, shaped byte buffer: the unit of checkpoint state exchanged with the Python layer.
 struct Blob {
     std::string dtype;                 // numpy dtype string: "f4", "f8", "i4", "i8", "u4", "u2", "u1"

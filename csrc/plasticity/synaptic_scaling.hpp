@@ -21,7 +21,7 @@ public:
         target = param(p, "target_rate") * 1e-3;  // per ms
         tau_scaling = param(p, "tau_scaling");
         tau_rate = param(p, "tau_rate");
-        interval = std::max<step_t>(1, static_cast<step_t>(param(p, "interval_steps")));
+        interval = steps_param(p, "interval_steps");
         dt = param(p, "dt");
         w_min = param(p, "w_min");
         w_max = param(p, "w_max");

@@ -48,7 +48,7 @@ inline ValueSpec value_spec(const ParamMap& p, const std::string& prefix) {
 class GrowthBase : public StructuralRule {
 public:
     explicit GrowthBase(const ParamMap& p) : wspec(value_spec(p, "w")), dspec(value_spec(p, "d")) {
-        interval = std::max<step_t>(1, static_cast<step_t>(param(p, "interval_steps")));
+        interval = steps_param(p, "interval_steps");
         dt = param(p, "dt");
         allow_self = param_or(p, "allow_self", 0.0) != 0.0;
         allow_multapses = param_or(p, "allow_multapses", 0.0) != 0.0;

@@ -23,7 +23,7 @@ public:
         max_age = param(p, "max_age");
         min_rate = param(p, "min_rate");
         tau_rate = param(p, "tau_rate");
-        interval = std::max<step_t>(1, static_cast<step_t>(param(p, "interval_steps")));
+        interval = steps_param(p, "interval_steps");
         dt = param(p, "dt");
     }
     const char* name() const override { return "Pruning"; }

@@ -1,0 +1,144 @@
+"""Corrupted checkpoints: every changed array or attribute is refused with a ValueError/TypeError that names the
+dataset or attribute and the allowed range, never a crash (each load runs in a worker process, tests/sandbox.py),
+and a network already loaded in the process is left exactly as it was (it continues as a fresh load does).
+
+The checkpoint is a real one: a network with Poisson sources, heterogeneous delays, STDP and every recorder, saved
+with spikes in flight. Its first projection, 'in', joins 200 sources to 160 neurons.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import h5py
+import numpy as np
+import pytest
+from sandbox import Sandbox
+from workloads import poisson_delay_net
+
+import pyneuro as pn
+
+PROJ = "projections/0"  # 'in': 200 PoissonSource neurons -> 160 LIFCond neurons, delays 0.5-4.7 ms
+
+
+@pytest.fixture(scope="module")
+def sandbox():
+    box = Sandbox(timeout=120.0)
+    yield box
+    box.close()
+
+
+@pytest.fixture(scope="module")
+def good(tmp_path_factory) -> Path:
+    net, _ = poisson_delay_net(threads=2)
+    net.run(20.0)
+    path = tmp_path_factory.mktemp("ckpt") / "good.h5"
+    net.save(path)
+    with h5py.File(path, "r") as f:  # what the expected messages below assume
+        assert f[PROJ].attrs["name"] == "in"
+        assert net.projections[0].source.size == 200 and net.projections[0].target.size == 160
+    return path
+
+
+def _replace(f: h5py.File, key: str, change: Callable[[np.ndarray], np.ndarray]) -> None:
+    data = change(np.asarray(f[key][()]))
+    del f[key]
+    f.create_dataset(key, data=data)
+
+
+def _set(a: np.ndarray, k: int, value: Any, dtype: Any = None) -> np.ndarray:
+    a = a.astype(dtype if dtype is not None else a.dtype)
+    a[k] = value
+    return a
+
+
+# (id, dataset, change, exception type, fragments the message must hold: the dataset and the allowed range)
+DATASETS: list[tuple[str, str, Callable[[np.ndarray], np.ndarray], type, tuple[str, ...]]] = [
+    ("pre-out-of-range", "pre", lambda a: _set(a, 3, 10**6), ValueError, ("'in'", "pre[3] = 1000000", "[0, 199]")),
+    ("pre-negative", "pre", lambda a: _set(a, 3, -1, np.int64), ValueError, ("'in'", "pre[3] = -1", "[0, 199]")),
+    # 2**32 + 5 would wrap around to 5 in a 32-bit index
+    ("pre-wraps", "pre", lambda a: _set(a, 3, 2**32 + 5, np.int64), ValueError, ("pre[3] = 4294967301", "[0, 199]")),
+    ("pre-float", "pre", lambda a: a.astype(np.float64) + 0.5, TypeError, ("pre", "integers", "float64")),
+    ("pre-2d", "pre", lambda a: np.stack([a, a]), ValueError, ("pre", "one-dimensional")),
+    ("post-out-of-range", "post", lambda a: _set(a, 3, 10**6), ValueError, ("'in'", "post[3] = 1000000", "[0, 159]")),
+    ("post-at-size", "post", lambda a: _set(a, 0, 160), ValueError, ("post[0] = 160", "[0, 159]")),
+    ("weight-short", "weight", lambda a: a[:-5], ValueError, ("'in'", "equal lengths", "weight")),
+    ("pre-short", "pre", lambda a: a[:-1], ValueError, ("equal lengths", "pre")),
+    ("post-long", "post", lambda a: np.append(a, a[:1]), ValueError, ("equal lengths", "post")),
+    ("delay-zero", "delay_steps", lambda a: _set(a, 3, 0), ValueError, ("'in'", "delay_steps[3] = 0", "[1, 65535]")),
+    (
+        "delay-2**31",
+        "delay_steps",
+        lambda a: _set(a, 3, 2**31, np.int64),
+        ValueError,
+        ("delay_steps[3] = 2147483648", "[1, 65535]"),
+    ),
+    (
+        "delay-wraps",
+        "delay_steps",
+        lambda a: _set(a, 3, 2**32 + 2, np.int64),
+        ValueError,
+        ("delay_steps[3] = 4294967298", "4294967295"),
+    ),
+    ("weight-nan", "weight", lambda a: _set(a, 3, np.nan), ValueError, ("'in'", "weight[3] = nan", "finite")),
+    ("weight-inf", "weight", lambda a: _set(a, 7, -np.inf), ValueError, ("weight[7] = -inf", "finite")),
+    ("weight-overflows-float32", "weight", lambda a: _set(a, 2, 1e39, np.float64), ValueError, ("weight[2]", "finite")),
+    ("weight-text", "weight", lambda a: np.array([b"x"] * a.size), TypeError, ("weight", "real numbers")),
+]
+
+
+@pytest.mark.parametrize("case", DATASETS, ids=[c[0] for c in DATASETS])
+def test_corrupted_synapse_array(sandbox, good, tmp_path, case):
+    _, name, change, exc, fragments = case
+    bad = tmp_path / "bad.h5"
+    shutil.copy(good, bad)
+    with h5py.File(bad, "r+") as f:
+        _replace(f, f"{PROJ}/{name}", change)
+    out = sandbox.call("checkpoint_load_case", str(good), str(bad))
+    assert out.startswith(f"refused: {exc.__name__}: "), out
+    for frag in fragments:
+        assert frag in out, (frag, out)
+
+
+# (id, attribute path, value, fragments)
+ATTRIBUTES: list[tuple[str, str, Any, tuple[str, ...]]] = [
+    ("check_every-zero", "/", ("check_every", 0), ("check_every = 0", "[1, ")),
+    ("check_every-negative", "/", ("check_every", -5), ("check_every = -5", "[1, ")),
+    ("max_delay_steps-beyond-limit", PROJ, ("max_delay_steps", 2**20), ("max_delay_steps = 1048576", "[0, 65535]")),
+]
+
+
+@pytest.mark.parametrize("case", ATTRIBUTES, ids=[c[0] for c in ATTRIBUTES])
+def test_corrupted_attribute(sandbox, good, tmp_path, case):
+    _, where, (attr, value), fragments = case
+    bad = tmp_path / "bad.h5"
+    shutil.copy(good, bad)
+    with h5py.File(bad, "r+") as f:
+        f[where].attrs[attr] = value
+    out = sandbox.call("checkpoint_load_case", str(good), str(bad))
+    assert out.startswith("refused: ValueError: "), out
+    for frag in fragments:
+        assert frag in out, (frag, out)
+
+
+def test_intact_copy_loads(sandbox, good, tmp_path):
+    """The harness itself: an unchanged copy is accepted (so the refusals above come from the changes)."""
+    bad = tmp_path / "same.h5"
+    shutil.copy(good, bad)
+    assert sandbox.call("checkpoint_load_case", str(good), str(bad)) == "accepted"
+
+
+def test_check_every_refused_on_a_live_engine():
+    """The divergence-check window is refused below one step on the engine itself (a zero would divide by zero
+    in the step loop), and the engine keeps its value."""
+    net = pn.Network(dt=0.1)
+    keep = net._engine.check_every
+    for bad in (0, -1, -(2**40)):
+        with pytest.raises(ValueError, match=rf"check_every = {bad} steps is outside \[1, "):
+            net._engine.check_every = bad
+        assert net._engine.check_every == keep
+    net._engine.check_every = 7
+    assert net._engine.check_every == 7
