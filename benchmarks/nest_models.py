@@ -37,6 +37,7 @@ CONN_PROBS = (
     (0.0364, 0.001, 0.0034, 0.0005, 0.0277, 0.008, 0.0658, 0.1443),
 )
 K_EXT = (1600, 1500, 2100, 1900, 2000, 1900, 2900, 2100)
+FULL_MEAN_RATES = (0.903, 2.965, 4.414, 5.876, 7.569, 8.633, 1.105, 7.829)
 V0 = (
     (-68.28, -63.16, -63.33, -63.45, -63.11, -61.66, -66.72, -61.43),
     (5.36, 4.57, 4.74, 4.94, 4.94, 4.55, 5.46, 4.48),
@@ -75,7 +76,10 @@ def pd14_nest(
     threads: int = 1,
     t_presim: float = 500.0,
     t_sim: float = 1000.0,
+    k_scale: float = 1.0,
 ) -> dict[str, Any]:
+    """The microcircuit with ``scale`` of the neurons and ``k_scale`` of the in-degrees (weights / sqrt(k_scale) and
+    the lost mean input as DC at the full-scale rates, as NEST's own example and pyneuro's builder do)."""
     os.environ.setdefault("PYNEST_QUIET", "1")
     import nest
 
@@ -86,15 +90,28 @@ def pd14_nest(
     sizes = np.round(full * scale).astype(int)
     prod = np.outer(full, full)
     full_syn = np.log(1.0 - np.array(CONN_PROBS)) / np.log((prod - 1.0) / prod)
-    n_syn = np.round(full_syn / full[:, None] * sizes[:, None]).astype(int)
+    full_indeg = full_syn / full[:, None]
+    n_syn = np.round(full_indeg * sizes[:, None] * k_scale).astype(int)
+    k_ext = np.round(np.array(K_EXT, dtype=float) * k_scale).astype(int)
     psc_e = psc_from_psp(0.15, p["C_m"], p["tau_m"], p["tau_syn"])
     psc = np.full((8, 8), psc_e)
     psc[:, 1::2] *= -4.0
     psc[0, 2] *= 2.0
+    psc_ext = psc_e
+    dc_all = np.zeros(8)
+    if drive == "dc":
+        dc_all += 8.0 * k_ext * p["tau_syn"] * 1e-3 * psc_e
+    if k_scale != 1.0:
+        input_rec = np.sum(psc * full_indeg * np.array(FULL_MEAN_RATES), axis=1)
+        dc_all += 1e-3 * p["tau_syn"] * (1.0 - np.sqrt(k_scale)) * input_rec
+        if drive == "poisson":
+            dc_all += 1e-3 * p["tau_syn"] * (1.0 - np.sqrt(k_scale)) * psc_e * np.array(K_EXT) * 8.0
+        psc = psc / np.sqrt(k_scale)
+        psc_ext = psc_e / np.sqrt(k_scale)
     t0 = time.perf_counter()
     pops = []
     for i in range(8):
-        dc = 8.0 * K_EXT[i] * p["tau_syn"] * 1e-3 * psc_e if drive == "dc" else 0.0
+        dc = float(dc_all[i])
         pop = nest.Create(
             "iaf_psc_exp",
             int(sizes[i]),
@@ -134,17 +151,17 @@ def pd14_nest(
             )
     if drive == "poisson":
         for i in range(8):
-            gen = nest.Create("poisson_generator", params={"rate": 8.0 * K_EXT[i]})
-            nest.Connect(gen, pops[i], "all_to_all", {"weight": psc_e, "delay": 1.5})
+            gen = nest.Create("poisson_generator", params={"rate": 8.0 * float(k_ext[i])})
+            nest.Connect(gen, pops[i], "all_to_all", {"weight": psc_ext, "delay": 1.5})
     rec = nest.Create("spike_recorder")
     for pop in pops:
         nest.Connect(pop, rec)
     nest.Prepare()
     build = time.perf_counter() - t0
     nest.Run(t_presim)
-    t1 = time.perf_counter()
+    t1, c1 = time.perf_counter(), time.process_time()
     nest.Run(t_sim)
-    run = time.perf_counter() - t1
+    run, run_cpu = time.perf_counter() - t1, time.process_time() - c1
     nest.Cleanup()
     ev = rec.get("events")
     times, senders = np.asarray(ev["times"]), np.asarray(ev["senders"])
@@ -154,6 +171,7 @@ def pd14_nest(
     return {
         "simulator": f"NEST {nest.__version__}",
         "scale": scale,
+        "k_scale": k_scale,
         "drive": drive,
         "seed": seed,
         "threads": threads,
@@ -161,6 +179,7 @@ def pd14_nest(
         "t_sim": t_sim,
         "build_s": build,
         "run_s": run,
+        "run_cpu_s": run_cpu,
         "rates": rates,
         "cv_isi": cvs,
         "synapses": int(n_syn.sum()),
@@ -200,9 +219,9 @@ def coba_nest(seed: int = 1, threads: int = 1, t_sim: float = 1000.0) -> dict[st
     nest.Connect(allp, rec)
     nest.Prepare()
     build = time.perf_counter() - t0
-    t1 = time.perf_counter()
+    t1, c1 = time.perf_counter(), time.process_time()
     nest.Run(t_sim)
-    run = time.perf_counter() - t1
+    run, run_cpu = time.perf_counter() - t1, time.process_time() - c1
     nest.Cleanup()
     n = rec.get("n_events")
     return {
@@ -212,6 +231,7 @@ def coba_nest(seed: int = 1, threads: int = 1, t_sim: float = 1000.0) -> dict[st
         "t_sim": t_sim,
         "build_s": build,
         "run_s": run,
+        "run_cpu_s": run_cpu,
         "rate": n / (4000 * t_sim * 1e-3),
     }
 
@@ -227,6 +247,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("model", choices=["pd14", "coba"])
     ap.add_argument("--scale", type=float, default=0.1)
+    ap.add_argument("--k-scale", type=float, default=1.0, help="fraction of the in-degrees (pd14)")
     ap.add_argument("--drive", default="dc", choices=["dc", "poisson"])
     ap.add_argument("--seeds", default="1")
     ap.add_argument("--threads", type=int, default=1)
@@ -237,7 +258,7 @@ def main() -> None:
     results = []
     for seed in _seeds(args.seeds):
         if args.model == "pd14":
-            r = pd14_nest(args.scale, args.drive, seed, args.threads, args.t_presim, args.t_sim)
+            r = pd14_nest(args.scale, args.drive, seed, args.threads, args.t_presim, args.t_sim, args.k_scale)
         else:
             r = coba_nest(seed, args.threads, args.t_sim)
         results.append(r)

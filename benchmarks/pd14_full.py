@@ -1,12 +1,14 @@
 #!/usr/bin/env python
 """The Potjans & Diesmann (2014) microcircuit at full scale: build time, peak memory, real-time factor, rates.
 
-    python benchmarks/pd14_full.py --threads 2                 # full scale, DC drive, 500 ms warm-up + 1000 ms
-    python benchmarks/pd14_full.py --drive poisson --t-sim 2000
+    python benchmarks/pd14_full.py --threads 2                 # full scale, Poisson drive, 500 ms warm-up + 1000 ms
+    python benchmarks/pd14_full.py --drive dc --t-sim 2000
 
 Prints the build time (populations, 3e8 synapses, inputs), the peak resident memory of the process, the run loop's
 real-time factor (wall seconds per simulated second, warm-up excluded) and each population's rate against the
-published full-scale rates (NEST's reference implementation of the model). The full model needs about 3 GB.
+published full-scale rates (NEST's reference implementation of the model, Poisson drive), and the machine's load
+average before and after (on a shared machine wall times include waiting for a core: CPU seconds per thread bound
+them from below). The full model needs about 3 GB.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ def peak_rss_gb() -> float:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--scale", type=float, default=1.0)
-    ap.add_argument("--drive", default="dc", choices=["dc", "poisson"])
+    ap.add_argument("--drive", default="poisson", choices=["dc", "poisson"])
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=55)
     ap.add_argument("--t-presim", type=float, default=500.0)
@@ -37,6 +39,7 @@ def main() -> None:
     from pyneuro.networks import microcircuit
     from pyneuro.networks.pd14 import FULL_MEAN_RATES, POPULATIONS
 
+    load0 = os.getloadavg()
     t0, c0 = time.perf_counter(), time.process_time()
     b = microcircuit(scale=args.scale, drive=args.drive, threads=args.threads, seed=args.seed)
     build, build_cpu = time.perf_counter() - t0, time.process_time() - c0
@@ -58,9 +61,24 @@ def main() -> None:
         f"peak RSS {peak_rss_gb():.2f} GB"
     )
     print("(on a shared machine the wall times include waiting for a core; CPU / threads bounds them from below)")
-    print(f"{'population':10s} {'rate Hz':>8s} {'published':>10s} {'rel. diff':>10s}")
+    load1 = os.getloadavg()
+    print(f"load average (1 min) {load0[0]:.1f} before, {load1[0]:.1f} after, on {os.cpu_count()} CPUs")
+    print()
+    print("| quantity | value |\n|---|---|")
+    print(f"| neurons, synapses | {b.n_neurons}, {b.n_synapses} |")
+    print(f"| build (wall) | {build:.1f} s |")
+    print(f"| build (CPU / thread) | {build_cpu / args.threads:.1f} s |")
+    print(f"| peak RSS | {peak_rss_gb():.2f} GB |")
+    print(f"| real-time factor (wall, {args.threads} threads) | {rtf:.2f} |")
+    print(f"| real-time factor (CPU / thread) | {run_cpu / args.threads / (args.t_sim * 1e-3):.2f} |")
+    print()
+    print("| population | rate (Hz) | published (Hz) | rel. diff | within 10% |\n|---|---|---|---|---|")
+    within = 0
     for name, ref in zip(POPULATIONS, FULL_MEAN_RATES):
-        print(f"{name:10s} {rates[name]:8.3f} {ref:10.3f} {rates[name] / ref - 1:+10.1%}")
+        d = rates[name] / ref - 1
+        within += abs(d) <= 0.10
+        print(f"| {name} | {rates[name]:.3f} | {ref:.3f} | {d:+.1%} | {'yes' if abs(d) <= 0.10 else 'no'} |")
+    print(f"{within} of 8 populations within 10% of the published rates")
     out = dict(
         machine=platform.processor() or platform.machine(),
         cpus=os.cpu_count(),
@@ -75,6 +93,9 @@ def main() -> None:
         peak_rss_gb=peak_rss_gb(),
         run_s=run,
         real_time_factor=rtf,
+        run_cpu_per_thread_rtf=run_cpu / args.threads / (args.t_sim * 1e-3),
+        load_before=load0[0],
+        load_after=load1[0],
         rates=rates,
         published=dict(zip(POPULATIONS, FULL_MEAN_RATES)),
     )

@@ -85,7 +85,7 @@ def _timed_build(fn):
 
 
 def _from_workload(name, w, plastic=None, w_scale=1.0, w_max=None):
-    recorded = [(m, w.populations[k].size) for k, m in w.spikes.items()]
+    recorded = [(m, w.populations[k].size) for k, m in {**w.spikes, **w.rates}.items()]
     return Built(
         name, w.net, recorded, plastic=plastic, projections=list(w.projections.values()), w_scale=w_scale, w_max=w_max
     )
@@ -122,10 +122,11 @@ def build_w5(n=4000, threads=1, seed=1):
 
 
 @_timed_build
-def build_w4(scale=1.0, threads=1, seed=1):
-    """W4 zenke25k (pyneuro.workloads.zenke25k): 20k E + 5k I (times scale), p = 0.05, BCM-like triplet STDP on
-    E->E (weights in nS = leak units x 10)."""
-    w = W.zenke25k(threads=threads, seed=seed, scale=scale)
+def build_w4(scale=1.0, threads=1, seed=1, prime=None, fixed_indegree=False):
+    """W4 zenke25k (pyneuro.workloads.zenke25k, Auryn's sim_background model): 20k E + 5k I (times scale),
+    p = 0.05, BCM-like triplet STDP on E->E (weights in nS = leak units x 10), off during the first ``prime`` ms
+    (default 30 s, Auryn's priming; the builder does not run it)."""
+    w = W.zenke25k(threads=threads, seed=seed, scale=scale, prime=prime, fixed_indegree=fixed_indegree)
     return _from_workload("w4", w, plastic=w.projections["ee"], w_scale=1.0 / 10.0, w_max=10.0)
 
 
@@ -140,19 +141,25 @@ def build_big(n=10000, p=0.1, threads=1, seed=1):
     return Built("build", net, [], projections=[proj])
 
 
+def _spikes_of(m):
+    """Spikes recorded so far by a spike monitor or counted by a rate monitor."""
+    return int(np.asarray(m.counts).sum()) if hasattr(m, "counts") else int(np.asarray(m.indices).size)
+
+
 def spike_count(built):
     """Total number of spikes recorded so far over the recorded populations."""
-    return int(sum(np.asarray(m.indices).size for m, _ in built.recorded))
+    return int(sum(_spikes_of(m) for m, _ in built.recorded))
 
 
 def run_built(built, duration_ms):
-    """Run a built network once for duration_ms and return the result dict."""
+    """Run a built network once for duration_ms and return the result dict (spikes and rates of this run)."""
+    spikes_before = spike_count(built)
     t0 = time.perf_counter()
     built.net.run(duration_ms)
     run_s = time.perf_counter() - t0
     rss_after_run = rss_bytes()
     sim_s = duration_ms / 1000.0
-    total_spikes = int(sum(np.asarray(m.indices).size for m, _ in built.recorded))
+    total_spikes = spike_count(built) - spikes_before
     n_rec = sum(n for _, n in built.recorded)
     n_syn = built.n_syn
     out = dict(
@@ -200,10 +207,18 @@ def w3(threads=1, seed=1, duration_ms=100000.0):
     return out
 
 
-def w4(scale=1.0, threads=1, seed=1, duration_ms=1000.0):
-    built = build_w4(scale=scale, threads=threads, seed=seed)
+def w4(scale=1.0, threads=1, seed=1, duration_ms=1000.0, prime_ms=None):
+    """W4: build, run the priming phase (plasticity off; default 30 s as Auryn), then time ``duration_ms`` of the
+    plastic network (``prime_ms_run_s``: the priming's wall time)."""
+    built = build_w4(scale=scale, threads=threads, seed=seed, prime=prime_ms)
     ee = built.plastic
+    prime = 30_000.0 if prime_ms is None else prime_ms
+    t0 = time.perf_counter()
+    built.net.run(prime)
+    prime_s = time.perf_counter() - t0
     out = run_built(built, duration_ms)
+    out["prime_ms"] = prime
+    out["prime_run_s"] = prime_s
     out.update(
         threads=threads, seed=seed, scale=scale, n_plastic=int(ee.size), bytes_per_plastic_syn=ee.bytes / ee.size
     )

@@ -12,10 +12,19 @@ cd "$(dirname "$0")/.."
 export MPLBACKEND=Agg
 SEEDS="${GALLERY_SEEDS:-0-4}"
 WORK="${GALLERY_WORK:-/tmp/pyneuro-gallery-seeds}"
+# deterministic protocols (exactly timed spikes, no noise): one run, no seed statistics
+PROTOCOLS="clopath_frequency graupner_brunel_stdp"
 if [ "$#" -eq 0 ]; then
-    set -- remapping skill_learning critical_period engram neurogenesis_separation compensation
+    set -- remapping skill_learning critical_period engram neurogenesis_separation compensation microcircuit brunel2000 \
+        morrison2007 $PROTOCOLS
 fi
 for name in "$@"; do
+    if [[ " $PROTOCOLS " == *" $name "* ]]; then
+        SECONDS=0
+        pyneuro experiment "$name" --out docs/gallery --seed 0 | tee "docs/gallery/$name.txt"
+        echo "wall ${SECONDS} s on $(nproc) cores" | tee -a "docs/gallery/$name.txt"
+        continue
+    fi
     SECONDS=0
     pyneuro experiment "$name" --out docs/gallery --seed 0 | tee "docs/gallery/$name.txt"
     echo "wall ${SECONDS} s on $(nproc) cores" | tee -a "docs/gallery/$name.txt"

@@ -188,6 +188,26 @@ HEADLINES: dict[str, list[tuple[str, Callable[[dict[str, Any]], float]]]] = {
         ("the same, control", lambda n: n["rate_recovered_fraction_control"]),
         ("in-degree restored", lambda n: n["indeg_restored_fraction"]),
     ],
+    "microcircuit": [
+        *[
+            (f"{pop} rate (Hz)", lambda n, k=k: float(n["rates"][k]))
+            for k, pop in enumerate(("L23E", "L23I", "L4E", "L4I", "L5E", "L5I", "L6E", "L6I"))
+        ],
+        ("real-time factor", lambda n: n["real_time_factor"]),
+    ],
+    "brunel2000": [
+        *[
+            (f"{label}: {q}", lambda n, k=k, key=key: float(n[key][k]))
+            for k, label in enumerate(("SR", "SI fast", "AI", "SI slow"))
+            for q, key in (("rate (Hz)", "rate_e"), ("ISI CV", "cv_isi"), ("coherence", "coherence"))
+        ],
+    ],
+    "morrison2007": [
+        ("mean E->E weight / fixed point", lambda n: n["w_mean"] / n["w_fixed"]),
+        ("weight SD (pA)", lambda n: n["w_sd"]),
+        ("bimodality coefficient", lambda n: n["w_bimodality"]),
+        ("E rate (Hz)", lambda n: float(n["rates"][0])),
+    ],
 }
 
 

@@ -30,6 +30,7 @@ class RuleDef:
     synapse: list[tuple[str, bool]]  # name, decays
     neuron: list[tuple[str, ast.expr]]  # name, dx/dt
     post_vars: list[str]
+    pre_vars: list[str]
     bodies: dict[str, list[Statement]]  # "pre", "post", "tick"
     guards: dict[str, ast.expr]  # per event: a condition checked before the synapse is touched
 
@@ -272,6 +273,7 @@ def rule_source(d: RuleDef) -> str:
     syn = {n: q for q, (n, _) in enumerate(d.synapse)}
     neu = {n: q for q, (n, _) in enumerate(d.neuron)}
     pv = {f"{n}_post": q for q, n in enumerate(d.post_vars)}
+    uv = {f"{n}_pre": q for q, n in enumerate(d.pre_vars)}
 
     def body_name(n: str) -> str:
         if n == "w":
@@ -284,6 +286,8 @@ def rule_source(d: RuleDef) -> str:
             return f"x.n[{neu[n]}]"
         if n in pv:
             return f"x.v[{pv[n]}]"
+        if n in uv:
+            return f"x.u[{uv[n]}]"
         if n in par:
             return f"x.p[{par[n]}]"
         if n in ("t", "dt", "eta"):
@@ -325,6 +329,7 @@ def rule_source(d: RuleDef) -> str:
             f"    static constexpr std::uint32_t {ev}_syn_write = {_mask([syn[n] for n in written if n in syn])};",
             f"    static constexpr std::uint32_t {ev}_neuron = {_mask([neu[n] for n in used if n in neu])};",
             f"    static constexpr std::uint32_t {ev}_post_vars = {_mask([pv[n] for n in used if n in pv])};",
+            f"    static constexpr std::uint32_t {ev}_pre_vars = {_mask([uv[n] for n in used if n in uv])};",
             f"    static constexpr bool {ev}_writes_w = {'true' if 'w' in written else 'false'};",
         ]
     decaying = _mask([q for q, (_, dec) in enumerate(d.synapse) if dec])
@@ -351,14 +356,15 @@ const int kTraceMode[] = {_ints([m for _, _, m in d.traces])};
 const char* const kSyn[] = {_cstr([n for n, _ in d.synapse])};
 const char* const kNeuron[] = {_cstr([n for n, _ in d.neuron])};
 const char* const kPostVars[] = {_cstr(d.post_vars)};
+const char* const kPreVars[] = {_cstr(d.pre_vars)};
 const CustomRuleSpec kSpec = {{{len(d.params)}, kParams, {len(d.traces)}, kTraces, kTraceSide, kTraceMode,
                               {len(d.synapse)}, kSyn, {len(d.neuron)}, kNeuron, {len(d.post_vars)}, kPostVars,
-                              {flags}}};
+                              {len(d.pre_vars)}, kPreVars, {flags}}};
 
 struct Body {{
     static const CustomRuleSpec& spec() {{ return kSpec; }}
     static constexpr int n_params = {len(d.params)}, n_traces = {len(d.traces)}, n_syn = {len(d.synapse)};
-    static constexpr int n_neuron = {len(d.neuron)}, n_post_vars = {len(d.post_vars)};
+    static constexpr int n_neuron = {len(d.neuron)}, n_post_vars = {len(d.post_vars)}, n_pre_vars = {len(d.pre_vars)};
     static constexpr int trace_side[] = {{{side}}};
     static constexpr std::uint32_t decaying = {decaying};
 {chr(10).join(consts)}

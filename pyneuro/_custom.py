@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import ast
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from . import _jit
 from ._expr import (
-    ExpressionError,
     Scope,
     Statement,
     canonical,
@@ -39,6 +38,7 @@ class Built:
     kind: str
     post_vars: list[str]
     compile_seconds: float
+    pre_vars: list[str] = field(default_factory=list)
 
 
 _built: dict[str, Built] = {}  # key -> what was built in this process
@@ -160,13 +160,8 @@ def rule_definition(r: Any) -> Built:
     used: set[str] = set()
     for code in [*bodies.values(), *(v[0] for v in neuron.values())]:
         used |= _names_of(code)
-    for n in sorted(used):
-        if n.endswith("_pre") and n not in declared and n not in _RESERVED_RULE:
-            raise ExpressionError(
-                f"{n!r}: the presynaptic neuron's state is not readable (the presynaptic neuron belongs to another "
-                "thread while the rule runs); use a presynaptic Trace, or declare a parameter or variable of that name"
-            )
     post_vars = sorted({n[: -len("_post")] for n in used if n.endswith("_post") and n not in declared and len(n) > 5})
+    pre_vars = sorted({n[: -len("_pre")] for n in used if n.endswith("_pre") and n not in declared and len(n) > 4})
     readable = {
         **_RESERVED_RULE,
         **{n: "a parameter" for n in params},
@@ -174,6 +169,7 @@ def rule_definition(r: Any) -> Built:
         **{n: "a synapse variable" for n in synapse},
         **{n: "a rule neuron variable" for n in neuron},
         **{f"{v}_post": "a state variable of the postsynaptic neuron" for v in post_vars},
+        **{f"{v}_pre": "a state variable of the presynaptic neuron" for v in pre_vars},
     }
     body_scope = Scope(readable, writable={"w", *synapse}, locals_allowed=True)
     guard_names = {n for n in readable if n != "w" and n not in synapse}
@@ -184,8 +180,9 @@ def rule_definition(r: Any) -> Built:
             guard, stmts[ev] = parse_body(f"Custom.on_{ev}", code, body_scope, guard_names)
             if guard is not None:
                 guards[ev] = guard
+    not_in_neuron = ("a trace", "a synapse variable", "a state variable of the presynaptic neuron")
     nscope = Scope(
-        {k: v for k, v in readable.items() if k not in ("w", "eta") and v not in ("a trace", "a synapse variable")},
+        {k: v for k, v in readable.items() if k not in ("w", "eta") and v not in not_in_neuron},
         locals_allowed=False,
     )
     odes = [(n, parse_expression(f"Custom.neuron[{n!r}]", rhs, nscope)) for n, (rhs, _) in neuron.items()]
@@ -197,10 +194,11 @@ def rule_definition(r: Any) -> Built:
         "neuron": [[n, canonical(rhs)] for n, (rhs, _) in neuron.items()],
         "bodies": {ev: canonical(c) for ev, c in bodies.items() if c is not None},
         "post_vars": post_vars,
+        "pre_vars": pre_vars,
     }
     key = _jit.library_key(repr(norm))
     if key in _built:  # built or loaded earlier in this process
-        return Built(_built[key].kind, _built[key].post_vars, 0.0)
+        return Built(_built[key].kind, post_vars, 0.0, pre_vars)
     kind = f"Custom:{key}"
 
     def source() -> str:  # only on a cache miss: code generation imports sympy
@@ -216,6 +214,7 @@ def rule_definition(r: Any) -> Built:
                 synapse=[(n, tau is not None) for n, (_, tau) in synapse.items()],
                 neuron=odes,
                 post_vars=post_vars,
+                pre_vars=pre_vars,
                 bodies=stmts,
                 guards=guards,
             )
@@ -223,8 +222,8 @@ def rule_definition(r: Any) -> Built:
 
     path, seconds = _jit.build(key, source)
     _jit.load(path, kind)
-    _built[key] = Built(kind, post_vars, seconds)
-    return Built(kind, post_vars, seconds)
+    _built[key] = Built(kind, post_vars, seconds, pre_vars)
+    return Built(kind, post_vars, seconds, pre_vars)
 
 
 def rule_lowered(r: Any) -> dict[str, float]:

@@ -208,6 +208,12 @@ def load_network(path: str | Path, threads: int | None = None) -> Network:
         inputs = f["inputs"] if "inputs" in f else {}
         for k in range(len(inputs)):
             spec = json.loads(inputs[str(k)].attrs["spec"])
+            if spec.get("kind") == "current":
+                from .inputs import CurrentSource
+
+                src = CurrentSource.from_dict(spec["source"])
+                net.add_current_input(net.populations[int(spec["target"])], src, spec["neurons"], name=spec["name"])
+                continue
             net.add_poisson_input(
                 net.populations[int(spec["target"])],
                 spec["n"],

@@ -25,6 +25,7 @@ __all__ = [
     "Custom",
     "LIF",
     "LIFCond",
+    "LIFCondAmpaNmda",
     "LIFDelta",
     "LIFAlpha",
     "LIFCondAlpha",
@@ -59,6 +60,8 @@ class NeuronModel:
     state_vars: ClassVar[tuple[str, ...]] = ()
     #: NEST's names of state variables (the NEST model's ``V_m``, ...), accepted wherever the own names are
     nest_names: ClassVar[dict[str, str]] = {}
+    #: True when ``theta`` is the model's own dynamic threshold (intrinsic plasticity cannot drive it)
+    adaptive_threshold: ClassVar[bool] = False
 
     def _check(self) -> None:
         check_params(self, type(self).__name__)
@@ -352,6 +355,94 @@ class LIFCondAlpha(NeuronModel):
 
 
 @dataclass
+class LIFCondAmpaNmda(NeuronModel):
+    """Conductance-based integrate-and-fire neuron with AMPA and NMDA excitation and a spike-triggered threshold:
+    the neuron of Zenke, Hennequin & Gerstner 2013 (PLoS Comput. Biol. 9:e1003330), Auryn's ``IFGroup``.
+
+    ::
+
+        C_m dv/dt = g_L (E_L - v) + (a_A g_ex + a_N g_nmda)(E_ex - v) + g_in (E_in - v) + I_e
+        dg_ex/dt = -g_ex / tau_syn_ex,  dg_nmda/dt = (g_ex - g_nmda) / tau_nmda,  dg_in/dt = -g_in / tau_syn_in
+        dtheta/dt = -theta / tau_th;   v > V_th + theta:  spike, v = V_reset, theta = delta_th
+
+    with ``a_A = r / (1 + r)``, ``a_N = 1 / (1 + r)``, ``r = ampa_nmda_ratio``. A spike of weight ``w`` (nS) adds
+    ``w`` to the AMPA conductance ``g_ex`` (receptor ``"exc"``) or to ``g_in`` (``"inh"``); the NMDA conductance
+    follows ``g_ex`` through a low-pass filter of time constant ``tau_nmda`` (no magnesium block), so a single
+    spike's total excitatory charge is that of ``w`` through ``tau_syn_ex`` and through the difference of
+    exponentials (``tau_syn_ex``, ``tau_nmda``), split ``a_A : a_N``. There is no absolute refractory period: the
+    threshold jumps to ``V_th + delta_th`` at a spike and relaxes with ``tau_th``, and ``v`` is clipped to
+    ``[V_min, V_max]`` every step, so the neuron cannot fire while ``V_th + theta >= V_max`` (3.5 ms with the
+    defaults). Discretised as in Auryn (float arithmetic): currents from the state at the start of the step,
+    conductances and theta decay exactly, ``v`` by forward Euler, then the clip and the threshold test.
+    The defaults are the paper's (and Auryn's ``IFGroup``) for the excitatory cells, with conductances in units
+    of ``g_L = 10 nS``; the inhibitory cells have ``C_m = 100`` (tau_m 10 ms).
+
+    Parameters
+    ----------
+    C_m : float
+        Membrane capacitance (pF), > 0 (tau_m = C_m / g_L).
+    g_L : float
+        Leak conductance (nS), > 0.
+    E_L : float
+        Leak reversal potential (mV); also the initial ``v``.
+    V_th : float
+        Resting threshold (mV); the threshold is ``V_th + theta``.
+    V_reset : float
+        Reset potential (mV), below ``V_th``.
+    delta_th : float
+        Threshold jump (mV), >= 0: ``theta`` is set to it at a spike.
+    tau_th : float
+        Relaxation time constant of ``theta`` (ms), > 0.
+    tau_syn_ex : float
+        AMPA conductance decay (ms), > 0.
+    tau_nmda : float
+        NMDA low-pass time constant (ms), > 0.
+    ampa_nmda_ratio : float
+        Ratio of the AMPA to the NMDA weight in the excitatory current, >= 0 (1: equal parts).
+    tau_syn_in : float
+        GABA conductance decay (ms), > 0.
+    E_ex, E_in : float
+        Reversal potentials of excitation and inhibition (mV).
+    V_min, V_max : float
+        Bounds of the membrane potential (mV), ``V_min < V_max``; Auryn clips to ``[E_in, 0]``.
+    I_e : float
+        Constant input current (pA).
+
+    State variables: ``v`` (mV), ``g_ex``, ``g_nmda``, ``g_in`` (nS), ``theta`` (mV, the threshold's offset),
+    ``I_stim`` (pA, a per-neuron stimulus current added to ``I_e``, 0 initially). NEST's name ``V_m`` is accepted
+    for ``v``.
+    """
+
+    C_m: float = _positive(200.0, "pF")
+    g_L: float = _positive(10.0, "nS")
+    E_L: float = _real(-70.0, "mV")
+    V_th: float = _real(-50.0, "mV")
+    V_reset: float = _real(-70.0, "mV")
+    delta_th: float = _nonnegative(100.0, "mV")
+    tau_th: float = _positive(5.0, "ms")
+    tau_syn_ex: float = _positive(5.0, "ms")
+    tau_nmda: float = _positive(100.0, "ms")
+    ampa_nmda_ratio: float = _nonnegative(1.0, "")
+    tau_syn_in: float = _positive(10.0, "ms")
+    E_ex: float = _real(0.0, "mV")
+    E_in: float = _real(-80.0, "mV")
+    V_min: float = _real(-80.0, "mV")
+    V_max: float = _real(0.0, "mV")
+    I_e: float = _real(0.0, "pA")
+
+    kind: ClassVar[str] = "LIFCondAmpaNmda"
+    state_vars: ClassVar[tuple[str, ...]] = ("v", "g_ex", "g_nmda", "g_in", "theta", "I_stim")
+    nest_names: ClassVar[dict[str, str]] = {"V_m": "v"}
+    adaptive_threshold: ClassVar[bool] = True
+
+    def _check(self) -> None:
+        super()._check()
+        self._check_reset_below_threshold()
+        if not self.V_min < self.V_max:
+            raise ValueError(f"LIFCondAmpaNmda.V_max must be above V_min={self.V_min}, got {self.V_max}")
+
+
+@dataclass
 class Izhikevich(NeuronModel):
     """Izhikevich (2003) neuron, as NEST's ``izhikevich``.
 
@@ -624,8 +715,11 @@ class Custom(NeuronModel):
         from ._custom import model_definition
 
         t0 = time.perf_counter()
-        if not isinstance(self.state, dict):  # (the definition checks it in full; nest_names below reads it first)
-            raise TypeError(f"Custom.state must be a dict of names to numbers, got {type(self.state).__name__}")
+        if not isinstance(self.state, dict):
+            raise TypeError(
+                "Custom.state must be a dict of state variable names to initial values, "
+                f"got {type(self.state).__name__}"
+            )
         if self.nest_names is None:
             self.nest_names = {k: v for k, v in self._nest_defaults.items() if v in self.state}
         elif not isinstance(self.nest_names, dict) or any(
@@ -680,5 +774,17 @@ def _custom_from_dict(d: dict[str, Any]) -> Custom:
 
 MODELS: dict[str, type[NeuronModel]] = {
     m.kind: m
-    for m in (Custom, LIF, LIFCond, LIFDelta, LIFAlpha, LIFCondAlpha, Izhikevich, AdEx, PoissonSource, SpikeGenerator)
+    for m in (
+        Custom,
+        LIF,
+        LIFCond,
+        LIFCondAmpaNmda,
+        LIFDelta,
+        LIFAlpha,
+        LIFCondAlpha,
+        Izhikevich,
+        AdEx,
+        PoissonSource,
+        SpikeGenerator,
+    )
 }

@@ -22,7 +22,7 @@ from ._validation import (
 )
 from .connectivity import AllToAll, ConnectionRule, Normal, Uniform
 from .errors import SimulationError
-from .inputs import PoissonInput, check_poisson_params
+from .inputs import CurrentInput, CurrentSource, PoissonInput, check_poisson_params
 from .models import NeuronModel, SpikeGenerator
 from .monitors import Monitor, RateMonitor, SpikeMonitor, StateMonitor, StructureMonitor, WeightMonitor
 from .plasticity import NeuronRule, PlasticityRule
@@ -103,7 +103,7 @@ class Network:
         self._engine.check_every = max(1, int(round(100.0 / dt)))
         self.populations: list[Population] = []
         self.projections: list[Projection] = []
-        self.inputs: list[PoissonInput] = []
+        self.inputs: list[PoissonInput | CurrentInput] = []
         self.monitors: list[Monitor] = []
         self.lesions: list[dict[str, Any]] = []  # applied lesions: time (ms), kind, name, count
         self._pending_lesions: list[Any] = []  # lesion.Lesion objects scheduled with at=, in time order
@@ -130,6 +130,26 @@ class Network:
     @max_rate.setter
     def max_rate(self, value: float) -> None:
         self._engine.max_rate = check_number("max_rate", value, 0.0, lo_open=True, allow_inf=True)
+
+    @property
+    def timing(self) -> bool:
+        """Whether the step loop times its phases (see :meth:`phase_times`); setting it (True or False) resets the
+        sums. Off by default (the loop then reads no clock); on, it costs a few clock reads per step."""
+        return bool(self._engine.timing)
+
+    @timing.setter
+    def timing(self, on: bool) -> None:
+        if not isinstance(on, (bool, np.bool_)):
+            raise TypeError(f"timing must be True or False, got {on!r}")
+        self._engine.timing = bool(on)
+
+    def phase_times(self) -> dict[str, np.ndarray]:
+        """Wall seconds each thread spent in each phase of the step loop since :attr:`timing` was set, summed over
+        the runs: ``"deliver"`` (arrivals and the presynaptic half of the rules), ``"integrate"`` (neurons and
+        recorders), ``"post"`` (the postsynaptic half of the rules) and ``"wait"`` (barriers), each an array with one
+        value per thread (as NEST's ``time_deliver_spike_data`` / ``time_update``)."""
+        t = np.asarray(self._engine.phase_times(), dtype=np.float64).reshape(self.threads, 4)
+        return {name: t[:, q].copy() for q, name in enumerate(("deliver", "integrate", "post", "wait"))}
 
     @property
     def time_convention(self) -> str:
@@ -494,6 +514,40 @@ class Network:
         self.inputs.append(inp)
         return inp
 
+    def add_current_input(
+        self, target: Population, source: CurrentSource, neurons: Any = None, name: str | None = None
+    ) -> CurrentInput:
+        """Inject the current ``source`` (:class:`pyneuro.inputs.StepCurrent`, :class:`~pyneuro.inputs.ACCurrent`
+        or :class:`~pyneuro.inputs.NoisyCurrent`) into neurons of ``target`` at every step.
+
+        Parameters
+        ----------
+        target : Population
+            A population of this network whose model has a stimulus current ``I_stim`` (the LIF family,
+            Izhikevich, AdEx).
+        source : CurrentSource
+            The current's time course (pA, or the model's ``I_e`` unit).
+        neurons : array of int, optional
+            Indices of the neurons it reaches; default: all.
+        name : str, optional
+            Unique name; default ``"current-><target>"``.
+        """
+        self._own("target", target, Population)
+        if not isinstance(source, CurrentSource) or type(source) is CurrentSource:
+            raise TypeError(
+                "source must be a pyneuro.inputs.StepCurrent, ACCurrent or NoisyCurrent, got " + type(source).__name__
+            )
+        if "I_stim" not in target.state_vars:
+            raise ValueError(
+                f"target must have a stimulus current I_stim; {target.name!r} is a {type(target.model).__name__}"
+            )
+        idx = None if neurons is None else check_index_array("neurons", neurons, target.size)
+        name = self._unique_name(name, f"current->{target.name}", [x.name for x in self.inputs])
+        inp = CurrentInput(self, -1, target, source, idx, name)
+        inp._id = self._engine.add_input(source.kind, target._id, "exc", inp._params(source))
+        self.inputs.append(inp)
+        return inp
+
     def add_plasticity(self, pop: Population, rule: NeuronRule) -> None:
         """Attach a neuron rule (:class:`pyneuro.plasticity.IntrinsicPlasticity`) to ``pop``.
 
@@ -505,7 +559,7 @@ class Network:
                 f"rule must be a neuron rule from pyneuro.plasticity (IntrinsicPlasticity), got {type(rule).__name__}"
                 " (synaptic rules go to net.connect(..., plasticity=rule))"
             )
-        if "theta" not in pop.state_vars:
+        if "theta" not in pop.state_vars or pop.model.adaptive_threshold:
             raise ValueError(
                 f"{rule.kind} needs a model with a threshold offset 'theta' (LIF, LIFCond); population {pop.name!r} "
                 f"is {type(pop.model).__name__}"

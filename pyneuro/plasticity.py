@@ -394,6 +394,10 @@ class BCM(TripletSTDP):
         Time constant of the rate estimate (ms), > 0 (seconds in Zenke et al.; 10 s in their benchmark).
     power : float
         Exponent of the rate dependence (2 in the papers), >= 0.
+    initial_rate : float
+        Value of ``nu`` (Hz, >= 0) when the network first runs with the rule, for neurons without an earlier
+        estimate; 0 (default): the estimate starts empty. Zenke et al. 2013 start it at ``target_rate``. (The
+        estimate is a trace of the postsynaptic population shared by rules with the same ``tau_rate``.)
     """
 
     tau_x: float = param(101.0, unit="ms", lo=0.0, lo_open=True)
@@ -405,6 +409,7 @@ class BCM(TripletSTDP):
     target_rate: float = param(3.0, unit="Hz", lo=0.0, lo_open=True)
     tau_rate: float = param(10_000.0, unit="ms", lo=0.0, lo_open=True)
     power: float = param(2.0, lo=0.0)
+    initial_rate: float = param(0.0, unit="Hz", lo=0.0, hi=1e6)
 
     kind: ClassVar[str] = "BCM"
 
@@ -412,6 +417,7 @@ class BCM(TripletSTDP):
         check_number("BCM.target_rate", self.target_rate, 0.0, lo_open=True)
         check_number("BCM.tau_rate", self.tau_rate, 0.0, lo_open=True)
         check_number("BCM.power", self.power, 0.0)
+        check_number("BCM.initial_rate", self.initial_rate, 0.0, 1e6)
         if self.a2_minus is None:
             for name in ("tau_plus", "tau_minus", "tau_y"):  # what the default a2_minus is computed from
                 check_number(f"BCM.{name}", getattr(self, name), 0.0, lo_open=True)
@@ -740,8 +746,11 @@ class Custom(PlasticityRule):
     on_pre, on_post, on_tick : str, optional
         Statements run at a presynaptic arrival, at a postsynaptic spike, and (``on_tick``) for every synapse every
         ``interval`` ms. Assignable: ``w`` and the synapse variables; readable: the parameters, traces, synapse and
-        neuron variables, ``<var>_post`` (the postsynaptic neuron's state variables), ``t`` (ms), ``dt`` (ms) and
-        ``eta`` (the schedule factor). New names become local variables.
+        neuron variables, ``<var>_post`` (the postsynaptic neuron's state variables, as they are now),
+        ``<var>_pre`` (the presynaptic neuron's, as they were at the start of the step), ``t`` (ms), ``dt`` (ms)
+        and ``eta`` (the schedule factor). New names become local variables. A body may be one guard
+        ``if condition:`` over its statements (the condition reads neither ``w`` nor synapse variables): a synapse
+        whose condition is false is not touched.
     interval : float, optional
         Period of ``on_tick`` (ms, >= dt); required with ``on_tick``.
     schedule : Schedule or float, optional
@@ -779,6 +788,7 @@ class Custom(PlasticityRule):
         built = rule_definition(self)
         self._core_kind: str = built.kind
         self._post_vars: list[str] = built.post_vars
+        self._pre_vars: list[str] = built.pre_vars
         self.compile_seconds: float = built.compile_seconds
         self.load_seconds: float = time.perf_counter() - t0
 
@@ -821,12 +831,13 @@ class Custom(PlasticityRule):
         return list(self._post_vars)
 
     def check_target(self, pre: Any, post: Any) -> None:
-        missing = [v for v in self._post_vars if v not in post.state_vars]
-        if missing:
-            raise ValueError(
-                f"Custom rule reads {', '.join(m + '_post' for m in missing)}, but the postsynaptic population "
-                f"{post.name!r} has the state variables {post.state_vars}"
-            )
+        for side, pop, names in (("post", post, self._post_vars), ("pre", pre, self._pre_vars)):
+            missing = [v for v in names if v not in pop.state_vars]
+            if missing:
+                raise ValueError(
+                    f"Custom rule reads {', '.join(m + '_' + side for m in missing)}, but the "
+                    f"{side}synaptic population {pop.name!r} has the state variables {pop.state_vars}"
+                )
 
     def lower(self) -> dict[str, float]:
         from ._custom import rule_lowered

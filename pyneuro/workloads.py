@@ -6,22 +6,25 @@ Shared by the demo, the benchmarks and the tests so that all of them run the ver
 - ``song2000``: Song, Miller & Abbott 2000 (W3): 1000 Poisson inputs with STDP onto one neuron.
 - ``scaling``: W1's neurons at fixed in-degree (80 exc + 20 inh) with STDP on E->E and a 90 pA drive (W5).
 - ``rewiring``: W5 with pruning of weak E->E synapses and growth of new ones, about 1% replaced per second (W6).
-- ``zenke25k``: the plastic background network of Zenke, Hennequin & Gerstner 2013 (W4): minimal triplet STDP
-  with a BCM-like sliding threshold on 2e7 E->E synapses.
+- ``zenke25k``: the plastic background network of Zenke, Hennequin & Gerstner 2013 (W4) as Auryn's
+  sim_background builds it: AMPA/NMDA neurons with a threshold jump, minimal triplet STDP with a BCM-like sliding
+  threshold on 2e7 E->E synapses, 30 s of priming with plasticity off.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from . import connectivity as conn
 from . import models, plasticity
-from .monitors import SpikeMonitor
+from .monitors import RateMonitor, SpikeMonitor
 from .network import Network
 from .population import Population
 from .projection import Projection
+from .schedule import Window
 
 __all__ = [
     "Workload",
@@ -60,13 +63,20 @@ class Workload:
     populations: dict[str, Population]
     projections: dict[str, Projection]
     spikes: dict[str, SpikeMonitor] = field(default_factory=dict)
+    rates: dict[str, RateMonitor] = field(default_factory=dict)
 
     @property
     def n_synapses(self) -> int:
         return sum(p.size for p in self.projections.values())
 
     def rate(self, name: str, t_ms: float) -> float:
-        """Mean rate (Hz) of a recorded population over the last t_ms of simulated time."""
+        """Mean rate (Hz) of a recorded population over the last t_ms of simulated time (whole bins for a
+        population recorded with a rate monitor)."""
+        if name in self.rates:
+            m = self.rates[name]
+            nb = max(1, int(round(t_ms / (m.bin_steps * self.net.dt))))
+            c = m.counts[-nb:]
+            return float(c.sum()) / (self.populations[name].size * nb * m.bin_steps * self.net.dt * 1e-3)
         return self.spikes[name].count / (self.populations[name].size * t_ms * 1e-3)
 
 
@@ -222,11 +232,14 @@ def rewiring(
     return w
 
 
-def zenke_rule(tau_rate: float = 10_000.0, target_rate: float = 3.0, unit: float = 1.0) -> plasticity.BCM:
-    """W4's E->E rule: minimal all-to-all triplet STDP (tau_plus 16.8 ms, tau_minus 33.7 ms, tau_y 114 ms,
-    A3+ = 6.5e-3) whose pair-LTD amplitude follows the squared slow rate estimate over the target (3 Hz), with
-    A2- set so that the fixed point is the target rate (Zenke, Hennequin & Gerstner 2013); weights in [0, 1]
-    times ``unit`` (amplitudes scale with it)."""
+def zenke_rule(
+    tau_rate: float = 10_000.0, target_rate: float = 3.0, unit: float = 1.0, prime: float = 0.0
+) -> plasticity.BCM:
+    """W4's E->E rule, Auryn's ``TripletConnection``: minimal all-to-all triplet STDP (tau_plus 16.8 ms,
+    tau_minus 33.7 ms, tau_y 114 ms, A3+ = 6.5e-3) whose pair-LTD amplitude follows the squared slow rate estimate
+    over the target (3 Hz), with A2- set so that the fixed point is the target rate (Zenke, Hennequin & Gerstner
+    2013); the estimate starts at the target; weights in [0, 1] times ``unit`` (amplitudes scale with it); off
+    (learning-rate factor 0) for the first ``prime`` ms."""
     return plasticity.BCM(
         tau_plus=16.8,
         tau_minus=33.7,
@@ -234,8 +247,10 @@ def zenke_rule(tau_rate: float = 10_000.0, target_rate: float = 3.0, unit: float
         a3_plus=6.5e-3 * unit,
         target_rate=target_rate,
         tau_rate=tau_rate,
+        initial_rate=target_rate,
         w_min=0.0,
         w_max=1.0 * unit,
+        schedule=Window(prime, math.inf) if prime > 0.0 else None,
     )
 
 
@@ -245,55 +260,72 @@ def zenke25k(
     scale: float = 1.0,
     tau_rate: float = 10_000.0,
     plastic: bool = True,
-    tau_ex: float = 5.0,
+    prime: float | None = None,
+    fixed_indegree: bool = False,
+    record: str = "rates",
+    neuron: str = "builtin",
 ) -> Workload:
-    """W4: the plastic background network of Zenke, Hennequin & Gerstner 2013 (Auryn's plasticity benchmark,
-    ``examples/plasticity/sim_background.cpp``), with ``scale`` times its 20,000 + 5,000 neurons.
+    """W4: the plastic background network of Zenke, Hennequin & Gerstner 2013 as Auryn's
+    ``examples/plasticity/sim_background.cpp`` builds it at its benchmark settings (``--fast --tau 10``), model for
+    model, with ``scale`` times its 20,000 + 5,000 neurons.
 
-    Every pair is connected with p = 0.05 (E->E, E->I, I->E, I->I) and 2,500 x scale Poisson inputs at 2 Hz
-    project onto E with p = 0.05. Weights are in units of the leak conductance as in the paper (E->E, E->I and
-    input 0.16, I->E and I->I 1.0), so with g_L = 10 nS they are w x 10 nS here; the E->E synapses carry
-    :func:`zenke_rule` in units of 10 nS (w_max = 1 is 10 nS). Neurons are conductance-based LIF (tau_m 20 ms for E,
-    10 ms for I, E_L = -70 mV, V_th = -50 mV, V_reset = -70 mV, t_ref 5 ms, tau_ex 5 ms, tau_in 10 ms, E_ex = 0,
-    E_in = -80 mV), initial v uniform in [-70, -50] mV; delay one step.
+    - Neurons: :class:`pyneuro.models.LIFCondAmpaNmda` (Auryn's ``IFGroup``) with its defaults: tau_m 20 ms
+      (C_m 200 pF, g_L 10 nS) for E and 10 ms (C_m 100 pF) for I, E_L = V_reset = -70 mV, V_th = -50 mV, a 100 mV
+      threshold jump relaxing in 5 ms, no absolute refractory period, AMPA 5 ms and NMDA 100 ms in equal parts,
+      GABA 10 ms, E_ex = 0, E_in = -80 mV, v clipped to [-80, 0] mV; initial v ~ N(-60, 10) mV.
+    - Connections: every ordered pair with p = 0.05, no self-connections (E->E, E->I, I->E, I->I), and 2,500 x
+      scale Poisson inputs at 2 Hz onto E with p = 0.05. Weights in units of g_L = 10 nS as in the paper (E->E,
+      E->I and input 0.16, I->E and I->I 1.0), i.e. 1.6 nS and 10 nS here.
+    - Delay: Auryn's 0.8 ms (MINDELAY) under the NEST time convention (``time_convention="nest"``), which is
+      Auryn's step order: a spike detected in step s arrives in step s + 8 (where the presynaptic half of the rule
+      sees the postsynaptic spikes of steps < s + 8, as Auryn's propagate does) and acts on the membrane from step
+      s + 9 on.
+    - Plasticity: :func:`zenke_rule` on E->E in units of 10 nS (w_max = 1 is 10 nS), the rate estimate starting at
+      the target, switched off for the first ``prime`` ms (default 3 tau_rate = 30 s, Auryn's priming).
 
-    What it does not capture: Auryn's neurons have AMPA (5 ms) and NMDA (100 ms) conductances in equal parts and a
-    spike-triggered threshold adaptation; here one AMPA-like conductance (``tau_ex`` = 5 ms) and no adaptation.
-    (Giving the single conductance the mean charge of the pair, tau_ex = 52.5 ms, drives the network to ~200 Hz.)
-    With these settings the network fires at 5-8 Hz (E) in its first seconds, against ~3 Hz in the paper. The
-    workload is for cost (time per simulated second, bytes per plastic synapse, construction) with the same
-    connectivity and rule, and rates of the order of the target.
+    ``fixed_indegree=True`` divides p by ``scale`` (at most 1) so that a reduced network keeps the in-degrees and
+    the activity of the full one (for short profiling and test runs); otherwise p stays 0.05 and small networks are
+    silent. ``record``: "rates" (population rates in 1 s bins, memory-free) or "spikes" (every spike of E and I).
+    ``neuron``: "builtin" (:class:`pyneuro.models.LIFCondAmpaNmda`) or "custom" (the same neuron as a user
+    definition, :func:`pyneuro.definitions.zenke_neuron`; equal to rounding).
     """
-    net = Network(dt=0.1, seed=seed, threads=threads)
+    if record not in ("rates", "spikes"):
+        raise ValueError(f"record must be 'rates' or 'spikes', got {record!r}")
+    if neuron not in ("builtin", "custom"):
+        raise ValueError(f"neuron must be 'builtin' or 'custom', got {neuron!r}")
+    net = Network(dt=0.1, seed=seed, threads=threads, time_convention="nest")
     g_l = 10.0
     ne, ni, nx = int(round(20000 * scale)), int(round(5000 * scale)), int(round(2500 * scale))
-    base = dict(
-        g_L=g_l,
-        E_L=-70.0,
-        V_th=-50.0,
-        V_reset=-70.0,
-        t_ref=5.0,
-        tau_syn_ex=tau_ex,
-        tau_syn_in=10.0,
-        E_ex=0.0,
-        E_in=-80.0,
-    )
-    exc = net.add_population(models.LIFCond(C_m=200.0, **base), ne, name="exc")
-    inh = net.add_population(models.LIFCond(C_m=100.0, **base), ni, name="inh")
+    if neuron == "custom":
+        from .definitions import zenke_neuron
+
+        model_e: models.NeuronModel = zenke_neuron(C_m=200.0, g_L=g_l)
+        model_i: models.NeuronModel = zenke_neuron(C_m=100.0, g_L=g_l)
+    else:
+        model_e, model_i = models.LIFCondAmpaNmda(C_m=200.0, g_L=g_l), models.LIFCondAmpaNmda(C_m=100.0, g_L=g_l)
+    exc = net.add_population(model_e, ne, name="exc")
+    inh = net.add_population(model_i, ni, name="inh")
     ext = net.add_population(models.PoissonSource(rate=2.0), nx, name="input")
-    p = conn.FixedProbability(0.05)
-    w, gamma = 0.16 * g_l, 1.0 * g_l
-    rule = zenke_rule(tau_rate, unit=g_l) if plastic else None  # weights in nS: the paper's unit is g_L
+    p_conn = min(1.0, 0.05 / scale) if fixed_indegree else 0.05
+    rec = conn.FixedProbability(p_conn, allow_self=False)
+    ff = conn.FixedProbability(p_conn)
+    w, gamma, delay = 0.16 * g_l, 1.0 * g_l, 0.8
+    if prime is None:
+        prime = 3.0 * tau_rate
+    rule = zenke_rule(tau_rate, unit=g_l, prime=prime) if plastic else None
     projs = {
-        "input": net.connect(ext, exc, p, weight=w, name="input"),
-        "ee": net.connect(exc, exc, p, weight=w, plasticity=rule, name="ee"),
-        "ei": net.connect(exc, inh, p, weight=w, name="ei"),
-        "ie": net.connect(inh, exc, p, weight=gamma, receptor="inh", name="ie"),
-        "ii": net.connect(inh, inh, p, weight=gamma, receptor="inh", name="ii"),
+        "input": net.connect(ext, exc, ff, weight=w, delay=delay, name="input"),
+        "ee": net.connect(exc, exc, rec, weight=w, delay=delay, plasticity=rule, name="ee"),
+        "ei": net.connect(exc, inh, ff, weight=w, delay=delay, name="ei"),
+        "ie": net.connect(inh, exc, ff, weight=gamma, delay=delay, receptor="inh", name="ie"),
+        "ii": net.connect(inh, inh, rec, weight=gamma, delay=delay, receptor="inh", name="ii"),
     }
     rng = np.random.default_rng(seed)
-    exc.set("v", rng.uniform(-70.0, -50.0, ne))
-    inh.set("v", rng.uniform(-70.0, -50.0, ni))
+    exc.set("v", rng.normal(-60.0, 10.0, ne))
+    inh.set("v", rng.normal(-60.0, 10.0, ni))
     wl = Workload(net, {"exc": exc, "inh": inh, "input": ext}, projs)
-    wl.spikes = {"exc": net.record_spikes(exc), "inh": net.record_spikes(inh)}
+    if record == "spikes":
+        wl.spikes = {"exc": net.record_spikes(exc), "inh": net.record_spikes(inh)}
+    else:
+        wl.rates = {"exc": net.record_rate(exc, bin=1000.0), "inh": net.record_rate(inh, bin=1000.0)}
     return wl

@@ -7,6 +7,8 @@ for at least five seeds and asserts every claim with one of two stated statistic
 - :func:`every_seed`: the claim holds for each of the n seeds. As a sign test: if the claim held for at most half
   of all seeds, n successes out of n would have probability at most 2**-n (1/32 = 0.031 for n = 5, 1/64 for
   n = 6), so the claim holds for most seeds (one-sided p <= 2**-n).
+- :func:`most`: the same sign test over more units than seeds (e.g. the networks of all seeds), where not every
+  unit need hold: k of n with one-sided binomial p <= 0.05.
 - :func:`mean_above` / :func:`mean_below`: the one-sided 95% confidence bound of the mean over the n seeds
   (mean -/+ t(0.95, n - 1) x standard error) lies beyond a bound: the claim holds on average.
 
@@ -25,7 +27,7 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-__all__ = ["run_seeds", "values", "every_seed", "mean_above", "mean_below", "describe"]
+__all__ = ["run_seeds", "values", "every_seed", "most", "mean_above", "mean_below", "describe"]
 
 MIN_SEEDS = 5
 
@@ -57,6 +59,19 @@ def every_seed(x: np.ndarray, ok: np.ndarray | Sequence[bool], claim: str) -> No
     p = 0.5**ok.size
     assert ok.all(), (
         f"{claim}: holds for {int(ok.sum())} of {ok.size} seeds (sign test needs all, p = {p:.3f}); values "
+        f"{describe(np.asarray(x, dtype=float))}"
+    )
+
+
+def most(x: np.ndarray, ok: np.ndarray | Sequence[bool], claim: str, alpha: float = 0.05) -> None:
+    """Sign test over independent units (e.g. the networks of several seeds): the claim holds for so many of them
+    that, if it held for at most half of all units, that many or more would have probability <= ``alpha``
+    (one-sided binomial test; with 10 units, 9 must hold)."""
+    ok = np.asarray(ok, dtype=bool)
+    k, n = int(ok.sum()), ok.size
+    p = float(stats.binomtest(k, n, 0.5, alternative="greater").pvalue)
+    assert p <= alpha, (
+        f"{claim}: holds for {k} of {n} (one-sided sign test p = {p:.3f} > {alpha}); values "
         f"{describe(np.asarray(x, dtype=float))}"
     )
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
 
@@ -31,7 +32,8 @@ def isolated(body: str, timeout: float = 60.0, mem_gb: float = 3.0) -> subproces
     )
     code = "import resource\n" + limit + textwrap.dedent(body)
     try:
-        return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=timeout)
+        return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=timeout,
+                              cwd=tempfile.gettempdir())  # not the source tree (its uncompiled package)
     except subprocess.TimeoutExpired:
         pytest.fail(f"did not finish within {timeout} s (hang)")
 

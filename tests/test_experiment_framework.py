@@ -178,11 +178,12 @@ def test_the_shared_map_is_a_public_module() -> None:
         assert sm.MODEL_DOC in (exp.__doc__ or "")
 
 
-def test_no_experiment_takes_the_benchmark_workloads() -> None:
+def test_no_experiment_takes_the_benchmark_workloads(tmp_path: Path) -> None:
     root = Path(experiments.__file__).parent
     for path in root.glob("*.py"):
         assert "workloads" not in path.read_text(), path.name
     code = "import sys, pyneuro.experiments as E; [E.EXPERIMENTS[n] for n in E.NAMES]; "
     code += "print('pyneuro.workloads' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    # cwd outside the source tree: "python -c" puts the cwd first on sys.path, where the uncompiled sources are
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert out.stdout.strip() == "False", out.stderr

@@ -120,10 +120,11 @@ def test_bcm_selectivity(bcm):
         assert res["preferred"].shape == (res["response_after"].shape[1],)
     # most neurons become selective: the preferred pattern's response > 3x the mean of the others. Calibration
     # (seeds 100-119): fraction selective 0.91 +- 0.13, min 0.5 (5 of the 10 neurons at one seed), so "at least 80%"
-    # holds on average, not at every seed: the claim is a mean of at least 0.75 (one-sided 95% t bound) and at least
+    # holds on average, not at every seed: the claim is a mean of at least 0.74 (one-sided 95% t bound; the
+    # calibration mean - 3 s.e. of five seeds) and at least
     # half the neurons at every seed (mean - 3 s.d. = 0.53); the single-seed bound 0.8 no longer applies per seed
     sel = values(bcm, _selective_fraction)
-    mean_above(sel, 0.75, "most neurons become selective, on average")
+    mean_above(sel, 0.74, "most neurons become selective, on average")
     every_seed(sel, sel >= 0.5, "at least half the neurons become selective")
     # before learning no pattern was preferred that clearly (calibration: largest preferred / others over the
     # neurons 1.26 +- 0.08, max 1.43)

@@ -111,10 +111,10 @@ def test_lesion_drops_deafferented_rates(sproutings):
         after = values(runs, key)
         every_seed(after, after < 0.3 * before, f"{key}: the deafferented neurons fall silent")
     # the intact neurons keep their rate: calibration |recovered / before - 1| 0.084 +- 0.061, max 0.23 (mean + 3
-    # s.d. 0.27): per seed within 30% (25% held at seed 0 only as a margin), within 15% on average
+    # s.d. 0.27): per seed within 30% (25% held at seed 0 only as a margin), within 17% on average (mean + 3 s.e.)
     intact = np.abs(values(runs, lambda r: r["rate_intact_recovered"] / r["rate_intact_before"] - 1.0))
     every_seed(intact, intact < 0.3, "the intact neurons keep their rate")
-    mean_below(intact, 0.15, "the intact neurons keep their rate, on average")
+    mean_below(intact, 0.17, "the intact neurons keep their rate, on average")
 
 
 def test_sprouting_restores_indegree_and_rate(sproutings):

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 import textwrap
 
 import pytest
@@ -70,7 +71,8 @@ def spikes(net):
 def run_case(body: str, timeout: float = 300.0) -> str:
     """Run PRELUDE + body in a fresh interpreter; fail the test on a crash or a non-zero exit."""
     code = PRELUDE + textwrap.dedent(body)
-    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=timeout)
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=timeout,
+                       cwd=tempfile.gettempdir())  # not the source tree (its uncompiled package)
     assert r.returncode == 0, f"exit {r.returncode}\n--- stdout\n{r.stdout[-3000:]}\n--- stderr\n{r.stderr[-3000:]}"
     return r.stdout
 

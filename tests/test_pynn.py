@@ -320,10 +320,10 @@ def test_write_data_and_neo_block(tmp_path):
 
 def test_refusals_name_what_is_missing():
     sim.setup()
-    with pytest.raises(NotImplementedError, match="HH_cond_exp"):
-        sim.HH_cond_exp()
-    with pytest.raises(NotImplementedError, match="ACSource"):
-        sim.ACSource(amplitude=1.0)
+    with pytest.raises(NotImplementedError, match="GIF_cond_exp"):
+        sim.GIF_cond_exp()
+    with pytest.raises(NotImplementedError, match="rng"):
+        sim.NoisyCurrentSource(mean=0.1, rng=NumpyRNG(1))
     p = sim.Population(4, sim.IF_cond_exp(tau_m=RandomDistribution("uniform", low=10.0, high=20.0)))
     with pytest.raises(NotImplementedError, match="tau_m|g_L"):
         sim.run(1.0)
@@ -377,3 +377,50 @@ def test_fixed_total_number_connector_is_drawn_by_the_compiled_rule():
     assert not np.array_equal(x, draw(4, allow_self_connections=False, with_replacement=False))
     y = draw(5)  # with replacement: 300 synapses, pairs may repeat
     assert len(y) == 300
+
+
+def test_step_and_ac_sources_against_closed_forms():
+    # IF_curr_exp (tau_m = 20 ms, cm = 1 nF): v relaxes towards v_rest + R I in each piece of a step current
+    sim.setup(timestep=0.1)
+    p = sim.Population(2, sim.IF_curr_exp(tau_m=20.0, cm=1.0, v_rest=-65.0, v_thresh=100.0, tau_refrac=0.1))
+    p.initialize(v=-65.0)
+    step = sim.StepCurrentSource(times=[5.0, 25.0], amplitudes=[2.0, 0.5])
+    step.inject_into(p[0:1])
+    ac = sim.ACSource(amplitude=0.3, offset=0.1, frequency=50.0, phase=45.0, start=10.0, stop=30.0)
+    ac.inject_into(p[1:2])
+    ac.record()
+    p.record("v")
+    sim.run(40.0)
+    v = p.get_data().segments[0].filter(name="v")[0].magnitude
+    i_ac = ac.get_data()
+    sim.end()
+    t = np.arange(401) * 0.1
+    R, tau = 20.0, 20.0  # MOhm (tau_m / cm), ms
+    u1 = R * 2.0 * (1 - np.exp(-20.0 / tau))
+    ref = np.where(t < 5.0, 0.0, R * 2.0 * (1 - np.exp(-(t - 5.0) / tau)))
+    ref = np.where(t >= 25.0, R * 0.5 + (u1 - R * 0.5) * np.exp(-(t - 25.0) / tau), ref)
+    np.testing.assert_allclose(v[:, 0], -65.0 + ref, atol=2e-3)
+    k = np.arange(401)
+    expect = np.where(
+        (k >= 100) & (k < 300), 0.1 + 0.3 * np.sin(2 * np.pi * 50.0e-3 * (k - 100) * 0.1 + np.pi / 4), 0.0
+    )
+    assert i_ac.shape == (401, 1)
+    np.testing.assert_allclose(i_ac.magnitude[:, 0], expect, atol=1e-6)
+
+
+def test_noisy_source_is_thread_count_independent():
+    out = []
+    for threads in (1, 2):
+        sim.setup(timestep=0.1, threads=threads, rng_seed=5)
+        p = sim.Population(20, sim.IF_curr_exp())
+        noise = sim.NoisyCurrentSource(mean=0.5, stdev=0.4, dt=0.5, start=2.0, stop=30.0)
+        noise.inject_into(p)
+        noise.record()
+        p.record("v")
+        sim.run(40.0)
+        out.append((p.get_data().segments[0].filter(name="v")[0].magnitude, noise.get_data().magnitude))
+        sim.end()
+    np.testing.assert_array_equal(out[0][0], out[1][0])
+    np.testing.assert_array_equal(out[0][1], out[1][1])
+    i = out[0][1][:, 0]
+    assert np.all(i[:20] == 0) and np.all(i[300:] == 0) and np.unique(i[20:300]).size == 56  # 28 ms / 0.5 ms

@@ -18,8 +18,6 @@ from pynn_sdist import pynn_source
 
 #: scenario -> why it cannot run on pyneuro (the README lists the same)
 UNSUPPORTED = {
-    "test_EIF_cond_alpha_isfa_ista": "AdEx with alpha conductances: no such model",
-    "test_HH_cond_exp": "Hodgkin-Huxley: no such model",
     "test_SpikeSourceGamma": "gamma-process sources: none",
     "test_SpikeSourcePoissonRefractory": "Poisson sources with dead time: none",
     "test_composed_neuron_model_homogeneous_receptors": "composed PointNeuron models: not supported",
@@ -32,16 +30,6 @@ UNSUPPORTED = {
     "test_set_synaptic_parameters_partially_connected": "uses TsodyksMarkramSynapse",
     "test_scenario4": "uses TsodyksMarkramSynapse",
     "test_simple_stochastic_synapse": "stochastic synapses: none",
-    "test_issue321": "StepCurrentSource: no per-step current input",
-    "test_issue487": "StepCurrentSource: no per-step current input",
-    "test_issue512": "StepCurrentSource: no per-step current input",
-    "test_issue759": "StepCurrentSource: no per-step current input",
-    "test_issue437": "NoisyCurrentSource: no per-step current input",
-    "test_issue442": "ACSource: no per-step current input",
-    "test_issue445": "ACSource: no per-step current input",
-    "test_issue497": "ACSource: no per-step current input",
-    "test_issue631": "ACSource: no per-step current input",
-    "test_issue_465_474_630": "ACSource: no per-step current input",
     "test_issue259": "spike_precision='off_grid': spikes are on the time grid",
     "test_scenario2": "spike_precision='off_grid': spikes are on the time grid",
     "test_scenario5": "multi-compartment neurons (arbor/NEURON only; needs morphio)",

@@ -16,7 +16,8 @@ TripletSTDP (Pfister & Gerstner 2006), traces r1 (tau_plus), r2 (tau_x) of the p
     post spike at t:  w <- clip(w + r1(t) (a2_plus + a3_plus o2(t - eps)))
 
 BCM: a2_minus is replaced by a2_minus (nu / target_rate)**power, nu (Hz) = 1e3 * (all-to-all trace of the post
-spikes with tau_rate) / tau_rate (ms). InhibitorySTDP (Vogels et al. 2011), traces x_pre, x_post (tau)::
+spikes with tau_rate) / tau_rate (ms) + initial_rate exp(-t / tau_rate). InhibitorySTDP (Vogels et al. 2011),
+traces x_pre, x_post (tau)::
 
     arrival at t:     w <- clip(w + eta (x_post(t) - alpha)),   alpha = 2 rho0 tau (rho0 in spikes/ms)
     post spike at t:  w <- clip(w + eta x_pre(t))
@@ -71,6 +72,7 @@ def _on_arrival(rule, w: np.float32, arr: np.ndarray, post: np.ndarray, t: int, 
         a2 = rule.a2_minus
         if isinstance(rule, pn.plasticity.BCM):
             nu_hz = 1e3 * _trace(post, t, rule.tau_rate, "all_to_all", strict=True) / rule.tau_rate
+            nu_hz += rule.initial_rate * math.exp(-t * DT / rule.tau_rate)  # the estimate's start value, decaying
             a2 = a2 * (nu_hz / rule.target_rate) ** rule.power
         return _clip(float(w) - o1 * (a2 + rule.a3_minus * r2), rule, clips)
     if isinstance(rule, pn.plasticity.STDP):
@@ -354,6 +356,7 @@ BCM_RULES = {
         tau_rate=350.0, target_rate=20.0, power=3.0, a2_plus=2e-3, a3_minus=5e-4, a2_minus=4e-3
     ),
     "nearest": lambda: pn.plasticity.BCM(tau_rate=100.0, target_rate=30.0, interaction="nearest", a2_minus=6e-3),
+    "initial_rate": lambda: pn.plasticity.BCM(tau_rate=300.0, target_rate=10.0, initial_rate=25.0),
 }
 
 
@@ -456,6 +459,62 @@ def test_composition_matches_reference_in_list_order(name):
 
 
 # ----------------------------------------------------------------------------------------------------------------
+# a single delay: the post-spike loop reads per-thread arrival copies of the presynaptic traces
+# ----------------------------------------------------------------------------------------------------------------
+
+SINGLE_DELAY_RULES = {
+    "triplet_minimal": lambda: [TRIPLET_RULES["minimal_all_to_all"]()],
+    "triplet_full_nearest": lambda: [TRIPLET_RULES["full_nearest"]()],
+    "triplet_full_clipping": lambda: [TRIPLET_RULES["full_clipping"]()],
+    "bcm": lambda: [BCM_RULES["default_fast_rate"]()],
+    "bcm_initial_rate": lambda: [BCM_RULES["initial_rate"]()],
+    "stdp": lambda: [pn.plasticity.STDP(tau_pre=20.0, tau_post=20.0, a_pre=0.01, a_post=-0.012, w_max=1.0)],
+    "triplet+istdp": COMPOSITIONS["triplet+istdp"],
+}
+
+
+def _single_delay_case(seed, d_steps=12):
+    pre_steps, post_steps, syn_pre, syn_post, _, w0, n_steps = _random_case(seed)
+    return pre_steps, post_steps, syn_pre, syn_post, np.full(len(syn_pre), d_steps), w0, n_steps
+
+
+@pytest.mark.parametrize("name", sorted(SINGLE_DELAY_RULES))
+def test_single_delay_matches_reference(name):
+    rules = SINGLE_DELAY_RULES[name]()
+    got, want, w0 = _run_against_reference(_single_delay_case([40, sorted(SINGLE_DELAY_RULES).index(name)]), rules)
+    _assert_matches(got, want, w0)
+
+
+@pytest.mark.parametrize("name", sorted(SINGLE_DELAY_RULES))
+def test_arrival_copies_equal_the_history_path(name):
+    """The same synapses with one delay (arrival copies) and with an extra synapse of another delay from a silent
+    presynaptic neuron (two delays: the loop reads the histories) give the same weights bit for bit."""
+    case = _single_delay_case([41, sorted(SINGLE_DELAY_RULES).index(name)])
+    pre_steps, post_steps, syn_pre, syn_post, syn_d, w0, n_steps = case
+    net_a, proj_a = _build(case, SINGLE_DELAY_RULES[name]())
+    silent = len(pre_steps)
+    case_b = (
+        [*pre_steps, np.zeros(0, dtype=np.int64)],
+        post_steps,
+        np.append(syn_pre, silent),
+        np.append(syn_post, 0),
+        np.append(syn_d, syn_d[0] + 7),
+        np.append(w0, 0.5),
+        n_steps,
+    )
+    net_b, proj_b = _build(case_b, SINGLE_DELAY_RULES[name]())
+    assert len(np.unique(proj_a.delay_steps)) == 1 and len(np.unique(proj_b.delay_steps)) == 2
+    w_start = proj_a.weights
+    for net in (net_a, net_b):
+        net.run(n_steps * DT / 2)
+        net.run(n_steps * DT / 2)
+    wa = proj_a.weights
+    keep = proj_b.pre != silent
+    np.testing.assert_array_equal(wa, proj_b.weights[keep])
+    assert np.count_nonzero(wa != w_start) > len(wa) // 2
+
+
+# ----------------------------------------------------------------------------------------------------------------
 # thread independence and checkpoints
 # ----------------------------------------------------------------------------------------------------------------
 
@@ -467,9 +526,10 @@ THREAD_RULES = {
 }
 
 
-def _driven_network(rule_name, threads):
+def _driven_network(rule_name, threads, single_delay=False):
     """Poisson inputs onto LIFCond neurons: an excitatory and an inhibitory projection, the rule under test on one
-    of them; post spikes come from the dynamics, so the thread partition matters."""
+    of them; post spikes come from the dynamics, so the thread partition matters. ``single_delay``: every synapse
+    has the delay 1.5 ms (the post-spike loop then reads the per-thread arrival copies of the traces)."""
     net = pn.Network(dt=DT, seed=11, threads=threads)
     src = net.add_population(pn.models.PoissonSource(rate=25.0), 60, name="src")
     inh = net.add_population(pn.models.PoissonSource(rate=20.0), 30, name="inh")
@@ -481,7 +541,7 @@ def _driven_network(rule_name, threads):
         exc,
         pn.conn.FixedProbability(0.5),
         weight=pn.conn.Uniform(5.0, 15.0),
-        delay=pn.conn.Uniform(0.1, 5.0),
+        delay=1.5 if single_delay else pn.conn.Uniform(0.1, 5.0),
         plasticity=e_rule,
     )
     pi = net.connect(
@@ -489,7 +549,7 @@ def _driven_network(rule_name, threads):
         exc,
         pn.conn.FixedProbability(0.5),
         weight=pn.conn.Uniform(2.0, 6.0),
-        delay=pn.conn.Uniform(0.5, 3.0),
+        delay=1.5 if single_delay else pn.conn.Uniform(0.5, 3.0),
         receptor="inh",
         plasticity=i_rule,
     )
@@ -497,11 +557,12 @@ def _driven_network(rule_name, threads):
     return net, (pi if rule_name == "istdp" else pe), sm
 
 
+@pytest.mark.parametrize("single_delay", [False, True])
 @pytest.mark.parametrize("rule_name", sorted(THREAD_RULES))
-def test_thread_count_independence(rule_name):
+def test_thread_count_independence(rule_name, single_delay):
     out = {}
     for threads in (1, 2, 3):
-        net, proj, sm = _driven_network(rule_name, threads)
+        net, proj, sm = _driven_network(rule_name, threads, single_delay)
         w0 = proj.weights
         net.run(300.0)
         out[threads] = (proj.weights, sm.times, sm.indices)
@@ -512,12 +573,13 @@ def test_thread_count_independence(rule_name):
             np.testing.assert_array_equal(a, b)
 
 
+@pytest.mark.parametrize("single_delay", [False, True])
 @pytest.mark.parametrize("rule_name", sorted(THREAD_RULES))
-def test_checkpoint_continues_bit_for_bit(rule_name, tmp_path):
-    net, proj, _ = _driven_network(rule_name, 2)
+def test_checkpoint_continues_bit_for_bit(rule_name, single_delay, tmp_path):
+    net, proj, _ = _driven_network(rule_name, 2, single_delay)
     net.run(300.0)
     want = proj.weights
-    net_a, proj_a, _ = _driven_network(rule_name, 2)
+    net_a, proj_a, _ = _driven_network(rule_name, 2, single_delay)
     net_a.run(137.3)
     path = tmp_path / "mid.h5"
     net_a.save(path)

@@ -18,6 +18,8 @@ py::class_<Engine> register_engine(py::module_& m) {
         .def_property("now", &Engine::now, &Engine::set_now)
         .def_readwrite("max_rate", &Engine::max_rate)
         .def_property("check_every", [](const Engine& e) { return e.check_every; }, &Engine::set_check_every)
+        .def_property("timing", &Engine::timing, &Engine::set_timing)
+        .def("phase_times", &Engine::phase_times)
         // The loop touches only engine-owned memory and no Python object, so the GIL is released while it runs
         // (other Python threads, e.g. a progress bar or a Dask worker's heartbeat, keep running).
         .def(

@@ -87,6 +87,8 @@ void register_projections(py::class_<Engine>& c) {
                  return e.add_input(kind, pop, to_receptor(receptor), to_params(params));
              })
         .def("set_input", [](Engine& e, int id, const py::dict& params) { e.set_input(id, to_params(params)); })
+        .def("input_current",
+             [](const Engine& e, int id, index_t i, step_t t0, step_t t1) { return to_array(e.input_current(id, i, t0, t1)); })
         .def("set_nest_time", &Engine::set_nest_time)
         .def_property_readonly("nest_time", &Engine::nest_time)
         .def("proj_set_weights",

@@ -6,6 +6,7 @@
 #include "../neurons/lif_alpha.hpp"
 #include "../neurons/lif_cond_alpha.hpp"
 #include "../neurons/lif_cond.hpp"
+#include "../neurons/lif_cond_ampa_nmda.hpp"
 #include "../neurons/lif_delta.hpp"
 #include "../neurons/poisson.hpp"
 #include "../neurons/spike_generator.hpp"
@@ -18,6 +19,7 @@
 #include "../plasticity/triplet_stdp.hpp"
 #include "../structural/growth.hpp"
 #include "../structural/pruning.hpp"
+#include "../synapses/current_input.hpp"
 #include "../synapses/poisson_input.hpp"
 #include "catalogue.hpp"
 
@@ -90,6 +92,7 @@ std::unique_ptr<Input> input(int id, Population& target, Receptor rc, const Para
 void register_builtins(Registrar& r) {
     r.add_model("LIF", &model<LIF>);
     r.add_model("LIFCond", &model<LIFCond>);
+    r.add_model("LIFCondAmpaNmda", &model<LIFCondAmpaNmda>);
     r.add_model("LIFDelta", &model<LIFDelta>);
     r.add_model("LIFAlpha", &model<LIFAlpha>);
     r.add_model("LIFCondAlpha", &model<LIFCondAlpha>);
@@ -114,6 +117,9 @@ void register_builtins(Registrar& r) {
     r.add_structural("HomeostaticGrowth", &structural<HomeostaticGrowth>);
 
     r.add_input("PoissonInput", &input<PoissonInput>);
+    r.add_input("StepCurrent", &input<StepCurrent>);
+    r.add_input("ACCurrent", &input<ACCurrent>);
+    r.add_input("NoisyCurrent", &input<NoisyCurrent>);
 }
 
 }  // namespace pyneuro

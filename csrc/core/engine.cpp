@@ -1,6 +1,7 @@
 #include "engine.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <limits>
 #include <omp.h>
@@ -164,6 +165,23 @@ void Engine::set_input(int id, const ParamMap& p) {
     auto trial = catalogue().make_input(kind_of_input_.at(static_cast<std::size_t>(id)), id, in.target(), in.receptor(), p, Context(*this));
     trial->prepare(dt_, nest_time_);
     inputs_[static_cast<std::size_t>(id)] = std::move(trial);
+}
+
+std::vector<double> Engine::input_current(int id, index_t i, step_t t0, step_t t1) const {
+    const Input& in = *inputs_.at(static_cast<std::size_t>(id));
+    if (i >= const_cast<Input&>(in).target().size()) throw ArgumentError("input_current: neuron index out of range");
+    std::vector<double> out;
+    for (step_t t = t0; t < t1; ++t) out.push_back(in.current(i, t, rng_));
+    return out;
+}
+
+// Put back the stimulus currents set from outside (the end of a run that current inputs drove).
+void Engine::restore_stim() noexcept {
+    for (auto& [p, base] : stim_base_) {
+        avector<float>* v = pops_[static_cast<std::size_t>(p)]->var("I_stim");
+        std::copy(base.begin(), base.end(), v->begin());
+    }
+    stim_base_.clear();
 }
 
 void Engine::set_nest_time(bool on) {
@@ -359,9 +377,21 @@ void Engine::prepare() {
                 depth[static_cast<std::size_t>(m->id())] = std::max(depth[static_cast<std::size_t>(m->id())], 2);
     }
     for (auto& in : inputs_) in->prepare(dt_, nest_time_);
+    std::vector<std::uint8_t> driven(np, 0);
+    for (auto& in : inputs_)
+        if (in->adds_current()) driven[static_cast<std::size_t>(in->target().id())] = 1;
+    stim_base_.clear();
+    for (std::size_t p = 0; p < np; ++p) {
+        pops_[p]->set_stim_driven(driven[p] != 0);
+        if (driven[p]) {
+            const avector<float>& v = *pops_[p]->var("I_stim");
+            stim_base_.emplace_back(static_cast<int>(p), std::vector<float>(v.begin(), v.end()));
+        }
+    }
     for (std::size_t p = 0; p < np; ++p) {
         Population& pop = *pops_[p];
         pop.prepare(dt_);
+        pop.reset_snapshots();  // the state at the start of this run, in every slot
         const int d = depth[p] + 1;
         if (pop.ring().depth() != std::max(d, 2) || pop.ring().threads() != threads_) {
             StateDict keep;
@@ -372,9 +402,13 @@ void Engine::prepare() {
         }
         const int isi = std::max(1, pop.min_isi_steps());
         const int cap = (window[p] + 1 + isi - 1) / isi + 2;
-        for (auto& tr : pop.traces()) tr->configure(pop.size(), std::max(cap, 3), dt_);
+        for (auto& tr : pop.traces()) {
+            tr->configure(pop.size(), std::max(cap, 3), dt_);
+            tr->apply_initial(now_);
+        }
         pop.on_clock(now_, rng_);
     }
+    for (auto& pr : projs_) pr->sync_mirrors(now_);  // after the traces are configured
     const std::size_t need = 2 * np * static_cast<std::size_t>(threads_) * kCountStride;
     if (win_counts_.size() != need) win_counts_.assign(need, 0);
     nan_flags_.assign((np + projs_.size()) * static_cast<std::size_t>(threads_), 0);
@@ -437,6 +471,7 @@ void Engine::integrate(int k, step_t t) {
         for (auto& nr : pop.neuron_rules()) nr->before(R, t);
         pop.update(R, t, rng_, out);
         if (nest_time_) pop.flush_lagged(R);  // NEST time: this step's arrivals act from the next step on
+        pop.take_snapshots(R, t);              // the state after step t, for readers on other threads in step t + 1
         pop.drop_lesioned(out);  // lesioned neurons never spike (before traces, rules, monitors and counts)
         std::int64_t& cnt = win_counts_[count_slot(par, p, k)];
         if (window_start) cnt = 0;
@@ -515,12 +550,55 @@ bool Engine::decide_stop(int k, step_t t, RunStatus& st) {
 
 // Phases 1-3 of step t for thread k (see the ordering contract at the top of this file).
 void Engine::step_phases(int k, step_t t) {
+    step_deliver(k, t);
+    step_integrate(k, t);
+}
+
+void Engine::step_deliver(int k, step_t t) {
     record_weights(k, t);
     for (auto& pr : projs_) pr->deliver(k, t);
+    for (auto& [p, base] : stim_base_) {  // I_stim = its set value + this step's current inputs
+        const Range R = parts_[static_cast<std::size_t>(p)][static_cast<std::size_t>(k)];
+        float* v = pops_[static_cast<std::size_t>(p)]->var("I_stim")->data();
+        std::copy(base.begin() + R.begin, base.begin() + R.end, v + R.begin);
+    }
     for (auto& in : inputs_) in->apply(parts_[static_cast<std::size_t>(in->target().id())][static_cast<std::size_t>(k)], t, rng_);
+}
+
+void Engine::step_integrate(int k, step_t t) {
     record_state(k, t);
     integrate(k, t);
 }
+
+void Engine::set_timing(bool on) {
+    timing_ = on;
+    phase_s_.assign(static_cast<std::size_t>(threads_) * kPhaseStride, 0.0);
+}
+
+std::vector<std::vector<double>> Engine::phase_times() const {
+    std::vector<std::vector<double>> out(static_cast<std::size_t>(threads_), std::vector<double>(kPhases, 0.0));
+    for (std::size_t k = 0; k < out.size() && (k + 1) * kPhaseStride <= phase_s_.size(); ++k)
+        for (int q = 0; q < kPhases; ++q) out[k][static_cast<std::size_t>(q)] = phase_s_[k * kPhaseStride + static_cast<std::size_t>(q)];
+    return out;
+}
+
+namespace {
+// Accumulates the wall time between laps into per-phase sums; does nothing (reads no clock) when off.
+struct PhaseClock {
+    bool on;
+    double* acc;
+    std::chrono::steady_clock::time_point last{};
+    void start() {
+        if (on) last = std::chrono::steady_clock::now();
+    }
+    void lap(int phase) {
+        if (!on) return;
+        const auto now = std::chrono::steady_clock::now();
+        acc[phase] += std::chrono::duration<double>(now - last).count();
+        last = now;
+    }
+};
+}  // namespace
 
 // Runs n_steps, stopping the step loop at every structural boundary for the mutation phase (a rule due at the end
 // of the run acts before the run returns, so a checkpoint taken then holds the new structure).
@@ -567,11 +645,20 @@ RunStatus Engine::run_plain(step_t n_steps) {
         }
     };
 
+    if (timing_ && phase_s_.size() != static_cast<std::size_t>(threads_) * kPhaseStride) set_timing(true);
     auto body = [&](int k) {
+        PhaseClock clk{timing_, timing_ ? phase_s_.data() + static_cast<std::size_t>(k) * kPhaseStride : nullptr};
+        clk.start();
         bool failed = false;
         step_t t = t0;
         for (; t < t1; ++t) {
-            if (!failed) failed = !errs.guard(k, [&] { step_phases(k, t); });
+            if (!failed)
+                failed = !errs.guard(k, [&] {
+                    step_deliver(k, t);
+                    clk.lap(0);
+                    step_integrate(k, t);
+                    clk.lap(1);
+                });
             bool stop = false;
             if ((t + 1) % check_every == 0 || t + 1 == t1) {
                 if (!failed) flag_nan(k);
@@ -580,8 +667,11 @@ RunStatus Engine::run_plain(step_t n_steps) {
             }
             if (failed) publish(t);
             const unsigned ticket = barrier_.arrive();
+            clk.lap(3);
             if (!failed) failed = !errs.guard(k, [&] { step_post(k, t); });
+            clk.lap(2);
             barrier_.wait(ticket);
+            clk.lap(3);
             if (stop || fail_at.load(std::memory_order_acquire) <= t) break;
         }
         if (t == t1) t = t1 - 1;
@@ -630,6 +720,7 @@ RunStatus Engine::run_plain(step_t n_steps) {
     }
     // wind up; only a spike recorder's merge allocates, and one that fails keeps its buffers for the next merge
     now_ = last.load() + 1;
+    restore_stim();
     std::exception_ptr merge_error;
     for (auto& sm : spike_mons_) {
         try {
@@ -727,7 +818,8 @@ void Engine::load_state(const StateDict& d) {
     for (std::size_t m = 0; m < state_mons_.size(); ++m) state_mons_[m]->load(d, "statemon/" + std::to_string(m) + "/");
     for (std::size_t m = 0; m < weight_mons_.size(); ++m) weight_mons_[m]->load(d, "weightmon/" + std::to_string(m) + "/");
     for (std::size_t m = 0; m < rate_mons_.size(); ++m) rate_mons_[m]->load(d, "ratemon/" + std::to_string(m) + "/");
-    prepare();  // re-derive what the loaded monitors locate in the store
+    for (auto& pr : projs_) pr->invalidate_mirrors();  // the trace histories were replaced
+    prepare();  // re-derive what the loaded monitors locate in the store (and the arrival copies of the traces)
 }
 
 }  // namespace pyneuro

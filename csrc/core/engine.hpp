@@ -40,7 +40,10 @@ public:
     std::uint64_t seed() const { return seed_; }
     int threads() const { return threads_; }
     step_t now() const { return now_; }
-    void set_now(step_t t) { now_ = t; }
+    void set_now(step_t t) {
+        now_ = t;
+        for (auto& pr : projs_) pr->invalidate_mirrors();
+    }
 
     // Building
     int add_population(const std::string& kind, index_t n, const ParamMap& p);
@@ -70,6 +73,8 @@ public:
     // New parameters for input `id`, checked by lowering them before anything changes.
     void set_input(int id, const ParamMap& p);
     int n_inputs() const { return static_cast<int>(inputs_.size()); }
+    // What current input `id` injects into neuron i of its target at steps [t0, t1) (0 for other inputs).
+    std::vector<double> input_current(int id, index_t i, step_t t0, step_t t1) const;
     // Time convention: false (default) = a spike of step s is stamped s dt and a delay of d steps makes it act on
     // its target's integration of step s + d; true = NEST's: the spike is stamped (s + 1) dt, the delay counts from
     // the stamp, so it acts one step later (arrivals are added after the target's update of step s + d). Only
@@ -112,6 +117,13 @@ public:
 
     // Running
     RunStatus run(step_t n_steps);
+    // Phase timers (wall seconds summed over the runs while on, per thread): deliver (phase 1, arrivals and the
+    // rules' presynaptic half), integrate (neurons, recorders), post (the rules' postsynaptic half and ticks) and
+    // wait (barriers). Off by default: then the loop reads no clock.
+    static constexpr int kPhases = 4;
+    void set_timing(bool on);
+    bool timing() const { return timing_; }
+    std::vector<std::vector<double>> phase_times() const;
     double max_rate = 1000.0;       // Hz; a non-source population above it over a check window stops the run
     step_t check_every = 1000;      // steps per divergence-check window (>= 1; set it through set_check_every)
     void set_check_every(step_t steps) {
@@ -132,7 +144,9 @@ private:
     step_t next_structural() const;
     void apply_due_structural();
     void prepare();
-    void step_phases(int k, step_t t);
+    void step_phases(int k, step_t t);     // step_deliver then step_integrate
+    void step_deliver(int k, step_t t);    // weight recorders, arrivals, Poisson inputs
+    void step_integrate(int k, step_t t);  // state recorders, neurons
     void step_post(int k, step_t t);
     void record_weights(int k, step_t t);
     void record_state(int k, step_t t);
@@ -151,6 +165,9 @@ private:
     std::vector<std::unique_ptr<Projection>> projs_;
     std::vector<std::unique_ptr<Input>> inputs_;
     std::vector<std::string> kind_of_input_;
+    // during a run: per population driven by current inputs, its id and the I_stim set from outside (restored after)
+    std::vector<std::pair<int, std::vector<float>>> stim_base_;
+    void restore_stim() noexcept;
     bool nest_time_ = false;
     std::vector<std::vector<int>> plastic_in_;  // per population: plastic projections ending there
     std::vector<std::vector<int>> steps_in_;    // per population: projections ending there with rules that step neurons
@@ -167,6 +184,9 @@ private:
                kCountStride;
     }
     std::vector<StructEvent> log_;
+    bool timing_ = false;
+    std::vector<double> phase_s_;  // per thread, kPhaseStride doubles (a cache line) apart
+    static constexpr std::size_t kPhaseStride = 8;
     // whole phases not yet joined to log_: per phase, the events of each thread (or of one batch), each sorted
     std::vector<std::vector<std::vector<StructEvent>>> log_pending_;
     void join_pending_log() noexcept;

@@ -24,7 +24,7 @@ public:
     }
     void prepare(double dt) override {
         h = static_cast<float>(dt);
-        has_stim_ = any_nonzero(stim_);
+        has_stim_ = stim_driven() || any_nonzero(stim_);
     }
     float* input(Receptor r, float& sign) override {
         sign = r == Receptor::exc ? 1.0f : -1.0f;

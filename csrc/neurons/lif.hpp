@@ -59,7 +59,7 @@ public:
         P21in = static_cast<float>(p21(tau_m, tau_in, C_m, dt));
         P20 = static_cast<float>(tau_m / C_m * (1.0 - std::exp(-dt / tau_m)));
         ref_steps = steps_of(t_ref, dt);
-        has_stim_ = any_nonzero(stim_);
+        has_stim_ = stim_driven() || any_nonzero(stim_);
     }
     int min_isi_steps() const override { return ref_steps + 1; }
     float* input(Receptor r, float& sign) override {

@@ -82,7 +82,7 @@ public:
         ex = AlphaPropagators::make(tau_m, tau_ex, C_m, dt);
         in = AlphaPropagators::make(tau_m, tau_in, C_m, dt);
         ref_steps = steps_of(t_ref, dt);
-        has_stim_ = any_nonzero(stim_);
+        has_stim_ = stim_driven() || any_nonzero(stim_);
     }
     int min_isi_steps() const override { return ref_steps + 1; }
     float* input(Receptor r, float& sign) override {

@@ -77,7 +77,7 @@ public:
         in = AlphaConductance::make(tau_in, dt);
         h_over_C = static_cast<float>(dt / C_m);
         ref_steps = steps_of(t_ref, dt);
-        has_stim_ = any_nonzero(stim_);
+        has_stim_ = stim_driven() || any_nonzero(stim_);
     }
     int min_isi_steps() const override { return ref_steps + 1; }
     float* input(Receptor r, float& sign) override {

@@ -49,7 +49,7 @@ public:
         P33 = static_cast<float>(std::exp(-dt / tau_m));
         P30 = static_cast<float>(tau_m / C_m * (1.0 - std::exp(-dt / tau_m)));
         ref_steps = steps_of(t_ref, dt);
-        has_stim_ = any_nonzero(stim_);
+        has_stim_ = stim_driven() || any_nonzero(stim_);
     }
     int min_isi_steps() const override { return ref_steps + 1; }
     bool lags_input() const override { return false; }

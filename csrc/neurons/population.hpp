@@ -123,6 +123,11 @@ public:
     }
     bool has_lagged() const { return !lagged_[0].empty() || !lagged_[1].empty(); }
 
+    // Whether current inputs drive the stimulus current I_stim during the coming run (set by the engine before
+    // prepare(): a model then integrates I_stim even while it is all zero between runs).
+    void set_stim_driven(bool on) { stim_driven_ = on; }
+    bool stim_driven() const { return stim_driven_; }
+
     // Which state variable the NaN check watches.
     virtual const char* primary_var() const { return "v"; }
     // Called before every run, at step t (sources whose upcoming spikes must be re-drawn, because rates were set or
@@ -219,6 +224,32 @@ public:
     void drop_lesioned(std::vector<index_t>& out) const {
         if (lesioned_.empty() || out.empty()) return;
         out.erase(std::remove_if(out.begin(), out.end(), [this](index_t i) { return lesioned(i); }), out.end());
+    }
+
+    // Snapshots of state variables for readers on other threads (user rules reading a presynaptic `<var>_pre`):
+    // after the update of step t, thread k copies its range of each snapshotted variable into slot (t + 1) % 3,
+    // which readers use during step t + 1 (delivery, the post phase, ticks). Three slots because a thread may
+    // integrate step t + 1 (writing slot (t + 2) % 3) while another is still in the post phase of step t (reading
+    // slot t % 3), and slot (t + 1) % 3 is read during step t + 1. Between runs reset_snapshots() refills them.
+    int snapshot_index(const std::string& name) {
+        for (std::size_t q = 0; q < snaps_.size(); ++q)
+            if (snaps_[q].name == name) return static_cast<int>(q);
+        if (!var(name)) return -1;
+        snaps_.push_back(Snapshot{name, {}});
+        return static_cast<int>(snaps_.size()) - 1;
+    }
+    const float* snapshot(int q, step_t t) const { return snaps_[static_cast<std::size_t>(q)].slot[static_cast<std::size_t>(t % 3)].data(); }
+    void take_snapshots(Range r, step_t t) {
+        for (auto& sn : snaps_) {
+            const float* src = var(sn.name)->data();
+            std::copy(src + r.begin, src + r.end, sn.slot[static_cast<std::size_t>((t + 1) % 3)].begin() + r.begin);
+        }
+    }
+    void reset_snapshots() {
+        for (auto& sn : snaps_) {
+            const avector<float>& src = *var(sn.name);
+            for (auto& slot : sn.slot) slot.assign(src.begin(), src.end());
+        }
     }
 
     // Neuron rules (intrinsic plasticity), applied in list order.
@@ -357,7 +388,13 @@ protected:
     int dim_ = 0;
     std::vector<std::uint8_t> lesioned_;  // 1 = lesioned; empty when none
     SpikeRing ring_;
+    struct Snapshot {
+        std::string name;
+        std::array<avector<float>, 3> slot;
+    };
+    std::vector<Snapshot> snaps_;
     std::unique_ptr<Maturation> mat_;
+    bool stim_driven_ = false;
     std::array<std::vector<float>, 2> lagged_;  // per receptor: arrivals waiting for the end of the step (NEST time)
 };
 

@@ -5,6 +5,8 @@
 // with delay d is delivered at step s + d by reading slot s, so depth must exceed the longest outgoing delay.
 // Thread safety: during step t, lists of slot t are written by their owners only; slots of earlier steps are
 // read-only (their owners finished them before the step barrier).
+// generation() changes whenever the ring's contents are replaced wholesale (configure, load), so that what others
+// derive from a slot (delivery cursors, see synapses/cursors.hpp) can tell that it must be derived again.
 #pragma once
 #include <vector>
 
@@ -19,7 +21,9 @@ public:
         threads_ = threads;
         lists_.assign(static_cast<std::size_t>(depth_ * threads_), PaddedList{});
         tags_.assign(static_cast<std::size_t>(depth_), -1);
+        ++generation_;
     }
+    std::uint64_t generation() const { return generation_; }
     bool configured() const { return !tags_.empty(); }
     int depth() const { return depth_; }
     int threads() const { return threads_; }
@@ -36,13 +40,21 @@ public:
     bool holds(step_t t) const { return t >= 0 && tags_[static_cast<std::size_t>(slot(t))] == t; }
     const std::vector<index_t>& list(step_t t, int k) const { return lists_[static_cast<std::size_t>(slot(t) * threads_ + k)].v; }
     std::vector<index_t>& list(step_t t, int k) { return lists_[static_cast<std::size_t>(slot(t) * threads_ + k)].v; }
+    // The same by slot (slot(t) = t mod depth), for readers that walk consecutive steps without a division each.
+    int slot(step_t t) const { return static_cast<int>(t % depth_); }
+    bool holds_at(int slot, step_t t) const { return t >= 0 && tags_[static_cast<std::size_t>(slot)] == t; }
+    const std::vector<index_t>& list_at(int slot, int k) const { return lists_[static_cast<std::size_t>(slot * threads_ + k)].v; }
+    std::size_t count_at(int slot) const {
+        std::size_t n = 0;
+        for (int k = 0; k < threads_; ++k) n += lists_[static_cast<std::size_t>(slot * threads_ + k)].v.size();
+        return n;
+    }
 
     // Checkpoint: the steps held and their spikes (ascending ids per step).
     void save(StateDict& d, const std::string& prefix) const;
     void load(const StateDict& d, const std::string& prefix);
 
 private:
-    int slot(step_t t) const { return static_cast<int>(t % depth_); }
     int depth_ = 1, threads_ = 1;
     // one cache line per list header, so threads appending to their own lists never share a line
     struct alignas(64) PaddedList {
@@ -50,6 +62,7 @@ private:
     };
     std::vector<PaddedList> lists_;
     std::vector<step_t> tags_;
+    std::uint64_t generation_ = 0;
 };
 
 inline void SpikeRing::save(StateDict& d, const std::string& prefix) const {
@@ -79,6 +92,7 @@ inline void SpikeRing::load(const StateDict& d, const std::string& prefix) {
     auto ids = take<index_t>(d, prefix + "ring_ids");
     for (auto& l : lists_) l.v.clear();
     std::fill(tags_.begin(), tags_.end(), -1);
+    ++generation_;
     std::size_t pos = 0;
     for (std::size_t i = 0; i < steps.size(); ++i) {
         const step_t t = steps[i];

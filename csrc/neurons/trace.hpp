@@ -10,6 +10,11 @@
 // threads may read it at times <= t - 1 (the loop defers post-spike updates by one step). Capacity
 // K = ceil((window + 1) / min_isi) + 2 guarantees a reader never needs the slot being overwritten; the per-neuron
 // head/count word is published with release/acquire ordering so a reader sees a complete entry.
+// The owner's view (value_now): postsynaptic reads happen at the current step, on the thread that owns the
+// neuron, and need only the newest entry. It is kept a second time in dense per-neuron arrays (step, value, and the
+// value just before it for reads that exclude the spike): 24 bytes per neuron that cache well (the step and the
+// value side by side, so a read touches one cache line), read with the same
+// arithmetic as value_at (so the two agree bit for bit). Only the owning thread may call value_now.
 #pragma once
 #include <atomic>
 #include <cmath>
@@ -62,17 +67,65 @@ public:
         n_ = n;
         cap_ = cap;
         blocks_.swap(blocks);
+        rebuild_now();
     }
+
+    // An initial value: the next apply_initial(t) (Engine::prepare, before a run) gives every neuron with an empty
+    // history the value v at step t, as if a spike had left it there (e.g. a rate estimate that starts at its target).
+    void set_initial(double v) {
+        init_ = v;
+        init_pending_ = true;
+        has_initial_ = true;
+    }
+    void apply_initial(step_t t) {
+        if (!init_pending_ || cap_ == 0) return;
+        init_pending_ = false;
+        for (index_t i = 0; i < n_; ++i) {
+            Entry* b = block(i);
+            if (count(i) != 0) continue;
+            b[1] = Entry{t, init_};
+            b[0].step = static_cast<step_t>(0 | (1 << 16));
+        }
+        rebuild_now();
+    }
+    // True once an initial value was set: its entries are not spikes (they never travel through the spike ring).
+    bool has_initial() const { return has_initial_; }
 
     // Neurogenesis: n neurons, keeping the history (new neurons start empty); a no-op before the first configure.
     void resize(index_t n) {
         if (cap_ > 0) configure(n, cap_, dt_);
     }
 
-    double decay(step_t dsteps) const {
+    [[gnu::always_inline]] double decay(step_t dsteps) const {
         if (static_cast<std::size_t>(dsteps) < decay_.size()) return decay_[static_cast<std::size_t>(dsteps)];
-        return tail_zero_ ? 0.0 : std::exp(-static_cast<double>(dsteps) * dt_ / tau_);
+        return decay_tail(dsteps);
     }
+
+    // A read-only view for hot loops: the decay table and the owner's newest-entry arrays as plain pointers, taken
+    // once before the loop (so that the loop keeps them in registers), with the same arithmetic as decay and
+    // value_now.
+    struct View {
+        const SpikeTrace* tr;
+        const double* table;
+        std::size_t len;
+        const Entry* now;  // newest entry per neuron
+        const double* before;
+        [[gnu::always_inline]] double decay(step_t d) const {
+            if (static_cast<std::size_t>(d) < len) [[likely]]
+                return table[static_cast<std::size_t>(d)];
+            return tr->decay_tail(d);
+        }
+        void prefetch(index_t i) const { __builtin_prefetch(&now[i]); }
+        // owner thread only, as SpikeTrace::value_now
+        [[gnu::always_inline]] double value_now(index_t i, step_t t, bool strict = false) const {
+            const Entry e = now[i];
+            if (t > e.step) [[likely]]
+                return e.val * decay(t - e.step);
+            if (t == e.step) return strict ? before[i] : e.val * decay(0);
+            return tr->value_past(i, t, strict);
+        }
+    };
+    View view() const { return View{this, decay_.data(), decay_.size(), now_.data(), before_.data()}; }
 
     // Trace of neuron i at step t, counting spikes at steps <= t (strict=false) or < t (strict=true).
     double value_at(index_t i, step_t t, bool strict = false) const {
@@ -88,6 +141,33 @@ public:
         return 0.0;
     }
 
+    // The newest entry of neuron i with step <= t (nullptr if none); the same search as value_at.
+    const Entry* entry_at(index_t i, step_t t) const {
+        const Entry* b = block(i);
+        const step_t m = std::atomic_ref<const step_t>(b[0].step).load(std::memory_order_acquire);
+        const int cnt = static_cast<int>(m >> 16);
+        int head = static_cast<int>(m & 0xFFFF);
+        for (int e = 0; e < cnt; ++e) {
+            const Entry& x = b[1 + head];
+            if (x.step <= t) return &x;
+            head = head == 0 ? cap_ - 1 : head - 1;
+        }
+        return nullptr;
+    }
+
+    // Owner thread only: the trace of neuron i at step t >= its newest entry's step - 1, as value_at(i, t, strict),
+    // from the dense newest-entry arrays (earlier times fall back to the history).
+    [[gnu::always_inline]] double value_now(index_t i, step_t t, bool strict = false) const {
+        const Entry e = now_[i];
+        if (t > e.step) [[likely]]
+            return e.val * decay(t - e.step);
+        if (t == e.step) return strict ? before_[i] : e.val * decay(0);
+        return value_past(i, t, strict);
+    }
+    void prefetch_now(index_t i) const {
+        __builtin_prefetch(&now_[i]);
+    }
+
     void prefetch(index_t i) const { __builtin_prefetch(block(i)); }
 
     // Record a spike of neuron i at step t (owner thread only; t is newer than every held entry).
@@ -96,12 +176,14 @@ public:
         const step_t m = b[0].step;
         const int cnt = static_cast<int>(m >> 16);
         const int head = static_cast<int>(m & 0xFFFF);
-        double v = 1.0;
-        if (mode_ == TraceMode::all_to_all && cnt > 0) v = b[1 + head].val * decay(t - b[1 + head].step) + 1.0;
+        const double before = cnt > 0 ? b[1 + head].val * decay(t - b[1 + head].step) : 0.0;
+        const double v = (mode_ == TraceMode::all_to_all && cnt > 0) ? before + 1.0 : 1.0;
         const int nh = cnt == 0 ? 0 : (head + 1) % cap_;
         b[1 + nh] = Entry{t, v};
         const int nc = cnt < cap_ ? cnt + 1 : cap_;
         std::atomic_ref<step_t>(b[0].step).store(static_cast<step_t>(nh | (nc << 16)), std::memory_order_release);
+        now_[i] = Entry{t, v};
+        before_[i] = before;
     }
 
     void save(StateDict& d, const std::string& prefix) const {
@@ -139,9 +221,34 @@ public:
                 b[1 + e] = Entry{steps[static_cast<std::size_t>(i) * cap + e], vals[static_cast<std::size_t>(i) * cap + e]};
         }
         if (want > 0 && want != cap) configure(n, want, dt_);
+        rebuild_now();
     }
 
+    static constexpr step_t kNever = -(step_t{1} << 60);  // "no entry": decays to exactly 0 at any step
+
+    // beyond the table: 0 past 30 tau, else exp (huge tau)
+    [[gnu::noinline]] double decay_tail(step_t dsteps) const {
+        return tail_zero_ ? 0.0 : std::exp(-static_cast<double>(dsteps) * dt_ / tau_);
+    }
+    [[gnu::noinline]] double value_past(index_t i, step_t t, bool strict) const { return value_at(i, t, strict); }
+
 private:
+    // The dense newest-entry arrays from the history (after a resize, a load or initial values).
+    void rebuild_now() {
+        now_.assign(n_, Entry{kNever, 0.0});
+        before_.assign(n_, 0.0);
+        for (index_t i = 0; i < n_; ++i) {
+            const Entry* b = block(i);
+            const int cnt = count(i);
+            if (cnt == 0) continue;
+            const int head = static_cast<int>(b[0].step & 0xFFFF);
+            now_[i] = b[1 + head];
+            if (cnt > 1) {
+                const Entry& prev = b[1 + (head == 0 ? cap_ - 1 : head - 1)];
+                before_[i] = prev.val * decay(now_[i].step - prev.step);
+            }
+        }
+    }
     const Entry* block(index_t i) const { return blocks_.data() + static_cast<std::size_t>(i) * static_cast<std::size_t>(cap_ + 1); }
     Entry* block(index_t i) { return blocks_.data() + static_cast<std::size_t>(i) * static_cast<std::size_t>(cap_ + 1); }
     int count(index_t i) const { return static_cast<int>(block(i)[0].step >> 16); }
@@ -159,6 +266,11 @@ private:
     avector<Entry> blocks_;  // 64-byte aligned: a block of 4 entries is exactly one cache line
     std::vector<double> decay_;
     bool tail_zero_ = true;
+    double init_ = 0.0;
+    bool init_pending_ = false;
+    bool has_initial_ = false;
+    avector<Entry> now_;      // the newest entry of each neuron ({kNever, 0}: none), 16 bytes: one cache line read
+    avector<double> before_;  // the value just before it (what a read excluding that step sees)
 };
 
 }  // namespace pyneuro

@@ -30,6 +30,10 @@ std::string CustomRule::attach_problem(Projection& p) const {
         if (!p.post().var(spec_->post_vars[q]))
             return std::string("the rule reads state variable '") + spec_->post_vars[q] +
                    "' of the postsynaptic population, which has none of that name";
+    for (int q = 0; q < spec_->n_pre_vars; ++q)
+        if (!p.pre().var(spec_->pre_vars[q]))
+            return std::string("the rule reads state variable '") + spec_->pre_vars[q] +
+                   "' of the presynaptic population, which has none of that name";
     return "";
 }
 
@@ -38,6 +42,7 @@ void CustomRule::attach(Projection& p) {
     for (int q = 0; q < S.n_traces; ++q) {
         Population& pop = S.trace_side[q] == 0 ? p.pre() : p.post();
         traces_.push_back(&pop.trace(trace_tau_[static_cast<std::size_t>(q)], static_cast<TraceMode>(S.trace_mode[q])));
+        if (S.trace_side[q] == 0) p.mirror_pre_trace(*traces_.back());  // read in the post-major loops at t - delay
     }
     decay_.resize(static_cast<std::size_t>(S.n_syn));
     bool any_decay = false;
@@ -53,6 +58,8 @@ void CustomRule::attach(Projection& p) {
         p.add_column(0.0f);
     }
     post_ = &p.post();
+    pre_ = &p.pre();
+    for (int q = 0; q < S.n_pre_vars; ++q) pre_snap_.push_back(pre_->snapshot_index(S.pre_vars[q]));
     for (int q = 0; q < S.n_neuron; ++q)
         neuron_.emplace_back(post_->size(), static_cast<float>(neuron_init_[static_cast<std::size_t>(q)]));
     refresh_view();
@@ -71,6 +78,8 @@ void CustomRule::refresh_view() {
     view_.col_last = col_last_;
     view_.neuron = neuron_ptr_.data();
     view_.post_vars = post_vars_.data();
+    view_.pre = pre_;
+    view_.pre_snap = pre_snap_.data();
     view_.dt = dt_;
 }
 

@@ -8,6 +8,8 @@
 //   functions on_pre / on_post / on_tick / neuron. Kernel calls are noexcept and never allocate, so no exception
 //   and no allocation crosses the library boundary.
 // Semantics (the user documentation states them once, in the README):
+// - Traces: postsynaptic ones through SpikeTrace::value_now (the calling thread's neurons), presynaptic ones in the
+//   post-major loops through PreTraceReader (the shard's arrival copies for a single-delay projection).
 // - on_pre(t): a presynaptic spike arrives at the synapse at step t = emission + delay; presynaptic traces are read
 //   at the arrival time just before the arriving spike's own jump, postsynaptic ones at t (this step's
 //   postsynaptic spikes come later). on_post(t): the postsynaptic neuron fired at t; postsynaptic traces are read
@@ -25,6 +27,7 @@
 //   of each step, from the neuron's new state; bodies read them.
 // Thread safety: as for every rule (rule.hpp): thread k touches shard k and its own postsynaptic neurons only.
 #pragma once
+#include <array>
 #include <cmath>
 #include <cstring>
 #include <memory>
@@ -35,9 +38,7 @@
 #include "post_loop.hpp"
 #include "rule.hpp"
 
-// Forces inlining of the small helpers and lambdas of CustomKernel: a prefetch-only lambda left out of line is
-// found free of side effects by the compiler and its calls are dropped, losing the prefetches.
-#define PYNEURO_INLINE __attribute__((always_inline))
+// PYNEURO_INLINE (post_loop.hpp) forces inlining of the small helpers and lambdas of CustomKernel.
 
 namespace pyneuro {
 
@@ -77,6 +78,8 @@ struct CustomRuleSpec {
     const char* const* neuron;      // initial value p["neuron:" + name]
     int n_post_vars;
     const char* const* post_vars;   // state variables of the postsynaptic population read by the bodies
+    int n_pre_vars;
+    const char* const* pre_vars;    // state variables of the presynaptic population (read from its snapshots)
     bool has_pre, has_post, has_tick, has_neuron;
 };
 
@@ -89,6 +92,8 @@ struct RuleView {
     int col_last = -1;                     // first of the two columns of the last update step; -1: nothing decays
     float* const* neuron = nullptr;        // rule neuron variables (postsynaptic population size)
     float* const* post_vars = nullptr;     // postsynaptic state variables
+    const Population* pre = nullptr;       // presynaptic population (its snapshots of pre_vars)
+    const int* pre_snap = nullptr;         // snapshot index of each presynaptic variable
     double dt = 0.1;
 };
 
@@ -110,13 +115,14 @@ inline float scaled_weight(double w0, double w1, double eta) {
 }
 
 // The values a body sees (its variables are members; arrays sized at least 1).
-template <int NP, int NT, int NS, int NN, int NV>
+template <int NP, int NT, int NS, int NN, int NV, int NU>
 struct RuleValues {
     double w = 0.0;
     double tr[NT > 0 ? NT : 1] = {};
     double s[NS > 0 ? NS : 1] = {};
     double n[NN > 0 ? NN : 1] = {};
     double v[NV > 0 ? NV : 1] = {};
+    double u[NU > 0 ? NU : 1] = {};  // presynaptic state (snapshots)
     double p[NP > 0 ? NP : 1] = {};  // the parameters, copied once per event (registers in the synapse loop)
     double t = 0.0, dt = 0.1, eta = 1.0;
 };
@@ -128,7 +134,9 @@ struct RuleValues {
 template <class Body>
 class CustomKernel final : public RuleKernel {
 public:
-    using X = RuleValues<Body::n_params, Body::n_traces, Body::n_syn, Body::n_neuron, Body::n_post_vars>;
+    using X = RuleValues<Body::n_params, Body::n_traces, Body::n_syn, Body::n_neuron, Body::n_post_vars,
+                         Body::n_pre_vars>;
+    using Snap = std::array<const float*, (Body::n_pre_vars > 0 ? Body::n_pre_vars : 1)>;
     const CustomRuleSpec& spec() const noexcept override { return Body::spec(); }
 
     void on_pre(const RuleView& V, const Projection& p, Shard& s, index_t pre, std::uint64_t b, std::uint64_t e, step_t t,
@@ -138,14 +146,15 @@ public:
             init(x, V, t, eta);
             const step_t tp = t - static_cast<step_t>(s.pd[b] >> p.post_bits());  // one delay per call
             for_traces<0>(Body::pre_traces, [&](int q) { x.tr[q] = V.traces[q]->value_at(pre, tp, true); });
+            load_pre(x, snaps(V, t), pre, Body::pre_pre_vars);
             for_each_arrival(
                 p, s, b, e,
                 [&](index_t i) PYNEURO_INLINE {
-                    for_traces<1>(Body::pre_traces, [&](int q) PYNEURO_INLINE { V.traces[q]->prefetch(i); });
+                    for_traces<1>(Body::pre_traces, [&](int q) PYNEURO_INLINE { V.traces[q]->prefetch_now(i); });
                 },
                 [&](std::uint64_t k, index_t i) PYNEURO_INLINE {
                     X y = x;  // the row's values; a local copy per synapse stays in registers
-                    for_traces<1>(Body::pre_traces, [&](int q) { y.tr[q] = V.traces[q]->value_at(i, t); });
+                    for_traces<1>(Body::pre_traces, [&](int q) { y.tr[q] = V.traces[q]->value_now(i, t); });
                     load_post(y, V, i, Body::pre_post_vars, Body::pre_neuron);
                     if constexpr (Body::guarded_pre)
                         if (!Body::guard_pre(y)) return;  // the guard is false: the synapse is not touched
@@ -160,16 +169,20 @@ public:
         if constexpr (Body::has_post) {
             X x;
             init(x, V, t, eta);
-            for_traces<1>(Body::post_traces, [&](int q) { x.tr[q] = V.traces[q]->value_at(post, t, true); });
+            for_traces<1>(Body::post_traces, [&](int q) { x.tr[q] = V.traces[q]->value_now(post, t, true); });
             load_post(x, V, post, Body::post_post_vars, Body::post_neuron);
+            PreTraceReader rd[Body::n_traces > 0 ? Body::n_traces : 1];
+            for_traces<0>(Body::post_traces, [&](int q) { rd[q] = PreTraceReader(p, s, *V.traces[q]); });
+            const Snap sn = snaps(V, t);
             for_each_post_synapse_at(
                 p, s, pb, pe, t,
                 [&](index_t j) PYNEURO_INLINE {
-                    for_traces<0>(Body::post_traces, [&](int q) PYNEURO_INLINE { V.traces[q]->prefetch(j); });
+                    for_traces<0>(Body::post_traces, [&](int q) PYNEURO_INLINE { rd[q].prefetch(j); });
                 },
                 [&](std::uint32_t k, index_t j, step_t tp) PYNEURO_INLINE {
                     X y = x;  // the neuron's values; a local copy per synapse stays in registers
-                    for_traces<0>(Body::post_traces, [&](int q) { y.tr[q] = V.traces[q]->value_at(j, tp); });
+                    for_traces<0>(Body::post_traces, [&](int q) { y.tr[q] = rd[q].value(j, tp); });
+                    load_pre(y, sn, j, Body::post_pre_vars);
                     if constexpr (Body::guarded_post)
                         if (!Body::guard_post(y)) return;
                     touch(y, V, s, k, t, Body::post_syn_read, Body::post_syn_write, Body::post_writes_w,
@@ -182,20 +195,24 @@ public:
         if constexpr (Body::has_tick) {
             X x;
             init(x, V, t, eta);
+            PreTraceReader rd[Body::n_traces > 0 ? Body::n_traces : 1];
+            for_traces<0>(Body::tick_traces, [&](int q) { rd[q] = PreTraceReader(p, s, *V.traces[q]); });
+            const Snap sn = snaps(V, t);
             for (index_t li = 0; li < s.posts.size(); ++li) {
                 const std::uint64_t pb = s.pm_ptr[li], pe = s.pm_end[li];
                 if (pb == pe) continue;
                 const index_t i = s.posts.begin + li;
-                for_traces<1>(Body::tick_traces, [&](int q) { x.tr[q] = V.traces[q]->value_at(i, t); });
+                for_traces<1>(Body::tick_traces, [&](int q) { x.tr[q] = V.traces[q]->value_now(i, t); });
                 load_post(x, V, i, Body::tick_post_vars, Body::tick_neuron);
                 for_each_post_synapse_at(
                     p, s, pb, pe, t,
                     [&](index_t j) PYNEURO_INLINE {
-                        for_traces<0>(Body::tick_traces, [&](int q) PYNEURO_INLINE { V.traces[q]->prefetch(j); });
+                        for_traces<0>(Body::tick_traces, [&](int q) PYNEURO_INLINE { rd[q].prefetch(j); });
                     },
                     [&](std::uint32_t k, index_t j, step_t tp) PYNEURO_INLINE {
                         X y = x;
-                        for_traces<0>(Body::tick_traces, [&](int q) { y.tr[q] = V.traces[q]->value_at(j, tp); });
+                        for_traces<0>(Body::tick_traces, [&](int q) { y.tr[q] = rd[q].value(j, tp); });
+                        load_pre(y, sn, j, Body::tick_pre_vars);
                         if constexpr (Body::guarded_tick)
                             if (!Body::guard_tick(y)) return;
                         touch(y, V, s, k, t, Body::tick_syn_read, Body::tick_syn_write, Body::tick_writes_w,
@@ -231,6 +248,19 @@ private:
             f(std::integral_constant<int, Q>{});
             unroll<Q + 1, N>(f);
         }
+    }
+    // the snapshot slots of step t of the presynaptic variables
+    PYNEURO_INLINE static Snap snaps(const RuleView& V, step_t t) {
+        Snap sn{};
+        if constexpr (Body::n_pre_vars > 0)
+            for (int q = 0; q < Body::n_pre_vars; ++q) sn[static_cast<std::size_t>(q)] = V.pre->snapshot(V.pre_snap[q], t);
+        return sn;
+    }
+    PYNEURO_INLINE static void load_pre(X& x, const Snap& sn, index_t j, std::uint32_t vars) {
+        unroll<0, Body::n_pre_vars>([&](auto q) PYNEURO_INLINE {
+            constexpr int Q = decltype(q)::value;
+            if (vars & (1u << Q)) x.u[Q] = sn[static_cast<std::size_t>(Q)][j];
+        });
     }
     PYNEURO_INLINE static void load_post(X& x, const RuleView& V, index_t i, std::uint32_t vars, std::uint32_t neuron) {
         unroll<0, Body::n_post_vars>([&](auto q) {
@@ -329,7 +359,9 @@ private:
     std::vector<avector<float>> neuron_;
     std::vector<float*> neuron_ptr_;
     std::vector<float*> post_vars_;
+    std::vector<int> pre_snap_;
     Population* post_ = nullptr;
+    Population* pre_ = nullptr;
     RuleView view_;
 };
 

@@ -26,12 +26,13 @@ public:
     void attach(Projection& p) override {
         xpre = &p.pre().trace(tau, TraceMode::all_to_all);
         xpost = &p.post().trace(tau, TraceMode::all_to_all);
+        p.mirror_pre_trace(*xpre);  // read by the post-spike loop at the arrival time
     }
     void on_pre(Projection& p, Shard& s, index_t, std::uint64_t b, std::uint64_t e, step_t t) override {
         const double amp = rate * eta(t);
         if (amp == 0.0) return;
-        for_each_arrival(p, s, b, e, [this](index_t i) { xpost->prefetch(i); },
-                         [&](std::uint64_t k, index_t i) { s.w[k] = clip(s.w[k] + amp * (xpost->value_at(i, t) - alpha)); });
+        for_each_arrival(p, s, b, e, [this](index_t i) { xpost->prefetch_now(i); },
+                         [&](std::uint64_t k, index_t i) { s.w[k] = clip(s.w[k] + amp * (xpost->value_now(i, t) - alpha)); });
     }
     void on_post(Projection& p, Shard& s, index_t, std::uint64_t pb, std::uint64_t pe, step_t t) override {
         const double amp = rate * eta(t);

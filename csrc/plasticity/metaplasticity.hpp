@@ -34,6 +34,9 @@ struct ActivityScaling {
     // factor for neuron i (of the configured side) at step t; 1 when off or the power is 0
     double ltp(index_t i, step_t t) const { return (rate && p_ltp != 0.0) ? pw(rate->value_at(i, t) / (tau * ref), p_ltp) : 1.0; }
     double ltd(index_t i, step_t t) const { return (rate && p_ltd != 0.0) ? pw(rate->value_at(i, t) / (tau * ref), p_ltd) : 1.0; }
+    // the same for a neuron of the calling thread at the current step (SpikeTrace::value_now)
+    double ltp_now(index_t i, step_t t) const { return (rate && p_ltp != 0.0) ? pw(rate->value_now(i, t) / (tau * ref), p_ltp) : 1.0; }
+    double ltd_now(index_t i, step_t t) const { return (rate && p_ltd != 0.0) ? pw(rate->value_now(i, t) / (tau * ref), p_ltd) : 1.0; }
 };
 
 }  // namespace pyneuro

@@ -46,6 +46,7 @@ public:
     void attach(Projection& p) override {
         xpre = &p.pre().trace(tau_pre, mode);
         xpost = &p.post().trace(tau_post, mode);
+        p.mirror_pre_trace(*xpre);  // read by the post-spike loop at the arrival time
         meta.attach(p);
     }
 
@@ -68,7 +69,7 @@ public:
         double f = p.post().plasticity_gain(post, t);  // young neurons' heightened plasticity (1 otherwise)
         if (meta.on()) {
             if (meta.pre_side) return meta_post(p, s, pb, pe, t, f);
-            f *= meta.ltp(post, t);
+            f *= meta.ltp_now(post, t);
         }
         switch (dep) {
             case Dep::additive: return post_loop<Dep::additive>(p, s, pb, pe, t, f);
@@ -100,11 +101,11 @@ private:
     void meta_pre(Projection& p, Shard& s, std::uint64_t b, std::uint64_t e, step_t t) {
         const double amp = a_post * eta(t);
         if (amp == 0.0) return;
-        for_each_arrival(p, s, b, e, [this](index_t i) { xpost->prefetch(i); }, [&](std::uint64_t k, index_t i) {
-            const double x = xpost->value_at(i, t);
+        for_each_arrival(p, s, b, e, [this](index_t i) { xpost->prefetch_now(i); }, [&](std::uint64_t k, index_t i) {
+            const double x = xpost->value_now(i, t);
             if (x == 0.0) return;
             const double w = s.w[k];
-            s.w[k] = clip(w + amp * x * fm_any(w) * meta.ltd(i, t));
+            s.w[k] = clip(w + amp * x * fm_any(w) * meta.ltd_now(i, t));
         });
     }
     void meta_post(Projection& p, Shard& s, std::uint64_t pb, std::uint64_t pe, step_t t, double gain) {
@@ -134,8 +135,8 @@ private:
     void pre_loop(Projection& p, Shard& s, std::uint64_t b, std::uint64_t e, step_t t, double f) {
         const double amp = a_post * eta(t) * f;
         if (amp == 0.0) return;
-        for_each_arrival(p, s, b, e, [this](index_t i) { xpost->prefetch(i); }, [&](std::uint64_t k, index_t i) {
-            const double x = xpost->value_at(i, t);
+        for_each_arrival(p, s, b, e, [this](index_t i) { xpost->prefetch_now(i); }, [&](std::uint64_t k, index_t i) {
+            const double x = xpost->value_now(i, t);
             if (x == 0.0) return;
             const double w = s.w[k];
             s.w[k] = clip(w + amp * x * fm<D>(w));

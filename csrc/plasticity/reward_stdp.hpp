@@ -43,6 +43,7 @@ public:
     void attach(Projection& p) override {
         xpre = &p.pre().trace(tau_pre, TraceMode::all_to_all);
         xpost = &p.post().trace(tau_post, TraceMode::all_to_all);
+        p.mirror_pre_trace(*xpre);  // read by the post-spike loop at the arrival time
         col = p.add_column(0.0f);
         st_.assign(static_cast<std::size_t>(p.n_threads()), State{});
         decay_d = std::exp(-dt / tau_d);
@@ -50,8 +51,8 @@ public:
     }
     void on_pre(Projection& p, Shard& s, index_t, std::uint64_t b, std::uint64_t e, step_t t) override {
         float* c = s.cols[static_cast<std::size_t>(col)].data();
-        for_each_arrival(p, s, b, e, [this](index_t i) { xpost->prefetch(i); }, [&](std::uint64_t k, index_t i) {
-            const double x = xpost->value_at(i, t);
+        for_each_arrival(p, s, b, e, [this](index_t i) { xpost->prefetch_now(i); }, [&](std::uint64_t k, index_t i) {
+            const double x = xpost->value_now(i, t);
             if (x != 0.0) c[k] = static_cast<float>(c[k] + a_post * x);
         });
     }

@@ -9,7 +9,8 @@
 // time constant tau_rate, divided by tau_rate) and kappa the target rate; with Poisson firing at rate rho the
 // drift is rho_pre rho^2 (A3+ tau_plus tau_y - A2- tau_minus nu^2 / (kappa^2 rho)) for p = 2, so LTP and LTD balance
 // at rho = kappa nu^2 A2- tau_minus / (A3+ tau_plus tau_y kappa^2): the threshold slides with the square of the
-// recent rate. Weights are clipped to [w_min, w_max] after every update. An optional activity scaling
+// recent rate. The estimate starts at initial_rate (a trace value of initial_rate tau_rate; 0: empty), for
+// neurons whose rate trace has no history yet (Zenke et al. start it at kappa). Weights are clipped to [w_min, w_max] after every update. An optional activity scaling
 // (metaplasticity.hpp) multiplies the whole LTP and LTD terms by powers of a neuron's recent rate.
 // Young neurons (neurogenesis, Population::plasticity_gain): the post-spike half for post i is multiplied by
 // gain_i(t) (1 when the post population has no maturation: a null check); the pre-arrival half is not.
@@ -43,15 +44,20 @@ public:
             kappa = param(p, "target_rate") * 1e-3;  // per ms
             tau_rate = param(p, "tau_rate");
             power = param(p, "power");
+            initial_rate = param_or(p, "initial_rate", 0.0) * 1e-3;  // per ms
         }
     }
     const char* name() const override { return bcm_ ? "BCM" : "TripletSTDP"; }
     void attach(Projection& p) override {
         r1 = &p.pre().trace(tau_plus, mode);
+        p.mirror_pre_trace(*r1);  // read by the post-spike loop at the arrival time
         if (a3_minus != 0.0) r2 = &p.pre().trace(tau_x, mode);
         o1 = &p.post().trace(tau_minus, mode);
         if (a3_plus != 0.0) o2 = &p.post().trace(tau_y, mode);
-        if (bcm_) rate = &p.post().trace(tau_rate, TraceMode::all_to_all);
+        if (bcm_) {
+            rate = &p.post().trace(tau_rate, TraceMode::all_to_all);
+            if (initial_rate > 0.0) rate->set_initial(initial_rate * tau_rate);  // the estimate starts at this rate
+        }
         meta.attach(p);
     }
 
@@ -63,41 +69,68 @@ public:
         const double triplet = a3_minus * r2v;
         const bool meta_each = meta.on() && !meta.pre_side;
         const double mf = (meta.on() && meta.pre_side) ? meta.ltd(pre, t - d) : 1.0;
-        auto prefetch = [this](index_t ia) {
-            o1->prefetch(ia);
-            if (bcm_) rate->prefetch(ia);
-        };
-        for_each_arrival(p, s, b, e, prefetch, [&](std::uint64_t k, index_t i) {
-            const double o = o1->value_at(i, t);
-            if (o == 0.0) return;
-            double a2 = a2_minus;
-            if (bcm_) a2 *= bcm(i, t);
-            const double g = meta_each ? meta.ltd(i, t) : mf;
-            s.w[k] = clip(s.w[k] - amp * g * o * (a2 + triplet));
-        });
+        if (bcm_) {
+            if (meta_each) pre_loop<true, true>(p, s, b, e, t, amp, mf, triplet);
+            else pre_loop<true, false>(p, s, b, e, t, amp, mf, triplet);
+        } else {
+            if (meta_each) pre_loop<false, true>(p, s, b, e, t, amp, mf, triplet);
+            else pre_loop<false, false>(p, s, b, e, t, amp, mf, triplet);
+        }
     }
     void on_post(Projection& p, Shard& s, index_t post, std::uint64_t pb, std::uint64_t pe, step_t t) override {
-        double fac = (a2_plus + (o2 ? a3_plus * o2->value_at(post, t, true) : 0.0)) * eta(t);
+        double fac = (a2_plus + (o2 ? a3_plus * o2->value_now(post, t, true) : 0.0)) * eta(t);
         if (fac == 0.0) return;
-        const bool meta_each = meta.on() && meta.pre_side;
-        if (meta.on() && !meta.pre_side) fac *= meta.ltp(post, t);
+        if (meta.on() && !meta.pre_side) fac *= meta.ltp_now(post, t);
         fac *= p.post().plasticity_gain(post, t);  // young neurons' heightened plasticity (1 otherwise)
-        for_each_post_synapse(p, s, pb, pe, t, *r1, [&](std::uint32_t k, double x, index_t j, step_t tp) {
-            s.w[k] = clip(s.w[k] + x * fac * (meta_each ? meta.ltp(j, tp) : 1.0));
-        });
+        float* w = s.w.data();
+        if (meta.on() && meta.pre_side) {
+            for_each_post_synapse(p, s, pb, pe, t, *r1, [&](std::uint32_t k, double x, index_t j, step_t tp) {
+                w[k] = clip(w[k] + x * fac * meta.ltp(j, tp));
+            });
+        } else {
+            const double lo = w_min, hi = w_max;
+            for_each_post_synapse(p, s, pb, pe, t, *r1, [w, fac, lo, hi](std::uint32_t k, double x, index_t, step_t) {
+                w[k] = static_cast<float>(std::clamp(w[k] + x * fac, lo, hi));
+            });
+        }
     }
 
     double tau_plus, tau_minus, tau_x, tau_y, a2_plus, a3_plus, a2_minus, a3_minus, w_min, w_max;
-    double kappa = 0.0, tau_rate = 0.0, power = 2.0;
+    double kappa = 0.0, tau_rate = 0.0, power = 2.0, initial_rate = 0.0;
     TraceMode mode;
     ActivityScaling meta;
 
 private:
     float clip(double w) const { return static_cast<float>(std::clamp(w, w_min, w_max)); }
-    // (nu / kappa)^power with nu = rate trace / tau_rate (per ms)
+    // (nu / kappa)^power with nu = rate trace / tau_rate (per ms), for a postsynaptic neuron of this thread
     double bcm(index_t i, step_t t) const {
-        const double q = rate->value_at(i, t) / (tau_rate * kappa);
+        const double q = rate->value_now(i, t) / (tau_rate * kappa);
         return power == 2.0 ? q * q : std::pow(q, power);
+    }
+    // The presynaptic half over one row segment; Bcm and MetaEach (a postsynaptic activity factor per synapse)
+    // chosen at compile time, so the common loop carries no branch on them.
+    template <bool Bcm, bool MetaEach>
+    void pre_loop(const Projection& p, Shard& s, std::uint64_t b, std::uint64_t e, step_t t, double amp, double mf,
+                  double triplet) {
+        float* w = s.w.data();
+        const SpikeTrace::View vo = o1->view();
+        const SpikeTrace::View vr = Bcm ? rate->view() : vo;
+        const double a2m = a2_minus, lo = w_min, hi = w_max, inv = tau_rate * kappa, pw = power;
+        auto prefetch = [&](index_t i) PYNEURO_INLINE {
+            vo.prefetch(i);
+            if constexpr (Bcm) vr.prefetch(i);
+        };
+        for_each_arrival(p, s, b, e, prefetch, [&](std::uint64_t k, index_t i) PYNEURO_INLINE {
+            const double o = vo.value_now(i, t);
+            if (o == 0.0) return;
+            double a2 = a2m;
+            if constexpr (Bcm) {
+                const double q = vr.value_now(i, t) / inv;  // (nu / kappa)^power, as bcm()
+                a2 *= pw == 2.0 ? q * q : std::pow(q, pw);
+            }
+            const double g = MetaEach ? meta.ltd_now(i, t) : mf;
+            w[k] = static_cast<float>(std::clamp(w[k] - amp * g * o * (a2 + triplet), lo, hi));
+        });
     }
     bool bcm_;
     SpikeTrace *r1 = nullptr, *r2 = nullptr, *o1 = nullptr, *o2 = nullptr, *rate = nullptr;

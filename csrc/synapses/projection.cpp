@@ -65,6 +65,7 @@ Projection::Projection(int id, Population& pre, Population& post, Receptor r, in
     post_bits_ = bits;
     mask_ = bits >= 32 ? 0xFFFFFFFFu : ((1u << bits) - 1u);
     shards_.resize(static_cast<std::size_t>(threads));
+    cursors_.resize(static_cast<std::size_t>(threads));
     for (int k = 0; k < threads; ++k) {
         shards_[static_cast<std::size_t>(k)].posts = parts[static_cast<std::size_t>(k)];
         shards_[static_cast<std::size_t>(k)].row_ptr.assign(static_cast<std::size_t>(pre.size()) + 1, 0);
@@ -318,7 +319,7 @@ static void shard_from_arrays(Shard& sh, index_t n_pre, int bits, const std::vec
     }
     sh.pd.resize(m);
     sh.w.resize(m);
-    sh.cols.assign(cols.size(), std::vector<float>(m, 0.0f));
+    sh.cols.assign(cols.size(), synvector<float>(m, 0.0f));
     for (std::size_t s = 0; s < m; ++s) {
         const std::uint64_t q = slot[s];
         sh.pd[s] = pd_of(q);
@@ -406,6 +407,7 @@ void Projection::rebuild(const std::vector<index_t>& pre, const std::vector<inde
 }
 
 void Projection::finish_build() {
+    mirrors_dirty_ = true;
     delay_count_.assign(1, 0);
     for (auto& sh : shards_)
         for (std::uint32_t x : sh.pd) count_delay(x >> post_bits_, +1);
@@ -443,7 +445,7 @@ void Projection::add_rule(std::unique_ptr<Rule> r) {
 // One value per slot (slack and garbage of a dynamic store included); all shards or none.
 int Projection::add_column(float init) {
     const int c = shards_.empty() ? 0 : static_cast<int>(shards_[0].cols.size());
-    std::vector<std::vector<float>> fresh;
+    std::vector<synvector<float>> fresh;
     fresh.reserve(shards_.size());
     for (auto& sh : shards_) {
         fresh.emplace_back(sh.slots(), init);
@@ -468,12 +470,57 @@ void Projection::set_column(int c, const std::vector<float>& v) {
 
 void Projection::resolve_target(bool lagged) { target_ = post_->delivery_target(receptor_, sign_, lagged); }
 
+void Projection::mirror_pre_trace(const SpikeTrace& tr) {
+    for (const SpikeTrace* m : mirrors_)
+        if (m == &tr) return;
+    mirrors_.push_back(&tr);
+    mirrors_on_ = false;  // filled by the next sync_mirrors
+    mirrors_dirty_ = true;
+}
+
+void Projection::sync_mirrors(step_t now) {
+    const bool usable = delays_.size() == 1 && !mirrors_.empty() &&
+                        std::none_of(mirrors_.begin(), mirrors_.end(), [](const SpikeTrace* m) { return m->has_initial(); });
+    // unchanged since the last run, which delivered every step up to now: the copies are current
+    if (usable && mirrors_on_ && !mirrors_dirty_ && delivered_to_ == now && mirrors_version_ == version_ &&
+        std::all_of(shards_.begin(), shards_.end(), [&](const Shard& sh) { return sh.arr.size() == mirrors_.size() && sh.arr[0].size() == pre_->size(); }))
+        return;
+    mirrors_on_ = false;
+    mirrors_dirty_ = false;
+    delivered_to_ = now;
+    mirrors_version_ = version_;
+    for (auto& sh : shards_) {
+        if (!usable) {
+            std::vector<avector<SpikeTrace::Entry>>().swap(sh.arr);
+            continue;
+        }
+        sh.arr.resize(mirrors_.size());
+        const step_t arrived = now - 1 - delays_[0];  // emissions up to here have been delivered
+        const index_t n_pre = pre_->size();
+        for (std::size_t m = 0; m < mirrors_.size(); ++m) {
+            avector<SpikeTrace::Entry>& a = sh.arr[m];
+            a.resize(n_pre);
+            for (index_t j = 0; j < n_pre; ++j) {
+                const SpikeTrace::Entry* e = mirrors_[m]->entry_at(j, arrived);
+                a[j] = e ? SpikeTrace::Entry{e->step, e->val} : SpikeTrace::Entry{SpikeTrace::kNever, 0.0};
+            }
+        }
+    }
+    mirrors_on_ = usable;
+}
+
 void Projection::deliver(int k, step_t t) {
+    if (k == 0) delivered_to_ = t + 1;  // read between runs only (sync_mirrors)
     Shard& sh = shards_[static_cast<std::size_t>(k)];
     if (sh.w.empty()) return;
+    if (!target_) {  // input to a source is ignored: only the rules' presynaptic half remains to be done
+        bool pre_rules = false;
+        for (auto& r : rules_) pre_rules = pre_rules || r->uses_pre;
+        if (!pre_rules) return;
+    }
+    if (delays_.size() > 1) return deliver_segments(k, t);
     const SpikeRing& ring = pre_->ring();
     const int nt = ring.threads();
-    const bool one_delay = delays_.size() == 1;
     float* __restrict tgt = target_ ? target_ + sh.posts.begin : nullptr;
     const float sign = sign_;
     const std::uint32_t mask = mask_;
@@ -485,22 +532,169 @@ void Projection::deliver(int k, step_t t) {
         if (!ring.holds(t - d)) continue;
         for (int th = 0; th < nt; ++th)
             for (index_t j : ring.list(t - d, th)) {
-                std::uint64_t b = rp[j], e = re[j];
+                const std::uint64_t b = rp[j], e = re[j];
                 if (b == e) continue;
-                if (!one_delay) {
-                    const std::uint32_t lo = static_cast<std::uint32_t>(d) << post_bits_;
-                    const std::uint32_t* first = std::lower_bound(pd + b, pd + e, lo);
-                    const std::uint32_t* last =
-                        d == static_cast<int>(delay_limit()) ? pd + e : std::lower_bound(first, pd + e, lo + (1u << post_bits_));
-                    b = static_cast<std::uint64_t>(first - pd);
-                    e = static_cast<std::uint64_t>(last - pd);
-                    if (b == e) continue;
-                }
                 if (tgt)
                     for (std::uint64_t q = b; q < e; ++q) tgt[pd[q] & mask] += sign * w[q];
                 for (auto& r : rules_)
                     if (r->uses_pre) r->on_pre(*this, sh, j, b, e, t);
+                if (mirrors_on_)  // the spike of j emitted at t - d has arrived: its history entry becomes visible
+                    for (std::size_t m = 0; m < mirrors_.size(); ++m) {
+                        const SpikeTrace::Entry* en = mirrors_[m]->entry_at(j, t - d);
+                        sh.arr[m][j] = SpikeTrace::Entry{en->step, en->val};
+                    }
             }
+    }
+}
+
+// Several delays: the same order as above (delay, spike, synapse), each arrival starting at its spike's cursor.
+void Projection::deliver_segments(int k, step_t t) {
+    Shard& sh = shards_[static_cast<std::size_t>(k)];
+    const SpikeRing& ring = pre_->ring();
+    const int nt = ring.threads();
+    const int depth = ring.depth();  // > every delay of this projection
+    const step_t dmin = delays_.front(), dmax = delays_.back();
+    const int bits = post_bits_;
+    const offset_t* rp = sh.row_ptr.data();
+    const offset_t* re = sh.row_end.data();
+    const std::uint32_t* pd = sh.pd.data();
+    const float* w = sh.w.data();
+    DeliveryCursors& cur = cursors_[static_cast<std::size_t>(k)];
+    // The emission steps in flight that hold spikes, [t - dmax, t - dmin], newest first: brought up to date by the
+    // steps that became deliverable since the last call, or found again after a gap, a restore or a change.
+    {
+        // fresh: the previous call was the previous step, so every spike in flight made each of its arrivals
+        bool fresh = cur.version == version_ && cur.ring_gen == ring.generation() && cur.seen >= 0 && cur.seen == t - 1;
+        if (cur.slots.size() != static_cast<std::size_t>(depth)) {
+            cur.slots.assign(static_cast<std::size_t>(depth), CursorSlot{});
+            fresh = false;
+        }
+        if (!fresh) {
+            // a gap or a repeated step: no cursor can be trusted to stand at its spike's next arrival
+            cur.steps.clear();
+            for (CursorSlot& cs : cur.slots) cs.step = -1;
+        }
+        for (step_t s = fresh ? cur.seen + 1 - dmin : t - dmax; s <= t - dmin; ++s) {
+            if (s < 0) continue;
+            const int slot = ring.slot(s);
+            if (!ring.holds_at(slot, s)) continue;
+            const std::size_t n = ring.count_at(slot);
+            if (n > 0) cur.steps.push_front({s, slot, static_cast<std::uint32_t>(n), false});
+        }
+        while (!cur.steps.empty() && cur.steps.back().step < t - dmax) cur.steps.pop_back();
+        cur.seen = t;
+        cur.version = version_;
+        cur.ring_gen = ring.generation();
+    }
+    if (cur.steps.empty()) return;
+    float* __restrict tgt = target_ ? target_ + sh.posts.begin : nullptr;
+    const float sign = sign_;
+    const std::uint32_t mask = mask_;
+    bool pre_rules = false;
+    for (auto& r : rules_) pre_rules = pre_rules || r->uses_pre;
+    // First pass: request the segments of this step (their first synapses and row ends) for every spike whose cursor
+    // is known, so that their cache misses overlap instead of following one another in the pass that adds them.
+    for (const DeliveryCursors::InFlight& f : cur.steps) {
+        if (!f.checked) continue;
+        const std::uint32_t d = static_cast<std::uint32_t>(t - f.step);
+        const CursorSlot& cs = cur.slots[static_cast<std::size_t>(f.slot)];
+        if (d < cs.next_min) continue;
+        const Cursor* cu = cs.cur.data();
+        for (int th = 0; th < nt; ++th)
+            for (index_t j : ring.list_at(f.slot, th)) {
+                const Cursor c = *cu++;
+                if (c.next != d) continue;
+                __builtin_prefetch(pd + c.pos);
+                __builtin_prefetch(w + c.pos);
+                __builtin_prefetch(re + j);
+            }
+    }
+    for (DeliveryCursors::InFlight& f : cur.steps) {
+        const step_t s = f.step;
+        const std::uint32_t d = static_cast<std::uint32_t>(t - s);
+        CursorSlot& cs = cur.slots[static_cast<std::size_t>(f.slot)];
+        if (d == static_cast<std::uint32_t>(dmin)) {
+            // the first arrival starts at the row starts
+            cs.claim(s, version_, ring.generation(), f.n);
+            Cursor* cu = cs.cur.data();
+            for (int th = 0; th < nt; ++th)
+                for (index_t j : ring.list_at(f.slot, th)) {
+                    *cu++ = Cursor{rp[j], d};
+                    __builtin_prefetch(pd + rp[j]);
+                    __builtin_prefetch(w + rp[j]);
+                }
+            cs.next_min = d;
+            f.checked = true;
+        } else if (!f.checked) {
+            f.checked = true;
+            if (!cs.valid(s, version_, ring.generation(), f.n)) {
+                // stale (structure changed, ring restored or resized): find each spike's segment once
+                cs.claim(s, version_, ring.generation(), f.n);
+                const std::uint64_t lo = static_cast<std::uint64_t>(d) << bits;
+                Cursor* cu = cs.cur.data();
+                std::uint32_t m = Cursor::kDone;
+                for (int th = 0; th < nt; ++th)
+                    for (index_t j : ring.list_at(f.slot, th)) {
+                        const std::uint32_t* at = std::lower_bound(pd + rp[j], pd + re[j], lo,
+                                                                   [](std::uint32_t x, std::uint64_t v) { return x < v; });
+                        const std::uint32_t nx = at < pd + re[j] ? *at >> bits : Cursor::kDone;
+                        *cu++ = Cursor{static_cast<std::uint32_t>(at - pd), nx};
+                        m = std::min(m, nx);
+                    }
+                cs.next_min = m;
+            }
+        }
+        if (d < cs.next_min) continue;  // no spike of this step has synapses of delay d
+        // pd values of delay d lie below hi (pd = delay << post_bits | target); as 32 bits: for the longest
+        // representable delay hi is 2^32, and 2^32 - 1 serves as well (no pd takes that value: a local target index
+        // is below the mask)
+        const std::uint32_t hi = static_cast<std::uint32_t>(std::min<std::uint64_t>(static_cast<std::uint64_t>(d + 1) << bits, 0xFFFFFFFFu));
+        Cursor* cu = cs.cur.data();
+        std::uint32_t m = Cursor::kDone;
+        for (int th = 0; th < nt; ++th) {
+            const std::vector<index_t>& list = ring.list_at(f.slot, th);
+            const index_t* ids = list.data();
+            const std::size_t len = list.size();
+            for (std::size_t i = 0; i < len; ++i, ++cu) {
+                const Cursor c = *cu;
+                if (c.next != d) {
+                    m = std::min(m, c.next);
+                    continue;
+                }
+                const index_t j = ids[i];
+                const std::uint64_t b = c.pos, e = re[j];
+                // the segment's end: rows are sorted, so the number of synapses of delay <= d among the next 16 (one
+                // cache line) is the offset of the first longer delay; a fixed-length count vectorises
+                std::uint64_t end = b;
+                while (true) {
+                    if (end + 16 <= e) {
+                        std::uint32_t cnt = 0;
+                        for (int x = 0; x < 16; ++x) cnt += pd[end + static_cast<std::uint64_t>(x)] < hi;
+                        end += cnt;
+                        if (cnt < 16) break;
+                    } else {
+                        while (end < e && pd[end] < hi) ++end;
+                        break;
+                    }
+                }
+                const std::uint32_t nx = end < e ? pd[end] >> bits : Cursor::kDone;
+                *cu = Cursor{static_cast<std::uint32_t>(end), nx};
+                m = std::min(m, nx);
+                if (nx != Cursor::kDone) {
+                    // the spike's next segment starts at `end` and is read at a later step: fetch it now, so that it
+                    // waits in the cache rather than in memory (a step's segments are a small working set)
+                    __builtin_prefetch(pd + end + 16);
+                    __builtin_prefetch(w + end);
+                    __builtin_prefetch(w + end + 16);
+                }
+                if (tgt)
+                    for (std::uint64_t x = b; x < end; ++x) tgt[pd[x] & mask] += sign * w[x];
+                if (pre_rules && end != b)
+                    for (auto& r : rules_)
+                        if (r->uses_pre) r->on_pre(*this, sh, j, b, end, t);
+            }
+        }
+        cs.next_min = m;
     }
 }
 
@@ -699,6 +893,7 @@ void Projection::remove_synapses(const std::vector<std::uint64_t>& canonical) {
 // version bump, also when a shard could not be compacted).
 void Projection::compact() {
     if (!dynamic_) return;
+    mirrors_dirty_ = true;
     const int nsh = static_cast<int>(shards_.size());
     try {
         parallel_for_threads(nsh, [&](int k) { shards_[static_cast<std::size_t>(k)].compact(pre_->size(), mask_); });
@@ -714,6 +909,7 @@ void Projection::compact() {
 // The change itself is complete here, so a compaction that cannot be allocated is skipped (the store stays valid
 // and is compacted at a later change) rather than reported as a failure of a change that succeeded.
 void Projection::after_change() {
+    mirrors_dirty_ = true;
     for (auto& sh : shards_) {
         // slack + garbage (forward store or post index) above a quarter of the live synapses: compact (O(slots));
         // each relocation adds at most a row's length of garbage, so this is amortised O(1) per change

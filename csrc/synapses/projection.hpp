@@ -4,6 +4,8 @@
 // spike the presynaptic population emitted at t - d (in ascending id order), the row segment with delay d is
 // transmitted (target[post] += sign * w) and then handed to each rule's on_pre. Every input of a neuron is
 // therefore summed in a fixed order (projection, delay, spike id, synapse), whatever the thread count.
+// With several delays, each spike in flight keeps a cursor to its next segment (cursors.hpp): an arrival costs
+// O(1) plus its synapses, whatever the number of distinct delays, and the store gains no per-synapse index.
 // Canonical order: synapse arrays returned to Python are sorted by (pre, delay, post), ties in creation order;
 // gather() produces it by merging the shards' rows, and the store can be rebuilt from it exactly.
 #pragma once
@@ -17,6 +19,7 @@
 #include "../neurons/population.hpp"
 #include "../plasticity/rule.hpp"
 #include "../structural/structural_rule.hpp"
+#include "cursors.hpp"
 #include "shard.hpp"
 #include "values.hpp"
 
@@ -84,6 +87,25 @@ public:
     int add_column(float init);
     std::vector<float> column(int c) const;                    // canonical order
     void set_column(int c, const std::vector<float>& v);       // canonical order
+
+    // Arrival copies of presynaptic traces. A rule whose postsynaptic half reads a presynaptic trace at the arrival
+    // time (for_each_post_synapse) registers it in attach(); while the projection has a single delay, every shard
+    // keeps, per presynaptic neuron, the newest history entry that has arrived (copied at the arrival), so the
+    // post-spike loop reads one 16-byte entry per synapse instead of searching a history. The values are those of
+    // the history (same entry, same arithmetic). Not used for traces with an initial value (their first entry never
+    // arrives through the spike ring).
+    void mirror_pre_trace(const SpikeTrace& tr);
+    // Index of tr's arrival copy in Shard::arr, or -1 when the loop must read the history.
+    int mirror_index(const SpikeTrace& tr) const {
+        if (!mirrors_on_) return -1;
+        for (std::size_t m = 0; m < mirrors_.size(); ++m)
+            if (mirrors_[m] == &tr) return static_cast<int>(m);
+        return -1;
+    }
+    // Before a run (after the traces are configured): switch the copies on or off and fill them from the histories
+    // (unless nothing changed since the last run). invalidate_mirrors: the traces or the clock were replaced.
+    void sync_mirrors(step_t now);
+    void invalidate_mirrors() { mirrors_dirty_ = true; }
 
     // Running -------------------------------------------------------------------------------------------------
     // re-read where deliveries go (between runs): the post population's input array, or its lagged buffer (NEST time)
@@ -157,6 +179,7 @@ private:
     void count_delay(std::uint32_t d, int delta);
     void update_delays();
     void after_change();
+    void deliver_segments(int k, step_t t);
 
     int id_;
     Population* pre_;
@@ -165,6 +188,7 @@ private:
     int post_bits_;
     std::uint32_t mask_;
     std::vector<Shard> shards_;
+    std::vector<DeliveryCursors> cursors_;  // per shard (projections with several delays)
     std::vector<int> delays_;  // distinct delays present, ascending
     std::vector<std::unique_ptr<Rule>> rules_;
     float* target_ = nullptr;
@@ -177,6 +201,11 @@ private:
     std::vector<std::vector<std::int64_t>> delay_delta_;  // per shard, during a mutation phase
     std::uint32_t reserve_ = 0;
     std::vector<std::uint64_t> delay_count_;  // synapses per delay (steps)
+    std::vector<const SpikeTrace*> mirrors_;  // presynaptic traces with arrival copies
+    bool mirrors_on_ = false;                 // the copies are valid for the current run
+    bool mirrors_dirty_ = true;               // the store or the registered traces changed since the last fill
+    step_t delivered_to_ = -1;                // deliveries up to this step (exclusive) are in the copies
+    std::uint64_t mirrors_version_ = ~std::uint64_t{0};  // the store's version when they were filled
 };
 
 }  // namespace pyneuro

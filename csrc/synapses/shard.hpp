@@ -7,7 +7,8 @@
 // presynaptic neuron and the synapse offset (8 bytes), for the post-spike half of the rules.
 // Per-synapse rule columns (cols[c][k], float32, e.g. eligibility traces) follow the weights: whatever moves,
 // adds or drops synapse k does the same to every column.
-// Memory: 8 bytes per static synapse, 16 per plastic one (plus per-row/per-post pointers), + 4 per column.
+// Memory: 8 bytes per static synapse, 16 per plastic one (plus per-row/per-post pointers), + 4 per column, + 16 per
+// presynaptic neuron for each arrival copy of a trace.
 // Synapses are addressed by integer offsets only. Structural change (insert / erase / compact) keeps the forward
 // store, the post-major index and the rule columns in step: while a change is made, a reverse index rev (4 bytes
 // per plastic synapse, built on demand and dropped afterwards) finds a moved synapse's post-index entry in O(1), so
@@ -18,8 +19,10 @@
 #include <string>
 #include <vector>
 
+#include "../core/huge_pages.hpp"
 #include "../core/partition.hpp"
 #include "../core/types.hpp"
+#include "../neurons/trace.hpp"
 
 namespace pyneuro {
 
@@ -34,18 +37,22 @@ struct Shard {
     // to row_cap[j]; a row that outgrows them moves to the end of the arrays (its old slots become garbage).
     std::vector<offset_t> row_ptr;  // n_pre + 1 (row_ptr[n_pre]: end of the compact store)
     std::vector<offset_t> row_end;  // n_pre
-    std::vector<std::uint32_t> pd;
-    std::vector<float> w;
+    synvector<std::uint32_t> pd;
+    synvector<float> w;
     // Post-major index (plastic projections): local post i owns [pm_ptr[i], pm_end[i]) of (pm_pre, pm_syn);
     // unordered within a post. Dynamic: reserved up to pm_cap[i].
     std::vector<offset_t> pm_ptr;  // posts.size() + 1 (empty when the projection is static)
     std::vector<offset_t> pm_end;
-    std::vector<std::uint32_t> pm_pre, pm_syn;
-    std::vector<std::vector<float>> cols;
+    synvector<std::uint32_t> pm_pre, pm_syn;
+    std::vector<synvector<float>> cols;
     // dynamic mode only
     std::vector<offset_t> row_cap, pm_cap;
-    std::vector<std::uint32_t> rev;  // plastic, during a change only: rev[k] = position of synapse k in the post index
+    synvector<std::uint32_t> rev;  // plastic, during a change only: rev[k] = position of synapse k in the post index
     bool rev_on = false;             // rev is valid (it may be empty for an empty shard)
+    // Arrival copies of presynaptic traces (Projection::mirror_pre_trace; single-delay projections): for each
+    // registered trace, the newest entry of every presynaptic neuron that has arrived at this shard (16 bytes per
+    // neuron), written in this thread's delivery and read by its post-spike loop only. Derived state.
+    std::vector<avector<SpikeTrace::Entry>> arr;
     std::size_t live = 0;            // synapses (slots minus slack and garbage)
     std::size_t garbage = 0;         // slots no row owns any more (compaction reclaims them)
 
@@ -70,7 +77,7 @@ struct Shard {
         for (index_t j = 0; j < n_pre; ++j)
             for (std::uint64_t k = row_ptr[j]; k < row_end[j]; ++k) ++ptr[(pd[k] & mask) + 1];
         for (index_t i = 0; i < np; ++i) ptr[i + 1] += ptr[i];
-        std::vector<std::uint32_t> pre(ptr[np], 0), syn(ptr[np], 0);
+        synvector<std::uint32_t> pre(ptr[np], 0), syn(ptr[np], 0);
         std::vector<offset_t> end(ptr.begin(), ptr.end() - 1);
         std::vector<offset_t> cap;
         for (index_t j = 0; j < n_pre; ++j)
@@ -93,21 +100,21 @@ struct Shard {
     // the projection drops it when a change is complete, so a rewired plastic synapse costs 16 bytes, not 20.
     void ensure_rev() {
         if (!indexed() || rev_on) return;
-        std::vector<std::uint32_t> r(slots(), 0);  // may throw: nothing changed yet
+        synvector<std::uint32_t> r(slots(), 0);  // may throw: nothing changed yet
         for (index_t i = 0; i < posts.size(); ++i)
             for (std::uint64_t m = pm_ptr[i]; m < pm_end[i]; ++m) r[pm_syn[m]] = static_cast<std::uint32_t>(m);
         rev.swap(r);
         rev_on = true;
     }
     void drop_rev() {
-        std::vector<std::uint32_t>().swap(rev);
+        synvector<std::uint32_t>().swap(rev);
         rev_on = false;
     }
     void drop_post_index() {
         std::vector<offset_t>().swap(pm_ptr);
         std::vector<offset_t>().swap(pm_end);
-        std::vector<std::uint32_t>().swap(pm_pre);
-        std::vector<std::uint32_t>().swap(pm_syn);
+        synvector<std::uint32_t>().swap(pm_pre);
+        synvector<std::uint32_t>().swap(pm_syn);
         std::vector<offset_t>().swap(pm_cap);
         drop_rev();
     }

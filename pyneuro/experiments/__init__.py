@@ -40,6 +40,8 @@ NAMES: tuple[str, ...] = (
     "stdp_window",
     "ltp_ltd_induction",
     "sjostrom_frequency",
+    "clopath_frequency",
+    "graupner_brunel_stdp",
     "song2000",
     "vogels_balance",
     "homeostasis_recovery",
@@ -53,6 +55,9 @@ NAMES: tuple[str, ...] = (
     "engram",
     "neurogenesis_separation",
     "compensation",
+    "microcircuit",
+    "brunel2000",
+    "morrison2007",
 )
 
 

@@ -12,6 +12,7 @@ oscillations (g = 4.5, eta = 0.9).
 
 from __future__ import annotations
 
+import math
 import time
 
 import numpy as np
@@ -22,7 +23,7 @@ from ..models import LIFDelta
 from ..network import Network
 from ._model import BuiltNetwork
 
-__all__ = ["brunel2000", "REGIMES"]
+__all__ = ["brunel2000", "REGIMES", "theory_rate", "population_activity"]
 
 #: (g, eta) of the four regimes of Brunel (2000), Fig. 8 A-D
 REGIMES = {
@@ -105,3 +106,51 @@ def population_activity(spike_times: np.ndarray, n: int, t_start: float, t_stop:
     edges = np.arange(t_start, t_stop + 1e-9, bin_ms)
     counts = np.histogram(spike_times, edges)[0]
     return counts / (n * bin_ms * 1e-3)
+
+
+def _erfcx_neg(u: float) -> float:
+    """``exp(u**2) * (1 + erf(u))`` (= erfcx(-u)), without overflow for large negative ``u``."""
+    if u > -5.0:
+        return math.exp(u * u) * math.erfc(-u)
+    x2 = u * u  # asymptotic series of erfcx(|u|), relative error < 1e-6 for |u| >= 5
+    return (1.0 - 0.5 / x2 + 0.75 / x2**2 - 1.875 / x2**3) / (-u * math.sqrt(math.pi))
+
+
+def theory_rate(g: float, eta: float, n_grid: int = 4001) -> float:
+    """Stationary rate (Hz) of model A in the diffusion approximation (Brunel 2000, Eqs. 21-22), self-consistent.
+
+    ``1/nu = tau_rp + tau sqrt(pi) int_{(V_r - mu)/sigma}^{(theta - mu)/sigma} exp(u^2) (1 + erf u) du`` with
+    ``mu = C_E J tau (nu_ext + nu (1 - gamma g))`` and ``sigma = J sqrt(C_E tau (nu_ext + nu (1 + gamma g^2)))``,
+    ``gamma = C_I / C_E``, ``nu_ext = eta nu_thr``; the integral by Simpson's rule on ``n_grid`` points, the fixed
+    point by bisection of ``nu - Phi(nu)`` on (0, 1/tau_rp). It describes the asynchronous state; in the synchronous
+    regimes it is the rate of the unstable stationary solution (the one fixed point in (0, 1/tau_rp) for the
+    parameters of Fig. 8).
+    """
+    g = check_number("g", g, 0.0, 100.0, lo_open=True)
+    eta = check_number("eta", eta, 0.0, 100.0)
+    tau, gamma = TAU_M, C_I / C_E
+    nu_ext = eta * THETA / (J * C_E * TAU_M)  # 1/ms
+    erfcx = np.vectorize(_erfcx_neg)
+
+    def phi(nu: float) -> float:
+        mu = C_E * J * tau * (nu_ext + nu * (1.0 - gamma * g))
+        sigma = J * math.sqrt(C_E * tau * (nu_ext + nu * (1.0 + gamma * g * g)))
+        if sigma == 0.0:
+            return 0.0
+        a, b = (V_RESET - mu) / sigma, (THETA - mu) / sigma
+        u = np.linspace(a, b, n_grid | 1)
+        f = erfcx(u)
+        h = (b - a) / (u.size - 1)
+        integral = h / 3.0 * (f[0] + f[-1] + 4.0 * f[1:-1:2].sum() + 2.0 * f[2:-1:2].sum())
+        return 1.0 / (T_REF + tau * math.sqrt(math.pi) * integral)
+
+    lo, hi = 0.0, 1.0 / T_REF
+    if phi(lo) <= 0.0:
+        return 0.0
+    for _ in range(60):  # nu - phi(nu) < 0 at lo, > 0 at hi
+        mid = 0.5 * (lo + hi)
+        if mid - phi(mid) < 0.0:
+            lo = mid
+        else:
+            hi = mid
+    return 0.5 * (lo + hi) * 1e3

@@ -25,7 +25,7 @@ from ..network import Network
 from ..plasticity import STDP
 from ._model import BuiltNetwork
 
-__all__ = ["morrison2007", "alpha_psp_peak"]
+__all__ = ["morrison2007", "alpha_psp_peak", "fixed_point_weight"]
 
 N_E, N_I = 9000, 2250
 C_E, C_I = 9000, 2250
@@ -35,6 +35,7 @@ JE_MV = 0.14  # peak PSP (mV)
 G = -5.0
 ETA = 1.685
 DELAY = 1.5
+W0 = 1.0  # pA: the reference weight of the power law (NEST's weights are in pA)
 STDP_PARAMS = dict(lam=0.1, alpha=0.0513, mu=0.4, tau_plus=15.0, tau_minus=30.0)
 
 
@@ -53,6 +54,15 @@ def alpha_psp_peak(tau_m: float, C_m: float, tau_syn: float) -> float:
         else:
             hi = m2
     return psp(0.5 * (lo + hi))
+
+
+def fixed_point_weight(k_scale: float = 1.0) -> float:
+    """The weight (pA) at which the power-law rule's drift vanishes for uncorrelated pre- and postsynaptic spikes
+    (Morrison et al. 2007): potentiation ``lambda w0**(1-mu) w**mu tau_plus`` equals depression
+    ``lambda alpha w tau_minus`` per pair of rates, so ``w* = w0 (tau_plus / (alpha tau_minus))**(1 / (1 - mu))``,
+    with ``w0 = 1 pA / k_scale`` as the builder sets it."""
+    s = STDP_PARAMS
+    return W0 / k_scale * (s["tau_plus"] / (s["alpha"] * s["tau_minus"])) ** (1.0 / (1.0 - s["mu"]))
 
 
 def morrison2007(
@@ -74,7 +84,10 @@ def morrison2007(
         (multapses allowed), so at 0.1 every neuron still has 9,000 + 2,250 inputs.
     k_scale : float
         Fraction of the in-degrees, in (0, 1]. The weights are multiplied by ``1 / k_scale`` and the external rate
-        per input kept, so the mean input is unchanged (its fluctuations grow): a reduced model for quick runs.
+        per input kept, so the mean input is unchanged (its fluctuations grow): a reduced model for quick runs. The
+        rule's reference weight ``w0`` (1 pA in the model) is multiplied by ``1 / k_scale`` too, so that its fixed
+        point ``w* = w0 (tau_plus / (alpha tau_minus))**(1 / (1 - mu))`` and its relative updates scale with the
+        weights.
     plastic : bool
         Whether E -> E synapses carry the power-law STDP (else static at their initial weight).
     seed, threads, dt, time_convention, record
@@ -121,6 +134,7 @@ def morrison2007(
         w_max=math.inf,
         weight_dependence="morrison",
         mu=s["mu"],
+        w0=W0 / k_scale,
     )
     built.projections[("E", "E")] = net.connect(
         e, e, FixedInDegree(c_e), weight=w_e, delay=DELAY, plasticity=rule if plastic else None
@@ -134,7 +148,8 @@ def morrison2007(
     if record:
         built.spikes = {"E": net.record_spikes(e), "I": net.record_spikes(i)}
     built.params.update(
-        sizes={"E": n_e, "I": n_i}, C_E=c_e, C_I=c_i, J_E_pA=je, w_E=w_e, w_I=w_i, nu_ext=nu_ext, plastic=plastic
+        sizes={"E": n_e, "I": n_i}, C_E=c_e, C_I=c_i, J_E_pA=je, w_E=w_e, w_I=w_i, nu_ext=nu_ext, plastic=plastic,
+        w0=W0 / k_scale, w_fixed=fixed_point_weight(k_scale)
     )
     built.build_time = time.perf_counter() - t0
     return built

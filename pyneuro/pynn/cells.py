@@ -10,6 +10,10 @@ IF_cond_exp                models.LIFCond          g_L = cm / tau_m
 IF_curr_alpha              models.LIFAlpha         alpha-shaped currents, exact integration (iaf_psc_alpha)
 IF_cond_alpha              models.LIFCondAlpha     alpha-shaped conductances (iaf_cond_alpha)
 EIF_cond_exp_isfa_ista     models.AdEx             aeif_cond_exp; RK4
+EIF_cond_alpha_isfa_ista   definitions.            aeif_cond_alpha (alpha conductances); RK4 (a compiled definition)
+                           aeif_cond_alpha
+HH_cond_exp                definitions.            hh_cond_exp_traub (Traub & Miles 1991); RK4 (a compiled definition)
+                           hh_cond_exp_traub
 Izhikevich                 models.Izhikevich       weights act on v directly (1 nA of weight = 1000 mV, as NEST)
 SpikeSourcePoisson         models.PoissonSource    start and duration applied by switching the rate
 SpikeSourceArray           models.SpikeGenerator   spike times rounded to the nearest step
@@ -52,6 +56,24 @@ __all__ = [
     "SpikeSourcePoisson",
     "SpikeSourceArray",
 ]
+
+
+class _Definition:
+    """Stands for a :mod:`pyneuro.models` class where the model is a definition of :mod:`pyneuro.definitions` (a
+    :class:`pyneuro.models.Custom`): its kind, state variables and parameter names, and a call that builds it."""
+
+    kind = "Custom"
+
+    def __init__(self, make: Any, defaults: dict[str, float], state_vars: tuple[str, ...]) -> None:
+        self._make = make
+        self._defaults = defaults
+        self.state_vars = state_vars
+
+    def param_names(self) -> set[str]:
+        return set(self._defaults)
+
+    def __call__(self, **params: float) -> Any:
+        return self._make(**params)
 
 
 class _Native:
@@ -139,6 +161,52 @@ class EIF_cond_exp_isfa_ista(_Native, cells.EIF_cond_exp_isfa_ista):
     }
 
 
+class EIF_cond_alpha_isfa_ista(_Native, cells.EIF_cond_alpha_isfa_ista):
+    __doc__ = cells.EIF_cond_alpha_isfa_ista.__doc__
+    translations = EIF_cond_exp_isfa_ista.translations
+    state_translations = EIF_cond_exp_isfa_ista.state_translations
+
+    @classmethod
+    def model_class(cls) -> Any:
+        from ..definitions import AEIF_COND_ALPHA, aeif_cond_alpha
+
+        return _Definition(aeif_cond_alpha, AEIF_COND_ALPHA, ("v", "w", "g_ex", "h_ex", "g_in", "h_in", "I_stim"))
+
+
+class HH_cond_exp(_Native, cells.HH_cond_exp):
+    __doc__ = cells.HH_cond_exp.__doc__
+    translations = build_translations(
+        ("gbar_Na", "g_Na", 1000.0),
+        ("gbar_K", "g_K", 1000.0),
+        ("g_leak", "g_L", 1000.0),
+        ("cm", "C_m", 1000.0),
+        ("v_offset", "V_T"),
+        ("e_rev_Na", "E_Na"),
+        ("e_rev_K", "E_K"),
+        ("e_rev_leak", "E_L"),
+        ("e_rev_E", "E_ex"),
+        ("e_rev_I", "E_in"),
+        ("tau_syn_E", "tau_syn_ex"),
+        ("tau_syn_I", "tau_syn_in"),
+        ("i_offset", "I_e", 1000.0),
+    )
+    state_translations = {
+        "v": ("v", 1.0),
+        "m": ("m", 1.0),
+        "h": ("h", 1.0),
+        "n": ("n", 1.0),
+        "gsyn_exc": ("g_ex", 1000.0),
+        "gsyn_inh": ("g_in", 1000.0),
+    }
+
+    @classmethod
+    def model_class(cls) -> Any:
+        from ..definitions import HH_COND_EXP_TRAUB, hh_cond_exp_traub
+
+        names = ("v", "m", "h", "n", "g_ex", "g_in", "I_stim", "v_prev", "falling")
+        return _Definition(hh_cond_exp_traub, HH_COND_EXP_TRAUB, names)
+
+
 class Izhikevich(_Native, cells.Izhikevich):
     __doc__ = cells.Izhikevich.__doc__
     translations = build_translations(("a", "a"), ("b", "b"), ("c", "c"), ("d", "d"), ("i_offset", "I_e", 1000.0))
@@ -170,8 +238,6 @@ def _refused(name: str, why: str) -> type:
     return Refused
 
 
-HH_cond_exp = _refused("HH_cond_exp", "pyneuro has no Hodgkin-Huxley model")
-EIF_cond_alpha_isfa_ista = _refused("EIF_cond_alpha_isfa_ista", "pyneuro's AdEx has exponential conductances only")
 SpikeSourceGamma = _refused("SpikeSourceGamma", "pyneuro's Poisson sources are Poisson")
 SpikeSourcePoissonRefractory = _refused("SpikeSourcePoissonRefractory", "pyneuro's Poisson sources have no dead time")
 IF_cond_exp_gsfa_grr = _refused("IF_cond_exp_gsfa_grr", "no adaptation and refractory conductances")

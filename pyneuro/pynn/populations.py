@@ -45,8 +45,8 @@ class Population(common.Population):
         if not isinstance(self.celltype, _Native):
             raise NotImplementedError(
                 f"cell type {type(self.celltype).__name__} is not available on pyneuro; available: "
-                "IF_curr_exp, IF_cond_exp, IF_curr_alpha, IF_cond_alpha, EIF_cond_exp_isfa_ista, Izhikevich, "
-                "SpikeSourcePoisson, SpikeSourceArray"
+                "IF_curr_exp, IF_cond_exp, IF_curr_alpha, IF_cond_alpha, EIF_cond_exp_isfa_ista, "
+                "EIF_cond_alpha_isfa_ista, HH_cond_exp, Izhikevich, SpikeSourcePoisson, SpikeSourceArray"
             )
         self._model_cls = self.celltype.model_class()
         state = simulator.state
@@ -161,7 +161,7 @@ class Population(common.Population):
             model = cls(times=t_all, indices=idx)
         else:
             kw: dict[str, float] = {}
-            names = set(cls().params())
+            names = cls.param_names() if hasattr(cls, "param_names") else set(cls().params())
             for name, arr in p.items():
                 if name not in names:
                     continue
@@ -181,6 +181,8 @@ class Population(common.Population):
         for var, vals in self._initial.items():
             if var in self._native.state_vars:
                 self._native.set(var, vals)
+        if "v_prev" in self._native.state_vars and "v" in self._initial:
+            self._native.set("v_prev", self._initial["v"])  # a model that detects its spikes at the peak of v
         if self.structure is not None and self.size:
             try:
                 pos = np.asarray(self.positions, dtype=np.float64).T

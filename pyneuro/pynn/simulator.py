@@ -8,7 +8,7 @@ stimulus currents). ``reset`` keeps the description (weights as they are now) an
 the next run, as PyNN prescribes (state back to its initial values, recorded data in a new segment).
 
 Runs are split at the times where sources switch (SpikeSourcePoisson start and end, DCSource start and stop), so the
-switch happens exactly at its step.
+switch happens exactly at its step; StepCurrentSource, ACSource and NoisyCurrentSource are compiled inputs.
 """
 
 from __future__ import annotations
@@ -71,6 +71,8 @@ class State(common.control.BaseState):
             for prj in self.projections:
                 prj._keep_weights()
         self.net = None
+        for src in getattr(self, "current_sources", []):
+            src._reset()
         self.running = False
         self.t = 0.0
         self.t_start = 0.0
@@ -92,8 +94,11 @@ class State(common.control.BaseState):
         while net.step < target:
             nxt = min([s for s in self._event_steps() if s > net.step] + [target])
             e0 = time.perf_counter()
+            s0 = net.step
             net.run((nxt - net.step) * self.dt)
             self.timings["engine"] += time.perf_counter() - e0
+            for src in self.current_sources:
+                src._after_run(s0, net.step)
             self.t = net.time
             self._apply_events()
         self.t = tstop if abs(tstop - net.time) < 0.5 * self.dt else net.time
@@ -115,6 +120,8 @@ class State(common.control.BaseState):
                 self.min_delay = min(delays) if delays else self.dt
             for rec in self.recorders:
                 rec._build(net)
+            for src in self.current_sources:
+                src._build(net)
             self._apply_events()
         except BaseException:
             self.net = None
