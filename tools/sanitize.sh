@@ -47,11 +47,14 @@ if command -v ccache > /dev/null; then cc="ccache gcc" cxx="ccache g++"; fi
 CC="$cc" CXX="$cxx" CFLAGS="$flags" CXXFLAGS="$flags" LDFLAGS="-fsanitize=address,undefined,float-cast-overflow" NPY_NUM_BUILD_JOBS="${JOBS:-2}" \
     PYNEURO_OPT="${SANITIZE_OPT:--O1}" python setup.py -q build_ext --build-lib "$san/lib" --build-temp "$san/tmp" 2>&1 | grep -E "error|warning: .*(sanit|overflow)" || true
 so="$(ls "$san"/lib/pyneuro/_core*.so)"
-nm -D "$so" | grep -q __asan_report && nm -D "$so" | grep -q __ubsan_handle || { echo "the extension is not instrumented" >&2; exit 2; }
+syms="$(nm -D "$so")"  # (not piped into grep -q: nm's SIGPIPE would fail the pipeline under pipefail)
+grep -q __asan_report <<< "$syms" && grep -q __ubsan_handle <<< "$syms" || { echo "the extension is not instrumented" >&2; exit 2; }
 echo "== built $so (ASan and UBSan symbols present)"
 
 # 3. the tests, against the sanitized copy
-export LD_PRELOAD="$(gcc -print-file-name=libasan.so)"
+# libstdc++ preloaded too: the interpreter does not link it, and ASan's interceptor of __cxa_throw resolves the real
+# one when it starts (without it, the first C++ exception is "CHECK failed: real___cxa_throw != 0")
+export LD_PRELOAD="$(gcc -print-file-name=libasan.so):$(gcc -print-file-name=libstdc++.so)"
 export ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:strict_init_order=1:check_initialization_order=1:detect_stack_use_after_return=0"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 export PYTHONPATH="$san/lib"
