@@ -41,6 +41,9 @@ rm -rf "$san/lib"
 mkdir -p "$san/lib"
 cp -r pyneuro "$san/lib/"
 find "$san/lib" \( -name '*.so' -o -name '__pycache__' -o -name '_kernels.c' \) -prune -exec rm -rf {} +
+# the core's headers beside the package, as an install puts them (user-defined rules and models compile against them)
+mkdir -p "$san/lib/pyneuro/_include"
+(cd csrc && find . -name '*.hpp' -not -path './bindings/*' -exec cp --parents {} "$san/lib/pyneuro/_include/" \;)
 echo "== building with: $flags ${SANITIZE_OPT:--O1}"
 cc=gcc cxx=g++
 if command -v ccache > /dev/null; then cc="ccache gcc" cxx="ccache g++"; fi
