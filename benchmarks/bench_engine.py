@@ -1,4 +1,4 @@
-"""asv benchmarks of the pyneuro engine on the standard workloads (BENCHMARKS.md).
+"""asv benchmarks of the pyneuro engine on the standard workloads (benchmarks/README.md).
 
     asv run --python=same        # or: asv dev   (environment_type "existing", see asv.conf.json)
 

@@ -1,4 +1,4 @@
-"""Sweep overhead (issue 5): 100 runs of a 0.1 s network through ``pyneuro.sweep.run`` on a LocalCluster, against
+"""Sweep overhead: 100 runs of a 0.1 s network through ``pyneuro.sweep.run`` on a LocalCluster, against
 the sum of the same runs' single-run wall times divided by the same parallelism (the number of workers).
 
     python benchmarks/bench_sweep.py [--runs 100] [--workers 2] [--n 4000] [--duration 100] [--reps 3]

@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Brian2 (cpp_standalone) side of the pyneuro/Brian2 comparison (see /work/shared/BENCHMARKS.md).
+"""Brian2 (cpp_standalone) side of the pyneuro/Brian2 comparison (workloads in benchmarks/README.md).
 
 Run with the Brian2 virtual environment's interpreter, not the repo's:
 
@@ -19,8 +19,9 @@ Prints ONE JSON line on stdout (the last line; Brian2's own log goes to stderr) 
   setup_s    Python-side time to declare the Brian2 objects (before code generation).
   compile_s  wall time of device.build(compile=True, run=False): code generation + `make` (fresh directory, so
              always a full compile); make_s is the `make` part alone.
-  n_syn, total_spikes, rate_hz (mean over the recorded population), and for w2/w3 w_mean (mean final weight of
-  the plastic projection, in nS for w2 and in units of the leak conductance for w3).
+  n_syn, total_spikes, rate_hz (mean over the recorded population), and for w2/w3/w5 w_mean (mean final weight of
+  the plastic projection, in nS for w2/w5 and in units of the leak conductance for w3).
+  method     the neurons' integration method (Brian2's name).
 
 A fresh build directory (tempfile.mkdtemp) is used for every call and removed afterwards unless --keep.
 """
@@ -39,7 +40,14 @@ import time
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--workload", choices=["w1", "w2", "w3"], required=True)
+    p.add_argument("--workload", choices=["w1", "w2", "w3", "w5"], required=True)
+    p.add_argument("--n", type=int, default=16000, help="W5 network size")
+    p.add_argument(
+        "--w5-method",
+        default="euler",
+        help="Brian2 integration method for W5's neurons (default 'euler', forward Euler; 'exponential_euler' is "
+        "the method of W1/W2)",
+    )
     p.add_argument(
         "--threads", type=int, default=1, help="prefs.devices.cpp_standalone.openmp_threads (0 = build without OpenMP)"
     )
@@ -65,6 +73,7 @@ def main(argv=None):
     args = parse_args(argv)
     if args.duration is None:
         args.duration = 100000.0 if args.workload == "w3" else 1000.0
+    method = None
 
     import brian2
     import numpy as np
@@ -79,6 +88,7 @@ def main(argv=None):
         ms,
         mV,
         nS,
+        pA,
         pF,
         prefs,
         run,
@@ -114,9 +124,8 @@ def main(argv=None):
         dge/dt = -ge/taue : siemens
         dgi/dt = -gi/taui : siemens
         """
-        P = NeuronGroup(
-            N, eqs, threshold="v > Vt", reset="v = Vr", refractory=5 * ms, method="exponential_euler", name="P"
-        )
+        method = "exponential_euler"
+        P = NeuronGroup(N, eqs, threshold="v > Vt", reset="v = Vr", refractory=5 * ms, method=method, name="P")
         Pe, Pi = P[:NE], P[NE:]
         # Initial state as Brian 1's COBA.py; negative conductance draws are clipped at 0 (as the pyneuro side).
         P.v = (rng.normal(-65.0, 5.0, N)) * mV
@@ -157,6 +166,78 @@ def main(argv=None):
         Ci = Synapses(Pi, P, on_pre="gi_post += wi", delay=delay, name="Ci")
         Ci.connect(p=0.02)
         synapses.append(Ci)
+        M = SpikeMonitor(P, record=True, name="M")
+        monitors.append((M, N))
+    elif args.workload == "w5":
+        # W5 scaling: W1's neurons (80% excitatory) with a 90 pA drive, exactly 80 excitatory and 20 inhibitory
+        # inputs per neuron (sources drawn without replacement), w_e = 2.4 nS with W2's STDP on E->E (w_max = 2 w_e),
+        # w_i = 107.2 nS, delay 0.1 ms; initial state as W1's (the same numpy draws as pyneuro's
+        # workloads.coba_initial_state).
+        N = args.n
+        NE = int(N * 0.8)
+        C, gL, EL, Vt, Vr = 200 * pF, 10 * nS, -60 * mV, -50 * mV, -60 * mV
+        taue, taui, Ee, Ei = 5 * ms, 10 * ms, 0 * mV, -80 * mV
+        I_drive = 90 * pA
+        we, wi = 2.4 * nS, 107.2 * nS
+        delay = 0.1 * ms
+        eqs = """
+        dv/dt = (gL*(EL - v) + ge*(Ee - v) + gi*(Ei - v) + I_drive) / C : volt (unless refractory)
+        dge/dt = -ge/taue : siemens
+        dgi/dt = -gi/taui : siemens
+        """
+        method = args.w5_method
+        P = NeuronGroup(N, eqs, threshold="v > Vt", reset="v = Vr", refractory=5 * ms, method=method, name="P")
+        init = np.random.default_rng(args.seed)
+        P.v = init.normal(-65.0, 5.0, N) * mV
+        P.ge = np.clip(init.normal(40.0, 15.0, N), 0.0, None) * nS
+        P.gi = np.clip(init.normal(200.0, 120.0, N), 0.0, None) * nS
+
+        def in_degree(n_src, k, n_post):
+            """k distinct sources in [0, n_src) for each of n_post neurons: (pre, post) arrays."""
+            src = rng.integers(0, n_src, size=(n_post, k))
+            while True:
+                srt = np.sort(src, axis=1)
+                bad = np.nonzero((srt[:, 1:] == srt[:, :-1]).any(axis=1))[0]
+                if bad.size == 0:
+                    break
+                src[bad] = rng.integers(0, n_src, size=(bad.size, k))
+            return src.reshape(-1), np.repeat(np.arange(n_post), k)
+
+        Pe, Pi = P[:NE], P[NE:]
+        taupre = taupost = 20 * ms
+        wmax = 2 * we
+        dApre = 0.01 * wmax
+        dApost = -1.05 * dApre
+        stdp_model = """
+            w : siemens
+            dApre/dt = -Apre / taupre : siemens (event-driven)
+            dApost/dt = -Apost / taupost : siemens (event-driven)"""
+        Cee = Synapses(
+            Pe,
+            Pe,
+            stdp_model,
+            on_pre="""ge_post += w
+                      Apre += dApre
+                      w = clip(w + Apost, 0*nS, wmax)""",
+            on_post="""Apost += dApost
+                       w = clip(w + Apre, 0*nS, wmax)""",
+            delay=delay,
+            name="Cee",
+        )
+        pre, post = in_degree(NE, 80, NE)
+        Cee.connect(i=pre, j=post)
+        Cee.w = "we"
+        Cei = Synapses(Pe, Pi, on_pre="ge_post += we", delay=delay, name="Cei")
+        pre, post = in_degree(NE, 80, N - NE)
+        Cei.connect(i=pre, j=post)
+        Cie = Synapses(Pi, Pe, on_pre="gi_post += wi", delay=delay, name="Cie")
+        pre, post = in_degree(N - NE, 20, NE)
+        Cie.connect(i=pre, j=post)
+        Cii = Synapses(Pi, Pi, on_pre="gi_post += wi", delay=delay, name="Cii")
+        pre, post = in_degree(N - NE, 20, N - NE)
+        Cii.connect(i=pre, j=post)
+        synapses += [Cee, Cei, Cie, Cii]
+        plastic = Cee
         M = SpikeMonitor(P, record=True, name="M")
         monitors.append((M, N))
     else:
@@ -235,7 +316,10 @@ def main(argv=None):
         total_spikes=total_spikes,
         rate_hz=total_spikes / n_rec / sim_s,
         completed_fraction=float(device._last_run_completed_fraction),
+        method=method,
     )
+    if args.workload == "w5":
+        out["n"] = args.n
     if plastic is not None:
         w = np.asarray(plastic.w[:] / w_unit)
         out["w_mean"] = float(w.mean())

@@ -20,7 +20,10 @@ Printed per core count (medians over the repetitions):
                 pyneuro's post-spike phase (Network.timing), slowest thread;
   upd perf      the same from a perf profile (CPU time of TripletSTDP::on_post, of Auryn's
                 TripletConnection::propagate_backward), per core; with --perf only, when ``perf record`` works;
-  peak MB       peak resident memory (pyneuro: VmHWM of its process after the run; Auryn: the largest rank's).
+  peak MB       peak resident memory (pyneuro: VmHWM of its process after the run; Auryn: the largest rank's);
+  n             runs in the medians.
+Row "custom" (with --custom): pyneuro with the neuron written as a user definition
+(pyneuro.definitions.zenke_neuron, a pyneuro.models.Custom) instead of the built-in LIFCondAmpaNmda.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -122,9 +126,11 @@ def run_auryn(prefix: str, ranks: int, simtime: float, tau_hom: float, perf: boo
     return out
 
 
-def run_pyneuro(threads: int, simtime: float, tau_hom: float, perf: bool, freq: int = 999) -> dict:
+def run_pyneuro(
+    threads: int, simtime: float, tau_hom: float, perf: bool, freq: int = 999, neuron: str = "builtin"
+) -> dict:
     cmd = [sys.executable, os.path.abspath(__file__), "--worker", "--threads", str(threads), "--simtime", str(simtime)]
-    cmd += ["--tau-hom", str(tau_hom)]
+    cmd += ["--tau-hom", str(tau_hom), "--neuron", neuron]
     env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS=str(threads))
     with tempfile.TemporaryDirectory() as d:
         pdata = os.path.join(d, "perf.data")
@@ -145,7 +151,7 @@ def run_pyneuro(threads: int, simtime: float, tau_hom: float, perf: bool, freq: 
     return res
 
 
-def worker(threads: int, simtime: float, tau_hom: float) -> None:
+def worker(threads: int, simtime: float, tau_hom: float, neuron: str = "builtin") -> None:
     """One pyneuro W4 run (in its own process): build, prime, plastic run; prints one JSON line."""
     sys.path.insert(0, os.path.dirname(HERE))
     import numpy as np
@@ -153,7 +159,7 @@ def worker(threads: int, simtime: float, tau_hom: float) -> None:
     import pyneuro.workloads as W
 
     t0 = time.perf_counter()
-    w = W.zenke25k(threads=threads, tau_rate=tau_hom * 1000.0)
+    w = W.zenke25k(threads=threads, tau_rate=tau_hom * 1000.0, neuron=neuron)
     build_s = time.perf_counter() - t0
     net = w.net
     prime = 3.0 * tau_hom * 1000.0
@@ -220,12 +226,37 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--tau-hom", type=float, default=10.0, help="tau_hom (s); priming is 3 tau_hom (default 10)")
     ap.add_argument("--perf", action="store_true", help="profile Auryn with perf for its ns per post update")
     ap.add_argument("--skip-auryn", action="store_true", help="pyneuro only")
+    ap.add_argument(
+        "--custom",
+        action="store_true",
+        help="also run pyneuro with the neuron as a user definition (pyneuro.definitions.zenke_neuron)",
+    )
+    ap.add_argument("--neuron", default="builtin", help=argparse.SUPPRESS)
     ap.add_argument("--json", help="also write every measurement to this file")
+    ap.add_argument(
+        "--table-from",
+        metavar="LOG",
+        help="print the table from the '# rep' lines of an earlier run's output (an interrupted run); "
+        "pass that run's --simtime, --tau-hom and --cores",
+    )
     ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--threads", type=int, default=1, help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
     if a.worker:
-        worker(a.threads, a.simtime, a.tau_hom)
+        worker(a.threads, a.simtime, a.tau_hom, a.neuron)
+        return 0
+    sims = ["auryn", "pyneuro"] + (["custom"] if a.custom else [])
+    res: dict[str, dict[int, list[dict]]] = {k: {c: [] for c in a.cores} for k in ("auryn", "pyneuro", "custom")}
+    if a.table_from:
+        reps = set()
+        with open(a.table_from) as f:
+            for line in f:
+                m = re.match(r"# rep (\d+) cores (\d+) (\w+): (\{.*\})\s*$", line)
+                if m and int(m.group(2)) in a.cores:
+                    reps.add(int(m.group(1)))
+                    res[m.group(3)][int(m.group(2))].append(json.loads(m.group(4)))
+        a.reps = len(reps)
+        table(a, res)
         return 0
     if not a.skip_auryn and not os.path.exists(auryn_binary(a.auryn)):
         if not a.build:
@@ -235,24 +266,27 @@ def main(argv: list[str] | None = None) -> int:
     perf = a.perf and _perf_ok()
     if a.perf and not perf:
         print("perf record does not work here: no per-update time for Auryn", file=sys.stderr)
-    res: dict[str, dict[int, list[dict]]] = {"auryn": {c: [] for c in a.cores}, "pyneuro": {c: [] for c in a.cores}}
     for rep in range(a.reps):
         for c in a.cores:
-            order = ["auryn", "pyneuro"] if rep % 2 == 0 else ["pyneuro", "auryn"]
+            order = sims if rep % 2 == 0 else sims[::-1]
             for sim in order:
                 if sim == "auryn" and a.skip_auryn:
                     continue
                 if sim == "auryn":
                     r = run_auryn(a.auryn, c, a.simtime, a.tau_hom, perf)
                 else:
-                    r = run_pyneuro(c, a.simtime, a.tau_hom, perf)
+                    r = run_pyneuro(c, a.simtime, a.tau_hom, perf, neuron="custom" if sim == "custom" else "builtin")
                 res[sim][c].append(r)
                 brief = {k: v for k, v in r.items() if k != "phases"}
                 print(f"# rep {rep} cores {c} {sim}: " + json.dumps(brief), flush=True)
     if a.json:
         with open(a.json, "w") as f:
             json.dump({k: {str(c): v for c, v in d.items()} for k, d in res.items()}, f, indent=1)
+    table(a, res)
+    return 0
 
+
+def table(a: argparse.Namespace, res: dict[str, dict[int, list[dict]]]) -> None:
     print(
         f"\nW4 zenke25k, {a.simtime:g} s plastic after {3 * a.tau_hom:g} s priming; "
         f"medians of {a.reps} alternating runs"
@@ -260,19 +294,19 @@ def main(argv: list[str] | None = None) -> int:
     print(f"machine: {os.cpu_count()} CPUs, {_cpu_model()}")
     hdr = (
         f"{'':>9} {'cores':>5} {'run s/s':>8} {'ratio':>6} {'rate E':>7} {'rate I':>7} {'ns/event':>9} "
-        f"{'upd timer':>9} {'upd perf':>9} {'peak MB':>8} {'build s':>8} {'prime s/s':>9}"
+        f"{'upd timer':>9} {'upd perf':>9} {'peak MB':>8} {'build s':>8} {'prime s/s':>9} {'n':>2}"
     )
     print(hdr)
     for c in a.cores:
-        ar, pr = res["auryn"][c], res["pyneuro"][c]
+        ar = res["auryn"][c]
         a_run = _med(ar, "run_s") / a.simtime
-        p_run = _med(pr, "run_s") / a.simtime
-        for name, rows, run in (("Auryn", ar, a_run), ("pyneuro", pr, p_run)):
+        for name, rows in (("Auryn", ar), ("pyneuro", res["pyneuro"][c]), ("custom", res.get("custom", {}).get(c, []))):
             if not rows:
                 continue
+            run = _med(rows, "run_s") / a.simtime
             re_, ri_ = _med(rows, "rate_e"), _med(rows, "rate_i")
             ev = (re_ * NE * OUT_E + ri_ * NI * OUT_I + 2.0 * NX * OUT_X) * a.simtime
-            if name == "pyneuro":
+            if name != "Auryn":
                 ev = _med(rows, "events")
                 upd = _med(rows, "updates")
             else:
@@ -280,17 +314,16 @@ def main(argv: list[str] | None = None) -> int:
             ns_ev = 1e9 * run * a.simtime / ev
             ns_up = 1e9 * _med(rows, "post_s") / upd if any("post_s" in r for r in rows) else float("nan")
             ns_up_cpu = 1e9 * _med(rows, "post_cpu_s") / upd if any("post_cpu_s" in r for r in rows) else float("nan")
-            ratio = p_run / a_run if name == "pyneuro" and ar else float("nan")
+            ratio = run / a_run if name != "Auryn" and ar else float("nan")
             build = _med(rows, "build_s")
             prime = _med(rows, "prime_s") / (3 * a.tau_hom)
             print(
                 f"{name:>9} {c:>5} {run:8.3f} {ratio:6.2f} {re_:7.3f} {ri_:7.3f} {ns_ev:9.2f} {ns_up:9.2f} "
-                f"{ns_up_cpu:9.2f} {_med(rows, 'peak_mb'):8.0f} {build:8.1f} {prime:9.3f}"
+                f"{ns_up_cpu:9.2f} {_med(rows, 'peak_mb'):8.0f} {build:8.1f} {prime:9.3f} {len(rows):>2}"
             )
     if res["pyneuro"][a.cores[0]]:
         bps = _med(res["pyneuro"][a.cores[0]], "bytes_per_plastic_syn")
         print(f"pyneuro: {bps:.2f} bytes per plastic synapse (E->E store)")
-    return 0
 
 
 def _cpu_model() -> str:

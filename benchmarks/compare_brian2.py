@@ -6,16 +6,23 @@ Run with the repo's python (where pyneuro is installed):
     python benchmarks/compare_brian2.py                      # W1, W2 at 1 and 2 threads, 3 reps each
     python benchmarks/compare_brian2.py --w3 --reps 5        # also W3 (20 s simulated by default)
     python benchmarks/compare_brian2.py --reps 1 --duration 200 --w3 --w3-duration 2000   # quick smoke run
+    python benchmarks/compare_brian2.py --workloads w5 --w5-sizes 16000,64000 --threads 1 --reps 5   # W5
 
 Every single run is a fresh subprocess (pyneuro: benchmarks/pyneuro_workloads.py with this interpreter;
 Brian2: benchmarks/brian2_workloads.py with --brian2-python), so RSS deltas and caches are not shared between
 runs. For each (workload, repetition) the thread settings and the two simulators alternate (and the order of the
-two simulators flips every repetition); medians over repetitions are reported, as BENCHMARKS.md asks.
+two simulators flips every repetition); medians over repetitions are reported, as benchmarks/README.md asks.
 
 Brian2's "run" is its run loop alone (timed inside the standalone binary), its compilation is reported
 separately; pyneuro's "run" is the wall time of net.run(duration) and "build" its network construction.
 Brian2's "build" column is the binary's time outside the run loop (process start, synapse creation,
 initialisation, writing results).
+
+Integration methods (the "method" column names each side's): pyneuro's LIFCond advances v by exponential Euler
+with each conductance replaced by its exact mean over the step (second order) and decays the conductances exactly;
+Brian2 integrates W1/W2 with "exponential_euler" (first order in v, conductances held over the step), W5 with
+"euler" (forward Euler; --w5-method changes it) and W3 with "exponential_euler" ("exact" for its 'example'
+variant).
 """
 
 import argparse
@@ -28,12 +35,16 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-DEFAULT_B2 = "/work/brian2-venv/bin/python"
+# Brian2 lives in its own virtual environment (it needs numpy < 2.4); the first of these that exists is the default
+_B2_CANDIDATES = ["/work/venvs/brian2/bin/python", "/work/brian2-venv/bin/python"]
+DEFAULT_B2 = next((p for p in _B2_CANDIDATES if os.access(p, os.X_OK)), _B2_CANDIDATES[0])
 
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--workloads", default="w1,w2", help="comma-separated subset of w1,w2 (default both)")
+    p.add_argument("--workloads", default="w1,w2", help="comma-separated subset of w1,w2,w5 (default w1,w2)")
+    p.add_argument("--w5-sizes", default="16000,64000", help="W5 network sizes (default 16000,64000)")
+    p.add_argument("--w5-method", default="euler", help="Brian2's integration method for W5 (default euler)")
     p.add_argument("--w3", action="store_true", help="also run W3 (song2000)")
     p.add_argument("--duration", type=float, default=1000.0, help="simulated ms for W1/W2 (default 1000)")
     p.add_argument("--w3-duration", type=float, default=20000.0, help="simulated ms for W3 (default 20000)")
@@ -96,14 +107,18 @@ def pyneuro_cmd(wl, threads, seed, duration):
 
 
 def _workload_args(wl, threads, seed, duration):
-    """The command-line arguments both workload scripts take."""
-    return ["--workload", wl, "--threads", str(threads), "--seed", str(seed), "--duration", str(duration)]
+    """The command-line arguments both workload scripts take; a W5 size rides in the name ("w5_16000")."""
+    name, _, n = wl.partition("_")
+    args = ["--workload", name, "--threads", str(threads), "--seed", str(seed), "--duration", str(duration)]
+    return args + (["--n", n] if n else [])
 
 
-def brian2_cmd(py, wl, threads, seed, duration, w3_variant):
+def brian2_cmd(py, wl, threads, seed, duration, w3_variant, w5_method="euler"):
     cmd = [py, os.path.join(HERE, "brian2_workloads.py"), *_workload_args(wl, threads, seed, duration)]
     if wl == "w3":
         cmd += ["--w3-variant", w3_variant]
+    if wl.startswith("w5"):
+        cmd += ["--w5-method", w5_method]
     return cmd
 
 
@@ -129,12 +144,15 @@ def main(argv=None):
     workloads = [w.strip() for w in a.workloads.split(",") if w.strip()]
     if a.w3 and "w3" not in workloads:
         workloads.append("w3")
+    if "w5" in workloads:
+        at = workloads.index("w5")
+        workloads[at : at + 1] = [f"w5_{int(n)}" for n in a.w5_sizes.split(",") if n.strip()]
     threads = [int(t) for t in a.threads.split(",")]
     use_b2 = not a.no_brian2
     if use_b2 and not os.access(a.brian2_python, os.X_OK):
         print(
             f"NOTE: Brian2 interpreter {a.brian2_python!r} not found: skipping Brian2. Create it with\n"
-            "  python3 -m venv /work/brian2-venv && /work/brian2-venv/bin/pip install brian2==2.9.0 'numpy<2.4'"
+            "  python3 -m venv /work/venvs/brian2 && /work/venvs/brian2/bin/pip install brian2==2.9.0 'numpy<2.4'"
         )
         use_b2 = False
     use_pn = not a.no_pyneuro
@@ -160,7 +178,7 @@ def main(argv=None):
                     cmd = (
                         pyneuro_cmd(wl, t, seed, duration)
                         if sim == "pyneuro"
-                        else brian2_cmd(a.brian2_python, wl, t, seed, duration, a.w3_variant)
+                        else brian2_cmd(a.brian2_python, wl, t, seed, duration, a.w3_variant, a.w5_method)
                     )
                     load1 = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
                     try:
@@ -207,6 +225,8 @@ def main(argv=None):
         "b2 compile s",
         "pn w_mean",
         "b2 w_mean",
+        "pn method",
+        "b2 method",
     ]
     rows = []
     for wl in workloads:
@@ -246,6 +266,8 @@ def main(argv=None):
                     fmt(med(br, "compile_s"), ".1f"),
                     fmt(med(pr, "w_mean"), ".4g"),
                     fmt(med(br, "w_mean"), ".4g"),
+                    pr[0].get("method", "-") if pr else "-",
+                    br[0].get("method", "-") if br else "-",
                 ]
             )
     widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(hdr)]
@@ -259,7 +281,9 @@ def main(argv=None):
         "machine; OpenMP at 2 threads on 2 busy cores is very sensitive to load);\n"
         "rate DIFF: mean rates differ by more than "
         f"{a.rate_tolerance:.0%}; b2 build: binary time outside the run loop (synapse creation etc.); "
-        "w_mean: W2 in nS, W3 in units of g_L."
+        "w_mean: W2/W5 in nS, W3 in units of g_L;\nmethod: the neurons' integration method (pyneuro: "
+        "'expEuler+exact-g-mean' = exponential Euler with the exact mean conductance over the step, second order; "
+        "Brian2's own names)."
     )
     return 0
 

@@ -6,7 +6,11 @@
 2. A W5-sized network (80 excitatory + 20 inhibitory inputs per neuron) of LIF (iaf_psc_exp) neurons, built-in
    against the pyneuro.models.Custom LIF with the same threshold offset theta (the built-in's per-neuron stimulus
    current I_stim is left out): run-loop time per simulated second.
-3. Compile times: the first compilation of the rule and of the model into an empty cache, and a cached definition
+3. With --w4: W4 (Auryn's sim_background, 25k neurons, 3.4e7 synapses, plastic E->E) with the built-in neuron
+   LIFCondAmpaNmda and with the same neuron as a user definition (pyneuro.definitions.zenke_neuron): run-loop time
+   per simulated second after a priming phase, and both networks' rates (the two neurons agree to float rounding,
+   so the networks agree in their rates, not spike for spike).
+4. Compile times: the first compilation of the rule and of the model into an empty cache, and a cached definition
    loaded in a fresh process and in this one (the time from the constructor call to a usable rule or model: the
    definition checked, its key computed, the library found and loaded; module imports excluded).
 
@@ -15,6 +19,7 @@ minima of wall time per simulated second are compared (alternating in one proces
 shared machine). Each pair's results are also checked equal (spikes and weights), so a fast wrong build cannot pass.
 
     OPENBLAS_NUM_THREADS=1 python benchmarks/custom_vs_builtin.py [--reps 7] [--chunk 200] [--n5 16000] [--threads 1]
+    OPENBLAS_NUM_THREADS=1 python benchmarks/custom_vs_builtin.py --w4 --only-w4 --skip-compile --reps 5 --chunk 500
 """
 
 from __future__ import annotations
@@ -159,6 +164,22 @@ def compile_times() -> list[str]:
     return out
 
 
+def w4(threads: int, reps: int, chunk: float, prime: float) -> None:
+    nets = {k: W.zenke25k(threads=threads, neuron=k, prime=prime, tau_rate=10_000.0) for k in ("builtin", "custom")}
+    for w in nets.values():
+        w.net.run(prime)
+    c0 = {k: {p: int(m.counts.sum()) for p, m in w.rates.items()} for k, w in nets.items()}
+    tb, tc = alternate(nets["builtin"].net, nets["custom"].net, reps, chunk)
+    secs = reps * chunk * 1e-3
+    rates = {
+        k: {p: (int(m.counts.sum()) - c0[k][p]) / w.populations[p].size / secs for p, m in w.rates.items()}
+        for k, w in nets.items()
+    }
+    print(row(f"W4 zenke25k ({threads} thread)", tb, tc), flush=True)
+    for k, r in rates.items():
+        print(f"  W4 rates {k:<8} E {r['exc']:.3f} Hz   I {r['inh']:.3f} Hz", flush=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--reps", type=int, default=7)
@@ -166,6 +187,9 @@ def main() -> None:
     ap.add_argument("--n5", type=int, default=16000)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--skip-compile", action="store_true")
+    ap.add_argument("--w4", action="store_true", help="also W4 with the built-in and the user-defined neuron")
+    ap.add_argument("--only-w4", action="store_true", help="skip W2 and W5")
+    ap.add_argument("--w4-prime", type=float, default=2000.0, help="W4 priming (ms, plasticity off, not timed)")
     a = ap.parse_args()
     lines = []
     if not a.skip_compile:
@@ -173,6 +197,10 @@ def main() -> None:
     print("\n".join(lines), flush=True)
     hdr = f"{'s per simulated s':<34} {'builtin':>8} {'custom':>8} {'min b':>8} {'min c':>8}"
     print(hdr)
+    if a.w4:
+        w4(a.threads, a.reps, a.chunk, a.w4_prime)
+    if a.only_w4:
+        return
     # W2
     wb = W.coba(threads=a.threads, seed=1, stdp=True)
     wc = W.coba(threads=a.threads, seed=1, stdp=True, rule=custom_stdp())

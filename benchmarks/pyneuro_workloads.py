@@ -1,4 +1,4 @@
-"""pyneuro side of the standard workloads (see /work/shared/BENCHMARKS.md), built with the public API only.
+"""pyneuro side of the standard workloads (see benchmarks/README.md), built with the public API only.
 
 Each workload is split into a builder, ``build_wX(...) -> Built``, and ``run_built(built, duration_ms)``, so that
 asv can build in ``setup`` and time only the run; ``wX(...)`` does both and returns a dict shaped like the Brian2
@@ -179,6 +179,9 @@ def run_built(built, duration_ms):
         peak_rss_mb=rss_bytes("VmHWM") / 2**20,
         bytes_per_syn=(built.rss_after_build - built.rss_before) / n_syn if n_syn else None,
         bytes_per_syn_after_run=(rss_after_run - built.rss_before) / n_syn if n_syn else None,
+        # LIFCond: exponential Euler on v with each conductance's exact mean over the step (second order);
+        # conductances decay exactly
+        method="expEuler+exact-g-mean",
     )
     if built.plastic is not None:
         w = np.asarray(built.plastic.weights, dtype=np.float64)

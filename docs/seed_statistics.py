@@ -257,6 +257,10 @@ def add(name: str, result: Path, out: Path) -> None:
     params = dict(doc["params"])
     seed, scale = int(params.pop("seed")), float(params.pop("scale"))
     params.pop("threads", None)
+    from pyneuro.experiments import EXPERIMENTS
+
+    defaults = EXPERIMENTS[name].parameters.defaults()
+    params = {k: v for k, v in params.items() if k not in defaults or v != defaults[k]}  # as `run` records them
     out.mkdir(parents=True, exist_ok=True)
     entry = {"name": name, "seed": seed, "scale": scale, "params": params, "summary": doc["summary"],
              "numbers": doc["numbers"]}  # fmt: skip

@@ -13,6 +13,7 @@ noise held for intervals of ``dt``; ``noise_generator``). They describe the curr
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -22,6 +23,8 @@ import numpy as np
 from ._validation import FLOAT32_MAX, check_float_array, check_number
 
 if TYPE_CHECKING:
+    from . import _core
+    from .io import Node, Refs
     from .network import Network
     from .population import Population
 
@@ -33,6 +36,7 @@ __all__ = [
     "ACCurrent",
     "NoisyCurrent",
     "CurrentInput",
+    "INPUTS",
 ]
 
 #: largest mean number of arrivals per neuron and step (n x rate x dt) that the compiled table accepts
@@ -83,10 +87,20 @@ class PoissonInput:
     """
 
     def __init__(
-        self, net: Network, iid: int, target: Population, receptor: str, n: float, rate: float, weight: float, name: str
+        self,
+        net: Network,
+        engine: _core.Engine,
+        compiled: _core.Input,
+        target: Population,
+        receptor: str,
+        n: float,
+        rate: float,
+        weight: float,
+        name: str,
     ) -> None:
         self._net = net
-        self._id = iid
+        self._engine = engine
+        self._core = compiled
         self.target = target
         self.receptor = receptor
         self._n, self._rate, self._weight = n, rate, weight
@@ -94,8 +108,13 @@ class PoissonInput:
 
     def _set(self, n: Any, rate: Any, weight: Any) -> None:
         n, rate, weight = check_poisson_params(n, rate, weight, self._net.dt)
-        self._net._engine.set_input(self._id, {"n": n, "rate": rate, "weight": weight})
+        self._engine.set_input(self.compiled, {"n": n, "rate": rate, "weight": weight})
         self._n, self._rate, self._weight = n, rate, weight
+
+    @property
+    def compiled(self) -> _core.Input:
+        """The compiled input (``pyneuro._core.Input``) this handle stands for."""
+        return self._core
 
     @property
     def n(self) -> float:
@@ -129,12 +148,26 @@ class PoissonInput:
     def to_dict(self) -> dict[str, Any]:
         return {
             "name": self.name,
-            "target": self.target._id,
+            "target": self._net.populations.index(self.target),
             "receptor": self.receptor,
             "n": self._n,
             "rate": self._rate,
             "weight": self._weight,
         }
+
+    # -- checkpoints ------------------------------------------------------------------------------------------
+    def save_to(self, node: Node, refs: Refs) -> None:
+        """Write what rebuilds this input into the checkpoint group ``node`` (attribute ``spec``, JSON)."""
+        node.attrs["spec"] = json.dumps({"kind": "poisson", **self.to_dict(), "target": refs.index(self.target)})
+
+    @classmethod
+    def load_from(cls, net: Network, node: Node, refs: Refs) -> PoissonInput:
+        """Recreate in ``net`` the input saved in ``node`` by :meth:`save_to`."""
+        spec = json.loads(node.attrs["spec"])
+        target = refs.population(spec["target"], "input target")
+        return net.add_poisson_input(
+            target, spec["n"], spec["rate"], spec["weight"], receptor=spec["receptor"], name=spec["name"]
+        )
 
     def __repr__(self) -> str:
         return (
@@ -190,7 +223,7 @@ class StepCurrent(CurrentSource):
 
     def __post_init__(self) -> None:
         t = check_float_array("times", self.times, lo=0.0)
-        a = check_float_array("amplitudes", self.amplitudes, length=t.size)
+        a = check_float_array("amplitudes", self.amplitudes, length=t.size, lo=-FLOAT32_MAX, hi=FLOAT32_MAX)
         if t.size > 1 and np.any(np.diff(t) < 0):
             raise ValueError(f"times must be non-decreasing, got {t.tolist()}")
         object.__setattr__(self, "times", t)
@@ -235,10 +268,10 @@ class ACCurrent(CurrentSource):
     stop: float = math.inf
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "amplitude", check_number("amplitude", self.amplitude))
-        object.__setattr__(self, "frequency", check_number("frequency", self.frequency, 0.0))
-        object.__setattr__(self, "phase", check_number("phase", self.phase))
-        object.__setattr__(self, "offset", check_number("offset", self.offset))
+        object.__setattr__(self, "amplitude", check_number("amplitude", self.amplitude, -FLOAT32_MAX, FLOAT32_MAX))
+        object.__setattr__(self, "frequency", check_number("frequency", self.frequency, 0.0, 1e12))
+        object.__setattr__(self, "phase", check_number("phase", self.phase, -1e12, 1e12))
+        object.__setattr__(self, "offset", check_number("offset", self.offset, -FLOAT32_MAX, FLOAT32_MAX))
         start, stop = _window(self.start, self.stop)
         object.__setattr__(self, "start", start)
         object.__setattr__(self, "stop", stop)
@@ -278,8 +311,8 @@ class NoisyCurrent(CurrentSource):
     stop: float = math.inf
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "mean", check_number("mean", self.mean))
-        object.__setattr__(self, "stdev", check_number("stdev", self.stdev, 0.0))
+        object.__setattr__(self, "mean", check_number("mean", self.mean, -FLOAT32_MAX, FLOAT32_MAX))
+        object.__setattr__(self, "stdev", check_number("stdev", self.stdev, 0.0, FLOAT32_MAX))
         if self.dt is not None:
             object.__setattr__(self, "dt", check_number("dt", self.dt, 0.0, lo_open=True))
         start, stop = _window(self.start, self.stop)
@@ -323,22 +356,37 @@ class CurrentInput:
     """
 
     def __init__(
-        self, net: Network, iid: int, target: Population, source: CurrentSource, neurons: np.ndarray | None, name: str
+        self,
+        net: Network,
+        engine: _core.Engine,
+        compiled: _core.Input,
+        target: Population,
+        source: CurrentSource,
+        neurons: np.ndarray | None,
+        name: str,
     ) -> None:
         self._net = net
-        self._id = iid
+        self._engine = engine
+        self._core = compiled
         self.target = target
         self.neurons = neurons
         self._source = source
         self.name = name
 
-    def _params(self, source: CurrentSource) -> dict[str, float]:
-        p = source.params(self._net.dt)
-        if self.neurons is not None:
-            p["n_neurons"] = float(self.neurons.size)
-            for k, i in enumerate(self.neurons):
+    @staticmethod
+    def lowered(source: CurrentSource, neurons: np.ndarray | None, dt: float) -> dict[str, float]:
+        """The compiled input's parameters for ``source`` reaching ``neurons`` (None: all) at time step ``dt``."""
+        p = source.params(dt)
+        if neurons is not None:
+            p["n_neurons"] = float(neurons.size)
+            for k, i in enumerate(neurons):
                 p[f"neuron/{k}"] = float(i)
         return p
+
+    @property
+    def compiled(self) -> _core.Input:
+        """The compiled input (``pyneuro._core.Input``) this handle stands for."""
+        return self._core
 
     @property
     def source(self) -> CurrentSource:
@@ -348,7 +396,7 @@ class CurrentInput:
     def source(self, value: CurrentSource) -> None:
         if not isinstance(value, type(self._source)):
             raise TypeError(f"source must be a {type(self._source).__name__}, got {type(value).__name__}")
-        self._net._engine.set_input(self._id, self._params(value))
+        self._engine.set_input(self._core, self.lowered(value, self.neurons, self._net.dt))
         self._source = value
 
     def current(self, neuron: int = 0, t_start: float = 0.0, t_stop: float | None = None) -> np.ndarray:
@@ -360,17 +408,34 @@ class CurrentInput:
         dt = self._net.dt
         s0 = int(round(check_number("t_start", t_start, 0.0) / dt))
         s1 = self._net.step if t_stop is None else int(round(check_number("t_stop", t_stop, 0.0) / dt))
-        return np.asarray(self._net._engine.input_current(self._id, int(neuron), s0, max(s0, s1)), dtype=float)
+        return np.asarray(self._engine.input_current(self._core, int(neuron), s0, max(s0, s1)), dtype=float)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "kind": "current",
             "name": self.name,
-            "target": self.target._id,
+            "target": self._net.populations.index(self.target),
             "source": self._source.to_dict(),
             "neurons": None if self.neurons is None else self.neurons.tolist(),
         }
 
+    # -- checkpoints ------------------------------------------------------------------------------------------
+    def save_to(self, node: Node, refs: Refs) -> None:
+        """Write what rebuilds this input into the checkpoint group ``node`` (attribute ``spec``, JSON)."""
+        node.attrs["spec"] = json.dumps({**self.to_dict(), "target": refs.index(self.target)})
+
+    @classmethod
+    def load_from(cls, net: Network, node: Node, refs: Refs) -> CurrentInput:
+        """Recreate in ``net`` the input saved in ``node`` by :meth:`save_to`."""
+        spec = json.loads(node.attrs["spec"])
+        target = refs.population(spec["target"], "input target")
+        source = CurrentSource.from_dict(spec["source"])
+        return net.add_current_input(target, source, spec["neurons"], name=spec["name"])
+
     def __repr__(self) -> str:
         which = "all" if self.neurons is None else f"{self.neurons.size} neurons"
         return f"CurrentInput({self.name!r} -> {self.target.name!r} ({which}), {self._source!r})"
+
+
+#: The inputs by the ``kind`` of their saved spec (a spec without one, as written before it was added, is "poisson").
+INPUTS: dict[str, type[PoissonInput] | type[CurrentInput]] = {"poisson": PoissonInput, "current": CurrentInput}

@@ -1,4 +1,5 @@
-"""Checkpoints in HDF5.
+"""Checkpoint files (HDF5): an in-memory tree of groups that :meth:`Network.save` fills and :meth:`Network.load`
+reads, and the file operations on it.
 
 A checkpoint holds the network's structure (populations with their model parameters; projections as canonical
 synapse arrays with their rules; recorders) and its complete dynamic state (neuron state, refractory counters,
@@ -15,26 +16,87 @@ Format versions: files carry ``format_version``; this module reads every version
   would otherwise ignore its lesions and rules.
 - 3: adds the time convention (attribute ``time_convention``, "pyneuro" when absent) and Poisson inputs (group
   ``inputs``); version-1 and -2 files load unchanged.
+
+Integrity: every dataset is written with HDF5's Fletcher-32 checksum filter, so a changed byte inside a dataset is
+a ValueError naming the dataset when the file is read (files written before the filter carry none and load as
+before). ``format_version`` must be an integer of a readable version (2.5 is refused, not read as 2). Saving is
+atomic: the tree is written to a temporary file in the target's directory, flushed to disk (fsync) and renamed
+over the target, so a failed save leaves the previous file as it was and no temporary file behind.
 """
 
 from __future__ import annotations
 
-import json
+import os
+import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-from .models import MODELS
-from .plasticity import PlasticityRule
+__all__ = ["Node", "Refs", "read", "write", "FORMAT_NAME", "FORMAT_VERSION", "READABLE_VERSIONS"]
 
-if TYPE_CHECKING:
-    from .network import Network
-
-__all__ = ["save_network", "load_network", "FORMAT_VERSION", "READABLE_VERSIONS"]
-
+FORMAT_NAME = "pyneuro-checkpoint"
 FORMAT_VERSION = 3
 READABLE_VERSIONS = (1, 2, 3)
+
+
+@dataclass
+class Node:
+    """A group of a checkpoint: attributes, datasets (with their own attributes) and child groups."""
+
+    attrs: dict[str, Any] = field(default_factory=dict)
+    data: dict[str, np.ndarray] = field(default_factory=dict)
+    data_attrs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    children: dict[str, Node] = field(default_factory=dict)
+
+    def child(self, name: str) -> Node:
+        """The child group ``name``, created if absent."""
+        if name not in self.children:
+            self.children[name] = Node()
+        return self.children[name]
+
+    def flat(self) -> dict[str, np.ndarray]:
+        """Every dataset of the subtree by its path relative to this group ("a/b/c")."""
+        out = dict(self.data)
+        for name, c in self.children.items():
+            out.update({f"{name}/{k}": v for k, v in c.flat().items()})
+        return out
+
+
+class Refs:
+    """How saved objects name the populations and projections they refer to: by position in the network.
+
+    Parameters
+    ----------
+    populations, projections : sequence
+        The network's populations and projections, in order.
+    """
+
+    def __init__(self, populations: Any, projections: Any) -> None:
+        self.populations = list(populations)
+        self.projections = list(projections)
+        self._index = {id(x): k for k, x in enumerate(self.populations)}
+        self._index.update({id(x): k for k, x in enumerate(self.projections)})
+
+    def index(self, obj: Any) -> int:
+        """The position of a population or projection of the network."""
+        return self._index[id(obj)]
+
+    def population(self, k: Any, where: str) -> Any:
+        """Population ``k``; a ValueError naming ``where`` (the attribute read) if there is none."""
+        return self._pick(self.populations, "population", k, where)
+
+    def projection(self, k: Any, where: str) -> Any:
+        """Projection ``k``; a ValueError naming ``where`` (the attribute read) if there is none."""
+        return self._pick(self.projections, "projection", k, where)
+
+    @staticmethod
+    def _pick(items: list[Any], what: str, k: Any, where: str) -> Any:
+        if isinstance(k, (bool, np.bool_)) or not isinstance(k, (int, np.integer)) or not 0 <= int(k) < len(items):
+            shown = int(k) if isinstance(k, np.integer) else repr(k)
+            raise ValueError(f"checkpoint {where} = {shown} names no {what} (the file has {len(items)})")
+        return items[int(k)]
 
 
 def _h5py() -> Any:
@@ -43,215 +105,91 @@ def _h5py() -> Any:
     return h5py
 
 
-def save_network(net: Network, path: str | Path) -> None:
-    """Write ``net`` to ``path`` (see :meth:`Network.save`). The file is written atomically (temp + rename)."""
-    from . import __version__, lesion
-    from .monitors import RateMonitor, SpikeMonitor, StateMonitor, StructureMonitor, WeightMonitor
+def _write_node(group: Any, node: Node) -> None:
+    for k, v in node.attrs.items():
+        group.attrs[k] = v
+    for k, arr in node.data.items():
+        arr = np.asarray(arr)
+        # the checksum filter needs a chunked layout, which a scalar or empty dataset cannot have
+        ds = group.create_dataset(k, data=arr, fletcher32=arr.ndim > 0 and arr.size > 0)
+        for a, v in node.data_attrs.get(k, {}).items():
+            ds.attrs[a] = v
+    for k, c in node.children.items():
+        _write_node(group.create_group(k), c)
 
-    lesion.check_savable(net)
+
+def write(path: str | Path, root: Node) -> None:
+    """Write the tree ``root`` to ``path`` atomically: a temporary file in the same directory, written, flushed to
+    disk (fsync) and renamed over ``path``. On any failure the temporary file is removed, a previous file at
+    ``path`` is left as it was, and an OSError is raised (the original error as its cause)."""
     h5py = _h5py()
     path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    with h5py.File(tmp, "w") as f:
-        f.attrs["format"] = "pyneuro-checkpoint"
-        f.attrs["format_version"] = FORMAT_VERSION
-        f.attrs["pyneuro_version"] = __version__
-        f.attrs["dt"] = net.dt
-        f.attrs["seed"] = np.uint64(net.seed)
-        f.attrs["threads"] = net.threads
-        f.attrs["max_rate"] = net.max_rate
-        f.attrs["check_every"] = int(net._engine.check_every)
-        f.attrs["time_convention"] = net.time_convention
-        g = f.create_group("populations")
-        for k, p in enumerate(net.populations):
-            gp = g.create_group(str(k))
-            gp.attrs["name"] = p.name
-            gp.attrs["size"] = p.size
-            gp.attrs["model"] = json.dumps(p.model.to_dict())
-            gp.attrs["plasticity"] = json.dumps([r.to_dict() for r in p.plasticity])
-            if p.structural:  # Neurogenesis rules, their next epochs and how many neurons each added
-                gp.attrs["structural"] = json.dumps([r.to_dict() for r in p.structural])
-                gp.attrs["neuro_next"] = json.dumps([int(s) for _, s in p._neuro_next])
-                gp.attrs["neuro_added"] = json.dumps({str(k): v for k, v in getattr(p, "_neuro_added", {}).items()})
-        g = f.create_group("projections")
-        for k, pr in enumerate(net.projections):
-            gp = g.create_group(str(k))
-            gp.attrs["name"] = pr.name
-            gp.attrs["pre"] = pr.source._id
-            gp.attrs["post"] = pr.target._id
-            gp.attrs["receptor"] = pr.receptor
-            gp.attrs["rules"] = json.dumps([r.to_dict() for r in pr.plasticity])
-            gp.attrs["max_delay_steps"] = int(net._engine.proj_max_delay(pr._id))
-            gp.attrs["structural"] = json.dumps([r.to_dict() for r in pr.structural])
-            pre, post, delay, w = net._engine.proj_gather(pr._id)
-            gp.create_dataset("pre", data=pre)
-            gp.create_dataset("post", data=post)
-            gp.create_dataset("delay_steps", data=delay)
-            gp.create_dataset("weight", data=w)
-        g = f.create_group("inputs")
-        for k, inp in enumerate(net.inputs):
-            g.create_group(str(k)).attrs["spec"] = json.dumps(inp.to_dict())
-        g = f.create_group("monitors")
-        for k, m in enumerate(net.monitors):
-            gm = g.create_group(str(k))
-            gm.attrs["kind"] = m.kind
-            if isinstance(m, SpikeMonitor):
-                gm.attrs["target"] = m.population._id
-                if m.subset is not None:
-                    gm.create_dataset("subset", data=m.subset)
-            elif isinstance(m, StateMonitor):
-                gm.attrs["target"] = m.population._id
-                gm.attrs["var"] = m.var
-                gm.attrs["every"] = m.every_steps
-                gm.create_dataset("indices", data=m.indices)
-            elif isinstance(m, WeightMonitor):
-                gm.attrs["target"] = m.projection._id
-                gm.attrs["every"] = m.every_steps
-                if m.indices is not None:
-                    gm.create_dataset("indices", data=m.indices)
-            elif isinstance(m, RateMonitor):
-                gm.attrs["target"] = m.population._id
-                gm.attrs["bin"] = m.bin_steps
-            elif isinstance(m, StructureMonitor):
-                gm.attrs["target"] = m.projection._id
-                gm.attrs["every"] = m.every_steps
-                gm.attrs["next_step"] = m.next_step
-                gm.create_dataset("steps", data=np.asarray(m._steps, dtype=np.int64))
-                gm.create_dataset("counts", data=m.counts)
-                for k, name in enumerate(("pre", "post", "delay_steps", "weight")):
-                    parts = [a[k] for a in m._arrays]
-                    gm.create_dataset(name, data=np.concatenate(parts) if parts else np.zeros(0))
-        lesion.save(net, f)
-        gs = f.create_group("state")
-        for key, arr in net._engine.save_state().items():
-            gs.create_dataset(key, data=arr)
-    tmp.replace(path)
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        with h5py.File(tmp, "w") as f:
+            _write_node(f, root)
+        fd = os.open(tmp, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
+    except BaseException as e:
+        tmp.unlink(missing_ok=True)
+        if isinstance(e, OSError) or not isinstance(e, Exception):
+            raise
+        raise OSError(f"could not write the checkpoint {path}: {e}") from e
+    try:  # the rename itself durable where the platform allows it
+        dfd = os.open(path.parent, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(dfd)
+    except OSError:
+        pass
+    finally:
+        os.close(dfd)
 
 
-def _read_state(group: Any) -> dict[str, np.ndarray]:
-    out: dict[str, np.ndarray] = {}
-
-    def visit(name: str, obj: Any) -> None:
+def _read_node(group: Any) -> Node:
+    node = Node(attrs=dict(group.attrs))
+    for k, obj in group.items():
         if hasattr(obj, "shape"):
-            out[name] = np.asarray(obj[()])
+            try:
+                node.data[k] = np.asarray(obj[()])
+            except OSError as e:  # e.g. the Fletcher-32 checksum does not match: a changed byte
+                raise ValueError(
+                    f"checkpoint dataset {obj.name} is corrupted (its checksum does not match): {e}"
+                ) from None
+            if len(obj.attrs):
+                node.data_attrs[k] = dict(obj.attrs)
+        else:
+            node.children[k] = _read_node(obj)
+    return node
 
-    group.visititems(visit)
-    return out
 
-
-def load_network(path: str | Path, threads: int | None = None) -> Network:
-    """Rebuild the network saved at ``path`` (see :meth:`Network.load`)."""
-    from .models import SpikeGenerator
-    from .network import Network
-
+def read(path: str | Path) -> Node:
+    """The tree of the checkpoint at ``path``, after checking that it is one and of a readable version."""
     h5py = _h5py()
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"no checkpoint at {path}")
     with h5py.File(path, "r") as f:
-        if f.attrs.get("format") != "pyneuro-checkpoint":
+        if f.attrs.get("format") != FORMAT_NAME:
             raise ValueError(f"{path} is not a pyneuro checkpoint")
-        version = int(f.attrs.get("format_version", -1))
+        raw = f.attrs.get("format_version")
+        if isinstance(raw, np.ndarray) and raw.shape == ():
+            raw = raw[()]
+        if isinstance(raw, (bool, np.bool_)) or not isinstance(raw, (int, np.integer)):
+            raise ValueError(
+                f"{path} has checkpoint format version {raw!r} ({type(raw).__name__}); it must be an integer, one of "
+                f"{READABLE_VERSIONS}"
+            )
+        version = int(raw)
         if version not in READABLE_VERSIONS:
             raise ValueError(
                 f"{path} has checkpoint format version {version}; this pyneuro reads versions {READABLE_VERSIONS}"
             )
-        net = Network(
-            dt=float(f.attrs["dt"]),
-            seed=int(f.attrs["seed"]),
-            threads=int(f.attrs["threads"]) if threads is None else threads,
-            max_rate=float(f.attrs["max_rate"]),
-            time_convention=str(f.attrs.get("time_convention", "pyneuro")),
-        )
-        net._engine.check_every = int(f.attrs["check_every"])
-        pops = f["populations"]
-        for k in range(len(pops)):
-            gp = pops[str(k)]
-            spec = json.loads(gp.attrs["model"])
-            cls = MODELS[spec.pop("kind")]
-            model = SpikeGenerator() if cls is SpikeGenerator else cls(**spec)
-            pop = net.add_population(model, int(gp.attrs["size"]), name=str(gp.attrs["name"]))
-            for spec in json.loads(gp.attrs.get("plasticity", "[]")):
-                net.add_plasticity(pop, PlasticityRule.from_dict(spec))  # type: ignore[arg-type]
-        projs = f["projections"]
-        for k in range(len(projs)):
-            gp = projs[str(k)]
-            rules: list[PlasticityRule] = []
-            for spec in json.loads(gp.attrs["rules"]):
-                rules.append(PlasticityRule.from_dict(spec))
-            arrays = tuple(np.asarray(gp[n][()]) for n in ("pre", "post", "delay_steps", "weight"))
-            net._connect_arrays(
-                net.populations[int(gp.attrs["pre"])],
-                net.populations[int(gp.attrs["post"])],
-                str(gp.attrs["receptor"]),
-                arrays,  # type: ignore[arg-type]
-                rules,
-                str(gp.attrs["name"]),
-            )
-            if "max_delay_steps" in gp.attrs:
-                net._engine.proj_set_max_delay(k, int(gp.attrs["max_delay_steps"]))
-            specs = json.loads(gp.attrs.get("structural", "[]"))
-            if specs:
-                from .structural import StructuralRule
-
-                net.add_structural(net.projections[k], *[StructuralRule.from_dict(x) for x in specs])
-        for k in range(len(pops)):
-            gp = pops[str(k)]
-            if "structural" in gp.attrs:
-                from .structural import StructuralRule
-
-                pop = net.populations[k]
-                srules = [StructuralRule.from_dict(x) for x in json.loads(gp.attrs["structural"])]
-                net.add_structural(pop, *srules)
-                pop._neuro_next = [(r, int(s)) for r, s in zip(srules, json.loads(gp.attrs["neuro_next"]))]
-                pop._neuro_added = {int(a): int(b) for a, b in json.loads(gp.attrs["neuro_added"]).items()}
-        inputs = f["inputs"] if "inputs" in f else {}
-        for k in range(len(inputs)):
-            spec = json.loads(inputs[str(k)].attrs["spec"])
-            if spec.get("kind") == "current":
-                from .inputs import CurrentSource
-
-                src = CurrentSource.from_dict(spec["source"])
-                net.add_current_input(net.populations[int(spec["target"])], src, spec["neurons"], name=spec["name"])
-                continue
-            net.add_poisson_input(
-                net.populations[int(spec["target"])],
-                spec["n"],
-                spec["rate"],
-                spec["weight"],
-                receptor=spec["receptor"],
-                name=spec["name"],
-            )
-        mons = f["monitors"]
-        for k in range(len(mons)):
-            gm = mons[str(k)]
-            kind = gm.attrs["kind"]
-            if kind == "spikes":
-                sub = np.asarray(gm["subset"][()]) if "subset" in gm else None
-                net.record_spikes(net.populations[int(gm.attrs["target"])], sub)
-            elif kind == "state":
-                pop = net.populations[int(gm.attrs["target"])]
-                net.record_state(
-                    pop, str(gm.attrs["var"]), np.asarray(gm["indices"][()]), int(gm.attrs["every"]) * net.dt
-                )
-            elif kind == "weights":
-                sel = np.asarray(gm["indices"][()]) if "indices" in gm else None
-                net.record_weights(net.projections[int(gm.attrs["target"])], sel, int(gm.attrs["every"]) * net.dt)
-            elif kind == "rate":
-                net.record_rate(net.populations[int(gm.attrs["target"])], int(gm.attrs["bin"]) * net.dt)
-            elif kind == "structure":
-                from .monitors import StructureMonitor
-
-                sm = StructureMonitor(net, net.projections[int(gm.attrs["target"])], int(gm.attrs["every"]))
-                sm.next_step = int(gm.attrs["next_step"])
-                sm._steps = [int(x) for x in gm["steps"][()]]
-                cuts = np.cumsum(np.asarray(gm["counts"][()]))[:-1]
-                cols = [np.split(np.asarray(gm[n][()]), cuts) for n in ("pre", "post", "delay_steps", "weight")]
-                sm._arrays = [tuple(c[k] for c in cols) for k in range(len(sm._steps))]  # type: ignore[misc]
-                net.monitors.append(sm)
-        state = _read_state(f["state"])
-        from . import lesion
-
-        lesion.load(net, f)
-    net._engine.load_state(state)
-    return net
+        return _read_node(f)

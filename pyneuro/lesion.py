@@ -1,7 +1,7 @@
 """Lesions: silence neurons and remove synapses, now (between runs) or at a scheduled simulated time.
 
-Used through :meth:`Network.lesion`; this module holds the parsing, the selection rules, the application and the
-checkpoint part.
+Used through :meth:`Network.lesion`; a :class:`Lesion` parses and resolves its selections, applies itself when its
+step comes, and describes itself for checkpoints.
 
 Semantics
 ---------
@@ -31,7 +31,6 @@ Semantics
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -39,9 +38,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from . import _core
+from ._clock import to_step
 from ._validation import check_index_array, check_number
 
 if TYPE_CHECKING:
+    from .io import Node, Refs
     from .network import Network
     from .population import Population
     from .projection import Projection
@@ -77,15 +79,283 @@ class Lesion:
     # resolved selections: (population, ids) and (projection, indices | predicate)
     _neurons: list[tuple[Population, np.ndarray]] = field(default_factory=list, repr=False)
     _synapses: list[tuple[Projection, np.ndarray | Callable[..., Any]]] = field(default_factory=list, repr=False)
-    _counter_after: int = field(default=0, repr=False)  # the fraction counter once this lesion is committed
+    _net: Network | None = field(default=None, repr=False)
+    _engine: _core.Engine | None = field(default=None, repr=False)  # given by the network: for the structural log
 
     @property
     def n_synapses_removed(self) -> int | None:
         """Total number of synapses removed (``None`` while pending)."""
         return None if self.synapses_removed is None else int(sum(self.synapses_removed.values()))
 
+    @property
+    def next_step(self) -> int | None:
+        """The step at which it applies, while pending; ``None`` once applied."""
+        return None if self.applied else self.step
 
-# -- parsing ----------------------------------------------------------------------------------------------------
+    # -- parsing ------------------------------------------------------------------------------------------------
+    @classmethod
+    def parse(
+        cls,
+        net: Network,
+        engine: _core.Engine,
+        neurons: Any,
+        synapses: Any,
+        at: Any,
+        remove_synapses: Any,
+        counter: int,
+    ) -> tuple[Lesion, int]:
+        """Validate and resolve a lesion of ``net`` (arguments as :meth:`Network.lesion`); changes nothing. Returns
+        the lesion and the count of fraction selections made so far, ``counter`` plus this lesion's."""
+        from .population import Population
+        from .projection import Projection
+
+        if not isinstance(remove_synapses, bool):
+            raise TypeError(f"remove_synapses must be True or False, got {remove_synapses!r}")
+        if at is None:
+            step = net.step
+        else:
+            at = check_number("at", at, net.time - 0.5 * net.dt)
+            step = max(net.step, to_step(at, net.dt))
+        les = cls(time=step * net.dt, step=step, remove_synapses=remove_synapses, _net=net, _engine=engine)
+        if neurons is not None:
+            for j, e in enumerate(_entries("neurons", neurons, Population)):
+                nm = f"neurons[{j}]" if isinstance(neurons, list) else "neurons"
+                if isinstance(e, Population):
+                    pop, ids = _own(net, nm, e), np.arange(e.size, dtype=np.uint32)
+                elif isinstance(e, tuple) and len(e) == 2 and isinstance(e[0], Population):
+                    pop, sel = _own(net, nm, e[0]), e[1]
+                    if isinstance(sel, (float, np.floating)):
+                        fr = check_number(f"{nm}: fraction", sel, 0.0, 1.0, lo_open=True)
+                        ids = _fraction_ids(net, pop.size, fr, counter)
+                        counter += 1
+                    elif isinstance(sel, dict):
+                        ids = _region(nm, pop, sel)
+                    elif isinstance(sel, bool) or sel is None:
+                        raise TypeError(f"{nm}: selection must be ids, a fraction or a region dict, got {sel!r}")
+                    else:
+                        ids = np.unique(check_index_array(f"{nm}: ids", sel, pop.size)).astype(np.uint32)
+                else:
+                    raise TypeError(
+                        f"{nm} must be a Population or a (Population, ids | fraction | region) tuple, got {e!r}"
+                    )
+                les._neurons.append((pop, ids))
+        if synapses is not None:
+            for j, e in enumerate(_entries("synapses", synapses, Projection)):
+                nm = f"synapses[{j}]" if isinstance(synapses, list) else "synapses"
+                if not (isinstance(e, tuple) and len(e) == 2 and isinstance(e[0], Projection)):
+                    raise TypeError(f"{nm} must be a (Projection, indices | bool mask | predicate) tuple, got {e!r}")
+                proj, sel = _own(net, nm, e[0]), e[1]
+                if callable(sel):
+                    les._synapses.append((proj, sel))
+                    continue
+                if sel is None or isinstance(sel, (bool, dict, str)):
+                    raise TypeError(f"{nm}: selection must be indices, a bool mask or a predicate, got {sel!r}")
+                arr = np.asarray(sel)
+                n = proj.size
+                if arr.dtype == bool:
+                    if arr.shape != (n,):
+                        raise ValueError(f"{nm}: a boolean mask must have shape ({n},), got {arr.shape}")
+                    idx = np.flatnonzero(arr).astype(np.uint64)
+                else:
+                    idx = np.zeros(0, np.uint64)
+                    if arr.size:
+                        idx = np.unique(check_index_array(f"{nm}: indices", arr, n)).astype(np.uint64)
+                les._synapses.append((proj, idx))
+        if neurons is None and synapses is None:
+            raise ValueError("lesion: give neurons=..., synapses=... or both")
+        les._name_neurons()
+        return les, counter
+
+    def _name_neurons(self) -> None:
+        for pop, ids in self._neurons:
+            prev = self.neurons.get(pop.name)
+            self.neurons[pop.name] = ids if prev is None else np.union1d(prev, ids).astype(np.uint32)
+
+    # -- applying -----------------------------------------------------------------------------------------------
+    def fire(self) -> None:
+        """Apply the lesion (when its step has come)."""
+        self.apply()
+
+    def apply(self) -> None:
+        """Apply the lesion now: evaluate every synapse selection on one snapshot, then silence, then remove. Raises
+        before changing anything when a selection no longer fits (e.g. a predicate returning a bad mask)."""
+        net, engine = self._net, self._engine
+        assert net is not None and engine is not None, "a Lesion is made by Network.lesion"
+        projs = net.projections
+        index = {id(p): k for k, p in enumerate(projs)}
+        masks: dict[int, np.ndarray] = {}
+        snap: dict[int, dict[str, np.ndarray]] = {}
+
+        def arrays(proj: Projection) -> dict[str, np.ndarray]:
+            k = index[id(proj)]
+            if k not in snap:
+                snap[k] = proj.arrays()
+            return snap[k]
+
+        def mask(proj: Projection) -> np.ndarray:
+            k = index[id(proj)]
+            if k not in masks:
+                masks[k] = np.zeros(len(arrays(proj)["pre"]), dtype=bool)
+            return masks[k]
+
+        explicit: list[int] = []
+        for j, (proj, sel) in enumerate(self._synapses):
+            a = arrays(proj)
+            n = len(a["pre"])
+            if callable(sel):
+                res = sel(
+                    a["pre"].copy(), a["post"].copy(), a["weight"].copy(), a["delay_steps"].astype(np.float64) * net.dt
+                )
+                m = np.asarray(res)
+                if m.dtype != bool or m.shape != (n,):
+                    raise TypeError(
+                        f"synapses[{j}]: the predicate must return a bool array of shape ({n},), got "
+                        f"dtype {m.dtype} and shape {m.shape}"
+                    )
+                mask(proj)[:] |= m
+            else:
+                if sel.size and int(sel.max()) >= n:
+                    raise ValueError(
+                        f"synapses[{j}]: index {int(sel.max())} out of range for projection {proj.name!r} with {n} "
+                        "synapses"
+                    )
+                mask(proj)[sel.astype(np.int64)] = True
+            explicit.append(index[id(proj)])
+        if self.remove_synapses and self._neurons:
+            src: dict[int, np.ndarray] = {}
+            for pop, ids in self._neurons:
+                src[id(pop)] = np.union1d(src.get(id(pop), np.zeros(0, np.uint32)), ids)
+            for proj in projs:
+                from_ids, to_ids = src.get(id(proj.source)), src.get(id(proj.target))
+                if from_ids is None and to_ids is None:
+                    continue
+                arr = arrays(proj)
+                m = mask(proj)
+                if from_ids is not None and from_ids.size:
+                    m |= np.isin(arr["pre"], from_ids)
+                if to_ids is not None and to_ids.size:
+                    m |= np.isin(arr["post"], to_ids)
+        for k, m in masks.items():
+            if m.any():
+                projs[k].check_rewirable("lesion")
+        # nothing changed so far: now commit
+        lesioned = _core.StructEventKind.lesioned
+        for pop, ids in self._neurons:
+            if ids.size:
+                pop.compiled.lesion(ids.astype(np.uint32))
+                # structural log: a lesioned neuron is ("lesioned", projection "", pre = population index, post = id)
+                engine.log_structural(
+                    self.step,
+                    lesioned,
+                    None,
+                    np.full(ids.size, pop.compiled.id, np.uint32),
+                    ids.astype(np.uint32),
+                    np.zeros(ids.size, np.float32),
+                )
+        removed: dict[str, int] = {}
+        for k in sorted(masks):
+            proj = projs[k]
+            idx = np.flatnonzero(masks[k])
+            if idx.size:
+                a = arrays(proj)
+                proj.compiled.remove_synapses(idx.astype(np.uint64))
+                engine.log_structural(
+                    self.step, lesioned, proj.compiled, a["pre"][idx], a["post"][idx], a["weight"][idx]
+                )
+            if idx.size or k in explicit:
+                removed[proj.name] = int(idx.size)
+        self.synapses_removed = removed
+        self.applied = True
+        t = self.step * net.dt
+        for name, ids in self.neurons.items():
+            net.lesions.append({"time": t, "kind": "neurons", "name": name, "count": int(ids.size)})
+        for name, c in removed.items():
+            net.lesions.append({"time": t, "kind": "synapses", "name": name, "count": c})
+
+    # -- checkpoints --------------------------------------------------------------------------------------------
+    def check_savable(self) -> None:
+        """Raise a ValueError if the lesion is pending and selects synapses by a predicate (which cannot be
+        stored)."""
+        if self.applied:
+            return
+        for proj, sel in self._synapses:
+            if callable(sel):
+                raise ValueError(
+                    f"cannot save a checkpoint with a pending lesion that selects synapses of {proj.name!r} by a "
+                    f"predicate (due at t = {self.time:g} ms): predicates cannot be stored; run past that time first, "
+                    "or schedule the lesion with indices or a boolean mask"
+                )
+
+    def state(self) -> dict[str, Any]:
+        """A pending lesion as plain data: ``step``, ``remove_synapses``, ``neurons`` as (population index, ids)
+        pairs and ``synapses`` as (projection index, canonical indices) pairs (see :meth:`check_savable`)."""
+        self.check_savable()
+        net = self._net
+        assert net is not None
+        pops = {id(p): k for k, p in enumerate(net.populations)}
+        projs = {id(p): k for k, p in enumerate(net.projections)}
+        return {
+            "step": int(self.step),
+            "remove_synapses": bool(self.remove_synapses),
+            "neurons": [(pops[id(pop)], np.asarray(ids, np.uint32)) for pop, ids in self._neurons],
+            "synapses": [(projs[id(proj)], np.asarray(idx, np.uint64)) for proj, idx in self._synapses],
+        }
+
+    @classmethod
+    def from_state(cls, net: Network, engine: _core.Engine, state: dict[str, Any]) -> Lesion:
+        """Inverse of :meth:`state` for a lesion of ``net`` (whose engine is ``engine``)."""
+        step = int(state["step"])
+        les = cls(
+            time=step * net.dt, step=step, remove_synapses=bool(state["remove_synapses"]), _net=net, _engine=engine
+        )
+        for k, ids in state["neurons"]:
+            les._neurons.append((net.populations[k], np.asarray(ids, np.uint32)))
+        for k, idx in state["synapses"]:
+            les._synapses.append((net.projections[k], np.asarray(idx, np.uint64)))
+        les._name_neurons()
+        return les
+
+
+    def save_to(self, node: Node, refs: Refs) -> None:
+        """Write this pending lesion into the checkpoint group ``node``: attributes ``step`` and
+        ``remove_synapses``; groups ``neurons`` and ``synapses`` with one dataset per target (its ids or canonical
+        synapse indices), each naming its population (``pop``) or projection (``proj``) by position."""
+        self.check_savable()
+        node.attrs.update(step=int(self.step), remove_synapses=bool(self.remove_synapses))
+        gn, gs = node.child("neurons"), node.child("synapses")
+        for j, (pop, ids) in enumerate(self._neurons):
+            gn.data[str(j)] = np.asarray(ids, np.uint32)
+            gn.data_attrs[str(j)] = {"pop": refs.index(pop)}
+        for j, (proj, idx) in enumerate(self._synapses):
+            gs.data[str(j)] = np.asarray(idx, np.uint64)
+            gs.data_attrs[str(j)] = {"proj": refs.index(proj)}
+
+    @classmethod
+    def load_from(cls, net: Network, engine: _core.Engine, node: Node, refs: Refs) -> Lesion:
+        """The pending lesion saved in ``node`` by :meth:`save_to`, for ``net`` (whose engine is ``engine``)."""
+        gn, gs = node.children["neurons"], node.children["synapses"]
+        state = {
+            "step": int(node.attrs["step"]),
+            "remove_synapses": bool(node.attrs["remove_synapses"]),
+            "neurons": [
+                (refs.index(refs.population(gn.data_attrs[str(j)]["pop"], "lesion pop")), gn.data[str(j)])
+                for j in range(len(gn.data))
+            ],
+            "synapses": [
+                (refs.index(refs.projection(gs.data_attrs[str(j)]["proj"], "lesion proj")), gs.data[str(j)])
+                for j in range(len(gs.data))
+            ],
+        }
+        return cls.from_state(net, engine, state)
+
+
+# -- selections -------------------------------------------------------------------------------------------------
+def _own(net: Network, name: str, obj: Any) -> Any:
+    if obj.network is not net:
+        raise ValueError(f"{name} ({obj!r}) belongs to another network")
+    return obj
+
+
 def _entries(name: str, value: Any, single: type) -> list[Any]:
     """A single entry (an object of type ``single`` or a tuple starting with one) or a list of them."""
     if isinstance(value, single) or (isinstance(value, tuple) and value and isinstance(value[0], single)):
@@ -124,236 +394,3 @@ def _fraction_ids(net: Network, n: int, fraction: float, counter: int) -> np.nda
     k = int(math.floor(fraction * n + 0.5))
     rng = np.random.default_rng([net.seed, counter])
     return np.sort(rng.choice(n, size=k, replace=False)).astype(np.uint32)
-
-
-def parse(net: Network, neurons: Any, synapses: Any, at: Any, remove_synapses: Any) -> Lesion:
-    """Validate and resolve a lesion; changes nothing (the fraction counter advances in :func:`schedule`)."""
-    from .population import Population
-    from .projection import Projection
-
-    if not isinstance(remove_synapses, bool):
-        raise TypeError(f"remove_synapses must be True or False, got {remove_synapses!r}")
-    if at is None:
-        step = net.step
-    else:
-        at = check_number("at", at, net.time - 0.5 * net.dt)
-        step = max(net.step, int(math.floor(at / net.dt + 0.5 + 1e-9)))
-    les = Lesion(time=step * net.dt, step=step, remove_synapses=remove_synapses)
-    counter = net._lesion_counter
-    if neurons is not None:
-        for j, e in enumerate(_entries("neurons", neurons, Population)):
-            nm = f"neurons[{j}]" if isinstance(neurons, list) else "neurons"
-            if isinstance(e, Population):
-                pop, ids = net._own(nm, e, Population), np.arange(e.size, dtype=np.uint32)
-            elif isinstance(e, tuple) and len(e) == 2 and isinstance(e[0], Population):
-                pop, sel = net._own(nm, e[0], Population), e[1]
-                if isinstance(sel, (float, np.floating)):
-                    fr = check_number(f"{nm}: fraction", sel, 0.0, 1.0, lo_open=True)
-                    ids = _fraction_ids(net, pop.size, fr, counter)
-                    counter += 1
-                elif isinstance(sel, dict):
-                    ids = _region(nm, pop, sel)
-                elif isinstance(sel, bool) or sel is None:
-                    raise TypeError(f"{nm}: selection must be ids, a fraction or a region dict, got {sel!r}")
-                else:
-                    ids = np.unique(check_index_array(f"{nm}: ids", sel, pop.size)).astype(np.uint32)
-            else:
-                raise TypeError(
-                    f"{nm} must be a Population or a (Population, ids | fraction | region) tuple, got {e!r}"
-                )
-            les._neurons.append((pop, ids))
-    if synapses is not None:
-        for j, e in enumerate(_entries("synapses", synapses, Projection)):
-            nm = f"synapses[{j}]" if isinstance(synapses, list) else "synapses"
-            if not (isinstance(e, tuple) and len(e) == 2 and isinstance(e[0], Projection)):
-                raise TypeError(f"{nm} must be a (Projection, indices | bool mask | predicate) tuple, got {e!r}")
-            proj, sel = net._own(nm, e[0], Projection), e[1]
-            if callable(sel):
-                les._synapses.append((proj, sel))
-                continue
-            if sel is None or isinstance(sel, (bool, dict, str)):
-                raise TypeError(f"{nm}: selection must be indices, a bool mask or a predicate, got {sel!r}")
-            arr = np.asarray(sel)
-            n = proj.size
-            if arr.dtype == bool:
-                if arr.shape != (n,):
-                    raise ValueError(f"{nm}: a boolean mask must have shape ({n},), got {arr.shape}")
-                idx = np.flatnonzero(arr).astype(np.uint64)
-            else:
-                idx = np.zeros(0, np.uint64)
-                if arr.size:
-                    idx = np.unique(check_index_array(f"{nm}: indices", arr, n)).astype(np.uint64)
-            les._synapses.append((proj, idx))
-    if neurons is None and synapses is None:
-        raise ValueError("lesion: give neurons=..., synapses=... or both")
-    for pop, ids in les._neurons:
-        prev = les.neurons.get(pop.name)
-        les.neurons[pop.name] = ids if prev is None else np.union1d(prev, ids).astype(np.uint32)
-    les._counter_after = counter
-    return les
-
-
-def schedule(net: Network, les: Lesion) -> Lesion:
-    """Apply ``les`` now if due, else add it to the network's pending lesions (kept in time order)."""
-    net._lesion_counter = les._counter_after
-    if les.step <= net.step:
-        apply(net, les)
-    else:
-        net._pending_lesions.append(les)
-        net._pending_lesions.sort(key=lambda x: x.step)  # stable: same-step lesions keep their order
-    return les
-
-
-# -- applying ---------------------------------------------------------------------------------------------------
-def apply(net: Network, les: Lesion) -> None:
-    """Apply ``les``: evaluate every synapse selection on one snapshot, then silence, then remove. Raises before
-    changing anything when a selection no longer fits (e.g. a predicate returning a bad mask)."""
-    masks: dict[int, np.ndarray] = {}
-    by_id = {p._id: p for p in net.projections}
-    snap: dict[int, tuple[np.ndarray, ...]] = {}
-
-    def arrays(proj: Projection) -> tuple[np.ndarray, ...]:
-        if proj._id not in snap:
-            snap[proj._id] = net._engine.proj_gather(proj._id)
-        return snap[proj._id]
-
-    def mask(proj: Projection) -> np.ndarray:
-        if proj._id not in masks:
-            masks[proj._id] = np.zeros(len(arrays(proj)[0]), dtype=bool)
-        return masks[proj._id]
-
-    explicit: list[int] = []
-    for j, (proj, sel) in enumerate(les._synapses):
-        pre, post, dsteps, w = arrays(proj)
-        n = len(pre)
-        if callable(sel):
-            res = sel(pre.copy(), post.copy(), w.copy(), dsteps.astype(np.float64) * net.dt)
-            m = np.asarray(res)
-            if m.dtype != bool or m.shape != (n,):
-                raise TypeError(
-                    f"synapses[{j}]: the predicate must return a bool array of shape ({n},), got "
-                    f"dtype {m.dtype} and shape {m.shape}"
-                )
-            mask(proj)[:] |= m
-        else:
-            if sel.size and int(sel.max()) >= n:
-                raise ValueError(
-                    f"synapses[{j}]: index {int(sel.max())} out of range for projection {proj.name!r} with {n} synapses"
-                )
-            mask(proj)[sel.astype(np.int64)] = True
-        explicit.append(proj._id)
-    if les.remove_synapses and les._neurons:
-        src: dict[int, np.ndarray] = {}
-        for pop, ids in les._neurons:
-            src[pop._id] = np.union1d(src.get(pop._id, np.zeros(0, np.uint32)), ids)
-        for proj in net.projections:
-            a, b = src.get(proj.source._id), src.get(proj.target._id)
-            if a is None and b is None:
-                continue
-            pre, post = arrays(proj)[:2]
-            m = mask(proj)
-            if a is not None and a.size:
-                m |= np.isin(pre, a)
-            if b is not None and b.size:
-                m |= np.isin(post, b)
-    for pid, m in masks.items():
-        if m.any():
-            by_id[pid]._check_rewirable("lesion")
-    # nothing changed so far: now commit
-    for pop, ids in les._neurons:
-        if ids.size:
-            net._engine.pop_lesion(pop._id, ids.astype(np.uint32))
-            # structural log: a lesioned neuron is ("lesioned", projection "", pre = population index, post = id)
-            net._engine.log_structural(
-                les.step,
-                2,
-                -1,
-                np.full(ids.size, pop._id, np.uint32),
-                ids.astype(np.uint32),
-                np.zeros(ids.size, np.float32),
-            )
-    removed: dict[str, int] = {}
-    for pid in sorted(masks):
-        proj = by_id[pid]
-        idx = np.flatnonzero(masks[pid])
-        if idx.size:
-            pre, post, _, w = arrays(proj)
-            net._engine.proj_remove_synapses(pid, idx.astype(np.uint64))
-            net._engine.log_structural(les.step, 2, pid, pre[idx], post[idx], w[idx])
-        if idx.size or pid in explicit:
-            removed[proj.name] = int(idx.size)
-    les.synapses_removed = removed
-    les.applied = True
-    t = les.step * net.dt
-    for name, ids in les.neurons.items():
-        net.lesions.append({"time": t, "kind": "neurons", "name": name, "count": int(ids.size)})
-    for name, c in removed.items():
-        net.lesions.append({"time": t, "kind": "synapses", "name": name, "count": c})
-
-
-def apply_due(net: Network) -> None:
-    """Apply the pending lesions whose step has come, in time order."""
-    while net._pending_lesions and net._pending_lesions[0].step <= net.step:
-        apply(net, net._pending_lesions.pop(0))
-
-
-def next_step(net: Network) -> int | None:
-    """Step of the next pending lesion, or None."""
-    return net._pending_lesions[0].step if net._pending_lesions else None
-
-
-# -- checkpoints ------------------------------------------------------------------------------------------------
-def check_savable(net: Network) -> None:
-    for les in net._pending_lesions:
-        for proj, sel in les._synapses:
-            if callable(sel):
-                raise ValueError(
-                    f"cannot save a checkpoint with a pending lesion that selects synapses of {proj.name!r} by a "
-                    f"predicate (due at t = {les.time:g} ms): predicates cannot be stored; run past that time first, "
-                    "or schedule the lesion with indices or a boolean mask"
-                )
-
-
-def save(net: Network, f: Any) -> None:
-    """Write the lesion log, the fraction counter and the pending lesions into the open HDF5 file ``f``."""
-    g = f.create_group("lesions")
-    g.attrs["counter"] = int(net._lesion_counter)
-    g.attrs["log"] = json.dumps(net.lesions)
-    gp = g.create_group("pending")
-    for k, les in enumerate(net._pending_lesions):
-        gk = gp.create_group(str(k))
-        gk.attrs["step"] = int(les.step)
-        gk.attrs["remove_synapses"] = bool(les.remove_synapses)
-        gn = gk.create_group("neurons")
-        for j, (pop, ids) in enumerate(les._neurons):
-            ds = gn.create_dataset(str(j), data=np.asarray(ids, np.uint32))
-            ds.attrs["pop"] = int(pop._id)
-        gs = gk.create_group("synapses")
-        for j, (proj, idx) in enumerate(les._synapses):
-            ds = gs.create_dataset(str(j), data=np.asarray(idx, np.uint64))
-            ds.attrs["proj"] = int(proj._id)
-
-
-def load(net: Network, f: Any) -> None:
-    """Restore what :func:`save` wrote (absent in older files: no lesions)."""
-    if "lesions" not in f:
-        return
-    g = f["lesions"]
-    net._lesion_counter = int(g.attrs["counter"])
-    net.lesions = json.loads(g.attrs["log"])
-    gp = g["pending"]
-    for k in range(len(gp)):
-        gk = gp[str(k)]
-        les = Lesion(time=int(gk.attrs["step"]) * net.dt, step=int(gk.attrs["step"]))
-        les.remove_synapses = bool(gk.attrs["remove_synapses"])
-        for j in range(len(gk["neurons"])):
-            ds = gk["neurons"][str(j)]
-            pop = net.populations[int(ds.attrs["pop"])]
-            les._neurons.append((pop, np.asarray(ds[()], np.uint32)))
-        for j in range(len(gk["synapses"])):
-            ds = gk["synapses"][str(j)]
-            les._synapses.append((net.projections[int(ds.attrs["proj"])], np.asarray(ds[()], np.uint64)))
-        for pop, ids in les._neurons:
-            prev = les.neurons.get(pop.name)
-            les.neurons[pop.name] = ids if prev is None else np.union1d(prev, ids).astype(np.uint32)
-        net._pending_lesions.append(les)

@@ -32,6 +32,7 @@ __all__ = [
     "Izhikevich",
     "AdEx",
     "PoissonSource",
+    "GammaSource",
     "SpikeGenerator",
 ]
 
@@ -63,11 +64,12 @@ class NeuronModel:
     #: True when ``theta`` is the model's own dynamic threshold (intrinsic plasticity cannot drive it)
     adaptive_threshold: ClassVar[bool] = False
 
-    def _check(self) -> None:
+    def validate(self) -> None:
+        """Check every parameter (again: a description may have been changed since it was made)."""
         check_params(self, type(self).__name__)
 
     def __post_init__(self) -> None:
-        self._check()
+        self.validate()
 
     def _check_reset_below_threshold(self) -> None:
         m: Any = self  # the integrate-and-fire models have V_reset and V_th
@@ -137,8 +139,8 @@ class LIF(NeuronModel):
     state_vars: ClassVar[tuple[str, ...]] = ("v", "I_ex", "I_in", "theta", "I_stim")
     nest_names: ClassVar[dict[str, str]] = {"V_m": "v", "I_syn_ex": "I_ex", "I_syn_in": "I_in"}
 
-    def _check(self) -> None:
-        super()._check()
+    def validate(self) -> None:
+        super().validate()
         self._check_reset_below_threshold()
 
 
@@ -194,8 +196,8 @@ class LIFCond(NeuronModel):
     state_vars: ClassVar[tuple[str, ...]] = ("v", "g_ex", "g_in", "theta", "I_stim")
     nest_names: ClassVar[dict[str, str]] = {"V_m": "v"}
 
-    def _check(self) -> None:
-        super()._check()
+    def validate(self) -> None:
+        super().validate()
         self._check_reset_below_threshold()
 
 
@@ -241,8 +243,8 @@ class LIFDelta(NeuronModel):
     state_vars: ClassVar[tuple[str, ...]] = ("v", "I_stim")
     nest_names: ClassVar[dict[str, str]] = {"V_m": "v"}
 
-    def _check(self) -> None:
-        super()._check()
+    def validate(self) -> None:
+        super().validate()
         self._check_reset_below_threshold()
 
 
@@ -293,8 +295,8 @@ class LIFAlpha(NeuronModel):
     state_vars: ClassVar[tuple[str, ...]] = ("v", "I_ex", "I_in", "dI_ex", "dI_in", "I_stim")
     nest_names: ClassVar[dict[str, str]] = {"V_m": "v", "I_syn_ex": "I_ex", "I_syn_in": "I_in"}
 
-    def _check(self) -> None:
-        super()._check()
+    def validate(self) -> None:
+        super().validate()
         self._check_reset_below_threshold()
 
 
@@ -349,8 +351,8 @@ class LIFCondAlpha(NeuronModel):
     state_vars: ClassVar[tuple[str, ...]] = ("v", "g_ex", "g_in", "dg_ex", "dg_in", "I_stim")
     nest_names: ClassVar[dict[str, str]] = {"V_m": "v"}
 
-    def _check(self) -> None:
-        super()._check()
+    def validate(self) -> None:
+        super().validate()
         self._check_reset_below_threshold()
 
 
@@ -435,8 +437,8 @@ class LIFCondAmpaNmda(NeuronModel):
     nest_names: ClassVar[dict[str, str]] = {"V_m": "v"}
     adaptive_threshold: ClassVar[bool] = True
 
-    def _check(self) -> None:
-        super()._check()
+    def validate(self) -> None:
+        super().validate()
         self._check_reset_below_threshold()
         if not self.V_min < self.V_max:
             raise ValueError(f"LIFCondAmpaNmda.V_max must be above V_min={self.V_min}, got {self.V_max}")
@@ -546,8 +548,8 @@ class AdEx(NeuronModel):
     state_vars: ClassVar[tuple[str, ...]] = ("v", "w", "g_ex", "g_in", "I_stim")
     nest_names: ClassVar[dict[str, str]] = {"V_m": "v"}
 
-    def _check(self) -> None:
-        super()._check()
+    def validate(self) -> None:
+        super().validate()
         if self.V_peak <= self.V_th:
             raise ValueError(f"AdEx.V_peak must be above V_th={self.V_th}, got {self.V_peak}")
 
@@ -572,7 +574,7 @@ class PoissonSource(NeuronModel):
     kind: ClassVar[str] = "PoissonSource"
     state_vars: ClassVar[tuple[str, ...]] = ("rate",)
 
-    def _check(self) -> None:
+    def validate(self) -> None:
         if np.ndim(self.rate) == 0:
             check_number("PoissonSource.rate", self.rate, 0.0)
         else:
@@ -583,6 +585,40 @@ class PoissonSource(NeuronModel):
 
     def to_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, "rate": self.rate if np.ndim(self.rate) == 0 else np.asarray(self.rate).tolist()}
+
+
+@dataclass
+class GammaSource(NeuronModel):
+    """Renewal spike sources: each interval is ``dead_time + Gamma(shape, scale 1/rate)`` (NEST's
+    ``gamma_sup_generator`` per neuron, ``poisson_generator_ps`` with ``dead_time``; PyNN's SpikeSourceGamma and
+    SpikeSourcePoissonRefractory).
+
+    ``shape = 1`` gives a Poisson process with a dead time: mean interval ``dead_time + 1000 / rate`` ms, intervals
+    ``dead_time`` plus an exponential. ``dead_time = 0`` gives a gamma process of order ``shape``: mean interval
+    ``1000 * shape / rate`` ms (a rate of ``rate / shape`` Hz), coefficient of variation ``1 / sqrt(shape)``. Spike
+    times are continuous and emitted in the step that contains them (at most one per step). Each neuron's intervals
+    come from counter-based random numbers keyed by (seed, population, neuron, interval count): identical for any
+    thread count and continued exactly from a checkpoint.
+
+    Parameters
+    ----------
+    rate : float
+        Rate of the underlying Poisson events (Hz), >= 0 (0: silent).
+    shape : float
+        Gamma shape (order), > 0.
+    dead_time : float
+        Dead time added to every interval (ms), >= 0.
+
+    State variables (per neuron, settable between runs; a neuron whose values change starts a new interval at the
+    next run): ``rate``, ``shape``, ``dead_time``.
+    """
+
+    rate: float = _nonnegative(10.0, "Hz")
+    shape: float = _positive(1.0, "")
+    dead_time: float = _nonnegative(0.0, "ms")
+
+    kind: ClassVar[str] = "GammaSource"
+    state_vars: ClassVar[tuple[str, ...]] = ("rate", "shape", "dead_time")
 
 
 @dataclass
@@ -607,7 +643,7 @@ class SpikeGenerator(NeuronModel):
     kind: ClassVar[str] = "SpikeGenerator"
     state_vars: ClassVar[tuple[str, ...]] = ()
 
-    def _check(self) -> None:
+    def validate(self) -> None:
         t = check_float_array("SpikeGenerator.times", self.times, lo=0.0)
         idx = np.asarray(self.indices).reshape(-1)
         if idx.size != t.size:
@@ -715,11 +751,8 @@ class Custom(NeuronModel):
         from ._custom import model_definition
 
         t0 = time.perf_counter()
-        if not isinstance(self.state, dict):
-            raise TypeError(
-                "Custom.state must be a dict of state variable names to initial values, "
-                f"got {type(self.state).__name__}"
-            )
+        if not isinstance(self.state, dict):  # (the definition checks it in full; nest_names below reads it first)
+            raise TypeError(f"Custom.state must be a dict of names to numbers, got {type(self.state).__name__}")
         if self.nest_names is None:
             self.nest_names = {k: v for k, v in self._nest_defaults.items() if v in self.state}
         elif not isinstance(self.nest_names, dict) or any(
@@ -734,7 +767,7 @@ class Custom(NeuronModel):
         self.compile_seconds: float = built.compile_seconds
         self.load_seconds: float = time.perf_counter() - t0
 
-    def _check(self) -> None:
+    def validate(self) -> None:
         from ._custom import model_lowered
 
         model_lowered(self)
@@ -785,6 +818,7 @@ MODELS: dict[str, type[NeuronModel]] = {
         Izhikevich,
         AdEx,
         PoissonSource,
+        GammaSource,
         SpikeGenerator,
     )
 }

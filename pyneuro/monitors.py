@@ -2,26 +2,43 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 if TYPE_CHECKING:
+    from . import _core
+    from .io import Node, Refs
     from .network import Network
     from .population import Population
     from .projection import Projection
 
-__all__ = ["Monitor", "SpikeMonitor", "StateMonitor", "WeightMonitor", "RateMonitor", "StructureMonitor"]
+__all__ = ["Monitor", "SpikeMonitor", "StateMonitor", "WeightMonitor", "RateMonitor", "StructureMonitor", "MONITORS"]
 
 
 class Monitor:
-    """Base of the recorders."""
+    """Base of the recorders. A recorder holds its compiled counterpart (if it has one) and asks it for data."""
 
     kind = ""
 
-    def __init__(self, net: Network, mid: int) -> None:
+    def __init__(self, net: Network, compiled: Any) -> None:
         self._net = net
-        self._id = mid
+        self._core = compiled
+
+    @property
+    def network(self) -> Network:
+        """The network this recorder belongs to."""
+        return self._net
+
+    # -- checkpoints: what the recorder is (its recorded data are the compiled recorder's, in the engine state) --
+    def save_to(self, node: Node, refs: Refs) -> None:
+        """Write what rebuilds this recorder into the checkpoint group ``node`` (attribute ``kind`` included)."""
+        node.attrs["kind"] = self.kind
+
+    @classmethod
+    def load_from(cls, net: Network, node: Node, refs: Refs) -> Monitor:
+        """Recreate in ``net`` the recorder saved in ``node`` by :meth:`save_to` (the inverse)."""
+        raise NotImplementedError(f"{cls.__name__} is abstract")
 
 
 class SpikeMonitor(Monitor):
@@ -41,31 +58,30 @@ class SpikeMonitor(Monitor):
 
     kind = "spikes"
 
-    def __init__(self, net: Network, mid: int, population: Population, subset: np.ndarray | None) -> None:
-        super().__init__(net, mid)
+    def __init__(
+        self, net: Network, compiled: _core.SpikeMonitor, population: Population, subset: np.ndarray | None
+    ) -> None:
+        super().__init__(net, compiled)
         self.population = population
         self.subset = subset
-
-    def _data(self) -> tuple[np.ndarray, np.ndarray]:
-        return self._net._engine.spike_monitor_data(self._id)
 
     @property
     def steps(self) -> np.ndarray:
         """The steps in which the spikes were detected (``times / dt`` minus the stamp offset, see
         :attr:`pyneuro.Network.stamp_offset`)."""
-        return self._data()[0]
+        return self._core.steps
 
     @property
     def times(self) -> np.ndarray:
-        return (self._data()[0] + self._net.stamp_offset).astype(np.float64) * self._net.dt
+        return (self._core.steps + self._net.stamp_offset).astype(np.float64) * self._net.dt
 
     @property
     def indices(self) -> np.ndarray:
-        return self._data()[1].astype(np.int64)
+        return self._core.ids.astype(np.int64)
 
     @property
     def count(self) -> int:
-        return int(self._data()[1].size)
+        return int(self._core.ids.size)
 
     def rates(self, t_start: float = 0.0, t_stop: float | None = None) -> np.ndarray:
         """Mean rate (Hz) of every neuron of the population between ``t_start`` and ``t_stop`` (ms)."""
@@ -74,6 +90,16 @@ class SpikeMonitor(Monitor):
         sel = (t >= t_start) & (t < t_stop)
         counts = np.bincount(self.indices[sel], minlength=self.population.size)
         return counts / max(t_stop - t_start, 1e-12) * 1000.0
+
+    def save_to(self, node: Node, refs: Refs) -> None:
+        super().save_to(node, refs)
+        node.attrs["target"] = refs.index(self.population)
+        if self.subset is not None:
+            node.data["subset"] = self.subset
+
+    @classmethod
+    def load_from(cls, net: Network, node: Node, refs: Refs) -> Monitor:
+        return net.record_spikes(refs.population(node.attrs["target"], "monitor target"), node.data.get("subset"))
 
     def __repr__(self) -> str:
         return f"SpikeMonitor({self.population.name!r}, {self.count} spikes)"
@@ -96,21 +122,36 @@ class StateMonitor(Monitor):
     kind = "state"
 
     def __init__(
-        self, net: Network, mid: int, population: Population, var: str, indices: np.ndarray, every: int
+        self, net: Network, compiled: _core.StateMonitor, population: Population, var: str, indices: np.ndarray
     ) -> None:
-        super().__init__(net, mid)
+        super().__init__(net, compiled)
         self.population = population
         self.var = var
         self.indices = indices
-        self.every_steps = every
+
+    @property
+    def every_steps(self) -> int:
+        """Sampling interval (steps)."""
+        return int(self._core.every)
 
     @property
     def times(self) -> np.ndarray:
-        return self._net._engine.state_monitor_data(self._id)[0].astype(np.float64) * self._net.dt
+        return self._core.steps.astype(np.float64) * self._net.dt
 
     @property
     def values(self) -> np.ndarray:
-        return self._net._engine.state_monitor_data(self._id)[1]
+        return self._core.values
+
+    def save_to(self, node: Node, refs: Refs) -> None:
+        super().save_to(node, refs)
+        node.attrs.update(target=refs.index(self.population), var=self.var, every=self.every_steps)
+        node.data["indices"] = self.indices
+
+    @classmethod
+    def load_from(cls, net: Network, node: Node, refs: Refs) -> Monitor:
+        pop = refs.population(node.attrs["target"], "monitor target")
+        every = int(node.attrs["every"]) * net.dt
+        return net.record_state(pop, str(node.attrs["var"]), node.data["indices"], every)
 
     def __repr__(self) -> str:
         return f"StateMonitor({self.population.name!r}, {self.var!r}, {len(self.indices)} neurons)"
@@ -131,19 +172,36 @@ class WeightMonitor(Monitor):
 
     kind = "weights"
 
-    def __init__(self, net: Network, mid: int, projection: Projection, indices: np.ndarray | None, every: int) -> None:
-        super().__init__(net, mid)
+    def __init__(
+        self, net: Network, compiled: _core.WeightMonitor, projection: Projection, indices: np.ndarray | None
+    ) -> None:
+        super().__init__(net, compiled)
         self.projection = projection
         self.indices = indices
-        self.every_steps = every
+
+    @property
+    def every_steps(self) -> int:
+        """Sampling interval (steps)."""
+        return int(self._core.every)
 
     @property
     def times(self) -> np.ndarray:
-        return self._net._engine.weight_monitor_data(self._id)[0].astype(np.float64) * self._net.dt
+        return self._core.steps.astype(np.float64) * self._net.dt
 
     @property
     def values(self) -> np.ndarray:
-        return self._net._engine.weight_monitor_data(self._id)[1]
+        return self._core.values
+
+    def save_to(self, node: Node, refs: Refs) -> None:
+        super().save_to(node, refs)
+        node.attrs.update(target=refs.index(self.projection), every=self.every_steps)
+        if self.indices is not None:
+            node.data["indices"] = self.indices
+
+    @classmethod
+    def load_from(cls, net: Network, node: Node, refs: Refs) -> Monitor:
+        proj = refs.projection(node.attrs["target"], "monitor target")
+        return net.record_weights(proj, node.data.get("indices"), int(node.attrs["every"]) * net.dt)
 
     def __repr__(self) -> str:
         return f"WeightMonitor({self.projection.name!r})"
@@ -168,20 +226,40 @@ class StructureMonitor(Monitor):
     kind = "structure"
 
     def __init__(self, net: Network, projection: Projection, every: int) -> None:
-        super().__init__(net, -1)
+        super().__init__(net, None)
         self.projection = projection
         self.every_steps = every
         self.next_step = net.step
         self._steps: list[int] = []
-        self._arrays: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+        self._arrays: list[dict[str, np.ndarray]] = []
 
-    def _due(self) -> None:
-        """Take the snapshot due at the current step, if any (called by Network.run between chunks)."""
+    def take_due(self) -> None:
+        """Take the snapshot due at the current step, if any (:meth:`Network.run` calls it between chunks)."""
         if self._net.step == self.next_step:
             self._steps.append(self.next_step)
-            pre, post, d, w = self._net._engine.proj_gather(self.projection._id)
-            self._arrays.append((np.asarray(pre), np.asarray(post), np.asarray(d), np.asarray(w)))
+            self._arrays.append(self.projection.arrays())
             self.next_step += self.every_steps
+
+    def state(self) -> dict[str, Any]:
+        """What a checkpoint keeps: ``next_step`` and the snapshots as ``steps``, ``counts`` and the concatenated
+        columns ``pre``, ``post``, ``delay_steps``, ``weight``."""
+        out: dict[str, Any] = {
+            "next_step": self.next_step,
+            "steps": np.asarray(self._steps, dtype=np.int64),
+            "counts": self.counts,
+        }
+        for name in ("pre", "post", "delay_steps", "weight"):
+            parts = [a[name] for a in self._arrays]
+            out[name] = np.concatenate(parts) if parts else np.zeros(0)
+        return out
+
+    def restore(self, state: dict[str, Any]) -> None:
+        """Inverse of :meth:`state`."""
+        self.next_step = int(state["next_step"])
+        self._steps = [int(x) for x in state["steps"]]
+        cuts = np.cumsum(np.asarray(state["counts"]))[:-1]
+        cols = {n: np.split(np.asarray(state[n]), cuts) for n in ("pre", "post", "delay_steps", "weight")}
+        self._arrays = [{n: cols[n][k] for n in cols} for k in range(len(self._steps))]
 
     @property
     def times(self) -> np.ndarray:
@@ -189,22 +267,44 @@ class StructureMonitor(Monitor):
 
     @property
     def counts(self) -> np.ndarray:
-        return np.array([len(a[0]) for a in self._arrays], dtype=np.int64)
+        return np.array([len(a["pre"]) for a in self._arrays], dtype=np.int64)
 
     def __len__(self) -> int:
         return len(self._steps)
 
     def snapshot(self, k: int) -> dict[str, np.ndarray]:
         """Snapshot ``k``: ``pre``, ``post`` (uint32), ``delay`` (ms) and ``weight`` (float32), canonical order."""
-        pre, post, d, w = self._arrays[k]
-        return {"pre": pre, "post": post, "delay": d.astype(np.float64) * self._net.dt, "weight": w}
+        a = self._arrays[k]
+        return {
+            "pre": a["pre"],
+            "post": a["post"],
+            "delay": a["delay_steps"].astype(np.float64) * self._net.dt,
+            "weight": a["weight"],
+        }
+
+    def save_to(self, node: Node, refs: Refs) -> None:
+        super().save_to(node, refs)
+        node.attrs.update(target=refs.index(self.projection), every=self.every_steps)
+        state = self.state()
+        node.attrs["next_step"] = state.pop("next_step")
+        node.data.update(state)
+
+    @classmethod
+    def load_from(cls, net: Network, node: Node, refs: Refs) -> Monitor:
+        every = int(node.attrs["every"])
+        if every < 1:
+            raise ValueError(f"checkpoint monitor attribute every = {every} steps must be >= 1")
+        m = cls(net, refs.projection(node.attrs["target"], "monitor target"), every)
+        m.restore({"next_step": node.attrs["next_step"], **node.data})
+        net.monitors.append(m)
+        return m
 
     def __repr__(self) -> str:
         return f"StructureMonitor({self.projection.name!r}, {len(self)} snapshots)"
 
 
 class RateMonitor(Monitor):
-    """Population rate per time bin, from :meth:`Network.record_rate`.
+    """Population rate per time bin of ``every`` ms, from :meth:`Network.record_rate`.
 
     Attributes
     ----------
@@ -222,28 +322,52 @@ class RateMonitor(Monitor):
 
     kind = "rate"
 
-    def __init__(self, net: Network, mid: int, population: Population, bin_steps: int) -> None:
-        super().__init__(net, mid)
+    def __init__(self, net: Network, compiled: _core.RateMonitor, population: Population) -> None:
+        super().__init__(net, compiled)
         self.population = population
-        self.bin_steps = bin_steps
+
+    @property
+    def every_steps(self) -> int:
+        """Bin width (steps)."""
+        return int(self._core.bin)
+
+    @property
+    def bin_steps(self) -> int:
+        """Alias of :attr:`every_steps` (the bin width)."""
+        return self.every_steps
 
     @property
     def counts(self) -> np.ndarray:
-        return self._net._engine.rate_monitor_data(self._id)[2]
+        return self._core.counts
 
     @property
     def times(self) -> np.ndarray:
-        start, bin_steps, counts = self._net._engine.rate_monitor_data(self._id)
-        return (start + np.arange(counts.size) * bin_steps) * self._net.dt
+        counts = self._core.counts
+        return (int(self._core.start) + np.arange(counts.size) * self.every_steps) * self._net.dt
 
     @property
     def rate(self) -> np.ndarray:
-        start, bin_steps, counts = self._net._engine.rate_monitor_data(self._id)
-        now = self._net._engine.now
+        start, bin_steps, counts = int(self._core.start), self.every_steps, self._core.counts
+        now = self._net.step
         widths = np.full(counts.size, float(bin_steps))
         if counts.size:
             widths[-1] = min(bin_steps, now - (start + (counts.size - 1) * bin_steps))
         return counts / (self.population.size * widths * self._net.dt * 1e-3)
 
+    def save_to(self, node: Node, refs: Refs) -> None:
+        super().save_to(node, refs)
+        node.attrs.update(target=refs.index(self.population), bin=self.every_steps)
+
+    @classmethod
+    def load_from(cls, net: Network, node: Node, refs: Refs) -> Monitor:
+        pop = refs.population(node.attrs["target"], "monitor target")
+        return net.record_rate(pop, int(node.attrs["bin"]) * net.dt)
+
     def __repr__(self) -> str:
-        return f"RateMonitor({self.population.name!r}, bin={self.bin_steps * self._net.dt} ms)"
+        return f"RateMonitor({self.population.name!r}, every={self.every_steps * self._net.dt} ms)"
+
+
+#: The recorders by their ``kind`` (how a checkpoint names them).
+MONITORS: dict[str, type[Monitor]] = {
+    c.kind: c for c in (SpikeMonitor, StateMonitor, WeightMonitor, RateMonitor, StructureMonitor)
+}

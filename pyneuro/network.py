@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import math
 import time as _time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from . import _core
+from ._clock import interval_steps, to_step, to_steps
 from ._validation import (
     FLOAT32_MAX,
     check_choice,
@@ -22,25 +24,18 @@ from ._validation import (
 )
 from .connectivity import AllToAll, ConnectionRule, Normal, Uniform
 from .errors import SimulationError
-from .inputs import CurrentInput, CurrentSource, PoissonInput, check_poisson_params
-from .models import NeuronModel, SpikeGenerator
-from .monitors import Monitor, RateMonitor, SpikeMonitor, StateMonitor, StructureMonitor, WeightMonitor
+from .inputs import INPUTS, CurrentInput, CurrentSource, PoissonInput, check_poisson_params
+from .lesion import Lesion
+from .models import MODELS, NeuronModel, SpikeGenerator
+from .monitors import MONITORS, Monitor, RateMonitor, SpikeMonitor, StateMonitor, StructureMonitor, WeightMonitor
 from .plasticity import NeuronRule, PlasticityRule
 from .population import Population
 from .projection import Projection
-
-if TYPE_CHECKING:
-    from .lesion import Lesion
+from .structural import Neurogenesis, NeurogenesisEpochs, StructuralRule
 
 __all__ = ["Network"]
 
 _RECEPTORS = ("exc", "inh")
-
-
-def to_steps(ms: np.ndarray | float, dt: float) -> np.ndarray:
-    """Times or delays (ms) to whole steps: the nearest step, halves rounding up. A relative slack of 1e-9
-    absorbs binary rounding, so that e.g. 0.15 ms at dt = 0.1 ms is 2 steps, not 1."""
-    return np.floor(np.asarray(ms, dtype=np.float64) / dt + 0.5 + 1e-9)
 
 
 class Network:
@@ -106,8 +101,9 @@ class Network:
         self.inputs: list[PoissonInput | CurrentInput] = []
         self.monitors: list[Monitor] = []
         self.lesions: list[dict[str, Any]] = []  # applied lesions: time (ms), kind, name, count
-        self._pending_lesions: list[Any] = []  # lesion.Lesion objects scheduled with at=, in time order
+        self._pending_lesions: list[Lesion] = []  # scheduled with at=, in time order
         self._lesion_counter = 0  # fraction selections made so far (seeds the next one)
+        self._neurogenesis: list[NeurogenesisEpochs] = []  # by population, then rule
 
     # -- properties -------------------------------------------------------------------------------------------
     @property
@@ -181,7 +177,7 @@ class Network:
     def _own(self, name: str, obj: Any, cls: type) -> Any:
         if not isinstance(obj, cls):
             raise TypeError(f"{name} must be a {cls.__name__}, got {type(obj).__name__}")
-        if getattr(obj, "_net", None) is not self:
+        if obj.network is not self:  # type: ignore[attr-defined]
             raise ValueError(f"{name} ({obj!r}) belongs to another network")
         return obj
 
@@ -206,7 +202,7 @@ class Network:
             raise TypeError(f"model must be an instance from pyneuro.models, got {type(model).__name__}")
         n = check_int("n", n, 1, 2**31 - 1)
         name = self._unique_name(name, f"pop{len(self.populations)}", [p.name for p in self.populations])
-        model._check()
+        model.validate()
         init: dict[str, np.ndarray] = {}
         if initial is not None:
             if not isinstance(initial, dict):
@@ -251,18 +247,18 @@ class Network:
                     f"SpikeGenerator.times must be <= 2**52 steps = {2.0**52 * self.dt:g} ms at dt = {self.dt} ms, "
                     f"got {t.max():g}"
                 )
-        pid = self._engine.add_population(model.core_kind(), n, model.core_params())
-        pop = Population(self, pid, model, n, name)
+        compiled = self._engine.add_population(model.core_kind(), n, model.core_params())
+        pop = Population(self, self._engine, compiled, model, name)
         try:
             for var, arr in init.items():
                 pop.set(var, arr)
             if rates is not None:
-                self._engine.pop_set(pid, "rate", rates.astype(np.float32))
+                compiled.set("rate", rates.astype(np.float32))
             if isinstance(model, SpikeGenerator):
                 steps = to_steps(t, self.dt).astype(np.int64) - self.stamp_offset
-                self._engine.set_generator_events(pid, steps, np.asarray(model.indices).reshape(-1).astype(np.uint32))
+                compiled.set_events(steps, np.asarray(model.indices).reshape(-1).astype(np.uint32))
         except BaseException:  # e.g. a refused initial value, MemoryError: the core takes the population back
-            self._engine.pop_population(pid)
+            self._engine.pop_population(compiled)
             raise
         self.populations.append(pop)
         return pop
@@ -419,27 +415,25 @@ class Network:
         name = self._unique_name(name, f"{pre.name}->{post.name}", [p.name for p in self.projections])
         n_pre, n_post = pre.size, post.size
         conn = rule.lower(n_pre, n_post, pre is post)
-        # the core packs (delay, local target) into 32 bits with max(16, bits(n_post)) target bits
-        # (csrc/synapses/projection.cpp); the rest bounds the delay in steps
-        limit = (1 << (32 - max(16, n_post.bit_length()))) - 1
+        # the store packs (delay, local target) into 32 bits; the rest of the target's bits bound the delay (steps)
+        limit = _core.delay_limit(n_post)
         wspec = self._lower_values("weight", weight, rule, n_pre, n_post, delay=False, limit=limit)
         dspec = self._lower_values(
             "delay", self.dt if delay is None else delay, rule, n_pre, n_post, delay=True, limit=limit
         )
-        lowered = [(r.core_kind(), r.lower_in(self), self._lower_schedules(r)) for r in rules]
+        lowered = [r.lowered(self) for r in rules]  # every rule checked before anything is built
         reserve = None
         if max_delay is not None:
             max_delay = check_number("max_delay", max_delay, self.dt * (1 - 1e-9), limit * self.dt)
-            reserve = int(to_steps(max_delay, self.dt))
-        pid = self._engine.connect(pre._id, post._id, receptor, conn, wspec, dspec)
+            reserve = to_step(max_delay, self.dt)
+        compiled = self._engine.connect(pre.compiled, post.compiled, receptor, conn, wspec, dspec)
         try:
             if reserve is not None:
-                self._engine.proj_set_max_delay(pid, reserve)
-            self._add_rules(pid, lowered)
+                compiled.set_max_delay(reserve)
+            proj = Projection(self, compiled, self._engine, pre, post, receptor, rules, lowered, name)
         except BaseException:  # e.g. MemoryError building the post index: the core takes the projection back
-            self._engine.pop_projection(pid)
+            self._engine.pop_projection(compiled)
             raise
-        proj = Projection(self, pid, pre, post, receptor, rules, name)
         self.projections.append(proj)
         return proj
 
@@ -454,27 +448,18 @@ class Network:
     ) -> Projection:
         """Recreate a projection from canonical arrays (delays in steps); used by checkpoints."""
         p, q, d, w = check_synapse_arrays(f"projection {name!r}", arrays, pre.size, post.size)
+        lowered = [r.lowered(self) for r in rules]
         try:
-            pid = self._engine.connect_arrays(pre._id, post._id, receptor, p, q, d, w)
+            compiled = self._engine.connect_arrays(pre.compiled, post.compiled, receptor, p, q, d, w)
         except ValueError as e:  # the core's own checks (the delay limit, the shard limit), named like ours
             raise ValueError(f"projection {name!r}: {e}") from None
         try:
-            self._add_rules(pid, [(r.core_kind(), r.lower_in(self), self._lower_schedules(r)) for r in rules])
+            proj = Projection(self, compiled, self._engine, pre, post, receptor, rules, lowered, name)
         except BaseException:
-            self._engine.pop_projection(pid)
+            self._engine.pop_projection(compiled)
             raise
-        proj = Projection(self, pid, pre, post, receptor, rules, name)
         self.projections.append(proj)
         return proj
-
-    def _lower_schedules(self, rule: PlasticityRule) -> list[tuple[int, np.ndarray, float]]:
-        return [(slot, *sched.segments(self.dt)) for slot, sched in rule.schedules().items()]
-
-    def _add_rules(self, pid: int, lowered: list[tuple[str, dict[str, float], list[Any]]]) -> None:
-        for idx, (kind, params, scheds) in enumerate(lowered):
-            self._engine.add_rule(pid, kind, params)
-            for slot, seg, rest in scheds:
-                self._engine.set_schedule(pid, idx, slot, seg, rest)
 
     def add_poisson_input(
         self,
@@ -504,13 +489,15 @@ class Network:
             Unique name; default ``"poisson-><target>"``.
         """
         self._own("target", target, Population)
-        if target.model.kind in ("PoissonSource", "SpikeGenerator"):
+        if target.model.kind in ("PoissonSource", "GammaSource", "SpikeGenerator"):
             raise ValueError(f"target must integrate input; {target.name!r} is a {target.model.kind}")
         receptor = check_choice("receptor", receptor, _RECEPTORS)
         n, rate, weight = check_poisson_params(n, rate, weight, self.dt)
         name = self._unique_name(name, f"poisson->{target.name}", [x.name for x in self.inputs])
-        iid = self._engine.add_input("PoissonInput", target._id, receptor, {"n": n, "rate": rate, "weight": weight})
-        inp = PoissonInput(self, iid, target, receptor, n, rate, weight, name)
+        compiled = self._engine.add_input(
+            "PoissonInput", target.compiled, receptor, {"n": n, "rate": rate, "weight": weight}
+        )
+        inp = PoissonInput(self, self._engine, compiled, target, receptor, n, rate, weight, name)
         self.inputs.append(inp)
         return inp
 
@@ -543,42 +530,26 @@ class Network:
             )
         idx = None if neurons is None else check_index_array("neurons", neurons, target.size)
         name = self._unique_name(name, f"current->{target.name}", [x.name for x in self.inputs])
-        inp = CurrentInput(self, -1, target, source, idx, name)
-        inp._id = self._engine.add_input(source.kind, target._id, "exc", inp._params(source))
+        params = CurrentInput.lowered(source, idx, self.dt)
+        compiled = self._engine.add_input(source.kind, target.compiled, "exc", params)
+        inp = CurrentInput(self, self._engine, compiled, target, source, idx, name)
         self.inputs.append(inp)
         return inp
 
     def add_plasticity(self, pop: Population, rule: NeuronRule) -> None:
-        """Attach a neuron rule (:class:`pyneuro.plasticity.IntrinsicPlasticity`) to ``pop``.
+        """Attach a neuron rule (:class:`pyneuro.plasticity.IntrinsicPlasticity`) to ``pop``
+        (:meth:`Population.add_plasticity`).
 
         Synaptic rules are given to :meth:`connect`; neuron rules act on a population's own state.
         """
         self._own("pop", pop, Population)
-        if not isinstance(rule, NeuronRule):
-            raise TypeError(
-                f"rule must be a neuron rule from pyneuro.plasticity (IntrinsicPlasticity), got {type(rule).__name__}"
-                " (synaptic rules go to net.connect(..., plasticity=rule))"
-            )
-        if "theta" not in pop.state_vars or pop.model.adaptive_threshold:
-            raise ValueError(
-                f"{rule.kind} needs a model with a threshold offset 'theta' (LIF, LIFCond); population {pop.name!r} "
-                f"is {type(pop.model).__name__}"
-            )
-        params = rule.lower_in(self)
-        scheds = self._lower_schedules(rule)
-        idx = len(pop.plasticity)
-        self._engine.add_neuron_rule(pop._id, rule.core_kind(), params)
-        for slot, seg, rest in scheds:
-            self._engine.set_schedule(-pop._id - 1, idx, slot, seg, rest)
-        pop.plasticity.append(rule)
+        pop.add_plasticity(rule)
 
     # -- structural plasticity --------------------------------------------------------------------------------
     def add_structural(self, target: Projection | Population, *rules: Any) -> None:
         """Attach structural rules (:mod:`pyneuro.structural`) to a projection (Pruning, Growth, HomeostaticGrowth,
         Sprouting) or to a population (Neurogenesis); they act every ``interval`` ms inside :meth:`run`, in the order
         given. A rewired projection may not carry a weight monitor (synapse positions change; take snapshots)."""
-        from .structural import Neurogenesis, StructuralRule
-
         if isinstance(target, Population):
             self._own("target", target, Population)
             if not rules:
@@ -592,40 +563,18 @@ class Network:
                         raise ValueError(f"rules[{k}].connect names projection {name!r}; the network has {names}")
                 if target.positions is not None and r.position_box is None:
                     raise ValueError(f"rules[{k}]: population {target.name!r} has positions; give position_box")
+                interval_steps(f"rules[{k}].interval", r.interval, self.dt)
                 r.check_target(target, self)
             for r in rules:
-                iv = max(1, int(r.interval / self.dt + 0.5 + 1e-9))
+                iv = interval_steps("Neurogenesis.interval", r.interval, self.dt)
+                epochs = NeurogenesisEpochs(target, r, len(target.structural), (self.step // iv + 1) * iv)
                 target.structural.append(r)
-                target._neuro_next = [*getattr(target, "_neuro_next", []), (r, (self.step // iv + 1) * iv)]
+                self._neurogenesis.append(epochs)
+            order = {id(p): k for k, p in enumerate(self.populations)}
+            self._neurogenesis.sort(key=lambda e: (order[id(e.population)], e.index))
             return
-        proj = target
-        self._own("target", proj, Projection)
-        if not rules:
-            raise ValueError("add_structural needs at least one rule from pyneuro.structural")
-        for k, r in enumerate(rules):
-            if not isinstance(r, StructuralRule):
-                raise TypeError(f"rules[{k}] must be a rule from pyneuro.structural, got {type(r).__name__}")
-        if any(getattr(m, "projection", None) is proj for m in self.monitors if m.kind == "weights"):
-            raise ValueError(
-                f"projection {proj.name!r} has a weight monitor; structural rules change synapse positions"
-            )
-        for k, r in enumerate(rules):
-            if isinstance(r, Neurogenesis):
-                raise TypeError(f"rules[{k}]: Neurogenesis belongs to a population (net.add_structural(pop, rule))")
-        lowered = [(r.kind, r.lower(self)) for r in rules]
-        for r in rules:
-            r.check_target(proj, self)
-        for k, r in enumerate(rules):
-            delay = getattr(r, "delay", None)
-            hi = getattr(delay, "high", delay)
-            if hi is not None and float(hi) > proj.max_delay * (1 + 1e-9):
-                raise ValueError(
-                    f"rules[{k}].delay reaches {float(hi)} ms, beyond the projection's max_delay = {proj.max_delay} ms "
-                    "(declare a longer one with net.connect(..., max_delay=...))"
-                )
-        for r, (kind, params) in zip(rules, lowered):  # each rule registered here only once the core holds it
-            self._engine.add_structural(proj._id, kind, params)
-            proj.structural.append(r)
+        self._own("target", target, Projection)
+        target.add_structural(*rules)
 
     @property
     def structural_log(self) -> np.ndarray:
@@ -674,25 +623,25 @@ class Network:
     def _every(self, name: str, every: Any) -> int:
         """A recording interval (ms) in whole steps: at least dt, at most 2**52 steps (the clock's exact range)."""
         every = check_number(name, every, self.dt * (1 - 1e-9), 2.0**52 * self.dt)
-        return max(1, int(to_steps(every, self.dt)))
+        return max(1, to_step(every, self.dt))
 
     def record_spikes(self, pop: Population, indices: Any = None) -> SpikeMonitor:
         """Record the spikes of ``pop`` (all neurons, or the given indices)."""
         self._own("pop", pop, Population)
         subset = None if indices is None else check_index_array("indices", indices, pop.size)
-        mid = self._engine.add_spike_monitor(pop._id, np.zeros(0, np.uint32) if subset is None else subset)
-        m = SpikeMonitor(self, mid, pop, subset)
+        compiled = self._engine.add_spike_monitor(pop.compiled, np.zeros(0, np.uint32) if subset is None else subset)
+        m = SpikeMonitor(self, compiled, pop, subset)
         self.monitors.append(m)
         return m
 
     def record_state(self, pop: Population, var: str, indices: Any = None, every: float | None = None) -> StateMonitor:
         """Record state variable ``var`` of the given neurons (default all) every ``every`` ms (default dt)."""
         self._own("pop", pop, Population)
-        var = pop._check_var(var)
-        idx = pop._check_indices("indices", indices)
+        var = pop.check_var(var)
+        idx = pop.check_indices("indices", indices)
         ev = self._every("every", self.dt if every is None else every)
-        mid = self._engine.add_state_monitor(pop._id, var, idx, ev)
-        m = StateMonitor(self, mid, pop, var, idx, ev)
+        compiled = self._engine.add_state_monitor(pop.compiled, var, idx, ev)
+        m = StateMonitor(self, compiled, pop, var, idx)
         self.monitors.append(m)
         return m
 
@@ -708,8 +657,8 @@ class Network:
         if sel is not None and proj.size == 0:
             raise ValueError("indices given but the projection has no synapses")
         ev = self._every("every", every)
-        mid = self._engine.add_weight_monitor(proj._id, np.zeros(0, np.uint64) if sel is None else sel, ev)
-        m = WeightMonitor(self, mid, proj, sel, ev)
+        compiled = self._engine.add_weight_monitor(proj.compiled, np.zeros(0, np.uint64) if sel is None else sel, ev)
+        m = WeightMonitor(self, compiled, proj, sel)
         self.monitors.append(m)
         return m
 
@@ -719,25 +668,19 @@ class Network:
         synapse), so choose ``every`` with the projection's size in mind."""
         self._own("proj", proj, Projection)
         m = StructureMonitor(self, proj, self._every("every", every))
-        m._due()
+        m.take_due()
         self.monitors.append(m)
         return m
 
-    def _structure_next(self) -> int | None:
-        steps = [m.next_step for m in self.monitors if isinstance(m, StructureMonitor)]
-        return min(steps) if steps else None
-
-    def _structure_due(self) -> None:
-        for m in self.monitors:
-            if isinstance(m, StructureMonitor):
-                m._due()
-
-    def record_rate(self, pop: Population, bin: float = 1.0) -> RateMonitor:
-        """Record the population rate of ``pop`` in bins of ``bin`` ms."""
+    def record_rate(self, pop: Population, every: float = 1.0, *, bin: float | None = None) -> RateMonitor:
+        """Record the population rate of ``pop`` in bins of ``every`` ms (``bin`` is an alias of ``every``, the bin
+        width)."""
         self._own("pop", pop, Population)
-        b = self._every("bin", bin)
-        mid = self._engine.add_rate_monitor(pop._id, b)
-        m = RateMonitor(self, mid, pop, b)
+        if bin is not None:
+            every = bin
+        b = self._every("bin" if bin is not None else "every", every)
+        compiled = self._engine.add_rate_monitor(pop.compiled, b)
+        m = RateMonitor(self, compiled, pop)
         self.monitors.append(m)
         return m
 
@@ -771,11 +714,33 @@ class Network:
             What is (or will be) lesioned; its ``synapses_removed`` is filled in when it is applied. Applied
             lesions are listed in :attr:`lesions`. See :mod:`pyneuro.lesion` for the full semantics.
         """
-        from . import lesion as _lesion
-
-        return _lesion.schedule(self, _lesion.parse(self, neurons, synapses, at, remove_synapses))
+        les, counter = Lesion.parse(self, self._engine, neurons, synapses, at, remove_synapses, self._lesion_counter)
+        self._lesion_counter = counter
+        if les.step <= self.step:
+            les.apply()
+        else:
+            self._pending_lesions.append(les)
+            self._pending_lesions.sort(key=lambda x: x.step)  # stable: same-step lesions keep their order
+        return les
 
     # -- running ----------------------------------------------------------------------------------------------
+    def _next_event(self) -> int | None:
+        """The step of the next thing scheduled in Python (a lesion, a neurogenesis epoch, a snapshot)."""
+        steps = [les.step for les in self._pending_lesions[:1]]
+        steps += [e.next_step for e in self._neurogenesis]
+        steps += [m.next_step for m in self.monitors if isinstance(m, StructureMonitor)]
+        return min(steps) if steps else None
+
+    def _fire_due(self) -> None:
+        """Apply what is due at the current step: lesions (in time order), neurogenesis epochs, snapshots."""
+        while self._pending_lesions and self._pending_lesions[0].step <= self.step:
+            self._pending_lesions.pop(0).apply()
+        for e in self._neurogenesis:
+            e.fire()
+        for m in self.monitors:
+            if isinstance(m, StructureMonitor):
+                m.take_due()
+
     def run(self, duration: float, progress: bool = False) -> None:
         """Advance the network by ``duration`` ms (rounded to whole steps); may be called again to continue.
 
@@ -790,7 +755,7 @@ class Network:
             end of the last completed step.
         """
         duration = check_number("duration", duration, 0.0, 2.0**52 * self.dt)
-        total = int(to_steps(duration, self.dt))
+        total = to_step(duration, self.dt)
         bar = None
         if progress:
             from tqdm.auto import tqdm
@@ -799,18 +764,13 @@ class Network:
         done = 0
         chunk = 100
         wall0 = _time.perf_counter()
-        from .lesion import apply_due, next_step
-        from .structural import grow_due, neurogenesis_next
-
         try:
-            apply_due(self)
-            grow_due(self)
-            self._structure_due()
+            self._fire_due()
             while done < total:
                 n = min(chunk, total - done)
-                for nxt in (next_step(self), neurogenesis_next(self), self._structure_next()):  # stop at events
-                    if nxt is not None:
-                        n = min(n, nxt - self.step)
+                nxt = self._next_event()  # stop at events
+                if nxt is not None:
+                    n = min(n, nxt - self.step)
                 t0 = _time.perf_counter()
                 status = self._engine.run(n)
                 el = _time.perf_counter() - t0
@@ -836,9 +796,7 @@ class Network:
                             f"t = {t_ms:.1f} ms, above max_rate = {self.max_rate} Hz; run stopped"
                         )
                     raise SimulationError(msg, pop.name, t_ms, str(status["reason"]))
-                apply_due(self)
-                grow_due(self)
-                self._structure_due()
+                self._fire_due()
                 # aim for ~0.2 s of wall time per chunk
                 if el < 0.1:
                     chunk = min(chunk * 2, 1 << 22)
@@ -854,13 +812,139 @@ class Network:
 
         ``Network.load(path)`` continues bit for bit as this network would.
         """
-        from .io import save_network
+        from . import __version__, io
 
-        save_network(self, path)
+        for les in self._pending_lesions:
+            les.check_savable()
+        root = io.Node()
+        root.attrs.update(
+            format=io.FORMAT_NAME,
+            format_version=io.FORMAT_VERSION,
+            pyneuro_version=__version__,
+            dt=self.dt,
+            seed=np.uint64(self.seed),
+            threads=self.threads,
+            max_rate=self.max_rate,
+            check_every=int(self._engine.check_every),
+            time_convention=self.time_convention,
+        )
+        g = root.child("populations")
+        for k, p in enumerate(self.populations):
+            gp = g.child(str(k))
+            gp.attrs.update(
+                name=p.name,
+                size=p.size,
+                model=json.dumps(p.model.to_dict()),
+                plasticity=json.dumps([r.to_dict() for r in p.plasticity]),
+            )
+            epochs = [e for e in self._neurogenesis if e.population is p]
+            if p.structural:  # Neurogenesis rules, their next epochs and how many neurons each added
+                gp.attrs["structural"] = json.dumps([r.to_dict() for r in p.structural])
+                gp.attrs["neuro_next"] = json.dumps([int(e.next_step) for e in epochs])
+                gp.attrs["neuro_added"] = json.dumps({str(e.index): e.added for e in epochs if e.added})
+        g = root.child("projections")
+        index = {id(p): k for k, p in enumerate(self.populations)}
+        for k, pr in enumerate(self.projections):
+            gp = g.child(str(k))
+            gp.attrs.update(
+                name=pr.name,
+                pre=index[id(pr.source)],
+                post=index[id(pr.target)],
+                receptor=pr.receptor,
+                rules=json.dumps([r.to_dict() for r in pr.plasticity]),
+                max_delay_steps=pr.max_delay_steps,
+                structural=json.dumps([r.to_dict() for r in pr.structural]),
+            )
+            gp.data.update(pr.arrays())
+        refs = io.Refs(self.populations, self.projections)
+        g = root.child("inputs")
+        for k, inp in enumerate(self.inputs):
+            inp.save_to(g.child(str(k)), refs)
+        g = root.child("monitors")
+        for k, m in enumerate(self.monitors):
+            m.save_to(g.child(str(k)), refs)
+        gl = root.child("lesions")
+        gl.attrs["counter"] = int(self._lesion_counter)
+        gl.attrs["log"] = json.dumps(self.lesions)
+        gpend = gl.child("pending")
+        for k, les in enumerate(self._pending_lesions):
+            les.save_to(gpend.child(str(k)), refs)
+        root.child("state").data.update(self._engine.save_state())
+        io.write(path, root)
 
     @classmethod
     def load(cls, path: str | Path, threads: int | None = None) -> Network:
         """Read a checkpoint written by :meth:`save` (optionally with another thread count)."""
-        from .io import load_network
+        from . import io
 
-        return load_network(path, threads=threads)
+        root = io.read(path)
+        a = root.attrs
+        net = cls(
+            dt=float(a["dt"]),
+            seed=int(a["seed"]),
+            threads=int(a["threads"]) if threads is None else threads,
+            max_rate=float(a["max_rate"]),
+            time_convention=str(a.get("time_convention", "pyneuro")),
+        )
+        net._engine.check_every = int(a["check_every"])
+        pops = root.children["populations"]
+        for k in range(len(pops.children)):
+            gp = pops.children[str(k)]
+            spec = json.loads(gp.attrs["model"])
+            model_cls = MODELS[spec.pop("kind")]
+            model = SpikeGenerator() if model_cls is SpikeGenerator else model_cls(**spec)
+            pop = net.add_population(model, int(gp.attrs["size"]), name=str(gp.attrs["name"]))
+            for spec in json.loads(gp.attrs.get("plasticity", "[]")):
+                net.add_plasticity(pop, PlasticityRule.from_dict(spec))  # type: ignore[arg-type]
+        projs = root.children["projections"]
+        for k in range(len(projs.children)):
+            gp = projs.children[str(k)]
+            rules = [PlasticityRule.from_dict(spec) for spec in json.loads(gp.attrs["rules"])]
+            arrays = tuple(np.asarray(gp.data[n]) for n in ("pre", "post", "delay_steps", "weight"))
+            proj = net._connect_arrays(
+                net.populations[int(gp.attrs["pre"])],
+                net.populations[int(gp.attrs["post"])],
+                str(gp.attrs["receptor"]),
+                arrays,  # type: ignore[arg-type]
+                rules,
+                str(gp.attrs["name"]),
+            )
+            if "max_delay_steps" in gp.attrs:
+                proj.compiled.set_max_delay(int(gp.attrs["max_delay_steps"]))
+            specs = json.loads(gp.attrs.get("structural", "[]"))
+            if specs:
+                net.add_structural(proj, *[StructuralRule.from_dict(x) for x in specs])
+        for k in range(len(pops.children)):
+            gp = pops.children[str(k)]
+            if "structural" in gp.attrs:
+                pop = net.populations[k]
+                net.add_structural(pop, *[StructuralRule.from_dict(x) for x in json.loads(gp.attrs["structural"])])
+                epochs = [e for e in net._neurogenesis if e.population is pop]
+                added = {int(i): int(n) for i, n in json.loads(gp.attrs["neuro_added"]).items()}
+                for e, step in zip(epochs, json.loads(gp.attrs["neuro_next"])):
+                    e.next_step = int(step)
+                    e.added = added.get(e.index, 0)
+        refs = io.Refs(net.populations, net.projections)
+        inputs = root.children.get("inputs")
+        for k in range(len(inputs.children) if inputs is not None else 0):
+            node = inputs.children[str(k)]  # type: ignore[union-attr]
+            kind = str(json.loads(node.attrs["spec"]).get("kind", "poisson"))
+            if kind not in INPUTS:
+                raise ValueError(f"checkpoint inputs/{k}: unknown input kind {kind!r}; known: {sorted(INPUTS)}")
+            INPUTS[kind].load_from(net, node, refs)
+        mons = root.children["monitors"]
+        for k in range(len(mons.children)):
+            gm = mons.children[str(k)]
+            kind = str(gm.attrs.get("kind"))
+            if kind not in MONITORS:
+                raise ValueError(f"checkpoint monitors/{k}: unknown recorder kind {kind!r}; known: {sorted(MONITORS)}")
+            MONITORS[kind].load_from(net, gm, refs)
+        if "lesions" in root.children:  # absent in version-1 files: no lesions
+            gl = root.children["lesions"]
+            net._lesion_counter = int(gl.attrs["counter"])
+            net.lesions = json.loads(gl.attrs["log"])
+            gpend = gl.children["pending"]
+            for k in range(len(gpend.children)):
+                net._pending_lesions.append(Lesion.load_from(net, net._engine, gpend.children[str(k)], refs))
+        net._engine.load_state(root.children["state"].flat())
+        return net

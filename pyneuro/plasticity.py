@@ -10,9 +10,12 @@ within a step arrivals are processed before the step's postsynaptic spikes.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, fields
+from dataclasses import KW_ONLY, InitVar, dataclass, field, fields
 from typing import TYPE_CHECKING, Any, ClassVar
 
+import numpy as np
+
+from ._clock import interval_steps
 from ._params import check_params, lower_params, param
 from ._validation import check_choice, check_number
 from .schedule import Schedule, as_schedule
@@ -71,11 +74,17 @@ class PlasticityRule:
 
     def _steps(self, net: Network) -> float:
         """The rule's ``interval`` (ms) in whole steps, >= 1 (periodic rules)."""
-        return _interval_steps(self.interval, net.dt, f"{self.kind}.interval")  # type: ignore[attr-defined]
+        return float(interval_steps(f"{self.kind}.interval", self.interval, net.dt))  # type: ignore[attr-defined]
 
     def schedules(self) -> dict[int, Schedule]:
         """Schedule slots of the compiled rule: 0 is the learning-rate factor."""
         return {} if self.schedule is None else {0: self.schedule}  # type: ignore[dict-item]
+
+    def lowered(self, net: Network) -> tuple[str, dict[str, float], list[tuple[int, np.ndarray, float]]]:
+        """Everything the core needs to build the rule in ``net``, checked: its kind, its parameters and its
+        schedules as ``(slot, segments, rest)``."""
+        scheds = [(slot, *sched.segments(net.dt)) for slot, sched in self.schedules().items()]
+        return self.core_kind(), self.lower_in(net), scheds
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"kind": self.kind}
@@ -102,9 +111,6 @@ class PlasticityRule:
     def check_target(self, pre: Any, post: Any) -> None:
         """Raise ValueError when the rule cannot act on a projection from ``pre`` to ``post`` (checked before the
         projection is made)."""
-
-    def check_weights(self, w_lo: float, w_hi: float) -> None:
-        """Called with the range of initial weights of the projection."""
 
 
 @dataclass
@@ -167,14 +173,6 @@ def _check_bounds(kind: str, w_min: float, w_max: float) -> None:
     check_number(f"{kind}.w_max", w_max, 0.0)
     if w_max <= w_min:
         raise ValueError(f"{kind}.w_max must be > w_min={w_min}, got {w_max}")
-
-
-def _interval_steps(interval: float, dt: float, name: str = "interval") -> float:
-    if interval < dt * (1.0 - 1e-9):
-        raise ValueError(f"{name} must be >= dt = {dt} ms, got {interval}")
-    if interval > 2.0**52 * dt:  # the clock's exact range, as for recording intervals
-        raise ValueError(f"{name} must be <= 2**52 steps = {2.0**52 * dt:g} ms at dt = {dt} ms, got {interval}")
-    return float(max(1, math.floor(interval / dt + 0.5 + 1e-9)))
 
 
 @dataclass
@@ -448,12 +446,12 @@ class InhibitorySTDP(PlasticityRule):
 
     Symmetric window; unit traces ``x_pre``, ``x_post`` (all-to-all, time constant ``tau``)::
 
-        presynaptic arrival at t:  w <- clip(w + eta (x_post(t) - alpha)),    alpha = 2 rho0 tau
+        presynaptic arrival at t:  w <- clip(w + eta (x_post(t) - alpha)),    alpha = 2 target_rate tau
         postsynaptic spike at t:   w <- clip(w + eta x_pre(t - d))
 
     Near-coincident spikes strengthen the inhibitory synapse, a presynaptic spike alone weakens it by
-    ``eta alpha``; the postsynaptic rate is driven to ``rho0`` (the excitatory-inhibitory balance of the paper).
-    Use on projections with ``receptor="inh"``.
+    ``eta alpha``; the postsynaptic rate is driven to ``target_rate`` (the paper's rho_0: the
+    excitatory-inhibitory balance of the paper). Use on projections with ``receptor="inh"``.
 
     Parameters
     ----------
@@ -461,29 +459,45 @@ class InhibitorySTDP(PlasticityRule):
         Trace time constant (ms), > 0 (20 ms in the paper).
     eta : float
         Learning rate (weight units per unit trace), > 0.
-    rho0 : float
-        Target postsynaptic rate (Hz), >= 0 (3 or 5 Hz in the paper).
+    target_rate : float
+        Target postsynaptic rate (Hz), >= 0 (3 or 5 Hz in the paper). ``rho0``, the paper's symbol, is an alias
+        (keyword and attribute).
     w_min, w_max : float
         Weight bounds.
     """
 
     tau: float = param(20.0, unit="ms", lo=0.0, lo_open=True)
     eta: float = param(1e-3, unit="weight", lo=0.0, lo_open=True)
-    rho0: float = param(5.0, unit="Hz", lo=0.0)
+    target_rate: float = param(5.0, unit="Hz", lo=0.0)
     w_min: float = param(0.0, unit="weight", lo=0.0)
     w_max: float = param(1e3, unit="weight", lo=0.0)
+    _: KW_ONLY
+    rho0: InitVar[float | None] = None
 
     kind: ClassVar[str] = "InhibitorySTDP"
 
-    def __post_init__(self) -> None:
+    def __post_init__(self, rho0: float | None) -> None:  # type: ignore[override]
+        if rho0 is not None:
+            self.target_rate = rho0
         super().__post_init__()
         _check_bounds("InhibitorySTDP", self.w_min, self.w_max)
 
     @property
     def alpha(self) -> float:
-        """Depression offset 2 rho0 tau (rho0 in spikes per ms)."""
-        return 2.0 * self.rho0 * 1e-3 * self.tau
+        """Depression offset 2 target_rate tau (target_rate in spikes per ms)."""
+        return 2.0 * self.target_rate * 1e-3 * self.tau
 
+
+def _rho0(self: InhibitorySTDP) -> float:
+    return self.target_rate
+
+
+def _set_rho0(self: InhibitorySTDP, value: float) -> None:
+    self.target_rate = value
+
+
+# the paper's symbol as an attribute alias (set after the dataclass has taken rho0 as an init-only keyword)
+InhibitorySTDP.rho0 = property(_rho0, _set_rho0, doc="Alias of ``target_rate`` (the paper's rho_0).")  # type: ignore[attr-defined]
 
 
 @dataclass
@@ -847,7 +861,7 @@ class Custom(PlasticityRule):
     def lower_in(self, net: Network) -> dict[str, float]:
         out = {**self.lower(), "dt": net.dt}
         if self.on_tick is not None:
-            out["interval_steps"] = _interval_steps(float(self.interval), net.dt, "Custom.interval")  # type: ignore[arg-type]
+            out["interval_steps"] = float(interval_steps("Custom.interval", float(self.interval), net.dt))  # type: ignore[arg-type]
         return out
 
 
@@ -899,7 +913,6 @@ class IntrinsicPlasticity(NeuronRule):
             raise ValueError(
                 f"IntrinsicPlasticity.theta_max must be > theta_min={self.theta_min}, got {self.theta_max}"
             )
-
 
 
 NEURON_RULES: dict[str, type[NeuronRule]] = {IntrinsicPlasticity.kind: IntrinsicPlasticity}

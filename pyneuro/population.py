@@ -7,11 +7,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ._validation import FLOAT32_MAX, check_float_array, check_index_array, check_int, check_number
-from .models import NeuronModel, PoissonSource
+from . import _core
+from ._clock import to_steps
+from ._validation import FLOAT32_MAX, check_choice, check_float_array, check_index_array, check_int, check_number
+from .models import GammaSource, NeuronModel, PoissonSource
 
 if TYPE_CHECKING:
     from .network import Network
+    from .plasticity import NeuronRule
 
 __all__ = ["Population"]
 
@@ -19,42 +22,72 @@ __all__ = ["Population"]
 class Population:
     """A block of ``size`` neurons of one model inside a :class:`~pyneuro.Network`.
 
-    Created by :meth:`Network.add_population`; holds its compiled counterpart by id. Neuron ids are 0-based and
-    stay valid for the life of the population; :meth:`add_neurons` appends new ids.
+    Created by :meth:`Network.add_population`; holds its compiled counterpart (:attr:`compiled`) and asks it for
+    state. Neuron ids are 0-based and stay valid for the life of the population; :meth:`add_neurons` appends new ids.
     """
 
-    def __init__(self, net: Network, pid: int, model: NeuronModel, size: int, name: str) -> None:
+    def __init__(
+        self, net: Network, engine: _core.Engine, compiled: _core.Population, model: NeuronModel, name: str
+    ) -> None:
         self._net = net
-        self._id = pid
+        self._engine = engine  # for what involves the whole network: growth, which every projection follows
+        self._core = compiled
         self.model = model
         self.name = name
-        self._size = size
-        self.plasticity: list[Any] = []  # neuron rules (Network.add_plasticity)
+        self.plasticity: list[NeuronRule] = []  # neuron rules (add_plasticity)
+        self._rules: list[_core.NeuronRule] = []  # their compiled counterparts, in the same order
         self.structural: list[Any] = []  # Neurogenesis rules (Network.add_structural)
-        self._neuro_next: list[tuple[Any, int]] = []  # per Neurogenesis rule: (rule, step of its next epoch)
-        self._neuro_added: dict[int, int] = {}  # per Neurogenesis rule: neurons it added
 
     @property
     def size(self) -> int:
         """Number of neurons."""
-        return self._size
+        return int(self._core.size)
 
     def __len__(self) -> int:
-        return self._size
+        return self.size
 
     def __repr__(self) -> str:
-        return f"Population({self.name!r}, {type(self.model).__name__}, size={self._size})"
+        return f"Population({self.name!r}, {type(self.model).__name__}, size={self.size})"
 
     @property
     def network(self) -> Network:
+        """The network this population belongs to."""
         return self._net
+
+    @property
+    def compiled(self) -> _core.Population:
+        """The compiled population (``pyneuro._core.Population``) this handle stands for; pyneuro's own modules
+        pass it to the engine. Its methods check nothing beyond memory safety: use the handle's."""
+        return self._core
+
+    def add_plasticity(self, rule: NeuronRule) -> None:
+        """Attach a neuron rule (:class:`pyneuro.plasticity.IntrinsicPlasticity`) to the population; the same as
+        ``net.add_plasticity(pop, rule)``. Synaptic rules are given to :meth:`Network.connect`."""
+        from .plasticity import NeuronRule
+
+        if not isinstance(rule, NeuronRule):
+            raise TypeError(
+                f"rule must be a neuron rule from pyneuro.plasticity (IntrinsicPlasticity), got {type(rule).__name__}"
+                " (synaptic rules go to net.connect(..., plasticity=rule))"
+            )
+        if "theta" not in self.state_vars or self.model.adaptive_threshold:
+            raise ValueError(
+                f"{rule.kind} needs a model with a threshold offset 'theta' (LIF, LIFCond); population {self.name!r} "
+                f"is {type(self.model).__name__}"
+            )
+        kind, params, scheds = rule.lowered(self._net)
+        compiled = self._engine.add_neuron_rule(self._core, kind, params)
+        for slot, seg, rest in scheds:
+            compiled.set_schedule(slot, seg, rest)
+        self.plasticity.append(rule)
+        self._rules.append(compiled)
 
     @property
     def positions(self) -> np.ndarray | None:
         """Positions of the neurons (an ``(n, d)`` float32 array, d in 1..3, in any length unit the rules that use
         them share, e.g. µm), or ``None`` when not set. Used by distance-dependent growth, sprouting reach and
         lesions by region."""
-        a = self._net._engine.pop_positions(self._id)
+        a = self._core.positions
         return None if a.shape[1] == 0 else a
 
     @positions.setter
@@ -62,24 +95,26 @@ class Population:
         arr = np.asarray(xyz, dtype=np.float64)
         if arr.ndim == 1:
             arr = arr.reshape(-1, 1)
-        if arr.ndim != 2 or arr.shape[0] != self._size or not 1 <= arr.shape[1] <= 3:
-            raise ValueError(f"positions must have shape ({self._size}, d) with d in 1..3, got {np.shape(xyz)}")
+        n = self.size
+        if arr.ndim != 2 or arr.shape[0] != n or not 1 <= arr.shape[1] <= 3:
+            raise ValueError(f"positions must have shape ({n}, d) with d in 1..3, got {np.shape(xyz)}")
         if not np.all(np.isfinite(arr)) or np.abs(arr).max(initial=0.0) > FLOAT32_MAX:
             raise ValueError("positions must be finite float32 values")
-        self._net._engine.pop_set_positions(self._id, np.ascontiguousarray(arr, dtype=np.float32).ravel(), arr.shape[1])
+        self._core.set_positions(np.ascontiguousarray(arr, dtype=np.float32).ravel(), arr.shape[1])
 
     @property
     def lesioned(self) -> np.ndarray:
         """Which neurons are lesioned (silenced by :meth:`Network.lesion`), as a boolean array."""
-        return self._net._engine.pop_lesioned(self._id).astype(bool)
+        return self._core.lesioned.astype(bool)
 
     @property
     def state_vars(self) -> tuple[str, ...]:
         """Names of the state variables that :meth:`get` and :meth:`set` accept."""
-        return tuple(self._net._engine.pop_var_names(self._id))
+        return tuple(self._core.var_names)
 
-    def _check_var(self, var: Any) -> str:
-        """The model's own name of state variable ``var`` (NEST's names, e.g. ``V_m``, are accepted too)."""
+    def check_var(self, var: Any) -> str:
+        """The model's own name of state variable ``var`` (NEST's names, e.g. ``V_m``, are accepted too); a
+        TypeError/ValueError naming the choices otherwise."""
         if not isinstance(var, str):
             raise TypeError(f"var must be a string naming a state variable, got {var!r}")
         names = self.state_vars
@@ -95,22 +130,24 @@ class Population:
     def get(self, var: str) -> np.ndarray:
         """Current values of state variable ``var`` (a float32 copy, one value per neuron). ``var`` is the model's
         name or NEST's (``"v"`` or ``"V_m"``)."""
-        return self._net._engine.pop_get(self._id, self._check_var(var))
+        return self._core.get(self.check_var(var))
 
     def set(self, var: str, values: Any) -> None:
         """Set state variable ``var`` to a scalar or to one value per neuron.
 
-        Values must be finite; ``rate`` (Poisson sources) must lie in [0, 1000/dt] Hz.
+        Values must be finite; ``rate`` (Poisson sources) must lie in [0, 1000/dt] Hz; the parameters of a
+        :class:`~pyneuro.models.GammaSource` must be >= 0.
         """
-        var = self._check_var(var)
+        var = self.check_var(var)
         hi = 1000.0 / self._net.dt if isinstance(self.model, PoissonSource) else FLOAT32_MAX
-        lo = 0.0 if isinstance(self.model, PoissonSource) else -FLOAT32_MAX
+        lo = 0.0 if isinstance(self.model, (PoissonSource, GammaSource)) else -FLOAT32_MAX
+        n = self.size
         if np.ndim(values) == 0:
             v = check_number(f"values for {var!r}", values, lo, hi)
-            arr = np.full(self._size, v, dtype=np.float32)
+            arr = np.full(n, v, dtype=np.float32)
         else:
-            arr = check_float_array(f"values for {var!r}", values, length=self._size, lo=lo, hi=hi).astype(np.float32)
-        self._net._engine.pop_set(self._id, var, arr)
+            arr = check_float_array(f"values for {var!r}", values, length=n, lo=lo, hi=hi).astype(np.float32)
+        self._core.set(var, arr)
 
     def set_spike_times(self, times: Any, indices: Any) -> None:
         """Replace the given spikes of a :class:`~pyneuro.models.SpikeGenerator` population (between runs).
@@ -126,12 +163,10 @@ class Population:
                 f"set_spike_times needs a SpikeGenerator population, {self.name!r} is {type(self.model).__name__}"
             )
         model = SpikeGenerator(times=times, indices=indices)
-        model.check_size(self._size)
-        from .network import to_steps
-
+        model.check_size(self.size)
         t = np.asarray(model.times, dtype=np.float64).reshape(-1)
         steps = to_steps(t, self._net.dt).astype(np.int64)
-        self._net._engine.set_generator_events(self._id, steps, np.asarray(model.indices).reshape(-1).astype(np.uint32))
+        self._core.set_events(steps, np.asarray(model.indices).reshape(-1).astype(np.uint32))  # type: ignore[attr-defined]
         self.model = model
 
     # -- neurogenesis ------------------------------------------------------------------------------------------
@@ -142,6 +177,7 @@ class Population:
         state: dict[str, Any] | None = None,
         connect: Any = None,
         maturation: tuple[float, float] | None = None,
+        log_kind: str = "added",
     ) -> np.ndarray:
         """Add ``n`` neurons to the population between runs (neurogenesis); returns their ids,
         ``np.arange(old_size, old_size + n)``. Existing ids, state and synapses are untouched.
@@ -170,6 +206,9 @@ class Population:
             Pair STDP and triplet STDP multiply the update made at a postsynaptic spike of neuron i (the post-spike
             half, i.e. LTP with the usual signs) by neuron i's gain; the other rules ignore it. See
             :attr:`plasticity_gain`.
+        log_kind : {"added", "created"}
+            How the synapses of ``connect`` enter :attr:`Network.structural_log`: ``"added"`` (by hand, the default)
+            or ``"created"`` (as a structural rule's, e.g. :class:`pyneuro.structural.Neurogenesis`).
 
         Notes
         -----
@@ -179,22 +218,10 @@ class Population:
         divide by the current size. Everything is checked before anything changes. The new neurons are logged in
         :attr:`Network.structural_log` as ``"neuron_added"`` and the synapses ``connect`` makes as ``"added"``.
         """
-        return self._add_neurons(n, positions, state, connect, maturation, "added")
-
-    def _add_neurons(
-        self,
-        n: int,
-        positions: Any,
-        state: dict[str, Any] | None,
-        connect: Any,
-        maturation: tuple[float, float] | None,
-        kind: str,
-    ) -> np.ndarray:
-        """:meth:`add_neurons`, logging the synapses of ``connect`` as ``kind`` ("added" by the user, "created" by a
-        Neurogenesis rule)."""
+        kind = check_choice("log_kind", log_kind, ("added", "created"))
         net = self._net
-        eng = net._engine
-        old = self._size
+        eng = self._engine
+        old = self.size
         n = check_int("n", n, 1, 2**31 - 1 - old)
         new_n = old + n
         # positions
@@ -221,7 +248,7 @@ class Population:
         values: dict[str, np.ndarray] = {}
         poisson = isinstance(self.model, PoissonSource)
         for var, v in (state or {}).items():
-            var = self._check_var(var)
+            var = self.check_var(var)
             hi = 1000.0 / net.dt if poisson else FLOAT32_MAX
             lo = 0.0 if poisson else -FLOAT32_MAX
             if np.ndim(v) == 0:
@@ -247,7 +274,7 @@ class Population:
         plans = []
         for k, spec in enumerate(_connect_specs(connect)):
             proj, direction = spec["projection"], spec["direction"]
-            if not isinstance(proj, Projection) or proj._net is not net:
+            if not isinstance(proj, Projection) or proj.network is not net:
                 raise TypeError(f"connect[{k}]: projection must be a Projection of this network, got {proj!r}")
             if direction not in ("in", "out"):
                 raise ValueError(f"connect[{k}]: direction must be 'in' or 'out', got {direction!r}")
@@ -258,7 +285,7 @@ class Population:
             n_pre = proj.source.size + (n if proj.source is self else 0)
             n_post = proj.target.size + (n if proj.target is self else 0)
             plans.append(
-                proj._plan_new(
+                proj.plan_new(
                     None if direction == "in" else ids,
                     ids if direction == "in" else None,
                     spec["rule"],
@@ -272,29 +299,32 @@ class Population:
                 )
             )
         # projections into this population keep their delays when the post index needs more bits
-        bits = max(16, new_n.bit_length())
-        limit = (1 << (32 - bits)) - 1
+        limit = _core.delay_limit(new_n)
         for proj in net.projections:
-            if proj.target is self and int(eng.proj_max_delay(proj._id)) > limit:
+            if proj.target is self and proj.max_delay_steps > limit:
                 raise ValueError(
                     f"n: with {new_n} neurons projection {proj.name!r} could hold delays of at most {limit} steps, "
-                    f"but it has (or reserves) {int(eng.proj_max_delay(proj._id))}"
+                    f"but it has (or reserves) {proj.max_delay_steps}"
                 )
         # --- from here on the network changes
-        eng.pop_add_neurons(self._id, n, flat)
-        self._size = new_n
+        eng.add_neurons(self._core, n, flat)
         for var, arr in values.items():
-            eng.pop_set_slice(self._id, var, old, arr)
+            eng.set_var_slice(self._core, var, old, arr)
         if array_rates:
             rates = np.concatenate([np.asarray(self.model.rate, np.float64).reshape(-1), values["rate"]])  # type: ignore[attr-defined]
             self.model = dataclasses.replace(self.model, rate=rates)  # type: ignore[type-var]
         if mat is not None:
-            eng.pop_set_maturation(self._id, old, new_n, mat[0], mat[1])
+            eng.set_maturation(self._core, old, new_n, mat[0], mat[1])
         for plan in plans:
             plan()
         # structural log: ("neuron_added", projection "", pre = population index, post = new id)
         eng.log_structural(
-            net.step, 3, -1, np.full(n, self._id, np.uint32), ids.astype(np.uint32), np.zeros(n, np.float32)
+            net.step,
+            _core.StructEventKind.neuron_added,
+            None,
+            np.full(n, self._core.id, np.uint32),
+            ids.astype(np.uint32),
+            np.zeros(n, np.float32),
         )
         return ids
 
@@ -302,12 +332,14 @@ class Population:
     def plasticity_gain(self) -> np.ndarray:
         """Plasticity gain of every neuron now (float64): 1, or ``1 + boost exp(-age / tau_mature)`` for neurons
         added with ``maturation=(boost, tau_mature)`` (see :meth:`add_neurons`)."""
-        return self._net._engine.pop_plasticity_gain(self._id)
+        return self._core.plasticity_gains(self._net.step)
 
-    def _check_indices(self, name: str, indices: Any) -> np.ndarray:
+    def check_indices(self, name: str, indices: Any) -> np.ndarray:
+        """Neuron ids of this population (``None``: all of them), checked, as an array; ``name`` names the argument
+        in errors."""
         if indices is None:
-            return np.arange(self._size, dtype=np.uint32)
-        return check_index_array(name, indices, self._size)
+            return np.arange(self.size, dtype=np.uint32)
+        return check_index_array(name, indices, self.size)
 
 
 def _connect_specs(connect: Any) -> list[dict[str, Any]]:

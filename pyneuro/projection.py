@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from . import _core
+from ._clock import to_step, to_steps
 from ._validation import FLOAT32_MAX, check_float_array, check_int, check_number
 
 if TYPE_CHECKING:
@@ -22,27 +24,50 @@ class Projection:
 
     Synapse arrays (:attr:`pre`, :attr:`post`, :attr:`delays`, :attr:`weights`) are snapshots of the current
     state in canonical order: sorted by presynaptic index, then delay, then postsynaptic index, ties in creation
-    order. The order is the same for every thread count.
+    order. The order is the same for every thread count. Holds its compiled counterpart (:attr:`compiled`) and the
+    compiled rules, and asks them.
     """
 
     def __init__(
         self,
         net: Network,
-        pid: int,
+        compiled: _core.Projection,
+        engine: _core.Engine,
         source: Population,
         target: Population,
         receptor: str,
         rules: list[PlasticityRule],
+        lowered: list[tuple[str, dict[str, float], list[Any]]],
         name: str,
     ) -> None:
         self._net = net
-        self._id = pid
+        self._core = compiled
         self.source = source
         self.target = target
         self.receptor = receptor
-        self.plasticity = list(rules)
-        self.structural: list[Any] = []  # structural rules (Network.add_structural)
         self.name = name
+        self.plasticity: list[PlasticityRule] = []
+        self._rules: list[_core.Rule] = []  # compiled rules, in the order of self.plasticity
+        for rule, (kind, params, scheds) in zip(rules, lowered):
+            compiled_rule = engine.add_rule(compiled, kind, params)
+            for slot, seg, rest in scheds:
+                compiled_rule.set_schedule(slot, seg, rest)
+            self.plasticity.append(rule)
+            self._rules.append(compiled_rule)
+        self.structural: list[Any] = []  # structural rules (Network.add_structural)
+        self._structural: list[_core.StructuralRule] = []  # their compiled counterparts
+        self._engine = engine  # to attach structural rules
+
+    @property
+    def network(self) -> Network:
+        """The network this projection belongs to."""
+        return self._net
+
+    @property
+    def compiled(self) -> _core.Projection:
+        """The compiled projection (``pyneuro._core.Projection``) this handle stands for; its methods check nothing
+        beyond memory safety: use the handle's."""
+        return self._core
 
     def __repr__(self) -> str:
         return (
@@ -56,11 +81,18 @@ class Projection:
     @property
     def size(self) -> int:
         """Number of synapses."""
-        return int(self._net._engine.proj_size(self._id))
+        return int(self._core.size)
 
     def _gather(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         # a fresh snapshot each time: caching it would hold 12 bytes per synapse in Python for good
-        return self._net._engine.proj_gather(self._id)
+        return self._core.gather()
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """One snapshot of every synapse: ``pre``, ``post`` (uint32), ``delay_steps`` (uint32) and ``weight``
+        (float32), canonical order (one gather for all four, where :attr:`pre`, :attr:`weights`, ... take one
+        each)."""
+        pre, post, d, w = self._core.gather()
+        return {"pre": pre, "post": post, "delay_steps": d, "weight": w}
 
     @property
     def weights(self) -> np.ndarray:
@@ -75,7 +107,7 @@ class Projection:
             arr = np.full(n, arr[0])
         else:
             arr = check_float_array("weights", values, length=n, lo=0.0, hi=FLOAT32_MAX)
-        self._net._engine.proj_set_weights(self._id, arr.astype(np.float32))
+        self._core.set_weights(arr.astype(np.float32))
 
     @property
     def pre(self) -> np.ndarray:
@@ -101,17 +133,28 @@ class Projection:
     def max_delay(self) -> float:
         """Longest delay (ms) that spike histories serve for this projection: the longest present, or the
         ``max_delay`` declared at :meth:`Network.connect`, or the longest ever present once its structure changed."""
-        return int(self._net._engine.proj_max_delay(self._id)) * self._net.dt
+        return self.max_delay_steps * self._net.dt
+
+    @property
+    def max_delay_steps(self) -> int:
+        """:attr:`max_delay` in steps."""
+        return int(self._core.max_delay)
 
     @property
     def bytes(self) -> int:
         """Memory held by the synapse store (bytes), indices included."""
-        return int(self._net._engine.proj_bytes(self._id))
+        return int(self._core.bytes)
 
     # -- structure ----------------------------------------------------------------------------------------------
-    def _check_rewirable(self, what: str) -> None:
-        """Structural change moves synapse positions, which a weight monitor records by position: refuse it."""
-        if any(getattr(m, "projection", None) is self for m in self._net.monitors if m.kind == "weights"):
+    @property
+    def rewirable(self) -> bool:
+        """Whether synapses may be added or removed: not while a weight monitor records the projection (it records
+        synapses by position, which structural change moves)."""
+        return not any(getattr(m, "projection", None) is self for m in self._net.monitors if m.kind == "weights")
+
+    def check_rewirable(self, what: str) -> None:
+        """Raise a ValueError naming ``what`` unless :attr:`rewirable`."""
+        if not self.rewirable:
             raise ValueError(
                 f"{what}: projection {self.name!r} has a weight monitor, which records synapses by position; "
                 "record projections whose structure changes with net.record_structure(proj, every=...)"
@@ -133,11 +176,9 @@ class Projection:
     def _add_synapses(self, pre: Any, post: Any, weight: Any, delay: Any, kind: str) -> int:
         """:meth:`add_synapses`, logging the synapses as ``kind`` ("added" by the user, "created" by a rule)."""
         from ._validation import check_index_array
-        from .network import to_steps
-        from .structural import LOG_KINDS
 
         net = self._net
-        self._check_rewirable("add_synapses")
+        self.check_rewirable("add_synapses")
         p = check_index_array("pre", pre, self.source.size)
         q = check_index_array("post", post, self.target.size, length=len(p))
         n = len(p)
@@ -150,7 +191,7 @@ class Projection:
         w = per_synapse("weight", weight, 0.0, FLOAT32_MAX)
         d = per_synapse("delay", net.dt if delay is None else delay, net.dt * (1 - 1e-9), None)
         steps = to_steps(d, net.dt).astype(np.int64)
-        limit = int(net._engine.proj_max_delay(self._id))
+        limit = self.max_delay_steps
         if n and steps.max() > limit:
             raise ValueError(
                 f"delay must be at most max_delay = {limit * net.dt:g} ms for this projection (declare a longer "
@@ -159,13 +200,9 @@ class Projection:
         if n == 0:
             return 0
         w32 = np.asarray(w, np.float32)
-        added = int(
-            net._engine.proj_add_synapses(
-                self._id, p.astype(np.uint32), q.astype(np.uint32), steps.astype(np.uint32), w32
-            )
-        )
-        net._engine.log_structural(
-            net.step, LOG_KINDS.index(kind), self._id, p.astype(np.uint32), q.astype(np.uint32), w32
+        added = int(self._core.add_synapses(p.astype(np.uint32), q.astype(np.uint32), steps.astype(np.uint32), w32))
+        self._engine.log_structural(
+            net.step, _core.StructEventKind.__members__[kind], self._core, p.astype(np.uint32), q.astype(np.uint32), w32
         )
         return added
 
@@ -197,9 +234,9 @@ class Projection:
             sizes, the current step, the ids, ``seed``): reproducible, the same for every thread count and after a
             checkpoint; two identical calls at the same step draw the same synapses unless ``seed`` differs.
         """
-        return self._plan_new(pre_ids, post_ids, rule, weight, delay, seed, self.source.size, self.target.size)()
+        return self.plan_new(pre_ids, post_ids, rule, weight, delay, seed, self.source.size, self.target.size)()
 
-    def _plan_new(
+    def plan_new(
         self,
         pre_ids: Any,
         post_ids: Any,
@@ -213,12 +250,12 @@ class Projection:
         kind: str = "added",
     ) -> Any:
         """Check the arguments of :meth:`connect_new` for populations of n_pre and n_post neurons (their sizes when
-        the plan runs) and return a function that draws and adds the synapses (logged as ``kind``)."""
+        the plan runs) and return a function that draws and adds the synapses, logged as ``kind``
+        (:meth:`Population.add_neurons` checks every plan before it grows the population)."""
         import zlib
 
         from ._validation import check_index_array
         from .connectivity import AllToAll, FixedInDegree, FixedOutDegree, FixedProbability, Normal, OneToOne, Uniform
-        from .network import to_steps
 
         net = self._net
         if rule is None:
@@ -248,7 +285,7 @@ class Projection:
                 raise ValueError(
                     f"{what}: {type(rule).__name__}.n must be <= {eligible} without multapses, got {rule.n}"
                 )
-        dmax = int(net._engine.proj_max_delay(self._id)) * net.dt
+        dmax = self.max_delay_steps * net.dt
 
         def values(name: str, v: Any, lo: float, hi: float | None) -> Any:
             if isinstance(v, Uniform):
@@ -275,7 +312,7 @@ class Projection:
             key = [
                 net.seed & 0xFFFFFFFF,
                 net.seed >> 32,
-                self._id,
+                self._core.id,
                 self.source.size,
                 self.target.size,
                 net.step,
@@ -315,9 +352,7 @@ class Projection:
         boolean mask of length :attr:`size`; returns how many were removed. A removed synapse never transmits again,
         spikes already in flight to it included. The synapses are logged in :attr:`Network.structural_log` as
         ``"removed"``. All or nothing: if the call fails the projection is unchanged."""
-        from .structural import LOG_KINDS
-
-        self._check_rewirable("remove_synapses")
+        self.check_rewirable("remove_synapses")
         n = self.size
         arr = np.asarray(which)
         if arr.dtype == bool:
@@ -330,15 +365,50 @@ class Projection:
             idx = np.unique(check_index_array("which", arr, n)) if arr.size else np.zeros(0, np.int64)
         if idx.size:
             net = self._net
-            pre, post, _, w = self._gather()  # what is removed, for the log
-            net._engine.proj_remove_synapses(self._id, idx.astype(np.uint64))
-            net._engine.log_structural(net.step, LOG_KINDS.index("removed"), self._id, pre[idx], post[idx], w[idx])
+            a = self.arrays()  # what is removed, for the log
+            self._core.remove_synapses(idx.astype(np.uint64))
+            self._engine.log_structural(
+                net.step, _core.StructEventKind.removed, self._core, a["pre"][idx], a["post"][idx], a["weight"][idx]
+            )
         return int(idx.size)
 
     def compact(self) -> None:
         """Rewrite the synapse store without the slack and garbage that structural change leaves (it is also
         compacted automatically when garbage exceeds the live synapses)."""
-        self._net._engine.proj_compact(self._id)
+        self._core.compact()
+
+    def add_structural(self, *rules: Any) -> None:
+        """Attach structural rules (:mod:`pyneuro.structural`: Pruning, Growth, HomeostaticGrowth, Sprouting); the
+        same as ``net.add_structural(proj, *rules)``. They act every ``interval`` ms inside :meth:`Network.run`, in
+        the order given."""
+        from .structural import Neurogenesis, StructuralRule
+
+        if not rules:
+            raise ValueError("add_structural needs at least one rule from pyneuro.structural")
+        for k, r in enumerate(rules):
+            if not isinstance(r, StructuralRule):
+                raise TypeError(f"rules[{k}] must be a rule from pyneuro.structural, got {type(r).__name__}")
+        if not self.rewirable:
+            raise ValueError(
+                f"projection {self.name!r} has a weight monitor; structural rules change synapse positions"
+            )
+        for k, r in enumerate(rules):
+            if isinstance(r, Neurogenesis):
+                raise TypeError(f"rules[{k}]: Neurogenesis belongs to a population (net.add_structural(pop, rule))")
+        lowered = [(r.kind, r.lower(self._net)) for r in rules]
+        for r in rules:
+            r.check_target(self, self._net)
+        for k, r in enumerate(rules):
+            delay = getattr(r, "delay", None)
+            hi = getattr(delay, "high", delay)
+            if hi is not None and float(hi) > self.max_delay * (1 + 1e-9):
+                raise ValueError(
+                    f"rules[{k}].delay reaches {float(hi)} ms, beyond the projection's max_delay = {self.max_delay} ms "
+                    "(declare a longer one with net.connect(..., max_delay=...))"
+                )
+        for rule, (kind, params) in zip(rules, lowered):  # each rule registered only once the core holds it
+            self._structural.append(self._engine.add_structural(self._core, kind, params))
+            self.structural.append(rule)
 
     # -- plasticity -------------------------------------------------------------------------------------------
     def _rule_index(self, rule: Any) -> int:
@@ -365,35 +435,38 @@ class Projection:
         k = self._rule_index(rule)
         sched = as_schedule("schedule", schedule)
         seg, rest = (sched if sched is not None else Constant(1.0)).segments(self._net.dt)
-        self._net._engine.set_schedule(self._id, k, 0, seg, rest)
+        self._rules[k].set_schedule(0, seg, rest)
         self.plasticity[k].schedule = sched
 
     def reward(self, amount: float, at: float | None = None) -> None:
-        """Release neuromodulator for the projection's :class:`~pyneuro.plasticity.RewardSTDP` rule(s): add
-        ``amount`` to the phasic level at time ``at`` (ms, default now; must not lie in the past)."""
+        """Release neuromodulator for the projection's rules that take rewards
+        (:class:`~pyneuro.plasticity.RewardSTDP`): add ``amount`` to the phasic level at time ``at`` (ms, default now;
+        must not lie in the past)."""
         amount = check_number("amount", amount)
-        if not any(r.kind == "RewardSTDP" for r in self.plasticity):
-            raise ValueError(f"projection {self.name!r} has no RewardSTDP rule")
         now = self._net.step
         if at is None:
             step = now
         else:
             at = check_number("at", at, self._net.time - 0.5 * self._net.dt)
-            step = max(now, int(math.floor(at / self._net.dt + 0.5 + 1e-9)))
-        self._net._engine.reward(self._id, amount, step)
+            step = max(now, to_step(at, self._net.dt))
+        taken = [r.reward(amount, step) for r in self._rules]  # a rule without rewards changes nothing
+        if not any(taken):
+            raise ValueError(f"projection {self.name!r} has no rule that takes rewards (RewardSTDP)")
 
     @property
     def modulator(self) -> float:
-        """Current neuromodulator level D (tonic + phasic) of the RewardSTDP rule."""
-        if not any(r.kind == "RewardSTDP" for r in self.plasticity):
-            raise ValueError(f"projection {self.name!r} has no RewardSTDP rule")
-        return float(self._net._engine.modulator_level(self._id))
+        """Current neuromodulator level D (tonic + phasic) of the projection's RewardSTDP rule."""
+        for r in self._rules:
+            level = r.modulator_level(self._net.step)
+            if level is not None:
+                return float(level)
+        raise ValueError(f"projection {self.name!r} has no rule with a neuromodulator (RewardSTDP)")
 
     def rule_state(self, rule: Any = 0) -> dict[str, np.ndarray]:
         """State a rule keeps beyond weights and traces, as arrays (e.g. RewardSTDP's eligibility ``"c"`` per
         synapse, in canonical order)."""
         k = self._rule_index(rule)
-        return dict(self._net._engine.rule_state(self._id, k))
+        return dict(self._core.rule_state(k))
 
 
 def _draw_pairs(

@@ -22,6 +22,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from ._clock import to_steps
+from ._core import SegmentKind
 from ._validation import check_number
 
 __all__ = ["Schedule", "Constant", "Piecewise", "Linear", "ExponentialDecay", "Window", "SCHEDULES", "from_dict"]
@@ -29,8 +31,11 @@ __all__ = ["Schedule", "Constant", "Piecewise", "Linear", "ExponentialDecay", "W
 _INF_STEP = float(2**62)
 
 
+_CONSTANT, _LINEAR, _EXPONENTIAL = (int(SegmentKind.constant), int(SegmentKind.linear), int(SegmentKind.exponential))
+
+
 def _step(t_ms: float, dt: float) -> float:
-    s = float(math.floor(t_ms / dt + 0.5 + 1e-9))
+    s = float(to_steps(t_ms, dt))
     if abs(s) >= _INF_STEP / 4:
         raise ValueError(f"schedule times must be within +-{_INF_STEP / 4 * dt:.3g} ms at dt = {dt} ms, got {t_ms}")
     return s
@@ -104,7 +109,11 @@ class Piecewise(Schedule):
 
     def segments(self, dt: float) -> tuple[np.ndarray, float]:
         edges = [-_INF_STEP] + [_step(t, dt) for t in self.times] + [_INF_STEP]
-        rows = [(edges[k], edges[k + 1], 0, v, 0.0, 0.0) for k, v in enumerate(self.values) if edges[k + 1] > edges[k]]
+        rows = [
+            (edges[k], edges[k + 1], _CONSTANT, v, 0.0, 0.0)
+            for k, v in enumerate(self.values)
+            if edges[k + 1] > edges[k]
+        ]
         return np.asarray(rows, dtype=np.float64).reshape(-1, 6), 1.0
 
     def at(self, t: float | np.ndarray) -> np.ndarray:
@@ -132,10 +141,10 @@ class Linear(Schedule):
 
     def segments(self, dt: float) -> tuple[np.ndarray, float]:
         a, b = _step(self.t_start, dt), _step(self.t_stop, dt)
-        rows: list[tuple[float, ...]] = [(-_INF_STEP, a, 0, self.start, 0, 0)]
+        rows: list[tuple[float, ...]] = [(-_INF_STEP, a, _CONSTANT, self.start, 0, 0)]
         if b > a:
-            rows.append((a, b, 1, self.start, self.stop, 0))
-        rows.append((max(a, b), _INF_STEP, 0, self.stop, 0, 0))
+            rows.append((a, b, _LINEAR, self.start, self.stop, 0))
+        rows.append((max(a, b), _INF_STEP, _CONSTANT, self.stop, 0, 0))
         return np.asarray(rows, dtype=np.float64), 1.0
 
     def at(self, t: float | np.ndarray) -> np.ndarray:
@@ -162,7 +171,10 @@ class ExponentialDecay(Schedule):
 
     def segments(self, dt: float) -> tuple[np.ndarray, float]:
         a = _step(self.t_start, dt)
-        rows = [(-_INF_STEP, a, 0, self.start, 0, 0), (a, _INF_STEP, 2, self.start, self.end, self.tau / dt)]
+        rows = [
+            (-_INF_STEP, a, _CONSTANT, self.start, 0, 0),
+            (a, _INF_STEP, _EXPONENTIAL, self.start, self.end, self.tau / dt),
+        ]
         return np.asarray(rows, dtype=np.float64), 1.0
 
     def at(self, t: float | np.ndarray) -> np.ndarray:
@@ -224,7 +236,7 @@ class Window(Schedule):
             sa = _step(a, dt)
             sb = _INF_STEP if math.isinf(b) else _step(b, dt)
             if sb > sa:
-                rows.append((sa, sb, 0, self.inside, 0, 0))
+                rows.append((sa, sb, _CONSTANT, self.inside, 0, 0))
         return np.asarray(rows, dtype=np.float64).reshape(-1, 6), self.outside
 
     def at(self, t: float | np.ndarray) -> np.ndarray:

@@ -21,14 +21,17 @@ rule at a new synapse sees its neurons' recent spikes. New synapses' delays are 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import KW_ONLY, InitVar, dataclass, fields
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from . import _core
+from ._clock import interval_steps
 from ._validation import check_int, check_number
 from .connectivity import Normal, Uniform
 
 if TYPE_CHECKING:
     from .network import Network
+    from .population import Population
 
 __all__ = [
     "StructuralRule",
@@ -37,6 +40,7 @@ __all__ = [
     "Sprouting",
     "HomeostaticGrowth",
     "Neurogenesis",
+    "NeurogenesisEpochs",
     "STRUCTURAL_RULES",
     "MAX_PER_INTERVAL",
     "LOG_KINDS",
@@ -44,11 +48,7 @@ __all__ = [
 
 
 def _steps(name: str, interval: float, dt: float) -> float:
-    if interval < dt * (1.0 - 1e-9):
-        raise ValueError(f"{name} must be >= dt = {dt} ms, got {interval}")
-    if interval > 2.0**52 * dt:  # the clock's exact range, as for recording intervals
-        raise ValueError(f"{name} must be <= 2**52 steps = {2.0**52 * dt:g} ms at dt = {dt} ms, got {interval}")
-    return float(max(1, int(interval / dt + 0.5 + 1e-9)))
+    return float(interval_steps(name, interval, dt))
 
 
 def _lower_value(prefix: str, name: str, value: Any, lo: float, redraw_lo: float | None = None) -> dict[str, float]:
@@ -182,7 +182,7 @@ class Pruning(StructuralRule):
 #: (Projection.add_synapses, connect_new, Population.add_neurons(connect=...)); "removed" a synapse removed by the user
 #: (Projection.remove_synapses). A projection's size is its size at connect plus created and added, minus pruned,
 #: lesioned and removed synapses.
-LOG_KINDS = ("created", "pruned", "lesioned", "neuron_added", "added", "removed")
+LOG_KINDS: tuple[str, ...] = tuple(k.name for k in sorted(_core.StructEventKind.__members__.values(), key=int))
 
 #: the most synapses per neuron per interval a growth rule may ask for: every count is drawn as a 32-bit number
 MAX_PER_INTERVAL = 2**32 - 1
@@ -355,7 +355,7 @@ class HomeostaticGrowth(_GrowthBase):
 
     Every neuron has synaptic elements: axonal ``z_a`` (as a presynaptic neuron of the projection) and dendritic
     ``z_d`` (as a postsynaptic one). With ``nu`` its calcium-like rate estimate (an exponential average of its
-    spikes over ``tau_ca``, in Hz) they follow the linear growth curve::
+    spikes over ``tau_rate``, in Hz) they follow the linear growth curve::
 
         dz/dt = growth_rate * (1 - nu / target_rate)
 
@@ -373,28 +373,33 @@ class HomeostaticGrowth(_GrowthBase):
         Hz, > 0.
     growth_rate : float
         Elements per second at zero activity, > 0.
-    tau_ca : float
-        Rate-estimate time constant (ms), > 0.
+    tau_rate : float
+        Rate-estimate time constant (ms), > 0. ``tau_ca`` (the paper's calcium time constant) is an alias (keyword
+        and attribute).
     weight, delay, allow_self, allow_multapses, interval, max_multapses
         As in :class:`Growth`.
     """
 
     target_rate: float = 5.0
     growth_rate: float = 1.0
-    tau_ca: float = 1000.0
+    tau_rate: float = 1000.0
     weight: Any = 1.0
     delay: Any = None
     allow_self: bool = False
     allow_multapses: bool = False
     interval: float = 100.0
     max_multapses: int = 100
+    _: KW_ONLY
+    tau_ca: InitVar[float | None] = None
 
     kind: ClassVar[str] = "HomeostaticGrowth"
 
-    def __post_init__(self) -> None:
+    def __post_init__(self, tau_ca: float | None) -> None:
+        if tau_ca is not None:
+            self.tau_rate = tau_ca
         check_number("HomeostaticGrowth.target_rate", self.target_rate, 0.0, lo_open=True)
         check_number("HomeostaticGrowth.growth_rate", self.growth_rate, 0.0, lo_open=True)
-        check_number("HomeostaticGrowth.tau_ca", self.tau_ca, 0.0, lo_open=True)
+        check_number("HomeostaticGrowth.tau_rate", self.tau_rate, 0.0, lo_open=True)
         self._check_common()
         _per_interval("HomeostaticGrowth.growth_rate", self.growth_rate, self.interval, "new elements per neuron")
 
@@ -414,8 +419,20 @@ class HomeostaticGrowth(_GrowthBase):
             **self._lower_common(net),
             "target_rate": float(self.target_rate),
             "growth_rate": float(self.growth_rate),
-            "tau_ca": float(self.tau_ca),
+            "tau_ca": float(self.tau_rate),
         }
+
+
+def _tau_ca(self: HomeostaticGrowth) -> float:
+    return self.tau_rate
+
+
+def _set_tau_ca(self: HomeostaticGrowth, value: float) -> None:
+    self.tau_rate = value
+
+
+# the paper's symbol as an attribute alias (set after the dataclass has taken tau_ca as an init-only keyword)
+HomeostaticGrowth.tau_ca = property(_tau_ca, _set_tau_ca, doc="Alias of ``tau_rate``.")  # type: ignore[attr-defined]
 
 
 @dataclass
@@ -520,12 +537,12 @@ class Neurogenesis(StructuralRule):
             conns.append((name, direction, rule, _unplain(w), _unplain(dl)))
         return cls(**{**{k: v for k, v in d.items() if k != "connect"}, "connect": conns})
 
-    def lower(self, net: Network) -> dict[str, float]:  # handled in Python (pyneuro/structural.py: grow_due)
+    def lower(self, net: Network) -> dict[str, float]:  # acts in Python (NeurogenesisEpochs), not in the core
         return {}
 
     def check_target(self, target: Any, net: Network) -> None:
         room = 2**31 - 1 - target.size
-        lam = float(self.rate) * max(1, int(self.interval / net.dt + 0.5 + 1e-9)) * net.dt * 1e-3
+        lam = float(self.rate) * interval_steps("Neurogenesis.interval", self.interval, net.dt) * net.dt * 1e-3
         if lam > room:
             raise ValueError(
                 f"Neurogenesis.rate: {self.rate:g} /s gives {lam:g} new neurons per interval on average, more than "
@@ -546,38 +563,56 @@ def _unplain(v: Any) -> Any:
     return v
 
 
-def neurogenesis_next(net: Network) -> int | None:
-    """The step of the next Neurogenesis epoch of any population (``None`` if none)."""
-    steps = [s for pop in net.populations for (_, s) in getattr(pop, "_neuro_next", [])]
-    return min(steps) if steps else None
+class NeurogenesisEpochs:
+    """The epochs of one :class:`Neurogenesis` rule on one population: when it acts next and how many neurons it
+    has added so far. :meth:`Network.add_structural` creates it; :meth:`Network.run` calls :meth:`fire` when
+    :attr:`next_step` comes.
 
+    Parameters
+    ----------
+    population : Population
+        The population that grows.
+    rule : Neurogenesis
+        The rule.
+    index : int
+        The rule's position among the population's Neurogenesis rules (keys its random draws).
+    next_step : int
+        Step of the next epoch.
+    added : int
+        Neurons added so far.
+    """
 
-def grow_due(net: Network) -> None:
-    """Add the neurons of every Neurogenesis epoch due at the current step (called by Network.run)."""
-    import numpy as np
+    def __init__(self, population: Population, rule: Neurogenesis, index: int, next_step: int, added: int = 0) -> None:
+        self.population = population
+        self.rule = rule
+        self.index = index
+        self.next_step = next_step
+        self.added = added
 
-    for pop in net.populations:
-        sched = getattr(pop, "_neuro_next", [])
-        for k, (rule, step) in enumerate(sched):
-            if step != net.step:
-                continue
-            iv = max(1, int(rule.interval / net.dt + 0.5 + 1e-9))
-            epoch = step // iv
-            rng = np.random.default_rng([net.seed, 0x6E6575, pop._id, k, epoch])
-            n = int(rng.poisson(rule.rate * rule.interval * 1e-3))
-            added = getattr(pop, "_neuro_added", {}).get(k, 0)
-            if rule.max_neurons > 0:
-                n = min(n, rule.max_neurons - added)
-            if n > 0:
-                by_name = {p.name: p for p in net.projections}
-                conns = [(by_name[name], direction, r, w, d) for name, direction, r, w, d in rule.connect]
-                pos = None
-                if pop.positions is not None:
-                    box = np.asarray(rule.position_box, dtype=np.float64)
-                    pos = rng.uniform(box[0], box[1], size=(n, box.shape[1]))
-                pop._add_neurons(n, pos, None, conns or None, rule.maturation, "created")
-                pop._neuro_added = {**getattr(pop, "_neuro_added", {}), k: added + n}
-            sched[k] = (rule, step + iv)
+    def fire(self) -> None:
+        """Add the neurons of the epoch due now (the population's network is at :attr:`next_step`)."""
+        import numpy as np
+
+        pop, rule, k = self.population, self.rule, self.index
+        net = pop.network
+        if net.step != self.next_step:
+            return
+        iv = interval_steps("Neurogenesis.interval", rule.interval, net.dt)
+        epoch = self.next_step // iv
+        rng = np.random.default_rng([net.seed, 0x6E6575, pop.compiled.id, k, epoch])
+        n = int(rng.poisson(rule.rate * rule.interval * 1e-3))
+        if rule.max_neurons > 0:
+            n = min(n, rule.max_neurons - self.added)
+        if n > 0:
+            by_name = {p.name: p for p in net.projections}
+            conns = [(by_name[name], direction, r, w, d) for name, direction, r, w, d in rule.connect]
+            pos = None
+            if pop.positions is not None:
+                box = np.asarray(rule.position_box, dtype=np.float64)
+                pos = rng.uniform(box[0], box[1], size=(n, box.shape[1]))
+            pop.add_neurons(n, positions=pos, connect=conns or None, maturation=rule.maturation, log_kind="created")
+            self.added += n
+        self.next_step += iv
 
 
 STRUCTURAL_RULES: dict[str, type[StructuralRule]] = {

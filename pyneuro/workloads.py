@@ -1,4 +1,4 @@
-"""The standard workloads (see BENCHMARKS.md in the project docs), built with the public API.
+"""The standard workloads (defined in benchmarks/README.md), built with the public API.
 
 Shared by the demo, the benchmarks and the tests so that all of them run the very same networks.
 

@@ -87,7 +87,7 @@ def fingerprint(net: pn.Network) -> list[Any]:
             out.append(p.get(v).tobytes())
     for pr in net.projections:
         out.append((pr.pre.tobytes(), pr.post.tobytes(), pr.delay_steps.tobytes(), pr.weights.tobytes()))
-        assert net._engine.proj_check(pr._id) == "", net._engine.proj_check(pr._id)
+        assert pr.compiled.check() == "", pr.compiled.check()
     return out
 
 
@@ -330,7 +330,7 @@ def structural_case(desc: Any, threads: int, duration: float) -> str:
     if isinstance(rule, structural.Sprouting):
         net.lesion(neurons=(src, np.arange(0, 30, 3)))
     res = run_checked(net, duration)
-    assert net._engine.proj_check(proj._id) == ""
+    assert proj.compiled.check() == ""
     log = net.structural_log
     mine = Counter(log[log["projection"] == "sd"]["kind"].tolist())
     assert proj.size == n0 + mine["created"] + mine["added"] - mine["pruned"] - mine["lesioned"] - mine["removed"], (

@@ -121,7 +121,7 @@ def test_growth_fills_exactly_to_the_multapse_cap(threads):
         pairs = np.bincount(proj.pre.astype(np.int64) * 40 + proj.post, minlength=400)
         assert pairs.max() <= 3
     np.testing.assert_array_equal(pairs, np.full(400, 3))
-    assert net._engine.proj_check(proj._id) == ""
+    assert proj.compiled.check() == ""
     log = net.structural_log
     assert len(log) == proj.size == 1200 and set(log["kind"]) == {"created"}
     if threads == 3:

@@ -180,3 +180,27 @@ def test_bad_injection_refused_without_change():
     with pytest.raises(TypeError):
         net.add_current_input(pop, 5.0)
     assert net.inputs == []
+
+
+@pytest.mark.parametrize(
+    "kind", sorted(k for k, m in pn.models.MODELS.items() if "I_stim" in getattr(m, "state_vars", ()))
+)
+def test_every_model_with_a_stimulus_current_receives_current_inputs(kind):
+    # the same current through a current input or set as I_stim between runs gives the same trajectory
+    cls = pn.models.MODELS[kind]
+    amp = 1.0 if kind == "Izhikevich" else 40.0
+    out = []
+    for via_input in (True, False):
+        net = pn.Network(dt=0.1, seed=1)
+        pop = net.add_population(cls(), 1)
+        if via_input:
+            net.add_current_input(pop, StepCurrent(times=[0.0], amplitudes=[amp]))
+        else:
+            pop.set("I_stim", amp)
+        net.run(20.0)
+        out.append(pop.get(pop.state_vars[0]))
+    np.testing.assert_array_equal(out[0], out[1])
+    net = pn.Network(dt=0.1, seed=1)
+    pop = net.add_population(cls(), 1)
+    net.run(20.0)
+    assert pop.get(pop.state_vars[0])[0] != out[0][0]  # the current did act

@@ -571,3 +571,23 @@ def test_custom_rule_and_model_identical_at_1_2_and_4_threads():
         assert got[4].keys() == out[0][4].keys()
         for k in out[0][4]:
             np.testing.assert_array_equal(got[4][k], out[0][4][k], err_msg=f"threads={threads}: {k}")
+
+
+def test_presynaptic_trace_read_by_a_periodic_body_into_a_source():
+    """A rule with no on_pre, on a single-delay projection whose target is a spike source (input to a source is not
+    transmitted): its periodic body still reads the presynaptic trace at t - delay, as on a projection into a neuron
+    (bit for bit) and as the closed form says."""
+    rule = pn.plasticity.Custom(
+        traces={"x": Trace("pre", 20.0)}, synapse={"xs": 0.0}, on_tick="xs = x", interval=0.1
+    )
+    out = []
+    for target in (pn.models.SpikeGenerator(times=[], indices=[]), pn.models.LIF()):
+        net = pn.Network(dt=0.1, seed=1)
+        pre = net.add_population(pn.models.SpikeGenerator(times=[10.0, 30.0], indices=[0, 0]), 1)
+        post = net.add_population(target, 1)
+        proj = net.connect(pre, post, pn.conn.OneToOne(), weight=0.0, delay=2.0, plasticity=rule)
+        net.run(50.0)
+        out.append(float(np.asarray(proj.rule_state(0)["syn/xs"])[0]))
+    assert out[0] == out[1]
+    expected = np.exp(-(49.9 - 12.0) / 20.0) + np.exp(-(49.9 - 32.0) / 20.0)  # the last tick, at t = 49.9 ms
+    assert out[0] == pytest.approx(expected, rel=1e-5)

@@ -14,14 +14,14 @@ import pytest
 from pyneuro import experiments
 from pyneuro._experiment_cli import _parse_set, main
 
-ISSUE6 = ("remapping", "skill_learning", "critical_period", "engram", "neurogenesis_separation", "compensation")
+SYSTEMS_LEVEL = ("remapping", "skill_learning", "critical_period", "engram", "neurogenesis_separation", "compensation")
 
 
 def test_list_names_every_experiment(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--list"]) == 0
     listed = [line.split()[0] for line in capsys.readouterr().out.splitlines() if line.strip()]
     assert listed == experiments.names()
-    assert set(ISSUE6) <= set(listed)
+    assert set(SYSTEMS_LEVEL) <= set(listed)
 
 
 def test_run_matches_the_python_api(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

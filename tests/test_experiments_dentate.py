@@ -12,6 +12,7 @@ import sys
 
 import numpy as np
 import pytest
+from seedstats import every_seed, mean_above, mean_below, most, run_seeds, values
 
 from pyneuro.experiments import EXPERIMENTS, neurogenesis_separation
 
@@ -20,43 +21,82 @@ CONDS = ("naive", "control", "neurogenesis", "extra_mature", "no_young_traits")
 TINY = dict(scale=0.2, n_nets=1, n_places=3, reps_old=3, reps_new=2, t_test=200.0, draw=False)
 
 
+# Claims over seeds 0-4 of the reduced run, two networks each (basis: sign test over the seeds, every_seed, p = 1/32,
+# or over the ten networks, most, 9 of 10, p = 0.011; or the one-sided 95% t bound of the mean; see seedstats.py).
+# Bounds checked against seeds 100-111 of the same configuration (docs/seed_statistics.py run
+# neurogenesis_separation --seeds 100-111 --scale 0.5 --set n_nets=2 --set t_test=1000), whose mean +- s.d. [range]
+# over the seeds (each the mean of its two networks) is quoted at each claim.
+SEEDS = (0, 1, 2, 3, 4)
+REDUCED = dict(scale=0.5, n_nets=2, t_test=1000.0)
+
+
 @pytest.fixture(scope="module")
-def reduced():
+def runs():
     # half the default sizes, two networks, 1 s test presentations (the learning protocol as by default)
-    return neurogenesis_separation(scale=0.5, n_nets=2, t_test=1000.0, draw=False)
+    return run_seeds(neurogenesis_separation, SEEDS, **REDUCED)
 
 
-def test_neurogenesis_lowers_output_overlap_of_similar_inputs(reduced):
-    r = reduced
-    ng = r["similar_overlap_neurogenesis"]
-    # a clear absolute margin below the control, in every network
-    assert r["separation_gain"] >= 0.07
-    assert np.all(r["separation_gain_nets"] > 0.02)
-    assert r["similar_overlap_control"] - ng == pytest.approx(r["separation_gain"])
-    # more neurons alone, or the cohort without its young traits, do not do it
-    assert r["similar_overlap_extra_mature"] - ng >= 0.05
-    assert r["similar_overlap_no_young_traits"] - ng >= 0.05
-    # the controls lack the effect: none of them is clearly below the control
+@pytest.fixture(scope="module")
+def reduced(runs):
+    return runs[0]
+
+
+def test_neurogenesis_lowers_output_overlap_of_similar_inputs(runs):
+    for r in runs:
+        assert r["similar_overlap_control"] - r["similar_overlap_neurogenesis"] == pytest.approx(r["separation_gain"])
+    # a clear margin below the control. Calibration: gain 0.10 +- 0.04 [0.05, 0.17] per seed; per network 23 of 24
+    # positive (the other -0.016): so at every seed (sign test), in most networks (not every: the single-seed bound
+    # 0.02 in every network does not hold), and on average above 0.05 (calibration mean - 3 s.e. of five seeds; the
+    # single-seed bound 0.07 is the calibration mean less one s.d.)
+    gain = values(runs, "separation_gain")
+    every_seed(gain, gain > 0, "neurogenesis lowers the similar-place overlap")
+    mean_above(gain, 0.05, "by at least 0.05 on average")
+    nets = np.concatenate([r["separation_gain_nets"] for r in runs])
+    most(nets, nets > 0, "neurogenesis lowers the overlap in most networks")
+    # more neurons alone, or the cohort without its young traits, do less: calibration, their overlap minus
+    # neurogenesis's 0.094 +- 0.043 [0.016, 0.16] and 0.083 +- 0.040 [0.028, 0.16], so above it at every seed and by at
+    # least 0.025 on average (calibration mean - 3 s.e.: 0.037 and 0.029; the single-seed bound 0.05 is crossed at seeds
+    # 0-4)
     for key in ("extra_mature", "no_young_traits"):
-        assert r[f"similar_overlap_{key}"] > r["similar_overlap_control"] - 0.05
-    # over the whole curve the neurogenesis network separates more (output further below input overlap)
-    assert r["separation_neurogenesis"] > r["separation_control"] + 0.05
+        d = values(runs, lambda r, key=key: r[f"similar_overlap_{key}"] - r["similar_overlap_neurogenesis"])
+        every_seed(d, d > 0, f"{key}: overlap above neurogenesis's")
+        mean_above(d, 0.025, f"{key}: overlap above neurogenesis's, on average")
+    # the controls lack most of the effect: what they take off the control's overlap is, on average, at most about half
+    # of what neurogenesis takes off (calibration, as a fraction of the gain: extra mature 0.05 +- 0.38, no young traits
+    # 0.21 +- 0.16; bounds at mean + 3 s.e. of five seeds, 0.56 and 0.43, rounded up: 0.6 and 0.5; the cohort without
+    # young traits lowers the overlap a little, 0.019 +- 0.014, at 11 of 12 seeds). The single-seed claim "neither is
+    # more than 0.05 below the control" does not hold at every seed (extra mature 0.073 below at one calibration seed)
+    for key, bound in (("extra_mature", 0.6), ("no_young_traits", 0.5)):
+        frac = values(
+            runs, lambda r, key=key: (r["similar_overlap_control"] - r[f"similar_overlap_{key}"]) / r["separation_gain"]
+        )
+        mean_below(frac, bound, f"{key}: at most about half the effect, on average")
+    # over the whole curve the neurogenesis network separates more (output further below input overlap):
+    # calibration, neurogenesis - control 0.12 +- 0.04 [0.031, 0.17]: at every seed, by 0.075 on average
+    sep = values(runs, lambda r: r["separation_neurogenesis"] - r["separation_control"])
+    every_seed(sep, sep > 0, "neurogenesis separates more over the whole curve")
+    mean_above(sep, 0.075, "neurogenesis separates more over the whole curve, on average")
 
 
-def test_mechanism_young_cells_code_the_new_places(reduced):
-    r = reduced
+def test_mechanism_young_cells_code_the_new_places(runs):
     # the young cohort is recruited by the new places and fires more for them than for the similar old ones
-    assert r["young_share_new"] > 0.5
-    assert r["young_share_new"] > r["young_share_old"] + 0.2
-    share = r["young_share_training"]
-    assert share.shape == (30,)
-    assert share[:5].mean() > 0.8
+    # (calibration: share of the spikes to new places 0.83 +- 0.02, minus old 0.36 +- 0.03, min 0.32; first five
+    # rounds 0.997)
+    new, old = values(runs, "young_share_new"), values(runs, "young_share_old")
+    every_seed(new, new > 0.5, "young GCs fire most spikes to new places")
+    every_seed(new - old, new > old + 0.2, "young GCs prefer new places")
+    for r in runs:
+        assert r["young_share_training"].shape == (30,)
+    first = values(runs, lambda r: r["young_share_training"][:5].mean())
+    every_seed(first, first > 0.8, "the young cohort is recruited at once")
     # learning without neurogenesis raises the overlap of similar places above the naive network's (the mature
-    # cells tuned to an old place answer its similar new place: interference)
-    assert r["similar_overlap_control"] > r["similar_overlap_naive"] + 0.1
-    # the layer codes sparsely
+    # cells tuned to an old place answer its similar new place: interference); calibration 0.25 +- 0.02, min 0.22
+    inter = values(runs, lambda r: r["similar_overlap_control"] - r["similar_overlap_naive"])
+    every_seed(inter, inter > 0.1, "learning raises the similar-place overlap")
+    # the layer codes sparsely (calibration: active fractions 0.07-0.30)
     for key in CONDS:
-        assert 0.0 < r[f"active_fraction_{key}"] < 0.5
+        act = values(runs, f"active_fraction_{key}")
+        every_seed(act, (act > 0.0) & (act < 0.5), f"{key}: sparse code")
 
 
 def test_numbers_shapes_and_ranges(reduced):

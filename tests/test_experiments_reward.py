@@ -7,6 +7,7 @@ import json
 
 import numpy as np
 import pytest
+from seedstats import every_seed, mean_above, mean_below, run_seeds, values
 
 from pyneuro.experiments import EXPERIMENTS, distal_reward
 from pyneuro.experiments.distal_reward import PARAMETERS, build, pairings
@@ -14,38 +15,67 @@ from pyneuro.experiments.distal_reward import PARAMETERS, build, pairings
 T_TEST = 1_800_000.0  # ms: half the default hour, about 8 s for both runs
 
 
+# Claims over seeds 0-4 (basis: sign test, every_seed, p = 1/32, or the one-sided 95% t bound of the mean; see
+# seedstats.py). Bounds checked against seeds 100-111 of the same configuration (docs/seed_statistics.py run
+# distal_reward --seeds 100-111 --set duration=1800000), whose mean +- s.d. [range] is quoted at each claim.
+SEEDS = (0, 1, 2, 3, 4)
+
+
 @pytest.fixture(scope="module")
-def res():
-    return distal_reward(draw=False, seed=0, duration=T_TEST)
+def runs():
+    return run_seeds(distal_reward, SEEDS, duration=T_TEST)
 
 
-def test_rewarded_synapse_wins(res):
-    w_max, w0 = res.params["w_max"], res.params["w_init"]
-    others_p99 = res["w_others_final_p99"]
-    # the rewarded synapse ends above the 99th percentile of the others, and near w_max (paper: at w_max)
-    assert res["w_rewarded_final"] > others_p99
-    assert res["percentile"] > 99.0
-    assert res["w_rewarded_final"] >= 0.9 * w_max
-    # the others did not grow on average (the paper's: they drift down)
-    assert res["w_others_final_mean"] <= w0 + 1e-3
-    # the time courses end at the final values
-    assert res["w_rewarded"][-1] == pytest.approx(res["w_rewarded_final"], abs=0.02 * w_max)
-    assert res["n_rewards"] > 50
+@pytest.fixture(scope="module")
+def res(runs):
+    return runs[0]
+
+
+def test_rewarded_synapse_wins(runs):
+    w_max, w0 = runs[0].params["w_max"], runs[0].params["w_init"]
+    # the rewarded synapse ends above the 99th percentile of the others (calibration: above it by 0.10 +- 0.017 nS,
+    # percentile 100 and rank 1 at every seed), and near w_max (paper: at w_max): calibration 0.96 +- 0.05 [0.85,
+    # 1.0] x w_max, so per seed at least 0.8 x w_max (mean - 3 s.d. 0.81; 0.9 held at seed 0 only as a margin) and
+    # at least 0.89 x w_max on average (mean - 3 s.e. of five seeds)
+    w = values(runs, "w_rewarded_final")
+    every_seed(w, w > values(runs, "w_others_final_p99"), "s ends above the others' 99th percentile")
+    pct = values(runs, "percentile")
+    every_seed(pct, pct > 99.0, "s ends above the 99th percentile")
+    every_seed(w, w >= 0.8 * w_max, "s ends near w_max")
+    mean_above(w, 0.89 * w_max, "s ends near w_max, on average")
+    # the others did not grow on average (the paper's: they drift down); calibration -0.0019 +- 0.0009 nS
+    others = values(runs, "w_others_final_mean")
+    every_seed(others, others <= w0 + 1e-3, "the others do not grow")
+    for r in runs:
+        # the time courses end at the final values
+        assert r["w_rewarded"][-1] == pytest.approx(r["w_rewarded_final"], abs=0.02 * w_max)
+    n = values(runs, "n_rewards")  # calibration 109 +- 15, min 91
+    every_seed(n, n > 50, "many rewards")
     # and it stays on top: above the others' 99th percentile in at least 90% of the second half's samples
-    assert res["frac_top"] >= 0.9
+    # (calibration 0.997 +- 0.01, min 0.97)
+    top = values(runs, "frac_top")
+    every_seed(top, top >= 0.9, "s stays on top")
 
 
-def test_control_random_rewards_do_not_single_out(res):
-    # as many rewards, at random times: s is not an outlier and gains far less than with the paired rewards
-    w0 = res.params["w_init"]
-    assert res["control_n_rewards"] == res["n_rewards"]
-    gain = res["w_rewarded_final"] - w0
-    gain_ctl = res["control_w_rewarded_final"] - w0
-    assert res["control_percentile"] < 95.0
-    assert gain_ctl < gain / 3.0
-    assert res["control_frac_top"] <= 0.1
-    t = res["control_reward_times_ms"]
-    assert np.all((t >= 0.0) & (t < res.params["duration"]))
+def test_control_random_rewards_do_not_single_out(runs):
+    # as many rewards, at random times: s gains far less than with the paired rewards. After half an hour the
+    # control's s still wanders (its neurons fire most, so its eligibility varies most): calibration percentile
+    # 24 +- 40 (0 at 5 of 12 seeds, above 95 at 2), so "below the 95th percentile" and "above the others' 99th
+    # percentile in at most 10% of the second half" hold at most seeds, not at every seed (at seed 1: 97.6 and
+    # 0.91). What holds at every seed is that the paired rewards move s more (calibration: control gain / paired
+    # gain -0.44 +- 0.64, max 0.93); on average the control's gain is below 0.45 of the paired one (t bound; the
+    # single-seed bound was a third; calibration mean + 3 s.e. of five seeds 0.42) and its percentile below 78
+    # (calibration mean + 3 s.e.)
+    w0 = runs[0].params["w_init"]
+    for r in runs:
+        assert r["control_n_rewards"] == r["n_rewards"]
+        t = r["control_reward_times_ms"]
+        assert np.all((t >= 0.0) & (t < r.params["duration"]))
+    ratio = values(runs, lambda r: (r["control_w_rewarded_final"] - w0) / (r["w_rewarded_final"] - w0))
+    every_seed(ratio, ratio < 1.0, "paired rewards move s more than random ones")
+    mean_below(ratio, 0.45, "random rewards move s less than half as much, on average")
+    pct = values(runs, "control_percentile")
+    mean_below(pct, 78.0, "random rewards do not single s out, on average")
 
 
 def brute_pairings(n1_ms, n2_ms, delay, window):

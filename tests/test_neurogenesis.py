@@ -24,7 +24,7 @@ DT = 0.1
 
 
 def _check(net, proj):
-    assert net._engine.proj_check(proj._id) == ""
+    assert proj.compiled.check() == ""
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -219,7 +219,7 @@ def grown_reference():
 def test_neurogenesis_is_thread_independent(grown_reference, threads):
     net, src, exc, ff, rec, sm = _grow_net(threads)
     _grow(net, src, exc, ff, rec, 0)
-    parts = net._engine.pop_parts(exc._id).reshape(-1, 2)
+    parts = net._engine.parts(exc.compiled)
     assert parts[-1, 1] == 37 and np.all(parts[1:, 0] == parts[:-1, 1])  # the last range took the new neurons
     net.run(40.0)
     _grow(net, src, exc, ff, rec, 1)
@@ -244,7 +244,7 @@ def test_checkpoint_after_neurogenesis_continues_bit_for_bit(grown_reference, tm
     assert (src2.size, exc2.size) == (55, 57)
     assert np.array_equal(src2.get("rate"), src.get("rate"))
     assert np.array_equal(exc2.plasticity_gain, exc.plasticity_gain)
-    parts = net2._engine.pop_parts(exc2._id).reshape(-1, 2)
+    parts = net2._engine.parts(exc2.compiled)
     assert parts[-1, 1] - parts[-1, 0] <= parts[0, 1] - parts[0, 0]  # balanced again
     net2.run(40.0)
     sm2 = net2.monitors[0]
@@ -351,7 +351,7 @@ def test_bad_input_raises_and_changes_nothing(kwargs, exc, match):
     proj = net.connect(src, pop, pn.conn.AllToAll(), weight=1.0, plasticity=pn.plasticity.STDP())
     with pytest.raises(exc, match=match):
         pop.add_neurons(**kwargs)
-    assert pop.size == 8 and net._engine.pop_size(pop._id) == 8 and proj.size == 40
+    assert pop.size == 8 and pop.compiled.size == 8 and proj.size == 40
     assert pop.positions.shape == (8, 2)
 
 

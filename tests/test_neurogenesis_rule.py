@@ -38,7 +38,7 @@ def test_batches_follow_the_seeded_poisson_draw_and_are_logged():
     # epochs at 50, 100, ..., 500 ms (the one at 500 ms is applied at the end of the run)
     want = []
     for step in range(500, 5001, 500):
-        rng = np.random.default_rng([net.seed, 0x6E6575, dg._id, 0, step // 500])
+        rng = np.random.default_rng([net.seed, 0x6E6575, dg.compiled.id, 0, step // 500])
         want.append(int(rng.poisson(20.0 * 50.0 * 1e-3)))
     got = [int(np.sum(added["t"] == t)) for t in np.arange(50.0, 500.1, 50.0)]
     assert got == want

@@ -47,7 +47,7 @@ def fingerprint(net):
             out.append(p.get(v).tobytes())
     for pr in net.projections:
         out.append((pr.pre.tobytes(), pr.post.tobytes(), pr.delay_steps.tobytes(), pr.weights.tobytes()))
-        assert net._engine.proj_check(pr._id) == "", net._engine.proj_check(pr._id)
+        assert pr.compiled.check() == "", pr.compiled.check()
     return out
 
 
@@ -136,7 +136,7 @@ def test_allocation_failure_in_building_threads_is_memory_error():
             pass
         assert fingerprint(net) == before
         pr = net.connect(net.populations[0], big, pn.conn.FixedProbability(0.01))
-        assert pr._id == len(net.projections) - 1 == 1  # no orphan projection in the core
+        assert pr.compiled.id == len(net.projections) - 1 == 1  # no orphan projection in the core
         net.run(20.0)
         ref = small(2)
         ref.run(10.0)
@@ -177,7 +177,7 @@ def test_connect_with_rules_is_all_or_nothing_under_rising_memory_limit():
                 assert fingerprint(net) == before
                 extra += 8e6
         assert fails >= 3, fails
-        assert net.projections[-1]._id == 1
+        assert net.projections[-1].compiled.id == 1
         net.run(20.0)
         ref = build()
         ref.connect(ref.populations[2], ref.populations[2], pn.conn.AllToAll(), weight=1.0, name="cc",
@@ -255,7 +255,7 @@ def test_structural_phase_failure_is_memory_error_with_a_complete_log():
         except MemoryError:
             pass
         log = net.structural_log
-        assert net._engine.proj_check(pr._id) == ""
+        assert pr.compiled.check() == ""
         assert pr.size == n0 + int((log["kind"] == "created").sum()), (pr.size, n0, len(log))
         t = net.time
         net.run(20.0)
@@ -388,7 +388,7 @@ def test_add_population_is_all_or_nothing_under_rising_memory_limit():
                 assert fingerprint(net) == before
                 extra += 16e6
         assert fails >= 3, fails
-        assert pop._id == len(net.populations) - 1 == 2, pop._id
+        assert pop.compiled.id == len(net.populations) - 1 == 2, pop.compiled.id
         m = net.record_spikes(pop)
         net.run(1.0)
         assert m.count > 0

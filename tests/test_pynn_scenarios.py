@@ -18,8 +18,6 @@ from pynn_sdist import pynn_source
 
 #: scenario -> why it cannot run on pyneuro (the README lists the same)
 UNSUPPORTED = {
-    "test_SpikeSourceGamma": "gamma-process sources: none",
-    "test_SpikeSourcePoissonRefractory": "Poisson sources with dead time: none",
     "test_composed_neuron_model_homogeneous_receptors": "composed PointNeuron models: not supported",
     "test_all_to_all_tsodyksmarkram": "short-term plasticity (Tsodyks-Markram): none",
     "test_fixed_number_post_with_replacement_heterogeneous_parameters": "uses TsodyksMarkramSynapse",

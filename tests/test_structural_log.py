@@ -117,7 +117,7 @@ def _check_accounts(net: pn.Network, initial, sizes) -> dict[str, Counter[str]]:
         assert +pairs == Counter(zip(proj.pre.tolist(), proj.post.tolist())), proj.name
     neurons = log[log["kind"] == "neuron_added"]
     exc = net.populations[1]
-    assert exc.size == 60 + int((neurons["pre"] == exc._id).sum())
+    assert exc.size == 60 + int((neurons["pre"] == exc.compiled.id).sum())
     assert net.populations[0].size == 80
     return per
 

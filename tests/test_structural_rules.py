@@ -33,7 +33,7 @@ DT = 0.1
 
 
 def _check(net: pn.Network, proj: pn.Projection) -> None:
-    msg = net._engine.proj_check(proj._id)
+    msg = proj.compiled.check()
     assert msg == "", f"proj_check: {msg}"
 
 

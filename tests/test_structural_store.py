@@ -1,4 +1,4 @@
-"""The dynamic synapse store (structural plasticity, issue 4): Projection.add_synapses / remove_synapses / compact.
+"""The dynamic synapse store (structural plasticity): Projection.add_synapses / remove_synapses / compact.
 
 Conventions under test (pyneuro/projection.py, csrc/synapses/shard.hpp, csrc/synapses/projection.cpp):
 - canonical order of proj.pre/post/delays/weights (and rule_state columns): sorted by (pre, delay, post), ties in
@@ -6,7 +6,7 @@ Conventions under test (pyneuro/projection.py, csrc/synapses/shard.hpp, csrc/syn
 - a removed synapse never transmits again, spikes in flight to it included; a new synapse transmits every spike that
   arrives at it from the next step on (delays are axonal: what counts is the structure when a spike arrives);
 - a new synapse starts with fresh per-synapse rule state (RewardSTDP eligibility c = 0);
-- net._engine.proj_check(id) == "" when the forward store, post-major index, reverse index, delay list and counts
+- proj.compiled.check() == "" when the forward store, post-major index, reverse index, delay list and counts
   agree; garbage is compacted automatically (garbage > live + 1024) and by proj.compact().
 """
 
@@ -42,7 +42,7 @@ def _rule(kind: str):
 
 
 def _check(net: pn.Network, proj: pn.Projection) -> None:
-    msg = net._engine.proj_check(proj._id)
+    msg = proj.compiled.check()
     assert msg == "", f"proj_check: {msg}"
 
 

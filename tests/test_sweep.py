@@ -1,4 +1,4 @@
-"""Parameter sweeps on Dask (pyneuro.sweep; issue 5): exactly-once results under a killed worker, resuming an
+"""Parameter sweeps on Dask (pyneuro.sweep): exactly-once results under a killed worker, resuming an
 interrupted sweep, resuming a SIGKILLed long run from its checkpoint bit for bit, derived seeds, failure records,
 and bad specs rejected before anything starts.
 

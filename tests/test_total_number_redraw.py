@@ -50,7 +50,7 @@ def test_thread_count_independence_across_blocks():
     for threads in (1, 2, 3, 5):
         net, p = _build(3100, 3100, rule, threads=threads, same=True, weight=w, delay=d)
         got = (p.pre, p.post, p.weights, p.delay_steps)
-        assert net._engine.proj_check(p._id) == ""
+        assert p.compiled.check() == ""
         if ref is None:
             ref = got
         else:

@@ -1,7 +1,7 @@
 """Network builders shared by the tests (import as ``from workloads import coba``; tests/ is on sys.path under
 pytest's default "prepend" import mode, as tests/ has no __init__.py).
 
-W1 ``coba`` and W2 ``coba_stdp`` as defined in /work/shared/BENCHMARKS.md, built with the public API only.
+W1 ``coba`` and W2 ``coba_stdp`` as defined in benchmarks/README.md, built with the public API only.
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "../core/types.hpp"
+#include "../plasticity/schedule.hpp"
 #include "../synapses/projection.hpp"
 
 namespace pyneuro::bind {
@@ -21,11 +22,33 @@ std::vector<T> to_vec(const py::handle& obj) {
     return std::vector<T>(a.data(), a.data() + a.size());
 }
 
+// A copy of v (for state that keeps changing: population variables, recorders between runs).
 template <class T, class A>
 py::array_t<T> to_array(const std::vector<T, A>& v) {
     py::array_t<T> a(static_cast<py::ssize_t>(v.size()));
     if (!v.empty()) std::memcpy(a.mutable_data(), v.data(), v.size() * sizeof(T));
     return a;
+}
+
+// A vector the core hands over (a snapshot nobody else holds) becomes a numpy array without a copy: the vector
+// moves into a capsule that the array keeps alive as its base (boost-histogram's py::array(buffer, owner)).
+template <class T, class A>
+py::array_t<T> to_array(std::vector<T, A>&& v, std::vector<py::ssize_t> shape = {}) {
+    auto* owned = new std::vector<T, A>(std::move(v));
+    py::capsule base(owned, [](void* q) { delete static_cast<std::vector<T, A>*>(q); });
+    if (shape.empty()) shape = {static_cast<py::ssize_t>(owned->size())};
+    return py::array_t<T>(shape, owned->data(), base);
+}
+
+// Rows (begin_step, end_step, kind, a, b, c) of a float64 (n, 6) array -> schedule segments.
+inline std::vector<Schedule::Segment> to_segments(const py::array& rows) {
+    auto v = to_vec<double>(rows);
+    if (v.size() % 6 != 0) throw py::value_error("schedule segments must have 6 columns");
+    std::vector<Schedule::Segment> out;
+    for (std::size_t q = 0; q < v.size(); q += 6)
+        out.push_back({static_cast<step_t>(v[q]), static_cast<step_t>(v[q + 1]), static_cast<int>(v[q + 2]), v[q + 3],
+                       v[q + 4], v[q + 5]});
+    return out;
 }
 
 inline ParamMap to_params(const py::dict& d) {

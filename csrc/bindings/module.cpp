@@ -1,19 +1,19 @@
 // The compiled module, as a table of contents: one register_* per area. No logic lives in the bindings.
-#include "../core/engine.hpp"
+// Each compiled type is its own Python class; the Engine owns them all, and every object it hands out keeps the
+// Engine alive (reference_internal), so a handle never outlives what it points to.
 #include "convert.hpp"
 
 namespace pyneuro::bind {
-using EngineClass = py::class_<Engine>;
-EngineClass register_engine(py::module_& m);
-void register_populations(EngineClass& c);
-void register_projections(EngineClass& c);
-void register_monitors(EngineClass& c);
+void register_populations(py::module_& m);
+void register_projections(py::module_& m);
+void register_monitors(py::module_& m);
+void register_engine(py::module_& m);
 }  // namespace pyneuro::bind
 
 PYBIND11_MODULE(_core, m) {
     m.doc() = "pyneuro's compiled core (use the pyneuro package, not this module)";
-    auto engine = pyneuro::bind::register_engine(m);
-    pyneuro::bind::register_populations(engine);
-    pyneuro::bind::register_projections(engine);
-    pyneuro::bind::register_monitors(engine);
+    pyneuro::bind::register_populations(m);
+    pyneuro::bind::register_projections(m);
+    pyneuro::bind::register_monitors(m);
+    pyneuro::bind::register_engine(m);
 }

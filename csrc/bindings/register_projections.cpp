@@ -1,98 +1,99 @@
-#include "../core/engine.hpp"
+#include "../plasticity/rule.hpp"
+#include "../synapses/input.hpp"
+#include "../structural/structural_rule.hpp"
+#include "../synapses/projection.hpp"
 #include "convert.hpp"
 
 namespace pyneuro::bind {
 
-void register_projections(py::class_<Engine>& c) {
-    c.def("connect",
-          [](Engine& e, int pre, int post, const std::string& receptor, const py::dict& conn, const py::dict& w,
-             const py::dict& d) {
-              ConnSpec cs = to_conn(conn);
-              ValueSpec ws = to_values(w), ds = to_values(d);
-              const Receptor r = to_receptor(receptor);
-              // building draws and sorts only engine-owned memory: release the GIL
-              py::gil_scoped_release release;
-              return e.connect(pre, post, r, cs, ws, ds);
-          })
-        .def("connect_arrays",
-             [](Engine& e, int pre, int post, const std::string& receptor, const py::array& pi, const py::array& qi,
-                const py::array& d, const py::array& w) {
-                 return e.connect_arrays(pre, post, to_receptor(receptor), to_vec<index_t>(pi), to_vec<index_t>(qi),
-                                         to_vec<std::uint32_t>(d), to_vec<float>(w));
+void register_projections(py::module_& m) {
+    m.def("delay_limit", &Projection::delay_limit_for, py::arg("n_post"),
+          "Longest delay (steps) a projection onto n_post neurons can store (delay and target share 32 bits).");
+
+    py::enum_<StructEvent::Kind>(m, "StructEventKind", "Kinds of the structural log's events.")
+        .value("created", StructEvent::created)
+        .value("pruned", StructEvent::pruned)
+        .value("lesioned", StructEvent::lesioned)
+        .value("neuron_added", StructEvent::neuron_added)
+        .value("added", StructEvent::added)
+        .value("removed", StructEvent::removed);
+
+    py::enum_<Schedule::Kind>(m, "SegmentKind", "Kinds of schedule segments.")
+        .value("constant", Schedule::constant)
+        .value("linear", Schedule::linear)
+        .value("exponential", Schedule::exponential);
+
+    py::class_<Projection>(m, "Projection")
+        .def_property_readonly("id", &Projection::id)
+        .def_property_readonly("size", &Projection::size)
+        .def_property_readonly("bytes", &Projection::bytes)
+        .def_property_readonly("max_delay", &Projection::ring_delay, "longest delay (steps) spike histories serve")
+        .def("set_max_delay", &Projection::set_max_delay, py::arg("steps"))
+        .def_property_readonly("delay_limit", &Projection::delay_limit)
+        // a fresh snapshot in canonical order, handed over without a copy
+        .def("gather",
+             [](const Projection& p) {
+                 Gathered g = p.gather(false);
+                 return py::make_tuple(to_array(std::move(g.pre)), to_array(std::move(g.post)),
+                                       to_array(std::move(g.delay)), to_array(std::move(g.w)));
              })
-        .def("pop_projection", &Engine::pop_projection)
-        .def("add_rule", [](Engine& e, int proj, const std::string& kind,
-                            const py::dict& params) { e.add_rule(proj, kind, to_params(params)); })
-        .def("add_neuron_rule", [](Engine& e, int pop, const std::string& kind,
-                                   const py::dict& params) { e.add_neuron_rule(pop, kind, to_params(params)); })
-        .def("set_schedule",
-             [](Engine& e, int target, int rule, int slot, const py::array& seg, double rest) {
-                 // seg: (n, 6) float64 rows (begin_step, end_step, kind, a, b, c)
-                 auto v = to_vec<double>(seg);
-                 if (v.size() % 6 != 0) throw py::value_error("schedule segments must have 6 columns");
-                 std::vector<Schedule::Segment> out;
-                 for (std::size_t q = 0; q < v.size(); q += 6)
-                     out.push_back({static_cast<step_t>(v[q]), static_cast<step_t>(v[q + 1]), static_cast<int>(v[q + 2]),
-                                    v[q + 3], v[q + 4], v[q + 5]});
-                 e.set_schedule(target, rule, slot, out, rest);
-             })
-        .def("reward", &Engine::reward)
-        .def("modulator_level", &Engine::modulator_level)
-        .def("rule_state", [](const Engine& e, int proj, int rule) { return to_pydict(e.rule_state(proj, rule)); })
-        .def("proj_add_synapses",
-             [](Engine& e, int proj, const py::array& pi, const py::array& qi, const py::array& d, const py::array& w) {
-                 auto a = to_vec<index_t>(pi);
-                 auto b = to_vec<index_t>(qi);
-                 auto c = to_vec<std::uint32_t>(d);
-                 auto x = to_vec<float>(w);
-                 py::gil_scoped_release release;
-                 return e.projection(proj).add_synapses(a, b, c, x);
-             })
-        .def("proj_remove_synapses",
-             [](Engine& e, int proj, const py::array& idx) {
-                 auto v = to_vec<std::uint64_t>(idx);
-                 py::gil_scoped_release release;
-                 e.projection(proj).remove_synapses(v);
-             })
-        .def("proj_set_max_delay", [](Engine& e, int proj, std::uint32_t steps) { e.projection(proj).set_max_delay(steps); })
-        .def("proj_max_delay", [](Engine& e, int proj) { return e.projection(proj).ring_delay(); })
-        .def("add_structural", [](Engine& e, int proj, const std::string& kind,
-                                  const py::dict& params) { e.add_structural(proj, kind, to_params(params)); })
-        .def("structural_log",
-             [](const Engine& e) {
-                 const auto c = e.log_columns();
-                 return py::make_tuple(to_array(c.step), to_array(c.kind), to_array(c.proj), to_array(c.pre),
-                                       to_array(c.post), to_array(c.w));
-             })
-        .def("log_structural",
-             [](Engine& e, std::int64_t step, int kind, int proj, const py::array& pre, const py::array& post, const py::array& w) {
-                 auto a = to_vec<index_t>(pre);
-                 auto b = to_vec<index_t>(post);
-                 auto x = to_vec<float>(w);
-                 std::vector<StructEvent> ev;
-                 for (std::size_t q = 0; q < a.size(); ++q) ev.push_back({step, static_cast<std::uint8_t>(kind), proj, a[q], b[q], x[q]});
-                 e.log_events(std::move(ev));
-             })
-        .def("proj_compact", [](Engine& e, int proj) { e.projection(proj).compact(); })
-        .def("proj_check", [](const Engine& e, int proj) { return const_cast<Engine&>(e).projection(proj).check(); })
-        .def("proj_size", [](Engine& e, int proj) { return e.projection(proj).size(); })
-        .def("proj_bytes", [](Engine& e, int proj) { return e.projection(proj).bytes(); })
-        .def("proj_gather",
-             [](Engine& e, int proj) {
-                 Gathered g = e.projection(proj).gather(false);
-                 return py::make_tuple(to_array(g.pre), to_array(g.post), to_array(g.delay), to_array(g.w));
-             })
-        .def("add_input",
-             [](Engine& e, const std::string& kind, int pop, const std::string& receptor, const py::dict& params) {
-                 return e.add_input(kind, pop, to_receptor(receptor), to_params(params));
-             })
-        .def("set_input", [](Engine& e, int id, const py::dict& params) { e.set_input(id, to_params(params)); })
-        .def("input_current",
-             [](const Engine& e, int id, index_t i, step_t t0, step_t t1) { return to_array(e.input_current(id, i, t0, t1)); })
-        .def("set_nest_time", &Engine::set_nest_time)
-        .def_property_readonly("nest_time", &Engine::nest_time)
-        .def("proj_set_weights",
-             [](Engine& e, int proj, const py::array& w) { e.projection(proj).set_weights(to_vec<float>(w)); });
+        .def(
+            "set_weights", [](Projection& p, const py::array& w) { p.set_weights(to_vec<float>(w)); }, py::arg("weights"))
+        .def(
+            "add_synapses",
+            [](Projection& p, const py::array& pi, const py::array& qi, const py::array& d, const py::array& w) {
+                auto a = to_vec<index_t>(pi);
+                auto b = to_vec<index_t>(qi);
+                auto c = to_vec<std::uint32_t>(d);
+                auto x = to_vec<float>(w);
+                // the store's change touches only engine-owned memory: release the GIL
+                py::gil_scoped_release release;
+                return p.add_synapses(a, b, c, x);
+            },
+            py::arg("pre"), py::arg("post"), py::arg("delay_steps"), py::arg("weights"))
+        .def(
+            "remove_synapses",
+            [](Projection& p, const py::array& idx) {
+                auto v = to_vec<std::uint64_t>(idx);
+                py::gil_scoped_release release;
+                p.remove_synapses(v);
+            },
+            py::arg("canonical"))
+        .def("compact", &Projection::compact)
+        .def("check", &Projection::check)
+        .def(
+            "rule_state", [](const Projection& p, std::size_t k) { return to_pydict(p.rule_state(k)); }, py::arg("rule"))
+        .def(
+            "load_rule_state", [](Projection& p, std::size_t k, const py::dict& d) { p.load_rule_state(k, from_pydict(d)); },
+            py::arg("rule"), py::arg("state"))
+        .def(
+            "structural_state", [](const Projection& p, std::size_t k) { return to_pydict(p.structural_state(k)); },
+            py::arg("rule"))
+        .def(
+            "load_structural_state",
+            [](Projection& p, std::size_t k, const py::dict& d, step_t now) { p.load_structural_state(k, from_pydict(d), now); },
+            py::arg("rule"), py::arg("state"), py::arg("now"));
+
+    py::class_<Rule>(m, "Rule")
+        .def(
+            "set_schedule",
+            [](Rule& r, int slot, const py::array& seg, double rest) { r.set_schedule(slot, to_segments(seg), rest); },
+            py::arg("slot"), py::arg("segments"), py::arg("rest"))
+        .def("reward", &Rule::reward, py::arg("amount"), py::arg("at"), "False for a rule that takes no rewards")
+        .def(
+            "modulator_level",
+            [](const Rule& r, step_t now) -> py::object {
+                double level = 0.0;
+                if (!r.modulator_level(now, level)) return py::none();
+                return py::float_(level);
+            },
+            py::arg("now"), "the neuromodulator level at step now, or None for a rule without one");
+
+    // An input without a source population (catalogue family "input"); its parameters change through
+    // Engine.set_input, which checks them first.
+    py::class_<Input>(m, "Input").def_property_readonly("id", &Input::id);
+
+    py::class_<StructuralRule>(m, "StructuralRule").def_readonly("interval", &StructuralRule::interval);
 }
 
 }  // namespace pyneuro::bind

@@ -1,6 +1,7 @@
 // The built-in models and rules, registered in the catalogue through the same Registrar interface a compiled
 // user library receives (see catalogue.hpp). Adding a built-in: its header, and one line here.
 #include "../neurons/adex.hpp"
+#include "../neurons/gamma_source.hpp"
 #include "../neurons/izhikevich.hpp"
 #include "../neurons/lif.hpp"
 #include "../neurons/lif_alpha.hpp"
@@ -99,6 +100,7 @@ void register_builtins(Registrar& r) {
     r.add_model("Izhikevich", &model<Izhikevich>);
     r.add_model("AdEx", &model<AdEx>);
     r.add_model("PoissonSource", &model<PoissonSource>);
+    r.add_model("GammaSource", &model<GammaSource>);
     r.add_model("SpikeGenerator", &model<SpikeGenerator>);
 
     r.add_rule("STDP", &rule<PairSTDP>);

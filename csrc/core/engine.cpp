@@ -80,6 +80,27 @@ int Engine::add_population(const std::string& kind, index_t n, const ParamMap& p
     return id;
 }
 
+int Engine::id_of(const Population& p) const {
+    const int id = p.id();
+    if (id < 0 || id >= n_populations() || pops_[static_cast<std::size_t>(id)].get() != &p)
+        throw ArgumentError("the population belongs to another network");
+    return id;
+}
+
+int Engine::id_of(const Projection& p) const {
+    const int id = p.id();
+    if (id < 0 || id >= n_projections() || projs_[static_cast<std::size_t>(id)].get() != &p)
+        throw ArgumentError("the projection belongs to another network");
+    return id;
+}
+
+int Engine::id_of(const Input& in) const {
+    const int id = in.id();
+    if (id < 0 || id >= n_inputs() || inputs_[static_cast<std::size_t>(id)].get() != &in)
+        throw ArgumentError("the input belongs to another network");
+    return id;
+}
+
 void Engine::pop_population(int id) {
     if (pops_.empty() || id != static_cast<int>(pops_.size()) - 1)
         throw ArgumentError("pop_population: only the population just added can be taken back");
@@ -164,7 +185,8 @@ void Engine::set_input(int id, const ParamMap& p) {
     // a trial copy of the kind checks the new parameters first, so a refusal changes nothing
     auto trial = catalogue().make_input(kind_of_input_.at(static_cast<std::size_t>(id)), id, in.target(), in.receptor(), p, Context(*this));
     trial->prepare(dt_, nest_time_);
-    inputs_[static_cast<std::size_t>(id)] = std::move(trial);
+    in.set(p);
+    in.prepare(dt_, nest_time_);  // as the trial's: succeeds
 }
 
 std::vector<double> Engine::input_current(int id, index_t i, step_t t0, step_t t1) const {
@@ -309,33 +331,6 @@ void Engine::add_neuron_rule(int pop, const std::string& kind, const ParamMap& p
     P.neuron_rules().push_back(std::move(rule));
 }
 
-void Engine::set_schedule(int target, int rule, int slot, const std::vector<Schedule::Segment>& seg, double rest) {
-    Schedule* sc = target >= 0 ? projection(target).rules().at(static_cast<std::size_t>(rule))->schedule_slot(slot)
-                               : population(-target - 1).neuron_rules().at(static_cast<std::size_t>(rule))->schedule_slot(slot);
-    if (!sc) throw ArgumentError("this rule has no schedule slot " + std::to_string(slot));
-    sc->set(seg, rest);
-}
-
-void Engine::reward(int proj, double amount, step_t at) {
-    bool any = false;
-    for (auto& r : projection(proj).rules()) any = r->reward(amount, at) || any;
-    if (!any) throw ArgumentError("reward: the projection has no rule that takes rewards (RewardSTDP)");
-}
-
-double Engine::modulator_level(int proj) const {
-    double level = 0.0;
-    for (auto& r : projs_.at(static_cast<std::size_t>(proj))->rules())
-        if (r->modulator_level(now_, level)) return level;
-    throw ArgumentError("the projection has no rule with a neuromodulator (RewardSTDP)");
-}
-
-StateDict Engine::rule_state(int proj, int rule) const {
-    StateDict d;
-    const Projection& pr = *projs_.at(static_cast<std::size_t>(proj));
-    const_cast<Projection&>(pr).rules().at(static_cast<std::size_t>(rule))->save(d, "", pr);
-    return d;
-}
-
 int Engine::add_spike_monitor(int pop, const std::vector<index_t>& subset) {
     spike_mons_.push_back(std::make_unique<SpikeMonitor>(pop, population(pop).size(), subset, threads_));
     spike_mons_of_[static_cast<std::size_t>(pop)].push_back(static_cast<int>(spike_mons_.size()) - 1);
@@ -358,8 +353,6 @@ int Engine::add_rate_monitor(int pop, step_t bin) {
     rate_mons_of_[static_cast<std::size_t>(pop)].push_back(static_cast<int>(rate_mons_.size()) - 1);
     return static_cast<int>(rate_mons_.size()) - 1;
 }
-
-void Engine::state_set(int pop, const std::string& var) { population(pop).on_set(var); }
 
 void Engine::prepare() {
     const std::size_t np = pops_.size();
@@ -398,7 +391,7 @@ void Engine::prepare() {
             const bool had = pop.ring().configured();
             if (had) pop.ring().save(keep, "");
             pop.ring().configure(std::max(d, 2), threads_);
-            if (had && has(keep, "ring_steps")) pop.ring().load(keep, "");
+            if (had && has(keep, "ring_steps")) pop.ring().load(keep, "", pop.size(), now_);
         }
         const int isi = std::max(1, pop.min_isi_steps());
         const int cap = (window[p] + 1 + isi - 1) / isi + 2;
@@ -750,10 +743,7 @@ StateDict Engine::save_state() const {
         for (std::size_t p = 0; p < np; ++p)
             for (int k = 0; k < threads_; ++k) wc[static_cast<std::size_t>(par) * np + p] += win_counts_[count_slot(par, p, k)];
     put(d, "engine/win_counts", wc);
-    for (std::size_t p = 0; p < np; ++p) {
-        const std::string pre = "pop/" + std::to_string(p) + "/";
-        pops_[p]->save(d, pre);
-    }
+    for (std::size_t p = 0; p < np; ++p) pops_[p]->save(d, "pop/" + std::to_string(p) + "/");
     for (std::size_t q = 0; q < projs_.size(); ++q) {
         auto& rules = projs_[q]->rules();
         for (std::size_t r = 0; r < rules.size(); ++r)
@@ -788,10 +778,7 @@ void Engine::load_state(const StateDict& d) {
     auto wc = take<std::int64_t>(d, "engine/win_counts");
     win_counts_.assign(2 * np * static_cast<std::size_t>(threads_) * kCountStride, 0);
     for (std::size_t q = 0; q < wc.size() && q < 2 * np; ++q) win_counts_[count_slot(static_cast<int>(q / np), q % np, 0)] = wc[q];
-    for (std::size_t p = 0; p < np; ++p) {
-        const std::string pre = "pop/" + std::to_string(p) + "/";
-        pops_[p]->load(d, pre);
-    }
+    for (std::size_t p = 0; p < np; ++p) pops_[p]->load(d, "pop/" + std::to_string(p) + "/", now_);
     for (std::size_t q = 0; q < projs_.size(); ++q) {
         auto& rules = projs_[q]->rules();
         for (std::size_t r = 0; r < rules.size(); ++r)
@@ -814,12 +801,16 @@ void Engine::load_state(const StateDict& d) {
         auto w = take<float>(d, "structlog/w");
         for (std::size_t q = 0; q < t.size(); ++q) log_.push_back({t[q], kind[q], proj[q], pre[q], post[q], w[q]});
     }
-    for (std::size_t m = 0; m < spike_mons_.size(); ++m) spike_mons_[m]->load(d, "spikemon/" + std::to_string(m) + "/");
-    for (std::size_t m = 0; m < state_mons_.size(); ++m) state_mons_[m]->load(d, "statemon/" + std::to_string(m) + "/");
-    for (std::size_t m = 0; m < weight_mons_.size(); ++m) weight_mons_[m]->load(d, "weightmon/" + std::to_string(m) + "/");
-    for (std::size_t m = 0; m < rate_mons_.size(); ++m) rate_mons_[m]->load(d, "ratemon/" + std::to_string(m) + "/");
+    for (std::size_t m = 0; m < spike_mons_.size(); ++m)
+        spike_mons_[m]->load(d, "spikemon/" + std::to_string(m) + "/", population(spike_mons_[m]->pop).size(), now_);
+    for (std::size_t m = 0; m < state_mons_.size(); ++m) state_mons_[m]->load(d, "statemon/" + std::to_string(m) + "/", now_);
+    for (std::size_t m = 0; m < weight_mons_.size(); ++m)
+        weight_mons_[m]->load(d, "weightmon/" + std::to_string(m) + "/", projection(weight_mons_[m]->proj).size(), now_);
+    for (std::size_t m = 0; m < rate_mons_.size(); ++m) rate_mons_[m]->load(d, "ratemon/" + std::to_string(m) + "/", now_);
     for (auto& pr : projs_) pr->invalidate_mirrors();  // the trace histories were replaced
     prepare();  // re-derive what the loaded monitors locate in the store (and the arrival copies of the traces)
 }
+
+void Engine::finish_load() { prepare(); }  // re-derive what the loaded recorders locate in the store
 
 }  // namespace pyneuro

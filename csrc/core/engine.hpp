@@ -35,19 +35,21 @@ struct RunStatus {
 class Engine {
 public:
     Engine(double dt, std::uint64_t seed, int threads);
+    Engine(const Engine&) = delete;
+    Engine& operator=(const Engine&) = delete;
 
     double dt() const { return dt_; }
     std::uint64_t seed() const { return seed_; }
     int threads() const { return threads_; }
     step_t now() const { return now_; }
-    void set_now(step_t t) {
-        now_ = t;
-        for (auto& pr : projs_) pr->invalidate_mirrors();
-    }
 
     // Building
     int add_population(const std::string& kind, index_t n, const ParamMap& p);
     Population& population(int id) { return *pops_.at(static_cast<std::size_t>(id)); }
+    // The id of a population or projection of this engine (throws for one of another engine).
+    int id_of(const Population& p) const;
+    int id_of(const Projection& p) const;
+    int id_of(const Input& in) const;
     // Undo the add_population that made the last population, `id`, when what follows it (its initial state, a
     // generator's events) failed; refused once anything refers to it.
     void pop_population(int id);
@@ -70,7 +72,8 @@ public:
     // An input of kind `kind` (catalogue.hpp, e.g. "PoissonInput") into population `pop`; returns its id.
     int add_input(const std::string& kind, int pop, Receptor r, const ParamMap& p);
     Input& input(int id) { return *inputs_.at(static_cast<std::size_t>(id)); }
-    // New parameters for input `id`, checked by lowering them before anything changes.
+    // New parameters for input `id`, checked by lowering them (on a trial copy) before anything changes; the input
+    // stays the same object (handles to it remain valid).
     void set_input(int id, const ParamMap& p);
     int n_inputs() const { return static_cast<int>(inputs_.size()); }
     // What current input `id` injects into neuron i of its target at steps [t0, t1) (0 for other inputs).
@@ -97,12 +100,6 @@ public:
     LogColumns log_columns() const;
     void log_events(std::vector<StructEvent> ev);
     void log_events(std::vector<std::vector<StructEvent>>& per_thread);
-    // Schedule slot of a rule (Rule::schedule_slot; 0: learning-rate factor).
-    // target < 0 addresses neuron rule `rule` of population `-target - 1`.
-    void set_schedule(int target, int rule, int slot, const std::vector<Schedule::Segment>& seg, double rest);
-    void reward(int proj, double amount, step_t at);
-    double modulator_level(int proj) const;
-    StateDict rule_state(int proj, int rule) const;
     const std::vector<Range>& parts(int pop) const { return parts_.at(static_cast<std::size_t>(pop)); }
 
     // Monitors
@@ -131,12 +128,14 @@ public:
             throw ArgumentError("check_every = " + std::to_string(steps) + " steps is outside [1, 2^63 - 1] (steps per divergence-check window)");
         check_every = steps;
     }
-    // State variable `var` of population `pop` was set from outside (between runs).
-    void state_set(int pop, const std::string& var);
 
-    // Checkpoints (everything but structure, which the Python layer stores as canonical arrays)
+    // Checkpoints. The engine keeps its own state (clock, divergence-check counters, structural log); every
+    // population, projection, rule and recorder saves and loads its own, checked against the network at now().
+    // Loading is load_state() (sets the clock, sizes spike rings and traces), then each object's load, then
+    // finish_load(). Structure is rebuilt by the Python layer from canonical arrays before that.
     StateDict save_state() const;
     void load_state(const StateDict& d);
+    void finish_load();
 
 private:
     class Context;

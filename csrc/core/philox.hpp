@@ -40,7 +40,7 @@ private:
 };
 
 // Domains keep the counter spaces of different consumers apart.
-enum class RngDomain : std::uint32_t { poisson = 1, connect = 2, weight = 3, delay = 4, structural = 5, init = 6, poisson_input = 7, current_input = 8 };
+enum class RngDomain : std::uint32_t { poisson = 1, connect = 2, weight = 3, delay = 4, structural = 5, init = 6, poisson_input = 7, current_input = 8, renewal = 9 };
 
 // A stream of uniform numbers for one (domain, object, element, position) key; draws 4 numbers per Philox call.
 class RngStream {

@@ -4,6 +4,7 @@
 //   arrays (never pointers), so the store can be compacted or grown while a network runs.
 // - Parameters arrive as a name->double map (ParamMap) that each model/rule lowers once into a plain struct.
 #pragma once
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <map>
@@ -124,5 +125,38 @@ inline std::vector<T> take(const StateDict& d, const std::string& key) {
 }
 
 inline bool has(const StateDict& d, const std::string& key) { return d.count(key) != 0; }
+
+// Checkpoint validation. State read back from a file is checked against the network it describes before it is
+// used: a failed check throws an ArgumentError that names the key, and the object keeps or resets to a state that
+// is safe to destroy (never half-filled arrays that a loop would index).
+inline void require(bool ok, const std::string& key, const std::string& what) {
+    if (!ok) throw ArgumentError("checkpoint state '" + key + "': " + what);
+}
+// take<T>, with exactly n entries.
+template <class T>
+inline std::vector<T> take_n(const StateDict& d, const std::string& key, std::size_t n) {
+    auto v = take<T>(d, key);
+    require(v.size() == n, key, "expected " + std::to_string(n) + " values, got " + std::to_string(v.size()));
+    return v;
+}
+// Every value finite (and, for lo/hi given, within [lo, hi]).
+template <class C>
+inline void require_finite(const C& v, const std::string& key, double lo = -INFINITY, double hi = INFINITY) {
+    for (const auto& x : v) {
+        const double y = static_cast<double>(x);
+        require(std::isfinite(y) && y >= lo && y <= hi, key,
+                "values must be finite and within [" + std::to_string(lo) + ", " + std::to_string(hi) + "], got " +
+                    std::to_string(y));
+    }
+}
+// Every value within [lo, hi] (integers).
+template <class C>
+inline void require_range(const C& v, const std::string& key, std::int64_t lo, std::int64_t hi) {
+    for (const auto& x : v) {
+        const auto y = static_cast<std::int64_t>(x);
+        require(static_cast<long double>(x) == static_cast<long double>(y) && y >= lo && y <= hi, key,
+                "values must lie in [" + std::to_string(lo) + ", " + std::to_string(hi) + "], got " + std::to_string(y));
+    }
+}
 
 }  // namespace pyneuro

@@ -1,6 +1,7 @@
 // Design notes: counts a population's spikes per bin of `bin` steps; each thread counts its own neurons' spikes
 // in its own array, summed after the run (the rate is count / (n * bin * dt)).
 #pragma once
+#include <limits>
 #include <vector>
 
 #include "../core/types.hpp"
@@ -34,10 +35,19 @@ public:
         put(d, prefix + "filled_to", std::vector<step_t>{filled_to});
         put(d, prefix + "start", std::vector<step_t>{start});
     }
-    void load(const StateDict& d, const std::string& prefix) {
-        counts = take<std::int64_t>(d, prefix + "counts");
-        filled_to = take<step_t>(d, prefix + "filled_to").at(0);
-        start = take<step_t>(d, prefix + "start").at(0);
+    // Checked at step `now`: bins from start (<= now) up to now, counts >= 0.
+    void load(const StateDict& d, const std::string& prefix, step_t now) {
+        const step_t st = take_n<step_t>(d, prefix + "start", 1)[0];
+        require(st >= 0 && st <= now, prefix + "start", "must lie in [0, " + std::to_string(now) + "]");
+        const step_t filled = take_n<step_t>(d, prefix + "filled_to", 1)[0];
+        require(filled >= 0 && filled <= now, prefix + "filled_to", "must lie in [0, " + std::to_string(now) + "]");
+        const auto nb = static_cast<std::size_t>((now - st + bin - 1) / bin);
+        auto c = take<std::int64_t>(d, prefix + "counts");
+        require(c.size() <= nb, prefix + "counts", "more bins than " + std::to_string(nb) + " begun by now");
+        require_range(c, prefix + "counts", 0, std::numeric_limits<std::int64_t>::max());
+        counts = std::move(c);
+        filled_to = filled;
+        start = st;
     }
 
     int pop;

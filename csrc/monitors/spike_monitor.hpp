@@ -48,9 +48,15 @@ public:
         put(d, prefix + "steps", steps);
         put(d, prefix + "ids", ids);
     }
-    void load(const StateDict& d, const std::string& prefix) {
-        steps = take<step_t>(d, prefix + "steps");
-        ids = take<index_t>(d, prefix + "ids");
+    // Checked against a population of n neurons at step `now`: steps ascending in [0, now), ids below n.
+    void load(const StateDict& d, const std::string& prefix, index_t n, step_t now) {
+        auto s = take<step_t>(d, prefix + "steps");
+        auto i = take_n<index_t>(d, prefix + "ids", s.size());
+        require_range(s, prefix + "steps", 0, now - 1);
+        for (std::size_t q = 1; q < s.size(); ++q) require(s[q - 1] <= s[q], prefix + "steps", "steps must ascend");
+        require_range(i, prefix + "ids", 0, static_cast<std::int64_t>(n) - 1);
+        steps = std::move(s);
+        ids = std::move(i);
     }
 
     int pop;

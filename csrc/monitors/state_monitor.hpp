@@ -47,10 +47,18 @@ public:
         put(d, prefix + "values", values);
         put(d, prefix + "start", std::vector<step_t>{start});
     }
-    void load(const StateDict& d, const std::string& prefix) {
-        steps = take<step_t>(d, prefix + "steps");
-        values = take<float>(d, prefix + "values");
-        start = take<step_t>(d, prefix + "start").at(0);
+    // Checked at step `now`: samples at steps start + k every, ascending, before now; one value per index each.
+    void load(const StateDict& d, const std::string& prefix, step_t now) {
+        const step_t st = take_n<step_t>(d, prefix + "start", 1)[0];
+        require(st >= 0 && st <= now, prefix + "start", "must lie in [0, " + std::to_string(now) + "]");
+        auto s = take<step_t>(d, prefix + "steps");
+        for (std::size_t q = 0; q < s.size(); ++q)
+            require(s[q] >= st && s[q] < now && (s[q] - st) % every == 0 && (q == 0 || s[q - 1] < s[q]), prefix + "steps",
+                    "sample steps must ascend from start in multiples of every, before now");
+        auto v = take_n<float>(d, prefix + "values", s.size() * idx.size());
+        steps = std::move(s);
+        values = std::move(v);
+        start = st;
     }
 
     int pop;

@@ -37,11 +37,24 @@ public:
         put(d, prefix + "width", std::vector<std::uint64_t>{width});
         put(d, prefix + "start", std::vector<step_t>{start});
     }
-    void load(const StateDict& d, const std::string& prefix) {
-        steps = take<step_t>(d, prefix + "steps");
-        values = take<float>(d, prefix + "values");
-        width = take<std::uint64_t>(d, prefix + "width").at(0);
-        start = take<step_t>(d, prefix + "start").at(0);
+    // Checked at step `now` for a projection of n_syn synapses: samples as in StateMonitor, `width` columns (the
+    // selection's size, or every synapse).
+    void load(const StateDict& d, const std::string& prefix, std::size_t n_syn, step_t now) {
+        const step_t st = take_n<step_t>(d, prefix + "start", 1)[0];
+        require(st >= 0 && st <= now, prefix + "start", "must lie in [0, " + std::to_string(now) + "]");
+        const std::uint64_t w = take_n<std::uint64_t>(d, prefix + "width", 1)[0];
+        auto s = take<step_t>(d, prefix + "steps");
+        for (std::size_t q = 0; q < s.size(); ++q)
+            require(s[q] >= st && s[q] < now && (s[q] - st) % every == 0 && (q == 0 || s[q - 1] < s[q]), prefix + "steps",
+                    "sample steps must ascend from start in multiples of every, before now");
+        // before the first run nothing has set the width; after it, it is the number of recorded synapses
+        const std::size_t want = sel.empty() ? n_syn : sel.size();
+        require(w == want || (w == 0 && s.empty()), prefix + "width", "expected " + std::to_string(want) + ", got " + std::to_string(w));
+        auto v = take_n<float>(d, prefix + "values", s.size() * static_cast<std::size_t>(w));
+        steps = std::move(s);
+        values = std::move(v);
+        width = static_cast<std::size_t>(w);
+        start = st;
         where.clear();  // re-derived from the projection at the next prepare
         version = 0;
     }

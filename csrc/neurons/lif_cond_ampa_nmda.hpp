@@ -25,8 +25,10 @@
 namespace pyneuro {
 
 // One step of n neurons (a thread's range). Branch-free, so that it vectorises; plain float operations only, so the
-// vector body and the scalar remainder agree bit for bit.
-template <bool Stim>
+// vector body and the scalar remainder agree bit for bit. Lag (NEST time convention): the step's arrivals, held in
+// lag_a / lag_i, are added to the decayed conductances and cleared here, as Population::flush_lagged would after
+// the update (the same addition, one pass over the arrays instead of two).
+template <bool Stim, bool Lag>
 PYNEURO_KERNEL static void lif_cond_ampa_nmda_kernel(float* __restrict v, float* __restrict ga, float* __restrict gn,
                                                      float* __restrict gi, float* __restrict th, std::int32_t* __restrict rf,
                                                      std::uint8_t* __restrict flag, std::size_t n, float a_ampa,
@@ -34,15 +36,23 @@ PYNEURO_KERNEL static void lif_cond_ampa_nmda_kernel(float* __restrict v, float*
                                                      float h, float h_leak, float drive, float e_l, float e_ex,
                                                      float e_in, float v_min, float v_max, float v_th, float v_reset,
                                                      float delta_th, std::int32_t n_blank, float ie,
-                                                     const float* __restrict stim) {
+                                                     const float* __restrict stim, float* __restrict lag_a,
+                                                     float* __restrict lag_i) {
     for (std::size_t i = 0; i < n; ++i) {
         const float vi = v[i];
         const float t_exc = (a_ampa * ga[i] + a_nmda * gn[i]) * (e_ex - vi);
         const float t_inh = (vi - e_in) * gi[i];
         float g = gn[i] + m_nmda * ga[i];
         gn[i] = flush_tiny(g - m_nmda * g);
-        ga[i] = flush_tiny(ga[i] * p_ampa);
-        gi[i] = flush_tiny(gi[i] * p_gaba);
+        if constexpr (Lag) {
+            ga[i] = flush_tiny(ga[i] * p_ampa) + lag_a[i];
+            gi[i] = flush_tiny(gi[i] * p_gaba) + lag_i[i];
+            lag_a[i] = 0.0f;
+            lag_i[i] = 0.0f;
+        } else {
+            ga[i] = flush_tiny(ga[i] * p_ampa);
+            gi[i] = flush_tiny(gi[i] * p_gaba);
+        }
         const float thi = flush_tiny(th[i] * p_th);
         const float t_leak = vi - e_l;
         float vn = vi + h * t_exc;
@@ -100,22 +110,28 @@ public:
         h_leak = static_cast<float>(dt * g_L / C_m);
         drive = static_cast<float>(dt * I_e / C_m);
         n_blank = blank_steps();
-        has_stim_ = any_nonzero(stim_);
+        has_stim_ = stim_driven() || any_nonzero(stim_);
     }
     int min_isi_steps() const override { return n_blank + 1; }
+    bool folds_lagged() const override { return lagged_on(Receptor::exc) && lagged_on(Receptor::inh); }
     float* input(Receptor r, float& sign) override {
         sign = 1.0f;
         return r == Receptor::exc ? gex_.data() : gin_.data();
     }
     void update(Range r, step_t, const Philox&, std::vector<index_t>& out) override {
         const std::size_t b = r.begin;
-        auto* kernel = has_stim_ ? &lif_cond_ampa_nmda_kernel<true> : &lif_cond_ampa_nmda_kernel<false>;
+        float* lag_a = lagged_buffer(Receptor::exc);
+        float* lag_i = lagged_buffer(Receptor::inh);
+        const bool lag = lag_a && lag_i;  // as folds_lagged()
+        auto* kernel = lag ? (has_stim_ ? &lif_cond_ampa_nmda_kernel<true, true> : &lif_cond_ampa_nmda_kernel<false, true>)
+                           : (has_stim_ ? &lif_cond_ampa_nmda_kernel<true, false> : &lif_cond_ampa_nmda_kernel<false, false>);
         kernel(v_.data() + b, gex_.data() + b, gnm_.data() + b, gin_.data() + b, th_.data() + b,
                                   refr_.data() + b, flag_.data() + b, r.size(), a_ampa, a_nmda, m_nmda, p_ampa, p_gaba,
                                   p_th, h, h_leak, drive, static_cast<float>(E_L), static_cast<float>(E_ex),
                                   static_cast<float>(E_in), static_cast<float>(V_min), static_cast<float>(V_max),
                                   static_cast<float>(V_th), static_cast<float>(V_reset), static_cast<float>(delta_th),
-                                  n_blank, static_cast<float>(I_e), stim_.data() + b);
+                                  n_blank, static_cast<float>(I_e), stim_.data() + b, lag ? lag_a + b : nullptr,
+                                  lag ? lag_i + b : nullptr);
         collect_flags(flag_.data(), r.begin, r.end, out);
     }
 

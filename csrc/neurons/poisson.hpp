@@ -71,9 +71,19 @@ public:
         put(d, prefix + "next", next_);
         put(d, prefix + "dirty", std::vector<std::uint8_t>{static_cast<std::uint8_t>(dirty_)});
     }
-    void load_extra(const StateDict& d, const std::string& prefix) override {
-        next_ = take<step_t>(d, prefix + "next");
-        dirty_ = has(d, prefix + "dirty") && take<std::uint8_t>(d, prefix + "dirty").at(0) != 0;
+    void load_extra(const StateDict& d, const std::string& prefix, step_t now) override {
+        // rates within [0, 1/dt] (one spike per step at most); next spikes at or after now unless a redraw is due
+        require_finite(rate_, prefix + "var/rate", 0.0, 1e3 / dt_ * (1.0 + 1e-6));
+        bool dirty = false;
+        if (has(d, prefix + "dirty")) {
+            const auto flag = take_n<std::uint8_t>(d, prefix + "dirty", 1);
+            require_range(flag, prefix + "dirty", 0, 1);
+            dirty = flag[0] != 0;
+        }
+        auto next = take_n<step_t>(d, prefix + "next", n_);
+        if (!dirty) require_range(next, prefix + "next", now, std::numeric_limits<step_t>::max());
+        next_ = std::move(next);
+        dirty_ = dirty;
     }
 
 private:

@@ -109,7 +109,9 @@ public:
         return buf.data();
     }
     // Add the lagged arrivals of neurons [R.begin, R.end) to the model's inputs and clear them (thread k's range).
+    // Nothing to do when the model's update already did it (folds_lagged).
     void flush_lagged(Range R) {
+        if (folds_lagged()) return;
         for (std::size_t r = 0; r < lagged_.size(); ++r) {
             auto& buf = lagged_[r];
             if (buf.empty()) continue;
@@ -122,6 +124,15 @@ public:
         }
     }
     bool has_lagged() const { return !lagged_[0].empty() || !lagged_[1].empty(); }
+    // True when update() itself adds the lagged arrivals to the inputs and clears them, in its loop over the neurons
+    // (the same float addition after the step's decay as flush_lagged, without a second pass over the arrays).
+    virtual bool folds_lagged() const { return false; }
+    bool lagged_on(Receptor r) const { return !lagged_[static_cast<std::size_t>(r)].empty(); }
+    // The lagged buffer of receptor r (nullptr when there is none), for models that fold it.
+    float* lagged_buffer(Receptor r) {
+        auto& buf = lagged_[static_cast<std::size_t>(r)];
+        return buf.empty() ? nullptr : buf.data();
+    }
 
     // Whether current inputs drive the stimulus current I_stim during the coming run (set by the engine before
     // prepare(): a model then integrates I_stim even while it is all zero between runs).
@@ -155,7 +166,7 @@ public:
     virtual void grow_extra(index_t /*old_n*/, index_t /*new_n*/) {}
     // Model-specific checkpoint state beyond the registered float/int arrays.
     virtual void save_extra(StateDict& /*d*/, const std::string& /*prefix*/) const {}
-    virtual void load_extra(const StateDict& /*d*/, const std::string& /*prefix*/) {}
+    virtual void load_extra(const StateDict& /*d*/, const std::string& /*prefix*/, step_t /*now*/) {}
 
     // State registry --------------------------------------------------------------------------------------------
     std::vector<std::string> var_names() const {
@@ -169,6 +180,16 @@ public:
         return nullptr;
     }
     avector<std::int32_t>& refractory() { return refr_; }
+    // Set state variable `name` to one value per neuron (between runs).
+    void assign(const std::string& name, const std::vector<float>& x) {
+        auto* v = var(name);
+        if (!v) throw ArgumentError("unknown state variable '" + name + "'");
+        if (x.size() != v->size())
+            throw ArgumentError("wrong number of values for '" + name + "': " + std::to_string(x.size()) + " for " +
+                                std::to_string(v->size()) + " neurons");
+        v->assign(x.begin(), x.end());
+        on_set(name);
+    }
 
     // Traces ----------------------------------------------------------------------------------------------------
     SpikeTrace& trace(double tau, TraceMode mode) {
@@ -220,6 +241,12 @@ public:
     bool lesioned(index_t i) const { return i < lesioned_.size() && lesioned_[i] != 0; }
     bool has_lesions() const { return !lesioned_.empty(); }
     const std::vector<std::uint8_t>& lesion_mask() const { return lesioned_; }
+    // The mask over every neuron (1 = lesioned).
+    std::vector<std::uint8_t> lesion_flags() const {
+        std::vector<std::uint8_t> out(n_, 0);
+        std::copy_n(lesioned_.begin(), std::min<std::size_t>(lesioned_.size(), n_), out.begin());
+        return out;
+    }
     // Drop the lesioned ids from one thread's spikes of a step, keeping them ascending.
     void drop_lesioned(std::vector<index_t>& out) const {
         if (lesioned_.empty() || out.empty()) return;
@@ -290,6 +317,11 @@ public:
     const Maturation* maturation() const { return mat_.get(); }
     // Plasticity gain of neuron i at step t (1 without maturation).
     double plasticity_gain(index_t i, step_t t) const { return mat_ ? mat_->gain(i, t) : 1.0; }
+    std::vector<double> plasticity_gains(step_t t) const {
+        std::vector<double> g(n_);
+        for (index_t i = 0; i < n_; ++i) g[i] = plasticity_gain(i, t);
+        return g;
+    }
 
     void save(StateDict& d, const std::string& prefix) const {
         for (const auto& v : fvars_) put(d, prefix + "var/" + v.first, *v.second);
@@ -311,43 +343,57 @@ public:
         }
         save_extra(d, prefix);
     }
-    void load(const StateDict& d, const std::string& prefix) {
+    // Checked against this population (n neurons) at step `now`; see require() in types.hpp.
+    void load(const StateDict& d, const std::string& prefix, step_t now) {
         for (auto& v : fvars_) {
-            if (!has(d, prefix + "var/" + v.first)) continue;  // a variable newer than the checkpoint keeps its value
-            auto x = take<float>(d, prefix + "var/" + v.first);
-            if (x.size() != n_) throw ArgumentError("checkpoint: wrong size for " + v.first);
+            const std::string key = prefix + "var/" + v.first;
+            if (!has(d, key)) continue;  // a variable newer than the checkpoint keeps its value
+            auto x = take_n<float>(d, key, n_);
+            require_finite(x, key);
             v.second->assign(x.begin(), x.end());
         }
-        auto r = take<std::int32_t>(d, prefix + "refractory");
+        auto r = take_n<std::int32_t>(d, prefix + "refractory", n_);
+        require_range(r, prefix + "refractory", 0, 0x7FFFFFFF);
         refr_.assign(r.begin(), r.end());
-        ring_.load(d, prefix);
-        for (std::size_t k = 0; k < traces_.size(); ++k) traces_[k]->load(d, prefix + "trace" + std::to_string(k) + "/");
+        ring_.load(d, prefix, n_, now);
+        for (std::size_t k = 0; k < traces_.size(); ++k) traces_[k]->load(d, prefix + "trace" + std::to_string(k) + "/", n_, now);
         for (std::size_t k = 0; k < nrules_.size(); ++k) nrules_[k]->load(d, prefix + "nrule/" + std::to_string(k) + "/");
-        if (has(d, prefix + "positions"))
-            set_positions(take<float>(d, prefix + "positions"), take<std::int32_t>(d, prefix + "position_dim").at(0));
+        if (has(d, prefix + "positions") || has(d, prefix + "position_dim")) {
+            const int dim = take_n<std::int32_t>(d, prefix + "position_dim", 1)[0];
+            require(dim >= 1 && dim <= 3, prefix + "position_dim", "must be 1, 2 or 3, got " + std::to_string(dim));
+            auto xyz = take_n<float>(d, prefix + "positions", static_cast<std::size_t>(n_) * static_cast<std::size_t>(dim));
+            require_finite(xyz, prefix + "positions");
+            set_positions(std::move(xyz), dim);
+        }
         for (std::size_t r = 0; r < lagged_.size(); ++r) {  // in-flight arrivals of the NEST time convention
             const std::string key = prefix + "lagged" + std::to_string(r);
             if (!has(d, key)) {
                 std::fill(lagged_[r].begin(), lagged_[r].end(), 0.0f);
                 continue;
             }
-            auto x = take<float>(d, key);
-            if (x.size() != n_) throw ArgumentError("checkpoint: wrong size for " + key);
+            auto x = take_n<float>(d, key, n_);
+            require_finite(x, key);
             lagged_[r].assign(x.begin(), x.end());
         }
         lesioned_.clear();  // a missing key means no lesions
         if (has(d, prefix + "lesioned")) {
-            lesioned_ = take<std::uint8_t>(d, prefix + "lesioned");
-            if (lesioned_.size() > n_) throw ArgumentError("checkpoint: wrong size for lesioned");
+            auto m = take<std::uint8_t>(d, prefix + "lesioned");
+            require(m.size() <= n_, prefix + "lesioned", "more flags than neurons");
+            require_range(m, prefix + "lesioned", 0, 1);
+            lesioned_ = std::move(m);
         }
+        mat_.reset();
         if (has(d, prefix + "maturation/birth")) {
-            mat_ = std::make_unique<Maturation>();
-            mat_->birth = take<step_t>(d, prefix + "maturation/birth");
-            mat_->boost = take<float>(d, prefix + "maturation/boost");
-            mat_->tau = take<double>(d, prefix + "maturation/tau");
-            if (mat_->birth.size() != n_) throw ArgumentError("checkpoint: wrong size for the maturation state");
+            auto m = std::make_unique<Maturation>();
+            m->birth = take_n<step_t>(d, prefix + "maturation/birth", n_);
+            m->boost = take_n<float>(d, prefix + "maturation/boost", n_);
+            m->tau = take_n<double>(d, prefix + "maturation/tau", n_);
+            require_range(m->birth, prefix + "maturation/birth", 0, now);
+            require_finite(m->boost, prefix + "maturation/boost", 0.0);
+            require_finite(m->tau, prefix + "maturation/tau", 1e-300);
+            mat_ = std::move(m);
         }
-        load_extra(d, prefix);
+        load_extra(d, prefix, now);
     }
 
 protected:

@@ -52,9 +52,15 @@ public:
         put(d, prefix + "event_steps", steps_);
         put(d, prefix + "event_idx", idx_);
     }
-    void load_extra(const StateDict& d, const std::string& prefix) override {
-        steps_ = take<step_t>(d, prefix + "event_steps");
-        idx_ = take<index_t>(d, prefix + "event_idx");
+    void load_extra(const StateDict& d, const std::string& prefix, step_t) override {
+        auto steps = take<step_t>(d, prefix + "event_steps");
+        auto idx = take_n<index_t>(d, prefix + "event_idx", steps.size());
+        require_range(idx, prefix + "event_idx", 0, static_cast<std::int64_t>(n_) - 1);
+        for (std::size_t k = 1; k < steps.size(); ++k)
+            require(steps[k - 1] < steps[k] || (steps[k - 1] == steps[k] && idx[k - 1] < idx[k]), prefix + "event_steps",
+                    "events must be sorted by step, then index, without duplicates");
+        steps_ = std::move(steps);
+        idx_ = std::move(idx);
     }
 
 private:

@@ -8,6 +8,7 @@
 // generation() changes whenever the ring's contents are replaced wholesale (configure, load), so that what others
 // derive from a slot (delivery cursors, see synapses/cursors.hpp) can tell that it must be derived again.
 #pragma once
+#include <algorithm>
 #include <vector>
 
 #include "../core/types.hpp"
@@ -50,9 +51,10 @@ public:
         return n;
     }
 
-    // Checkpoint: the steps held and their spikes (ascending ids per step).
+    // Checkpoint: the steps held and their spikes (ascending ids per step). load() checks them against a population
+    // of n neurons at step `now` (steps ascending in [0, now), ids ascending below n) before it changes anything.
     void save(StateDict& d, const std::string& prefix) const;
-    void load(const StateDict& d, const std::string& prefix);
+    void load(const StateDict& d, const std::string& prefix, index_t n, step_t now);
 
 private:
     int depth_ = 1, threads_ = 1;
@@ -86,10 +88,25 @@ inline void SpikeRing::save(StateDict& d, const std::string& prefix) const {
     put(d, prefix + "ring_ids", ids);
 }
 
-inline void SpikeRing::load(const StateDict& d, const std::string& prefix) {
+inline void SpikeRing::load(const StateDict& d, const std::string& prefix, index_t n, step_t now) {
     auto steps = take<step_t>(d, prefix + "ring_steps");
-    auto counts = take<std::int64_t>(d, prefix + "ring_counts");
+    auto counts = take_n<std::int64_t>(d, prefix + "ring_counts", steps.size());
     auto ids = take<index_t>(d, prefix + "ring_ids");
+    require_range(steps, prefix + "ring_steps", 0, now - 1);
+    {
+        auto sorted = steps;  // held in slot order: distinct, not necessarily ascending
+        std::sort(sorted.begin(), sorted.end());
+        require(std::adjacent_find(sorted.begin(), sorted.end()) == sorted.end(), prefix + "ring_steps", "steps must be distinct");
+    }
+    require_range(counts, prefix + "ring_counts", 0, static_cast<std::int64_t>(n));
+    std::size_t total = 0;
+    for (auto c : counts) total += static_cast<std::size_t>(c);
+    require(total == ids.size(), prefix + "ring_ids", "expected " + std::to_string(total) + " ids (the sum of ring_counts), got " +
+                                                          std::to_string(ids.size()));
+    require_range(ids, prefix + "ring_ids", 0, static_cast<std::int64_t>(n) - 1);
+    for (std::size_t i = 0, pos = 0; i < counts.size(); pos += static_cast<std::size_t>(counts[i++]))
+        for (std::size_t q = pos + 1; q < pos + static_cast<std::size_t>(counts[i]); ++q)
+            require(ids[q - 1] < ids[q], prefix + "ring_ids", "ids must ascend within a step");
     for (auto& l : lists_) l.v.clear();
     std::fill(tags_.begin(), tags_.end(), -1);
     ++generation_;

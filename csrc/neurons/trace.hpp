@@ -53,7 +53,8 @@ public:
             // past 30 tau a trace is below 1e-13 of its value: read it as 0 (no exp() call), unless the table had
             // to be cut short (huge tau), in which case exp() takes over
             tail_zero_ = want <= 65536.0;
-            decay_.resize(len);
+            decay_len_ = len;
+            decay_.assign(len + 1, 0.0);  // one entry past the end: 0, the tail's value when tail_zero_ (View::decay_or_zero)
             for (std::size_t q = 0; q < len; ++q) decay_[q] = std::exp(-static_cast<double>(q) * dt / tau_);
         }
         if (n == n_ && cap == cap_) return;
@@ -97,7 +98,7 @@ public:
     }
 
     [[gnu::always_inline]] double decay(step_t dsteps) const {
-        if (static_cast<std::size_t>(dsteps) < decay_.size()) return decay_[static_cast<std::size_t>(dsteps)];
+        if (static_cast<std::size_t>(dsteps) < decay_len_) return decay_[static_cast<std::size_t>(dsteps)];
         return decay_tail(dsteps);
     }
 
@@ -115,6 +116,12 @@ public:
                 return table[static_cast<std::size_t>(d)];
             return tr->decay_tail(d);
         }
+        // decay(d) for d >= 0 without a branch, where the trace's tail is zero (SpikeTrace::tail_zero): the table's
+        // entry past its end is 0.
+        [[gnu::always_inline]] double decay_or_zero(step_t d) const {
+            const std::size_t q = static_cast<std::size_t>(d);
+            return table[q < len ? q : len];
+        }
         void prefetch(index_t i) const { __builtin_prefetch(&now[i]); }
         // owner thread only, as SpikeTrace::value_now
         [[gnu::always_inline]] double value_now(index_t i, step_t t, bool strict = false) const {
@@ -125,7 +132,9 @@ public:
             return tr->value_past(i, t, strict);
         }
     };
-    View view() const { return View{this, decay_.data(), decay_.size(), now_.data(), before_.data()}; }
+    View view() const { return View{this, decay_.data(), decay_len_, now_.data(), before_.data()}; }
+    // True when the decay reads as 0 beyond its table (View::decay_or_zero applies).
+    bool tail_zero() const { return tail_zero_; }
 
     // Trace of neuron i at step t, counting spikes at steps <= t (strict=false) or < t (strict=true).
     double value_at(index_t i, step_t t, bool strict = false) const {
@@ -203,13 +212,32 @@ public:
         put(d, prefix + "meta", meta);
         put(d, prefix + "cap", std::vector<std::int64_t>{cap_});
     }
-    void load(const StateDict& d, const std::string& prefix) {
-        const int cap = static_cast<int>(take<std::int64_t>(d, prefix + "cap").at(0));
-        auto steps = take<step_t>(d, prefix + "steps");
-        auto vals = take<double>(d, prefix + "vals");
+    // Checked against a population of n neurons at step `now` before anything changes: a capacity the ring
+    // layout allows, n headers whose head and count fit it, and held entries at steps in [0, now), oldest first,
+    // with finite values >= 0.
+    void load(const StateDict& d, const std::string& prefix, index_t n_pop, step_t now) {
+        const auto cap_v = take_n<std::int64_t>(d, prefix + "cap", 1);
         auto meta = take<std::uint32_t>(d, prefix + "meta");
         if (meta.empty()) return;  // saved before its first run: keep the (empty) configured history
-        const index_t n = static_cast<index_t>(meta.size());
+        require(meta.size() == n_pop, prefix + "meta", "expected " + std::to_string(n_pop) + " values, got " + std::to_string(meta.size()));
+        require(cap_v[0] >= 1 && cap_v[0] <= 0xFFFF, prefix + "cap", "must lie in [1, 65535], got " + std::to_string(cap_v[0]));
+        const int cap = static_cast<int>(cap_v[0]);
+        const std::size_t len = static_cast<std::size_t>(n_pop) * static_cast<std::size_t>(cap);
+        auto steps = take_n<step_t>(d, prefix + "steps", len);
+        auto vals = take_n<double>(d, prefix + "vals", len);
+        for (index_t i = 0; i < n_pop; ++i) {
+            const int cnt = static_cast<int>(meta[i] >> 16), head = static_cast<int>(meta[i] & 0xFFFF);
+            require(cnt <= cap && head < cap && (cnt > 0 || head == 0), prefix + "meta", "bad header of neuron " + std::to_string(i));
+            step_t newer = now;
+            for (int e = 0, h = head; e < cnt; ++e, h = h == 0 ? cap - 1 : h - 1) {  // newest first
+                const std::size_t q = static_cast<std::size_t>(i) * static_cast<std::size_t>(cap) + static_cast<std::size_t>(h);
+                require(steps[q] >= 0 && steps[q] < newer, prefix + "steps",
+                        "the held spikes of neuron " + std::to_string(i) + " must lie before step " + std::to_string(now) + ", newest last");
+                require(std::isfinite(vals[q]) && vals[q] >= 0.0, prefix + "vals", "values must be finite and >= 0");
+                newer = steps[q];
+            }
+        }
+        const index_t n = n_pop;
         const int want = cap_;
         n_ = n;
         cap_ = cap;
@@ -264,7 +292,8 @@ private:
     index_t n_ = 0;
     int cap_ = 0;
     avector<Entry> blocks_;  // 64-byte aligned: a block of 4 entries is exactly one cache line
-    std::vector<double> decay_;
+    std::vector<double> decay_;  // decay_len_ entries, then a 0
+    std::size_t decay_len_ = 0;
     bool tail_zero_ = true;
     double init_ = 0.0;
     bool init_pending_ = false;

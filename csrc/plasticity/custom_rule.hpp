@@ -127,6 +127,24 @@ struct RuleValues {
     double t = 0.0, dt = 0.1, eta = 1.0;
 };
 
+// The presynaptic trace readers of the post-major loops, chosen once per call so that the loop carries no branch on
+// the storage: the shard's arrival copies (a single-delay projection, Projection::mirror_pre_trace), else the trace's
+// history. The same values as PreTraceReader (post_loop.hpp), bit for bit.
+struct CopiedPreTrace {
+    const SpikeTrace::Entry* arr = nullptr;
+    SpikeTrace::View v{};
+    PYNEURO_INLINE double value(index_t j, step_t tp) const {
+        const SpikeTrace::Entry& e = arr[j];
+        return e.val * v.decay(tp - e.step);
+    }
+    PYNEURO_INLINE void prefetch(index_t j) const { __builtin_prefetch(&arr[j]); }
+};
+struct HistoryPreTrace {
+    const SpikeTrace* tr = nullptr;
+    PYNEURO_INLINE double value(index_t j, step_t tp) const { return tr->value_at(j, tp); }
+    PYNEURO_INLINE void prefetch(index_t j) const { tr->prefetch(j); }
+};
+
 // A kernel around a generated Body. Body declares (all constexpr) n_params, n_traces, n_syn, n_neuron, n_post_vars,
 // trace_side[q] (0 pre / 1 post), and per event E in {pre, post, tick}: E_traces / E_syn_read / E_syn_write /
 // E_neuron / E_post_vars (bit masks of what the body reads or writes), E_writes_w; `decaying` (mask of synapse
@@ -147,14 +165,16 @@ public:
             const step_t tp = t - static_cast<step_t>(s.pd[b] >> p.post_bits());  // one delay per call
             for_traces<0>(Body::pre_traces, [&](int q) { x.tr[q] = V.traces[q]->value_at(pre, tp, true); });
             load_pre(x, snaps(V, t), pre, Body::pre_pre_vars);
+            SpikeTrace::View vw[kReaders];  // the postsynaptic traces' arrays, loaded once per call
+            for_traces<1>(Body::pre_traces, [&](int q) { vw[q] = V.traces[q]->view(); });
             for_each_arrival(
                 p, s, b, e,
                 [&](index_t i) PYNEURO_INLINE {
-                    for_traces<1>(Body::pre_traces, [&](int q) PYNEURO_INLINE { V.traces[q]->prefetch_now(i); });
+                    for_traces<1>(Body::pre_traces, [&](int q) PYNEURO_INLINE { vw[q].prefetch(i); });
                 },
                 [&](std::uint64_t k, index_t i) PYNEURO_INLINE {
                     X y = x;  // the row's values; a local copy per synapse stays in registers
-                    for_traces<1>(Body::pre_traces, [&](int q) { y.tr[q] = V.traces[q]->value_now(i, t); });
+                    for_traces<1>(Body::pre_traces, [&](int q) PYNEURO_INLINE { y.tr[q] = vw[q].value_now(i, t); });
                     load_post(y, V, i, Body::pre_post_vars, Body::pre_neuron);
                     if constexpr (Body::guarded_pre)
                         if (!Body::guard_pre(y)) return;  // the guard is false: the synapse is not touched
@@ -171,23 +191,24 @@ public:
             init(x, V, t, eta);
             for_traces<1>(Body::post_traces, [&](int q) { x.tr[q] = V.traces[q]->value_now(post, t, true); });
             load_post(x, V, post, Body::post_post_vars, Body::post_neuron);
-            PreTraceReader rd[Body::n_traces > 0 ? Body::n_traces : 1];
-            for_traces<0>(Body::post_traces, [&](int q) { rd[q] = PreTraceReader(p, s, *V.traces[q]); });
             const Snap sn = snaps(V, t);
-            for_each_post_synapse_at(
-                p, s, pb, pe, t,
-                [&](index_t j) PYNEURO_INLINE {
-                    for_traces<0>(Body::post_traces, [&](int q) PYNEURO_INLINE { rd[q].prefetch(j); });
-                },
-                [&](std::uint32_t k, index_t j, step_t tp) PYNEURO_INLINE {
-                    X y = x;  // the neuron's values; a local copy per synapse stays in registers
-                    for_traces<0>(Body::post_traces, [&](int q) { y.tr[q] = rd[q].value(j, tp); });
-                    load_pre(y, sn, j, Body::post_pre_vars);
-                    if constexpr (Body::guarded_post)
-                        if (!Body::guard_post(y)) return;
-                    touch(y, V, s, k, t, Body::post_syn_read, Body::post_syn_write, Body::post_writes_w,
-                          [](X& z) { Body::on_post(z); });
-                });
+            auto loop = [&](const auto* rd) PYNEURO_INLINE {
+                for_each_post_synapse_at(
+                    p, s, pb, pe, t,
+                    [&](index_t j) PYNEURO_INLINE {
+                        for_traces<0>(Body::post_traces, [&](int q) PYNEURO_INLINE { rd[q].prefetch(j); });
+                    },
+                    [&](std::uint32_t k, index_t j, step_t tp) PYNEURO_INLINE {
+                        X y = x;  // the neuron's values; a local copy per synapse stays in registers
+                        for_traces<0>(Body::post_traces, [&](int q) PYNEURO_INLINE { y.tr[q] = rd[q].value(j, tp); });
+                        load_pre(y, sn, j, Body::post_pre_vars);
+                        if constexpr (Body::guarded_post)
+                            if (!Body::guard_post(y)) return;
+                        touch(y, V, s, k, t, Body::post_syn_read, Body::post_syn_write, Body::post_writes_w,
+                              [](X& z) { Body::on_post(z); });
+                    });
+            };
+            with_pre_readers(V, p, s, Body::post_traces, loop);
         }
     }
 
@@ -195,30 +216,31 @@ public:
         if constexpr (Body::has_tick) {
             X x;
             init(x, V, t, eta);
-            PreTraceReader rd[Body::n_traces > 0 ? Body::n_traces : 1];
-            for_traces<0>(Body::tick_traces, [&](int q) { rd[q] = PreTraceReader(p, s, *V.traces[q]); });
             const Snap sn = snaps(V, t);
-            for (index_t li = 0; li < s.posts.size(); ++li) {
-                const std::uint64_t pb = s.pm_ptr[li], pe = s.pm_end[li];
-                if (pb == pe) continue;
-                const index_t i = s.posts.begin + li;
-                for_traces<1>(Body::tick_traces, [&](int q) { x.tr[q] = V.traces[q]->value_now(i, t); });
-                load_post(x, V, i, Body::tick_post_vars, Body::tick_neuron);
-                for_each_post_synapse_at(
-                    p, s, pb, pe, t,
-                    [&](index_t j) PYNEURO_INLINE {
-                        for_traces<0>(Body::tick_traces, [&](int q) PYNEURO_INLINE { rd[q].prefetch(j); });
-                    },
-                    [&](std::uint32_t k, index_t j, step_t tp) PYNEURO_INLINE {
-                        X y = x;
-                        for_traces<0>(Body::tick_traces, [&](int q) { y.tr[q] = rd[q].value(j, tp); });
-                        load_pre(y, sn, j, Body::tick_pre_vars);
-                        if constexpr (Body::guarded_tick)
-                            if (!Body::guard_tick(y)) return;
-                        touch(y, V, s, k, t, Body::tick_syn_read, Body::tick_syn_write, Body::tick_writes_w,
-                              [](X& z) { Body::on_tick(z); });
-                    });
-            }
+            auto loop = [&](const auto* rd) PYNEURO_INLINE {
+                for (index_t li = 0; li < s.posts.size(); ++li) {
+                    const std::uint64_t pb = s.pm_ptr[li], pe = s.pm_end[li];
+                    if (pb == pe) continue;
+                    const index_t i = s.posts.begin + li;
+                    for_traces<1>(Body::tick_traces, [&](int q) { x.tr[q] = V.traces[q]->value_now(i, t); });
+                    load_post(x, V, i, Body::tick_post_vars, Body::tick_neuron);
+                    for_each_post_synapse_at(
+                        p, s, pb, pe, t,
+                        [&](index_t j) PYNEURO_INLINE {
+                            for_traces<0>(Body::tick_traces, [&](int q) PYNEURO_INLINE { rd[q].prefetch(j); });
+                        },
+                        [&](std::uint32_t k, index_t j, step_t tp) PYNEURO_INLINE {
+                            X y = x;
+                            for_traces<0>(Body::tick_traces, [&](int q) PYNEURO_INLINE { y.tr[q] = rd[q].value(j, tp); });
+                            load_pre(y, sn, j, Body::tick_pre_vars);
+                            if constexpr (Body::guarded_tick)
+                                if (!Body::guard_tick(y)) return;
+                            touch(y, V, s, k, t, Body::tick_syn_read, Body::tick_syn_write, Body::tick_writes_w,
+                                  [](X& z) { Body::on_tick(z); });
+                        });
+                }
+            };
+            with_pre_readers(V, p, s, Body::tick_traces, loop);
         }
     }
 
@@ -227,6 +249,27 @@ public:
     }
 
 private:
+    static constexpr int kReaders = Body::n_traces > 0 ? Body::n_traces : 1;
+    // f(readers) with the presynaptic traces of `mask` read from the arrival copies when every one has them, else
+    // from the histories: one branch per call, none per synapse
+    template <class F>
+    PYNEURO_INLINE static void with_pre_readers(const RuleView& V, const Projection& p, const Shard& s, std::uint32_t mask,
+                                                F&& f) {
+        bool copied = true;
+        for_traces<0>(mask, [&](int q) { copied = copied && p.mirror_index(*V.traces[q]) >= 0; });
+        if (copied) {
+            CopiedPreTrace rd[kReaders];
+            for_traces<0>(mask, [&](int q) {
+                const auto m = static_cast<std::size_t>(p.mirror_index(*V.traces[q]));
+                rd[q] = CopiedPreTrace{s.arr[m].data(), V.traces[q]->view()};
+            });
+            f(static_cast<const CopiedPreTrace*>(rd));
+        } else {
+            HistoryPreTrace rd[kReaders];
+            for_traces<0>(mask, [&](int q) { rd[q] = HistoryPreTrace{V.traces[q]}; });
+            f(static_cast<const HistoryPreTrace*>(rd));
+        }
+    }
     PYNEURO_INLINE static void init(X& x, const RuleView& V, step_t t, double eta) {
         for (int q = 0; q < Body::n_params; ++q) x.p[q] = V.params[q];
         x.dt = V.dt;
@@ -320,7 +363,6 @@ private:
 class CustomRule final : public Rule {
 public:
     CustomRule(std::unique_ptr<RuleKernel> k, const std::string& kind, const ParamMap& p);
-    const char* name() const override { return kind_.c_str(); }
     void attach(Projection& p) override;
     void on_pre(Projection& p, Shard& s, index_t pre, std::uint64_t b, std::uint64_t e, step_t t) override {
         kernel_->on_pre(view_, p, s, pre, b, e, t, eta(t));

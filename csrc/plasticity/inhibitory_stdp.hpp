@@ -1,8 +1,8 @@
 // Design notes: inhibitory STDP of Vogels, Sprekeler, Zenke, Clopath & Gerstner 2011 (Science 334:1569).
 // Symmetric window; unit traces x_pre, x_post (all_to_all, time constant tau):
-//   presynaptic arrival at t:  w += eta (x_post(t) - alpha)      alpha = 2 rho0 tau   (rho0 the target rate)
+//   presynaptic arrival at t:  w += eta (x_post(t) - alpha)      alpha = 2 target_rate tau
 //   postsynaptic spike at t:   w += eta x_pre(t - d)
-// so a postsynaptic neuron firing above rho0 strengthens its inhibition and one below weakens it; the weight is
+// so a postsynaptic neuron firing above target_rate strengthens its inhibition and one below weakens it; the weight is
 // clipped to [w_min, w_max] (w >= 0: it is the conductance of an inhibitory synapse).
 #pragma once
 #include <algorithm>
@@ -18,11 +18,10 @@ public:
     explicit InhibitorySTDP(const ParamMap& p) {
         tau = param(p, "tau");
         rate = param(p, "eta");
-        alpha = 2.0 * param(p, "rho0") * 1e-3 * tau;
+        alpha = 2.0 * param(p, "target_rate") * 1e-3 * tau;
         w_min = param(p, "w_min");
         w_max = param(p, "w_max");
     }
-    const char* name() const override { return "InhibitorySTDP"; }
     void attach(Projection& p) override {
         xpre = &p.pre().trace(tau, TraceMode::all_to_all);
         xpost = &p.post().trace(tau, TraceMode::all_to_all);

@@ -21,7 +21,6 @@ public:
         lo = param(p, "theta_min");
         hi = param(p, "theta_max");
     }
-    const char* name() const override { return "IntrinsicPlasticity"; }
     void attach(Population& p, double dt) override {
         theta = p.var("theta");
         if (!theta) throw ArgumentError("IntrinsicPlasticity needs a model with a threshold offset 'theta' (LIF, LIFCond)");

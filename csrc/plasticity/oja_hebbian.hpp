@@ -27,7 +27,6 @@ public:
         ticks = true;
         uses_pre = uses_post = false;
     }
-    const char* name() const override { return "OjaHebbian"; }
     void attach(Projection& p) override {
         xpre = &p.pre().trace(tau_rate, TraceMode::all_to_all);
         xpost = &p.post().trace(tau_rate, TraceMode::all_to_all);

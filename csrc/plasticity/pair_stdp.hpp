@@ -42,7 +42,6 @@ public:
         w0 = param_or(p, "w0", 1.0);
         meta.configure(p);
     }
-    const char* name() const override { return "STDP"; }
     void attach(Projection& p) override {
         xpre = &p.pre().trace(tau_pre, mode);
         xpost = &p.post().trace(tau_post, mode);

@@ -11,6 +11,7 @@
 #pragma once
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <vector>
 
 #include "../synapses/projection.hpp"
@@ -36,7 +37,6 @@ public:
         tonic.set({}, param(p, "tonic"));
         ticks = true;
     }
-    const char* name() const override { return "RewardSTDP"; }
     void set_modulator(Population* m) { mod = m; }
     const Population* reads_spikes_of() const override { return mod; }
     Schedule* schedule_slot(int slot) override { return slot == 0 ? &schedule : (slot == 1 ? &tonic : nullptr); }
@@ -88,10 +88,12 @@ public:
     bool reward(double amount, step_t at) override {
         auto it = std::upper_bound(rewards_.begin(), rewards_.end(), at,
                                    [](step_t v, const std::pair<step_t, double>& r) { return v < r.first; });
+        // every copy has consumed only rewards of steps before now <= at, so the insertion point lies at or after
+        // each copy's next unread reward: no copy's position moves
         const std::size_t pos = static_cast<std::size_t>(it - rewards_.begin());
+        for (const auto& st : st_)
+            if (st.next > pos) throw ArgumentError("reward: its step lies before rewards already applied");
         rewards_.insert(it, {at, amount});
-        for (auto& st : st_)
-            if (st.next > pos) ++st.next;  // cannot happen for at >= now; kept for safety
         return true;
     }
     bool modulator_level(step_t t, double& level) const override {
@@ -114,10 +116,16 @@ public:
         put(d, prefix + "reward_amounts", amt);
     }
     void load(const StateDict& d, const std::string& prefix, Projection& p) override {
-        p.set_column(col, take<float>(d, prefix + "c"));
-        auto m = take<double>(d, prefix + "modulator");
+        auto cv = take_n<float>(d, prefix + "c", p.size());
+        require_finite(cv, prefix + "c");
+        auto m = take_n<double>(d, prefix + "modulator", 2);
+        require_finite(m, prefix + "modulator");
         auto at = take<step_t>(d, prefix + "reward_steps");
-        auto amt = take<double>(d, prefix + "reward_amounts");
+        auto amt = take_n<double>(d, prefix + "reward_amounts", at.size());
+        require_range(at, prefix + "reward_steps", 0, std::numeric_limits<step_t>::max());
+        for (std::size_t q = 1; q < at.size(); ++q) require(at[q - 1] <= at[q], prefix + "reward_steps", "steps must ascend");
+        require_finite(amt, prefix + "reward_amounts");
+        p.set_column(col, cv);
         rewards_.clear();
         for (std::size_t q = 0; q < at.size(); ++q) rewards_.emplace_back(at[q], amt[q]);
         for (auto& st : st_) st = State{m.at(0), m.at(1), 0};

@@ -30,7 +30,6 @@ struct Shard;
 class Rule {
 public:
     virtual ~Rule() = default;
-    virtual const char* name() const = 0;
     // Called once when the rule is added: ask the populations for traces, add columns, check parameters.
     virtual void attach(Projection& p) = 0;
     virtual void on_pre(Projection&, Shard&, index_t /*pre*/, std::uint64_t /*b*/, std::uint64_t /*e*/, step_t) {}
@@ -75,12 +74,17 @@ public:
     bool steps_neurons = false;  // after_update() wanted every step
     Schedule schedule;
     double eta(step_t t) const { return schedule.at(t); }
+    // The schedule slot `slot` set from lowered segments (throws for a slot the rule lacks).
+    void set_schedule(int slot, std::vector<Schedule::Segment> seg, double rest) {
+        Schedule* s = schedule_slot(slot);
+        if (!s) throw ArgumentError("this rule has no schedule slot " + std::to_string(slot));
+        s->set(std::move(seg), rest);
+    }
 };
 
 class NeuronRule {
 public:
     virtual ~NeuronRule() = default;
-    virtual const char* name() const = 0;
     virtual void attach(Population& p, double dt) = 0;
     virtual void before(Range r, step_t t) = 0;
     virtual void on_spikes(const std::vector<index_t>& ids, step_t t) = 0;
@@ -91,6 +95,11 @@ public:
     virtual Schedule* schedule_slot(int slot) { return slot == 0 ? &schedule : nullptr; }
     Schedule schedule;
     double eta(step_t t) const { return schedule.at(t); }
+    void set_schedule(int slot, std::vector<Schedule::Segment> seg, double rest) {
+        Schedule* s = schedule_slot(slot);
+        if (!s) throw ArgumentError("this neuron rule has no schedule slot " + std::to_string(slot));
+        s->set(std::move(seg), rest);
+    }
 };
 
 }  // namespace pyneuro

@@ -16,6 +16,8 @@ namespace pyneuro {
 
 class Schedule {
 public:
+    // Segment kinds (the Python layer reads these values from the binding)
+    enum Kind : int { constant = 0, linear = 1, exponential = 2 };
     struct Segment {
         step_t begin, end;
         int kind;
@@ -28,7 +30,9 @@ public:
         for (std::size_t q = 0; q < seg.size(); ++q) {
             if (seg[q].end <= seg[q].begin) throw ArgumentError("schedule: empty segment");
             if (q > 0 && seg[q].begin < seg[q - 1].end) throw ArgumentError("schedule: overlapping segments");
-            if (seg[q].kind == 2 && !(seg[q].c > 0.0)) throw ArgumentError("schedule: exponential needs tau > 0");
+            if (seg[q].kind != constant && seg[q].kind != linear && seg[q].kind != exponential)
+                throw ArgumentError("schedule: unknown segment kind " + std::to_string(seg[q].kind));
+            if (seg[q].kind == exponential && !(seg[q].c > 0.0)) throw ArgumentError("schedule: exponential needs tau > 0");
         }
         seg_ = std::move(seg);
         rest_ = rest;
@@ -41,8 +45,8 @@ public:
         const Segment& s = *(it - 1);
         if (t >= s.end) return rest_;
         switch (s.kind) {
-            case 0: return s.a;
-            case 1: return s.a + (s.b - s.a) * static_cast<double>(t - s.begin) / static_cast<double>(s.end - s.begin);
+            case constant: return s.a;
+            case linear: return s.a + (s.b - s.a) * static_cast<double>(t - s.begin) / static_cast<double>(s.end - s.begin);
             default: return s.b + (s.a - s.b) * std::exp(-static_cast<double>(t - s.begin) / s.c);
         }
     }

@@ -28,7 +28,6 @@ public:
         ticks = true;
         uses_pre = uses_post = false;
     }
-    const char* name() const override { return "SynapticScaling"; }
     void attach(Projection& p) override { sensor = &p.post().trace(tau_rate, TraceMode::all_to_all); }
     void tick(Projection& p, int k, step_t t) override {
         if ((t + 1) % interval != 0) return;

@@ -47,7 +47,6 @@ public:
             initial_rate = param_or(p, "initial_rate", 0.0) * 1e-3;  // per ms
         }
     }
-    const char* name() const override { return bcm_ ? "BCM" : "TripletSTDP"; }
     void attach(Projection& p) override {
         r1 = &p.pre().trace(tau_plus, mode);
         p.mirror_pre_trace(*r1);  // read by the post-spike loop at the arrival time
@@ -89,6 +88,14 @@ public:
             });
         } else {
             const double lo = w_min, hi = w_max;
+            // branch-free: a synapse whose trace is 0 keeps its weight (a select, not a skipped store)
+            if (for_each_post_synapse_dense(p, s, pb, pe, t, *r1,
+                                            [w, fac, lo, hi](std::uint32_t k, double x, index_t, step_t) PYNEURO_INLINE {
+                                                const float old = w[k];
+                                                const float nw = static_cast<float>(std::clamp(old + x * fac, lo, hi));
+                                                w[k] = x != 0.0 ? nw : old;
+                                            }))
+                return;
             for_each_post_synapse(p, s, pb, pe, t, *r1, [w, fac, lo, hi](std::uint32_t k, double x, index_t, step_t) {
                 w[k] = static_cast<float>(std::clamp(w[k] + x * fac, lo, hi));
             });

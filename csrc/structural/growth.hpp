@@ -94,7 +94,6 @@ public:
         sigma = param(p, "sigma");
         max_in = static_cast<std::uint32_t>(param(p, "max_in_degree"));
     }
-    const char* name() const override { return "Growth"; }
     void apply(Projection& p, int k, const StructCtx& c, std::vector<StructEvent>& log) override {
         Shard& s = p.shards()[static_cast<std::size_t>(k)];
         const double lam = rate * static_cast<double>(interval) * dt * 1e-3;
@@ -129,7 +128,6 @@ public:
         rate = param(p, "rate");
         reach = param(p, "reach");
     }
-    const char* name() const override { return "Sprouting"; }
     void attach(Projection& p) override { baseline_ = p.all_in_degrees(); }
     void plan(Projection& p, const StructCtx&) override {
         const auto out = p.out_degrees();
@@ -161,7 +159,11 @@ public:
         }
     }
     void save(StateDict& d, const std::string& prefix, const Projection&) const override { put(d, prefix + "baseline", baseline_); }
-    void load(const StateDict& d, const std::string& prefix, Projection&) override { baseline_ = take<std::uint32_t>(d, prefix + "baseline"); }
+    void load(const StateDict& d, const std::string& prefix, Projection& p) override {
+        auto b = take<std::uint32_t>(d, prefix + "baseline");
+        require(b.size() <= p.post().size(), prefix + "baseline", "more values than target neurons");
+        baseline_ = std::move(b);
+    }
     double rate, reach;
 
 private:
@@ -176,7 +178,6 @@ public:
         growth = param(p, "growth_rate");
         tau_ca = param(p, "tau_ca");
     }
-    const char* name() const override { return "HomeostaticGrowth"; }
     void attach(Projection& p) override {
         ca_pre = &p.pre().trace(tau_ca, TraceMode::all_to_all);
         ca_post = &p.post().trace(tau_ca, TraceMode::all_to_all);
@@ -281,9 +282,15 @@ public:
         put(d, prefix + "z_axonal", za);
         put(d, prefix + "z_dendritic", zd);
     }
-    void load(const StateDict& d, const std::string& prefix, Projection&) override {
-        za = take<double>(d, prefix + "z_axonal");
-        zd = take<double>(d, prefix + "z_dendritic");
+    void load(const StateDict& d, const std::string& prefix, Projection& p) override {
+        auto a = take<double>(d, prefix + "z_axonal");
+        auto b = take<double>(d, prefix + "z_dendritic");
+        require(a.size() <= p.pre().size(), prefix + "z_axonal", "more values than source neurons");
+        require(b.size() <= p.post().size(), prefix + "z_dendritic", "more values than target neurons");
+        require_finite(a, prefix + "z_axonal", 0.0);
+        require_finite(b, prefix + "z_dendritic", 0.0);
+        za = std::move(a);
+        zd = std::move(b);
     }
     double target, growth, tau_ca;
     std::vector<double> za, zd;

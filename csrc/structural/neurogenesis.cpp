@@ -45,16 +45,16 @@ void Projection::grow_pre(index_t n_new) {
 }
 
 void Projection::check_post_growth(index_t n_new) const {
-    const int bits = std::max<int>(16, static_cast<int>(std::bit_width(static_cast<std::uint32_t>(n_new))));
+    const int bits = post_bits_for(n_new);
     if (bits <= post_bits_) return;
-    const std::uint32_t limit = bits >= 32 ? 0u : (1u << (32 - bits)) - 1u;
+    const std::uint32_t limit = delay_limit_for_bits(bits);
     if (ring_delay() > limit)
         throw ArgumentError("add_neurons: with " + std::to_string(n_new) + " target neurons a projection can hold delays of at most " +
                             std::to_string(limit) + " steps, but this one has (or reserves) " + std::to_string(ring_delay()));
 }
 
 void Projection::widen_post_bits(index_t n_new) {
-    const int bits = std::max<int>(16, static_cast<int>(std::bit_width(static_cast<std::uint32_t>(n_new))));
+    const int bits = post_bits_for(n_new);
     if (bits <= post_bits_) return;
     // rebuild from canonical arrays with the present thread ranges (the order is kept exactly), rule columns carried
     // over; the rebuild commits only when it all succeeded, and a store with more post bits than it needs is valid

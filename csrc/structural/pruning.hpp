@@ -26,7 +26,6 @@ public:
         interval = steps_param(p, "interval_steps");
         dt = param(p, "dt");
     }
-    const char* name() const override { return "Pruning"; }
     bool removes_only() const override { return true; }
     void attach(Projection& p) override {
         if (sustain > 0.0) col_below = p.add_column(0.0f);
@@ -100,8 +99,12 @@ public:
         if (col_age >= 0) put(d, prefix + "age", p.column(col_age));
     }
     void load(const StateDict& d, const std::string& prefix, Projection& p) override {
-        if (col_below >= 0) p.set_column(col_below, take<float>(d, prefix + "below"));
-        if (col_age >= 0) p.set_column(col_age, take<float>(d, prefix + "age"));
+        for (auto [col, name] : {std::pair{col_below, "below"}, std::pair{col_age, "age"}}) {
+            if (col < 0) continue;
+            auto v = take_n<float>(d, prefix + name, p.size());
+            require_finite(v, prefix + name, 0.0);
+            p.set_column(col, v);
+        }
     }
     double threshold, sustain, probability, max_age, min_rate, tau_rate, dt;
 

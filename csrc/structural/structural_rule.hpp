@@ -40,7 +40,6 @@ struct StructCtx {
 class StructuralRule {
 public:
     virtual ~StructuralRule() = default;
-    virtual const char* name() const = 0;
     virtual void attach(Projection&) {}
     // serial, before the shards: global decisions
     virtual void plan(Projection&, const StructCtx&) {}

@@ -29,6 +29,42 @@ namespace pyneuro {
 class CurrentInput : public Input {
 public:
     CurrentInput(int id, Population& target, Receptor r, const ParamMap& p) : Input(id, target, r) {
+        read_targets(p);
+        if (!target.var("I_stim"))
+            throw ArgumentError("current input: population model " + target.kind() + " has no stimulus current I_stim");
+    }
+
+    bool adds_current() const override { return true; }
+
+    void prepare(double dt, bool) override {
+        out_ = target_->var("I_stim")->data();
+        lower(dt);
+    }
+
+    void apply(Range R, step_t t, const Philox& rng) const override {
+        if (!active(t) || R.size() == 0) return;
+        const bool each = per_neuron();
+        const float same = each ? 0.0f : static_cast<float>(amplitude(0, t, rng));  // computed once per step
+        if (all_) {
+            for (index_t i = R.begin; i < R.end; ++i) out_[i] += each ? static_cast<float>(amplitude(i, t, rng)) : same;
+        } else {
+            auto it = std::lower_bound(neurons_.begin(), neurons_.end(), R.begin);
+            for (; it != neurons_.end() && *it < R.end; ++it)
+                out_[*it] += each ? static_cast<float>(amplitude(*it, t, rng)) : same;
+        }
+    }
+
+    double current(index_t i, step_t t, const Philox& rng) const override {
+        if (!active(t)) return 0.0;
+        if (!all_ && !std::binary_search(neurons_.begin(), neurons_.end(), i)) return 0.0;
+        return static_cast<double>(static_cast<float>(amplitude(i, t, rng)));
+    }
+
+protected:
+    // The neurons reached (parameters n_neurons and neuron/k; all when n_neurons is absent).
+    void read_targets(const ParamMap& p) {
+        const Population& target = *target_;
+        neurons_.clear();
         const double n = param_or(p, "n_neurons", -1.0);
         all_ = n < 0.0;
         if (!all_) {
@@ -44,41 +80,16 @@ public:
             }
             std::sort(neurons_.begin(), neurons_.end());
         }
-        if (!target.var("I_stim"))
-            throw ArgumentError("current input: population model " + target.kind() + " has no stimulus current I_stim");
     }
 
-    bool adds_current() const override { return true; }
-    void set(const ParamMap&) override {}  // the engine replaces a current input by a new one (Engine::set_input)
-
-    void prepare(double dt, bool) override {
-        out_ = target_->var("I_stim")->data();
-        lower(dt);
-    }
-
-    void apply(Range R, step_t t, const Philox& rng) const override {
-        if (!active(t) || R.size() == 0) return;
-        if (all_) {
-            for (index_t i = R.begin; i < R.end; ++i) out_[i] += static_cast<float>(amplitude(i, t, rng));
-        } else {
-            auto it = std::lower_bound(neurons_.begin(), neurons_.end(), R.begin);
-            for (; it != neurons_.end() && *it < R.end; ++it) out_[*it] += static_cast<float>(amplitude(*it, t, rng));
-        }
-    }
-
-    double current(index_t i, step_t t, const Philox& rng) const override {
-        if (!active(t)) return 0.0;
-        if (!all_ && !std::binary_search(neurons_.begin(), neurons_.end(), i)) return 0.0;
-        return static_cast<double>(static_cast<float>(amplitude(i, t, rng)));
-    }
-
-protected:
     // Lower the times to steps (prepare).
     virtual void lower(double dt) = 0;
     // Whether the input injects anything at step t (same for every neuron).
     virtual bool active(step_t t) const = 0;
     // The current into neuron i at step t, where active(t).
     virtual double amplitude(index_t i, step_t t, const Philox& rng) const = 0;
+    // Whether the amplitude differs between neurons (else apply() computes it once per step).
+    virtual bool per_neuron() const { return false; }
 
     static step_t to_step(double ms, double dt) {
         if (!(ms < 1e15 * dt)) return std::numeric_limits<step_t>::max();  // "never" (stop = inf)
@@ -95,7 +106,17 @@ protected:
 // step: the last one wins.
 class StepCurrent final : public CurrentInput {
 public:
-    StepCurrent(int id, Population& target, Receptor r, const ParamMap& p) : CurrentInput(id, target, r, p) {
+    StepCurrent(int id, Population& target, Receptor r, const ParamMap& p) : CurrentInput(id, target, r, p) { read(p); }
+    // new parameters, in place (Engine::set_input checked them on a trial copy first)
+    void set(const ParamMap& p) override {
+        read_targets(p);
+        read(p);
+    }
+
+private:
+    void read(const ParamMap& p) {
+        times_.clear();
+        amps_.clear();
         const double n = param(p, "n_times");
         if (!(n >= 0.0) || n != std::floor(n) || n > 1e9) throw ArgumentError("StepCurrent: n_times must be a whole number");
         for (std::size_t k = 0; k < static_cast<std::size_t>(n); ++k) {
@@ -127,7 +148,15 @@ private:
 // the step's start time; frequency in Hz, phase in degrees (the phase holds at t = start).
 class ACCurrent final : public CurrentInput {
 public:
-    ACCurrent(int id, Population& target, Receptor r, const ParamMap& p) : CurrentInput(id, target, r, p) {
+    ACCurrent(int id, Population& target, Receptor r, const ParamMap& p) : CurrentInput(id, target, r, p) { read(p); }
+    // new parameters, in place (Engine::set_input checked them on a trial copy first)
+    void set(const ParamMap& p) override {
+        read_targets(p);
+        read(p);
+    }
+
+private:
+    void read(const ParamMap& p) {
         amplitude_ = param(p, "amplitude");
         offset_ = param(p, "offset");
         frequency_ = param(p, "frequency");
@@ -158,7 +187,15 @@ private:
 // from start) each target neuron gets a new independent value mean + stdev N(0, 1), held for the interval.
 class NoisyCurrent final : public CurrentInput {
 public:
-    NoisyCurrent(int id, Population& target, Receptor r, const ParamMap& p) : CurrentInput(id, target, r, p) {
+    NoisyCurrent(int id, Population& target, Receptor r, const ParamMap& p) : CurrentInput(id, target, r, p) { read(p); }
+    // new parameters, in place (Engine::set_input checked them on a trial copy first)
+    void set(const ParamMap& p) override {
+        read_targets(p);
+        read(p);
+    }
+
+private:
+    void read(const ParamMap& p) {
         mean_ = param(p, "mean");
         stdev_ = param(p, "stdev");
         noise_dt_ = param(p, "dt");
@@ -179,6 +216,7 @@ protected:
                                 " ms must be a whole multiple of the time step " + std::to_string(dt) + " ms");
     }
     bool active(step_t t) const override { return t >= s0_ && t < s1_; }
+    bool per_neuron() const override { return true; }
     double amplitude(index_t i, step_t t, const Philox& rng) const override {
         const auto interval = static_cast<std::uint64_t>((t - s0_) / every_);
         RngStream s(rng, RngDomain::current_input, static_cast<std::uint32_t>(id_), i, interval);

@@ -61,7 +61,7 @@ std::vector<index_t> choose(RngStream& s, index_t n, std::uint64_t k, bool multa
 
 Projection::Projection(int id, Population& pre, Population& post, Receptor r, int threads, const std::vector<Range>& parts)
     : id_(id), pre_(&pre), post_(&post), receptor_(r) {
-    const int bits = std::max<int>(16, static_cast<int>(std::bit_width(static_cast<std::uint32_t>(post.size()))));
+    const int bits = post_bits_for(post.size());
     post_bits_ = bits;
     mask_ = bits >= 32 ? 0xFFFFFFFFu : ((1u << bits) - 1u);
     shards_.resize(static_cast<std::size_t>(threads));
@@ -513,10 +513,10 @@ void Projection::deliver(int k, step_t t) {
     if (k == 0) delivered_to_ = t + 1;  // read between runs only (sync_mirrors)
     Shard& sh = shards_[static_cast<std::size_t>(k)];
     if (sh.w.empty()) return;
-    if (!target_) {  // input to a source is ignored: only the rules' presynaptic half remains to be done
+    if (!target_) {  // input to a source is ignored: the rules' presynaptic half and the arrival copies remain
         bool pre_rules = false;
         for (auto& r : rules_) pre_rules = pre_rules || r->uses_pre;
-        if (!pre_rules) return;
+        if (!pre_rules && !mirrors_on_) return;
     }
     if (delays_.size() > 1) return deliver_segments(k, t);
     const SpikeRing& ring = pre_->ring();

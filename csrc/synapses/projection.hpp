@@ -10,6 +10,7 @@
 // gather() produces it by merging the shards' rows, and the store can be rebuilt from it exactly.
 #pragma once
 #include <algorithm>
+#include <bit>
 #include <memory>
 #include <string>
 #include <tuple>
@@ -49,6 +50,8 @@ void sort_rows(Shard& sh, index_t n_pre);
 class Projection {
 public:
     Projection(int id, Population& pre, Population& post, Receptor r, int threads, const std::vector<Range>& parts);
+    Projection(const Projection&) = delete;
+    Projection& operator=(const Projection&) = delete;
 
     int id() const { return id_; }
     Population& pre() { return *pre_; }
@@ -66,10 +69,22 @@ public:
                                 "] steps (the longest delay this projection can store)");
         reserve_ = std::max(reserve_, steps);
     }
-    std::uint32_t delay_limit() const { return (1u << (32 - post_bits_)) - 1u; }
+    std::uint32_t delay_limit() const { return delay_limit_for_bits(post_bits_); }
+    // The store packs (delay, local target) into 32 bits: max(16, bit width of the target count) target bits, the
+    // rest for the delay in steps. These give the split for a target population of n neurons.
+    static int post_bits_for(index_t n) { return std::max<int>(16, static_cast<int>(std::bit_width(static_cast<std::uint32_t>(n)))); }
+    static std::uint32_t delay_limit_for_bits(int bits) { return bits >= 32 ? 0u : (1u << (32 - bits)) - 1u; }
+    static std::uint32_t delay_limit_for(index_t n_post) { return delay_limit_for_bits(post_bits_for(n_post)); }
     const std::vector<int>& delays() const { return delays_; }
     std::vector<Shard>& shards() { return shards_; }
     std::vector<std::unique_ptr<Rule>>& rules() { return rules_; }
+    // State of rule k beyond traces and weights (columns in canonical order, modulators); load checks it.
+    StateDict rule_state(std::size_t k) const {
+        StateDict d;
+        rules_.at(k)->save(d, "", *this);
+        return d;
+    }
+    void load_rule_state(std::size_t k, const StateDict& d) { rules_.at(k)->load(d, "", *this); }
     bool plastic() const { return !rules_.empty(); }
     std::uint64_t version() const { return version_; }
     std::size_t size() const;
@@ -154,6 +169,19 @@ public:
     // erase_local by the thread that owns shard k, end_structural() (delay list, compaction, version).
     void add_structural(std::unique_ptr<StructuralRule> r, step_t now);
     std::vector<std::unique_ptr<StructuralRule>>& structural() { return structural_; }
+    // State of structural rule k, with "next", the step before which it acts next (at or after now when loaded).
+    StateDict structural_state(std::size_t k) const {
+        StateDict d;
+        structural_.at(k)->save(d, "", *this);
+        put(d, "next", std::vector<step_t>{structural_next_.at(k)});
+        return d;
+    }
+    void load_structural_state(std::size_t k, const StateDict& d, step_t now) {
+        const step_t next = take_n<step_t>(d, "next", 1)[0];
+        require(next >= now, "next", "the next epoch must not lie before now (" + std::to_string(now) + ")");
+        structural_.at(k)->load(d, "", *this);
+        structural_next_.at(k) = next;
+    }
     std::vector<step_t>& structural_next() { return structural_next_; }
     void begin_structural();
     std::uint64_t insert_local(int k, index_t pre, index_t post, std::uint32_t delay, float w);

@@ -75,7 +75,7 @@ def _spikes(times: Any, indices: Any, n: Any) -> _Spikes:
         pop = getattr(mon, "population", None)
         if n is None and pop is not None and hasattr(pop, "size"):
             n = pop.size
-        net = getattr(mon, "_net", None)  # a pyneuro SpikeMonitor: the window ends at the simulated time
+        net = getattr(mon, "network", None)  # a pyneuro SpikeMonitor: the window ends at the simulated time
         if net is not None and hasattr(net, "time"):
             default_stop = float(net.time)
     elif indices is None:

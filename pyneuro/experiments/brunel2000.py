@@ -80,10 +80,11 @@ def compute(p: dict[str, Any], *, scale: float, seed: int, threads: int) -> dict
 
 def summarize(nums: dict[str, Any], p: dict[str, Any]) -> str:
     runs = "; ".join(
-        f"g={g:g} eta={e:g}: {r:.1f} Hz (theory {th:.1f}), CV {cv:.2f}, coherence {c:.3f}, peak {f:.0f} Hz"
-        for g, e, r, th, cv, c, f in zip(
-            nums["g"], nums["eta"], nums["rate_e"], nums["rate_theory"], nums["cv_isi"], nums["coherence"],
-            nums["peak_hz"],
+        f"g={g:g} eta={e:g}: E {r:.1f} Hz (theory {th:.1f}), I {ri:.1f} Hz, CV {cv:.2f}, coherence {c:.3f}, "
+        f"peak {f:.0f} Hz, real-time factor {run / (p['t_sim'] * 1e-3):.1f}"
+        for g, e, r, ri, th, cv, c, f, run in zip(
+            nums["g"], nums["eta"], nums["rate_e"], nums["rate_i"], nums["rate_theory"], nums["cv_isi"],
+            nums["coherence"], nums["peak_hz"], nums["run_s"],
         )
     )  # fmt: skip
     return f"{int(round(12500 * nums['fraction']))} neurons; {runs}"
@@ -125,8 +126,9 @@ brunel2000 = Experiment(
     of -g J, delay 1.5 ms, and 1000 external Poisson inputs of rate eta x 10 Hz; NEST's time convention). One
     network per (g, eta) pair runs ``t_presim`` ms (discarded), then ``t_sim`` ms measured: the excitatory
     rate, the mean ISI CV (regularity of single neurons), the population activity's Fano factor in ``bin``-ms
-    bins and the coherence ``(Fano - 1) / (N_E - 1)`` (the mean pairwise spike-count correlation: 0 for
-    independent neurons, 1 for lockstep), the peak of its power spectrum above 5 Hz, and the stationary rate of
+    bins and the coherence ``(Fano - 1) / (N_E - 1)`` (for neurons whose own counts have a Fano factor near 1,
+    the mean pairwise spike-count correlation: about 0 for independent neurons, up to 1 in lockstep), the peak
+    of its power spectrum above 5 Hz, and the stationary rate of
     the diffusion theory (Brunel 2000, Eqs. 21-22) for comparison.
     """,
     scale="Multiplies n_scaling (neuron numbers; the in-degrees stay those of the paper); scale * n_scaling <= 1.",

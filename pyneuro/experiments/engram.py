@@ -643,6 +643,14 @@ engram = Experiment(
         input) and ``full_input_engram_active`` (the same for the whole input), with ``_control``.
     """,
     notes="""
+    Across seeds (seeds 100-111 at ``scale`` = 0.5, ``n_rep`` = 10, ``t_rest`` = 20 s, as in the tests; mean +-
+    s.d. [range]): a half cue recalls 0.84 +- 0.10 [0.57, 0.96] of the engram and 0.004 +- 0.006 of the other
+    cells (no-STDP control 0.001); 30% of the input activates 0.82 +- 0.07 of the engram (control 0.39 +- 0.03);
+    recall is 0.45 +- 0.05 intact, 1.00 +- 0.11 of that with as many random cells silenced and -0.003 +- 0.03
+    with the engram cells silenced. At one of the 12 seeds one of the four stimuli formed no engram (3 cells
+    tagged; its cells joined another assembly), so "every stimulus forms an engram" holds at most seeds, not at
+    all; the within-set weights end 21 +- 2 times ``w_ee``, 35 +- 10 [6, 42] times those between sets.
+
     Not captured: the paper-scale networks (thousands of cells, assemblies of hundreds) and their spontaneous
     assembly dynamics; overlapping assemblies; the consolidation and systems-level transfer of memories
     (hippocampus to cortex); the molecular machinery of activity tagging (an activity threshold stands for it);

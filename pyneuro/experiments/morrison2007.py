@@ -124,8 +124,8 @@ morrison2007 = Experiment(
     check=_check,
     doc="""
     Power-law STDP in a balanced random network (Morrison, Aertsen & Diesmann 2007, Neural Comput. 19:1437): the
-    plastic excitatory weights stay in a unimodal distribution around the rule's fixed point while the network
-    stays in its asynchronous irregular state (unlike additive STDP, whose weights split to the bounds).
+    plastic excitatory weights stay in a unimodal distribution around the rule's fixed point (unlike additive
+    STDP, whose weights split to the bounds); in the paper's full network, in an asynchronous irregular state.
 
     Model: :func:`pyneuro.networks.morrison2007` (NEST's hpc_benchmark: 9,000 excitatory and 2,250 inhibitory
     LIF neurons with alpha currents, fixed in-degrees of 9,000 + 2,250, 0.14 mV excitatory PSPs, g = -5,

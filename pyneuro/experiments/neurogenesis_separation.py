@@ -428,6 +428,13 @@ neurogenesis_separation = Experiment(
         ``size_n_ec``, ``size_n_gc``, ``size_n_inh``, ``size_n_young`` (the sizes at this scale).
     """,
     notes="""
+    Across seeds (seeds 100-111 at ``scale`` = 0.5, ``n_nets`` = 2, ``t_test`` = 1 s, as in the tests; mean +-
+    s.d. [range] of the per-seed means): neurogenesis lowers the similar-place overlap by 0.10 +- 0.04 [0.05,
+    0.17] (in 23 of the 24 networks), more neurons alone by 0.007 +- 0.03 and the cohort without its young traits by
+    0.02 +- 0.01 (their overlap lies 0.09 +- 0.04 and 0.08 +- 0.04 above neurogenesis's); the young cohort fires
+    0.83 +- 0.02 of its spikes to new places and 0.47 +- 0.02 to old ones; learning without neurogenesis raises
+    the overlap above the naive layer's by 0.25 +- 0.02.
+
     The young cohort separates because, excitable and plastic, it is recruited by the new places and learns
     them quickly, and its activity (through the interneurons it drives) keeps the mature GCs that learned the
     similar old places from also coding the new ones; so new places get their own GCs while old places keep

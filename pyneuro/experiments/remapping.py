@@ -220,6 +220,16 @@ remapping = Experiment(
     development the map stays fragmented and folded (Spearman about 0.7), and without synaptic scaling STDP
     saturates the afferents and the territories stay broad (selectivity about 0.5).
 
+    Across seeds (seeds 100-111, ``n_probe`` = 10, ``n_blocks`` = 2, as in the tests; mean +- s.d. [range]):
+    development gives selectivity 0.89 +- 0.05 [0.76, 0.96] (without STDP 0.20 +- 0.03), Spearman order 0.976 +-
+    0.004 [0.966, 0.979], every territory one segment at 10 of 12 seeds (one split in two at the other two), the
+    smallest territory 15 +- 2 [12, 18] of 100 neurons. After the amputation the neighbours take over 0.97 +-
+    0.11 [0.63, 1.0] of the deprived zone (all of it at 11 of 12 seeds; at one, 9 zone neurons went to the far
+    digits, whose arbors also reach the zone), each neighbour gains 4-25 neurons (without plasticity -2 to 3), the
+    zone responds at 0.81 +- 0.10 of its former rate, the far digits' territories change by 1.9 +- 2.8 [0, 8]
+    neurons and the order stays 0.95 +- 0.03 [0.86, 0.96]; without plasticity 0.93 +- 0.05 of the zone stays
+    unresponsive.
+
     Not captured: the molecular guidance itself (reduced to ``bias``), axon growth and retraction during
     development (the arbor is fixed; unused synapses are only depressed), the two-dimensional map and the
     glabrous/dorsal skin surfaces of area 3b, receptive field sizes, the weeks-to-months time course and the

@@ -4,7 +4,7 @@ Supported: ``setup(timestep=, min_delay=, threads=, rng_seed=)``, ``run``, ``run
 ``Population``, ``PopulationView``, ``Assembly``, ``Projection``, ``initialize``, ``record``, ``get_data`` /
 ``write_data`` (Neo blocks), ``get`` / ``set``; the cell types IF_curr_exp, IF_cond_exp, IF_curr_alpha,
 IF_cond_alpha, EIF_cond_exp_isfa_ista, EIF_cond_alpha_isfa_ista, HH_cond_exp, Izhikevich, SpikeSourcePoisson,
-SpikeSourceArray; PyNN's connectors (they draw
+SpikeSourceArray, SpikeSourceGamma, SpikeSourcePoissonRefractory; PyNN's connectors (they draw
 with PyNN's random numbers); StaticSynapse and STDPMechanism (SpikePairRule with additive, multiplicative or Gütig
 weight dependence) onto pyneuro's STDP, and pyneuro's rules as synapse types (TripletSTDP, VogelsSTDP,
 PyneuroSynapse for any rule); DCSource, StepCurrentSource, ACSource, NoisyCurrentSource. What is refused raises

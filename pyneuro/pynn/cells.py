@@ -17,6 +17,8 @@ HH_cond_exp                definitions.            hh_cond_exp_traub (Traub & Mi
 Izhikevich                 models.Izhikevich       weights act on v directly (1 nA of weight = 1000 mV, as NEST)
 SpikeSourcePoisson         models.PoissonSource    start and duration applied by switching the rate
 SpikeSourceArray           models.SpikeGenerator   spike times rounded to the nearest step
+SpikeSourceGamma           models.GammaSource      shape alpha, rate beta; start and duration by switching the rate
+SpikeSourcePoissonRefractory models.GammaSource    shape 1, dead_time tau_refrac, underlying rate 1/(1/rate - dead)
 =========================  ======================  =============================================================
 
 ``i_offset`` goes to the model's per-neuron stimulus current ``I_stim`` (so it may differ between neurons and change
@@ -226,6 +228,22 @@ class SpikeSourceArray(_Native, cells.SpikeSourceArray):
     native_model = "SpikeGenerator"
 
 
+class SpikeSourceGamma(_Native, cells.SpikeSourceGamma):
+    __doc__ = cells.SpikeSourceGamma.__doc__
+    translations = build_translations(
+        ("alpha", "shape"), ("beta", "rate"), ("start", "start"), ("duration", "duration")
+    )
+    native_model = "GammaSource"
+
+
+class SpikeSourcePoissonRefractory(_Native, cells.SpikeSourcePoissonRefractory):
+    __doc__ = cells.SpikeSourcePoissonRefractory.__doc__
+    translations = build_translations(
+        ("rate", "rate"), ("tau_refrac", "dead_time"), ("start", "start"), ("duration", "duration")
+    )
+    native_model = "GammaSource"
+
+
 def _refused(name: str, why: str) -> type:
     base = getattr(cells, name)
 
@@ -238,8 +256,6 @@ def _refused(name: str, why: str) -> type:
     return Refused
 
 
-SpikeSourceGamma = _refused("SpikeSourceGamma", "pyneuro's Poisson sources are Poisson")
-SpikeSourcePoissonRefractory = _refused("SpikeSourcePoissonRefractory", "pyneuro's Poisson sources have no dead time")
 IF_cond_exp_gsfa_grr = _refused("IF_cond_exp_gsfa_grr", "no adaptation and refractory conductances")
 IF_facets_hardware1 = _refused("IF_facets_hardware1", "a hardware model")
 GIF_cond_exp = _refused("GIF_cond_exp", "pyneuro has no generalized integrate-and-fire model")

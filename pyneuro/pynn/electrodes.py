@@ -17,6 +17,7 @@ import numpy as np
 from pyNN.standardmodels import StandardCurrentSource, build_translations, electrodes
 
 from .. import inputs as pn_inputs
+from .._clock import to_step, to_steps
 from . import simulator
 
 __all__ = ["DCSource", "ACSource", "StepCurrentSource", "NoisyCurrentSource"]
@@ -67,14 +68,14 @@ class DCSource(electrodes.DCSource):
         out = []
         for t in (self._params.get("start", 0.0), self._params.get("stop", 1e12)):
             if np.isfinite(t) and t < 1e11:
-                out.append(int(np.floor(t / dt + 0.5 + 1e-9)))
+                out.append(to_step(t, dt))
         return out
 
     def _accumulate(self, step: int, stim: dict[int, np.ndarray]) -> None:
         dt = simulator.state.dt
-        start = int(np.floor(self._params.get("start", 0.0) / dt + 0.5 + 1e-9))
+        start = to_step(self._params.get("start", 0.0), dt)
         stop = self._params.get("stop", 1e12)
-        stop_step = int(np.floor(stop / dt + 0.5 + 1e-9)) if stop < 1e11 else 2**62
+        stop_step = to_step(stop, dt) if stop < 1e11 else 2**62
         on = start <= step < stop_step
         for pop, idx in self._targets:
             cur = stim.setdefault(id(pop), pop._stim_base())
@@ -90,9 +91,9 @@ class DCSource(electrodes.DCSource):
     def _value(self, steps: np.ndarray) -> np.ndarray:
         """The current (pA) of the first target neuron at ``steps`` with the present parameters."""
         dt = simulator.state.dt
-        start = int(np.floor(self._params.get("start", 0.0) / dt + 0.5 + 1e-9))
+        start = to_step(self._params.get("start", 0.0), dt)
         stop = self._params.get("stop", 1e12)
-        stop_step = int(np.floor(stop / dt + 0.5 + 1e-9)) if stop < 1e11 else 2**62
+        stop_step = to_step(stop, dt) if stop < 1e11 else 2**62
         on = (steps >= start) & (steps < stop_step)
         return np.where(on, self._params.get("amplitude", 0.0), 0.0)
 
@@ -259,7 +260,7 @@ class StepCurrentSource(_EngineSource, electrodes.StepCurrentSource):
             raise ValueError(f"StepCurrentSource: times must increase strictly, got {t.tolist()}")
         # on the time grid; of times falling on one step the last wins
         dt = simulator.state.dt
-        steps = np.floor(t / dt + 0.5 + 1e-9)
+        steps = to_steps(t, dt)
         keep = np.append(steps[1:] != steps[:-1], True) if steps.size else np.zeros(0, bool)
         self._params["times"] = steps[keep] * dt
         self._params["amplitudes"] = a[keep]

@@ -16,6 +16,7 @@ from pyNN.parameters import ParameterSpace, simplify
 
 import pyneuro as pn
 
+from .._clock import to_steps
 from . import simulator
 from .cells import _Native
 from .recording import Recorder
@@ -46,7 +47,8 @@ class Population(common.Population):
             raise NotImplementedError(
                 f"cell type {type(self.celltype).__name__} is not available on pyneuro; available: "
                 "IF_curr_exp, IF_cond_exp, IF_curr_alpha, IF_cond_alpha, EIF_cond_exp_isfa_ista, "
-                "EIF_cond_alpha_isfa_ista, HH_cond_exp, Izhikevich, SpikeSourcePoisson, SpikeSourceArray"
+                "EIF_cond_alpha_isfa_ista, HH_cond_exp, Izhikevich, SpikeSourcePoisson, SpikeSourceArray, "
+                "SpikeSourceGamma, SpikeSourcePoissonRefractory"
             )
         self._model_cls = self.celltype.model_class()
         state = simulator.state
@@ -115,6 +117,8 @@ class Population(common.Population):
         kind = self._model_cls.kind
         if kind == "PoissonSource":
             return name in ("rate", "start", "duration")
+        if kind == "GammaSource":
+            return name in ("rate", "start", "duration", "shape", "dead_time")
         if kind == "SpikeGenerator":
             return name == "spike_times"
         return name == "I_e" and self._stim_capable()
@@ -156,6 +160,8 @@ class Population(common.Population):
         label = self.label if self.label not in [q.name for q in net.populations] else None
         if kind == "PoissonSource":
             model = cls(rate=np.zeros(self.size))
+        elif kind == "GammaSource":
+            model = cls(rate=0.0)  # per-neuron values from _apply_time
         elif kind == "SpikeGenerator":
             t_all, idx = self._spike_arrays()
             model = cls(times=t_all, indices=idx)
@@ -200,20 +206,20 @@ class Population(common.Population):
         return t_all, idx.astype(np.int64)
 
     def _event_steps(self) -> list[int]:
-        if self._model_cls.kind != "PoissonSource":
+        if self._model_cls.kind not in ("PoissonSource", "GammaSource"):
             return []
         dt = simulator.state.dt
         start = np.asarray(self._parameters["start"], np.float64)
         stop = start + np.asarray(self._parameters["duration"], np.float64)
         t = np.concatenate([start, stop])
         t = t[np.isfinite(t) & (t < 1e12)]
-        return [int(s) for s in np.unique(np.floor(t / dt + 0.5 + 1e-9))]
+        return [int(s) for s in np.unique(to_steps(t, dt))]
 
     def _apply_time(self, step: int) -> None:
-        if self._native is None or self._model_cls.kind != "PoissonSource":
+        if self._native is None or self._model_cls.kind not in ("PoissonSource", "GammaSource"):
             return
         dt = simulator.state.dt
-        start = np.floor(np.asarray(self._parameters["start"], np.float64) / dt + 0.5 + 1e-9)
+        start = to_steps(self._parameters["start"], dt)
         stop = np.floor(
             (np.asarray(self._parameters["start"], np.float64) + np.asarray(self._parameters["duration"], np.float64))
             / dt
@@ -222,7 +228,28 @@ class Population(common.Population):
         )
         rate = np.broadcast_to(np.asarray(self._parameters["rate"], np.float64), (self.size,))
         on = (start <= step) & (step < stop)
+        if self._model_cls.kind == "GammaSource":
+            rate = self._gamma_parameters(rate)
         self._native.set("rate", np.where(on, rate, 0.0))
+
+    def _gamma_parameters(self, rate: np.ndarray) -> np.ndarray:
+        """Set shape and dead time of a GammaSource population; return the rate of its underlying events (Hz)."""
+        assert self._native is not None
+        p = self._parameters
+        shape = np.broadcast_to(np.asarray(p.get("shape", 1.0), np.float64), (self.size,))
+        dead = np.broadcast_to(np.asarray(p.get("dead_time", 0.0), np.float64), (self.size,))
+        self._native.set("shape", shape)
+        self._native.set("dead_time", dead)
+        if "dead_time" not in p:
+            return rate
+        # SpikeSourcePoissonRefractory: `rate` is the mean rate; the intervals are dead_time + an exponential
+        free = 1000.0 / np.where(rate > 0, rate, np.inf) - dead
+        if np.any((rate > 0) & (free <= 0)):
+            raise ValueError(
+                f"SpikeSourcePoissonRefractory: tau_refrac must be below 1/rate; got rate {rate.max()} Hz with "
+                f"tau_refrac {dead.max()} ms"
+            )
+        return np.where(rate > 0, 1000.0 / np.where(free > 0, free, 1.0), 0.0)
 
     def _stim_base(self) -> np.ndarray:
         """Per-neuron stimulus current from i_offset (pA)."""

@@ -19,6 +19,7 @@ from pyNN.space import Space
 
 import pyneuro as pn
 
+from .._clock import to_steps
 from . import simulator
 from .synapses import StaticSynapse
 
@@ -257,7 +258,7 @@ class Projection(common.Projection):
                 receptor=self._receptor,
                 plasticity=rules or None,
             )
-            steps = np.floor(d / dt + 0.5 + 1e-9)
+            steps = to_steps(d, dt)
             perm = np.lexsort((q, steps, p))  # canonical order: by pre, delay, post, ties in creation order
             if not (np.array_equal(prj.pre, p[perm]) and np.array_equal(prj.post, q[perm])):
                 raise RuntimeError(f"projection {self.label!r}: synapse order differs from the one expected")
@@ -280,7 +281,7 @@ class Projection(common.Projection):
                     w[sel] = sign[sel] * live
             attrs["weight"] = w
         dt = simulator.state.dt
-        attrs["delay"] = np.floor(np.maximum(attrs["delay"], dt) / dt + 0.5 + 1e-9) * dt
+        attrs["delay"] = to_steps(np.maximum(attrs["delay"], dt), dt) * dt
         return attrs
 
     # -- reading and writing attributes --------------------------------------------------------------------------

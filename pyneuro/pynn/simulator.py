@@ -20,6 +20,7 @@ import numpy as np
 from pyNN import common
 
 import pyneuro as pn
+from pyneuro._clock import to_step
 
 __all__ = ["ID", "State", "state", "name"]
 
@@ -90,7 +91,7 @@ class State(common.control.BaseState):
         net = self.net
         assert net is not None
         self.running = True
-        target = int(np.floor(tstop / self.dt + 0.5 + 1e-9))
+        target = to_step(tstop, self.dt)
         while net.step < target:
             nxt = min([s for s in self._event_steps() if s > net.step] + [target])
             e0 = time.perf_counter()

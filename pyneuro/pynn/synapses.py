@@ -193,7 +193,8 @@ class TripletSTDP(_PyneuroRuleSynapse):
 
 class VogelsSTDP(_PyneuroRuleSynapse):
     """Inhibitory STDP of Vogels et al. 2011 as a PyNN synapse type: ``VogelsSTDP(weight=, delay=, tau=, eta=,
-    rho0=, w_min=, w_max=)`` (:class:`pyneuro.plasticity.InhibitorySTDP`; weights in nS or pA)."""
+    target_rate=, w_min=, w_max=)`` (:class:`pyneuro.plasticity.InhibitorySTDP`, whose ``rho0`` alias works too;
+    weights in nS or pA)."""
 
     rule_class = pn.plasticity.InhibitorySTDP
     default_parameters = {"weight": 0.0, "delay": None}
