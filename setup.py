@@ -17,6 +17,8 @@ compile_args = [*_flags["CORE_FLAGS"], *_flags["WARNING_FLAGS"]]
 link_args = ["-fopenmp", "-ldl"]
 if os.environ.get("PYNEURO_DEBUG"):
     compile_args = [a for a in compile_args if a != "-O3"] + ["-O0", "-g"]
+elif os.environ.get("PYNEURO_OPT"):  # another optimisation level (the sanitizer build uses -O1)
+    compile_args = [a for a in compile_args if a != "-O3"] + [os.environ["PYNEURO_OPT"]]
 
 # compile the translation units in parallel (NPY_NUM_BUILD_JOBS overrides the CPU count)
 ParallelCompile("NPY_NUM_BUILD_JOBS").install()

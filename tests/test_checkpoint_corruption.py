@@ -142,3 +142,69 @@ def test_check_every_refused_on_a_live_engine():
         assert net._engine.check_every == keep
     net._engine.check_every = 7
     assert net._engine.check_every == 7
+
+
+def _find(f: h5py.File, suffix: str) -> str:
+    """The first non-empty dataset whose path ends with ``suffix``."""
+    found: list[str] = []
+    f.visititems(
+        lambda n, o: found.append(n) if isinstance(o, h5py.Dataset) and n.endswith(suffix) and o.size else None
+    )
+    assert found, f"no dataset ending in {suffix}"
+    return sorted(found)[0]
+
+
+def test_flipped_byte_is_refused_naming_the_dataset(sandbox, good, tmp_path):
+    """Every dataset carries a Fletcher-32 checksum: one flipped byte inside the weights is a ValueError naming them."""
+    bad = tmp_path / "flip.h5"
+    shutil.copy(good, bad)
+    with h5py.File(bad, "r") as f:
+        ds = f[f"{PROJ}/weight"]
+        offset = ds.id.get_chunk_info(0).byte_offset
+    with open(bad, "r+b") as fh:
+        fh.seek(offset + 5)
+        byte = fh.read(1)[0]
+        fh.seek(offset + 5)
+        fh.write(bytes([byte ^ 0x10]))
+    out = sandbox.call("checkpoint_load_case", str(good), str(bad))
+    assert out.startswith("refused: ValueError: "), out
+    assert f"{PROJ}/weight" in out and "checksum" in out, out
+
+
+@pytest.mark.parametrize("version", [2.5, 4, -1])
+def test_format_version_must_be_exact(sandbox, good, tmp_path, version):
+    bad = tmp_path / "version.h5"
+    shutil.copy(good, bad)
+    with h5py.File(bad, "r+") as f:
+        f.attrs["format_version"] = version
+    out = sandbox.call("checkpoint_load_case", str(good), str(bad))
+    assert out.startswith("refused: ValueError: "), out
+    assert "version" in out and str(version) in out, out
+
+
+# state datasets whose corruption crashed the process before they were checked (found by changing each one)
+# (dataset suffix, change, what the message must name); a negative clock is caught by the spikes in flight, whose
+# steps must lie in [0, now - 1]
+STATE = [
+    ("ring_ids", lambda a: a[:-1], "ring_ids"),
+    ("ring_counts", lambda a: a[:-1], "ring_counts"),
+    ("ring_ids", lambda a: _set(a, 0, np.iinfo(a.dtype).max), "ring_ids"),
+    ("meta", lambda a: _set(a, a.size // 2, np.iinfo(a.dtype).max), "meta"),
+    ("now", lambda a: _set(a, 0, -7), "ring_steps': values must lie in [0, -8]"),
+]
+
+
+STATE_IDS = ["ring_ids-short", "ring_counts-short", "ring_ids-huge", "meta-huge", "now"]
+
+
+@pytest.mark.parametrize("case", STATE, ids=STATE_IDS)
+def test_corrupted_state_is_refused_naming_the_dataset(sandbox, good, tmp_path, case):
+    suffix, change, named = case
+    bad = tmp_path / "state.h5"
+    shutil.copy(good, bad)
+    with h5py.File(bad, "r+") as f:
+        key = _find(f, suffix)
+        _replace(f, key, change)
+    out = sandbox.call("checkpoint_load_case", str(good), str(bad))
+    assert out.startswith("refused: ValueError: "), out
+    assert named in out, (key, out)
