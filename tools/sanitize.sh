@@ -26,13 +26,14 @@ py="${PYTHON:-python3}"
 mkdir -p "$san"
 cd "$root"
 
-# 1. a venv of its own, with pyneuro's dependencies (made once)
+# 1. a venv of its own, with pyneuro's dependencies (made once; the install is re-checked every time, so a
+#    dependency added since is picked up)
 if [ ! -x "$san/venv/bin/python" ]; then
     "$py" -m venv "$san/venv"
     "$san/venv/bin/pip" install -q --upgrade pip setuptools wheel
-    "$san/venv/bin/pip" install -q pybind11 cython numpy h5py tqdm matplotlib "dask[distributed]" pandas pyyaml \
-        pytest hypothesis scipy
 fi
+"$san/venv/bin/pip" install -q pybind11 cython numpy h5py tqdm matplotlib "dask[distributed]" pandas pyyaml sympy \
+    pytest hypothesis scipy
 . "$san/venv/bin/activate"
 
 # 2. the sanitized build, into .sanitize/lib (not in place)
