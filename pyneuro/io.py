@@ -176,6 +176,14 @@ def read(path: str | Path) -> Node:
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"no checkpoint at {path}")
+    try:
+        return _read_checked(h5py, path)
+    except (OSError, RuntimeError, KeyError, AttributeError) as e:
+        # h5py's errors for a damaged file (truncated, a corrupted superblock, header or link): one clear refusal
+        raise ValueError(f"{path} is not a readable pyneuro checkpoint: the file is damaged ({e})") from e
+
+
+def _read_checked(h5py: Any, path: Path) -> Node:
     with h5py.File(path, "r") as f:
         if f.attrs.get("format") != FORMAT_NAME:
             raise ValueError(f"{path} is not a pyneuro checkpoint")

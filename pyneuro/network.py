@@ -878,6 +878,16 @@ class Network:
         from . import io
 
         root = io.read(path)
+        try:
+            return cls._from_checkpoint(root, threads)
+        except (KeyError, IndexError, AttributeError) as e:
+            # a group, dataset or attribute that a well-formed checkpoint has is missing or malformed
+            raise ValueError(f"{path} is not a complete pyneuro checkpoint: missing or malformed {e}") from e
+
+    @classmethod
+    def _from_checkpoint(cls, root: Any, threads: int | None) -> Network:
+        from . import io
+
         a = root.attrs
         net = cls(
             dt=float(a["dt"]),

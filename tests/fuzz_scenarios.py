@@ -487,6 +487,26 @@ def checkpoint_load_case(good: str, bad: str, duration: float = 5.0) -> str:
     return out
 
 
+def checkpoint_mutation_case(good: str, bad: str, duration: float = 5.0) -> str:
+    """Load ``bad``, a copy of the intact ``good`` with bytes changed anywhere in the file (truncated, a bit flipped,
+    a span overwritten): a ValueError/TypeError, or a network that runs (checked finite by the engine's runaway
+    check); never a crash, a hang or another exception. A network loaded from ``good`` beforehand is unchanged."""
+    net = pn.Network.load(good)
+    before = fingerprint(net)
+    try:
+        other = pn.Network.load(bad)
+    except (ValueError, TypeError) as e:
+        out = f"refused: {type(e).__name__}"
+    else:
+        try:
+            other.run(duration)
+            out = "accepted"
+        except (ValueError, RuntimeError) as e:  # the runaway check stops a run that turns non-finite
+            out = f"stopped: {type(e).__name__}"
+    assert fingerprint(net) == before, "loading a damaged file changed a network already loaded"
+    return out
+
+
 # -- user-defined rules and models: generated code ---------------------------------------------------------------
 def _custom_refused(e: BaseException) -> str:
     """A refusal of generated code must be a ValueError/TypeError naming the Custom argument it concerns."""

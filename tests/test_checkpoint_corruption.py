@@ -16,6 +16,8 @@ from typing import Any
 import h5py
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sandbox import Sandbox
 from workloads import poisson_delay_net
 
@@ -208,3 +210,39 @@ def test_corrupted_state_is_refused_naming_the_dataset(sandbox, good, tmp_path, 
     out = sandbox.call("checkpoint_load_case", str(good), str(bad))
     assert out.startswith("refused: ValueError: "), out
     assert named in out, (key, out)
+
+
+MUTATIONS = st.one_of(
+    st.tuples(st.just("truncate"), st.floats(0.0, 1.0, exclude_max=True), st.just(0)),
+    st.tuples(st.just("flip"), st.floats(0.0, 1.0, exclude_max=True), st.integers(0, 7)),
+    st.tuples(st.just("overwrite"), st.floats(0.0, 1.0, exclude_max=True), st.integers(0, 2**32 - 1)),
+)
+
+
+def test_mutated_files_are_refused_or_run(sandbox, good, tmp_path):
+    """Generated damage anywhere in the file (hypothesis, derandomized): truncation at any length, one bit flipped,
+    eight bytes overwritten; each load is a ValueError/TypeError or a network that runs, never a crash (the worker
+    process would die), a hang or another exception. Both outcomes must occur."""
+    data = good.read_bytes()
+    outcomes: list[str] = []
+
+    @settings(max_examples=40, derandomize=True, deadline=None, database=None,
+              suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])  # fmt: skip
+    @given(MUTATIONS)
+    def one(m: tuple[str, float, int]) -> None:
+        kind, where, arg = m
+        k = int(where * len(data))
+        b = bytearray(data)
+        if kind == "truncate":
+            b = b[:k]
+        elif kind == "flip":
+            b[k] ^= 1 << arg
+        else:
+            b[k : k + 8] = np.random.default_rng(arg).integers(0, 256, 8, dtype=np.uint8).tobytes()[: len(b) - k]
+        bad = tmp_path / "mutated.h5"
+        bad.write_bytes(bytes(b))
+        outcomes.append(sandbox.call("checkpoint_mutation_case", str(good), str(bad)))
+
+    one()
+    assert any(o.startswith("refused") for o in outcomes), outcomes
+    assert any(o == "accepted" for o in outcomes), outcomes
