@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from . import _core
+from . import _core, _mpi
 from ._clock import interval_steps, to_step, to_steps
 from ._validation import (
     FLOAT32_MAX,
@@ -56,6 +56,16 @@ class Network:
     time_convention : {"pyneuro", "nest"}
         When a spike is stamped and when it acts after its delay (see Notes). ``"nest"`` makes a model ported from
         NEST show NEST's dynamics with the same nominal delays.
+    comm : mpi4py.MPI.Intracomm, optional
+        Split this network over the processes of an MPI communicator (e.g. ``MPI.COMM_WORLD`` under
+        ``mpirun -n 4 python model.py``; every rank runs the same script). Each rank owns a contiguous block of every
+        population (its ``threads`` split that block), builds only the synapses into its neurons and integrates only
+        them; the ranks exchange every step's spikes in the compiled core. Spikes, weights and recordings are
+        bit-identical to a single process for any number of ranks and threads. Spike and rate recorders hold the
+        whole population's result on every rank; reading state or synapses (``pop.get``, ``proj.weights``, ...) is
+        collective (every rank must call it). Not supported yet under several ranks (``NotImplementedError``):
+        structural plasticity, neurogenesis, lesions, checkpoints, state and weight recorders, changing synapses
+        between runs. Default ``None``: one process, no MPI needed.
 
     Notes
     -----
@@ -86,13 +96,18 @@ class Network:
         threads: int = 1,
         max_rate: float = 1000.0,
         time_convention: str = "pyneuro",
+        comm: Any = None,
     ) -> None:
         dt = check_number("dt", dt, 1e-4, 100.0)
         seed = check_int("seed", seed, 0, 2**64 - 1)
         threads = check_int("threads", threads, 1, 1024)
         max_rate = check_number("max_rate", max_rate, 0.0, lo_open=True, allow_inf=True)
         time_convention = check_choice("time_convention", time_convention, ("pyneuro", "nest"))
+        handles = None if comm is None else _mpi.comm_handles(comm)
         self._engine = _core.Engine(dt, seed, threads)
+        self._comm = comm
+        if handles is not None:
+            self._engine.set_comm(*handles)
         self._engine.set_nest_time(time_convention == "nest")
         self._engine.max_rate = max_rate
         self._engine.check_every = max(1, int(round(100.0 / dt)))
@@ -106,6 +121,35 @@ class Network:
         self._neurogenesis: list[NeurogenesisEpochs] = []  # by population, then rule
 
     # -- properties -------------------------------------------------------------------------------------------
+    @property
+    def comm(self) -> Any:
+        """The mpi4py communicator the network is split over, or None (one process)."""
+        return self._comm
+
+    @property
+    def rank(self) -> int:
+        """This process's rank in :attr:`comm` (0 in one process)."""
+        return int(self._engine.rank)
+
+    @property
+    def ranks(self) -> int:
+        """The number of processes the network is split over (1 in one process)."""
+        return int(self._engine.ranks)
+
+    @property
+    def distributed(self) -> bool:
+        """True when the network is split over more than one MPI rank."""
+        return self.ranks > 1
+
+    @property
+    def exchanged_bytes(self) -> int:
+        """Bytes of spike data each rank has received from the exchange so far (0 in one process)."""
+        return int(self._engine.exchanged_bytes) if self.distributed else 0
+
+    def _refuse_distributed(self, feature: str) -> None:
+        if self.distributed:
+            _mpi.refuse(feature)
+
     @property
     def dt(self) -> float:
         """Time step (ms)."""
@@ -550,6 +594,7 @@ class Network:
         """Attach structural rules (:mod:`pyneuro.structural`) to a projection (Pruning, Growth, HomeostaticGrowth,
         Sprouting) or to a population (Neurogenesis); they act every ``interval`` ms inside :meth:`run`, in the order
         given. A rewired projection may not carry a weight monitor (synapse positions change; take snapshots)."""
+        self._refuse_distributed("structural plasticity (add_structural)")
         if isinstance(target, Population):
             self._own("target", target, Population)
             if not rules:
@@ -636,6 +681,7 @@ class Network:
 
     def record_state(self, pop: Population, var: str, indices: Any = None, every: float | None = None) -> StateMonitor:
         """Record state variable ``var`` of the given neurons (default all) every ``every`` ms (default dt)."""
+        self._refuse_distributed("record_state")
         self._own("pop", pop, Population)
         var = pop.check_var(var)
         idx = pop.check_indices("indices", indices)
@@ -647,6 +693,7 @@ class Network:
 
     def record_weights(self, proj: Projection, indices: Any = None, every: float = 100.0) -> WeightMonitor:
         """Record the weights of ``proj`` (all synapses, or positions in canonical order) every ``every`` ms."""
+        self._refuse_distributed("record_weights")
         self._own("proj", proj, Projection)
         if proj.structural:
             raise ValueError(
@@ -666,6 +713,7 @@ class Network:
         """Record snapshots of ``proj``'s synapses (pre, post, delay, weight) now and every ``every`` ms: the
         recorder for projections whose structure changes. Each snapshot copies the projection (12 bytes per
         synapse), so choose ``every`` with the projection's size in mind."""
+        self._refuse_distributed("record_structure")
         self._own("proj", proj, Projection)
         m = StructureMonitor(self, proj, self._every("every", every))
         m.take_due()
@@ -714,6 +762,7 @@ class Network:
             What is (or will be) lesioned; its ``synapses_removed`` is filled in when it is applied. Applied
             lesions are listed in :attr:`lesions`. See :mod:`pyneuro.lesion` for the full semantics.
         """
+        self._refuse_distributed("lesion")
         les, counter = Lesion.parse(self, self._engine, neurons, synapses, at, remove_synapses, self._lesion_counter)
         self._lesion_counter = counter
         if les.step <= self.step:
@@ -797,8 +846,11 @@ class Network:
                         )
                     raise SimulationError(msg, pop.name, t_ms, str(status["reason"]))
                 self._fire_due()
-                # aim for ~0.2 s of wall time per chunk
-                if el < 0.1:
+                # aim for ~0.2 s of wall time per chunk; under several ranks the chunks are fixed (every rank must
+                # run the same steps per call: the exchange pairs their steps)
+                if self.distributed:
+                    chunk = 2000
+                elif el < 0.1:
                     chunk = min(chunk * 2, 1 << 22)
                 elif el > 0.4:
                     chunk = max(chunk // 2, 10)
@@ -814,6 +866,7 @@ class Network:
         """
         from . import __version__, io
 
+        self._refuse_distributed("save (checkpoints)")
         for les in self._pending_lesions:
             les.check_savable()
         root = io.Node()

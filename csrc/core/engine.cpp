@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <limits>
+#include <stdexcept>
 #include <omp.h>
 #include <tuple>
 
@@ -35,6 +36,11 @@ namespace pyneuro {
 // of steps <= t-1), or is a trace history entry of step <= t-1 that the owner's concurrent appends (a thread may
 // already be integrating t+1 while another runs post(t)) never overwrite (see trace.hpp). Inputs are summed in
 // the fixed order of Projection::deliver. Hence identical results for every thread count.
+// Several processes (set_comm): after 3. (and the window's NaN flags) every rank's threads meet at a barrier,
+// thread 0 exchanges the step's spikes with the other ranks (exchange()), and a second barrier publishes them
+// before the stop decision and post(t); the remote spikes of step t enter the traces then, before any reader needs
+// them (readers of other neurons' traces read steps <= t - 1 during step t). The order of every sum is the one of
+// a single process, so results are identical for every number of ranks and threads.
 // ============================================================================================================
 
 Engine::Engine(double dt, std::uint64_t seed, int threads) : dt_(dt), seed_(seed), threads_(threads), rng_(seed), barrier_(threads) {
@@ -43,6 +49,17 @@ Engine::Engine(double dt, std::uint64_t seed, int threads) : dt_(dt), seed_(seed
     const std::string why = probe_threads(threads);
     if (!why.empty())
         throw ArgumentError("threads=" + std::to_string(threads) + ": this system does not let the process run that many threads: " + why);
+}
+
+void Engine::set_comm(const Comm& c) {
+    if (!pops_.empty() || now_ != 0) throw ArgumentError("comm: the communicator must be set before anything is added");
+    comm_ = c;
+    lane_off_ = c.distributed() ? 1 : 0;
+}
+
+Range Engine::owned(index_t n) const {
+    if (!comm_.distributed()) return {0, n};
+    return split_range(n, comm_.size())[static_cast<std::size_t>(comm_.rank())];
 }
 
 // What factories may ask of the network being built (catalogue.hpp).
@@ -63,7 +80,13 @@ int Engine::add_population(const std::string& kind, index_t n, const ParamMap& p
     const int id = static_cast<int>(pops_.size());
     pop->set_id(id);
     pop->prepare(dt_);
-    auto parts = split_range(n, threads_);
+    // this rank's block, split among its threads (in one process: split_range(n, threads_))
+    const Range mine = owned(n);
+    auto parts = split_range(mine.size(), threads_);
+    for (auto& r : parts) {
+        r.begin += mine.begin;
+        r.end += mine.begin;
+    }
     const std::size_t m = pops_.size() + 1;
     pops_.reserve(m);
     parts_.reserve(m);
@@ -332,7 +355,7 @@ void Engine::add_neuron_rule(int pop, const std::string& kind, const ParamMap& p
 }
 
 int Engine::add_spike_monitor(int pop, const std::vector<index_t>& subset) {
-    spike_mons_.push_back(std::make_unique<SpikeMonitor>(pop, population(pop).size(), subset, threads_));
+    spike_mons_.push_back(std::make_unique<SpikeMonitor>(pop, population(pop).size(), subset, threads_ + 2 * lane_off_));
     spike_mons_of_[static_cast<std::size_t>(pop)].push_back(static_cast<int>(spike_mons_.size()) - 1);
     return static_cast<int>(spike_mons_.size()) - 1;
 }
@@ -386,11 +409,11 @@ void Engine::prepare() {
         pop.prepare(dt_);
         pop.reset_snapshots();  // the state at the start of this run, in every slot
         const int d = depth[p] + 1;
-        if (pop.ring().depth() != std::max(d, 2) || pop.ring().threads() != threads_) {
+        if (pop.ring().depth() != std::max(d, 2) || pop.ring().threads() != threads_ || pop.ring().remote() != comm_.distributed()) {
             StateDict keep;
             const bool had = pop.ring().configured();
             if (had) pop.ring().save(keep, "");
-            pop.ring().configure(std::max(d, 2), threads_);
+            pop.ring().configure(std::max(d, 2), threads_, comm_.distributed());
             if (had && has(keep, "ring_steps")) pop.ring().load(keep, "", pop.size(), now_);
         }
         const int isi = std::max(1, pop.min_isi_steps());
@@ -429,7 +452,7 @@ void Engine::prepare() {
 void Engine::step_post(int k, step_t t) {
     for (std::size_t p = 0; p < pops_.size(); ++p) {
         if (plastic_in_[p].empty()) continue;
-        const std::vector<index_t>& ids = pops_[p]->ring().list(t, k);
+        const std::vector<index_t>& ids = pops_[p]->ring().own(t, k);
         for (int pr : plastic_in_[p]) {
             Projection& P = *projs_[static_cast<std::size_t>(pr)];
             if (!ids.empty()) P.post_spikes(k, ids, t);
@@ -472,7 +495,7 @@ void Engine::integrate(int k, step_t t) {
             cnt += static_cast<std::int64_t>(out.size());
             pop.on_spikes(out, t);
             for (auto& nr : pop.neuron_rules()) nr->on_spikes(out, t);
-            for (int m : spike_mons_of_[p]) spike_mons_[static_cast<std::size_t>(m)]->record(k, t, out);
+            for (int m : spike_mons_of_[p]) spike_mons_[static_cast<std::size_t>(m)]->record(k + lane_off_, t, out);
             for (int m : rate_mons_of_[p]) rate_mons_[static_cast<std::size_t>(m)]->add(k, t, out.size());
         }
         for (int q : steps_in_[p]) {  // rules' per-neuron state on this side (after the neurons and their traces)
@@ -541,6 +564,114 @@ bool Engine::decide_stop(int k, step_t t, RunStatus& st) {
     return false;
 }
 
+// Several processes: step t's spikes of every rank to every rank (called by thread 0 while the others wait).
+// Message of a rank: a header of int32 [failed, spike count per population, NaN flag per population and projection
+// (at the end of a check window)], gathered with MPI_Allgather, then the ids of its spikes, population by
+// population (ascending: the threads' lists in order), gathered with MPI_Allgatherv. Returns whether another rank
+// failed in this step (then every rank leaves the loop after it).
+bool Engine::exchange(step_t t, bool window_end, bool failed_here) {
+    const std::size_t np = pops_.size(), nq = projs_.size();
+    const std::size_t R = static_cast<std::size_t>(comm_.size()), me = static_cast<std::size_t>(comm_.rank());
+    const std::size_t T = static_cast<std::size_t>(threads_);
+    const std::size_t H = 1 + np + np + nq;
+    xhead_.assign(H, 0);
+    xhead_[0] = failed_here ? 1 : 0;
+    xsend_.clear();
+    for (std::size_t p = 0; p < np; ++p) {
+        const SpikeRing& ring = pops_[p]->ring();
+        std::size_t c = 0;
+        for (int k = 0; k < threads_; ++k) {
+            const auto& l = ring.own(t, k);
+            xsend_.insert(xsend_.end(), l.begin(), l.end());
+            c += l.size();
+        }
+        xhead_[1 + p] = static_cast<std::int32_t>(c);
+        if (window_end) {
+            std::uint8_t bad = 0;
+            for (std::size_t k = 0; k < T; ++k) bad |= nan_flags_[p * T + k];
+            xhead_[1 + np + p] = bad;
+        }
+    }
+    if (window_end)
+        for (std::size_t q = 0; q < nq; ++q) {
+            std::uint8_t bad = 0;
+            for (std::size_t k = 0; k < T; ++k) bad |= nan_flags_[(np + q) * T + k];
+            xhead_[1 + 2 * np + q] = bad;
+        }
+    xheads_.resize(H * R);
+    comm_.allgather(xhead_.data(), static_cast<int>(H * sizeof(std::int32_t)), xheads_.data());
+    xcounts_.assign(R, 0);
+    xdispls_.assign(R, 0);
+    std::size_t total = 0;
+    for (std::size_t r = 0; r < R; ++r) {
+        std::size_t c = 0;
+        for (std::size_t p = 0; p < np; ++p) c += static_cast<std::size_t>(xheads_[r * H + 1 + p]);
+        xcounts_[r] = static_cast<int>(c * sizeof(index_t));
+        xdispls_[r] = static_cast<int>(total * sizeof(index_t));
+        total += c;
+    }
+    xrecv_.resize(std::max<std::size_t>(total, 1));
+    comm_.allgatherv(xsend_.data(), static_cast<int>(xsend_.size() * sizeof(index_t)), xrecv_.data(), xcounts_, xdispls_);
+    exchanged_bytes_ += H * R * sizeof(std::int32_t) + total * sizeof(index_t);
+    ++exchanges_;
+    // the remote spikes: ring lanes (lower ranks first, higher ranks last), traces, recorders, counts, flags
+    for (std::size_t p = 0; p < np; ++p) {
+        Population& pop = *pops_[p];
+        std::vector<index_t>& lo = pop.ring().remote_list(t, 0);
+        std::vector<index_t>& hi = pop.ring().remote_list(t, 1);
+        lo.clear();
+        hi.clear();
+    }
+    bool other_failed = false;
+    std::size_t pos = 0;
+    for (std::size_t r = 0; r < R; ++r) {
+        const std::int32_t* h = xheads_.data() + r * H;
+        if (r != me && h[0] != 0) other_failed = true;
+        for (std::size_t p = 0; p < np; ++p) {
+            const std::size_t c = static_cast<std::size_t>(h[1 + p]);
+            if (r != me) {
+                std::vector<index_t>& dst = pops_[p]->ring().remote_list(t, r < me ? 0 : 1);
+                dst.insert(dst.end(), xrecv_.begin() + static_cast<std::ptrdiff_t>(pos),
+                           xrecv_.begin() + static_cast<std::ptrdiff_t>(pos + c));
+                if (window_end && h[1 + np + p] != 0) nan_flags_[p * T] = 1;
+            }
+            pos += c;
+        }
+        if (r != me && window_end)
+            for (std::size_t q = 0; q < nq; ++q)
+                if (h[1 + 2 * np + q] != 0) nan_flags_[(np + q) * T] = 1;
+    }
+    const int par = static_cast<int>((t / check_every) & 1);
+    for (std::size_t p = 0; p < np; ++p) {
+        Population& pop = *pops_[p];
+        for (int side = 0; side < 2; ++side) {
+            const std::vector<index_t>& ids = pop.ring().remote_list(t, side);
+            if (ids.empty()) continue;
+            win_counts_[count_slot(par, p, 0)] += static_cast<std::int64_t>(ids.size());
+            pop.on_spikes(ids, t);
+            const int lane = side == 0 ? 0 : threads_ + 1;
+            for (int m : spike_mons_of_[p]) spike_mons_[static_cast<std::size_t>(m)]->record(lane, t, ids);
+            for (int m : rate_mons_of_[p]) rate_mons_[static_cast<std::size_t>(m)]->add(0, t, ids.size());
+        }
+    }
+    return other_failed;
+}
+
+// Before a run under several processes: every rank must run the same network for the same steps, or the exchange
+// would pair unrelated messages. A mismatch is an error on every rank (each sees every signature).
+void Engine::check_ranks_agree(step_t n_steps) const {
+    std::vector<std::int64_t> sig = {n_steps, now_, static_cast<std::int64_t>(pops_.size()), static_cast<std::int64_t>(projs_.size()),
+                                     static_cast<std::int64_t>(spike_mons_.size()), static_cast<std::int64_t>(rate_mons_.size()),
+                                     check_every, nest_time_ ? 1 : 0};
+    for (const auto& p : pops_) sig.push_back(static_cast<std::int64_t>(p->size()));
+    std::vector<std::int64_t> all(sig.size() * static_cast<std::size_t>(comm_.size()));
+    comm_.allgather(sig.data(), static_cast<int>(sig.size() * sizeof(std::int64_t)), all.data());
+    for (int r = 0; r < comm_.size(); ++r)
+        if (!std::equal(sig.begin(), sig.end(), all.begin() + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(r) * sig.size())))
+            throw ArgumentError("comm: rank " + std::to_string(r) + " runs a different network or number of steps than rank " +
+                                std::to_string(comm_.rank()) + " (every rank must build the same network and run it for the same durations)");
+}
+
 // Phases 1-3 of step t for thread k (see the ordering contract at the top of this file).
 void Engine::step_phases(int k, step_t t) {
     step_deliver(k, t);
@@ -598,6 +729,7 @@ struct PhaseClock {
 RunStatus Engine::run(step_t n_steps) {
     RunStatus st;
     if (n_steps <= 0) return st;
+    if (comm_.distributed()) check_ranks_agree(n_steps);
     const step_t t1 = now_ + n_steps;
     while (true) {
         apply_due_structural();
@@ -632,6 +764,8 @@ RunStatus Engine::run_plain(step_t n_steps) {
     // (recorders merged, clock at the step after). A run cut short so leaves the failing step partly done.
     ThreadErrors errs(threads_);
     std::atomic<step_t> fail_at{std::numeric_limits<step_t>::max()};
+    const bool distributed = comm_.distributed();
+    std::atomic<bool> failed_here{false};  // a thread of this rank failed (told to the other ranks)
     auto publish = [&](step_t t) {
         step_t cur = fail_at.load();
         while (t < cur && !fail_at.compare_exchange_weak(cur, t)) {
@@ -653,7 +787,21 @@ RunStatus Engine::run_plain(step_t n_steps) {
                     clk.lap(1);
                 });
             bool stop = false;
-            if ((t + 1) % check_every == 0 || t + 1 == t1) {
+            const bool window_end = (t + 1) % check_every == 0 || t + 1 == t1;
+            if (distributed) {
+                if (window_end && !failed) flag_nan(k);
+                if (failed) failed_here.store(true);
+                barrier_.wait();
+                if (k == 0) {
+                    bool other = true;
+                    const bool ok = errs.guard(0, [&] { other = exchange(t, window_end, failed_here.load()); });
+                    if (ok && other && !failed)
+                        errs.guard(0, [&] { throw std::runtime_error("another MPI rank failed at step " + std::to_string(t)); });
+                    if (!ok || other) failed = true;
+                }
+                barrier_.wait();
+                if (window_end) stop = decide_stop(k, t, st);
+            } else if (window_end) {
                 if (!failed) flag_nan(k);
                 barrier_.wait();
                 stop = decide_stop(k, t, st);
@@ -696,10 +844,17 @@ RunStatus Engine::run_plain(step_t n_steps) {
                     }))
                     break;
                 bool stop = false;
-                if ((t + 1) % check_every == 0 || t + 1 == t1) {
+                const bool window_end = (t + 1) % check_every == 0 || t + 1 == t1;
+                if (window_end)
                     for (int k = 0; k < threads_; ++k) flag_nan(k);
-                    stop = decide_stop(0, t, st);
+                if (distributed) {
+                    bool other = true;
+                    if (!errs.guard(0, [&] { other = exchange(t, window_end, false); }) || other) {
+                        if (other) errs.guard(0, [&] { throw std::runtime_error("another MPI rank failed at step " + std::to_string(t)); });
+                        break;
+                    }
                 }
+                if (window_end) stop = decide_stop(0, t, st);
                 if (!errs.guard(0, [&] {
                         for (int k = 0; k < threads_; ++k) step_post(k, t);
                     }))

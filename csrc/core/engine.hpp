@@ -3,6 +3,14 @@
 // Threads: `threads` is fixed at construction; every population is split into that many contiguous ranges
 // and every projection into that many shards (thread k owns range k and shard k everywhere).
 // Structure may change only between calls to run() (the mutation phase between epochs).
+// Several processes (set_comm, core/comm.hpp): rank r of R owns block r of every population (split_range(n, R),
+// boundaries multiples of 16), its threads split that block as above, and every projection holds only the synapses
+// into the rank's neurons. Neuron state arrays keep the whole population on every rank, but a rank integrates only
+// its block. After each step's integration the ranks exchange that step's spikes (exchange(): one MPI_Allgather of
+// the counts, one MPI_Allgatherv of the ids); the remote spikes join the spike rings (core order kept: rank order is
+// neuron order), the traces' histories (presynaptic traces of remote neurons), the spike and rate recorders and the
+// divergence counts, so every rank sees the global spike list before any delivery reads it and takes the same stop
+// decision.
 #pragma once
 #include <atomic>
 #include <memory>
@@ -17,6 +25,7 @@
 #include "../synapses/input.hpp"
 #include "../synapses/projection.hpp"
 #include "barrier.hpp"
+#include "comm.hpp"
 #include "partition.hpp"
 #include "philox.hpp"
 #include "types.hpp"
@@ -42,6 +51,15 @@ public:
     std::uint64_t seed() const { return seed_; }
     int threads() const { return threads_; }
     step_t now() const { return now_; }
+    // One network over several processes: before anything is added (throws otherwise).
+    void set_comm(const Comm& c);
+    const Comm& comm() const { return comm_; }
+    // The block of n neurons this rank owns (all of them in one process).
+    Range owned(index_t n) const;
+    // Bytes of spike data gathered by the exchange (every rank's header and ids, i.e. what each rank receives) and
+    // the number of exchanges, since construction.
+    std::uint64_t exchanged_bytes() const { return exchanged_bytes_; }
+    std::uint64_t exchanges() const { return exchanges_; }
 
     // Building
     int add_population(const std::string& kind, index_t n, const ParamMap& p);
@@ -152,6 +170,8 @@ private:
     void integrate(int k, step_t t);
     void flag_nan(int k);
     bool decide_stop(int k, step_t t, RunStatus& st);
+    bool exchange(step_t t, bool window_end, bool failed_here);
+    void check_ranks_agree(step_t n_steps) const;
 
     double dt_;
     std::uint64_t seed_;
@@ -159,6 +179,12 @@ private:
     step_t now_ = 0;
     Philox rng_;
     SpinBarrier barrier_;
+    Comm comm_;
+    int lane_off_ = 0;  // 1 under several processes: lane 0 of spike rings and spike recorders holds lower ranks
+    std::uint64_t exchanged_bytes_ = 0, exchanges_ = 0;
+    std::vector<std::int32_t> xhead_, xheads_;  // exchange buffers (kept between steps)
+    std::vector<index_t> xsend_, xrecv_;
+    std::vector<int> xcounts_, xdispls_;
     std::vector<std::unique_ptr<Population>> pops_;
     std::vector<std::vector<Range>> parts_;
     std::vector<std::unique_ptr<Projection>> projs_;

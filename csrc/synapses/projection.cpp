@@ -520,7 +520,7 @@ void Projection::deliver(int k, step_t t) {
     }
     if (delays_.size() > 1) return deliver_segments(k, t);
     const SpikeRing& ring = pre_->ring();
-    const int nt = ring.threads();
+    const int nt = ring.lanes();
     float* __restrict tgt = target_ ? target_ + sh.posts.begin : nullptr;
     const float sign = sign_;
     const std::uint32_t mask = mask_;
@@ -551,7 +551,7 @@ void Projection::deliver(int k, step_t t) {
 void Projection::deliver_segments(int k, step_t t) {
     Shard& sh = shards_[static_cast<std::size_t>(k)];
     const SpikeRing& ring = pre_->ring();
-    const int nt = ring.threads();
+    const int nt = ring.lanes();
     const int depth = ring.depth();  // > every delay of this projection
     const step_t dmin = delays_.front(), dmax = delays_.back();
     const int bits = post_bits_;
