@@ -24,8 +24,16 @@ def digest(*arrays: np.ndarray) -> str:
     return h.hexdigest()[:16]
 
 
-def build(threads: int, comm: object = None, n_exc: int = 400, n_inh: int = 100, seed: int = 3) -> tuple:
-    net = pn.Network(dt=0.1, seed=seed, threads=threads, comm=comm)
+def build(
+    threads: int,
+    comm: object = None,
+    n_exc: int = 400,
+    n_inh: int = 100,
+    seed: int = 3,
+    dmin: float = 0.8,
+    convention: str = "pyneuro",
+) -> tuple:
+    net = pn.Network(dt=0.1, seed=seed, threads=threads, comm=comm, time_convention=convention)
     src = net.add_population(pn.models.PoissonSource(rate=np.linspace(5.0, 25.0, 150)), 150, name="src")
     exc = net.add_population(pn.models.LIFCond(I_e=150.0, tau_syn_ex=5.0, tau_syn_in=10.0), n_exc, name="exc")
     inh = net.add_population(pn.models.LIF(I_e=300.0, tau_syn_ex=3.0, tau_syn_in=4.0), n_inh, name="inh")
@@ -54,7 +62,7 @@ def build(threads: int, comm: object = None, n_exc: int = 400, n_inh: int = 100,
             name="ee",
         ),
         "ei": net.connect(exc, inh, pn.conn.FixedInDegree(20), weight=6.0, delay=1.0, name="ei"),
-        "ie": net.connect(inh, exc, pn.conn.FixedTotalNumber(4000), weight=8.0, delay=0.8, receptor="inh", name="ie"),
+        "ie": net.connect(inh, exc, pn.conn.FixedTotalNumber(4000), weight=8.0, delay=dmin, receptor="inh", name="ie"),
     }
     mons = {p.name: net.record_spikes(p) for p in (src, exc, inh)}
     rate = net.record_rate(exc, every=5.0)
@@ -66,13 +74,15 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--mpi", action="store_true")
     ap.add_argument("--ms", type=float, default=200.0)
+    ap.add_argument("--dmin", type=float, default=0.8, help="delay of I->E (ms): the shortest delay of the network")
+    ap.add_argument("--convention", default="pyneuro")
     a = ap.parse_args()
     comm = None
     if a.mpi:
         from mpi4py import MPI
 
         comm = MPI.COMM_WORLD
-    net, pops, projs, mons, rate = build(a.threads, comm)
+    net, pops, projs, mons, rate = build(a.threads, comm, dmin=a.dmin, convention=a.convention)
     net.run(a.ms * 0.4)
     net.run(a.ms * 0.6)  # two calls: chunking must not matter
     out: dict = {"ranks": net.ranks, "threads": net.threads}

@@ -84,6 +84,34 @@ def test_ranks_x_threads_bit_identical(reference, ranks, threads):
     assert not differ, f"ranks={ranks} threads={threads}: {differ} differ from the single-process run"
 
 
+@pytest.mark.parametrize(
+    ("ranks", "threads", "extra"),
+    [(3, 1, ["--dmin", "0.1"]), (2, 2, ["--convention", "nest"])],
+    ids=["exchange-every-step", "nest-convention"],
+)
+def test_other_exchange_intervals_and_conventions(ranks, threads, extra):
+    """A one-step shortest delay (an exchange every step) and NEST's time convention give the single-process bits."""
+    ref = _run([sys.executable, str(MODEL), "--threads", "1", "--ms", str(MS), *extra])
+    out = _run(
+        [
+            *_mpiexec(),
+            "-n",
+            str(ranks),
+            sys.executable,
+            str(MODEL),
+            "--threads",
+            str(threads),
+            "--mpi",
+            "--ms",
+            str(MS),
+            *extra,
+        ]
+    )
+    assert ref["n_exc"] > 2000 and ref["w_ee_changed"]
+    differ = sorted(k for k in ref if k not in ("ranks", "threads") and out[k] != ref[k])
+    assert not differ, f"{extra}: {differ} differ from the single-process run"
+
+
 REFUSALS = """
 import sys
 import numpy as np

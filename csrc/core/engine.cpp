@@ -36,11 +36,13 @@ namespace pyneuro {
 // of steps <= t-1), or is a trace history entry of step <= t-1 that the owner's concurrent appends (a thread may
 // already be integrating t+1 while another runs post(t)) never overwrite (see trace.hpp). Inputs are summed in
 // the fixed order of Projection::deliver. Hence identical results for every thread count.
-// Several processes (set_comm): after 3. (and the window's NaN flags) every rank's threads meet at a barrier,
-// thread 0 exchanges the step's spikes with the other ranks (exchange()), and a second barrier publishes them
-// before the stop decision and post(t); the remote spikes of step t enter the traces then, before any reader needs
-// them (readers of other neurons' traces read steps <= t - 1 during step t). The order of every sum is the one of
-// a single process, so results are identical for every number of ranks and threads.
+// Several processes (set_comm): at an exchange step (every exchange_every_ steps, the shortest delay, and at the end
+// of every check window and run), after 3. (and the window's NaN flags) every rank's threads meet at a barrier,
+// thread 0 exchanges the spikes of the steps since the last exchange with the other ranks (exchange()), and a
+// second barrier publishes them before the stop decision and post(t). A remote spike of step s enters the rings and
+// the traces by step s + exchange_every_ - 1, before any reader needs it (delivery reads step t - d, presynaptic
+// traces are read at t - d, d >= the shortest delay). The order of every sum is the one of a single process, so
+// results are identical for every number of ranks and threads.
 // ============================================================================================================
 
 Engine::Engine(double dt, std::uint64_t seed, int threads) : dt_(dt), seed_(seed), threads_(threads), rng_(seed), barrier_(threads) {
@@ -425,6 +427,13 @@ void Engine::prepare() {
         pop.on_clock(now_, rng_);
     }
     for (auto& pr : projs_) pr->sync_mirrors(now_);  // after the traces are configured
+    exchange_every_ = check_every;
+    for (auto& pr : projs_) {
+        if (!pr->delays().empty()) exchange_every_ = std::min<step_t>(exchange_every_, pr->delays().front());
+        for (auto& r : pr->rules())
+            if (r->reads_spikes_of()) exchange_every_ = 1;
+    }
+    exchange_every_ = std::max<step_t>(exchange_every_, 1);
     const std::size_t need = 2 * np * static_cast<std::size_t>(threads_) * kCountStride;
     if (win_counts_.size() != need) win_counts_.assign(need, 0);
     nan_flags_.assign((np + projs_.size()) * static_cast<std::size_t>(threads_), 0);
@@ -564,40 +573,44 @@ bool Engine::decide_stop(int k, step_t t, RunStatus& st) {
     return false;
 }
 
-// Several processes: step t's spikes of every rank to every rank (called by thread 0 while the others wait).
-// Message of a rank: a header of int32 [failed, spike count per population, NaN flag per population and projection
-// (at the end of a check window)], gathered with MPI_Allgather, then the ids of its spikes, population by
-// population (ascending: the threads' lists in order), gathered with MPI_Allgatherv. Returns whether another rank
-// failed in this step (then every rank leaves the loop after it).
-bool Engine::exchange(step_t t, bool window_end, bool failed_here) {
+// Several processes: the spikes of steps [t0, t] of every rank to every rank (called by thread 0 while the others
+// wait). Message of a rank: a header of int32 [failed, spike count per (step, population), NaN flag per population
+// and projection (at the end of a check window)], gathered with MPI_Allgather, then the ids of its spikes, step by
+// step and population by population (ascending: the threads' lists in order), gathered with MPI_Allgatherv. Every
+// rank calls it at the same steps with the same range (exchange_every_, check windows and run ends depend only on
+// the step). Returns whether another rank failed (then every rank leaves the loop after step t).
+bool Engine::exchange(step_t t0, step_t t, bool window_end, bool failed_here) {
     const std::size_t np = pops_.size(), nq = projs_.size();
     const std::size_t R = static_cast<std::size_t>(comm_.size()), me = static_cast<std::size_t>(comm_.rank());
     const std::size_t T = static_cast<std::size_t>(threads_);
-    const std::size_t H = 1 + np + np + nq;
+    const std::size_t m = static_cast<std::size_t>(t - t0 + 1);
+    const std::size_t H = 1 + m * np + np + nq, F = 1 + m * np;  // F: where the NaN flags start
     xhead_.assign(H, 0);
     xhead_[0] = failed_here ? 1 : 0;
     xsend_.clear();
-    for (std::size_t p = 0; p < np; ++p) {
-        const SpikeRing& ring = pops_[p]->ring();
-        std::size_t c = 0;
-        for (int k = 0; k < threads_; ++k) {
-            const auto& l = ring.own(t, k);
-            xsend_.insert(xsend_.end(), l.begin(), l.end());
-            c += l.size();
+    for (std::size_t si = 0; si < m; ++si)
+        for (std::size_t p = 0; p < np; ++p) {
+            const SpikeRing& ring = pops_[p]->ring();
+            std::size_t c = 0;
+            for (int k = 0; k < threads_; ++k) {
+                const auto& l = ring.own(t0 + static_cast<step_t>(si), k);
+                xsend_.insert(xsend_.end(), l.begin(), l.end());
+                c += l.size();
+            }
+            xhead_[1 + si * np + p] = static_cast<std::int32_t>(c);
         }
-        xhead_[1 + p] = static_cast<std::int32_t>(c);
-        if (window_end) {
+    if (window_end) {
+        for (std::size_t p = 0; p < np; ++p) {
             std::uint8_t bad = 0;
             for (std::size_t k = 0; k < T; ++k) bad |= nan_flags_[p * T + k];
-            xhead_[1 + np + p] = bad;
+            xhead_[F + p] = bad;
         }
-    }
-    if (window_end)
         for (std::size_t q = 0; q < nq; ++q) {
             std::uint8_t bad = 0;
             for (std::size_t k = 0; k < T; ++k) bad |= nan_flags_[(np + q) * T + k];
-            xhead_[1 + 2 * np + q] = bad;
+            xhead_[F + np + q] = bad;
         }
+    }
     xheads_.resize(H * R);
     comm_.allgather(xhead_.data(), static_cast<int>(H * sizeof(std::int32_t)), xheads_.data());
     xcounts_.assign(R, 0);
@@ -605,7 +618,7 @@ bool Engine::exchange(step_t t, bool window_end, bool failed_here) {
     std::size_t total = 0;
     for (std::size_t r = 0; r < R; ++r) {
         std::size_t c = 0;
-        for (std::size_t p = 0; p < np; ++p) c += static_cast<std::size_t>(xheads_[r * H + 1 + p]);
+        for (std::size_t x = 1; x < F; ++x) c += static_cast<std::size_t>(xheads_[r * H + x]);
         xcounts_[r] = static_cast<int>(c * sizeof(index_t));
         xdispls_[r] = static_cast<int>(total * sizeof(index_t));
         total += c;
@@ -614,44 +627,48 @@ bool Engine::exchange(step_t t, bool window_end, bool failed_here) {
     comm_.allgatherv(xsend_.data(), static_cast<int>(xsend_.size() * sizeof(index_t)), xrecv_.data(), xcounts_, xdispls_);
     exchanged_bytes_ += H * R * sizeof(std::int32_t) + total * sizeof(index_t);
     ++exchanges_;
-    // the remote spikes: ring lanes (lower ranks first, higher ranks last), traces, recorders, counts, flags
-    for (std::size_t p = 0; p < np; ++p) {
-        Population& pop = *pops_[p];
-        std::vector<index_t>& lo = pop.ring().remote_list(t, 0);
-        std::vector<index_t>& hi = pop.ring().remote_list(t, 1);
-        lo.clear();
-        hi.clear();
-    }
+    // the remote spikes: ring lanes (lower ranks first, higher ranks last), then, step by step, traces, recorders,
+    // counts; the NaN flags
+    for (std::size_t si = 0; si < m; ++si)
+        for (std::size_t p = 0; p < np; ++p) {
+            pops_[p]->ring().remote_list(t0 + static_cast<step_t>(si), 0).clear();
+            pops_[p]->ring().remote_list(t0 + static_cast<step_t>(si), 1).clear();
+        }
     bool other_failed = false;
     std::size_t pos = 0;
     for (std::size_t r = 0; r < R; ++r) {
         const std::int32_t* h = xheads_.data() + r * H;
         if (r != me && h[0] != 0) other_failed = true;
-        for (std::size_t p = 0; p < np; ++p) {
-            const std::size_t c = static_cast<std::size_t>(h[1 + p]);
-            if (r != me) {
-                std::vector<index_t>& dst = pops_[p]->ring().remote_list(t, r < me ? 0 : 1);
-                dst.insert(dst.end(), xrecv_.begin() + static_cast<std::ptrdiff_t>(pos),
-                           xrecv_.begin() + static_cast<std::ptrdiff_t>(pos + c));
-                if (window_end && h[1 + np + p] != 0) nan_flags_[p * T] = 1;
+        for (std::size_t si = 0; si < m; ++si)
+            for (std::size_t p = 0; p < np; ++p) {
+                const std::size_t c = static_cast<std::size_t>(h[1 + si * np + p]);
+                if (r != me) {
+                    std::vector<index_t>& dst = pops_[p]->ring().remote_list(t0 + static_cast<step_t>(si), r < me ? 0 : 1);
+                    dst.insert(dst.end(), xrecv_.begin() + static_cast<std::ptrdiff_t>(pos),
+                               xrecv_.begin() + static_cast<std::ptrdiff_t>(pos + c));
+                }
+                pos += c;
             }
-            pos += c;
-        }
-        if (r != me && window_end)
+        if (r != me && window_end) {
+            for (std::size_t p = 0; p < np; ++p)
+                if (h[F + p] != 0) nan_flags_[p * T] = 1;
             for (std::size_t q = 0; q < nq; ++q)
-                if (h[1 + 2 * np + q] != 0) nan_flags_[(np + q) * T] = 1;
+                if (h[F + np + q] != 0) nan_flags_[(np + q) * T] = 1;
+        }
     }
-    const int par = static_cast<int>((t / check_every) & 1);
-    for (std::size_t p = 0; p < np; ++p) {
-        Population& pop = *pops_[p];
-        for (int side = 0; side < 2; ++side) {
-            const std::vector<index_t>& ids = pop.ring().remote_list(t, side);
-            if (ids.empty()) continue;
-            win_counts_[count_slot(par, p, 0)] += static_cast<std::int64_t>(ids.size());
-            pop.on_spikes(ids, t);
-            const int lane = side == 0 ? 0 : threads_ + 1;
-            for (int m : spike_mons_of_[p]) spike_mons_[static_cast<std::size_t>(m)]->record(lane, t, ids);
-            for (int m : rate_mons_of_[p]) rate_mons_[static_cast<std::size_t>(m)]->add(0, t, ids.size());
+    for (step_t s = t0; s <= t; ++s) {
+        const int par = static_cast<int>((s / check_every) & 1);  // an exchange never spans two check windows
+        for (std::size_t p = 0; p < np; ++p) {
+            Population& pop = *pops_[p];
+            for (int side = 0; side < 2; ++side) {
+                const std::vector<index_t>& ids = pop.ring().remote_list(s, side);
+                if (ids.empty()) continue;
+                win_counts_[count_slot(par, p, 0)] += static_cast<std::int64_t>(ids.size());
+                pop.on_spikes(ids, s);
+                const int lane = side == 0 ? 0 : threads_ + 1;
+                for (int mo : spike_mons_of_[p]) spike_mons_[static_cast<std::size_t>(mo)]->record(lane, s, ids);
+                for (int mo : rate_mons_of_[p]) rate_mons_[static_cast<std::size_t>(mo)]->add(0, s, ids.size());
+            }
         }
     }
     return other_failed;
@@ -766,6 +783,7 @@ RunStatus Engine::run_plain(step_t n_steps) {
     std::atomic<step_t> fail_at{std::numeric_limits<step_t>::max()};
     const bool distributed = comm_.distributed();
     std::atomic<bool> failed_here{false};  // a thread of this rank failed (told to the other ranks)
+    step_t xfrom = t0;                     // the first step not exchanged yet (written by thread 0 only)
     auto publish = [&](step_t t) {
         step_t cur = fail_at.load();
         while (t < cur && !fail_at.compare_exchange_weak(cur, t)) {
@@ -788,13 +806,15 @@ RunStatus Engine::run_plain(step_t n_steps) {
                 });
             bool stop = false;
             const bool window_end = (t + 1) % check_every == 0 || t + 1 == t1;
-            if (distributed) {
+            const bool xstep = distributed && (window_end || (t + 1) % exchange_every_ == 0);
+            if (failed && distributed) failed_here.store(true);
+            if (xstep) {
                 if (window_end && !failed) flag_nan(k);
-                if (failed) failed_here.store(true);
                 barrier_.wait();
                 if (k == 0) {
                     bool other = true;
-                    const bool ok = errs.guard(0, [&] { other = exchange(t, window_end, failed_here.load()); });
+                    const bool ok = errs.guard(0, [&] { other = exchange(xfrom, t, window_end, failed_here.load()); });
+                    xfrom = t + 1;
                     if (ok && other && !failed)
                         errs.guard(0, [&] { throw std::runtime_error("another MPI rank failed at step " + std::to_string(t)); });
                     if (!ok || other) failed = true;
@@ -813,7 +833,8 @@ RunStatus Engine::run_plain(step_t n_steps) {
             clk.lap(2);
             barrier_.wait(ticket);
             clk.lap(3);
-            if (stop || fail_at.load(std::memory_order_acquire) <= t) break;
+            // under several processes a failure is told to the other ranks at the next exchange; all leave after it
+            if (stop || (fail_at.load(std::memory_order_acquire) <= t && (!distributed || xstep))) break;
         }
         if (t == t1) t = t1 - 1;
         if (k == 0) last.store(t);
@@ -847,9 +868,11 @@ RunStatus Engine::run_plain(step_t n_steps) {
                 const bool window_end = (t + 1) % check_every == 0 || t + 1 == t1;
                 if (window_end)
                     for (int k = 0; k < threads_; ++k) flag_nan(k);
-                if (distributed) {
+                if (distributed && (window_end || (t + 1) % exchange_every_ == 0)) {
                     bool other = true;
-                    if (!errs.guard(0, [&] { other = exchange(t, window_end, false); }) || other) {
+                    const step_t from = xfrom;
+                    xfrom = t + 1;
+                    if (!errs.guard(0, [&] { other = exchange(from, t, window_end, false); }) || other) {
                         if (other) errs.guard(0, [&] { throw std::runtime_error("another MPI rank failed at step " + std::to_string(t)); });
                         break;
                     }

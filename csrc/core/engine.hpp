@@ -6,11 +6,13 @@
 // Several processes (set_comm, core/comm.hpp): rank r of R owns block r of every population (split_range(n, R),
 // boundaries multiples of 16), its threads split that block as above, and every projection holds only the synapses
 // into the rank's neurons. Neuron state arrays keep the whole population on every rank, but a rank integrates only
-// its block. After each step's integration the ranks exchange that step's spikes (exchange(): one MPI_Allgather of
-// the counts, one MPI_Allgatherv of the ids); the remote spikes join the spike rings (core order kept: rank order is
-// neuron order), the traces' histories (presynaptic traces of remote neurons), the spike and rate recorders and the
-// divergence counts, so every rank sees the global spike list before any delivery reads it and takes the same stop
-// decision.
+// its block. Once per shortest delay of the network (and at the end of every check window and run) the ranks
+// exchange the spikes of the steps since the last exchange (exchange(): one MPI_Allgather of the counts, one
+// MPI_Allgatherv of the ids); the remote spikes join the spike rings (ring order kept: rank order is neuron order),
+// the traces' histories (presynaptic traces of remote neurons), the spike and rate recorders and the divergence
+// counts. A spike of step s is read first at step s + shortest delay (delivery, and presynaptic traces read at
+// t - delay), by which time it has been exchanged; so every rank sees the global spike list before any reader needs
+// it and takes the same stop decision.
 #pragma once
 #include <atomic>
 #include <memory>
@@ -170,7 +172,7 @@ private:
     void integrate(int k, step_t t);
     void flag_nan(int k);
     bool decide_stop(int k, step_t t, RunStatus& st);
-    bool exchange(step_t t, bool window_end, bool failed_here);
+    bool exchange(step_t t0, step_t t, bool window_end, bool failed_here);
     void check_ranks_agree(step_t n_steps) const;
 
     double dt_;
@@ -180,7 +182,10 @@ private:
     Philox rng_;
     SpinBarrier barrier_;
     Comm comm_;
-    int lane_off_ = 0;  // 1 under several processes: lane 0 of spike rings and spike recorders holds lower ranks
+    int lane_off_ = 0;
+    // steps between exchanges: the shortest delay of the network (a spike of step s is read first at s + that
+    // delay), 1 where a rule reads another population's spikes of the previous step, at most a check window
+    step_t exchange_every_ = 1;  // 1 under several processes: lane 0 of spike rings and spike recorders holds lower ranks
     std::uint64_t exchanged_bytes_ = 0, exchanges_ = 0;
     std::vector<std::int32_t> xhead_, xheads_;  // exchange buffers (kept between steps)
     std::vector<index_t> xsend_, xrecv_;
