@@ -1,6 +1,8 @@
 #!/usr/bin/env python
 """The cost of the MPI spike exchange: W5 with 2 ranks x 1 thread against 1 rank x 2 threads, side by side.
 
+(``--baseline`` adds 1 rank x 1 thread.)
+
 Each configuration is a fresh process (``mpiexec -n 2 python mpi_exchange.py --worker ...`` and
 ``python mpi_exchange.py --worker --threads 2 ...``), launched alternately ``--reps`` times; a worker builds W5 at
 ``--n`` neurons, runs ``--warmup`` ms, then times ``--ms`` ms of the run loop (every rank after a barrier; the
@@ -102,6 +104,7 @@ def main() -> None:
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--grow", default="2,3,4", help="rank counts for the bytes-per-exchange row ('' to skip)")
     ap.add_argument("--timeout", type=float, default=1200.0)
+    ap.add_argument("--baseline", action="store_true", help="also 1 rank x 1 thread (no MPI)")
     ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--mpi", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--threads", type=int, default=1, help=argparse.SUPPRESS)
@@ -123,6 +126,8 @@ def main() -> None:
         "2 ranks x 1 thread": [*mpiexec(), "-n", "2", *me, "--mpi", "--threads", "1"],
         "1 rank x 2 threads": [*me, "--threads", "2"],
     }
+    if a.baseline:
+        configs["1 rank x 1 thread"] = [*me, "--threads", "1"]
     res: dict[str, list[dict]] = {k: [] for k in configs}
     for _ in range(a.reps):  # alternate: the machine's load drifts
         for k, cmd in configs.items():

@@ -32,6 +32,7 @@ def build(
     seed: int = 3,
     dmin: float = 0.8,
     convention: str = "pyneuro",
+    custom: bool = False,
 ) -> tuple:
     net = pn.Network(dt=0.1, seed=seed, threads=threads, comm=comm, time_convention=convention)
     src = net.add_population(pn.models.PoissonSource(rate=np.linspace(5.0, 25.0, 150)), 150, name="src")
@@ -41,6 +42,14 @@ def build(
     net.add_poisson_input(exc, n=40, rate=10.0, weight=2.0)
     net.add_poisson_input(inh, n=40, rate=10.0, weight=30.0)
     pair = pn.plasticity.STDP(tau_pre=15.0, tau_post=25.0, a_pre=0.3, a_post=-0.32, w_min=0.0, w_max=8.0)
+    if custom:  # the same rule as a user definition (compiled at run time)
+        trace = pn.plasticity.Trace
+        pair = pn.plasticity.Custom(
+            params={"a_pre": 0.3, "a_post": -0.32, "w_min": 0.0, "w_max": 8.0},
+            traces={"x_pre": trace("pre", 15.0, "all_to_all"), "x_post": trace("post", 25.0, "all_to_all")},
+            on_pre="w = clip(w + a_post * x_post, w_min, w_max)",
+            on_post="w = clip(w + a_pre * x_pre, w_min, w_max)",
+        )
     triplet = pn.plasticity.TripletSTDP.visual_cortex_minimal()
     projs = {
         "in": net.connect(
@@ -76,13 +85,14 @@ def main() -> None:
     ap.add_argument("--ms", type=float, default=200.0)
     ap.add_argument("--dmin", type=float, default=0.8, help="delay of I->E (ms): the shortest delay of the network")
     ap.add_argument("--convention", default="pyneuro")
+    ap.add_argument("--custom", action="store_true", help="E->E STDP as a user-defined rule")
     a = ap.parse_args()
     comm = None
     if a.mpi:
         from mpi4py import MPI
 
         comm = MPI.COMM_WORLD
-    net, pops, projs, mons, rate = build(a.threads, comm, dmin=a.dmin, convention=a.convention)
+    net, pops, projs, mons, rate = build(a.threads, comm, dmin=a.dmin, convention=a.convention, custom=a.custom)
     net.run(a.ms * 0.4)
     net.run(a.ms * 0.6)  # two calls: chunking must not matter
     out: dict = {"ranks": net.ranks, "threads": net.threads}
