@@ -805,6 +805,18 @@ class Network:
         """
         duration = check_number("duration", duration, 0.0, 2.0**52 * self.dt)
         total = to_step(duration, self.dt)
+        if self.distributed:
+            # every rank must run the same network for the same steps (the exchange pairs their steps): a mismatch is
+            # refused on every rank, before any step
+            sig = (total, self.step, len(self.populations), len(self.projections), len(self.inputs), len(self.monitors))
+            sigs = self._comm.allgather(sig)
+            bad = [r for r, x in enumerate(sigs) if x != sig]
+            if bad:
+                raise ValueError(
+                    f"run(duration={duration}) on rank {self.rank}: ranks {bad} run a different network or number of "
+                    f"steps (step count, clock, populations, projections, inputs, recorders: {sigs}); every rank "
+                    "must build the same network and call run with the same durations"
+                )
         bar = None
         if progress:
             from tqdm.auto import tqdm

@@ -143,13 +143,20 @@ for name, f in calls.items():
         refused.append(name)
 # nothing changed: the network runs on, every rank alike, and the readers are collective
 n_before = len(p)
+# ranks that disagree on the duration are told so on every rank, before any step
+try:
+    net.run(10.0 if net.rank == 0 else 20.0)
+    mismatch = "ran"
+except ValueError as e:
+    mismatch = "refused" if "different" in str(e) and net.time == 0.0 else str(e)
 net.run(20.0)
 sm_ok = len(net.monitors) == 0 and len(p) == n_before and len(net.populations) == 1 and a.size == 40
 v = a.get("v")
 if net.rank == 0:
     import json
-    print("RESULT " + json.dumps({"refused": refused, "unchanged": bool(sm_ok), "v_len": int(v.size),
-                                   "n_syn": int(n_before), "ranks": net.ranks}))
+    res = {"refused": refused, "unchanged": bool(sm_ok), "v_len": int(v.size), "mismatch": mismatch}
+    res.update(n_syn=int(n_before), ranks=net.ranks)
+    print("RESULT " + json.dumps(res))
 """
 
 
@@ -170,6 +177,7 @@ def test_unsupported_features_refused_on_every_rank(tmp_path):
         "set weights",
     ]
     assert out["unchanged"] and out["v_len"] == 40 and out["n_syn"] > 0
+    assert out["mismatch"] == "refused"
 
 
 def test_comm_argument_checked():
