@@ -140,7 +140,20 @@ class StateMonitor(Monitor):
 
     @property
     def values(self) -> np.ndarray:
-        return self._core.values
+        """The recorded values (float32, one column per recorded neuron). Under several MPI ranks each rank samples
+        the neurons it owns: the columns are gathered from their owners (collective: every rank must read it)."""
+        local = self._core.values
+        net = self._net
+        if not net.distributed:
+            return local
+        ranges = net.comm.allgather(net._engine.owned(self.population.size))
+        parts = net.comm.allgather(np.ascontiguousarray(local))
+        out = np.array(local, copy=True)
+        idx = np.asarray(self.indices)
+        for (b, e), part in zip(ranges, parts):
+            cols = (idx >= b) & (idx < e)
+            out[:, cols] = part[:, cols]
+        return out
 
     def save_to(self, node: Node, refs: Refs) -> None:
         super().save_to(node, refs)

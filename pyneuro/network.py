@@ -63,9 +63,9 @@ class Network:
         them; the ranks exchange every step's spikes in the compiled core. Spikes, weights and recordings are
         bit-identical to a single process for any number of ranks and threads. Spike and rate recorders hold the
         whole population's result on every rank; reading state or synapses (``pop.get``, ``proj.weights``, ...) is
-        collective (every rank must call it). Not supported yet under several ranks (``NotImplementedError``):
-        structural plasticity, neurogenesis, lesions, checkpoints, state and weight recorders, changing synapses
-        between runs. Default ``None``: one process, no MPI needed.
+        collective (every rank must call it), as is reading a state recorder's ``values``. Not supported yet under
+        several ranks (``NotImplementedError``): structural plasticity, neurogenesis, lesions, checkpoints, weight
+        and structure recorders, changing synapses between runs. Default ``None``: one process, no MPI needed.
 
     Notes
     -----
@@ -680,8 +680,10 @@ class Network:
         return m
 
     def record_state(self, pop: Population, var: str, indices: Any = None, every: float | None = None) -> StateMonitor:
-        """Record state variable ``var`` of the given neurons (default all) every ``every`` ms (default dt)."""
-        self._refuse_distributed("record_state")
+        """Record state variable ``var`` of the given neurons (default all) every ``every`` ms (default dt).
+
+        Under several MPI ranks each rank samples its own neurons and reading ``values`` gathers them (collective).
+        """
         self._own("pop", pop, Population)
         var = pop.check_var(var)
         idx = pop.check_indices("indices", indices)

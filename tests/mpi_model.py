@@ -75,7 +75,8 @@ def build(
     }
     mons = {p.name: net.record_spikes(p) for p in (src, exc, inh)}
     rate = net.record_rate(exc, every=5.0)
-    return net, (src, exc, inh), projs, mons, rate
+    state = net.record_state(exc, "v", indices=[0, 5, 130, 131, 200, 277, 399], every=0.5)
+    return net, (src, exc, inh), projs, mons, rate, state
 
 
 def main() -> None:
@@ -92,7 +93,7 @@ def main() -> None:
         from mpi4py import MPI
 
         comm = MPI.COMM_WORLD
-    net, pops, projs, mons, rate = build(a.threads, comm, dmin=a.dmin, convention=a.convention, custom=a.custom)
+    net, pops, projs, mons, rate, state = build(a.threads, comm, dmin=a.dmin, convention=a.convention, custom=a.custom)
     net.run(a.ms * 0.4)
     net.run(a.ms * 0.6)  # two calls: chunking must not matter
     out: dict = {"ranks": net.ranks, "threads": net.threads}
@@ -106,6 +107,7 @@ def main() -> None:
     out["w_ee_changed"] = bool(np.any(projs["ee"].weights != np.float32(1.0)))
     out["rate_exc"] = digest(rate.rate)
     out["v_exc"] = digest(pops[1].get("v"))
+    out["state_v"] = digest(state.times, state.values)  # collective under MPI
     if net.rank == 0:
         print("RESULT " + json.dumps(out, sort_keys=True), flush=True)
 

@@ -127,7 +127,6 @@ calls = {
     "add_structural": lambda: net.add_structural(p, pn.structural.Pruning(interval=10.0, threshold=0.1)),
     "lesion": lambda: net.lesion(neurons=(a, [0, 1])),
     "save": lambda: net.save("never.h5"),
-    "record_state": lambda: net.record_state(a, "v"),
     "record_weights": lambda: net.record_weights(p),
     "add_neurons": lambda: a.add_neurons(5),
     "remove_synapses": lambda: p.remove_synapses([0]),
@@ -152,10 +151,23 @@ except ValueError as e:
 net.run(20.0)
 sm_ok = len(net.monitors) == 0 and len(p) == n_before and len(net.populations) == 1 and a.size == 40
 v = a.get("v")
+
+def runaway(comm):  # a network above max_rate: every rank stops at the same step with the same error
+    n2 = pn.Network(threads=1, seed=2, max_rate=20.0, comm=comm)
+    b = n2.add_population(pn.models.LIF(I_e=1000.0), 50, name="b")
+    n2.connect(b, b, pn.conn.FixedProbability(0.1), weight=5.0, delay=0.5)
+    try:
+        n2.run(300.0)
+        return ["no error", n2.time]
+    except pn.SimulationError as e:
+        return [str(e), n2.time, e.time]
+
+
+stops = comm.allgather(runaway(comm))
 if net.rank == 0:
     import json
     res = {"refused": refused, "unchanged": bool(sm_ok), "v_len": int(v.size), "mismatch": mismatch}
-    res.update(n_syn=int(n_before), ranks=net.ranks)
+    res.update(n_syn=int(n_before), ranks=net.ranks, stops=stops, stop_single=runaway(None))
     print("RESULT " + json.dumps(res))
 """
 
@@ -169,7 +181,6 @@ def test_unsupported_features_refused_on_every_rank(tmp_path):
         "add_structural",
         "lesion",
         "save",
-        "record_state",
         "record_weights",
         "add_neurons",
         "remove_synapses",
@@ -178,6 +189,9 @@ def test_unsupported_features_refused_on_every_rank(tmp_path):
     ]
     assert out["unchanged"] and out["v_len"] == 40 and out["n_syn"] > 0
     assert out["mismatch"] == "refused"
+    # the runaway check is decided on global counts: every rank stops where one process stops
+    assert "max_rate" in out["stop_single"][0]
+    assert out["stops"] == [out["stop_single"]] * 2
 
 
 def test_comm_argument_checked():
