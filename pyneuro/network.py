@@ -820,7 +820,7 @@ class Network:
                     "must build the same network and call run with the same durations"
                 )
         bar = None
-        if progress:
+        if progress and self.rank == 0:  # under several MPI ranks the bar is rank 0's
             from tqdm.auto import tqdm
 
             bar = tqdm(total=round(total * self.dt, 6), unit="ms", desc="pyneuro", dynamic_ncols=True)

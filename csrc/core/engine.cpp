@@ -859,29 +859,40 @@ RunStatus Engine::run_plain(step_t n_steps) {
             // same phases for every part in order, one step at a time. Same results, no barrier needed.
             barrier_.reset(1);
             step_t t = t0;
+            // under several processes a failure waits for the next exchange, which tells the other ranks (as above)
+            bool failed = false;
             for (; t < t1; ++t) {
-                if (!errs.guard(0, [&] {
+                if (!failed)
+                    failed = !errs.guard(0, [&] {
                         for (int k = 0; k < threads_; ++k) step_phases(k, t);
-                    }))
-                    break;
+                    });
+                if (failed && !distributed) break;
                 bool stop = false;
                 const bool window_end = (t + 1) % check_every == 0 || t + 1 == t1;
-                if (window_end)
+                const bool xstep = distributed && (window_end || (t + 1) % exchange_every_ == 0);
+                if (window_end && !failed)
                     for (int k = 0; k < threads_; ++k) flag_nan(k);
-                if (distributed && (window_end || (t + 1) % exchange_every_ == 0)) {
+                if (xstep) {
                     bool other = true;
                     const step_t from = xfrom;
                     xfrom = t + 1;
-                    if (!errs.guard(0, [&] { other = exchange(from, t, window_end, false); }) || other) {
-                        if (other) errs.guard(0, [&] { throw std::runtime_error("another MPI rank failed at step " + std::to_string(t)); });
-                        break;
-                    }
+                    const bool ok = errs.guard(0, [&] { other = exchange(from, t, window_end, failed); });
+                    if (ok && other && !failed)
+                        errs.guard(0, [&] { throw std::runtime_error("another MPI rank failed at step " + std::to_string(t)); });
+                    if (!ok || other) failed = true;
+                }
+                if (failed) {
+                    if (xstep) break;
+                    continue;
                 }
                 if (window_end) stop = decide_stop(0, t, st);
                 if (!errs.guard(0, [&] {
                         for (int k = 0; k < threads_; ++k) step_post(k, t);
-                    }))
-                    break;
+                    })) {
+                    failed = true;
+                    if (!distributed) break;
+                    continue;
+                }
                 if (stop) break;
             }
             if (t == t1) t = t1 - 1;
