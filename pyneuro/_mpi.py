@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["comm_handles", "gather_owned", "gather_synapses", "refuse"]
+__all__ = ["canonical_order", "comm_handles", "gather_owned", "gather_synapses", "refuse"]
 
 
 def comm_handles(comm: Any) -> tuple[int, int, int]:
@@ -53,9 +53,20 @@ def gather_synapses(comm: Any, arrays: tuple[np.ndarray, ...]) -> tuple[np.ndarr
     which one rank holds whole since a rank holds every synapse into its neurons (collective)."""
     parts = comm.allgather(tuple(np.ascontiguousarray(a) for a in arrays))
     cat = [np.concatenate([p[c] for p in parts]) for c in range(len(arrays))]
-    pre, post, d = cat[0], cat[1], cat[2]
-    order = np.lexsort((post, d, pre))  # lexsort is stable: ties keep rank (= creation) order
+    order = _order(cat[0], cat[1], cat[2])
     return tuple(c[order] for c in cat)
+
+
+def _order(pre: np.ndarray, post: np.ndarray, delay: np.ndarray) -> np.ndarray:
+    return np.lexsort((post, delay, pre))  # lexsort is stable: ties keep rank (= creation) order
+
+
+def canonical_order(comm: Any, arrays: tuple[np.ndarray, ...]) -> np.ndarray:
+    """The permutation that puts every rank's synapses, concatenated in rank order, into the canonical order of
+    one process (see :func:`gather_synapses`; collective)."""
+    parts = comm.allgather(tuple(np.ascontiguousarray(a) for a in arrays[:3]))
+    pre, post, d = (np.concatenate([p[c] for p in parts]) for c in range(3))
+    return _order(pre, post, d)
 
 
 def refuse(feature: str) -> None:

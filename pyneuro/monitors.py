@@ -191,6 +191,9 @@ class WeightMonitor(Monitor):
         super().__init__(net, compiled)
         self.projection = projection
         self.indices = indices
+        # under several MPI ranks: each rank records all its synapses; this permutation puts the ranks' columns,
+        # concatenated, into the canonical order (set by Network.record_weights)
+        self._order: np.ndarray | None = None
 
     @property
     def every_steps(self) -> int:
@@ -203,7 +206,15 @@ class WeightMonitor(Monitor):
 
     @property
     def values(self) -> np.ndarray:
-        return self._core.values
+        """The samples (float32, one column per recorded synapse). Under several MPI ranks each rank samples its
+        own synapses and the columns are gathered into the canonical order (collective: every rank must read it)."""
+        local = self._core.values
+        net = self._net
+        if not net.distributed or self._order is None:
+            return local
+        parts = net.comm.allgather(np.ascontiguousarray(local))
+        out = np.concatenate(parts, axis=1)[:, self._order]
+        return out if self.indices is None else out[:, self.indices]
 
     def save_to(self, node: Node, refs: Refs) -> None:
         super().save_to(node, refs)

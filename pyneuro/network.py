@@ -63,9 +63,9 @@ class Network:
         them; the ranks exchange every step's spikes in the compiled core. Spikes, weights and recordings are
         bit-identical to a single process for any number of ranks and threads. Spike and rate recorders hold the
         whole population's result on every rank; reading state or synapses (``pop.get``, ``proj.weights``, ...) is
-        collective (every rank must call it), as is reading a state recorder's ``values``. Not supported yet under
-        several ranks (``NotImplementedError``): structural plasticity, neurogenesis, lesions, checkpoints, weight
-        and structure recorders, changing synapses between runs. Default ``None``: one process, no MPI needed.
+        collective (every rank must call it), as is reading a state or weight recorder's ``values``. Not supported
+        yet under several ranks (``NotImplementedError``): structural plasticity, neurogenesis, lesions,
+        checkpoints, structure recorders, changing synapses between runs. Default ``None``: one process, no MPI needed.
 
     Notes
     -----
@@ -694,8 +694,9 @@ class Network:
         return m
 
     def record_weights(self, proj: Projection, indices: Any = None, every: float = 100.0) -> WeightMonitor:
-        """Record the weights of ``proj`` (all synapses, or positions in canonical order) every ``every`` ms."""
-        self._refuse_distributed("record_weights")
+        """Record the weights of ``proj`` (all synapses, or positions in canonical order) every ``every`` ms.
+
+        Under several MPI ranks this call and reading ``values`` are collective (each rank samples its synapses)."""
         self._own("proj", proj, Projection)
         if proj.structural:
             raise ValueError(
@@ -706,6 +707,14 @@ class Network:
         if sel is not None and proj.size == 0:
             raise ValueError("indices given but the projection has no synapses")
         ev = self._every("every", every)
+        if self.distributed:
+            # each rank records all its synapses; reading gathers them into the canonical order and selects
+            order = _mpi.canonical_order(self.comm, tuple(proj.compiled.gather()))
+            compiled = self._engine.add_weight_monitor(proj.compiled, np.zeros(0, np.uint64), ev)
+            m = WeightMonitor(self, compiled, proj, sel)
+            m._order = order
+            self.monitors.append(m)
+            return m
         compiled = self._engine.add_weight_monitor(proj.compiled, np.zeros(0, np.uint64) if sel is None else sel, ev)
         m = WeightMonitor(self, compiled, proj, sel)
         self.monitors.append(m)

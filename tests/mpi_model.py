@@ -76,7 +76,9 @@ def build(
     mons = {p.name: net.record_spikes(p) for p in (src, exc, inh)}
     rate = net.record_rate(exc, every=5.0)
     state = net.record_state(exc, "v", indices=[0, 5, 130, 131, 200, 277, 399], every=0.5)
-    return net, (src, exc, inh), projs, mons, rate, state
+    wmon = net.record_weights(projs["ee"], every=5.0)
+    wsub = net.record_weights(projs["in"], indices=[0, 7, 100, 2000, 5000, 3], every=2.0)
+    return net, (src, exc, inh), projs, mons, rate, state, (wmon, wsub)
 
 
 def main() -> None:
@@ -93,7 +95,9 @@ def main() -> None:
         from mpi4py import MPI
 
         comm = MPI.COMM_WORLD
-    net, pops, projs, mons, rate, state = build(a.threads, comm, dmin=a.dmin, convention=a.convention, custom=a.custom)
+    net, pops, projs, mons, rate, state, wmons = build(
+        a.threads, comm, dmin=a.dmin, convention=a.convention, custom=a.custom
+    )
     net.run(a.ms * 0.4)
     net.run(a.ms * 0.6)  # two calls: chunking must not matter
     out: dict = {"ranks": net.ranks, "threads": net.threads}
@@ -108,6 +112,8 @@ def main() -> None:
     out["rate_exc"] = digest(rate.rate)
     out["v_exc"] = digest(pops[1].get("v"))
     out["state_v"] = digest(state.times, state.values)  # collective under MPI
+    out["wmon_ee"] = digest(wmons[0].times, wmons[0].values)
+    out["wmon_in"] = digest(wmons[1].times, wmons[1].values)
     if net.rank == 0:
         print("RESULT " + json.dumps(out, sort_keys=True), flush=True)
 
