@@ -123,6 +123,7 @@ net = pn.Network(threads=1, seed=1, comm=comm)
 a = net.add_population(pn.models.LIF(I_e=400.0), 40, name="a")
 stdp = pn.plasticity.STDP(tau_pre=20.0, tau_post=20.0, a_pre=0.1, a_post=-0.1, w_min=0.0, w_max=5.0)
 p = net.connect(a, a, pn.conn.FixedProbability(0.2), weight=1.0, delay=1.0, plasticity=stdp)
+reads_v_pre = pn.plasticity.Custom(params={"a": 0.001}, on_pre="w = clip(w + a * (v_pre + 70.0), 0.0, 5.0)")
 calls = {
     "add_structural": lambda: net.add_structural(p, pn.structural.Pruning(interval=10.0, threshold=0.1)),
     "lesion": lambda: net.lesion(neurons=(a, [0, 1])),
@@ -131,6 +132,9 @@ calls = {
     "remove_synapses": lambda: p.remove_synapses([0]),
     "add_synapses": lambda: p.add_synapses([0], [1]),
     "set weights": lambda: setattr(p, "weights", 1.0),
+    "Custom reading v_pre": lambda: net.connect(
+        a, a, pn.conn.FixedProbability(0.2), weight=1.0, delay=1.0, plasticity=reads_v_pre
+    ),
 }
 refused = []
 for name, f in calls.items():
@@ -149,6 +153,7 @@ except ValueError as e:
     mismatch = "refused" if "different" in str(e) and net.time == 0.0 else str(e)
 net.run(20.0)
 sm_ok = len(net.monitors) == 0 and len(p) == n_before and len(net.populations) == 1 and a.size == 40
+sm_ok = sm_ok and len(net.projections) == 1
 v = a.get("v")
 
 def runaway(comm):  # a network above max_rate: every rank stops at the same step with the same error
@@ -184,6 +189,7 @@ def test_unsupported_features_refused_on_every_rank(tmp_path):
         "remove_synapses",
         "add_synapses",
         "set weights",
+        "Custom reading v_pre",
     ]
     assert out["unchanged"] and out["v_len"] == 40 and out["n_syn"] > 0
     assert out["mismatch"] == "refused"
