@@ -574,8 +574,8 @@ bool Engine::decide_stop(int k, step_t t, RunStatus& st) {
 }
 
 // Several processes: the spikes of steps [t0, t] of every rank to every rank (called by thread 0 while the others
-// wait). Message of a rank: a header of int32 [failed, spike count per (step, population), NaN flag per population
-// and projection (at the end of a check window)], gathered with MPI_Allgather, then the ids of its spikes, step by
+// wait). Message of a rank: a header of int32 [failed, spike count per (step, population), and at the end of a
+// check window a NaN flag per population and projection], gathered with MPI_Allgather, then the ids of its spikes, step by
 // step and population by population (ascending: the threads' lists in order), gathered with MPI_Allgatherv. Every
 // rank calls it at the same steps with the same range (exchange_every_, check windows and run ends depend only on
 // the step). Returns whether another rank failed (then every rank leaves the loop after step t).
@@ -584,7 +584,7 @@ bool Engine::exchange(step_t t0, step_t t, bool window_end, bool failed_here) {
     const std::size_t R = static_cast<std::size_t>(comm_.size()), me = static_cast<std::size_t>(comm_.rank());
     const std::size_t T = static_cast<std::size_t>(threads_);
     const std::size_t m = static_cast<std::size_t>(t - t0 + 1);
-    const std::size_t H = 1 + m * np + np + nq, F = 1 + m * np;  // F: where the NaN flags start
+    const std::size_t F = 1 + m * np, H = F + (window_end ? np + nq : 0);  // F: where the NaN flags start
     xhead_.assign(H, 0);
     xhead_[0] = failed_here ? 1 : 0;
     xsend_.clear();
