@@ -12,7 +12,7 @@
 
 namespace pyneuro {
 
-constexpr int kPluginAbi = 1;
+constexpr int kPluginAbi = 2;
 constexpr const char* kPluginEntry = "pyneuro_plugin_register";
 // int pyneuro_plugin_register(Registrar* r, int abi, char* error, std::size_t error_len) noexcept
 using PluginEntry = int (*)(Registrar*, int, char*, std::size_t);

@@ -11,7 +11,9 @@
 // method; variables marked "unless refractory" keep their value while the neuron is refractory; then a neuron that
 // is not refractory and meets the threshold condition fires: the reset statements run in order and it is refractory
 // for round(refractory / dt) steps. Input of a step (w times the receptor's sign) is added to the receptor's variable
-// before the update.
+// before the update. Under the NEST time convention the step's arrivals wait in lagged buffers: the kernel adds them
+// to the receptors' variables after the step's update and clears them, in its loop over the neurons (the same float
+// additions as Population::flush_lagged, exc before inh, without a second pass over the arrays; folds_lagged).
 // Exact integration (linear equations): coefficients [P (n x n, row-major), c (n)] of the linear block of n variables
 // come first in coeffs; the kernel's closed form (derived symbolically) is checked against a numerical matrix
 // exponential of its linear system and replaced by it when it is not finite or differs by more than 1e-9 relative
@@ -46,6 +48,8 @@ struct ModelView {
     const double* coeffs = nullptr;
     std::int32_t ref_steps = 0;
     double dt = 0.1;
+    float* lag_exc = nullptr;  // lagged arrivals (NEST time convention) of each receptor, or nullptr when none lag;
+    float* lag_inh = nullptr;  // when one is set both are (an array of zeros stands in for the other)
 };
 
 class ModelKernel {
@@ -69,6 +73,7 @@ public:
     float* input(Receptor r, float& sign) override;
     const char* primary_var() const override { return spec_->n_state > 0 ? spec_->state[0] : ""; }
     bool has_nan(Range r) override;
+    bool folds_lagged() const override { return true; }
     void grow_extra(index_t old_n, index_t new_n) override;
 
 private:
@@ -78,6 +83,7 @@ private:
     std::vector<double> params_, coeffs_;
     std::vector<avector<float>> state_;
     std::vector<float*> state_ptr_;
+    avector<float> zeros_;  // stands in for a receptor without lagged arrivals while the other has some
     double refractory_ms_ = 0.0;
     float sign_exc_ = 1.0f, sign_inh_ = 1.0f;
     std::int32_t ref_steps_ = 0;
