@@ -771,7 +771,8 @@ def model_source(d: ModelDef) -> str:
     for v, node in d.assign:
         body.append(f"        n_{v} = {npr(H(node))};")
     if d.threshold is not None:
-        body.append(f"        const std::int32_t spike = (refr == 0) & static_cast<std::int32_t>({npr(H(d.threshold))});")
+        cond = npr(H(d.threshold))
+        body.append(f"        const std::int32_t spike = (refr == 0) & static_cast<std::int32_t>({cond});")
     else:
         body.append("        const std::int32_t spike = 0;")
     local_names = list(dict.fromkeys(s.target for s in d.reset if s.is_local))
@@ -828,7 +829,8 @@ def model_source(d: ModelDef) -> str:
             f"{attr}static void step({args}, std::int32_t* __restrict rf, std::uint8_t* __restrict flag,",
             "                                std::size_t n, const double* __restrict p, const double* __restrict c,",
             "                                std::int32_t ref_steps, double t_now, double dt,",
-            "                                [[maybe_unused]] float* __restrict lag_e, [[maybe_unused]] float* __restrict lag_i) {",
+            "                                [[maybe_unused]] float* __restrict lag_e,",
+            "                                [[maybe_unused]] float* __restrict lag_i) {",
             f"    [[maybe_unused]] const {ty} t_ = static_cast<{ty}>(t_now);",
             f"    [[maybe_unused]] const {ty} dt_ = static_cast<{ty}>(dt);",
             f"    [[maybe_unused]] const {ty} h_ = static_cast<{ty}>(dt);"]
