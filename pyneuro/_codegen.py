@@ -302,6 +302,44 @@ def hoist_constants_sympy(e: Any, consts: set[Any], coeff_of: Any) -> Any:
     return e.xreplace(repl) if repl else e
 
 
+def _expm(A: Any, h: Any) -> Any:
+    """exp(A h) for a matrix of parameters. Where the variables can be ordered so that A is triangular (each
+    variable depends on itself and on later ones only: synaptic currents or conductances feeding a membrane, the
+    common case) with pairwise different diagonal entries, by Parlett's recurrence on f(x) = exp(x h) (milliseconds
+    for what sympy's Jordan form takes seconds on); otherwise by sympy's matrix exponential. An entry that divides
+    by zero for some parameter values (equal time constants) is caught when the coefficients are computed, where
+    the core checks them against a numerical matrix exponential."""
+    sp = _sympy()
+    n = A.shape[0]
+    order: list[int] = []
+    left = set(range(n))
+    while left:  # a variable goes after every variable that depends on it: row i reads column j only for j later
+        ready = [i for i in sorted(left) if not any(A[j, i] != 0 for j in left if j != i)]
+        if not ready:
+            return (A * h).exp()  # coupled (a cycle): no triangular order
+        order += ready
+        left -= set(ready)
+    T = sp.Matrix(n, n, lambda i, j: A[order[i], order[j]])
+    diag = [T[i, i] for i in range(n)]
+    if len(set(diag)) < n:
+        return (A * h).exp()
+    F = sp.zeros(n, n)
+    for i in range(n):
+        F[i, i] = sp.exp(diag[i] * h)
+    for gap in range(1, n):
+        for i in range(n - gap):
+            j = i + gap
+            acc = T[i, j] * (F[j, j] - F[i, i]) + sum(
+                (T[i, k] * F[k, j] - F[i, k] * T[k, j] for k in range(i + 1, j)), sp.Integer(0)
+            )
+            F[i, j] = sp.cancel(acc / (T[j, j] - T[i, i])) if acc != 0 else sp.Integer(0)
+    out = sp.zeros(n, n)
+    for i in range(n):
+        for j in range(n):
+            out[order[i], order[j]] = F[i, j]
+    return out
+
+
 def _cstr(names: list[str]) -> str:
     return "{" + "".join(f'"{n}", ' for n in names) + "nullptr}"
 
@@ -594,14 +632,14 @@ def model_source(d: ModelDef) -> str:
         h = sym["dt"]
         if A.det() != 0:
             linear_form = 0
-            P = (A * h).exp()
+            P = _expm(A, h)
             c = -A.LUsolve(b)
         else:
             linear_form = 1
             M = sp.zeros(n_lin + 1, n_lin + 1)
             M[:n_lin, :n_lin] = A
             M[:n_lin, n_lin] = b
-            E = (M * h).exp()
+            E = _expm(M, h)
             P = E[:n_lin, :n_lin]
             c = E[:n_lin, n_lin]
         for i in range(n_lin):
