@@ -6,8 +6,8 @@
 
 namespace pyneuro {
 
-CustomModel::CustomModel(std::unique_ptr<ModelKernel> k, const std::string& kind, index_t n, const ParamMap& p)
-    : Population(kind, n), kernel_(std::move(k)), spec_(&kernel_->spec()) {
+CustomModel::CustomModel(const ModelKernelTable* k, const std::string& kind, index_t n, const ParamMap& p)
+    : Population(kind, n), kernel_(k), spec_(k->spec) {
     const CustomModelSpec& S = *spec_;
     for (int q = 0; q < S.n_params; ++q) params_.push_back(param(p, S.params[q]));
     state_.reserve(static_cast<std::size_t>(S.n_state));  // reg() keeps pointers to the arrays

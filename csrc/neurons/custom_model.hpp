@@ -3,7 +3,8 @@
 // - CustomModel (compiled into the core) is an ordinary Population: it registers the state variables under their
 //   names (so recorders, get/set, lesions, neurogenesis and intrinsic plasticity see them as for a built-in), keeps
 //   refractory counters and spike flags, and routes receptor input to the named variable with its sign.
-// - A ModelKernel (compiled into the user's library) computes the per-step coefficients from the parameters and dt
+// - A ModelKernelTable (compiled into the user's library; model_kernel.hpp) computes the per-step coefficients from
+//   the parameters and dt
 //   (prepare) and integrates a thread's range of neurons (update): a branch-free loop over structure-of-arrays
 //   state, compiled for several instruction-set levels like the built-in kernels (PYNEURO_KERNEL), that raises a
 //   flag per neuron that fired. Kernel calls are noexcept and never allocate.
@@ -25,48 +26,14 @@
 #include <vector>
 
 #include "../core/fast_math.hpp"
+#include "model_kernel.hpp"
 #include "population.hpp"
 
 namespace pyneuro {
 
-struct CustomModelSpec {
-    int n_params;
-    const char* const* params;   // values p[name]
-    int n_state;
-    const char* const* state;    // initial values p["init:" + name]
-    int n_coeffs;                // per-step coefficients computed by prepare()
-    int exc, inh;                // state variable fed by each receptor (-1: input ignored); sign p["sign:exc"], p["sign:inh"]
-    int n_linear;                // exact integration: size of the linear block (0: none)
-    int linear_form;             // 0: x' = c + P (x - c) (c the fixed point); 1: x' = P x + c
-};
-
-struct ModelView {
-    float* const* state = nullptr;  // base pointers, one per state variable
-    std::int32_t* refr = nullptr;
-    std::uint8_t* flag = nullptr;
-    const double* params = nullptr;
-    const double* coeffs = nullptr;
-    std::int32_t ref_steps = 0;
-    double dt = 0.1;
-    float* lag_exc = nullptr;  // lagged arrivals (NEST time convention) of each receptor, or nullptr when none lag;
-    float* lag_inh = nullptr;  // when one is set both are (an array of zeros stands in for the other)
-};
-
-class ModelKernel {
-public:
-    virtual ~ModelKernel() = default;
-    virtual const CustomModelSpec& spec() const noexcept = 0;
-    // Per-step coefficients into coeffs[0, n_coeffs).
-    virtual void prepare(const double* params, double dt, double* coeffs) const noexcept = 0;
-    // The linear system dx/dt = A x + b of the exact block (A n x n row-major, b n), for the numerical check.
-    virtual void linear_system(const double* params, double* A, double* b) const noexcept = 0;
-    // One step of neurons [b, e) at step t: state advanced, flag[i] = 1 for the neurons that fired.
-    virtual void update(const ModelView& v, index_t b, index_t e, step_t t) const noexcept = 0;
-};
-
 class CustomModel final : public Population {
 public:
-    CustomModel(std::unique_ptr<ModelKernel> k, const std::string& kind, index_t n, const ParamMap& p);
+    CustomModel(const ModelKernelTable* k, const std::string& kind, index_t n, const ParamMap& p);
     void prepare(double dt) override;
     void update(Range r, step_t t, const Philox& rng, std::vector<index_t>& out) override;
     int min_isi_steps() const override { return ref_steps_ + 1; }
@@ -78,7 +45,7 @@ public:
 
 private:
     void refresh_view();
-    std::unique_ptr<ModelKernel> kernel_;
+    const ModelKernelTable* kernel_;
     const CustomModelSpec* spec_;
     std::vector<double> params_, coeffs_;
     std::vector<avector<float>> state_;
