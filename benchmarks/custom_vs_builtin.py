@@ -20,6 +20,7 @@ shared machine). Each pair's results are also checked equal (spikes and weights)
 
     OPENBLAS_NUM_THREADS=1 python benchmarks/custom_vs_builtin.py [--reps 7] [--chunk 200] [--n5 16000] [--threads 1]
     OPENBLAS_NUM_THREADS=1 python benchmarks/custom_vs_builtin.py --w4 --only-w4 --skip-compile --reps 5 --chunk 500
+    OPENBLAS_NUM_THREADS=1 python benchmarks/custom_vs_builtin.py --w4 --only-w4 --skip-compile --w4-scale 0.2
 """
 
 from __future__ import annotations
@@ -164,8 +165,12 @@ def compile_times() -> list[str]:
     return out
 
 
-def w4(threads: int, reps: int, chunk: float, prime: float) -> None:
-    nets = {k: W.zenke25k(threads=threads, neuron=k, prime=prime, tau_rate=10_000.0) for k in ("builtin", "custom")}
+def w4(threads: int, reps: int, chunk: float, prime: float, scale: float = 1.0) -> None:
+    nets = {
+        k: W.zenke25k(threads=threads, neuron=k, prime=prime, tau_rate=10_000.0, scale=scale,
+                      fixed_indegree=scale < 1.0)
+        for k in ("builtin", "custom")
+    }
     for w in nets.values():
         w.net.run(prime)
     c0 = {k: {p: int(m.counts.sum()) for p, m in w.rates.items()} for k, w in nets.items()}
@@ -175,7 +180,7 @@ def w4(threads: int, reps: int, chunk: float, prime: float) -> None:
         k: {p: (int(m.counts.sum()) - c0[k][p]) / w.populations[p].size / secs for p, m in w.rates.items()}
         for k, w in nets.items()
     }
-    print(row(f"W4 zenke25k ({threads} thread)", tb, tc), flush=True)
+    print(row(f"W4 zenke25k x{scale:g} ({threads} thread)", tb, tc), flush=True)
     for k, r in rates.items():
         print(f"  W4 rates {k:<8} E {r['exc']:.3f} Hz   I {r['inh']:.3f} Hz", flush=True)
 
@@ -190,6 +195,8 @@ def main() -> None:
     ap.add_argument("--w4", action="store_true", help="also W4 with the built-in and the user-defined neuron")
     ap.add_argument("--only-w4", action="store_true", help="skip W2 and W5")
     ap.add_argument("--w4-prime", type=float, default=2000.0, help="W4 priming (ms, plasticity off, not timed)")
+    ap.add_argument("--w4-scale", type=float, default=1.0,
+                    help="W4 with scale times the neurons and the full network's in-degrees (fixed_indegree)")
     a = ap.parse_args()
     lines = []
     if not a.skip_compile:
@@ -198,7 +205,7 @@ def main() -> None:
     hdr = f"{'s per simulated s':<34} {'builtin':>8} {'custom':>8} {'min b':>8} {'min c':>8}"
     print(hdr)
     if a.w4:
-        w4(a.threads, a.reps, a.chunk, a.w4_prime)
+        w4(a.threads, a.reps, a.chunk, a.w4_prime, a.w4_scale)
     if a.only_w4:
         return
     # W2
