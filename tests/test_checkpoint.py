@@ -323,3 +323,25 @@ def test_version_3_file_continues_as_a_fresh_run(threads):
     # what happened after the save: neurons grown, synapses lesioned and pruned
     assert [p.size for p in fresh.populations] != sizes
     assert set(fresh.structural_log["kind"][fresh.structural_log["t"] > mod.T_SAVE]) >= {"lesioned", "neuron_added"}
+
+
+def test_pending_events_round_trip_in_the_current_format(tmp_path):
+    """The same network saved by this pyneuro (format 4: pending lesions and neurogenesis epochs in the scheduler's
+    group, in the order scheduled) continues bit for bit as the run without a checkpoint."""
+    mod = _v3_builder()
+    net = mod.build()
+    path = tmp_path / "c.h5"
+    net.save(path)
+    with h5py.File(path, "r") as f:
+        kinds = [f[f"scheduled/{k}"].attrs["kind"] for k in range(len(f["scheduled"]))]
+    assert kinds == ["neurogenesis", "neurogenesis", "neurogenesis", "lesion", "lesion", "lesion"]
+    loaded = pn.Network.load(path, threads=1)
+    assert len(loaded.scheduler) == len(net.scheduler) == 7  # and the structure recorder
+    for n in (net, loaded):
+        n.run(30.0)
+    a, b = snapshot(net), snapshot(loaded)
+    assert a.keys() == b.keys()
+    for key in a:
+        np.testing.assert_array_equal(a[key], b[key], err_msg=key)
+    assert net.lesions == loaded.lesions
+    np.testing.assert_array_equal(net.structural_log, loaded.structural_log)
