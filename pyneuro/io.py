@@ -130,14 +130,19 @@ class Refs:
         self.populations = populations
         self.projections = projections
         self.engine = engine
+        self._index: dict[int, int] = {}
+        self._sizes = (-1, -1)
 
     def index(self, obj: Any) -> int:
         """The position of a population or projection of the network."""
-        for items in (self.populations, self.projections):
-            for k, x in enumerate(items):
-                if x is obj:
-                    return k
-        raise KeyError(f"{obj!r} is not part of the network")
+        sizes = (len(self.populations), len(self.projections))
+        if sizes != self._sizes:  # objects were added (while loading): index again
+            self._index = {id(x): k for k, x in enumerate(self.populations)}
+            self._index.update({id(x): k for k, x in enumerate(self.projections)})
+            self._sizes = sizes
+        if id(obj) not in self._index:
+            raise KeyError(f"{obj!r} is not part of the network")
+        return self._index[id(obj)]
 
     def population(self, k: Any, where: str) -> Any:
         """Population ``k``; a ValueError naming ``where`` (the attribute read) if there is none."""
