@@ -62,30 +62,44 @@ public:
     // Thread k, step t, its post neurons [R.begin, R.end): emission pass of step t-1 (after a rebuild if needed),
     // then the arrivals of step t into the target.
     void step(int k, step_t t, Range R) {
-        step_t& seen = seen_[static_cast<std::size_t>(k)].step;
+        Seen& me = seen_[static_cast<std::size_t>(k)];
         const std::size_t n = n_;
         const int D = depth_;
         float* ring = buf_.data();
-        if (seen != t - 1 || t == 0) {
+        if (me.step != t - 1) {
             for (int s = 0; s < D; ++s) std::fill(ring + s * n + R.begin, ring + s * n + R.end, 0.0f);
-            for (step_t s = std::max<step_t>(0, t - D); s <= t - 2; ++s)
-                for (const Member& m : members_) m.proj->deliver_ahead(k, s, t, ring, n, D);
+            for (step_t s = std::max<step_t>(0, t - D); s <= t - 2; ++s) {
+                rows(me, s, R.begin);
+                for (const Member& m : members_) m.proj->deliver_ahead(k, s, t, me.slot_of.data());
+            }
         }
-        if (t >= 1)
-            for (const Member& m : members_) m.proj->deliver_ahead(k, t - 1, t, ring, n, D);
+        if (t >= 1) {
+            rows(me, t - 1, R.begin);
+            for (const Member& m : members_) m.proj->deliver_ahead(k, t - 1, t, me.slot_of.data());
+        }
         float* __restrict slot = ring + static_cast<std::size_t>(t % D) * n;
         float* __restrict tgt = target_;
         for (index_t i = R.begin; i < R.end; ++i) {
             tgt[i] += slot[i];
             slot[i] = 0.0f;
         }
-        seen = t;
+        me.step = t;
     }
 
 private:
     struct alignas(64) Seen {
         step_t step = -2;
+        std::vector<float*> slot_of;  // per delay d in [0, D]: the ring row of step s + d, at this thread's first post
     };
+    // The row table of emission step s for the thread whose posts start at `first`.
+    void rows(Seen& me, step_t s, index_t first) {
+        me.slot_of.resize(static_cast<std::size_t>(depth_) + 1);
+        std::size_t row = static_cast<std::size_t>(s % depth_);
+        for (int d = 0; d <= depth_; ++d) {
+            me.slot_of[static_cast<std::size_t>(d)] = buf_.data() + row * n_ + first;
+            if (++row == static_cast<std::size_t>(depth_)) row = 0;
+        }
+    }
     std::vector<Member> members_;
     float* target_ = nullptr;
     index_t n_ = 0;

@@ -548,7 +548,7 @@ void Projection::deliver(int k, step_t t) {
     }
 }
 
-void Projection::deliver_ahead(int k, step_t s, step_t from, float* ring, std::size_t stride, int depth) const {
+void Projection::deliver_ahead(int k, step_t s, step_t from, float* const* slot_of) const {
     const Shard& sh = shards_[static_cast<std::size_t>(k)];
     if (sh.w.empty() || s < 0) return;
     const SpikeRing& sr = pre_->ring();
@@ -562,24 +562,24 @@ void Projection::deliver_ahead(int k, step_t s, step_t from, float* ring, std::s
     const offset_t* re = sh.row_end.data();
     const std::uint32_t* pd = sh.pd.data();
     const float* w = sh.w.data();
-    float* base = ring + sh.posts.begin;
-    const std::uint32_t s0 = static_cast<std::uint32_t>(s % depth), D = static_cast<std::uint32_t>(depth);
     // arrivals before `from` were delivered already: skip the row's synapses of delay < from - s (pd below lo)
     const std::uint64_t skip = from > s ? static_cast<std::uint64_t>(from - s) : 0;
     const std::uint32_t lo = skip > static_cast<std::uint64_t>(delays_.front())
                                  ? static_cast<std::uint32_t>(std::min<std::uint64_t>(skip << bits, 0xFFFFFFFFu))
                                  : 0u;
+    constexpr std::uint64_t kAhead = 16;  // synapses: the ring entry written that far ahead is fetched now
     for (int th = 0; th < nt; ++th)
         for (index_t j : sr.list_at(slot, th)) {
             std::uint64_t b = rp[j];
             const std::uint64_t e = re[j];
+            if (b == e) continue;
             if (lo)
                 while (b < e && pd[b] < lo) ++b;
             for (std::uint64_t q = b; q < e; ++q) {
+                const std::uint32_t f = pd[std::min(q + kAhead, e - 1)];
+                __builtin_prefetch(slot_of[f >> bits] + (f & mask), 1);
                 const std::uint32_t p = pd[q];
-                std::uint32_t a = s0 + (p >> bits);  // < 2 D: the arrival's slot
-                a -= a >= D ? D : 0u;
-                base[static_cast<std::size_t>(a) * stride + (p & mask)] += sign * w[q];
+                slot_of[p >> bits][p & mask] += sign * w[q];
             }
         }
 }

@@ -129,9 +129,10 @@ public:
     void resolve_target(bool lagged);
     void deliver(int k, step_t t);
     // Emission-time delivery (arrival_ring.hpp), for static projections with several delays: the spikes of step s
-    // in shard k add sign * w to ring[((s + d) mod depth) * stride + post] for every synapse whose arrival s + d is at
-    // step `from` or later, in store order. While ahead() is on, deliver() does nothing (the ring delivers).
-    void deliver_ahead(int k, step_t s, step_t from, float* ring, std::size_t stride, int depth) const;
+    // in shard k add sign * w to slot_of[d][post - first post of shard k] for every synapse (delay d) whose arrival
+    // s + d is at step `from` or later, in store order (slot_of[d]: the ring row of step s + d). While ahead() is
+    // on, deliver() does nothing (the ring delivers).
+    void deliver_ahead(int k, step_t s, step_t from, float* const* slot_of) const;
     void set_ahead(bool on) { ahead_ = on; }
     bool ahead() const { return ahead_; }
     float* target() const { return target_; }
