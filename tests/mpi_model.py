@@ -33,6 +33,7 @@ def build(
     dmin: float = 0.8,
     convention: str = "pyneuro",
     custom: bool = False,
+    ei_delays: bool = False,
 ) -> tuple:
     net = pn.Network(dt=0.1, seed=seed, threads=threads, comm=comm, time_convention=convention)
     src = net.add_population(pn.models.PoissonSource(rate=np.linspace(5.0, 25.0, 150)), 150, name="src")
@@ -41,6 +42,8 @@ def build(
     exc.set("v", np.linspace(-65.0, -52.0, n_exc))
     net.add_poisson_input(exc, n=40, rate=10.0, weight=2.0)
     net.add_poisson_input(inh, n=40, rate=10.0, weight=30.0)
+    # several delays on a static projection: delivered at emission time (arrival rings)
+    ei_delay = pn.conn.Uniform(1.0, 2.0) if ei_delays else 1.0
     pair = pn.plasticity.STDP(tau_pre=15.0, tau_post=25.0, a_pre=0.3, a_post=-0.32, w_min=0.0, w_max=8.0)
     if custom:  # the same rule as a user definition (compiled at run time)
         trace = pn.plasticity.Trace
@@ -70,7 +73,7 @@ def build(
             plasticity=pair,
             name="ee",
         ),
-        "ei": net.connect(exc, inh, pn.conn.FixedInDegree(20), weight=6.0, delay=1.0, name="ei"),
+        "ei": net.connect(exc, inh, pn.conn.FixedInDegree(20), weight=6.0, delay=ei_delay, name="ei"),
         "ie": net.connect(inh, exc, pn.conn.FixedTotalNumber(4000), weight=8.0, delay=dmin, receptor="inh", name="ie"),
     }
     mons = {p.name: net.record_spikes(p) for p in (src, exc, inh)}
@@ -89,6 +92,7 @@ def main() -> None:
     ap.add_argument("--dmin", type=float, default=0.8, help="delay of I->E (ms): the shortest delay of the network")
     ap.add_argument("--convention", default="pyneuro")
     ap.add_argument("--custom", action="store_true", help="E->E STDP as a user-defined rule")
+    ap.add_argument("--ei-delays", action="store_true", help="E->I static with delays in [1, 2] ms")
     a = ap.parse_args()
     comm = None
     if a.mpi:
@@ -96,7 +100,7 @@ def main() -> None:
 
         comm = MPI.COMM_WORLD
     net, pops, projs, mons, rate, state, wmons = build(
-        a.threads, comm, dmin=a.dmin, convention=a.convention, custom=a.custom
+        a.threads, comm, dmin=a.dmin, convention=a.convention, custom=a.custom, ei_delays=a.ei_delays
     )
     net.run(a.ms * 0.4)
     net.run(a.ms * 0.6)  # two calls: chunking must not matter

@@ -86,12 +86,18 @@ def test_ranks_x_threads_bit_identical(reference, ranks, threads):
 
 @pytest.mark.parametrize(
     ("ranks", "threads", "extra"),
-    [(3, 1, ["--dmin", "0.1"]), (2, 2, ["--convention", "nest"]), (2, 1, ["--custom"])],
-    ids=["exchange-every-step", "nest-convention", "user-defined-rule"],
+    [
+        (3, 1, ["--dmin", "0.1"]),
+        (2, 2, ["--convention", "nest"]),
+        (2, 1, ["--custom"]),
+        (3, 2, ["--ei-delays"]),
+    ],
+    ids=["exchange-every-step", "nest-convention", "user-defined-rule", "static-several-delays"],
 )
 def test_other_exchange_intervals_and_conventions(ranks, threads, extra):
-    """A one-step shortest delay (an exchange every step), NEST's time convention and E->E STDP written as a
-    user-defined rule (compiled at run time) give the single-process bits."""
+    """A one-step shortest delay (an exchange every step), NEST's time convention, E->E STDP written as a
+    user-defined rule (compiled at run time) and a static projection with several delays (delivered at emission
+    time) give the single-process bits."""
     ref = _run([sys.executable, str(MODEL), "--threads", "1", "--ms", str(MS), *extra])
     out = _run(
         [

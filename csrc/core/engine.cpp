@@ -18,9 +18,11 @@ namespace pyneuro {
 // ============================================================================================================
 // The step loop's ordering contract. For each step t, every thread k runs, on what it owns:
 //   1. weights(t)  weight monitors due at t (weights after post(t-1), before this step's arrivals);
-//   2. deliver(t)  for every projection, the spikes whose delay ends at t: transmit into the target's input
-//                  array, then the presynaptic half of the rules (arrivals precede this step's post spikes); then
-//                  every Poisson input's arrivals of step t, input by input;
+//   2. deliver(t)  first the arrival rings (static multi-delay projections): the spikes of step t-1 go into the
+//                  ring entries of their arrival steps, and the entries of step t into the target's input array;
+//                  then for every other projection, the spikes whose delay ends at t: transmit into the target's
+//                  input array, then the presynaptic half of the rules (arrivals precede this step's post spikes);
+//                  then every Poisson input's arrivals of step t, input by input;
 //      state(t)    state monitors due at t (the state at time t, arrivals at t included);
 //   3. integrate(t) every neuron of its range over [t dt, (t+1) dt); threshold, reset; spikes of step t are
 //                  appended to its own list of the population's spike ring and to the traces' histories; under the
@@ -35,7 +37,7 @@ namespace pyneuro {
 // NOTE (determinism): what step t reads from other threads was published before the previous wait (spike lists
 // of steps <= t-1), or is a trace history entry of step <= t-1 that the owner's concurrent appends (a thread may
 // already be integrating t+1 while another runs post(t)) never overwrite (see trace.hpp). Inputs are summed in
-// the fixed order of Projection::deliver. Hence identical results for every thread count.
+// the fixed orders of ArrivalRing::step and Projection::deliver. Hence identical results for every thread count.
 // Several processes (set_comm): at an exchange step (every exchange_every_ steps, the shortest delay, and at the end
 // of every check window and run), after 3. (and the window's NaN flags) every rank's threads meet at a barrier,
 // thread 0 exchanges the spikes of the steps since the last exchange with the other ranks (exchange()), and a
@@ -179,6 +181,7 @@ void Engine::pop_projection(int id) {
     auto& tq = pr.post().traces();
     if (tq.size() > last_connect_.post_traces) tq.resize(last_connect_.post_traces);
     projs_.pop_back();
+    arrivals_.clear();  // no ring may keep the address of a projection that is gone
     last_connect_ = {};
 }
 
@@ -427,12 +430,16 @@ void Engine::prepare() {
         pop.on_clock(now_, rng_);
     }
     for (auto& pr : projs_) pr->sync_mirrors(now_);  // after the traces are configured
+    gather_projection_info();
+    prepare_arrivals();                               // after the spike rings are configured
     exchange_every_ = check_every;
-    for (auto& pr : projs_) {
-        if (!pr->delays().empty()) exchange_every_ = std::min<step_t>(exchange_every_, pr->delays().front());
-        for (auto& r : pr->rules())
+    for (std::size_t q = 0; q < projs_.size(); ++q) {
+        exchange_every_ = std::min<step_t>(exchange_every_, proj_info_[q].dmin);
+        for (auto& r : projs_[q]->rules())
             if (r->reads_spikes_of()) exchange_every_ = 1;
     }
+    // emission-time delivery (arrival rings) at step t reads the spikes of step t - 1
+    if (!arrivals_.empty()) exchange_every_ = 1;
     exchange_every_ = std::max<step_t>(exchange_every_, 1);
     const std::size_t need = 2 * np * static_cast<std::size_t>(threads_) * kCountStride;
     if (win_counts_.size() != need) win_counts_.assign(need, 0);
@@ -695,8 +702,76 @@ void Engine::step_phases(int k, step_t t) {
     step_integrate(k, t);
 }
 
+// Static projections with several delays deliver at emission time into a ring per delivery target (population,
+// receptor; arrival_ring.hpp), when the ring costs at most one byte per synapse of its members or at most
+// kSmallRing bytes; the others deliver at the arrival time (Projection::deliver).
+void Engine::gather_projection_info() {
+    const std::size_t nq = projs_.size();
+    proj_info_.assign(nq, ProjInfo{});
+    std::vector<std::int64_t> mine(3 * nq);
+    for (std::size_t q = 0; q < nq; ++q) {
+        const auto& d = projs_[q]->delays();
+        mine[3 * q] = static_cast<std::int64_t>(projs_[q]->size());
+        mine[3 * q + 1] = d.empty() ? std::numeric_limits<std::int64_t>::max() : d.front();
+        mine[3 * q + 2] = d.empty() ? 0 : d.back();
+    }
+    const std::size_t R = static_cast<std::size_t>(comm_.size());
+    std::vector<std::int64_t> all(3 * nq * R);
+    if (comm_.distributed())
+        comm_.allgather(mine.data(), static_cast<int>(mine.size() * sizeof(std::int64_t)), all.data());
+    else
+        all = mine;
+    for (std::size_t r = 0; r < R; ++r)
+        for (std::size_t q = 0; q < nq; ++q) {
+            const std::int64_t* x = all.data() + 3 * (r * nq + q);
+            proj_info_[q].size += x[0];
+            proj_info_[q].dmin = std::min(proj_info_[q].dmin, x[1]);
+            proj_info_[q].dmax = std::max(proj_info_[q].dmax, x[2]);
+        }
+}
+
+void Engine::prepare_arrivals() {
+    constexpr std::size_t kSmallRing = std::size_t{16} << 20;
+    struct Group {
+        float* target;
+        int pop;
+        int depth = 1;
+        std::size_t synapses = 0;
+        std::vector<Projection*> projs;
+    };
+    std::vector<Group> groups;
+    // decided on the projections' counts and delays over all ranks (proj_info_), as one process decides
+    for (auto& pr : projs_) {
+        pr->set_ahead(false);
+        const ProjInfo& info = proj_info_[static_cast<std::size_t>(pr->id())];
+        if (!pr->rules().empty() || info.dmin >= info.dmax || pr->target() == nullptr) continue;
+        auto g = std::find_if(groups.begin(), groups.end(), [&](const Group& x) { return x.target == pr->target(); });
+        if (g == groups.end()) g = groups.insert(groups.end(), Group{pr->target(), pr->post().id()});
+        g->depth = std::max(g->depth, static_cast<int>(info.dmax));
+        g->synapses += static_cast<std::size_t>(info.size);
+        g->projs.push_back(pr.get());
+    }
+    std::vector<std::pair<int, std::unique_ptr<ArrivalRing>>> next;
+    for (const Group& g : groups) {
+        const index_t n = pops_[static_cast<std::size_t>(g.pop)]->size();
+        const std::size_t bytes = ArrivalRing::bytes_for(g.depth, n);
+        if (bytes > std::max(g.synapses, kSmallRing)) continue;
+        std::vector<ArrivalRing::Member> members;
+        for (Projection* p : g.projs) members.push_back({p, p->version(), p->values_version(), p->pre().ring().generation()});
+        std::unique_ptr<ArrivalRing> ring;
+        for (auto& [pop, r] : arrivals_)  // the ring of the last run, whose content may still be current
+            if (r && r->target() == g.target) ring = std::move(r);
+        if (!ring) ring = std::make_unique<ArrivalRing>();
+        ring->configure(std::move(members), g.target, n, g.depth, threads_);
+        for (Projection* p : g.projs) p->set_ahead(true);
+        next.emplace_back(g.pop, std::move(ring));
+    }
+    arrivals_.swap(next);
+}
+
 void Engine::step_deliver(int k, step_t t) {
     record_weights(k, t);
+    for (auto& [p, ring] : arrivals_) ring->step(k, t, parts_[static_cast<std::size_t>(p)][static_cast<std::size_t>(k)]);
     for (auto& pr : projs_) pr->deliver(k, t);
     for (auto& [p, base] : stim_base_) {  // I_stim = its set value + this step's current inputs
         const Range R = parts_[static_cast<std::size_t>(p)][static_cast<std::size_t>(k)];

@@ -15,6 +15,7 @@
 // it and takes the same stop decision.
 #pragma once
 #include <atomic>
+#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
@@ -25,6 +26,7 @@
 #include "../monitors/weight_monitor.hpp"
 #include "../neurons/population.hpp"
 #include "../synapses/input.hpp"
+#include "../synapses/arrival_ring.hpp"
 #include "../synapses/projection.hpp"
 #include "barrier.hpp"
 #include "comm.hpp"
@@ -194,6 +196,18 @@ private:
     std::vector<std::vector<Range>> parts_;
     std::vector<std::unique_ptr<Projection>> projs_;
     std::vector<std::unique_ptr<Input>> inputs_;
+    // emission-time delivery (arrival_ring.hpp): per delivery target shared by static multi-delay projections, the
+    // target population's id and its ring (kept across runs; configured in prepare())
+    std::vector<std::pair<int, std::unique_ptr<ArrivalRing>>> arrivals_;
+    void prepare_arrivals();
+    // Per projection, over all ranks: synapses, shortest and longest delay (steps; none: INT64_MAX and 0). What is
+    // decided from them (emission-time delivery, the exchange interval) is so the same on every rank and as in one
+    // process. Gathered in prepare() (collective under several processes).
+    struct ProjInfo {
+        std::int64_t size = 0, dmin = std::numeric_limits<std::int64_t>::max(), dmax = 0;
+    };
+    std::vector<ProjInfo> proj_info_;
+    void gather_projection_info();
     std::vector<std::string> kind_of_input_;
     // during a run: per population driven by current inputs, its id and the I_stim set from outside (restored after)
     std::vector<std::pair<int, std::vector<float>>> stim_base_;
