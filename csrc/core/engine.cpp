@@ -438,9 +438,10 @@ void Engine::prepare() {
         for (auto& r : projs_[q]->rules())
             if (r->reads_spikes_of()) exchange_every_ = 1;
     }
-    // emission-time delivery (arrival rings) at step t reads the spikes of step t - 1
-    if (!arrivals_.empty()) exchange_every_ = 1;
     exchange_every_ = std::max<step_t>(exchange_every_, 1);
+    // emission-time delivery (arrival rings) walks at step t the spikes of step t - lag: t - 1 in one process, the
+    // last exchanged step's lag under several (any lag up to the shortest delay gives the same sums)
+    arrival_lag_ = comm_.distributed() ? exchange_every_ : 1;
     const std::size_t need = 2 * np * static_cast<std::size_t>(threads_) * kCountStride;
     if (win_counts_.size() != need) win_counts_.assign(need, 0);
     nan_flags_.assign((np + projs_.size()) * static_cast<std::size_t>(threads_), 0);
@@ -771,7 +772,7 @@ void Engine::prepare_arrivals() {
 
 void Engine::step_deliver(int k, step_t t) {
     record_weights(k, t);
-    for (auto& [p, ring] : arrivals_) ring->step(k, t, parts_[static_cast<std::size_t>(p)][static_cast<std::size_t>(k)]);
+    for (auto& [p, ring] : arrivals_) ring->step(k, t, parts_[static_cast<std::size_t>(p)][static_cast<std::size_t>(k)], arrival_lag_);
     for (auto& pr : projs_) pr->deliver(k, t);
     for (auto& [p, base] : stim_base_) {  // I_stim = its set value + this step's current inputs
         const Range R = parts_[static_cast<std::size_t>(p)][static_cast<std::size_t>(k)];

@@ -187,7 +187,8 @@ private:
     int lane_off_ = 0;
     // steps between exchanges: the shortest delay of the network (a spike of step s is read first at s + that
     // delay), 1 where a rule reads another population's spikes of the previous step, at most a check window
-    step_t exchange_every_ = 1;  // 1 under several processes: lane 0 of spike rings and spike recorders holds lower ranks
+    step_t exchange_every_ = 1;
+    step_t arrival_lag_ = 1;  // the emission pass of arrival rings at step t walks step t - arrival_lag_  // 1 under several processes: lane 0 of spike rings and spike recorders holds lower ranks
     std::uint64_t exchanged_bytes_ = 0, exchanges_ = 0;
     std::vector<std::int32_t> xhead_, xheads_;  // exchange buffers (kept between steps)
     std::vector<index_t> xsend_, xrecv_;
