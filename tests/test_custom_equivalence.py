@@ -180,6 +180,31 @@ def test_lif_iaf_psc_exp_equals_builtin():
         np.testing.assert_array_equal(z, x)
 
 
+@pytest.mark.parametrize("inh", [True, False])
+def test_lif_equals_builtin_under_the_nest_time_convention(inh):
+    """Under the NEST time convention a step's arrivals wait in lagged buffers that the compiled kernel adds to the
+    receptors' variables in its own loop (the built-in adds them in a second pass): the same float additions, so
+    the same spikes and v. Without inhibitory input only the excitatory receptor lags (zeros stand in for the
+    other)."""
+    out = []
+    for model, threads in ((pn.models.LIF(**LIF_PARAMS), 1), (custom_lif(), 1), (custom_lif(), 2)):
+        net = pn.Network(dt=0.1, seed=3, threads=threads, time_convention="nest")
+        src = net.add_population(pn.models.PoissonSource(rate=20.0), 200)
+        pop = net.add_population(model, 60)
+        net.connect(src, pop, pn.conn.FixedProbability(0.2), weight=pn.conn.Uniform(100.0, 400.0), delay=1.0)
+        if inh:
+            net.connect(src, pop, pn.conn.FixedProbability(0.1), weight=pn.conn.Uniform(50.0, 150.0), delay=1.0,
+                        receptor="inh")
+        sm = net.record_spikes(pop)
+        vm = net.record_state(pop, "v", every=0.5)
+        net.run(500.0)
+        out.append((sm.times, sm.indices, vm.values))
+    assert len(out[0][0]) > 100
+    for other in out[1:]:
+        for x, y in zip(out[0], other):
+            np.testing.assert_array_equal(y, x)
+
+
 def test_lif_with_constant_current_close():
     """With a constant current the arithmetic differs: the definition relaxes towards its fixed point
     E_L + I_e tau_m / C_m, the built-in adds a separate drive term to a relaxation towards E_L. Both are float32
