@@ -75,7 +75,7 @@ struct CustomRuleSpec {
     int n_syn;
     const char* const* syn;         // initial value p["syn:" + name]; time constant p["syn_tau:" + name] (0: none)
     int n_neuron;
-    const char* const* neuron;      // initial value p["neuron:" + name]
+    const char* const* neuron;      // initial value p["neuron:" + name]; delay of the bodies' reads p["neuron_delay:" + name] (ms)
     int n_post_vars;
     const char* const* post_vars;   // state variables of the postsynaptic population read by the bodies
     int n_pre_vars;
@@ -91,6 +91,9 @@ struct RuleView {
     const DecayTable* decay = nullptr;     // per synapse variable (empty: no decay)
     int col_last = -1;                     // first of the two columns of the last update step; -1: nothing decays
     float* const* neuron = nullptr;        // rule neuron variables (postsynaptic population size)
+    const int* neuron_delay = nullptr;     // per neuron variable: D, the steps by which the bodies' reads lag (0: none)
+    const float* const* neuron_hist = nullptr;  // where D > 0: the values after the updates of the last D + 1 steps,
+                                                // neuron i's at [i (D + 1) + step mod (D + 1)]
     float* const* post_vars = nullptr;     // postsynaptic state variables
     const Population* pre = nullptr;       // presynaptic population (its snapshots of pre_vars)
     const int* pre_snap = nullptr;         // snapshot index of each presynaptic variable
@@ -175,7 +178,7 @@ public:
                 [&](std::uint64_t k, index_t i) PYNEURO_INLINE {
                     X y = x;  // the row's values; a local copy per synapse stays in registers
                     for_traces<1>(Body::pre_traces, [&](int q) PYNEURO_INLINE { y.tr[q] = vw[q].value_now(i, t); });
-                    load_post(y, V, i, Body::pre_post_vars, Body::pre_neuron);
+                    load_post(y, V, i, Body::pre_post_vars, Body::pre_neuron, t);
                     if constexpr (Body::guarded_pre)
                         if (!Body::guard_pre(y)) return;  // the guard is false: the synapse is not touched
                     touch(y, V, s, k, t, Body::pre_syn_read, Body::pre_syn_write, Body::pre_writes_w,
@@ -190,7 +193,7 @@ public:
             X x;
             init(x, V, t, eta);
             for_traces<1>(Body::post_traces, [&](int q) { x.tr[q] = V.traces[q]->value_now(post, t, true); });
-            load_post(x, V, post, Body::post_post_vars, Body::post_neuron);
+            load_post(x, V, post, Body::post_post_vars, Body::post_neuron, t);
             const Snap sn = snaps(V, t);
             auto loop = [&](const auto* rd) PYNEURO_INLINE {
                 for_each_post_synapse_at(
@@ -223,7 +226,7 @@ public:
                     if (pb == pe) continue;
                     const index_t i = s.posts.begin + li;
                     for_traces<1>(Body::tick_traces, [&](int q) { x.tr[q] = V.traces[q]->value_now(i, t); });
-                    load_post(x, V, i, Body::tick_post_vars, Body::tick_neuron);
+                    load_post(x, V, i, Body::tick_post_vars, Body::tick_neuron, t);
                     for_each_post_synapse_at(
                         p, s, pb, pe, t,
                         [&](index_t j) PYNEURO_INLINE {
@@ -305,14 +308,25 @@ private:
             if (vars & (1u << Q)) x.u[Q] = sn[static_cast<std::size_t>(Q)][j];
         });
     }
-    PYNEURO_INLINE static void load_post(X& x, const RuleView& V, index_t i, std::uint32_t vars, std::uint32_t neuron) {
+    PYNEURO_INLINE static void load_post(X& x, const RuleView& V, index_t i, std::uint32_t vars, std::uint32_t neuron,
+                                         step_t t) {
         unroll<0, Body::n_post_vars>([&](auto q) {
             constexpr int Q = decltype(q)::value;
             if (vars & (1u << Q)) x.v[Q] = V.post_vars[Q][i];
         });
         unroll<0, Body::n_neuron>([&](auto q) {
             constexpr int Q = decltype(q)::value;
-            if (neuron & (1u << Q)) x.n[Q] = V.neuron[Q][i];
+            if (neuron & (1u << Q)) {
+                const int D = V.neuron_delay[Q];
+                if (D == 0) [[likely]] {
+                    x.n[Q] = V.neuron[Q][i];
+                } else {  // the value after the update of step t - D
+                    const step_t m = static_cast<step_t>(D) + 1;
+                    step_t slot = (t - D) % m;
+                    if (slot < 0) slot += m;
+                    x.n[Q] = V.neuron_hist[Q][static_cast<std::size_t>(i) * static_cast<std::size_t>(m) + static_cast<std::size_t>(slot)];
+                }
+            }
         });
     }
     // Load what the body reads at synapse k (decaying variables brought to t), run it, store what changed.
@@ -374,10 +388,12 @@ public:
         if ((t + 1) % interval_ != 0) return;
         kernel_->on_tick(view_, p, p.shards()[static_cast<std::size_t>(k)], t, eta(t));
     }
-    void after_update(Projection&, int, Range r, step_t t) override { kernel_->neuron(view_, r, t); }
+    void after_update(Projection&, int, Range r, step_t t) override;
     void before_run(Projection& p) override;
     void reserve_growth(Projection&, index_t n_post) override {
         for (auto& v : neuron_) v.reserve(n_post);
+        for (std::size_t q = 0; q < hist_.size(); ++q)
+            if (neuron_delay_[q] > 0) hist_[q].reserve(static_cast<std::size_t>(n_post) * static_cast<std::size_t>(neuron_delay_[q] + 1));
     }
     void on_grow(Projection& p) override;
     bool has_nan(Projection& p, int k) const override;
@@ -400,6 +416,9 @@ private:
     int col_last_ = -1;
     std::vector<avector<float>> neuron_;
     std::vector<float*> neuron_ptr_;
+    std::vector<int> neuron_delay_;          // steps
+    std::vector<avector<float>> hist_;       // per neuron variable with a delay (empty otherwise), see RuleView
+    std::vector<const float*> hist_ptr_;
     std::vector<float*> post_vars_;
     std::vector<int> pre_snap_;
     Population* post_ = nullptr;
