@@ -160,9 +160,33 @@ public:
     using Snap = std::array<const float*, (Body::n_pre_vars > 0 ? Body::n_pre_vars : 1)>;
     const CustomRuleSpec& spec() const noexcept override { return Body::spec(); }
 
+    // Each event runs a loop specialised for eta == 1 (no schedule: the weight is the body's, no per-synapse test)
+    // or for any eta (scaled_weight): the same numbers either way.
     void on_pre(const RuleView& V, const Projection& p, Shard& s, index_t pre, std::uint64_t b, std::uint64_t e, step_t t,
                 double eta) const noexcept override {
         if constexpr (Body::has_pre) {
+            if (eta == 1.0) pre_impl<true>(V, p, s, pre, b, e, t, eta);
+            else pre_impl<false>(V, p, s, pre, b, e, t, eta);
+        }
+    }
+    void on_post(const RuleView& V, const Projection& p, Shard& s, index_t post, std::uint64_t pb, std::uint64_t pe, step_t t,
+                 double eta) const noexcept override {
+        if constexpr (Body::has_post) {
+            if (eta == 1.0) post_impl<true>(V, p, s, post, pb, pe, t, eta);
+            else post_impl<false>(V, p, s, post, pb, pe, t, eta);
+        }
+    }
+    void on_tick(const RuleView& V, const Projection& p, Shard& s, step_t t, double eta) const noexcept override {
+        if constexpr (Body::has_tick) {
+            if (eta == 1.0) tick_impl<true>(V, p, s, t, eta);
+            else tick_impl<false>(V, p, s, t, eta);
+        }
+    }
+
+    template <bool One>
+    void pre_impl(const RuleView& V, const Projection& p, Shard& s, index_t pre, std::uint64_t b, std::uint64_t e, step_t t,
+                  double eta) const noexcept {
+        {
             X x;
             init(x, V, t, eta);
             const step_t tp = t - static_cast<step_t>(s.pd[b] >> p.post_bits());  // one delay per call
@@ -181,15 +205,16 @@ public:
                     load_post(y, V, i, Body::pre_post_vars, Body::pre_neuron, t);
                     if constexpr (Body::guarded_pre)
                         if (!Body::guard_pre(y)) return;  // the guard is false: the synapse is not touched
-                    touch(y, V, s, k, t, Body::pre_syn_read, Body::pre_syn_write, Body::pre_writes_w,
+                    touch<One>(y, V, s, k, t, Body::pre_syn_read, Body::pre_syn_write, Body::pre_writes_w,
                           [](X& z) { Body::on_pre(z); });
                 });
         }
     }
 
-    void on_post(const RuleView& V, const Projection& p, Shard& s, index_t post, std::uint64_t pb, std::uint64_t pe, step_t t,
-                 double eta) const noexcept override {
-        if constexpr (Body::has_post) {
+    template <bool One>
+    void post_impl(const RuleView& V, const Projection& p, Shard& s, index_t post, std::uint64_t pb, std::uint64_t pe, step_t t,
+                   double eta) const noexcept {
+        {
             X x;
             init(x, V, t, eta);
             for_traces<1>(Body::post_traces, [&](int q) { x.tr[q] = V.traces[q]->value_now(post, t, true); });
@@ -207,7 +232,7 @@ public:
                         load_pre(y, sn, j, Body::post_pre_vars);
                         if constexpr (Body::guarded_post)
                             if (!Body::guard_post(y)) return;
-                        touch(y, V, s, k, t, Body::post_syn_read, Body::post_syn_write, Body::post_writes_w,
+                        touch<One>(y, V, s, k, t, Body::post_syn_read, Body::post_syn_write, Body::post_writes_w,
                               [](X& z) { Body::on_post(z); });
                     });
             };
@@ -215,8 +240,9 @@ public:
         }
     }
 
-    void on_tick(const RuleView& V, const Projection& p, Shard& s, step_t t, double eta) const noexcept override {
-        if constexpr (Body::has_tick) {
+    template <bool One>
+    void tick_impl(const RuleView& V, const Projection& p, Shard& s, step_t t, double eta) const noexcept {
+        {
             X x;
             init(x, V, t, eta);
             const Snap sn = snaps(V, t);
@@ -238,7 +264,7 @@ public:
                             load_pre(y, sn, j, Body::tick_pre_vars);
                             if constexpr (Body::guarded_tick)
                                 if (!Body::guard_tick(y)) return;
-                            touch(y, V, s, k, t, Body::tick_syn_read, Body::tick_syn_write, Body::tick_writes_w,
+                            touch<One>(y, V, s, k, t, Body::tick_syn_read, Body::tick_syn_write, Body::tick_writes_w,
                                   [](X& z) { Body::on_tick(z); });
                         });
                 }
@@ -330,7 +356,7 @@ private:
         });
     }
     // Load what the body reads at synapse k (decaying variables brought to t), run it, store what changed.
-    template <class Run>
+    template <bool One, class Run>
     PYNEURO_INLINE static void touch(X& x, const RuleView& V, Shard& s, std::uint64_t k, step_t t, std::uint32_t read, std::uint32_t write,
                       bool writes_w, Run&& run) {
         if constexpr (Body::decaying != 0) {
@@ -358,7 +384,7 @@ private:
         const double w0 = s.w[k];
         x.w = w0;
         run(x);
-        if (writes_w) s.w[k] = scaled_weight(w0, x.w, x.eta);
+        if (writes_w) s.w[k] = One ? static_cast<float>(x.w) : scaled_weight(w0, x.w, x.eta);
         unroll<0, Body::n_syn>([&](auto q) {
             constexpr int Q = decltype(q)::value;
             if ((write & (1u << Q)) || ((Body::decaying >> Q) & 1u))
