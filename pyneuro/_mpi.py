@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["canonical_order", "comm_handles", "gather_owned", "gather_synapses", "refuse"]
+__all__ = ["canonical_order", "comm_handles", "gather_owned", "gather_synapses", "local_indices", "refuse"]
 
 
 def comm_handles(comm: Any) -> tuple[int, int, int]:
@@ -67,6 +67,17 @@ def canonical_order(comm: Any, arrays: tuple[np.ndarray, ...]) -> np.ndarray:
     parts = comm.allgather(tuple(np.ascontiguousarray(a) for a in arrays[:3]))
     pre, post, d = (np.concatenate([p[c] for p in parts]) for c in range(3))
     return _order(pre, post, d)
+
+
+def local_indices(comm: Any, local: tuple[np.ndarray, ...], canonical: np.ndarray) -> np.ndarray:
+    """The positions, in this rank's own synapse order (``local``: its ``(pre, post, delay_steps, ...)``), of the
+    synapses among the canonical indices ``canonical`` (of the whole projection, as one process numbers them) that
+    this rank holds; sorted (collective)."""
+    sizes = comm.allgather(int(len(local[0])))
+    off = int(sum(sizes[: comm.Get_rank()]))
+    order = canonical_order(comm, local)
+    pos = order[np.asarray(canonical, dtype=np.int64)] - off
+    return np.sort(pos[(pos >= 0) & (pos < len(local[0]))]).astype(np.uint64)
 
 
 def refuse(feature: str) -> None:

@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from . import _core, io
+from . import _core, _mpi, io
 from ._clock import to_step
 from ._validation import check_index_array, check_number
 from .scheduler import ORDER_LESION
@@ -264,7 +264,13 @@ class Lesion:
             idx = np.flatnonzero(masks[k])
             if idx.size:
                 a = arrays(proj)
-                proj.compiled.remove_synapses(idx.astype(np.uint64))
+                if net.distributed:  # each rank removes the selected synapses it holds (into its neurons)
+                    mine = _mpi.local_indices(net.comm, tuple(proj.compiled.gather()), idx)
+                    if mine.size:
+                        proj.compiled.remove_synapses(mine)
+                else:
+                    proj.compiled.remove_synapses(idx.astype(np.uint64))
+                # every rank logs the whole lesion, as one process does: the log is the same on every rank
                 engine.log_structural(
                     self.step, lesioned, proj.compiled, a["pre"][idx], a["post"][idx], a["weight"][idx]
                 )

@@ -64,7 +64,7 @@ class Network:
         bit-identical to a single process for any number of ranks and threads. Spike and rate recorders hold the
         whole population's result on every rank; reading state or synapses (``pop.get``, ``proj.weights``, ...) is
         collective (every rank must call it), as is reading a state or weight recorder's ``values``. Not supported
-        yet under several ranks (``NotImplementedError``): structural plasticity, neurogenesis, lesions,
+        yet under several ranks (``NotImplementedError``): structural plasticity, neurogenesis,
         checkpoints, structure recorders, changing synapses between runs. Default ``None``: one process, no MPI needed.
 
     Notes
@@ -736,7 +736,8 @@ class Network:
             What is (or will be) lesioned; its ``synapses_removed`` is filled in when it is applied. Applied
             lesions are listed in :attr:`lesions`. See :mod:`pyneuro.lesion` for the full semantics.
         """
-        self._refuse_distributed("lesion")
+        # under several MPI ranks every rank applies the same lesion to its own share (the selections are drawn and
+        # evaluated on the whole, canonical arrays on every rank, so the result is that of one process)
         les, counter = Lesion.parse(self, self._engine, neurons, synapses, at, remove_synapses, self._lesion_counter)
         self._lesion_counter = counter
         if les.step <= self.step:

@@ -34,6 +34,7 @@ def build(
     convention: str = "pyneuro",
     custom: bool = False,
     ei_delays: bool = False,
+    weight_monitors: bool = True,
 ) -> tuple:
     net = pn.Network(dt=0.1, seed=seed, threads=threads, comm=comm, time_convention=convention)
     src = net.add_population(pn.models.PoissonSource(rate=np.linspace(5.0, 25.0, 150)), 150, name="src")
@@ -79,6 +80,8 @@ def build(
     mons = {p.name: net.record_spikes(p) for p in (src, exc, inh)}
     rate = net.record_rate(exc, every=5.0)
     state = net.record_state(exc, "v", indices=[0, 5, 130, 131, 200, 277, 399], every=0.5)
+    if not weight_monitors:  # a projection whose structure changes (lesions) cannot have one
+        return net, (src, exc, inh), projs, mons, rate, state, ()
     wmon = net.record_weights(projs["ee"], every=5.0)
     wsub = net.record_weights(projs["in"], indices=[0, 7, 100, 2000, 5000, 3], every=2.0)
     return net, (src, exc, inh), projs, mons, rate, state, (wmon, wsub)
@@ -93,6 +96,7 @@ def main() -> None:
     ap.add_argument("--convention", default="pyneuro")
     ap.add_argument("--custom", action="store_true", help="E->E STDP as a user-defined rule")
     ap.add_argument("--ei-delays", action="store_true", help="E->I static with delays in [1, 2] ms")
+    ap.add_argument("--lesion", action="store_true", help="lesions now and scheduled (no weight recorders)")
     a = ap.parse_args()
     comm = None
     if a.mpi:
@@ -100,8 +104,30 @@ def main() -> None:
 
         comm = MPI.COMM_WORLD
     net, pops, projs, mons, rate, state, wmons = build(
-        a.threads, comm, dmin=a.dmin, convention=a.convention, custom=a.custom, ei_delays=a.ei_delays
+        a.threads,
+        comm,
+        dmin=a.dmin,
+        convention=a.convention,
+        custom=a.custom,
+        ei_delays=a.ei_delays,
+        weight_monitors=not a.lesion,
     )
+    if a.lesion:
+        src, exc, inh = pops
+        # now: two inhibitory neurons silenced with their synapses kept, E->E synapses by index and by mask
+        net.lesion(neurons=(inh, [3, 97]), remove_synapses=False)
+        n_ee = len(projs["ee"])
+        net.lesion(
+            synapses=[
+                (projs["ee"], [0, 5, 17, n_ee // 2, n_ee - 1]),
+                (projs["ei"], np.arange(len(projs["ei"])) % 7 == 3),
+            ]
+        )
+        # scheduled: 10% of the excitatory neurons (with every synapse into and out of them) and the strong input
+        # synapses by a predicate, at two times inside the first run, plus a region-free id list in the second
+        net.lesion(neurons=(exc, 0.1), at=a.ms * 0.25)
+        net.lesion(synapses=(projs["in"], lambda pre, post, w, d: (w > 3.5) & (post % 3 == 0)), at=a.ms * 0.3)
+        net.lesion(neurons=[(exc, [1, 2, 250, 399]), (src, [10, 11])], at=a.ms * 0.55)
     net.run(a.ms * 0.4)
     net.run(a.ms * 0.6)  # two calls: chunking must not matter
     out: dict = {"ranks": net.ranks, "threads": net.threads}
@@ -116,8 +142,15 @@ def main() -> None:
     out["rate_exc"] = digest(rate.rate)
     out["v_exc"] = digest(pops[1].get("v"))
     out["state_v"] = digest(state.times, state.values)  # collective under MPI
-    out["wmon_ee"] = digest(wmons[0].times, wmons[0].values)
-    out["wmon_in"] = digest(wmons[1].times, wmons[1].values)
+    if wmons:
+        out["wmon_ee"] = digest(wmons[0].times, wmons[0].values)
+        out["wmon_in"] = digest(wmons[1].times, wmons[1].values)
+    if a.lesion:
+        log = net.structural_log
+        out["structural_log"] = digest(log["t"], log["kind"], log["projection"], log["pre"], log["post"], log["weight"])
+        out["n_log"] = int(log.size)
+        out["lesions"] = json.dumps(net.lesions, sort_keys=True)
+        out["lesioned"] = digest(*(p.lesioned for p in pops))
     if net.rank == 0:
         print("RESULT " + json.dumps(out, sort_keys=True), flush=True)
 

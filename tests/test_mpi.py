@@ -119,6 +119,38 @@ def test_other_exchange_intervals_and_conventions(ranks, threads, extra):
     assert not differ, f"{extra}: {differ} differ from the single-process run"
 
 
+@pytest.mark.parametrize(("ranks", "threads"), [(2, 1), (3, 2)])
+def test_lesions_bit_identical(ranks, threads):
+    """Lesions between runs and scheduled inside runs (neurons by ids and by fraction, with and without their
+    synapses; synapses by index, mask and predicate) give, on every split, the single-process spikes, weights,
+    lesion flags, lesion record and structural log."""
+    ref = _run([sys.executable, str(MODEL), "--threads", "1", "--ms", str(MS), "--lesion"])
+    lesions = json.loads(ref["lesions"])
+    # the lesions did happen: 2 + 40 + 4 + 2 neurons and synapses of every projection, at 0, 25, 30 and 55 ms
+    assert sum(x["count"] for x in lesions if x["kind"] == "neurons") == 48
+    assert {x["name"] for x in lesions if x["kind"] == "synapses"} == {"ee", "ei", "ie", "in"}
+    assert sorted({x["time"] for x in lesions}) == [0.0, 25.0, 30.0, 55.0]
+    assert ref["n_log"] == 48 + sum(x["count"] for x in lesions if x["kind"] == "synapses")
+    out = _run(
+        [
+            *_mpiexec(),
+            "-n",
+            str(ranks),
+            sys.executable,
+            str(MODEL),
+            "--threads",
+            str(threads),
+            "--mpi",
+            "--ms",
+            str(MS),
+            "--lesion",
+        ]
+    )
+    assert out["ranks"] == ranks
+    differ = sorted(k for k in ref if k not in ("ranks", "threads") and out[k] != ref[k])
+    assert not differ, f"lesions on {ranks} ranks: {differ} differ from the single-process run"
+
+
 REFUSALS = """
 import sys
 import numpy as np
@@ -132,7 +164,6 @@ p = net.connect(a, a, pn.conn.FixedProbability(0.2), weight=1.0, delay=1.0, plas
 reads_v_pre = pn.plasticity.Custom(params={"a": 0.001}, on_pre="w = clip(w + a * (v_pre + 70.0), 0.0, 5.0)")
 calls = {
     "add_structural": lambda: net.add_structural(p, pn.structural.Pruning(interval=10.0, threshold=0.1)),
-    "lesion": lambda: net.lesion(neurons=(a, [0, 1])),
     "save": lambda: net.save("never.h5"),
     "add_neurons": lambda: a.add_neurons(5),
     "remove_synapses": lambda: p.remove_synapses([0]),
@@ -189,7 +220,6 @@ def test_unsupported_features_refused_on_every_rank(tmp_path):
     assert out["ranks"] == 2
     assert out["refused"] == [
         "add_structural",
-        "lesion",
         "save",
         "add_neurons",
         "remove_synapses",
