@@ -12,7 +12,15 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["canonical_order", "comm_handles", "gather_owned", "gather_synapses", "local_indices", "refuse"]
+__all__ = [
+    "canonical_order",
+    "comm_handles",
+    "gather_owned",
+    "gather_synapses",
+    "local_indices",
+    "merge_state",
+    "refuse",
+]
 
 
 def comm_handles(comm: Any) -> tuple[int, int, int]:
@@ -78,6 +86,55 @@ def local_indices(comm: Any, local: tuple[np.ndarray, ...], canonical: np.ndarra
     order = canonical_order(comm, local)
     pos = order[np.asarray(canonical, dtype=np.int64)] - off
     return np.sort(pos[(pos >= 0) & (pos < len(local[0]))]).astype(np.uint64)
+
+
+#: per-neuron entries of a population's saved state that only the rank owning the neuron keeps up to date
+_PER_NEURON = ("var/", "refractory", "next", "lesioned")
+
+
+def merge_state(comm: Any, state: dict[str, Any], pops: list[tuple[int, tuple[int, int]]]) -> dict[str, np.ndarray]:
+    """The engine state of one process from every rank's ``state`` (collective; the result on rank 0, an empty
+    dict on the others).
+
+    Per-neuron entries of population ``k`` (``pop/k/var/...``, refractory counters, Poisson sources' next spikes,
+    lesion flags) are taken from the rank owning each neuron (``pops[k] = (size, (begin, end))`` of this rank);
+    every other entry (clock, spike rings, trace histories, recorded spikes and rates, the structural log, ...)
+    must be the same on every rank, which the exchange guarantees after a run; an entry that is not is refused
+    with its name (:class:`NotImplementedError`) on every rank, before anything is written.
+    """
+    local = {k: np.asarray(v) for k, v in state.items()}
+    owned = [b for _, b in pops]
+    parts = comm.gather((local, owned), root=0)
+    out: dict[str, np.ndarray] | None = None
+    bad: str | None = None
+    if comm.Get_rank() == 0:
+        keys = list(local)
+        out = {}
+        for rs, _ in parts:
+            if set(rs) != set(keys):
+                bad = f"the state entries {sorted(set(rs) ^ set(keys))} (held by some ranks only)"
+        for key in keys if bad is None else []:
+            vals = [rs[key] for rs, _ in parts]
+            f = key.split("/")
+            if (
+                f[0] == "pop"
+                and "/".join(f[2:]).startswith(_PER_NEURON)
+                and all(v.ndim == 1 and v.shape[0] == pops[int(f[1])][0] for v in vals)
+            ):
+                merged = vals[0].copy()
+                for (_, own), v in zip(parts, vals, strict=True):
+                    b, e = own[int(f[1])]
+                    merged[b:e] = v[b:e]
+                out[key] = merged
+            elif all(v.dtype == vals[0].dtype and np.array_equal(v, vals[0]) for v in vals):
+                out[key] = vals[0]
+            else:
+                bad = f"the state entry {key!r} (it differs between ranks)"
+                break
+    bad = comm.bcast(bad, root=0)
+    if bad is not None:
+        refuse(f"save (checkpoints): gathering {bad}")
+    return out if out is not None else {}
 
 
 def refuse(feature: str) -> None:

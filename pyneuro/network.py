@@ -64,8 +64,9 @@ class Network:
         bit-identical to a single process for any number of ranks and threads. Spike and rate recorders hold the
         whole population's result on every rank; reading state or synapses (``pop.get``, ``proj.weights``, ...) is
         collective (every rank must call it), as is reading a state or weight recorder's ``values``. Not supported
-        yet under several ranks (``NotImplementedError``): structural plasticity, neurogenesis,
-        checkpoints, structure recorders, changing synapses between runs. Default ``None``: one process, no MPI needed.
+        yet under several ranks (``NotImplementedError``): structural plasticity, neurogenesis, checkpoints of
+        networks with state or weight recorders or per-synapse rule state, structure recorders, changing synapses
+        between runs. Default ``None``: one process, no MPI needed.
 
     Notes
     -----
@@ -842,11 +843,35 @@ class Network:
     def save(self, path: str | Path) -> None:
         """Write a checkpoint (HDF5): structure, state, traces, spikes in flight, clock and recorded data.
 
-        ``Network.load(path)`` continues bit for bit as this network would.
+        ``Network.load(path)`` continues bit for bit as this network would. Under several MPI ranks it is
+        collective and writes the same single file: rank 0 gathers every rank's share and writes it, and every rank
+        raises if that failed (:class:`NotImplementedError` for networks with state or weight recorders, structural
+        rules or per-synapse rule state).
         """
         from . import __version__, io
 
-        self._refuse_distributed("save (checkpoints)")
+        if self.distributed:
+            from .monitors import StateMonitor, WeightMonitor
+
+            held = [m for m in self.monitors if isinstance(m, (StateMonitor, WeightMonitor))]
+            if held:
+                _mpi.refuse(
+                    "save (checkpoints) of a network with state or weight recorders (each rank holds the record of "
+                    f"its own neurons or synapses: {', '.join(type(m).__name__ for m in held)})"
+                )
+            if any(p.structural for p in self.projections):
+                _mpi.refuse("save (checkpoints) of a network with structural rules")
+            state = self._engine.save_state()
+            rules = sorted({k.split("/")[1] for k in state if k.startswith("proj/")})
+            if rules:
+                names = ", ".join(repr(self.projections[int(q)].name) for q in rules)
+                _mpi.refuse(
+                    "save (checkpoints) of a network whose plasticity rules keep per-synapse state (projections "
+                    f"{names})"
+                )
+            state = _mpi.merge_state(self.comm, state, [(p.size, self._engine.owned(p.size)) for p in self.populations])
+        else:
+            state = self._engine.save_state()
         sections = self._saved_objects()
         root = io.Node()  # built whole in memory, written at the end: an object refusing to save changes no file
         root.attrs.update(
@@ -868,32 +893,68 @@ class Network:
         gl = root.child("lesions")  # the network's own record of applied lesions
         gl.attrs["counter"] = int(self._lesion_counter)
         gl.attrs["log"] = json.dumps(self.lesions)
-        root.child("state").data.update(self._engine.save_state())
-        io.write(path, root)
+        root.child("state").data.update(state)
+        if not self.distributed:
+            io.write(path, root)
+            return
+        # one file: rank 0 writes it (atomically); every rank waits for it and raises the same error if it failed
+        err = None
+        if self.rank == 0:
+            try:
+                io.write(path, root)
+            except Exception as e:  # noqa: BLE001 - told to every rank, then raised
+                err = e
+        told = self.comm.bcast(None if err is None else (type(err), str(err)), root=0)
+        if err is not None:
+            raise err
+        if told is not None:
+            raise told[0](f"{told[1]} (raised on rank 0, which writes the checkpoint)")
 
     @classmethod
-    def load(cls, path: str | Path, threads: int | None = None) -> Network:
-        """Read a checkpoint written by :meth:`save` (optionally with another thread count)."""
+    def load(cls, path: str | Path, threads: int | None = None, comm: Any = None) -> Network:
+        """Read a checkpoint written by :meth:`save` (optionally with another thread count).
+
+        ``comm`` (an mpi4py communicator, as for :class:`Network`) splits the loaded network over its ranks: every
+        rank reads the file and keeps its share, whatever the number of ranks that wrote it (one process
+        included); collective.
+        """
         from . import io
 
         root = io.read(path)
         try:
-            return cls._from_checkpoint(root, threads)
+            return cls._from_checkpoint(root, threads, comm)
         except (KeyError, IndexError, AttributeError) as e:
             # a group, dataset or attribute that a well-formed checkpoint has is missing or malformed
             raise ValueError(f"{path} is not a complete pyneuro checkpoint: missing or malformed {e}") from e
 
     @classmethod
-    def _from_checkpoint(cls, root: Any, threads: int | None) -> Network:
+    def _from_checkpoint(cls, root: Any, threads: int | None, comm: Any = None) -> Network:
         from . import io
 
         a = root.attrs
+        if comm is not None and "state" in root.children:
+            _mpi.comm_handles(comm)  # a TypeError or ValueError for a bad communicator, before anything else
+            held = sorted(
+                {
+                    k.split("/")[0]
+                    for k in root.children["state"].flat()
+                    if k.startswith(("proj/", "statemon/", "weightmon/"))
+                }
+            )
+            if held and comm.Get_size() > 1:
+                what = {
+                    "proj": "per-synapse rule or structural state",
+                    "statemon": "state recorders",
+                    "weightmon": "weight recorders",
+                }
+                _mpi.refuse(f"loading a checkpoint with {', '.join(what[h] for h in held)}")
         net = cls(
             dt=float(a["dt"]),
             seed=int(a["seed"]),
             threads=int(a["threads"]) if threads is None else threads,
             max_rate=float(a["max_rate"]),
             time_convention=str(a.get("time_convention", "pyneuro")),
+            comm=comm,
         )
         net._engine.check_every = int(a["check_every"])
         refs = io.Refs(net.populations, net.projections, net._engine)

@@ -125,6 +125,10 @@ class Projection:
         """Build a projection of ``net`` (whose engine is ``engine``) from canonical arrays (pre, post, delay in
         steps, weight) and append it to ``net.projections``; nothing changes if it fails."""
         p, q, d, w = check_synapse_arrays(f"projection {name!r}", arrays, pre.size, post.size)
+        if net.distributed:  # this rank keeps the synapses into its neurons (in their canonical order)
+            b, e = engine.owned(post.size)
+            mine = (q >= b) & (q < e)
+            p, q, d, w = p[mine], q[mine], d[mine], w[mine]
         lowered = [r.lowered(net) for r in rules]
         try:
             compiled = engine.connect_arrays(pre.compiled, post.compiled, receptor, p, q, d, w)

@@ -35,6 +35,7 @@ def build(
     custom: bool = False,
     ei_delays: bool = False,
     weight_monitors: bool = True,
+    state_monitor: bool = True,
 ) -> tuple:
     net = pn.Network(dt=0.1, seed=seed, threads=threads, comm=comm, time_convention=convention)
     src = net.add_population(pn.models.PoissonSource(rate=np.linspace(5.0, 25.0, 150)), 150, name="src")
@@ -79,12 +80,49 @@ def build(
     }
     mons = {p.name: net.record_spikes(p) for p in (src, exc, inh)}
     rate = net.record_rate(exc, every=5.0)
-    state = net.record_state(exc, "v", indices=[0, 5, 130, 131, 200, 277, 399], every=0.5)
+    state = net.record_state(exc, "v", indices=[0, 5, 130, 131, 200, 277, 399], every=0.5) if state_monitor else None
     if not weight_monitors:  # a projection whose structure changes (lesions) cannot have one
         return net, (src, exc, inh), projs, mons, rate, state, ()
     wmon = net.record_weights(projs["ee"], every=5.0)
     wsub = net.record_weights(projs["in"], indices=[0, 7, 100, 2000, 5000, 3], every=2.0)
     return net, (src, exc, inh), projs, mons, rate, state, (wmon, wsub)
+
+
+def summary(net: pn.Network) -> dict:
+    """Digest of a network found by its objects alone (as loaded from a checkpoint): spikes and rates of its
+    recorders, every projection's synapses, every population's state (collective under MPI)."""
+    out: dict = {"ranks": net.ranks, "threads": net.threads, "time": net.time}
+    for k, m in enumerate(net.monitors):
+        if isinstance(m, pn.monitors.SpikeMonitor):
+            out[f"spikes_{m.population.name}"] = digest(m.steps, m.indices)
+            out[f"n_{m.population.name}"] = int(m.steps.size)
+        else:
+            out[f"rate_{k}"] = digest(m.rate)
+    for p in net.projections:
+        arr = p.arrays()
+        out[f"w_{p.name}"] = digest(arr["pre"], arr["post"], arr["delay_steps"], arr["weight"])
+    for pop in net.populations:
+        for var in pop.state_vars:
+            out[f"{pop.name}_{var}"] = digest(pop.get(var))
+    return out
+
+
+def checkpoint_main(a: argparse.Namespace, comm: object) -> None:
+    """``--save PATH``: build, run ``ms`` and save; ``--load PATH``: load (on this job's ranks) and run ``ms``;
+    neither: build and run ``2 ms`` without a break. Prints the :func:`summary` at the end."""
+    if a.load:
+        net = pn.Network.load(a.load, threads=a.threads, comm=comm)
+    else:
+        net = build(a.threads, comm, ei_delays=a.ei_delays, weight_monitors=False, state_monitor=False)[0]
+        net.run(a.ms * 0.4)
+        net.run(a.ms * 0.6)
+    if a.save:
+        net.save(a.save)
+    else:
+        net.run(a.ms)
+    out = summary(net)
+    if net.rank == 0:
+        print("RESULT " + json.dumps(out, sort_keys=True), flush=True)
 
 
 def main() -> None:
@@ -97,12 +135,18 @@ def main() -> None:
     ap.add_argument("--custom", action="store_true", help="E->E STDP as a user-defined rule")
     ap.add_argument("--ei-delays", action="store_true", help="E->I static with delays in [1, 2] ms")
     ap.add_argument("--lesion", action="store_true", help="lesions now and scheduled (no weight recorders)")
+    ap.add_argument("--save", help="checkpoint test: run --ms, then save here")
+    ap.add_argument("--load", help="checkpoint test: load from here, then run --ms")
+    ap.add_argument("--checkpoint", action="store_true", help="checkpoint test: the uninterrupted run of 2 x --ms")
     a = ap.parse_args()
     comm = None
     if a.mpi:
         from mpi4py import MPI
 
         comm = MPI.COMM_WORLD
+    if a.save or a.load or a.checkpoint:
+        checkpoint_main(a, comm)
+        return
     net, pops, projs, mons, rate, state, wmons = build(
         a.threads,
         comm,
@@ -141,7 +185,8 @@ def main() -> None:
     out["w_ee_changed"] = bool(np.any(projs["ee"].weights != np.float32(1.0)))
     out["rate_exc"] = digest(rate.rate)
     out["v_exc"] = digest(pops[1].get("v"))
-    out["state_v"] = digest(state.times, state.values)  # collective under MPI
+    if state is not None:
+        out["state_v"] = digest(state.times, state.values)  # collective under MPI
     if wmons:
         out["wmon_ee"] = digest(wmons[0].times, wmons[0].values)
         out["wmon_in"] = digest(wmons[1].times, wmons[1].values)

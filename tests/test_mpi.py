@@ -151,6 +151,59 @@ def test_lesions_bit_identical(ranks, threads):
     assert not differ, f"lesions on {ranks} ranks: {differ} differ from the single-process run"
 
 
+@pytest.mark.parametrize(("saved_on", "loaded_on", "threads"), [(2, 3, 1), (1, 2, 2), (3, 0, 1)])
+def test_checkpoint_across_rank_counts(tmp_path, saved_on, loaded_on, threads):
+    """100 ms on ``saved_on`` ranks, one checkpoint file, loaded on ``loaded_on`` ranks (0: a plain process without
+    a communicator), 100 ms more: the single-process uninterrupted run's spikes, rates, synapses and state, bit for
+    bit (a plastic network with Poisson sources and inputs, several delays on a static projection)."""
+    ref = _run([sys.executable, str(MODEL), "--checkpoint", "--ms", str(MS), "--ei-delays"])
+    assert ref["time"] == 2 * MS and ref["n_exc"] > 4000 and ref["ranks"] == 1
+    path = str(tmp_path / "net.h5")
+    flags = ["--threads", str(threads), "--ms", str(MS), "--ei-delays"]
+    saved = _run([*_mpiexec(), "-n", str(saved_on), sys.executable, str(MODEL), "--mpi", "--save", path, *flags])
+    assert saved["ranks"] == saved_on and saved["time"] == MS
+    # one file, in the single-process format
+    assert pn.Network.load(path).time == MS
+    load = [sys.executable, str(MODEL), "--load", path, *flags]
+    if loaded_on:
+        load = [*_mpiexec(), "-n", str(loaded_on), *load, "--mpi"]
+    out = _run(load)
+    assert out["ranks"] == max(loaded_on, 1) and out["time"] == 2 * MS
+    differ = sorted(k for k in ref if k not in ("ranks", "threads") and out[k] != ref[k])
+    assert not differ, f"saved on {saved_on}, loaded on {loaded_on}: {differ} differ from the uninterrupted run"
+
+
+LOAD_REFUSED = """
+import json, sys
+import pyneuro as pn
+from mpi4py import MPI
+try:
+    pn.Network.load(sys.argv[1], comm=MPI.COMM_WORLD)
+    res = "loaded"
+except NotImplementedError as e:
+    res = str(e)
+res = MPI.COMM_WORLD.allgather(res)
+if MPI.COMM_WORLD.rank == 0:
+    print("RESULT " + json.dumps(res))
+"""
+
+
+def test_checkpoint_with_rank_local_parts_refused_on_load(tmp_path):
+    """A single-process checkpoint holding a state recorder is refused by a load on several ranks, on every rank
+    and naming the part; on one rank it loads."""
+    net = pn.Network(seed=2)
+    a = net.add_population(pn.models.LIF(I_e=400.0), 30, name="a")
+    net.record_state(a, "v", indices=[0, 29], every=1.0)
+    net.run(5.0)
+    path = tmp_path / "net.h5"
+    net.save(path)
+    script = tmp_path / "load.py"
+    script.write_text(LOAD_REFUSED)
+    out = _run([*_mpiexec(), "-n", "2", sys.executable, str(script), str(path)])
+    assert len(out) == 2 and out[0] == out[1] and "state recorders" in out[0] and "MPI" in out[0]
+    assert _run([*_mpiexec(), "-n", "1", sys.executable, str(script), str(path)]) == ["loaded"]
+
+
 REFUSALS = """
 import sys
 import numpy as np
@@ -162,9 +215,17 @@ a = net.add_population(pn.models.LIF(I_e=400.0), 40, name="a")
 stdp = pn.plasticity.STDP(tau_pre=20.0, tau_post=20.0, a_pre=0.1, a_post=-0.1, w_min=0.0, w_max=5.0)
 p = net.connect(a, a, pn.conn.FixedProbability(0.2), weight=1.0, delay=1.0, plasticity=stdp)
 reads_v_pre = pn.plasticity.Custom(params={"a": 0.001}, on_pre="w = clip(w + a * (v_pre + 70.0), 0.0, 5.0)")
+def saved_with_state_recorder():
+    n3 = pn.Network(threads=1, seed=1, comm=comm)
+    b = n3.add_population(pn.models.LIF(I_e=400.0), 40, name="b")
+    n3.record_state(b, "v", indices=[0, 39], every=1.0)
+    n3.run(5.0)
+    n3.save("never.h5")
+
+
 calls = {
     "add_structural": lambda: net.add_structural(p, pn.structural.Pruning(interval=10.0, threshold=0.1)),
-    "save": lambda: net.save("never.h5"),
+    "save with a state recorder": lambda: saved_with_state_recorder(),
     "add_neurons": lambda: a.add_neurons(5),
     "remove_synapses": lambda: p.remove_synapses([0]),
     "add_synapses": lambda: p.add_synapses([0], [1]),
@@ -180,6 +241,13 @@ for name, f in calls.items():
     except NotImplementedError as e:
         assert "MPI" in str(e), str(e)
         refused.append(name)
+# a save that fails on rank 0 (which writes the file) raises on every rank
+try:
+    net.save("/nonexistent-directory/net.h5")
+    save_err = "none"
+except Exception as e:
+    save_err = type(e).__name__ + (" told" if "rank 0" in str(e) else "")
+save_errs = comm.allgather(save_err)
 # nothing changed: the network runs on, every rank alike, and the readers are collective
 n_before = len(p)
 # ranks that disagree on the duration are told so on every rank, before any step
@@ -208,7 +276,7 @@ stops = comm.allgather(runaway(comm))
 if net.rank == 0:
     import json
     res = {"refused": refused, "unchanged": bool(sm_ok), "v_len": int(v.size), "mismatch": mismatch}
-    res.update(n_syn=int(n_before), ranks=net.ranks, stops=stops, stop_single=runaway(None))
+    res.update(save_errs=save_errs, n_syn=int(n_before), ranks=net.ranks, stops=stops, stop_single=runaway(None))
     print("RESULT " + json.dumps(res))
 """
 
@@ -217,10 +285,11 @@ def test_unsupported_features_refused_on_every_rank(tmp_path):
     script = tmp_path / "refusals.py"
     script.write_text(REFUSALS)
     out = _run([*_mpiexec(), "-n", "2", sys.executable, str(script)])
+    assert not (Path(tempfile.gettempdir()) / "never.h5").exists()  # a refused save writes nothing
     assert out["ranks"] == 2
     assert out["refused"] == [
         "add_structural",
-        "save",
+        "save with a state recorder",
         "add_neurons",
         "remove_synapses",
         "add_synapses",
@@ -229,6 +298,8 @@ def test_unsupported_features_refused_on_every_rank(tmp_path):
     ]
     assert out["unchanged"] and out["v_len"] == 40 and out["n_syn"] > 0
     assert out["mismatch"] == "refused"
+    err = out["save_errs"][0]
+    assert err != "none" and out["save_errs"][1] == err + " told"
     # the runaway check is decided on global counts: every rank stops where one process stops
     assert "max_rate" in out["stop_single"][0]
     assert out["stops"] == [out["stop_single"]] * 2
