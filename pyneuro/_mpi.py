@@ -92,7 +92,12 @@ def local_indices(comm: Any, local: tuple[np.ndarray, ...], canonical: np.ndarra
 _PER_NEURON = ("var/", "refractory", "next", "lesioned")
 
 
-def merge_state(comm: Any, state: dict[str, Any], pops: list[tuple[int, tuple[int, int]]]) -> dict[str, np.ndarray]:
+def merge_state(
+    comm: Any,
+    state: dict[str, Any],
+    pops: list[tuple[int, tuple[int, int]]],
+    statemons: list[tuple[np.ndarray, tuple[int, int]]] = (),  # type: ignore[assignment]
+) -> dict[str, np.ndarray]:
     """The engine state of one process from every rank's ``state`` (collective; the result on rank 0, an empty
     dict on the others).
 
@@ -100,10 +105,12 @@ def merge_state(comm: Any, state: dict[str, Any], pops: list[tuple[int, tuple[in
     lesion flags) are taken from the rank owning each neuron (``pops[k] = (size, (begin, end))`` of this rank);
     every other entry (clock, spike rings, trace histories, recorded spikes and rates, the structural log, ...)
     must be the same on every rank, which the exchange guarantees after a run; an entry that is not is refused
-    with its name (:class:`NotImplementedError`) on every rank, before anything is written.
+    with its name (:class:`NotImplementedError`) on every rank, before anything is written. The values of state
+    recorder ``m`` (``statemon/m/values``: one row per sample, one column per recorded neuron) are taken column by
+    column from the rank owning the column's neuron (``statemons[m] = (indices, (begin, end))`` of this rank).
     """
     local = {k: np.asarray(v) for k, v in state.items()}
-    owned = [b for _, b in pops]
+    owned = ([b for _, b in pops], [b for _, b in statemons])
     parts = comm.gather((local, owned), root=0)
     out: dict[str, np.ndarray] | None = None
     bad: str | None = None
@@ -123,9 +130,17 @@ def merge_state(comm: Any, state: dict[str, Any], pops: list[tuple[int, tuple[in
             ):
                 merged = vals[0].copy()
                 for (_, own), v in zip(parts, vals, strict=True):
-                    b, e = own[int(f[1])]
+                    b, e = own[0][int(f[1])]
                     merged[b:e] = v[b:e]
                 out[key] = merged
+            elif f[0] == "statemon" and f[2:] == ["values"] and all(v.shape == vals[0].shape for v in vals):
+                idx = np.asarray(statemons[int(f[1])][0])
+                merged = vals[0].reshape(-1, idx.size).copy()
+                for (_, own), v in zip(parts, vals, strict=True):
+                    b, e = own[1][int(f[1])]
+                    cols = (idx >= b) & (idx < e)
+                    merged[:, cols] = v.reshape(-1, idx.size)[:, cols]
+                out[key] = merged.reshape(-1)
             elif all(v.dtype == vals[0].dtype and np.array_equal(v, vals[0]) for v in vals):
                 out[key] = vals[0]
             else:

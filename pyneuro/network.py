@@ -65,7 +65,7 @@ class Network:
         whole population's result on every rank; reading state or synapses (``pop.get``, ``proj.weights``, ...) is
         collective (every rank must call it), as is reading a state or weight recorder's ``values``. Not supported
         yet under several ranks (``NotImplementedError``): structural plasticity, neurogenesis, checkpoints of
-        networks with state or weight recorders or per-synapse rule state, structure recorders, changing synapses
+        networks with weight recorders or per-synapse rule state, structure recorders, changing synapses
         between runs. Default ``None``: one process, no MPI needed.
 
     Notes
@@ -845,20 +845,24 @@ class Network:
 
         ``Network.load(path)`` continues bit for bit as this network would. Under several MPI ranks it is
         collective and writes the same single file: rank 0 gathers every rank's share and writes it, and every rank
-        raises if that failed (:class:`NotImplementedError` for networks with state or weight recorders, structural
-        rules or per-synapse rule state).
+        raises if that failed (:class:`NotImplementedError` for networks with weight recorders, structural rules or
+        per-synapse rule state).
         """
         from . import __version__, io
 
         if self.distributed:
             from .monitors import StateMonitor, WeightMonitor
 
-            held = [m for m in self.monitors if isinstance(m, (StateMonitor, WeightMonitor))]
-            if held:
+            if any(isinstance(m, WeightMonitor) for m in self.monitors):
                 _mpi.refuse(
-                    "save (checkpoints) of a network with state or weight recorders (each rank holds the record of "
-                    f"its own neurons or synapses: {', '.join(type(m).__name__ for m in held)})"
+                    "save (checkpoints) of a network with weight recorders (each rank holds the record of its own "
+                    "synapses)"
                 )
+            statemons = [
+                (np.asarray(m.indices), self._engine.owned(m.population.size))
+                for m in self.monitors
+                if isinstance(m, StateMonitor)
+            ]
             if any(p.structural for p in self.projections):
                 _mpi.refuse("save (checkpoints) of a network with structural rules")
             state = self._engine.save_state()
@@ -869,7 +873,8 @@ class Network:
                     "save (checkpoints) of a network whose plasticity rules keep per-synapse state (projections "
                     f"{names})"
                 )
-            state = _mpi.merge_state(self.comm, state, [(p.size, self._engine.owned(p.size)) for p in self.populations])
+            pops = [(p.size, self._engine.owned(p.size)) for p in self.populations]
+            state = _mpi.merge_state(self.comm, state, pops, statemons)
         else:
             state = self._engine.save_state()
         sections = self._saved_objects()
@@ -935,18 +940,10 @@ class Network:
         if comm is not None and "state" in root.children:
             _mpi.comm_handles(comm)  # a TypeError or ValueError for a bad communicator, before anything else
             held = sorted(
-                {
-                    k.split("/")[0]
-                    for k in root.children["state"].flat()
-                    if k.startswith(("proj/", "statemon/", "weightmon/"))
-                }
+                {k.split("/")[0] for k in root.children["state"].flat() if k.startswith(("proj/", "weightmon/"))}
             )
             if held and comm.Get_size() > 1:
-                what = {
-                    "proj": "per-synapse rule or structural state",
-                    "statemon": "state recorders",
-                    "weightmon": "weight recorders",
-                }
+                what = {"proj": "per-synapse rule or structural state", "weightmon": "weight recorders"}
                 _mpi.refuse(f"loading a checkpoint with {', '.join(what[h] for h in held)}")
         net = cls(
             dt=float(a["dt"]),

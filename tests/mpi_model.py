@@ -96,6 +96,9 @@ def summary(net: pn.Network) -> dict:
         if isinstance(m, pn.monitors.SpikeMonitor):
             out[f"spikes_{m.population.name}"] = digest(m.steps, m.indices)
             out[f"n_{m.population.name}"] = int(m.steps.size)
+        elif isinstance(m, pn.monitors.StateMonitor):
+            out[f"state_{k}"] = digest(m.times, m.values)
+            out[f"n_state_{k}"] = int(m.times.size)
         else:
             out[f"rate_{k}"] = digest(m.rate)
     for p in net.projections:
@@ -113,7 +116,8 @@ def checkpoint_main(a: argparse.Namespace, comm: object) -> None:
     if a.load:
         net = pn.Network.load(a.load, threads=a.threads, comm=comm)
     else:
-        net = build(a.threads, comm, ei_delays=a.ei_delays, weight_monitors=False, state_monitor=False)[0]
+        net, pops = build(a.threads, comm, ei_delays=a.ei_delays, weight_monitors=False)[:2]
+        net.record_state(pops[2], "v", indices=[99, 1, 50, 70], every=1.0)
         net.run(a.ms * 0.4)
         net.run(a.ms * 0.6)
     if a.save:

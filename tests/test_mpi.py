@@ -154,8 +154,9 @@ def test_lesions_bit_identical(ranks, threads):
 @pytest.mark.parametrize(("saved_on", "loaded_on", "threads"), [(2, 3, 1), (1, 2, 2), (3, 0, 1)])
 def test_checkpoint_across_rank_counts(tmp_path, saved_on, loaded_on, threads):
     """100 ms on ``saved_on`` ranks, one checkpoint file, loaded on ``loaded_on`` ranks (0: a plain process without
-    a communicator), 100 ms more: the single-process uninterrupted run's spikes, rates, synapses and state, bit for
-    bit (a plastic network with Poisson sources and inputs, several delays on a static projection)."""
+    a communicator), 100 ms more: the single-process uninterrupted run's spikes, rates, synapses, state and state
+    recordings, bit for bit (a plastic network with Poisson sources and inputs, several delays on a static
+    projection)."""
     ref = _run([sys.executable, str(MODEL), "--checkpoint", "--ms", str(MS), "--ei-delays"])
     assert ref["time"] == 2 * MS and ref["n_exc"] > 4000 and ref["ranks"] == 1
     path = str(tmp_path / "net.h5")
@@ -189,18 +190,18 @@ if MPI.COMM_WORLD.rank == 0:
 
 
 def test_checkpoint_with_rank_local_parts_refused_on_load(tmp_path):
-    """A single-process checkpoint holding a state recorder is refused by a load on several ranks, on every rank
+    """A single-process checkpoint holding a weight recorder is refused by a load on several ranks, on every rank
     and naming the part; on one rank it loads."""
     net = pn.Network(seed=2)
     a = net.add_population(pn.models.LIF(I_e=400.0), 30, name="a")
-    net.record_state(a, "v", indices=[0, 29], every=1.0)
+    net.record_weights(net.connect(a, a, pn.conn.FixedProbability(0.2), weight=1.0, delay=1.0), every=1.0)
     net.run(5.0)
     path = tmp_path / "net.h5"
     net.save(path)
     script = tmp_path / "load.py"
     script.write_text(LOAD_REFUSED)
     out = _run([*_mpiexec(), "-n", "2", sys.executable, str(script), str(path)])
-    assert len(out) == 2 and out[0] == out[1] and "state recorders" in out[0] and "MPI" in out[0]
+    assert len(out) == 2 and out[0] == out[1] and "weight recorders" in out[0] and "MPI" in out[0]
     assert _run([*_mpiexec(), "-n", "1", sys.executable, str(script), str(path)]) == ["loaded"]
 
 
@@ -215,17 +216,17 @@ a = net.add_population(pn.models.LIF(I_e=400.0), 40, name="a")
 stdp = pn.plasticity.STDP(tau_pre=20.0, tau_post=20.0, a_pre=0.1, a_post=-0.1, w_min=0.0, w_max=5.0)
 p = net.connect(a, a, pn.conn.FixedProbability(0.2), weight=1.0, delay=1.0, plasticity=stdp)
 reads_v_pre = pn.plasticity.Custom(params={"a": 0.001}, on_pre="w = clip(w + a * (v_pre + 70.0), 0.0, 5.0)")
-def saved_with_state_recorder():
+def saved_with_weight_recorder():
     n3 = pn.Network(threads=1, seed=1, comm=comm)
     b = n3.add_population(pn.models.LIF(I_e=400.0), 40, name="b")
-    n3.record_state(b, "v", indices=[0, 39], every=1.0)
+    n3.record_weights(n3.connect(b, b, pn.conn.FixedProbability(0.2), weight=1.0, delay=1.0), every=1.0)
     n3.run(5.0)
     n3.save("never.h5")
 
 
 calls = {
     "add_structural": lambda: net.add_structural(p, pn.structural.Pruning(interval=10.0, threshold=0.1)),
-    "save with a state recorder": lambda: saved_with_state_recorder(),
+    "save with a weight recorder": lambda: saved_with_weight_recorder(),
     "add_neurons": lambda: a.add_neurons(5),
     "remove_synapses": lambda: p.remove_synapses([0]),
     "add_synapses": lambda: p.add_synapses([0], [1]),
@@ -289,7 +290,7 @@ def test_unsupported_features_refused_on_every_rank(tmp_path):
     assert out["ranks"] == 2
     assert out["refused"] == [
         "add_structural",
-        "save with a state recorder",
+        "save with a weight recorder",
         "add_neurons",
         "remove_synapses",
         "add_synapses",
