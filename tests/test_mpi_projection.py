@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import math
+import os
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -76,3 +80,64 @@ def test_derived_event_costs_reproduce_their_measurements() -> None:
     got = mp.project(w4, mp.Cluster(nodes=1, cores_per_node=1, barrier_s=0.0), t_neuron_ns=3.0)["compute"]
     assert got == pytest.approx(mp.W4_RUN_S_PER_SIM_S, rel=1e-12)
     assert math.isfinite(plastic.t_plastic_ns) and plastic.t_plastic_ns > pd14.t_static_ns > 0
+
+
+_BYTES_WORKER = """
+import json, sys
+sys.path.insert(0, sys.argv[1])
+from mpi4py import MPI
+from mpi_model import build
+net, pops, projs, mons, *_ = build(1, MPI.COMM_WORLD)
+net.run(20.0)
+b0, x0 = net.exchanged_bytes, int(net._engine.exchanges)
+n0 = sum(int(m.steps.size) for m in mons.values())
+net.run(100.0)
+b1, x1 = net.exchanged_bytes, int(net._engine.exchanges)
+n1 = sum(int(m.steps.size) for m in mons.values())
+if net.rank == 0:
+    print("RESULT " + json.dumps({"bytes": b1 - b0, "exchanges": x1 - x0, "spikes": n1 - n0, "ranks": net.ranks,
+                                  "pops": len(pops), "projs": len(projs), "n": sum(p.size for p in pops)}))
+"""
+
+
+def test_exchange_bytes_match_the_core_count(tmp_path: Path) -> None:
+    """The projection's bytes per exchange are what the compiled core counts in a real 2-rank run (the plastic
+    E/I network of the MPI tests, 100 ms): the same headers and ids, plus the flags the core adds at the end of each
+    100 ms check window and of each run (populations + projections counts per rank, at most a few times)."""
+    pytest.importorskip("mpi4py")
+    import pyneuro as pn
+
+    exe = Path(sys.executable).with_name("mpiexec")
+    cmd = str(exe) if exe.exists() else shutil.which("mpiexec") or shutil.which("mpirun")
+    if cmd is None:
+        pytest.skip("mpi4py is installed but no mpiexec was found")
+    version = subprocess.run([cmd, "--version"], capture_output=True, text=True, timeout=60).stdout
+    flags = (
+        ["--oversubscribe"] + (["--allow-run-as-root"] if os.geteuid() == 0 else []) if "Open MPI" in version else []
+    )
+    script = tmp_path / "bytes_worker.py"
+    script.write_text(_BYTES_WORKER)
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(Path(pn.__file__).resolve().parent.parent) + os.pathsep + env.get("PYTHONPATH", "")
+    here = str(Path(__file__).resolve().parent)
+    p = subprocess.run(
+        [cmd, *flags, "-n", "2", sys.executable, str(script), here],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+        cwd=tmp_path,
+    )
+    lines = [ln for ln in p.stdout.splitlines() if ln.startswith("RESULT ")]
+    assert p.returncode == 0 and lines, p.stdout[-2000:] + p.stderr[-2000:]
+    r = json.loads(lines[0][7:])
+    x, ranks, spikes = r["exchanges"], r["ranks"], r["spikes"]
+    assert ranks == 2 and x > 0 and spikes > 0
+    min_delay_ms = 100.0 / x
+    model = mp.Model("mpi_model", r["n"], 0.0, spikes / (r["n"] * 0.1), min_delay_ms, 0.1, r["pops"], 0.0, 0.0, 0.0)
+    assert round(min_delay_ms / 0.1) * x == 1000  # whole steps per exchange
+    extra = r["bytes"] - x * mp.exchange_bytes(model, ranks)
+    flags_per_window = (r["pops"] + r["projs"]) * 4 * ranks
+    k = round(extra / flags_per_window)
+    assert extra == pytest.approx(k * flags_per_window, abs=1e-6), (r, extra)
+    assert 0 <= k <= 3
