@@ -104,16 +104,30 @@ void block_pairs(const Philox& rng, std::uint32_t pid, index_t blk, index_t star
     const std::uint32_t size = end - start;
     auto pre_of = [&](std::uint32_t l, std::uint32_t x) -> index_t { return (no_self && x >= start + l) ? x + 1 : x; };
     if (multapses) {
-        // the BlockStream's chunks drawn directly: two numbers per pair, a chunk holds a whole number of pairs
-        static_assert(kChunkDraws % 2 == 0);
+        // the BlockStream's chunks drawn directly, kPhiloxBatch refills at a time: two numbers per pair, a chunk
+        // holds a whole number of batches
+        static_assert(kChunkDraws % (4 * kPhiloxBatch) == 0);
+        auto below = [](std::uint32_t u, std::uint32_t n) {  // RngStream::below on a given number
+            return static_cast<std::uint32_t>((static_cast<std::uint64_t>(u) * n) >> 32);
+        };
+        std::uint32_t c[4][kPhiloxBatch];
         std::uint64_t q = 0, chunk = 0;
         while (q < count) {
-            RngStream s(rng, RngDomain::connect, pid, blk, chunk++);
+            const RngStream s(rng, RngDomain::connect, pid, blk, chunk++);
             const std::uint64_t stop = std::min<std::uint64_t>(count, q + kChunkDraws / 2);
-            for (; q < stop; ++q) {
-                const std::uint32_t l = s.below(size);
-                const std::uint32_t x = s.below(per_post);
-                f(static_cast<std::uint32_t>(q), l, pre_of(l, x));
+            for (std::uint64_t r = 0; q < stop; r += kPhiloxBatch) {
+                for (int i = 0; i < kPhiloxBatch; ++i) {
+                    const Philox::ctr_t k = s.refill_counter(r + static_cast<std::uint64_t>(i));
+                    for (int v = 0; v < 4; ++v) c[v][i] = k[static_cast<std::size_t>(v)];
+                }
+                philox_batch(rng, c);
+                const std::uint64_t m = std::min<std::uint64_t>(stop - q, 2 * kPhiloxBatch);  // pairs of this batch
+                for (std::uint64_t t = 0; t < m; ++t, ++q) {
+                    const std::size_t i = t / 2, v = 2 * (t % 2);  // refill (lane) and its words v, v + 1
+                    const std::uint32_t l = below(c[v][i], size);
+                    const std::uint32_t x = below(c[v + 1][i], per_post);
+                    f(static_cast<std::uint32_t>(q), l, pre_of(l, x));
+                }
             }
         }
         return;
@@ -235,15 +249,27 @@ void Projection::build_total(const ConnSpec& c, const ValueSpec& wspec, const Va
                                 if (l < lo || l >= hi) return;
                                 bucket[at[l]++] = (static_cast<std::uint64_t>(j) << 32) | q;
                             });
-                for (std::uint32_t l = lo; l < hi; ++l) {
-                    const std::uint32_t tgt = start + l - R.begin;
-                    for (std::uint32_t x = pc[l]; x < pc[l + 1]; ++x) {
+                // values: the first Philox block of kPhiloxBatch pairs' streams at once
+                std::uint32_t cb[4][kPhiloxBatch];
+                std::uint32_t l = lo;
+                for (std::uint32_t x0 = pc[lo]; x0 < pc[hi]; x0 += kPhiloxBatch) {
+                    const std::uint32_t n = std::min<std::uint32_t>(kPhiloxBatch, pc[hi] - x0);
+                    for (std::uint32_t i = 0; i < static_cast<std::uint32_t>(kPhiloxBatch); ++i) {
+                        const std::uint32_t q = i < n ? static_cast<std::uint32_t>(bucket[x0 + i]) : 0;
+                        const Philox::ctr_t k = ZigguratStream(rng, RngDomain::weight, pid, b, q).first_counter();
+                        for (int v = 0; v < 4; ++v) cb[v][i] = k[static_cast<std::size_t>(v)];
+                    }
+                    philox_batch(rng, cb);
+                    for (std::uint32_t i = 0; i < n; ++i) {
+                        const std::uint32_t x = x0 + i;
+                        while (x >= pc[l + 1]) ++l;
                         const index_t j = static_cast<index_t>(bucket[x] >> 32);
                         const std::uint32_t q = static_cast<std::uint32_t>(bucket[x]);
                         ZigguratStream s(rng, RngDomain::weight, pid, b, q);
+                        s.preload({cb[0][i], cb[1][i], cb[2][i], cb[3][i]});
                         const double w = wspec.get(s, 0), d = dspec.get(s, 0);
                         const offset_t slot = fill[j]++;
-                        sh.pd[slot] = (static_cast<std::uint32_t>(std::llround(d)) << post_bits_) | tgt;
+                        sh.pd[slot] = (static_cast<std::uint32_t>(std::llround(d)) << post_bits_) | (start + l - R.begin);
                         sh.w[slot] = static_cast<float>(w);
                     }
                 }
