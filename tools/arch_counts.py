@@ -234,6 +234,10 @@ def counts(rev: str | None) -> dict[str, object]:
 
 
 def main(argv: list[str]) -> None:
+    if "-h" in argv or "--help" in argv:
+        print(__doc__)
+        print("usage: python tools/arch_counts.py [-v] [REV ...]   (-v lists every counted place)")
+        return
     verbose = "-v" in argv
     revs: list[str | None] = [a for a in argv if a != "-v"] or [None]  # type: ignore[list-item]
     rows = [(rev or "working tree", counts(rev)) for rev in revs]
