@@ -7,7 +7,8 @@
 //    puts a hypergeometric number of them in each half). Every thread computes the same (cheap) tree.
 // 2. Block b's pairs come from its own streams (post uniform in the block, pre uniform among the eligible); without
 //    multapses they are distinct (rejection while sparse, selection sampling over the block's pairs when dense).
-//    Pair q of block b takes its weight and delay from a stream keyed by (projection, b, q).
+//    Pair q of block b takes its weight and delay from a stream keyed by (projection, b, q). The pairs' numbers and
+//    the first Philox block of the value streams are computed kPhiloxBatch at a time (philox_batch: the same bits).
 // 3. Each thread replays the blocks that overlap its posts, twice, storing no pair: once to count its rows (and each
 //    block's synapses per post), once to fill them, so the synapses go straight into the CSR arrays (the only
 //    transient is one block's (source, pair number) list, 8 bytes per pair: a full-scale cortical model fits in
