@@ -535,7 +535,7 @@ void Projection::deliver(int k, step_t t) {
     }
     if (delays_.size() > 1) return deliver_segments(k, t);
     const SpikeRing& ring = pre_->ring();
-    const int nt = ring.threads();
+    const int nt = ring.lanes();
     float* __restrict tgt = target_ ? target_ + sh.posts.begin : nullptr;
     const float sign = sign_;
     const std::uint32_t mask = mask_;
@@ -568,7 +568,7 @@ void Projection::deliver_ahead(int k, step_t s, step_t from, float* const* slot_
     const SpikeRing& sr = pre_->ring();
     const int slot = sr.slot(s);
     if (!sr.holds_at(slot, s)) return;
-    const int nt = sr.threads();
+    const int nt = sr.lanes();
     const int bits = post_bits_;
     const std::uint32_t mask = mask_;
     const float sign = sign_;
@@ -602,7 +602,7 @@ void Projection::deliver_ahead(int k, step_t s, step_t from, float* const* slot_
 void Projection::deliver_segments(int k, step_t t) {
     Shard& sh = shards_[static_cast<std::size_t>(k)];
     const SpikeRing& ring = pre_->ring();
-    const int nt = ring.threads();
+    const int nt = ring.lanes();
     const int depth = ring.depth();  // > every delay of this projection
     const step_t dmin = delays_.front(), dmax = delays_.back();
     const int bits = post_bits_;
