@@ -866,7 +866,8 @@ class Network:
             if any(p.structural for p in self.projections):
                 _mpi.refuse("save (checkpoints) of a network with structural rules")
             state = self._engine.save_state()
-            rules = sorted({k.split("/")[1] for k in state if k.startswith("proj/")})
+            # decided on every rank's entries alike (a rank holding no synapse of a projection refuses too)
+            rules = sorted(set().union(*self.comm.allgather({k.split("/")[1] for k in state if k.startswith("proj/")})))
             if rules:
                 names = ", ".join(repr(self.projections[int(q)].name) for q in rules)
                 _mpi.refuse(

@@ -224,9 +224,20 @@ def saved_with_weight_recorder():
     n3.save("never.h5")
 
 
+def saved_with_eligibility():
+    n4 = pn.Network(threads=1, seed=1, comm=comm)
+    b = n4.add_population(pn.models.LIF(I_e=400.0), 40, name="b")
+    rule = pn.plasticity.RewardSTDP(
+        tau_pre=20.0, tau_post=25.0, a_pre=1.0, a_post=-1.5, tau_c=200.0, tonic=0.0, interval=1.0, w_max=4.0
+    )
+    n4.connect(b, b, pn.conn.FixedProbability(0.2), weight=1.0, delay=1.0, plasticity=rule, name="rw")
+    n4.save("never.h5")
+
+
 calls = {
     "add_structural": lambda: net.add_structural(p, pn.structural.Pruning(interval=10.0, threshold=0.1)),
     "save with a weight recorder": lambda: saved_with_weight_recorder(),
+    "save with per-synapse rule state": lambda: saved_with_eligibility(),
     "add_neurons": lambda: a.add_neurons(5),
     "remove_synapses": lambda: p.remove_synapses([0]),
     "add_synapses": lambda: p.add_synapses([0], [1]),
@@ -291,6 +302,7 @@ def test_unsupported_features_refused_on_every_rank(tmp_path):
     assert out["refused"] == [
         "add_structural",
         "save with a weight recorder",
+        "save with per-synapse rule state",
         "add_neurons",
         "remove_synapses",
         "add_synapses",
