@@ -88,14 +88,8 @@ public:
             });
         } else {
             const double lo = w_min, hi = w_max;
-            // branch-free: a synapse whose trace is 0 keeps its weight (a select, not a skipped store)
-            if (for_each_post_synapse_dense(p, s, pb, pe, t, *r1,
-                                            [w, fac, lo, hi](std::uint32_t k, double x, index_t, step_t) PYNEURO_INLINE {
-                                                const float old = w[k];
-                                                const float nw = static_cast<float>(std::clamp(old + x * fac, lo, hi));
-                                                w[k] = x != 0.0 ? nw : old;
-                                            }))
-                return;
+            // branch-free (a synapse whose trace is 0 keeps its weight), eight synapses at a time where it can
+            if (post_add_clipped(p, s, pb, pe, t, *r1, fac, lo, hi)) return;
             for_each_post_synapse(p, s, pb, pe, t, *r1, [w, fac, lo, hi](std::uint32_t k, double x, index_t, step_t) {
                 w[k] = static_cast<float>(std::clamp(w[k] + x * fac, lo, hi));
             });
