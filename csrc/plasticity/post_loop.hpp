@@ -26,9 +26,11 @@
 //   AVX-512 it runs eight synapses at a time: gathers of the trace entries, the decay-table slots and the weights,
 //   the same IEEE operations in double per synapse (no contraction), a scatter of the changed weights only (the
 //   synapses of one walk are distinct, so a scatter never collides). Per synapse it is the scalar loop's arithmetic,
-//   so results are bit-identical to it (and independent of the CPU and the thread count); it is ~1.5x faster,
-//   because the scalar body, not only the weight's cache miss, bounds the walk (benchmarks/post_walk_roofline.cpp).
-//   PYNEURO_SCALAR_POST=1 in the environment (read once) keeps the scalar loop, for comparisons.
+//   so results are bit-identical to it (and independent of the CPU and the thread count). It is faster because the
+//   scalar body, not only the weight's cache miss, bounds the walk: the body costs ~1.5x the bare read-modify-write of
+//   the weights (benchmarks/post_walk_roofline.cpp); W4's post-spike update went from ~16.6 to ~13.9 ns per synapse.
+//   PYNEURO_SCALAR_POST=1 in the environment (read once) keeps the scalar loops (this one and the triplet rule's
+//   presynaptic half), for comparisons.
 #pragma once
 #include <cstdlib>
 
