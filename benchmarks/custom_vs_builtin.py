@@ -20,6 +20,7 @@ shared machine). Each pair's results are also checked equal (spikes and weights)
 
     OPENBLAS_NUM_THREADS=1 python benchmarks/custom_vs_builtin.py [--reps 7] [--chunk 200] [--n5 16000] [--threads 1]
     OPENBLAS_NUM_THREADS=1 python benchmarks/custom_vs_builtin.py --w4 --only-w4 --skip-compile --reps 5 --chunk 500
+    OPENBLAS_NUM_THREADS=1 python benchmarks/custom_vs_builtin.py --w4 --only-w4 --skip-compile --w4-scale 0.2
 """
 
 from __future__ import annotations
@@ -164,8 +165,12 @@ def compile_times() -> list[str]:
     return out
 
 
-def w4(threads: int, reps: int, chunk: float, prime: float) -> None:
-    nets = {k: W.zenke25k(threads=threads, neuron=k, prime=prime, tau_rate=10_000.0) for k in ("builtin", "custom")}
+def w4(threads: int, reps: int, chunk: float, prime: float, scale: float = 1.0) -> None:
+    nets = {
+        k: W.zenke25k(threads=threads, neuron=k, prime=prime, tau_rate=10_000.0, scale=scale,
+                      fixed_indegree=scale < 1.0)
+        for k in ("builtin", "custom")
+    }
     for w in nets.values():
         w.net.run(prime)
     c0 = {k: {p: int(m.counts.sum()) for p, m in w.rates.items()} for k, w in nets.items()}
@@ -175,9 +180,27 @@ def w4(threads: int, reps: int, chunk: float, prime: float) -> None:
         k: {p: (int(m.counts.sum()) - c0[k][p]) / w.populations[p].size / secs for p, m in w.rates.items()}
         for k, w in nets.items()
     }
-    print(row(f"W4 zenke25k ({threads} thread)", tb, tc), flush=True)
+    print(row(f"W4 zenke25k x{scale:g} ({threads} thread)", tb, tc), flush=True)
     for k, r in rates.items():
         print(f"  W4 rates {k:<8} E {r['exc']:.3f} Hz   I {r['inh']:.3f} Hz", flush=True)
+
+
+def zenke_kernel(n: int, threads: int, reps: int, chunk: float, convention: str) -> None:
+    """The neuron update alone: n LIFCondAmpaNmda neurons against n pyneuro.definitions.zenke_neuron, driven by 200
+    Poisson sources (10 excitatory and 5 inhibitory inputs each, no plasticity)."""
+
+    def build(model: pn.models.NeuronModel) -> pn.Network:
+        net = pn.Network(dt=0.1, seed=3, threads=threads, time_convention=convention)
+        src = net.add_population(pn.models.PoissonSource(rate=5.0), 200)
+        pop = net.add_population(model, n)
+        net.connect(src, pop, pn.conn.FixedInDegree(10), weight=1.0, delay=0.8)
+        net.connect(src, pop, pn.conn.FixedInDegree(5), weight=3.0, delay=0.8, receptor="inh")
+        pop.set("v", np.linspace(-70.0, -50.0, n))
+        net.run(100.0)
+        return net
+
+    tb, tc = alternate(build(pn.models.LIFCondAmpaNmda()), build(pn.definitions.zenke_neuron()), reps, chunk)
+    print(row(f"zenke neuron n={n} ({convention})", tb, tc), flush=True)
 
 
 def main() -> None:
@@ -190,6 +213,10 @@ def main() -> None:
     ap.add_argument("--w4", action="store_true", help="also W4 with the built-in and the user-defined neuron")
     ap.add_argument("--only-w4", action="store_true", help="skip W2 and W5")
     ap.add_argument("--w4-prime", type=float, default=2000.0, help="W4 priming (ms, plasticity off, not timed)")
+    ap.add_argument("--kernel", type=int, default=0,
+                    help="also the Zenke neuron's update alone for this many neurons, built-in against user-defined")
+    ap.add_argument("--w4-scale", type=float, default=1.0,
+                    help="W4 with scale times the neurons and the full network's in-degrees (fixed_indegree)")
     a = ap.parse_args()
     lines = []
     if not a.skip_compile:
@@ -197,8 +224,11 @@ def main() -> None:
     print("\n".join(lines), flush=True)
     hdr = f"{'s per simulated s':<34} {'builtin':>8} {'custom':>8} {'min b':>8} {'min c':>8}"
     print(hdr)
+    if a.kernel:
+        for convention in ("nest", "pyneuro"):
+            zenke_kernel(a.kernel, a.threads, a.reps, a.chunk, convention)
     if a.w4:
-        w4(a.threads, a.reps, a.chunk, a.w4_prime)
+        w4(a.threads, a.reps, a.chunk, a.w4_prime, a.w4_scale)
     if a.only_w4:
         return
     # W2

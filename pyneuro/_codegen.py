@@ -10,6 +10,7 @@ linear parts for the exponential Euler method) uses sympy and happens only here,
 from __future__ import annotations
 
 import ast
+import copy
 from dataclasses import dataclass
 from typing import Any
 
@@ -226,6 +227,117 @@ def _decay_time(rhs: Any, x: Any, consts: set[Any]) -> Any | None:
     if B != 0 or A == 0 or not A.free_symbols <= consts:
         return None
     return sp.simplify(-1 / A)
+
+
+_HOISTABLE = (ast.BinOp, ast.UnaryOp, ast.Call, ast.IfExp)
+
+
+def hoist_constants(node: ast.expr, is_const: Any, coeff_of: Any, reciprocal: bool = False) -> ast.expr:
+    """``node`` with every maximal subtree that reads only per-population constants (``is_const(name)``: parameters,
+    dt) and calls a function (exp, log, pow, ...) replaced by the name ``__c<q>`` of a per-population coefficient,
+    ``q = coeff_of(subtree)``, computed once in double precision (as the built-in models compute exp(-dt / tau)):
+    the loop over the neurons keeps no call on constants, which would stop the compiler from vectorising it. Plain
+    arithmetic on constants stays as written (the compiler hoists it with the same rounding). ``reciprocal``: a
+    division of a varying value by a constant becomes a multiplication by the constant's reciprocal (a coefficient),
+    as the built-in single-precision kernels multiply by dt / C_m (a division costs several multiplications' time in
+    a vectorised loop; the result differs from the division's by at most an ulp). Returns a new tree."""
+
+    def const_call(n: ast.AST) -> tuple[bool, bool]:  # (reads only constants, calls a function or raises to a power)
+        if isinstance(n, ast.Constant):
+            return True, False
+        if isinstance(n, ast.Name):
+            return bool(is_const(n.id)), False
+        kids = [c for c in ast.iter_child_nodes(n) if isinstance(c, ast.expr)]
+        if isinstance(n, ast.Call):
+            kids = list(n.args)
+        res = [const_call(c) for c in kids]
+        call = isinstance(n, ast.Call) or (isinstance(n, ast.BinOp) and isinstance(n.op, ast.Pow))
+        return all(c for c, _ in res), call or any(k for _, k in res)
+
+    def go(n: ast.expr) -> ast.expr:
+        c, k = const_call(n)
+        if c and k and isinstance(n, _HOISTABLE):
+            return ast.Name(id=f"__c{coeff_of(n)}", ctx=ast.Load())
+        if isinstance(n, (ast.Constant, ast.Name)):
+            return n
+        if reciprocal and isinstance(n, ast.BinOp) and isinstance(n.op, ast.Div) and const_call(n.right)[0]:
+            inv = ast.BinOp(left=ast.Constant(value=1.0), op=ast.Div(), right=n.right)
+            return ast.BinOp(left=go(n.left), op=ast.Mult(), right=ast.Name(id=f"__c{coeff_of(inv)}", ctx=ast.Load()))
+        new = copy.copy(n)
+        for field, value in ast.iter_fields(n):
+            if field == "func":
+                continue
+            if isinstance(value, ast.expr):
+                setattr(new, field, go(value))
+            elif isinstance(value, list):
+                setattr(new, field, [go(v) if isinstance(v, ast.expr) else v for v in value])
+        return new
+
+    return go(node)
+
+
+def hoist_constants_sympy(e: Any, consts: set[Any], coeff_of: Any) -> Any:
+    """As :func:`hoist_constants` for a sympy expression: each maximal constant subexpression holding a function
+    (exp, log, a non-integer power, min/max, a piecewise) becomes a symbol ``__c<q>``."""
+    sp = _sympy()
+    repl: dict[Any, Any] = {}
+
+    def heavy(x: Any) -> bool:
+        if isinstance(x, (sp.Function, sp.Piecewise)) and not x.is_Symbol:
+            return True
+        if x.is_Pow and not x.exp.is_Integer:
+            return True
+        return any(heavy(a) for a in x.args)
+
+    def visit(x: Any) -> None:
+        if x.is_Atom:
+            return
+        if x.free_symbols <= consts and heavy(x):
+            repl[x] = sp.Symbol(f"__c{coeff_of(x)}", real=True)
+            return
+        for a in x.args:
+            visit(a)
+
+    visit(e)
+    return e.xreplace(repl) if repl else e
+
+
+def _expm(A: Any, h: Any) -> Any:
+    """exp(A h) for a matrix of parameters. Where the variables can be ordered so that A is triangular (each
+    variable depends on itself and on later ones only: synaptic currents or conductances feeding a membrane, the
+    common case) with pairwise different diagonal entries, by Parlett's recurrence on f(x) = exp(x h) (milliseconds
+    for what sympy's Jordan form takes seconds on); otherwise by sympy's matrix exponential. An entry that divides
+    by zero for some parameter values (equal time constants) is caught when the coefficients are computed, where
+    the core checks them against a numerical matrix exponential."""
+    sp = _sympy()
+    n = A.shape[0]
+    order: list[int] = []
+    left = set(range(n))
+    while left:  # a variable goes after every variable that depends on it: row i reads column j only for j later
+        ready = [i for i in sorted(left) if not any(A[j, i] != 0 for j in left if j != i)]
+        if not ready:
+            return (A * h).exp()  # coupled (a cycle): no triangular order
+        order += ready
+        left -= set(ready)
+    T = sp.Matrix(n, n, lambda i, j: A[order[i], order[j]])
+    diag = [T[i, i] for i in range(n)]
+    if len(set(diag)) < n:
+        return (A * h).exp()
+    F = sp.zeros(n, n)
+    for i in range(n):
+        F[i, i] = sp.exp(diag[i] * h)
+    for gap in range(1, n):
+        for i in range(n - gap):
+            j = i + gap
+            acc = T[i, j] * (F[j, j] - F[i, i]) + sum(
+                (T[i, k] * F[k, j] - F[i, k] * T[k, j] for k in range(i + 1, j)), sp.Integer(0)
+            )
+            F[i, j] = sp.cancel(acc / (T[j, j] - T[i, i])) if acc != 0 else sp.Integer(0)
+    out = sp.zeros(n, n)
+    for i in range(n):
+        for j in range(n):
+            out[order[i], order[j]] = F[i, j]
+    return out
 
 
 def _cstr(names: list[str]) -> str:
@@ -461,6 +573,28 @@ def model_source(d: ModelDef) -> str:
         raise ExpressionError(f"{n!r} cannot appear in a per-step coefficient")
 
     cpr = SympyPrinter(pname, "double")
+    # per-population constants that call a function (exp(-dt / tau), ...): coefficients, computed once per run
+    hoisted: dict[str, int] = {}
+    cdbl = CppPrinter(pname, "double")
+
+    def coeff_ast(node: ast.AST) -> int:
+        k = ast.dump(node)
+        if k not in hoisted:
+            hoisted[k] = coeff(cdbl(node))
+        return hoisted[k]
+
+    def coeff_sym(e: Any) -> int:
+        k = "sympy:" + sp.srepr(e)
+        if k not in hoisted:
+            hoisted[k] = coeff(cpr(e))
+        return hoisted[k]
+
+    def H(node: ast.expr) -> ast.expr:
+        return hoist_constants(node, lambda n: n in par or n == "dt", coeff_ast, reciprocal=T == "float")
+
+    def HS(e: Any) -> Any:
+        return hoist_constants_sympy(e, consts, coeff_sym)
+
     # pure decays (dx/dt = -x / T): exact under every method
     decays: dict[str, Any] = {}
     for v, e in rhs.items():
@@ -498,14 +632,14 @@ def model_source(d: ModelDef) -> str:
         h = sym["dt"]
         if A.det() != 0:
             linear_form = 0
-            P = (A * h).exp()
+            P = _expm(A, h)
             c = -A.LUsolve(b)
         else:
             linear_form = 1
             M = sp.zeros(n_lin + 1, n_lin + 1)
             M[:n_lin, :n_lin] = A
             M[:n_lin, n_lin] = b
-            E = (M * h).exp()
+            E = _expm(M, h)
             P = E[:n_lin, :n_lin]
             c = E[:n_lin, n_lin]
         for i in range(n_lin):
@@ -535,6 +669,8 @@ def model_source(d: ModelDef) -> str:
 
     def printer(prefix: str, tname: str = "t_") -> CppPrinter:
         def name_of(n: str) -> str:
+            if n.startswith("__c"):
+                return f"c_{n[3:]}"
             if n in st:
                 return f"{prefix}{n}"
             if n in par:
@@ -565,7 +701,10 @@ def model_source(d: ModelDef) -> str:
             expr = " + ".join(terms) if terms else number(0.0, T)
             body.append(f"        {ty} n_{v} = {expr};")
     elif method == "exponential_euler":
-        spr = SympyPrinter(lambda n: f"o_{n}" if n in st else (pn(n) if n in par else f"{n}_"), T)
+        spr = SympyPrinter(
+            lambda n: f"c_{n[3:]}" if n.startswith("__c") else f"o_{n}" if n in st else pn(n) if n in par else f"{n}_",
+            T,
+        )
         for v in ode_vars:
             if v in decays:
                 body.append(f"        {ty} n_{v} = o_{v} * c_{dec_full[v]};")
@@ -577,6 +716,7 @@ def model_source(d: ModelDef) -> str:
                     f"linear in {v}; use 'rk2' or 'rk4'"
                 )
             A, B = lin
+            A, B = (A if A.free_symbols <= consts else HS(A)), HS(B)
             if A == 0:
                 body.append(f"        {ty} n_{v} = o_{v} + dt_ * {spr(B)};")
             elif A.free_symbols <= consts:
@@ -596,9 +736,9 @@ def model_source(d: ModelDef) -> str:
             body.append(f"        {{  // stage {k}")
             body.append(f"            [[maybe_unused]] const {ty} t_s = {tt};")
             for name, node in d.subexpr:
-                body.append(f"            const {ty} e_{name} = {pr(node)};")
+                body.append(f"            const {ty} e_{name} = {pr(H(node))};")
             for v in integ:
-                val = pr(d.odes[v])
+                val = pr(H(d.odes[v]))
                 if v in d.unless_refractory:
                     val = f"refr ? {number(0.0, T)} : {val}"
                 body.append(f"            k{k}_{v} = {val};")
@@ -608,7 +748,10 @@ def model_source(d: ModelDef) -> str:
             body.append(f"        {ty} " + ", ".join(f"k{k}_{v}" for k in range(1, stages + 1)) + ";")
         # decaying variables at the stage times
         for v in decays:
-            body.append(f"        const {ty} h1_{v} = o_{v} * c_{dec_half[v]}, f1_{v} = h1_{v} * c_{dec_half[v]};")
+            if stages == 1:  # no stage at half the step: one multiplication by exp(-dt / T)
+                body.append(f"        const {ty} f1_{v} = o_{v} * c_{dec_full[v]};")
+            else:
+                body.append(f"        const {ty} h1_{v} = o_{v} * c_{dec_half[v]}, f1_{v} = h1_{v} * c_{dec_half[v]};")
 
         def stage_vals(prefix: str, k_prev: int | None, frac: str, dec: str) -> None:
             for v in d.state:
@@ -664,9 +807,10 @@ def model_source(d: ModelDef) -> str:
             body.append(f"        n_{v} = refr ? o_{v} : n_{v};")
     npr = printer("n_")
     for v, node in d.assign:
-        body.append(f"        n_{v} = {npr(node)};")
+        body.append(f"        n_{v} = {npr(H(node))};")
     if d.threshold is not None:
-        body.append(f"        const std::int32_t spike = (refr == 0) & static_cast<std::int32_t>({npr(d.threshold)});")
+        cond = npr(H(d.threshold))
+        body.append(f"        const std::int32_t spike = (refr == 0) & static_cast<std::int32_t>({cond});")
     else:
         body.append("        const std::int32_t spike = 0;")
     local_names = list(dict.fromkeys(s.target for s in d.reset if s.is_local))
@@ -674,6 +818,8 @@ def model_source(d: ModelDef) -> str:
         body.append(f"        {ty} l_{n} = {number(0.0, T)};")
 
     def reset_name(n: str) -> str:
+        if n.startswith("__c"):
+            return f"c_{n[3:]}"
         if n in st:
             return f"n_{n}"
         if n in par:
@@ -685,7 +831,7 @@ def model_source(d: ModelDef) -> str:
     rpr = CppPrinter(reset_name, T)
     for s in d.reset:
         tgt = reset_name(s.target)
-        val = rpr(s.value)
+        val = rpr(H(s.value))
         if s.op != "=":
             val = f"{tgt} {s.op[0]} {val}"
         if s.is_local:
@@ -698,16 +844,31 @@ def model_source(d: ModelDef) -> str:
         val = f"static_cast<float>(n_{v})"
         if v in decays or (method == "exact" and _pure_row(v, linear_block, lin_A, lin_b)):
             val = f"::pyneuro::flush_tiny({val})"
-        body.append(f"        s_{v}[i] = {val};")
+        # lagged arrivals (NEST time convention) after the update, exc before inh, as Population::flush_lagged
+        lags = [f"lag_{r[0]}[i]" for r in ("exc", "inh") if d.receptors.get(r) == v]
+        if lags:
+            lagged = val
+            for x in lags:
+                lagged = f"({lagged} + {x})"
+            body.append(f"        if constexpr (Lag) s_{v}[i] = {lagged};")
+            body.append(f"        else s_{v}[i] = {val};")
+        else:
+            body.append(f"        s_{v}[i] = {val};")
+    for r in ("exc", "inh"):
+        if r in d.receptors:
+            body.append(f"        if constexpr (Lag) lag_{r[0]}[i] = 0.0f;")
 
     # assemble
     n_coeffs = len(coeffs)
     args = ", ".join(f"float* __restrict s_{v}" for v in d.state)
     # single precision: compiled for several instruction-set levels, like the built-in vectorised kernels
     attr = "PYNEURO_KERNEL " if T == "float" else ""
-    head = [f"{attr}static void step({args}, std::int32_t* __restrict rf, std::uint8_t* __restrict flag,",
+    head = ["template <bool Lag>",
+            f"{attr}static void step({args}, std::int32_t* __restrict rf, std::uint8_t* __restrict flag,",
             "                                std::size_t n, const double* __restrict p, const double* __restrict c,",
-            "                                std::int32_t ref_steps, double t_now, double dt) {",
+            "                                std::int32_t ref_steps, double t_now, double dt,",
+            "                                [[maybe_unused]] float* __restrict lag_e,",
+            "                                [[maybe_unused]] float* __restrict lag_i) {",
             f"    [[maybe_unused]] const {ty} t_ = static_cast<{ty}>(t_now);",
             f"    [[maybe_unused]] const {ty} dt_ = static_cast<{ty}>(dt);",
             f"    [[maybe_unused]] const {ty} h_ = static_cast<{ty}>(dt);"]
@@ -717,26 +878,22 @@ def model_source(d: ModelDef) -> str:
     head += [f"        const {ty} o_{v} = s_{v}[i];" for v in d.state]
     head += ["        const std::int32_t r = rf[i];", "        const std::int32_t refr = r > 0;"]
     step_fn = "\n".join(head + body + ["    }", "}"])
-    prep = [f"        c[{q}] = {e};" for q, e in enumerate(coeffs)]
-    lin_fn = ["        (void)p;", "        (void)A;", "        (void)b;"]
+    prep = [f"    c[{q}] = {e};" for q, e in enumerate(coeffs)]
+    lin_fn = ["    (void)p;", "    (void)A;", "    (void)b;"]
     if method == "exact" and lin_A is not None:
         for i in range(n_lin):
             for j in range(n_lin):
-                lin_fn.append(f"        A[{i * n_lin + j}] = {cpr(lin_A[i, j])};")
-            lin_fn.append(f"        b[{i}] = {cpr(lin_b[i])};")  # type: ignore[index]
+                lin_fn.append(f"    A[{i * n_lin + j}] = {cpr(lin_A[i, j])};")
+            lin_fn.append(f"    b[{i}] = {cpr(lin_b[i])};")  # type: ignore[index]
     call_args = ", ".join(f"v.state[{st[s]}] + b" for s in d.state)
     exc = st[d.receptors["exc"]] if "exc" in d.receptors else -1
     inh = st[d.receptors["inh"]] if "inh" in d.receptors else -1
     return f"""// Generated by pyneuro from a pyneuro.models.Custom definition ({d.kind}); do not edit.
-#include <cstdio>
-
 #include "core/fast_math.hpp"
-#include "core/plugin.hpp"
-#include "neurons/custom_model.hpp"
+#include "neurons/model_kernel.hpp"
 
 namespace {{
 using namespace ::pyneuro;
-constexpr const char* kKind = "{d.kind}";
 const char* const kParams[] = {_cstr(d.params)};
 const char* const kState[] = {_cstr(d.state)};
 const CustomModelSpec kSpec = {{{len(d.params)}, kParams, {len(d.state)}, kState, {n_coeffs}, {exc}, {inh}, {n_lin},
@@ -744,28 +901,31 @@ const CustomModelSpec kSpec = {{{len(d.params)}, kParams, {len(d.state)}, kState
 
 {step_fn}
 
-class Kernel final : public ModelKernel {{
-public:
-    const CustomModelSpec& spec() const noexcept override {{ return kSpec; }}
-    void prepare([[maybe_unused]] const double* p, [[maybe_unused]] double dt,
-                 [[maybe_unused]] double* c) const noexcept override {{
+void prepare([[maybe_unused]] const double* p, [[maybe_unused]] double dt, [[maybe_unused]] double* c) noexcept {{
 {chr(10).join(prep)}
-    }}
-    void linear_system([[maybe_unused]] const double* p, double* A, double* b) const noexcept override {{
-{chr(10).join(lin_fn)}
-    }}
-    void update(const ModelView& v, index_t b, index_t e, step_t t) const noexcept override {{
-        step({call_args}, v.refr + b, v.flag + b, e - b, v.params, v.coeffs, v.ref_steps,
-             static_cast<double>(t) * v.dt, v.dt);
-    }}
-}};
-
-std::unique_ptr<Population> factory(index_t n, const ParamMap& p, const BuildContext& c, std::string& error) noexcept {{
-    std::unique_ptr<ModelKernel> k(new (std::nothrow) Kernel());
-    if (!k) return nullptr;
-    return c.custom_model(std::move(k), kKind, n, p, error);
 }}
-{_entry("kKind", "add_model", "factory")}"""
+
+void linear_system([[maybe_unused]] const double* p, double* A, double* b) noexcept {{
+{chr(10).join(lin_fn)}
+}}
+
+void update(const ModelView& v, index_t b, index_t e, step_t t) noexcept {{
+    if (v.lag_exc)
+        step<true>({call_args}, v.refr + b, v.flag + b, e - b, v.params, v.coeffs, v.ref_steps,
+                   static_cast<double>(t) * v.dt, v.dt, v.lag_exc + b, v.lag_inh + b);
+    else
+        step<false>({call_args}, v.refr + b, v.flag + b, e - b, v.params, v.coeffs, v.ref_steps,
+                    static_cast<double>(t) * v.dt, v.dt, nullptr, nullptr);
+}}
+
+const ModelKernelTable kTable = {{"{d.kind}", &kSpec, &prepare, &linear_system, &update}};
+}}  // namespace
+
+extern "C" __attribute__((visibility("default")))
+const ::pyneuro::ModelKernelTable* pyneuro_model_kernel(int abi) noexcept {{
+    return abi == ::pyneuro::kModelAbi ? &kTable : nullptr;
+}}
+"""
 
 
 def _pure_row(v: str, block: list[str], A: Any, b: Any) -> bool:

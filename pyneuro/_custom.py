@@ -123,13 +123,28 @@ def _rule_parts(r: Any) -> dict[str, Any]:
     if not isinstance(r.neuron, dict):
         raise TypeError(f"Custom.neuron must be a dict of names to (dx/dt expression, initial), got {r.neuron!r}")
     neuron: dict[str, tuple[str, float]] = {}
+    neuron_delay: dict[str, float | str] = {}
     for k, v in r.neuron.items():
         check_identifier("Custom.neuron key", k)
         if isinstance(v, str):
             v = (v, 0.0)
-        if not isinstance(v, (tuple, list)) or len(v) != 2 or not isinstance(v[0], str):
-            raise ValueError(f"Custom.neuron[{k!r}] must be (dx/dt expression, initial value), got {v!r}")
+        if not isinstance(v, (tuple, list)) or len(v) not in (2, 3) or not isinstance(v[0], str):
+            raise ValueError(
+                f"Custom.neuron[{k!r}] must be (dx/dt expression, initial value) or (dx/dt expression, initial "
+                f"value, delay in ms), got {v!r}"
+            )
         neuron[k] = (v[0], check_number(f"Custom.neuron[{k!r}] initial value", v[1]))
+        if len(v) == 3:
+            what = f"Custom.neuron[{k!r}] delay (ms)"
+            if isinstance(v[2], str):
+                if v[2] not in params:
+                    raise ValueError(
+                        f"{what} names parameter {v[2]!r}, which is not among the parameters {sorted(params)}"
+                    )
+                check_number(f"{what} (parameter {v[2]!r})", params[v[2]], 0.0, 1e4)
+                neuron_delay[k] = v[2]
+            else:
+                neuron_delay[k] = check_number(what, v[2], 0.0, 1e4)
     bodies = {ev: getattr(r, f"on_{ev}") for ev in ("pre", "post", "tick")}
     for ev, code in bodies.items():
         if code is not None and not isinstance(code, str):
@@ -149,7 +164,8 @@ def _rule_parts(r: Any) -> dict[str, Any]:
         + [(n, "Custom.neuron") for n in neuron],
         _RESERVED_RULE,
     )
-    return {"params": params, "traces": traces, "synapse": synapse, "neuron": neuron, "bodies": bodies}
+    return {"params": params, "traces": traces, "synapse": synapse, "neuron": neuron, "neuron_delay": neuron_delay,
+            "bodies": bodies}
 
 
 def rule_definition(r: Any) -> Built:
@@ -238,6 +254,8 @@ def rule_lowered(r: Any) -> dict[str, float]:
         out[f"syn_tau:{n}"] = 0.0 if tau is None else _value(tau, params)
     for n, (_, init) in parts["neuron"].items():
         out[f"neuron:{n}"] = init
+    for n, delay in parts["neuron_delay"].items():
+        out[f"neuron_delay:{n}"] = _value(delay, params)
     return out
 
 

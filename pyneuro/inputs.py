@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
+from . import io
 from ._validation import FLOAT32_MAX, check_float_array, check_number
 
 if TYPE_CHECKING:
@@ -157,7 +158,9 @@ class PoissonInput:
 
     # -- checkpoints ------------------------------------------------------------------------------------------
     def save_to(self, node: Node, refs: Refs) -> None:
-        """Write what rebuilds this input into the checkpoint group ``node`` (attribute ``spec``, JSON)."""
+        """Write what rebuilds this input into the checkpoint group ``node`` (attributes ``kind`` and ``spec``,
+        JSON)."""
+        node.attrs["kind"] = "poisson"
         node.attrs["spec"] = json.dumps({"kind": "poisson", **self.to_dict(), "target": refs.index(self.target)})
 
     @classmethod
@@ -421,7 +424,9 @@ class CurrentInput:
 
     # -- checkpoints ------------------------------------------------------------------------------------------
     def save_to(self, node: Node, refs: Refs) -> None:
-        """Write what rebuilds this input into the checkpoint group ``node`` (attribute ``spec``, JSON)."""
+        """Write what rebuilds this input into the checkpoint group ``node`` (attributes ``kind`` and ``spec``,
+        JSON)."""
+        node.attrs["kind"] = "current"
         node.attrs["spec"] = json.dumps({**self.to_dict(), "target": refs.index(self.target)})
 
     @classmethod
@@ -439,3 +444,6 @@ class CurrentInput:
 
 #: The inputs by the ``kind`` of their saved spec (a spec without one, as written before it was added, is "poisson").
 INPUTS: dict[str, type[PoissonInput] | type[CurrentInput]] = {"poisson": PoissonInput, "current": CurrentInput}
+
+for _kind, _cls in INPUTS.items():
+    io.register("inputs", _kind, _cls)

@@ -16,6 +16,12 @@ Format versions: files carry ``format_version``; this module reads every version
   would otherwise ignore its lesions and rules.
 - 3: adds the time convention (attribute ``time_convention``, "pyneuro" when absent) and Poisson inputs (group
   ``inputs``); version-1 and -2 files load unchanged.
+- 4: every saved object writes and reads its own group, named by a ``kind`` attribute that picks its class from
+  :data:`SECTIONS` (populations, projections, inputs, recorders, scheduled events); the events of the network's
+  scheduler that it saves (pending lesions, neurogenesis epochs) are one group ``scheduled`` in the order they were
+  scheduled, instead of ``lesions/pending`` and the populations' ``structural``, ``neuro_next`` and
+  ``neuro_added`` attributes. Older files are converted on reading (:func:`upgrade`), so versions 1-3 load as
+  before.
 
 Integrity: every dataset is written with HDF5's Fletcher-32 checksum filter, so a changed byte inside a dataset is
 a ValueError naming the dataset when the file is read (files written before the filter carry none and load as
@@ -34,11 +40,54 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Node", "Refs", "read", "write", "FORMAT_NAME", "FORMAT_VERSION", "READABLE_VERSIONS"]
+__all__ = [
+    "Node",
+    "Refs",
+    "read",
+    "write",
+    "upgrade",
+    "register",
+    "loader",
+    "SECTIONS",
+    "FORMAT_NAME",
+    "FORMAT_VERSION",
+    "READABLE_VERSIONS",
+]
 
 FORMAT_NAME = "pyneuro-checkpoint"
-FORMAT_VERSION = 3
-READABLE_VERSIONS = (1, 2, 3)
+FORMAT_VERSION = 4
+READABLE_VERSIONS = (1, 2, 3, 4)
+
+#: The groups of saved objects, in the order they are written and read (an object refers only to objects of
+#: earlier groups or earlier in its own), each with what its objects are called in messages.
+SECTIONS: dict[str, str] = {
+    "populations": "population",
+    "projections": "projection",
+    "inputs": "input",
+    "monitors": "recorder",
+    "scheduled": "scheduled event",
+}
+
+#: section -> kind -> class with ``load_from(net, node, refs)``; filled by :func:`register`
+_KINDS: dict[str, dict[str, Any]] = {name: {} for name in SECTIONS}
+
+
+def register(section: str, kind: str, cls: Any) -> None:
+    """Make ``cls.load_from(net, node, refs)`` the reader of the groups of ``section`` whose ``kind`` is ``kind``
+    (each saving class registers itself where it is defined)."""
+    if section not in _KINDS:
+        raise ValueError(f"section must be one of {sorted(_KINDS)}, got {section!r}")
+    _KINDS[section][kind] = cls
+
+
+def loader(section: str, k: int, node: Node) -> Any:
+    """The class that reads group ``k`` of ``section`` (by its ``kind``); a ValueError naming the group if the kind
+    is not known."""
+    kind = str(node.attrs.get("kind"))
+    known = _KINDS[section]
+    if kind not in known:
+        raise ValueError(f"checkpoint {section}/{k}: unknown {SECTIONS[section]} kind {kind!r}; known: {sorted(known)}")
+    return known[kind]
 
 
 @dataclass
@@ -65,22 +114,34 @@ class Node:
 
 
 class Refs:
-    """How saved objects name the populations and projections they refer to: by position in the network.
+    """What saved objects need from the network being saved or loaded: positions of its populations and projections
+    (how they name each other in a file) and its compiled engine.
 
     Parameters
     ----------
-    populations, projections : sequence
-        The network's populations and projections, in order.
+    populations, projections : list
+        The network's populations and projections, in order; read live (objects loaded earlier are found by later
+        ones).
+    engine : _core.Engine, optional
+        The network's compiled engine (for the objects that are built by it directly).
     """
 
-    def __init__(self, populations: Any, projections: Any) -> None:
-        self.populations = list(populations)
-        self.projections = list(projections)
-        self._index = {id(x): k for k, x in enumerate(self.populations)}
-        self._index.update({id(x): k for k, x in enumerate(self.projections)})
+    def __init__(self, populations: Any, projections: Any, engine: Any = None) -> None:
+        self.populations = populations
+        self.projections = projections
+        self.engine = engine
+        self._index: dict[int, int] = {}
+        self._sizes = (-1, -1)
 
     def index(self, obj: Any) -> int:
         """The position of a population or projection of the network."""
+        sizes = (len(self.populations), len(self.projections))
+        if sizes != self._sizes:  # objects were added (while loading): index again
+            self._index = {id(x): k for k, x in enumerate(self.populations)}
+            self._index.update({id(x): k for k, x in enumerate(self.projections)})
+            self._sizes = sizes
+        if id(obj) not in self._index:
+            raise KeyError(f"{obj!r} is not part of the network")
         return self._index[id(obj)]
 
     def population(self, k: Any, where: str) -> Any:
@@ -200,4 +261,41 @@ def _read_checked(h5py: Any, path: Path) -> Node:
             raise ValueError(
                 f"{path} has checkpoint format version {version}; this pyneuro reads versions {READABLE_VERSIONS}"
             )
-        return _read_node(f)
+        return upgrade(_read_node(f), version)
+
+
+def upgrade(root: Node, version: int) -> Node:
+    """The tree of a file of format ``version`` in the current format's layout (versions 1-3 had no ``kind`` on
+    populations, projections and inputs, pending lesions in ``lesions/pending`` and neurogenesis epochs as
+    attributes of their populations); the numbers are unchanged, so the network continues as it would have."""
+    import json
+
+    if version >= 4:
+        return root
+    # 1 -> 2 -> 3 added groups and attributes whose absence means "none" or the old default: nothing to convert
+    for name, kind in (("populations", "population"), ("projections", "projection")):
+        for node in root.children.get(name, Node()).children.values():
+            node.attrs.setdefault("kind", kind)
+    for node in root.children.get("inputs", Node()).children.values():
+        node.attrs.setdefault("kind", str(json.loads(node.attrs["spec"]).get("kind", "poisson")))
+    scheduled = root.child("scheduled")
+    for k in range(len(root.children.get("populations", Node()).children)):
+        gp = root.children["populations"].children[str(k)]
+        if "structural" not in gp.attrs:
+            continue
+        rules = json.loads(gp.attrs.pop("structural"))
+        steps = json.loads(gp.attrs.pop("neuro_next"))
+        added = {int(i): int(n) for i, n in json.loads(gp.attrs.pop("neuro_added")).items()}
+        for j, (spec, step) in enumerate(zip(rules, steps)):
+            scheduled.child(str(len(scheduled.children))).attrs.update(
+                kind="neurogenesis", population=k, rule=json.dumps(spec), next_step=int(step), added=added.get(j, 0)
+            )
+    lesions = root.children.get("lesions")
+    if lesions is not None and "pending" in lesions.children:
+        pending = lesions.children.pop("pending")
+        for k in range(len(pending.children)):
+            node = pending.children[str(k)]
+            node.attrs.setdefault("kind", "lesion")
+            scheduled.children[str(len(scheduled.children))] = node
+    root.attrs["format_version"] = FORMAT_VERSION
+    return root

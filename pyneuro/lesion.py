@@ -38,9 +38,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from . import _core
+from . import _core, io
 from ._clock import to_step
 from ._validation import check_index_array, check_number
+from .scheduler import ORDER_LESION
 
 if TYPE_CHECKING:
     from .io import Node, Refs
@@ -172,8 +173,13 @@ class Lesion:
             self.neurons[pop.name] = ids if prev is None else np.union1d(prev, ids).astype(np.uint32)
 
     # -- applying -----------------------------------------------------------------------------------------------
-    def fire(self) -> None:
-        """Apply the lesion (when its step has come)."""
+    @property
+    def fire_order(self) -> tuple[int, ...]:
+        """Lesions act first among the events due at a step (:mod:`pyneuro.scheduler`), in the order scheduled."""
+        return (ORDER_LESION,)
+
+    def fire(self, step: int | None = None) -> None:
+        """Apply the lesion (the network is at ``step``, its step; as a :class:`pyneuro.scheduler.Scheduled`)."""
         self.apply()
 
     def apply(self) -> None:
@@ -315,13 +321,12 @@ class Lesion:
         les._name_neurons()
         return les
 
-
     def save_to(self, node: Node, refs: Refs) -> None:
-        """Write this pending lesion into the checkpoint group ``node``: attributes ``step`` and
+        """Write this pending lesion into the checkpoint group ``node``: attributes ``kind``, ``step`` and
         ``remove_synapses``; groups ``neurons`` and ``synapses`` with one dataset per target (its ids or canonical
         synapse indices), each naming its population (``pop``) or projection (``proj``) by position."""
         self.check_savable()
-        node.attrs.update(step=int(self.step), remove_synapses=bool(self.remove_synapses))
+        node.attrs.update(kind="lesion", step=int(self.step), remove_synapses=bool(self.remove_synapses))
         gn, gs = node.child("neurons"), node.child("synapses")
         for j, (pop, ids) in enumerate(self._neurons):
             gn.data[str(j)] = np.asarray(ids, np.uint32)
@@ -331,8 +336,9 @@ class Lesion:
             gs.data_attrs[str(j)] = {"proj": refs.index(proj)}
 
     @classmethod
-    def load_from(cls, net: Network, engine: _core.Engine, node: Node, refs: Refs) -> Lesion:
-        """The pending lesion saved in ``node`` by :meth:`save_to`, for ``net`` (whose engine is ``engine``)."""
+    def load_from(cls, net: Network, node: Node, refs: Refs) -> Lesion:
+        """The pending lesion saved in ``node`` by :meth:`save_to`, for ``net`` (whose engine is ``refs.engine``),
+        added to its scheduler."""
         gn, gs = node.children["neurons"], node.children["synapses"]
         state = {
             "step": int(node.attrs["step"]),
@@ -346,7 +352,12 @@ class Lesion:
                 for j in range(len(gs.data))
             ],
         }
-        return cls.from_state(net, engine, state)
+        les = cls.from_state(net, refs.engine, state)
+        net.scheduler.add(les)
+        return les
+
+
+io.register("scheduled", "lesion", Lesion)
 
 
 # -- selections -------------------------------------------------------------------------------------------------

@@ -91,6 +91,15 @@ class NeuronModel:
     def to_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, **self.params()}
 
+    @staticmethod
+    def from_dict(d: dict[str, Any]) -> NeuronModel:
+        """The model that :meth:`to_dict` described (its class by ``kind`` in :data:`MODELS`)."""
+        d = dict(d)
+        kind = d.pop("kind", None)
+        if kind not in MODELS:
+            raise ValueError(f"unknown neuron model kind {kind!r}; known: {sorted(MODELS)}")
+        return MODELS[kind](**d)
+
 
 @dataclass
 class LIF(NeuronModel):

@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from . import io
+
 if TYPE_CHECKING:
     from . import _core
     from .io import Node, Refs
@@ -233,9 +235,21 @@ class StructureMonitor(Monitor):
         self._steps: list[int] = []
         self._arrays: list[dict[str, np.ndarray]] = []
 
+    @property
+    def fire_order(self) -> tuple[int, ...]:
+        """Snapshots come after every change due at their step (:mod:`pyneuro.scheduler`)."""
+        from .scheduler import ORDER_OBSERVE
+
+        return (ORDER_OBSERVE,)
+
     def take_due(self) -> None:
-        """Take the snapshot due at the current step, if any (:meth:`Network.run` calls it between chunks)."""
-        if self._net.step == self.next_step:
+        """Take the snapshot due at the current step, if any (:meth:`fire` at the network's step)."""
+        self.fire(self._net.step)
+
+    def fire(self, step: int) -> None:
+        """Take the snapshot due at ``step``, if any (the network's scheduler calls it between chunks, as a
+        :class:`pyneuro.scheduler.Scheduled`)."""
+        if self._net.step == step == self.next_step:
             self._steps.append(self.next_step)
             self._arrays.append(self.projection.arrays())
             self.next_step += self.every_steps
@@ -297,6 +311,7 @@ class StructureMonitor(Monitor):
         m = cls(net, refs.projection(node.attrs["target"], "monitor target"), every)
         m.restore({"next_step": node.attrs["next_step"], **node.data})
         net.monitors.append(m)
+        net.scheduler.add(m, saved=False)  # saved with the recorders
         return m
 
     def __repr__(self) -> str:
@@ -371,3 +386,6 @@ class RateMonitor(Monitor):
 MONITORS: dict[str, type[Monitor]] = {
     c.kind: c for c in (SpikeMonitor, StateMonitor, WeightMonitor, RateMonitor, StructureMonitor)
 }
+
+for _cls in MONITORS.values():
+    io.register("monitors", _cls.kind, _cls)

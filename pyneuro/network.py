@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from . import _core
-from ._clock import interval_steps, to_step, to_steps
+from ._clock import to_step, to_steps
 from ._validation import (
     FLOAT32_MAX,
     check_choice,
@@ -20,18 +20,18 @@ from ._validation import (
     check_index_array,
     check_int,
     check_number,
-    check_synapse_arrays,
 )
 from .connectivity import AllToAll, ConnectionRule, Normal, Uniform
 from .errors import SimulationError
-from .inputs import INPUTS, CurrentInput, CurrentSource, PoissonInput, check_poisson_params
+from .inputs import CurrentInput, CurrentSource, PoissonInput, check_poisson_params
 from .lesion import Lesion
-from .models import MODELS, NeuronModel, SpikeGenerator
-from .monitors import MONITORS, Monitor, RateMonitor, SpikeMonitor, StateMonitor, StructureMonitor, WeightMonitor
+from .models import NeuronModel, SpikeGenerator
+from .monitors import Monitor, RateMonitor, SpikeMonitor, StateMonitor, StructureMonitor, WeightMonitor
 from .plasticity import NeuronRule, PlasticityRule
 from .population import Population
 from .projection import Projection
-from .structural import Neurogenesis, NeurogenesisEpochs, StructuralRule
+from .scheduler import Scheduler
+from .structural import NeurogenesisEpochs
 
 __all__ = ["Network"]
 
@@ -101,9 +101,8 @@ class Network:
         self.inputs: list[PoissonInput | CurrentInput] = []
         self.monitors: list[Monitor] = []
         self.lesions: list[dict[str, Any]] = []  # applied lesions: time (ms), kind, name, count
-        self._pending_lesions: list[Lesion] = []  # scheduled with at=, in time order
         self._lesion_counter = 0  # fraction selections made so far (seeds the next one)
-        self._neurogenesis: list[NeurogenesisEpochs] = []  # by population, then rule
+        self._scheduler = Scheduler()  # what happens at a step in Python: lesions, neurogenesis, snapshots
 
     # -- properties -------------------------------------------------------------------------------------------
     @property
@@ -156,6 +155,12 @@ class Network:
     def stamp_offset(self) -> int:
         """Steps between the step in which a spike is detected and its time stamp: 0 (pyneuro) or 1 (nest)."""
         return 1 if self._engine.nest_time else 0
+
+    @property
+    def scheduler(self) -> Scheduler:
+        """The events done in Python at simulated times (pending lesions, neurogenesis epochs, structure snapshots;
+        see :mod:`pyneuro.scheduler`); :meth:`run` stops the compiled loop at each and fires it."""
+        return self._scheduler
 
     @property
     def step(self) -> int:
@@ -437,30 +442,6 @@ class Network:
         self.projections.append(proj)
         return proj
 
-    def _connect_arrays(
-        self,
-        pre: Population,
-        post: Population,
-        receptor: str,
-        arrays: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
-        rules: list[PlasticityRule],
-        name: str,
-    ) -> Projection:
-        """Recreate a projection from canonical arrays (delays in steps); used by checkpoints."""
-        p, q, d, w = check_synapse_arrays(f"projection {name!r}", arrays, pre.size, post.size)
-        lowered = [r.lowered(self) for r in rules]
-        try:
-            compiled = self._engine.connect_arrays(pre.compiled, post.compiled, receptor, p, q, d, w)
-        except ValueError as e:  # the core's own checks (the delay limit, the shard limit), named like ours
-            raise ValueError(f"projection {name!r}: {e}") from None
-        try:
-            proj = Projection(self, compiled, self._engine, pre, post, receptor, rules, lowered, name)
-        except BaseException:
-            self._engine.pop_projection(compiled)
-            raise
-        self.projections.append(proj)
-        return proj
-
     def add_poisson_input(
         self,
         target: Population,
@@ -552,26 +533,7 @@ class Network:
         given. A rewired projection may not carry a weight monitor (synapse positions change; take snapshots)."""
         if isinstance(target, Population):
             self._own("target", target, Population)
-            if not rules:
-                raise ValueError("add_structural needs at least one rule from pyneuro.structural")
-            names = [p.name for p in self.projections]
-            for k, r in enumerate(rules):
-                if not isinstance(r, Neurogenesis):
-                    raise TypeError(f"rules[{k}]: a population takes Neurogenesis rules, got {type(r).__name__}")
-                for name, *_ in r.connect:
-                    if name not in names:
-                        raise ValueError(f"rules[{k}].connect names projection {name!r}; the network has {names}")
-                if target.positions is not None and r.position_box is None:
-                    raise ValueError(f"rules[{k}]: population {target.name!r} has positions; give position_box")
-                interval_steps(f"rules[{k}].interval", r.interval, self.dt)
-                r.check_target(target, self)
-            for r in rules:
-                iv = interval_steps("Neurogenesis.interval", r.interval, self.dt)
-                epochs = NeurogenesisEpochs(target, r, len(target.structural), (self.step // iv + 1) * iv)
-                target.structural.append(r)
-                self._neurogenesis.append(epochs)
-            order = {id(p): k for k, p in enumerate(self.populations)}
-            self._neurogenesis.sort(key=lambda e: (order[id(e.population)], e.index))
+            NeurogenesisEpochs.attach(self, target, rules)
             return
         self._own("target", target, Projection)
         target.add_structural(*rules)
@@ -668,8 +630,9 @@ class Network:
         synapse), so choose ``every`` with the projection's size in mind."""
         self._own("proj", proj, Projection)
         m = StructureMonitor(self, proj, self._every("every", every))
-        m.take_due()
+        m.fire(self.step)
         self.monitors.append(m)
+        self._scheduler.add(m, saved=False)  # saved with the recorders
         return m
 
     def record_rate(self, pop: Population, every: float = 1.0, *, bin: float | None = None) -> RateMonitor:
@@ -719,28 +682,10 @@ class Network:
         if les.step <= self.step:
             les.apply()
         else:
-            self._pending_lesions.append(les)
-            self._pending_lesions.sort(key=lambda x: x.step)  # stable: same-step lesions keep their order
+            self._scheduler.add(les)
         return les
 
     # -- running ----------------------------------------------------------------------------------------------
-    def _next_event(self) -> int | None:
-        """The step of the next thing scheduled in Python (a lesion, a neurogenesis epoch, a snapshot)."""
-        steps = [les.step for les in self._pending_lesions[:1]]
-        steps += [e.next_step for e in self._neurogenesis]
-        steps += [m.next_step for m in self.monitors if isinstance(m, StructureMonitor)]
-        return min(steps) if steps else None
-
-    def _fire_due(self) -> None:
-        """Apply what is due at the current step: lesions (in time order), neurogenesis epochs, snapshots."""
-        while self._pending_lesions and self._pending_lesions[0].step <= self.step:
-            self._pending_lesions.pop(0).apply()
-        for e in self._neurogenesis:
-            e.fire()
-        for m in self.monitors:
-            if isinstance(m, StructureMonitor):
-                m.take_due()
-
     def run(self, duration: float, progress: bool = False) -> None:
         """Advance the network by ``duration`` ms (rounded to whole steps); may be called again to continue.
 
@@ -765,10 +710,10 @@ class Network:
         chunk = 100
         wall0 = _time.perf_counter()
         try:
-            self._fire_due()
+            self._scheduler.fire_due(self.step)
             while done < total:
                 n = min(chunk, total - done)
-                nxt = self._next_event()  # stop at events
+                nxt = self._scheduler.next_step()  # stop at the events done in Python
                 if nxt is not None:
                     n = min(n, nxt - self.step)
                 t0 = _time.perf_counter()
@@ -796,7 +741,7 @@ class Network:
                             f"t = {t_ms:.1f} ms, above max_rate = {self.max_rate} Hz; run stopped"
                         )
                     raise SimulationError(msg, pop.name, t_ms, str(status["reason"]))
-                self._fire_due()
+                self._scheduler.fire_due(self.step)
                 # aim for ~0.2 s of wall time per chunk
                 if el < 0.1:
                     chunk = min(chunk * 2, 1 << 22)
@@ -807,6 +752,17 @@ class Network:
                 bar.close()
 
     # -- checkpoints ------------------------------------------------------------------------------------------
+    def _saved_objects(self) -> dict[str, list[Any]]:
+        """What a checkpoint holds, by section (:data:`pyneuro.io.SECTIONS`, in that order); each object writes its
+        own group (``save_to``) and is read back by the class its ``kind`` names (``load_from``)."""
+        return {
+            "populations": self.populations,
+            "projections": self.projections,
+            "inputs": self.inputs,
+            "monitors": self.monitors,
+            "scheduled": self._scheduler.saved(),
+        }
+
     def save(self, path: str | Path) -> None:
         """Write a checkpoint (HDF5): structure, state, traces, spikes in flight, clock and recorded data.
 
@@ -814,9 +770,8 @@ class Network:
         """
         from . import __version__, io
 
-        for les in self._pending_lesions:
-            les.check_savable()
-        root = io.Node()
+        sections = self._saved_objects()
+        root = io.Node()  # built whole in memory, written at the end: an object refusing to save changes no file
         root.attrs.update(
             format=io.FORMAT_NAME,
             format_version=io.FORMAT_VERSION,
@@ -828,47 +783,14 @@ class Network:
             check_every=int(self._engine.check_every),
             time_convention=self.time_convention,
         )
-        g = root.child("populations")
-        for k, p in enumerate(self.populations):
-            gp = g.child(str(k))
-            gp.attrs.update(
-                name=p.name,
-                size=p.size,
-                model=json.dumps(p.model.to_dict()),
-                plasticity=json.dumps([r.to_dict() for r in p.plasticity]),
-            )
-            epochs = [e for e in self._neurogenesis if e.population is p]
-            if p.structural:  # Neurogenesis rules, their next epochs and how many neurons each added
-                gp.attrs["structural"] = json.dumps([r.to_dict() for r in p.structural])
-                gp.attrs["neuro_next"] = json.dumps([int(e.next_step) for e in epochs])
-                gp.attrs["neuro_added"] = json.dumps({str(e.index): e.added for e in epochs if e.added})
-        g = root.child("projections")
-        index = {id(p): k for k, p in enumerate(self.populations)}
-        for k, pr in enumerate(self.projections):
-            gp = g.child(str(k))
-            gp.attrs.update(
-                name=pr.name,
-                pre=index[id(pr.source)],
-                post=index[id(pr.target)],
-                receptor=pr.receptor,
-                rules=json.dumps([r.to_dict() for r in pr.plasticity]),
-                max_delay_steps=pr.max_delay_steps,
-                structural=json.dumps([r.to_dict() for r in pr.structural]),
-            )
-            gp.data.update(pr.arrays())
-        refs = io.Refs(self.populations, self.projections)
-        g = root.child("inputs")
-        for k, inp in enumerate(self.inputs):
-            inp.save_to(g.child(str(k)), refs)
-        g = root.child("monitors")
-        for k, m in enumerate(self.monitors):
-            m.save_to(g.child(str(k)), refs)
-        gl = root.child("lesions")
+        refs = io.Refs(self.populations, self.projections, self._engine)
+        for name, objects in sections.items():
+            group = root.child(name)
+            for k, obj in enumerate(objects):
+                obj.save_to(group.child(str(k)), refs)
+        gl = root.child("lesions")  # the network's own record of applied lesions
         gl.attrs["counter"] = int(self._lesion_counter)
         gl.attrs["log"] = json.dumps(self.lesions)
-        gpend = gl.child("pending")
-        for k, les in enumerate(self._pending_lesions):
-            les.save_to(gpend.child(str(k)), refs)
         root.child("state").data.update(self._engine.save_state())
         io.write(path, root)
 
@@ -897,64 +819,17 @@ class Network:
             time_convention=str(a.get("time_convention", "pyneuro")),
         )
         net._engine.check_every = int(a["check_every"])
-        pops = root.children["populations"]
-        for k in range(len(pops.children)):
-            gp = pops.children[str(k)]
-            spec = json.loads(gp.attrs["model"])
-            model_cls = MODELS[spec.pop("kind")]
-            model = SpikeGenerator() if model_cls is SpikeGenerator else model_cls(**spec)
-            pop = net.add_population(model, int(gp.attrs["size"]), name=str(gp.attrs["name"]))
-            for spec in json.loads(gp.attrs.get("plasticity", "[]")):
-                net.add_plasticity(pop, PlasticityRule.from_dict(spec))  # type: ignore[arg-type]
-        projs = root.children["projections"]
-        for k in range(len(projs.children)):
-            gp = projs.children[str(k)]
-            rules = [PlasticityRule.from_dict(spec) for spec in json.loads(gp.attrs["rules"])]
-            arrays = tuple(np.asarray(gp.data[n]) for n in ("pre", "post", "delay_steps", "weight"))
-            proj = net._connect_arrays(
-                net.populations[int(gp.attrs["pre"])],
-                net.populations[int(gp.attrs["post"])],
-                str(gp.attrs["receptor"]),
-                arrays,  # type: ignore[arg-type]
-                rules,
-                str(gp.attrs["name"]),
-            )
-            if "max_delay_steps" in gp.attrs:
-                proj.compiled.set_max_delay(int(gp.attrs["max_delay_steps"]))
-            specs = json.loads(gp.attrs.get("structural", "[]"))
-            if specs:
-                net.add_structural(proj, *[StructuralRule.from_dict(x) for x in specs])
-        for k in range(len(pops.children)):
-            gp = pops.children[str(k)]
-            if "structural" in gp.attrs:
-                pop = net.populations[k]
-                net.add_structural(pop, *[StructuralRule.from_dict(x) for x in json.loads(gp.attrs["structural"])])
-                epochs = [e for e in net._neurogenesis if e.population is pop]
-                added = {int(i): int(n) for i, n in json.loads(gp.attrs["neuro_added"]).items()}
-                for e, step in zip(epochs, json.loads(gp.attrs["neuro_next"])):
-                    e.next_step = int(step)
-                    e.added = added.get(e.index, 0)
-        refs = io.Refs(net.populations, net.projections)
-        inputs = root.children.get("inputs")
-        for k in range(len(inputs.children) if inputs is not None else 0):
-            node = inputs.children[str(k)]  # type: ignore[union-attr]
-            kind = str(json.loads(node.attrs["spec"]).get("kind", "poisson"))
-            if kind not in INPUTS:
-                raise ValueError(f"checkpoint inputs/{k}: unknown input kind {kind!r}; known: {sorted(INPUTS)}")
-            INPUTS[kind].load_from(net, node, refs)
-        mons = root.children["monitors"]
-        for k in range(len(mons.children)):
-            gm = mons.children[str(k)]
-            kind = str(gm.attrs.get("kind"))
-            if kind not in MONITORS:
-                raise ValueError(f"checkpoint monitors/{k}: unknown recorder kind {kind!r}; known: {sorted(MONITORS)}")
-            MONITORS[kind].load_from(net, gm, refs)
+        refs = io.Refs(net.populations, net.projections, net._engine)
+        for name in io.SECTIONS:
+            group = root.children.get(name)
+            if group is None and name in ("populations", "projections", "monitors"):
+                raise KeyError(name)  # every version has these
+            for k in range(len(group.children) if group is not None else 0):
+                node = group.children[str(k)]
+                io.loader(name, k, node).load_from(net, node, refs)
         if "lesions" in root.children:  # absent in version-1 files: no lesions
             gl = root.children["lesions"]
             net._lesion_counter = int(gl.attrs["counter"])
             net.lesions = json.loads(gl.attrs["log"])
-            gpend = gl.children["pending"]
-            for k in range(len(gpend.children)):
-                net._pending_lesions.append(Lesion.load_from(net, net._engine, gpend.children[str(k)], refs))
         net._engine.load_state(root.children["state"].flat())
         return net

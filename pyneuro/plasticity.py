@@ -756,7 +756,10 @@ class Custom(PlasticityRule):
         Per-neuron variables of the postsynaptic population that the rule integrates every step:
         ``{"name": ("dx/dt expression", initial)}`` (the expression may read the postsynaptic state as
         ``<var>_post``, e.g. ``v_post``, the rule's parameters and neuron variables, ``t``), integrated by the
-        exponential Euler method right after the neurons' update.
+        exponential Euler method right after the neurons' update. ``("dx/dt expression", initial, delay)``: the
+        bodies read the variable as it was ``delay`` ms earlier (ms >= 0, rounded to steps, or a parameter name;
+        the value after the update of step t - delay/dt, the initial value before the run reaches that far; NEST's
+        ``delay_u_bars`` of ``clopath_synapse``); its own equation reads its current value.
     on_pre, on_post, on_tick : str, optional
         Statements run at a presynaptic arrival, at a postsynaptic spike, and (``on_tick``) for every synapse every
         ``interval`` ms. Assignable: ``w`` and the synapse variables; readable: the parameters, traces, synapse and

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from . import _core
+from . import _core, io
 from ._clock import to_steps
 from ._validation import FLOAT32_MAX, check_choice, check_float_array, check_index_array, check_int, check_number
 from .models import GammaSource, NeuronModel, PoissonSource
 
 if TYPE_CHECKING:
+    from .io import Node, Refs
     from .network import Network
     from .plasticity import NeuronRule
 
@@ -59,6 +61,30 @@ class Population:
         """The compiled population (``pyneuro._core.Population``) this handle stands for; pyneuro's own modules
         pass it to the engine. Its methods check nothing beyond memory safety: use the handle's."""
         return self._core
+
+    # -- checkpoints ------------------------------------------------------------------------------------------
+    def save_to(self, node: Node, refs: Refs) -> None:
+        """Write what rebuilds this population into the checkpoint group ``node``: ``kind``, ``name``, ``size``, the
+        model and the neuron rules as JSON (its state is the compiled population's, in the engine state; its
+        Neurogenesis epochs are saved by the network's scheduler)."""
+        node.attrs.update(
+            kind="population",
+            name=self.name,
+            size=self.size,
+            model=json.dumps(self.model.to_dict()),
+            plasticity=json.dumps([r.to_dict() for r in self.plasticity]),
+        )
+
+    @classmethod
+    def load_from(cls, net: Network, node: Node, refs: Refs) -> Population:
+        """Recreate in ``net`` the population saved in ``node`` by :meth:`save_to`."""
+        from .plasticity import PlasticityRule
+
+        model = NeuronModel.from_dict(json.loads(node.attrs["model"]))
+        pop = net.add_population(model, int(node.attrs["size"]), name=str(node.attrs["name"]))
+        for spec in json.loads(node.attrs.get("plasticity", "[]")):
+            pop.add_plasticity(PlasticityRule.from_dict(spec))  # type: ignore[arg-type]
+        return pop
 
     def add_plasticity(self, rule: NeuronRule) -> None:
         """Attach a neuron rule (:class:`pyneuro.plasticity.IntrinsicPlasticity`) to the population; the same as
@@ -370,3 +396,6 @@ def _connect_specs(connect: Any) -> list[dict[str, Any]]:
                 f"connect[{k}] must be (projection, 'in'|'out', rule, weight, delay) or a dict, got {item!r}"
             )
     return out
+
+
+io.register("populations", "population", Population)

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import math
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from . import _core
+from . import _core, io
 from ._clock import to_step, to_steps
-from ._validation import FLOAT32_MAX, check_float_array, check_int, check_number
+from ._validation import FLOAT32_MAX, check_float_array, check_int, check_number, check_synapse_arrays
 
 if TYPE_CHECKING:
+    from .io import Node, Refs
     from .network import Network
     from .plasticity import PlasticityRule
     from .population import Population
@@ -62,6 +64,79 @@ class Projection:
     def network(self) -> Network:
         """The network this projection belongs to."""
         return self._net
+
+    # -- checkpoints ------------------------------------------------------------------------------------------
+    def save_to(self, node: Node, refs: Refs) -> None:
+        """Write what rebuilds this projection into the checkpoint group ``node``: ``kind``, ``name``, ``pre`` and
+        ``post`` (population positions), ``receptor``, the plasticity and structural rules as JSON,
+        ``max_delay_steps``, and the canonical arrays ``pre``, ``post``, ``delay_steps``, ``weight`` (the rules'
+        state is the compiled rules', in the engine state)."""
+        node.attrs.update(
+            kind="projection",
+            name=self.name,
+            pre=refs.index(self.source),
+            post=refs.index(self.target),
+            receptor=self.receptor,
+            rules=json.dumps([r.to_dict() for r in self.plasticity]),
+            max_delay_steps=self.max_delay_steps,
+            structural=json.dumps([r.to_dict() for r in self.structural]),
+        )
+        node.data.update(self.arrays())
+
+    @classmethod
+    def load_from(cls, net: Network, node: Node, refs: Refs) -> Projection:
+        """Recreate in ``net`` the projection saved in ``node`` by :meth:`save_to`, synapse by synapse (any thread
+        count)."""
+        from .plasticity import PlasticityRule
+        from .structural import StructuralRule
+
+        a = node.attrs
+        rules = [PlasticityRule.from_dict(spec) for spec in json.loads(a["rules"])]
+        arrays = tuple(np.asarray(node.data[n]) for n in ("pre", "post", "delay_steps", "weight"))
+        proj = cls.from_arrays(
+            net,
+            refs.engine,
+            refs.population(a["pre"], "projection pre"),
+            refs.population(a["post"], "projection post"),
+            str(a["receptor"]),
+            arrays,  # type: ignore[arg-type]
+            rules,
+            str(a["name"]),
+        )
+        if "max_delay_steps" in a:
+            proj.compiled.set_max_delay(int(a["max_delay_steps"]))
+        specs = json.loads(a.get("structural", "[]"))
+        if specs:
+            proj.add_structural(*[StructuralRule.from_dict(x) for x in specs])
+        return proj
+
+    @classmethod
+    def from_arrays(
+        cls,
+        net: Network,
+        engine: _core.Engine,
+        pre: Population,
+        post: Population,
+        receptor: str,
+        arrays: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+        rules: list[PlasticityRule],
+        name: str,
+    ) -> Projection:
+        """Build a projection of ``net`` (whose engine is ``engine``) from canonical arrays (pre, post, delay in
+        steps, weight) and append it to ``net.projections``; nothing changes if it fails."""
+        p, q, d, w = check_synapse_arrays(f"projection {name!r}", arrays, pre.size, post.size)
+        lowered = [r.lowered(net) for r in rules]
+        try:
+            compiled = engine.connect_arrays(pre.compiled, post.compiled, receptor, p, q, d, w)
+        except ValueError as e:  # the core's own checks (the delay limit, the shard limit), named like ours
+            raise ValueError(f"projection {name!r}: {e}") from None
+        try:
+            proj = cls(net, compiled, engine, pre, post, receptor, rules, lowered, name)
+        except BaseException:
+            engine.pop_projection(compiled)
+            raise
+        net.projections.append(proj)
+        return proj
 
     @property
     def compiled(self) -> _core.Projection:
@@ -503,3 +578,6 @@ def _draw_pairs(
         srcs.append(chosen if indeg else np.full(chosen.size, x))
         tgts.append(np.full(chosen.size, x) if indeg else chosen)
     return (np.concatenate(srcs), np.concatenate(tgts)) if srcs else (empty, empty)
+
+
+io.register("projections", "projection", Projection)

@@ -21,15 +21,17 @@ rule at a new synapse sees its neurons' recent spikes. New synapses' delays are 
 
 from __future__ import annotations
 
+import json
 from dataclasses import KW_ONLY, InitVar, dataclass, fields
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from . import _core
+from . import _core, io
 from ._clock import interval_steps
 from ._validation import check_int, check_number
 from .connectivity import Normal, Uniform
 
 if TYPE_CHECKING:
+    from .io import Node, Refs
     from .network import Network
     from .population import Population
 
@@ -565,8 +567,8 @@ def _unplain(v: Any) -> Any:
 
 class NeurogenesisEpochs:
     """The epochs of one :class:`Neurogenesis` rule on one population: when it acts next and how many neurons it
-    has added so far. :meth:`Network.add_structural` creates it; :meth:`Network.run` calls :meth:`fire` when
-    :attr:`next_step` comes.
+    has added so far. :meth:`Network.add_structural` creates it and adds it to the network's
+    scheduler (:mod:`pyneuro.scheduler`), which calls :meth:`fire` when :attr:`next_step` comes.
 
     Parameters
     ----------
@@ -589,13 +591,72 @@ class NeurogenesisEpochs:
         self.next_step = next_step
         self.added = added
 
-    def fire(self) -> None:
-        """Add the neurons of the epoch due now (the population's network is at :attr:`next_step`)."""
+    @classmethod
+    def attach(cls, net: Network, pop: Population, rules: tuple[Any, ...]) -> list[NeurogenesisEpochs]:
+        """Give ``pop`` (of ``net``) the Neurogenesis ``rules``: check them all, then append each to
+        ``pop.structural`` and add its epochs (the first at the next multiple of its interval) to the network's
+        scheduler. Returns the epochs, in the order of ``rules``."""
+        if not rules:
+            raise ValueError("add_structural needs at least one rule from pyneuro.structural")
+        names = [p.name for p in net.projections]
+        for k, r in enumerate(rules):
+            if not isinstance(r, Neurogenesis):
+                raise TypeError(f"rules[{k}]: a population takes Neurogenesis rules, got {type(r).__name__}")
+            for name, *_ in r.connect:
+                if name not in names:
+                    raise ValueError(f"rules[{k}].connect names projection {name!r}; the network has {names}")
+            if pop.positions is not None and r.position_box is None:
+                raise ValueError(f"rules[{k}]: population {pop.name!r} has positions; give position_box")
+            interval_steps(f"rules[{k}].interval", r.interval, net.dt)
+            r.check_target(pop, net)
+        out = []
+        for r in rules:
+            iv = interval_steps("Neurogenesis.interval", r.interval, net.dt)
+            epochs = cls(pop, r, len(pop.structural), (net.step // iv + 1) * iv)
+            pop.structural.append(r)
+            net.scheduler.add(epochs)
+            out.append(epochs)
+        return out
+
+    # -- checkpoints ------------------------------------------------------------------------------------------
+    def save_to(self, node: Node, refs: Refs) -> None:
+        """Write these epochs into the checkpoint group ``node``: ``kind``, ``population`` (its position), ``rule``
+        (JSON), ``next_step`` and ``added``."""
+        node.attrs.update(
+            kind="neurogenesis",
+            population=refs.index(self.population),
+            rule=json.dumps(self.rule.to_dict()),
+            next_step=int(self.next_step),
+            added=int(self.added),
+        )
+
+    @classmethod
+    def load_from(cls, net: Network, node: Node, refs: Refs) -> NeurogenesisEpochs:
+        """Give the population the rule saved in ``node`` by :meth:`save_to` again (:meth:`attach`), with the saved
+        next epoch and count."""
+        pop = refs.population(node.attrs["population"], "neurogenesis population")
+        (epochs,) = cls.attach(net, pop, (StructuralRule.from_dict(json.loads(node.attrs["rule"])),))
+        epochs.next_step = int(node.attrs["next_step"])
+        epochs.added = int(node.attrs["added"])
+        return epochs
+
+    @property
+    def fire_order(self) -> tuple[int, ...]:
+        """After lesions, before snapshots (:mod:`pyneuro.scheduler`); by population, then rule."""
+        from .scheduler import ORDER_GROWTH
+
+        pops = self.population.network.populations
+        return (ORDER_GROWTH, next(k for k, p in enumerate(pops) if p is self.population), self.index)
+
+    def fire(self, step: int | None = None) -> None:
+        """Add the neurons of the epoch due at ``step`` (default: the network's step; the population's network is
+        there; nothing happens unless ``step`` is :attr:`next_step`). As a :class:`pyneuro.scheduler.Scheduled`."""
         import numpy as np
 
         pop, rule, k = self.population, self.rule, self.index
         net = pop.network
-        if net.step != self.next_step:
+        step = net.step if step is None else step
+        if step != self.next_step or net.step != step:
             return
         iv = interval_steps("Neurogenesis.interval", rule.interval, net.dt)
         epoch = self.next_step // iv
@@ -619,3 +680,5 @@ STRUCTURAL_RULES: dict[str, type[StructuralRule]] = {
     c.kind: c
     for c in (Pruning, Growth, Sprouting, HomeostaticGrowth, Neurogenesis)  # type: ignore[misc]
 }
+
+io.register("scheduled", "neurogenesis", NeurogenesisEpochs)

@@ -263,10 +263,85 @@ KNOWN = {
 }
 
 
-def test_new_files_carry_format_version_3(tmp_path):
-    # version 3 adds the time convention and Poisson inputs (pyneuro/io.py); version 2 added rule state etc.
+def test_new_files_carry_format_version_4(tmp_path):
+    # version 4: every saved object writes its own group, named by its kind (pyneuro/io.py); version 3 added the
+    # time convention and Poisson inputs, version 2 rule state etc.
     net = pn.Network(dt=0.1, seed=1)
     net.add_population(pn.models.LIF(), 3)
     net.save(tmp_path / "n.h5")
     with h5py.File(tmp_path / "n.h5", "r") as f:
+        assert int(f.attrs["format_version"]) == 4
+        assert f["populations/0"].attrs["kind"] == "population"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# a version-3 file written once by tests/data/make_checkpoint_v3.py with the pyneuro of format 3 (committed)
+# ---------------------------------------------------------------------------------------------------------------
+
+V3 = DATA / "checkpoint_v3.h5"
+
+
+def _v3_builder():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("make_checkpoint_v3", DATA / "make_checkpoint_v3.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+@pytest.mark.parametrize("threads", [None, 3])
+def test_version_3_file_continues_as_a_fresh_run(threads):
+    """The format-3 layout (pending lesions under lesions/pending, neurogenesis epochs as population attributes, no
+    kinds) is converted on reading; the network continues bit for bit as the same network run without a checkpoint:
+    the pending lesions apply at their steps, the neurogenesis epochs fire, the snapshots are taken."""
+    assert V3.exists(), "tests/data/checkpoint_v3.h5 is missing (see tests/data/make_checkpoint_v3.py)"
+    assert V3.stat().st_size < 300_000
+    with h5py.File(V3, "r") as f:
         assert int(f.attrs["format_version"]) == 3
+        assert "pending" in f["lesions"] and "neuro_next" in f["populations/1"].attrs
+    mod = _v3_builder()
+    loaded = pn.Network.load(V3, threads=threads)
+    assert loaded.step == round(mod.T_SAVE / 0.1)
+    assert [(p.name, p.size) for p in loaded.populations] == [("src", 30), ("exc", 20), ("dg", 13)]
+    assert [x.step for x in loaded.scheduler if isinstance(x, pn.lesion.Lesion)] == [340, 340, 413]
+    fresh = mod.build()
+    sizes = [p.size for p in fresh.populations]
+    for net in (fresh, loaded):
+        net.run(30.0)
+    a, b = snapshot(fresh), snapshot(loaded)
+    assert a.keys() == b.keys()
+    for key in a:
+        np.testing.assert_array_equal(a[key], b[key], err_msg=key)
+    assert fresh.lesions == loaded.lesions and len(fresh.lesions) >= 3
+    np.testing.assert_array_equal(fresh.structural_log, loaded.structural_log)
+    sf, sl = fresh.monitors[2], loaded.monitors[2]
+    assert len(sf) == len(sl) > 6
+    for k in range(len(sf)):
+        for col in ("pre", "post", "delay", "weight"):
+            np.testing.assert_array_equal(sf.snapshot(k)[col], sl.snapshot(k)[col])
+    # what happened after the save: neurons grown, synapses lesioned and pruned
+    assert [p.size for p in fresh.populations] != sizes
+    assert set(fresh.structural_log["kind"][fresh.structural_log["t"] > mod.T_SAVE]) >= {"lesioned", "neuron_added"}
+
+
+def test_pending_events_round_trip_in_the_current_format(tmp_path):
+    """The same network saved by this pyneuro (format 4: pending lesions and neurogenesis epochs in the scheduler's
+    group, in the order scheduled) continues bit for bit as the run without a checkpoint."""
+    mod = _v3_builder()
+    net = mod.build()
+    path = tmp_path / "c.h5"
+    net.save(path)
+    with h5py.File(path, "r") as f:
+        kinds = [f[f"scheduled/{k}"].attrs["kind"] for k in range(len(f["scheduled"]))]
+    assert kinds == ["neurogenesis", "neurogenesis", "neurogenesis", "lesion", "lesion", "lesion"]
+    loaded = pn.Network.load(path, threads=1)
+    assert len(loaded.scheduler) == len(net.scheduler) == 7  # and the structure recorder
+    for n in (net, loaded):
+        n.run(30.0)
+    a, b = snapshot(net), snapshot(loaded)
+    assert a.keys() == b.keys()
+    for key in a:
+        np.testing.assert_array_equal(a[key], b[key], err_msg=key)
+    assert net.lesions == loaded.lesions
+    np.testing.assert_array_equal(net.structural_log, loaded.structural_log)

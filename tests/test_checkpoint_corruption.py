@@ -173,7 +173,7 @@ def test_flipped_byte_is_refused_naming_the_dataset(sandbox, good, tmp_path):
     assert f"{PROJ}/weight" in out and "checksum" in out, out
 
 
-@pytest.mark.parametrize("version", [2.5, 4, -1])
+@pytest.mark.parametrize("version", [2.5, 5, -1])
 def test_format_version_must_be_exact(sandbox, good, tmp_path, version):
     bad = tmp_path / "version.h5"
     shutil.copy(good, bad)

@@ -437,6 +437,32 @@ def test_changing_a_parameter_value_does_not_recompile():
     assert c.core_kind() != a.core_kind()
 
 
+def test_delayed_neuron_variable_is_read_as_it_was_delay_earlier():
+    """A rule neuron variable c with dc/dt = 1 from 0 holds t after the update of each step; with a delay of D ms
+    the bodies read t - D (D rounded to steps), its own equation the current value; before the run has reached D
+    the initial value. A delay must be a number in [0, 10000] ms or a parameter's name."""
+    out = {}
+    for delay in (0.0, 1.0, 2.5, "d", 20.0):
+        rule = pn.plasticity.Custom(params={"one": 1.0, "d": 0.7}, neuron={"c": ("one", -3.0, delay)},
+                                    on_tick="w = c", interval=0.1)
+        net = pn.Network(dt=0.1, seed=1)
+        a = net.add_population(pn.models.PoissonSource(rate=1.0), 1)
+        b = net.add_population(pn.models.LIF(), 1)
+        proj = net.connect(a, b, pn.conn.OneToOne(), weight=0.0, delay=0.1, plasticity=rule)
+        net.run(5.0)
+        out[delay] = float(proj.weights[0])
+    # c after the update of the last step (49): -3 + 5.0 ms
+    assert out[0.0] == pytest.approx(2.0, abs=1e-5)
+    assert out[1.0] == pytest.approx(1.0, abs=1e-5)
+    assert out[2.5] == pytest.approx(-0.5, abs=1e-5)
+    assert out["d"] == pytest.approx(1.3, abs=1e-5)
+    assert out[20.0] == -3.0  # not reached yet: the initial value
+    for bad, match in ((-1.0, r"delay \(ms\) must be"), (2e4, r"delay \(ms\) must be"),
+                       ("nope", "names parameter 'nope'"), (float("nan"), "delay")):
+        with pytest.raises(ValueError, match=match):
+            pn.plasticity.Custom(params={"one": 1.0}, neuron={"c": ("one", 0.0, bad)}, on_tick="w = c", interval=0.1)
+
+
 def test_auryn_like_neuron_with_euler_against_numpy():
     """A conductance neuron in the style of Auryn's (AMPA and a slow NMDA low-pass of it, GABA, a threshold that
     jumps at each spike and decays, a voltage clip at E_inh), forward Euler in float32: checked step by step against

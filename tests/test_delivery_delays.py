@@ -43,7 +43,9 @@ def _synapses(rng, n, dmin, dmax):
     return pre, post, d, w
 
 
-def _build(threads, seed=3):
+def _build(threads, seed=3, plastic=False):
+    """The network; ``plastic`` attaches a pair-STDP rule with zero amplitudes (weights never change), which makes the
+    projections deliver at the arrival time instead of at the emission time (the path static projections take)."""
     rng = np.random.default_rng(seed)
     steps, idx = _spikes(rng)
     net = pn.Network(dt=DT, seed=1, threads=threads)
@@ -52,8 +54,9 @@ def _build(threads, seed=3):
     syn = {"exc": _synapses(rng, 700, 1, 45), "inh": _synapses(rng, 300, 3, 17)}
     projs = {}
     for rec, (p, q, d, w) in syn.items():
+        rule = pn.plasticity.STDP(a_pre=0.0, a_post=0.0, w_max=10.0) if plastic else None
         projs[rec] = net.connect(
-            gen, post, pn.conn.FromArrays(p, q), weight=w, delay=d * DT, receptor=rec, max_delay=6.0
+            gen, post, pn.conn.FromArrays(p, q), weight=w, delay=d * DT, receptor=rec, max_delay=6.0, plasticity=rule
         )
     mons = {rec: net.record_state(post, "I_ex" if rec == "exc" else "I_in") for rec in syn}
     return net, projs, mons, (steps, idx), syn
@@ -84,8 +87,9 @@ def _rows(syn, lo=0, hi=10**9):
     return [(int(a), int(b), int(c), float(x), lo, hi) for a, b, c, x in zip(p, q, d, w)]
 
 
-def test_many_delays_match_numpy_reference():
-    net, projs, mons, spikes, syn = _build(threads=1)
+@pytest.mark.parametrize("plastic", [False, True])
+def test_many_delays_match_numpy_reference(plastic):
+    net, projs, mons, spikes, syn = _build(threads=1, plastic=plastic)
     assert len(np.unique(projs["exc"].delay_steps)) == 45
     net.run(T_RUN)
     n = int(round(T_RUN / DT))
@@ -97,11 +101,12 @@ def test_many_delays_match_numpy_reference():
         np.testing.assert_allclose(got, ref, rtol=1e-5, atol=1e-4)
 
 
+@pytest.mark.parametrize("plastic", [False, True])
 @pytest.mark.parametrize("threads", [2, 3])
-def test_many_delays_bit_identical_across_threads_and_pieces(threads):
-    net1, _, m1, _, _ = _build(threads=1)
+def test_many_delays_bit_identical_across_threads_and_pieces(threads, plastic):
+    net1, _, m1, _, _ = _build(threads=1, plastic=plastic)
     net1.run(T_RUN)
-    netk, _, mk, _, _ = _build(threads=threads)
+    netk, _, mk, _, _ = _build(threads=threads, plastic=plastic)
     for piece in (0.1, 0.3, 2.4, 0.1, 0.1, 4.0):  # pieces shorter and longer than the delays
         netk.run(piece)
     netk.run(T_RUN - 7.0)
@@ -109,11 +114,12 @@ def test_many_delays_bit_identical_across_threads_and_pieces(threads):
         np.testing.assert_array_equal(mk[rec].values, m1[rec].values)
 
 
+@pytest.mark.parametrize("plastic", [False, True])
 @pytest.mark.parametrize("threads_load", [1, 2])
-def test_many_delays_checkpoint_with_spikes_in_flight(tmp_path, threads_load):
-    net1, _, m1, _, _ = _build(threads=2)
+def test_many_delays_checkpoint_with_spikes_in_flight(tmp_path, threads_load, plastic):
+    net1, _, m1, _, _ = _build(threads=2, plastic=plastic)
     net1.run(T_RUN)
-    net2, _, m2, _, _ = _build(threads=2)
+    net2, _, m2, _, _ = _build(threads=2, plastic=plastic)
     net2.run(3.7)  # spikes emitted up to here arrive up to 4.5 ms later
     net2.save(tmp_path / "a.h5")
     net3 = pn.Network.load(tmp_path / "a.h5", threads=threads_load)
@@ -124,11 +130,34 @@ def test_many_delays_checkpoint_with_spikes_in_flight(tmp_path, threads_load):
         np.testing.assert_array_equal(got.values, want.values)
 
 
+@pytest.mark.parametrize("plastic", [False, True])
 @pytest.mark.parametrize("threads", [1, 2])
-def test_synapses_added_and_removed_while_spikes_are_in_flight(threads):
+def test_weights_set_while_spikes_are_in_flight(threads, plastic):
+    """Weights set between runs act on every arrival from then on, spikes already in flight included."""
+    net, projs, mons, spikes, syn = _build(threads=threads, plastic=plastic)
+    t1 = 3.3
+    s1 = int(round(t1 / DT))
+    net.run(t1)
+    p = projs["exc"]
+    order = np.lexsort((np.arange(len(syn["exc"][0])), syn["exc"][1], syn["exc"][2], syn["exc"][0]))
+    new_w = np.random.default_rng(5).uniform(3.0, 4.0, p.size)
+    p.weights = new_w
+    net.run(T_RUN - t1)
+    n = int(round(T_RUN / DT))
+    w_creation = np.empty(p.size)
+    w_creation[order] = new_w
+    old = _rows(syn["exc"], hi=s1)
+    new = _rows(syn["exc"][:3] + (w_creation,), lo=s1)
+    ref = _reference(spikes, old + new, n, 1.0)
+    np.testing.assert_allclose(mons["exc"].values, ref, rtol=1e-5, atol=1e-4)
+
+
+@pytest.mark.parametrize("plastic", [False, True])
+@pytest.mark.parametrize("threads", [1, 2])
+def test_synapses_added_and_removed_while_spikes_are_in_flight(threads, plastic):
     """Adding synapses (with delays shorter and longer than all present) and removing some between runs: spikes in
     flight reach the new synapses if they arrive after their creation, and never the removed ones."""
-    net, projs, mons, spikes, syn = _build(threads=threads)
+    net, projs, mons, spikes, syn = _build(threads=threads, plastic=plastic)
     rng = np.random.default_rng(11)
     t1, t2 = 2.5, 5.1
     s1, s2 = int(round(t1 / DT)), int(round(t2 / DT))
@@ -166,7 +195,7 @@ def test_synapses_added_and_removed_while_spikes_are_in_flight(threads):
     # and the same bit for bit with another thread count
     if threads == 1:
         return
-    net1, projs1, mons1, _, _ = _build(threads=1)
+    net1, projs1, mons1, _, _ = _build(threads=1, plastic=plastic)
     net1.run(t1)
     projs1["exc"].remove_synapses(gone)
     projs1["exc"].add_synapses(ap, aq, weight=aw, delay=ad * DT)

@@ -329,7 +329,7 @@ def test_checkpoint_with_applied_and_pending_lesions(tmp_path):
         assert new.lesions == log
         for p, want in zip(new.populations, lesioned):
             np.testing.assert_array_equal(p.lesioned, want)
-        assert [x.step for x in new._pending_lesions] == [150, 213]
+        assert [x.step for x in new.scheduler if isinstance(x, pn.lesion.Lesion)] == [150, 213]
         new.run(20.0)
         for x, y in zip(_state(net, pse, mons), _state(new, new.projections[0], new.monitors)):
             assert np.array_equal(x, y)
@@ -400,6 +400,6 @@ def test_bad_input_changes_nothing():
         with pytest.raises(exc_type, match=match):
             net.lesion(**kw)
         assert not any(p.lesioned.any() for p in net.populations), kw
-        assert [p.size for p in net.projections] == sizes and net.lesions == [] and net._pending_lesions == []
+        assert [p.size for p in net.projections] == sizes and net.lesions == [] and len(net.scheduler) == 0
         assert net._lesion_counter == 0
     net.run(1.0)

@@ -119,10 +119,10 @@ def test_units_and_names_translate():
     q = sim.Population(2, sim.EIF_cond_exp_isfa_ista(b=0.05, a=2.0, v_spike=-30.0))
     assert p.get("tau_m") == pytest.approx(12.5) and p.get("cm") == pytest.approx(0.25)
     sim.run(0.1)
-    m = p._native.model
+    m = p.native.model
     assert (m.C_m, m.g_L, m.E_in) == (pytest.approx(250.0), pytest.approx(20.0), -75.0)
-    np.testing.assert_allclose(p._native.get("I_stim"), 100.0)  # i_offset: nA -> per-neuron pA
-    mq = q._native.model
+    np.testing.assert_allclose(p.native.get("I_stim"), 100.0)  # i_offset: nA -> per-neuron pA
+    mq = q.native.model
     assert (mq.b, mq.a, mq.V_peak) == (pytest.approx(50.0), 2.0, -30.0)
     sim.end()
 

@@ -12,11 +12,20 @@ Printed per revision:
   ``setattr``/``hasattr`` with such a name as a string and every ``from .m import _name`` of another module's
   private name. A module touching its own classes' private parts is not counted (heuristic: a name the module
   defines itself is taken to be its own).
+  Framework hooks are told apart, not dropped: in pyneuro/pynn/ (the PyNN backend, whose classes derive from PyNN's),
+  an access to an underscored name that PyNN's own source defines (a method, class attribute or ``self.`` attribute
+  in the installed ``pyNN`` package outside its backends for other simulators, ``pyNN.nest``, ``pyNN.neuron``, ...,
+  or calls there on ``self``: the hooks its base classes call, e.g. ``_get_minimum_delay``,
+  ``_get_spiketimes``, ``_reset``) is listed in a separate column, "PyNN hooks", because the name is PyNN's
+  interface, not another pyneuro module's private state. The rule goes by name: a backend method of our own that
+  shares a hook's name is classed as a hook too. Without PyNN installed the column is empty and every such access
+  counts as a reach.
 - concrete-class dispatch in save/load: ``isinstance`` calls (except those testing only for built-in, numpy or
   exception types: checks of a value, not of a class) and comparisons of a kind string with a literal inside
   the functions that write or read checkpoints (functions named save*/load*/restore*/*checkpoint*, and everything in
   pyneuro/io.py; the sweep modules, whose files are another format, excluded).
-- copies of the ms-to-step rule: occurrences of the rounding slack ``+ 0.5 + 1e-9`` in pyneuro/.
+- copies of the ms-to-step rule: occurrences of the rounding slack ``+ 0.5 + 1e-9`` in pyneuro/ (also when the
+  expression is split over lines).
 - the longest function in pyneuro/experiments/ (lines, decorators excluded).
 """
 
@@ -71,7 +80,54 @@ def own_names(tree: ast.Module) -> set[str]:
     return own
 
 
-def reaches(path: str, src: str) -> list[str]:
+_PYNN_NAMES: set[str] | None = None
+#: PyNN's subpackages that are backends for other simulators (their private names are not PyNN's interface)
+PYNN_BACKENDS = {"nest", "neuron", "brian2", "arbor", "nineml", "neuroml", "mock", "hardware", "spiNNaker", "nemo"}
+
+
+def pynn_names() -> set[str]:
+    """Underscored names that the installed PyNN defines itself (empty if PyNN is not installed)."""
+    global _PYNN_NAMES
+    if _PYNN_NAMES is None:
+        _PYNN_NAMES = set()
+        try:
+            import importlib.util
+
+            spec = importlib.util.find_spec("pyNN")
+        except (ImportError, ValueError):
+            spec = None
+        if spec is not None and spec.submodule_search_locations:
+            for root in spec.submodule_search_locations:
+                for p in Path(root).rglob("*.py"):
+                    if p.relative_to(root).parts[0] in PYNN_BACKENDS:
+                        continue  # the simulator backends' own internals are not PyNN's interface
+                    try:
+                        tree = ast.parse(p.read_text(errors="replace"))
+                    except SyntaxError:
+                        continue
+                    _PYNN_NAMES |= own_names(tree)
+                    _PYNN_NAMES |= {  # and the hooks it calls on its own objects, which backends define
+                        n.attr
+                        for n in ast.walk(tree)
+                        if isinstance(n, ast.Attribute)
+                        and isinstance(n.value, ast.Name)
+                        and n.value.id == "self"
+                        and _private(n.attr)
+                    }
+    return _PYNN_NAMES
+
+
+def is_hook(path: str, name: str) -> bool:
+    """Whether ``name``, accessed in ``path``, is one of PyNN's own names in the PyNN backend (see the notes)."""
+    return "/pynn/" in path and name in pynn_names()
+
+
+def hooks(path: str, src: str) -> list[str]:
+    """The accesses that :func:`reaches` leaves out as PyNN's hooks."""
+    return [r for r in reaches(path, src, keep_hooks=True) if r not in reaches(path, src)]
+
+
+def reaches(path: str, src: str, keep_hooks: bool = False) -> list[str]:
     tree = ast.parse(src)
     own = own_names(tree)
     out = []
@@ -80,6 +136,8 @@ def reaches(path: str, src: str) -> list[str]:
             if isinstance(node.value, ast.Name) and node.value.id in ("self", "cls"):
                 continue
             if isinstance(node.value, ast.Name) and node.value.id in ("np", "sys", "os", "h5py", "dask", "dd"):
+                continue
+            if not keep_hooks and is_hook(path, node.attr):
                 continue
             out.append(f"{path}:{node.lineno} .{node.attr}")
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
@@ -90,6 +148,7 @@ def reaches(path: str, src: str) -> list[str]:
                     and isinstance(a.value, str)
                     and _private(a.value)
                     and a.value not in own
+                    and (keep_hooks or not is_hook(path, a.value))
                 ):
                     out.append(f"{path}:{node.lineno} {node.func.id}('{a.value}')")
         elif isinstance(node, ast.ImportFrom) and node.module is not None and node.level >= 1:
@@ -146,7 +205,8 @@ def dispatch(path: str, src: str) -> list[str]:
 
 
 def step_rule_copies(path: str, src: str) -> list[str]:
-    return [f"{path}:{k + 1}" for k, line in enumerate(src.splitlines()) if re.search(r"\+\s*0\.5\s*\+\s*1e-9", line)]
+    # across line breaks too: an expression split over lines by the formatter is still a copy
+    return [f"{path}:{src.count(chr(10), 0, m.start()) + 1}" for m in re.finditer(r"\+\s*0\.5\s*\+\s*1e-9", src)]
 
 
 def longest_experiment_function(files: dict[str, str]) -> tuple[int, str]:
@@ -164,30 +224,38 @@ def longest_experiment_function(files: dict[str, str]) -> tuple[int, str]:
 
 def counts(rev: str | None) -> dict[str, object]:
     files = files_at(rev)
-    r, d, c = [], [], []
+    r, h, d, c = [], [], [], []
     for path, src in files.items():
         r += reaches(path, src)
+        h += hooks(path, src)
         d += dispatch(path, src)
         c += step_rule_copies(path, src)
-    return {"reaches": r, "dispatch": d, "copies": c, "longest": longest_experiment_function(files)}
+    return {"reaches": r, "hooks": h, "dispatch": d, "copies": c, "longest": longest_experiment_function(files)}
 
 
 def main(argv: list[str]) -> None:
+    if "-h" in argv or "--help" in argv:
+        print(__doc__)
+        print("usage: python tools/arch_counts.py [-v] [REV ...]   (-v lists every counted place)")
+        return
     verbose = "-v" in argv
     revs: list[str | None] = [a for a in argv if a != "-v"] or [None]  # type: ignore[list-item]
     rows = [(rev or "working tree", counts(rev)) for rev in revs]
     print(
-        f"{'revision':<16} {'underscore reaches':>19} {'save/load dispatch':>19} {'ms->step copies':>16}"
-        "  longest experiment function"
+        f"{'revision':<16} {'underscore reaches':>19} {'PyNN hooks':>11} {'save/load dispatch':>19} "
+        f"{'ms->step copies':>16}  longest experiment function"
     )
     for name, c in rows:
         n, where = c["longest"]  # type: ignore[misc]
         print(
-            f"{name:<16} {len(c['reaches']):>19} {len(c['dispatch']):>19} {len(c['copies']):>16}  {n} lines ({where})"
+            f"{name:<16} {len(c['reaches']):>19} {len(c['hooks']):>11} {len(c['dispatch']):>19} "
+            f"{len(c['copies']):>16}  {n} lines ({where})"
         )
+    if not pynn_names():
+        print("(PyNN is not installed: its hooks are counted as reaches)")
     if verbose:
         for name, c in rows:
-            for key in ("reaches", "dispatch", "copies"):
+            for key in ("reaches", "hooks", "dispatch", "copies"):
                 print(f"\n[{name}] {key}:")
                 for item in c[key]:  # type: ignore[attr-defined]
                     print("  ", item)

@@ -40,6 +40,13 @@ std::unique_ptr<T> checked(std::unique_ptr<T> obj, const std::string& error, con
 }  // namespace
 
 std::unique_ptr<Population> Catalogue::make_model(const std::string& kind, index_t n, const ParamMap& p, const BuildContext& c) const {
+    const ModelKernelTable* table = nullptr;
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        auto it = kernels_.find(kind);
+        if (it != kernels_.end()) table = it->second;
+    }
+    if (table) return std::make_unique<CustomModel>(table, kind, n, p);
     std::string err;
     return checked(find(models_, kind, "neuron model")(n, p, c, err), err, kind);
 }
@@ -76,15 +83,17 @@ std::unique_ptr<Rule> CoreBuildContext::custom_rule(std::unique_ptr<RuleKernel> 
     return nullptr;
 }
 
-std::unique_ptr<Population> CoreBuildContext::custom_model(std::unique_ptr<ModelKernel> k, const char* kind, index_t n,
-                                                           const ParamMap& p, std::string& error) const noexcept {
+int Catalogue::add_model_kernel(const ModelKernelTable* t) noexcept {
     try {
-        if (!k) throw ArgumentError("no kernel");
-        return std::make_unique<CustomModel>(std::move(k), kind, n, p);
-    } catch (const std::exception& e) {
-        error = e.what();
+        std::lock_guard<std::mutex> lock(mu_);
+        if (models_.count(t->kind)) return 1;
+        auto it = kernels_.find(t->kind);
+        if (it != kernels_.end()) return it->second == t ? 0 : 1;
+        kernels_.emplace(t->kind, t);
+        return 0;
+    } catch (...) {
+        return 2;
     }
-    return nullptr;
 }
 
 std::vector<std::string> Catalogue::kinds(const std::string& family) const {
@@ -93,7 +102,10 @@ std::vector<std::string> Catalogue::kinds(const std::string& family) const {
     auto names = [&out](const auto& m) {
         for (const auto& kv : m) out.push_back(kv.first);
     };
-    if (family == "model") names(models_);
+    if (family == "model") {
+        names(models_);
+        names(kernels_);
+    }
     else if (family == "rule") names(rules_);
     else if (family == "neuron_rule") names(nrules_);
     else if (family == "structural") names(structural_);

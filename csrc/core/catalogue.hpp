@@ -26,18 +26,17 @@ class StructuralRule;
 class Input;
 enum class Receptor : int;
 class RuleKernel;
-class ModelKernel;
+struct ModelKernelTable;
 
 // What a factory may ask of the network being built, and the core's services for compiled user definitions: the
-// core's generic rule or model around a kernel (custom_rule.hpp, custom_model.hpp); nullptr and a message on failure.
+// core's generic rule around a kernel (custom_rule.hpp); nullptr and a message on failure. (A compiled model hands
+// the core a table instead, registered through Catalogue::add_model_kernel: neurons/model_kernel.hpp.)
 class BuildContext {
 public:
     virtual double dt() const noexcept = 0;                     // ms
     virtual Population* population(int id) const noexcept = 0;  // nullptr when there is no such population
     virtual std::unique_ptr<Rule> custom_rule(std::unique_ptr<RuleKernel> k, const char* kind, const ParamMap& p,
                                               std::string& error) const noexcept = 0;
-    virtual std::unique_ptr<Population> custom_model(std::unique_ptr<ModelKernel> k, const char* kind, index_t n,
-                                                     const ParamMap& p, std::string& error) const noexcept = 0;
 protected:
     ~BuildContext() = default;
 };
@@ -48,8 +47,6 @@ class CoreBuildContext : public BuildContext {
 public:
     std::unique_ptr<Rule> custom_rule(std::unique_ptr<RuleKernel> k, const char* kind, const ParamMap& p,
                                       std::string& error) const noexcept override;
-    std::unique_ptr<Population> custom_model(std::unique_ptr<ModelKernel> k, const char* kind, index_t n, const ParamMap& p,
-                                             std::string& error) const noexcept override;
 protected:
     ~CoreBuildContext() = default;
 };
@@ -83,6 +80,8 @@ public:
     int add_neuron_rule(const char* kind, NeuronRuleFactory f) noexcept override { return add(nrules_, kind, f); }
     int add_structural(const char* kind, StructuralFactory f) noexcept override { return add(structural_, kind, f); }
     int add_input(const char* kind, InputFactory f) noexcept override { return add(inputs_, kind, f); }
+    // A neuron model compiled from a user definition, under its table's kind (0, or 1 when the name is taken).
+    int add_model_kernel(const ModelKernelTable* t) noexcept;
 
     // Building (throw ArgumentError naming the kind, or the factory's message).
     std::unique_ptr<Population> make_model(const std::string& kind, index_t n, const ParamMap& p, const BuildContext& c) const;
@@ -113,6 +112,7 @@ private:
 
     mutable std::mutex mu_;
     std::map<std::string, ModelFactory> models_;
+    std::map<std::string, const ModelKernelTable*> kernels_;  // compiled user models
     std::map<std::string, RuleFactory> rules_;
     std::map<std::string, NeuronRuleFactory> nrules_;
     std::map<std::string, StructuralFactory> structural_;

@@ -17,9 +17,11 @@ namespace pyneuro {
 // ============================================================================================================
 // The step loop's ordering contract. For each step t, every thread k runs, on what it owns:
 //   1. weights(t)  weight monitors due at t (weights after post(t-1), before this step's arrivals);
-//   2. deliver(t)  for every projection, the spikes whose delay ends at t: transmit into the target's input
-//                  array, then the presynaptic half of the rules (arrivals precede this step's post spikes); then
-//                  every Poisson input's arrivals of step t, input by input;
+//   2. deliver(t)  first the arrival rings (static multi-delay projections): the spikes of step t-1 go into the
+//                  ring entries of their arrival steps, and the entries of step t into the target's input array;
+//                  then for every other projection, the spikes whose delay ends at t: transmit into the target's
+//                  input array, then the presynaptic half of the rules (arrivals precede this step's post spikes);
+//                  then every Poisson input's arrivals of step t, input by input;
 //      state(t)    state monitors due at t (the state at time t, arrivals at t included);
 //   3. integrate(t) every neuron of its range over [t dt, (t+1) dt); threshold, reset; spikes of step t are
 //                  appended to its own list of the population's spike ring and to the traces' histories; under the
@@ -34,7 +36,7 @@ namespace pyneuro {
 // NOTE (determinism): what step t reads from other threads was published before the previous wait (spike lists
 // of steps <= t-1), or is a trace history entry of step <= t-1 that the owner's concurrent appends (a thread may
 // already be integrating t+1 while another runs post(t)) never overwrite (see trace.hpp). Inputs are summed in
-// the fixed order of Projection::deliver. Hence identical results for every thread count.
+// the fixed orders of ArrivalRing::step and Projection::deliver. Hence identical results for every thread count.
 // ============================================================================================================
 
 Engine::Engine(double dt, std::uint64_t seed, int threads) : dt_(dt), seed_(seed), threads_(threads), rng_(seed), barrier_(threads) {
@@ -154,6 +156,7 @@ void Engine::pop_projection(int id) {
     auto& tq = pr.post().traces();
     if (tq.size() > last_connect_.post_traces) tq.resize(last_connect_.post_traces);
     projs_.pop_back();
+    arrivals_.clear();  // no ring may keep the address of a projection that is gone
     last_connect_ = {};
 }
 
@@ -402,6 +405,7 @@ void Engine::prepare() {
         pop.on_clock(now_, rng_);
     }
     for (auto& pr : projs_) pr->sync_mirrors(now_);  // after the traces are configured
+    prepare_arrivals();                               // after the spike rings are configured
     const std::size_t need = 2 * np * static_cast<std::size_t>(threads_) * kCountStride;
     if (win_counts_.size() != need) win_counts_.assign(need, 0);
     nan_flags_.assign((np + projs_.size()) * static_cast<std::size_t>(threads_), 0);
@@ -547,8 +551,49 @@ void Engine::step_phases(int k, step_t t) {
     step_integrate(k, t);
 }
 
+// Static projections with several delays deliver at emission time into a ring per delivery target (population,
+// receptor; arrival_ring.hpp), when the ring costs at most one byte per synapse of its members or at most
+// kSmallRing bytes; the others deliver at the arrival time (Projection::deliver).
+void Engine::prepare_arrivals() {
+    constexpr std::size_t kSmallRing = std::size_t{16} << 20;
+    struct Group {
+        float* target;
+        int pop;
+        int depth = 1;
+        std::size_t synapses = 0;
+        std::vector<Projection*> projs;
+    };
+    std::vector<Group> groups;
+    for (auto& pr : projs_) {
+        pr->set_ahead(false);
+        if (!pr->rules().empty() || pr->delays().size() < 2 || pr->target() == nullptr) continue;
+        auto g = std::find_if(groups.begin(), groups.end(), [&](const Group& x) { return x.target == pr->target(); });
+        if (g == groups.end()) g = groups.insert(groups.end(), Group{pr->target(), pr->post().id()});
+        g->depth = std::max(g->depth, static_cast<int>(pr->max_delay_steps()));
+        g->synapses += pr->size();
+        g->projs.push_back(pr.get());
+    }
+    std::vector<std::pair<int, std::unique_ptr<ArrivalRing>>> next;
+    for (const Group& g : groups) {
+        const index_t n = pops_[static_cast<std::size_t>(g.pop)]->size();
+        const std::size_t bytes = ArrivalRing::bytes_for(g.depth, n);
+        if (bytes > std::max(g.synapses, kSmallRing)) continue;
+        std::vector<ArrivalRing::Member> members;
+        for (Projection* p : g.projs) members.push_back({p, p->version(), p->values_version(), p->pre().ring().generation()});
+        std::unique_ptr<ArrivalRing> ring;
+        for (auto& [pop, r] : arrivals_)  // the ring of the last run, whose content may still be current
+            if (r && r->target() == g.target) ring = std::move(r);
+        if (!ring) ring = std::make_unique<ArrivalRing>();
+        ring->configure(std::move(members), g.target, n, g.depth, threads_);
+        for (Projection* p : g.projs) p->set_ahead(true);
+        next.emplace_back(g.pop, std::move(ring));
+    }
+    arrivals_.swap(next);
+}
+
 void Engine::step_deliver(int k, step_t t) {
     record_weights(k, t);
+    for (auto& [p, ring] : arrivals_) ring->step(k, t, parts_[static_cast<std::size_t>(p)][static_cast<std::size_t>(k)]);
     for (auto& pr : projs_) pr->deliver(k, t);
     for (auto& [p, base] : stim_base_) {  // I_stim = its set value + this step's current inputs
         const Range R = parts_[static_cast<std::size_t>(p)][static_cast<std::size_t>(k)];

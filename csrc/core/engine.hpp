@@ -15,6 +15,7 @@
 #include "../monitors/weight_monitor.hpp"
 #include "../neurons/population.hpp"
 #include "../synapses/input.hpp"
+#include "../synapses/arrival_ring.hpp"
 #include "../synapses/projection.hpp"
 #include "barrier.hpp"
 #include "partition.hpp"
@@ -163,6 +164,10 @@ private:
     std::vector<std::vector<Range>> parts_;
     std::vector<std::unique_ptr<Projection>> projs_;
     std::vector<std::unique_ptr<Input>> inputs_;
+    // emission-time delivery (arrival_ring.hpp): per delivery target shared by static multi-delay projections, the
+    // target population's id and its ring (kept across runs; configured in prepare())
+    std::vector<std::pair<int, std::unique_ptr<ArrivalRing>>> arrivals_;
+    void prepare_arrivals();
     std::vector<std::string> kind_of_input_;
     // during a run: per population driven by current inputs, its id and the I_stim set from outside (restored after)
     std::vector<std::pair<int, std::vector<float>>> stim_base_;

@@ -38,11 +38,13 @@ inline void settle_spike(float v_new, float v_reset, float v_th, std::int32_t re
     flag = static_cast<std::uint8_t>(spike);
 }
 
-// clip(x, lo, hi) of the expression language of user definitions: the comparisons of std::clamp, as the built-in
-// rules clip their weights (so a rule rewritten as a definition rounds the same way).
+// clip(x, lo, hi) of the expression language of user definitions: std::min(std::max(x, lo), hi), the comparisons
+// of libstdc++'s std::clamp with which the built-in rules clip their weights (so a rule rewritten as a definition
+// rounds the same way, and compiles to the same max/min instructions) and NumPy's clip (hi where lo > hi).
 template <class T>
 inline T clip_value(T x, T lo, T hi) {
-    return x < lo ? lo : (hi < x ? hi : x);
+    const T m = x < lo ? lo : x;
+    return hi < m ? hi : m;
 }
 
 inline float fast_exp(float x) {

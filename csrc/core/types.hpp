@@ -13,9 +13,9 @@
 #include <string>
 #include <vector>
 
-namespace pyneuro {
+#include "scalar_types.hpp"
 
-using step_t = std::int64_t;
+namespace pyneuro {
 
 // Allocator for per-neuron state arrays: 64-byte (cache-line) alignment, so that thread ranges, whose bounds are
 // multiples of 16 elements, never share a cache line (no false sharing at range boundaries).
@@ -46,7 +46,6 @@ inline bool any_nonzero(const avector<T>& v) {
         if (x != T(0)) return true;
     return false;
 }
-using index_t = std::uint32_t;
 using ParamMap = std::map<std::string, double>;
 
 // Raised for invalid arguments that reach the core (the Python layer validates first; this is the backstop).

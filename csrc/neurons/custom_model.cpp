@@ -6,8 +6,8 @@
 
 namespace pyneuro {
 
-CustomModel::CustomModel(std::unique_ptr<ModelKernel> k, const std::string& kind, index_t n, const ParamMap& p)
-    : Population(kind, n), kernel_(std::move(k)), spec_(&kernel_->spec()) {
+CustomModel::CustomModel(const ModelKernelTable* k, const std::string& kind, index_t n, const ParamMap& p)
+    : Population(kind, n), kernel_(k), spec_(k->spec) {
     const CustomModelSpec& S = *spec_;
     for (int q = 0; q < S.n_params; ++q) params_.push_back(param(p, S.params[q]));
     state_.reserve(static_cast<std::size_t>(S.n_state));  // reg() keeps pointers to the arrays
@@ -22,6 +22,7 @@ CustomModel::CustomModel(std::unique_ptr<ModelKernel> k, const std::string& kind
     coeffs_.assign(static_cast<std::size_t>(std::max(S.n_coeffs, 1)), 0.0);
     refr_.assign(n, 0);
     flag_.assign(n, 0);
+    zeros_.assign(n, 0.0f);
     refresh_view();
 }
 
@@ -102,7 +103,16 @@ void CustomModel::prepare(double dt) {
 
 void CustomModel::update(Range r, step_t t, const Philox&, std::vector<index_t>& out) {
     if (r.size() == 0) return;
-    kernel_->update(view_, r.begin, r.end, t);
+    float* le = lagged_buffer(Receptor::exc);
+    float* li = lagged_buffer(Receptor::inh);
+    if (le || li) {
+        ModelView v = view_;
+        v.lag_exc = le ? le : zeros_.data();
+        v.lag_inh = li ? li : zeros_.data();
+        kernel_->update(v, r.begin, r.end, t);
+    } else {
+        kernel_->update(view_, r.begin, r.end, t);
+    }
     collect_flags(flag_.data(), r.begin, r.end, out);
 }
 
@@ -119,6 +129,9 @@ bool CustomModel::has_nan(Range r) {
     return bad != 0;
 }
 
-void CustomModel::grow_extra(index_t, index_t) { refresh_view(); }
+void CustomModel::grow_extra(index_t, index_t new_n) {
+    zeros_.assign(new_n, 0.0f);
+    refresh_view();
+}
 
 }  // namespace pyneuro

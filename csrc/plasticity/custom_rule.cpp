@@ -19,6 +19,11 @@ CustomRule::CustomRule(std::unique_ptr<RuleKernel> k, const std::string& kind, c
     for (int q = 0; q < S.n_neuron; ++q) neuron_init_.push_back(param_or(p, std::string("neuron:") + S.neuron[q], 0.0));
     interval_ = steps_param(p, "interval_steps", 1.0);
     dt_ = param(p, "dt");
+    for (int q = 0; q < S.n_neuron; ++q) {
+        const double ms = param_or(p, std::string("neuron_delay:") + S.neuron[q], 0.0);
+        if (!(ms >= 0.0 && ms <= 1e4)) throw ArgumentError(std::string("neuron variable ") + S.neuron[q] + ": delay must be in [0, 10000] ms");
+        neuron_delay_.push_back(static_cast<int>(std::llround(ms / dt_)));
+    }
     ticks = S.has_tick;
     uses_pre = S.has_pre;
     uses_post = S.has_post;
@@ -60,8 +65,12 @@ void CustomRule::attach(Projection& p) {
     post_ = &p.post();
     pre_ = &p.pre();
     for (int q = 0; q < S.n_pre_vars; ++q) pre_snap_.push_back(pre_->snapshot_index(S.pre_vars[q]));
-    for (int q = 0; q < S.n_neuron; ++q)
-        neuron_.emplace_back(post_->size(), static_cast<float>(neuron_init_[static_cast<std::size_t>(q)]));
+    for (int q = 0; q < S.n_neuron; ++q) {
+        const auto init = static_cast<float>(neuron_init_[static_cast<std::size_t>(q)]);
+        neuron_.emplace_back(post_->size(), init);
+        const int D = neuron_delay_[static_cast<std::size_t>(q)];
+        hist_.emplace_back(D > 0 ? static_cast<std::size_t>(post_->size()) * static_cast<std::size_t>(D + 1) : 0, init);
+    }
     refresh_view();
 }
 
@@ -69,6 +78,10 @@ void CustomRule::refresh_view() {
     const CustomRuleSpec& S = *spec_;
     neuron_ptr_.clear();
     for (auto& v : neuron_) neuron_ptr_.push_back(v.data());
+    hist_ptr_.clear();
+    for (auto& v : hist_) hist_ptr_.push_back(v.data());
+    view_.neuron_delay = neuron_delay_.data();
+    view_.neuron_hist = hist_ptr_.data();
     post_vars_.clear();
     for (int q = 0; q < S.n_post_vars; ++q) post_vars_.push_back(post_->var(S.post_vars[q])->data());
     view_.params = params_.data();
@@ -85,8 +98,24 @@ void CustomRule::refresh_view() {
 
 void CustomRule::before_run(Projection&) { refresh_view(); }
 
+void CustomRule::after_update(Projection&, int, Range r, step_t t) {
+    kernel_->neuron(view_, r, t);
+    for (std::size_t q = 0; q < hist_.size(); ++q) {
+        const int D = neuron_delay_[q];
+        if (D == 0) continue;
+        const std::size_t m = static_cast<std::size_t>(D) + 1, slot = static_cast<std::size_t>(t % static_cast<step_t>(m));
+        const float* v = neuron_[q].data();
+        float* h = hist_[q].data();
+        for (index_t i = r.begin; i < r.end; ++i) h[static_cast<std::size_t>(i) * m + slot] = v[i];
+    }
+}
+
 void CustomRule::on_grow(Projection& p) {
     for (std::size_t q = 0; q < neuron_.size(); ++q) neuron_[q].resize(p.post().size(), static_cast<float>(neuron_init_[q]));
+    for (std::size_t q = 0; q < hist_.size(); ++q)
+        if (neuron_delay_[q] > 0)
+            hist_[q].resize(static_cast<std::size_t>(p.post().size()) * static_cast<std::size_t>(neuron_delay_[q] + 1),
+                            static_cast<float>(neuron_init_[q]));
     refresh_view();
 }
 
@@ -117,6 +146,8 @@ void CustomRule::save(StateDict& d, const std::string& prefix, const Projection&
     for (int q = 0; q < spec_->n_neuron; ++q) {
         const auto& v = neuron_[static_cast<std::size_t>(q)];
         put(d, prefix + "neuron/" + spec_->neuron[q], std::vector<float>(v.begin(), v.end()));
+        const auto& h = hist_[static_cast<std::size_t>(q)];
+        if (!h.empty()) put(d, prefix + "neuron_hist/" + spec_->neuron[q], std::vector<float>(h.begin(), h.end()));
     }
 }
 
@@ -138,6 +169,12 @@ void CustomRule::load(const StateDict& d, const std::string& prefix, Projection&
         auto v = take<float>(d, prefix + "neuron/" + spec_->neuron[q]);
         if (v.size() != post_->size()) throw ArgumentError(std::string("checkpoint: wrong size for rule variable ") + spec_->neuron[q]);
         neuron_[static_cast<std::size_t>(q)].assign(v.begin(), v.end());
+        auto& h = hist_[static_cast<std::size_t>(q)];
+        if (!h.empty()) {
+            auto hv = take<float>(d, prefix + "neuron_hist/" + spec_->neuron[q]);
+            if (hv.size() != h.size()) throw ArgumentError(std::string("checkpoint: wrong size for the history of rule variable ") + spec_->neuron[q]);
+            h.assign(hv.begin(), hv.end());
+        }
     }
     refresh_view();
 }

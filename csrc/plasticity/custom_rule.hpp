@@ -75,7 +75,7 @@ struct CustomRuleSpec {
     int n_syn;
     const char* const* syn;         // initial value p["syn:" + name]; time constant p["syn_tau:" + name] (0: none)
     int n_neuron;
-    const char* const* neuron;      // initial value p["neuron:" + name]
+    const char* const* neuron;      // initial value p["neuron:" + name]; delay of the bodies' reads p["neuron_delay:" + name] (ms)
     int n_post_vars;
     const char* const* post_vars;   // state variables of the postsynaptic population read by the bodies
     int n_pre_vars;
@@ -91,6 +91,9 @@ struct RuleView {
     const DecayTable* decay = nullptr;     // per synapse variable (empty: no decay)
     int col_last = -1;                     // first of the two columns of the last update step; -1: nothing decays
     float* const* neuron = nullptr;        // rule neuron variables (postsynaptic population size)
+    const int* neuron_delay = nullptr;     // per neuron variable: D, the steps by which the bodies' reads lag (0: none)
+    const float* const* neuron_hist = nullptr;  // where D > 0: the values after the updates of the last D + 1 steps,
+                                                // neuron i's at [i (D + 1) + step mod (D + 1)]
     float* const* post_vars = nullptr;     // postsynaptic state variables
     const Population* pre = nullptr;       // presynaptic population (its snapshots of pre_vars)
     const int* pre_snap = nullptr;         // snapshot index of each presynaptic variable
@@ -157,9 +160,33 @@ public:
     using Snap = std::array<const float*, (Body::n_pre_vars > 0 ? Body::n_pre_vars : 1)>;
     const CustomRuleSpec& spec() const noexcept override { return Body::spec(); }
 
+    // Each event runs a loop specialised for eta == 1 (no schedule: the weight is the body's, no per-synapse test)
+    // or for any eta (scaled_weight): the same numbers either way.
     void on_pre(const RuleView& V, const Projection& p, Shard& s, index_t pre, std::uint64_t b, std::uint64_t e, step_t t,
                 double eta) const noexcept override {
         if constexpr (Body::has_pre) {
+            if (eta == 1.0) pre_impl<true>(V, p, s, pre, b, e, t, eta);
+            else pre_impl<false>(V, p, s, pre, b, e, t, eta);
+        }
+    }
+    void on_post(const RuleView& V, const Projection& p, Shard& s, index_t post, std::uint64_t pb, std::uint64_t pe, step_t t,
+                 double eta) const noexcept override {
+        if constexpr (Body::has_post) {
+            if (eta == 1.0) post_impl<true>(V, p, s, post, pb, pe, t, eta);
+            else post_impl<false>(V, p, s, post, pb, pe, t, eta);
+        }
+    }
+    void on_tick(const RuleView& V, const Projection& p, Shard& s, step_t t, double eta) const noexcept override {
+        if constexpr (Body::has_tick) {
+            if (eta == 1.0) tick_impl<true>(V, p, s, t, eta);
+            else tick_impl<false>(V, p, s, t, eta);
+        }
+    }
+
+    template <bool One>
+    void pre_impl(const RuleView& V, const Projection& p, Shard& s, index_t pre, std::uint64_t b, std::uint64_t e, step_t t,
+                  double eta) const noexcept {
+        {
             X x;
             init(x, V, t, eta);
             const step_t tp = t - static_cast<step_t>(s.pd[b] >> p.post_bits());  // one delay per call
@@ -175,22 +202,23 @@ public:
                 [&](std::uint64_t k, index_t i) PYNEURO_INLINE {
                     X y = x;  // the row's values; a local copy per synapse stays in registers
                     for_traces<1>(Body::pre_traces, [&](int q) PYNEURO_INLINE { y.tr[q] = vw[q].value_now(i, t); });
-                    load_post(y, V, i, Body::pre_post_vars, Body::pre_neuron);
+                    load_post(y, V, i, Body::pre_post_vars, Body::pre_neuron, t);
                     if constexpr (Body::guarded_pre)
                         if (!Body::guard_pre(y)) return;  // the guard is false: the synapse is not touched
-                    touch(y, V, s, k, t, Body::pre_syn_read, Body::pre_syn_write, Body::pre_writes_w,
+                    touch<One>(y, V, s, k, t, Body::pre_syn_read, Body::pre_syn_write, Body::pre_writes_w,
                           [](X& z) { Body::on_pre(z); });
                 });
         }
     }
 
-    void on_post(const RuleView& V, const Projection& p, Shard& s, index_t post, std::uint64_t pb, std::uint64_t pe, step_t t,
-                 double eta) const noexcept override {
-        if constexpr (Body::has_post) {
+    template <bool One>
+    void post_impl(const RuleView& V, const Projection& p, Shard& s, index_t post, std::uint64_t pb, std::uint64_t pe, step_t t,
+                   double eta) const noexcept {
+        {
             X x;
             init(x, V, t, eta);
             for_traces<1>(Body::post_traces, [&](int q) { x.tr[q] = V.traces[q]->value_now(post, t, true); });
-            load_post(x, V, post, Body::post_post_vars, Body::post_neuron);
+            load_post(x, V, post, Body::post_post_vars, Body::post_neuron, t);
             const Snap sn = snaps(V, t);
             auto loop = [&](const auto* rd) PYNEURO_INLINE {
                 for_each_post_synapse_at(
@@ -204,7 +232,7 @@ public:
                         load_pre(y, sn, j, Body::post_pre_vars);
                         if constexpr (Body::guarded_post)
                             if (!Body::guard_post(y)) return;
-                        touch(y, V, s, k, t, Body::post_syn_read, Body::post_syn_write, Body::post_writes_w,
+                        touch<One>(y, V, s, k, t, Body::post_syn_read, Body::post_syn_write, Body::post_writes_w,
                               [](X& z) { Body::on_post(z); });
                     });
             };
@@ -212,8 +240,9 @@ public:
         }
     }
 
-    void on_tick(const RuleView& V, const Projection& p, Shard& s, step_t t, double eta) const noexcept override {
-        if constexpr (Body::has_tick) {
+    template <bool One>
+    void tick_impl(const RuleView& V, const Projection& p, Shard& s, step_t t, double eta) const noexcept {
+        {
             X x;
             init(x, V, t, eta);
             const Snap sn = snaps(V, t);
@@ -223,7 +252,7 @@ public:
                     if (pb == pe) continue;
                     const index_t i = s.posts.begin + li;
                     for_traces<1>(Body::tick_traces, [&](int q) { x.tr[q] = V.traces[q]->value_now(i, t); });
-                    load_post(x, V, i, Body::tick_post_vars, Body::tick_neuron);
+                    load_post(x, V, i, Body::tick_post_vars, Body::tick_neuron, t);
                     for_each_post_synapse_at(
                         p, s, pb, pe, t,
                         [&](index_t j) PYNEURO_INLINE {
@@ -235,7 +264,7 @@ public:
                             load_pre(y, sn, j, Body::tick_pre_vars);
                             if constexpr (Body::guarded_tick)
                                 if (!Body::guard_tick(y)) return;
-                            touch(y, V, s, k, t, Body::tick_syn_read, Body::tick_syn_write, Body::tick_writes_w,
+                            touch<One>(y, V, s, k, t, Body::tick_syn_read, Body::tick_syn_write, Body::tick_writes_w,
                                   [](X& z) { Body::on_tick(z); });
                         });
                 }
@@ -305,18 +334,29 @@ private:
             if (vars & (1u << Q)) x.u[Q] = sn[static_cast<std::size_t>(Q)][j];
         });
     }
-    PYNEURO_INLINE static void load_post(X& x, const RuleView& V, index_t i, std::uint32_t vars, std::uint32_t neuron) {
+    PYNEURO_INLINE static void load_post(X& x, const RuleView& V, index_t i, std::uint32_t vars, std::uint32_t neuron,
+                                         step_t t) {
         unroll<0, Body::n_post_vars>([&](auto q) {
             constexpr int Q = decltype(q)::value;
             if (vars & (1u << Q)) x.v[Q] = V.post_vars[Q][i];
         });
         unroll<0, Body::n_neuron>([&](auto q) {
             constexpr int Q = decltype(q)::value;
-            if (neuron & (1u << Q)) x.n[Q] = V.neuron[Q][i];
+            if (neuron & (1u << Q)) {
+                const int D = V.neuron_delay[Q];
+                if (D == 0) [[likely]] {
+                    x.n[Q] = V.neuron[Q][i];
+                } else {  // the value after the update of step t - D
+                    const step_t m = static_cast<step_t>(D) + 1;
+                    step_t slot = (t - D) % m;
+                    if (slot < 0) slot += m;
+                    x.n[Q] = V.neuron_hist[Q][static_cast<std::size_t>(i) * static_cast<std::size_t>(m) + static_cast<std::size_t>(slot)];
+                }
+            }
         });
     }
     // Load what the body reads at synapse k (decaying variables brought to t), run it, store what changed.
-    template <class Run>
+    template <bool One, class Run>
     PYNEURO_INLINE static void touch(X& x, const RuleView& V, Shard& s, std::uint64_t k, step_t t, std::uint32_t read, std::uint32_t write,
                       bool writes_w, Run&& run) {
         if constexpr (Body::decaying != 0) {
@@ -344,7 +384,7 @@ private:
         const double w0 = s.w[k];
         x.w = w0;
         run(x);
-        if (writes_w) s.w[k] = scaled_weight(w0, x.w, x.eta);
+        if (writes_w) s.w[k] = One ? static_cast<float>(x.w) : scaled_weight(w0, x.w, x.eta);
         unroll<0, Body::n_syn>([&](auto q) {
             constexpr int Q = decltype(q)::value;
             if ((write & (1u << Q)) || ((Body::decaying >> Q) & 1u))
@@ -374,10 +414,12 @@ public:
         if ((t + 1) % interval_ != 0) return;
         kernel_->on_tick(view_, p, p.shards()[static_cast<std::size_t>(k)], t, eta(t));
     }
-    void after_update(Projection&, int, Range r, step_t t) override { kernel_->neuron(view_, r, t); }
+    void after_update(Projection&, int, Range r, step_t t) override;
     void before_run(Projection& p) override;
     void reserve_growth(Projection&, index_t n_post) override {
         for (auto& v : neuron_) v.reserve(n_post);
+        for (std::size_t q = 0; q < hist_.size(); ++q)
+            if (neuron_delay_[q] > 0) hist_[q].reserve(static_cast<std::size_t>(n_post) * static_cast<std::size_t>(neuron_delay_[q] + 1));
     }
     void on_grow(Projection& p) override;
     bool has_nan(Projection& p, int k) const override;
@@ -400,6 +442,9 @@ private:
     int col_last_ = -1;
     std::vector<avector<float>> neuron_;
     std::vector<float*> neuron_ptr_;
+    std::vector<int> neuron_delay_;          // steps
+    std::vector<avector<float>> hist_;       // per neuron variable with a delay (empty otherwise), see RuleView
+    std::vector<const float*> hist_ptr_;
     std::vector<float*> post_vars_;
     std::vector<int> pre_snap_;
     Population* post_ = nullptr;

@@ -25,32 +25,37 @@ namespace pyneuro {
 
 // 64-bit uniforms for neurons [i0, i0 + n), n <= 16, at step t: the first two words of Philox4x32-10 applied to the
 // counter (domain | id, i, t low, t high) under the key (k0, k1). Plain integer arithmetic, so every clone of the
-// kernel gives the same bits.
+// kernel gives the same bits. Each 32-bit word of the state is held in a 64-bit lane (two vectors of 8 lanes for
+// the 16 neurons), so that a round's 32 x 32 -> 64-bit products are lane-wise vector multiplies (the compiler's
+// scalar code for the plain-array form spilled the state to the stack in every round).
 PYNEURO_KERNEL static void philox_uniforms16(std::uint32_t k0, std::uint32_t k1, std::uint32_t c0, std::uint32_t i0,
                                               std::uint32_t tlo, std::uint32_t thi, std::uint64_t* __restrict out) {
-    std::uint32_t a[16], b[16], c[16], d[16];
-    for (int l = 0; l < 16; ++l) {
-        a[l] = c0;
-        b[l] = i0 + static_cast<std::uint32_t>(l);
-        c[l] = tlo;
-        d[l] = thi;
-    }
+    typedef std::uint64_t u64x8 __attribute__((vector_size(64)));
+    const u64x8 lo32 = {0xFFFFFFFFu, 0xFFFFFFFFu, 0xFFFFFFFFu, 0xFFFFFFFFu, 0xFFFFFFFFu, 0xFFFFFFFFu, 0xFFFFFFFFu, 0xFFFFFFFFu};
+    u64x8 a[2], b[2], c[2], d[2];
+    for (int g = 0; g < 2; ++g)
+        for (int l = 0; l < 8; ++l) {
+            a[g][l] = c0;
+            b[g][l] = static_cast<std::uint32_t>(i0 + static_cast<std::uint32_t>(8 * g + l));
+            c[g][l] = tlo;
+            d[g][l] = thi;
+        }
     std::uint32_t ka = k0, kb = k1;
     for (int r = 0; r < 10; ++r) {
-        for (int l = 0; l < 16; ++l) {
-            const std::uint64_t p0 = static_cast<std::uint64_t>(0xD2511F53u) * a[l];
-            const std::uint64_t p1 = static_cast<std::uint64_t>(0xCD9E8D57u) * c[l];
-            const std::uint32_t hi0 = static_cast<std::uint32_t>(p0 >> 32), lo0 = static_cast<std::uint32_t>(p0);
-            const std::uint32_t hi1 = static_cast<std::uint32_t>(p1 >> 32), lo1 = static_cast<std::uint32_t>(p1);
-            a[l] = hi1 ^ b[l] ^ ka;
-            b[l] = lo1;
-            c[l] = hi0 ^ d[l] ^ kb;
-            d[l] = lo0;
+        const std::uint64_t xa = ka, xb = kb;
+        for (int g = 0; g < 2; ++g) {
+            const u64x8 p0 = (a[g] & lo32) * 0xD2511F53ull;  // both factors < 2^32: the product is exact
+            const u64x8 p1 = (c[g] & lo32) * 0xCD9E8D57ull;
+            a[g] = (p1 >> 32) ^ b[g] ^ xa;
+            b[g] = p1 & lo32;
+            c[g] = (p0 >> 32) ^ d[g] ^ xb;
+            d[g] = p0 & lo32;
         }
         ka += 0x9E3779B9u;
         kb += 0xBB67AE85u;
     }
-    for (int l = 0; l < 16; ++l) out[l] = (static_cast<std::uint64_t>(a[l]) << 32) | b[l];
+    for (int g = 0; g < 2; ++g)
+        for (int l = 0; l < 8; ++l) out[8 * g + l] = (a[g][l] << 32) | b[g][l];
 }
 
 class PoissonInput final : public Input {

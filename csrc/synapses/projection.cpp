@@ -511,6 +511,7 @@ void Projection::sync_mirrors(step_t now) {
 
 void Projection::deliver(int k, step_t t) {
     if (k == 0) delivered_to_ = t + 1;  // read between runs only (sync_mirrors)
+    if (ahead_) return;
     Shard& sh = shards_[static_cast<std::size_t>(k)];
     if (sh.w.empty()) return;
     if (!target_) {  // input to a source is ignored: the rules' presynaptic half and the arrival copies remain
@@ -545,6 +546,42 @@ void Projection::deliver(int k, step_t t) {
                     }
             }
     }
+}
+
+void Projection::deliver_ahead(int k, step_t s, step_t from, float* const* slot_of) const {
+    const Shard& sh = shards_[static_cast<std::size_t>(k)];
+    if (sh.w.empty() || s < 0) return;
+    const SpikeRing& sr = pre_->ring();
+    const int slot = sr.slot(s);
+    if (!sr.holds_at(slot, s)) return;
+    const int nt = sr.threads();
+    const int bits = post_bits_;
+    const std::uint32_t mask = mask_;
+    const float sign = sign_;
+    const offset_t* rp = sh.row_ptr.data();
+    const offset_t* re = sh.row_end.data();
+    const std::uint32_t* pd = sh.pd.data();
+    const float* w = sh.w.data();
+    // arrivals before `from` were delivered already: skip the row's synapses of delay < from - s (pd below lo)
+    const std::uint64_t skip = from > s ? static_cast<std::uint64_t>(from - s) : 0;
+    const std::uint32_t lo = skip > static_cast<std::uint64_t>(delays_.front())
+                                 ? static_cast<std::uint32_t>(std::min<std::uint64_t>(skip << bits, 0xFFFFFFFFu))
+                                 : 0u;
+    constexpr std::uint64_t kAhead = 16;  // synapses: the ring entry written that far ahead is fetched now
+    for (int th = 0; th < nt; ++th)
+        for (index_t j : sr.list_at(slot, th)) {
+            std::uint64_t b = rp[j];
+            const std::uint64_t e = re[j];
+            if (b == e) continue;
+            if (lo)
+                while (b < e && pd[b] < lo) ++b;
+            for (std::uint64_t q = b; q < e; ++q) {
+                const std::uint32_t f = pd[std::min(q + kAhead, e - 1)];
+                __builtin_prefetch(slot_of[f >> bits] + (f & mask), 1);
+                const std::uint32_t p = pd[q];
+                slot_of[p >> bits][p & mask] += sign * w[q];
+            }
+        }
 }
 
 // Several delays: the same order as above (delay, spike, synapse), each arrival starting at its spike's cursor.
@@ -762,6 +799,7 @@ void Projection::set_weights(const std::vector<float>& w) {
     Gathered g = gather(true);
     if (w.size() != g.w.size()) throw ArgumentError("weights: expected " + std::to_string(g.w.size()) + " values");
     for (std::size_t q = 0; q < w.size(); ++q) shards_[g.shard[q]].w[g.offset[q]] = w[q];
+    ++values_version_;
 }
 
 }  // namespace pyneuro

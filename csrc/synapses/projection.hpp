@@ -4,8 +4,10 @@
 // spike the presynaptic population emitted at t - d (in ascending id order), the row segment with delay d is
 // transmitted (target[post] += sign * w) and then handed to each rule's on_pre. Every input of a neuron is
 // therefore summed in a fixed order (projection, delay, spike id, synapse), whatever the thread count.
-// With several delays, each spike in flight keeps a cursor to its next segment (cursors.hpp): an arrival costs
-// O(1) plus its synapses, whatever the number of distinct delays, and the store gains no per-synapse index.
+// With several delays, a static projection (no rules) delivers at emission time instead, through the arrival ring
+// of its target (arrival_ring.hpp, driven by the engine; deliver() then does nothing); a plastic one keeps a
+// cursor per spike in flight to its next segment (cursors.hpp): an arrival costs O(1) plus its synapses, whatever
+// the number of distinct delays, and the store gains no per-synapse index.
 // Canonical order: synapse arrays returned to Python are sorted by (pre, delay, post), ties in creation order;
 // gather() produces it by merging the shards' rows, and the store can be rebuilt from it exactly.
 #pragma once
@@ -126,6 +128,16 @@ public:
     // re-read where deliveries go (between runs): the post population's input array, or its lagged buffer (NEST time)
     void resolve_target(bool lagged);
     void deliver(int k, step_t t);
+    // Emission-time delivery (arrival_ring.hpp), for static projections with several delays: the spikes of step s
+    // in shard k add sign * w to slot_of[d][post - first post of shard k] for every synapse (delay d) whose arrival
+    // s + d is at step `from` or later, in store order (slot_of[d]: the ring row of step s + d). While ahead() is
+    // on, deliver() does nothing (the ring delivers).
+    void deliver_ahead(int k, step_t s, step_t from, float* const* slot_of) const;
+    void set_ahead(bool on) { ahead_ = on; }
+    bool ahead() const { return ahead_; }
+    float* target() const { return target_; }
+    // Bumped by every change of weights from outside the rules (set_weights), so derived sums know to be redone.
+    std::uint64_t values_version() const { return values_version_; }
     void post_spikes(int k, const std::vector<index_t>& ids, step_t t);
     void tick(int k, step_t t) {
         if (ticking_)
@@ -222,6 +234,8 @@ private:
     float* target_ = nullptr;
     float sign_ = 1.0f;
     std::uint64_t version_ = 0;
+    std::uint64_t values_version_ = 0;
+    bool ahead_ = false;
     bool ticking_ = false;
     bool dynamic_ = false;
     std::vector<std::unique_ptr<StructuralRule>> structural_;

@@ -66,7 +66,7 @@ def names() -> list[str]:
     return sorted(NAMES)
 
 
-def _load(name: str) -> Experiment:
+def _import_experiment(name: str) -> Experiment:
     exp = getattr(importlib.import_module(f"{__name__}.{name}"), name)
     if not isinstance(exp, Experiment):
         raise TypeError(f"{__name__}.{name}.{name} is a {type(exp).__name__}, not an Experiment")
@@ -79,7 +79,7 @@ class _Registry(Mapping[str, Experiment]):
     def __getitem__(self, name: str) -> Experiment:
         if name not in NAMES:
             raise KeyError(f"unknown experiment {name!r}; known: {names()}")
-        return _load(name)
+        return _import_experiment(name)
 
     def __iter__(self) -> Iterator[str]:
         return iter(names())
@@ -93,7 +93,7 @@ EXPERIMENTS: Mapping[str, Experiment] = _Registry()
 
 def __getattr__(name: str) -> Any:
     if name in NAMES:
-        return _load(name)
+        return _import_experiment(name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

@@ -78,7 +78,7 @@ class _Definition:
         return self._make(**params)
 
 
-class _Native:
+class NativeCellType:
     """What each cell type adds: the pyneuro model and the translation of its state variables."""
 
     #: name of the pyneuro model class in pn.models ("" for the sources, which are built specially)
@@ -107,14 +107,14 @@ _IF_COMMON = (
 )
 
 
-class IF_curr_exp(_Native, cells.IF_curr_exp):
+class IF_curr_exp(NativeCellType, cells.IF_curr_exp):
     __doc__ = cells.IF_curr_exp.__doc__
     translations = build_translations(("cm", "C_m", 1000.0), ("tau_m", "tau_m"), *_IF_COMMON)
     native_model = "LIF"
     state_translations = {"v": ("v", 1.0), "isyn_exc": ("I_ex", 1000.0), "isyn_inh": ("I_in", 1000.0)}
 
 
-class IF_curr_alpha(_Native, cells.IF_curr_alpha):
+class IF_curr_alpha(NativeCellType, cells.IF_curr_alpha):
     __doc__ = cells.IF_curr_alpha.__doc__
     translations = build_translations(("cm", "C_m", 1000.0), ("tau_m", "tau_m"), *_IF_COMMON)
     native_model = "LIFAlpha"
@@ -130,21 +130,21 @@ _COND = (
 )
 
 
-class IF_cond_exp(_Native, cells.IF_cond_exp):
+class IF_cond_exp(NativeCellType, cells.IF_cond_exp):
     __doc__ = cells.IF_cond_exp.__doc__
     translations = build_translations(*_COND)
     native_model = "LIFCond"
     state_translations = {"v": ("v", 1.0), "gsyn_exc": ("g_ex", 1000.0), "gsyn_inh": ("g_in", 1000.0)}
 
 
-class IF_cond_alpha(_Native, cells.IF_cond_alpha):
+class IF_cond_alpha(NativeCellType, cells.IF_cond_alpha):
     __doc__ = cells.IF_cond_alpha.__doc__
     translations = build_translations(*_COND)
     native_model = "LIFCondAlpha"
     state_translations = {"v": ("v", 1.0), "gsyn_exc": ("g_ex", 1000.0), "gsyn_inh": ("g_in", 1000.0)}
 
 
-class EIF_cond_exp_isfa_ista(_Native, cells.EIF_cond_exp_isfa_ista):
+class EIF_cond_exp_isfa_ista(NativeCellType, cells.EIF_cond_exp_isfa_ista):
     __doc__ = cells.EIF_cond_exp_isfa_ista.__doc__
     translations = build_translations(
         *_COND,
@@ -163,7 +163,7 @@ class EIF_cond_exp_isfa_ista(_Native, cells.EIF_cond_exp_isfa_ista):
     }
 
 
-class EIF_cond_alpha_isfa_ista(_Native, cells.EIF_cond_alpha_isfa_ista):
+class EIF_cond_alpha_isfa_ista(NativeCellType, cells.EIF_cond_alpha_isfa_ista):
     __doc__ = cells.EIF_cond_alpha_isfa_ista.__doc__
     translations = EIF_cond_exp_isfa_ista.translations
     state_translations = EIF_cond_exp_isfa_ista.state_translations
@@ -175,7 +175,7 @@ class EIF_cond_alpha_isfa_ista(_Native, cells.EIF_cond_alpha_isfa_ista):
         return _Definition(aeif_cond_alpha, AEIF_COND_ALPHA, ("v", "w", "g_ex", "h_ex", "g_in", "h_in", "I_stim"))
 
 
-class HH_cond_exp(_Native, cells.HH_cond_exp):
+class HH_cond_exp(NativeCellType, cells.HH_cond_exp):
     __doc__ = cells.HH_cond_exp.__doc__
     translations = build_translations(
         ("gbar_Na", "g_Na", 1000.0),
@@ -209,26 +209,26 @@ class HH_cond_exp(_Native, cells.HH_cond_exp):
         return _Definition(hh_cond_exp_traub, HH_COND_EXP_TRAUB, names)
 
 
-class Izhikevich(_Native, cells.Izhikevich):
+class Izhikevich(NativeCellType, cells.Izhikevich):
     __doc__ = cells.Izhikevich.__doc__
     translations = build_translations(("a", "a"), ("b", "b"), ("c", "c"), ("d", "d"), ("i_offset", "I_e", 1000.0))
     native_model = "Izhikevich"
     state_translations = {"v": ("v", 1.0), "u": ("u", 1.0)}
 
 
-class SpikeSourcePoisson(_Native, cells.SpikeSourcePoisson):
+class SpikeSourcePoisson(NativeCellType, cells.SpikeSourcePoisson):
     __doc__ = cells.SpikeSourcePoisson.__doc__
     translations = build_translations(("rate", "rate"), ("start", "start"), ("duration", "duration"))
     native_model = "PoissonSource"
 
 
-class SpikeSourceArray(_Native, cells.SpikeSourceArray):
+class SpikeSourceArray(NativeCellType, cells.SpikeSourceArray):
     __doc__ = cells.SpikeSourceArray.__doc__
     translations = build_translations(("spike_times", "spike_times"))
     native_model = "SpikeGenerator"
 
 
-class SpikeSourceGamma(_Native, cells.SpikeSourceGamma):
+class SpikeSourceGamma(NativeCellType, cells.SpikeSourceGamma):
     __doc__ = cells.SpikeSourceGamma.__doc__
     translations = build_translations(
         ("alpha", "shape"), ("beta", "rate"), ("start", "start"), ("duration", "duration")
@@ -236,7 +236,7 @@ class SpikeSourceGamma(_Native, cells.SpikeSourceGamma):
     native_model = "GammaSource"
 
 
-class SpikeSourcePoissonRefractory(_Native, cells.SpikeSourcePoissonRefractory):
+class SpikeSourcePoissonRefractory(NativeCellType, cells.SpikeSourcePoissonRefractory):
     __doc__ = cells.SpikeSourcePoissonRefractory.__doc__
     translations = build_translations(
         ("rate", "rate"), ("tau_refrac", "dead_time"), ("start", "start"), ("duration", "duration")

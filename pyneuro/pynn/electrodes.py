@@ -43,7 +43,7 @@ class DCSource(electrodes.DCSource):
         for name, value in parameters.items():
             self._params[name] = float(np.asarray(value).reshape(-1)[0])
         if simulator.state.net is not None:
-            simulator.state._apply_events()
+            simulator.state.apply_events()
 
     def get_native_parameters(self) -> Any:
         from pyNN.parameters import ParameterSpace
@@ -51,19 +51,19 @@ class DCSource(electrodes.DCSource):
         return ParameterSpace(dict(self._params), self.get_schema(), (1,))
 
     def inject_into(self, cells: Any) -> None:
-        from .projections import _flatten
+        from .projections import split_by_population
 
-        pops, owner, local = _flatten(cells) if not isinstance(cells, (list, tuple)) else _from_ids(cells)
+        pops, owner, local = split_by_population(cells) if not isinstance(cells, (list, tuple)) else _from_ids(cells)
         for k, pop in enumerate(pops):
-            if not pop._stim_capable():
+            if not pop.stim_capable():
                 raise NotImplementedError(
                     f"DCSource: {type(pop.celltype).__name__} on pyneuro has no stimulus current input"
                 )
             self._targets.append((pop, local[owner == k]))
         if simulator.state.net is not None:
-            simulator.state._apply_events()
+            simulator.state.apply_events()
 
-    def _event_steps(self) -> list[int]:
+    def event_steps(self) -> list[int]:
         dt = simulator.state.dt
         out = []
         for t in (self._params.get("start", 0.0), self._params.get("stop", 1e12)):
@@ -71,21 +71,21 @@ class DCSource(electrodes.DCSource):
                 out.append(to_step(t, dt))
         return out
 
-    def _accumulate(self, step: int, stim: dict[int, np.ndarray]) -> None:
+    def accumulate(self, step: int, stim: dict[int, np.ndarray]) -> None:
         dt = simulator.state.dt
         start = to_step(self._params.get("start", 0.0), dt)
         stop = self._params.get("stop", 1e12)
         stop_step = to_step(stop, dt) if stop < 1e11 else 2**62
         on = start <= step < stop_step
         for pop, idx in self._targets:
-            cur = stim.setdefault(id(pop), pop._stim_base())
+            cur = stim.setdefault(id(pop), pop.stim_base())
             if on:
                 np.add.at(cur, idx, self._params.get("amplitude", 0.0))
 
-    def _reset(self) -> None:
+    def on_reset(self) -> None:
         self._chunks.clear()
 
-    def _build(self, net: Any) -> None:
+    def build(self, net: Any) -> None:
         pass
 
     def _value(self, steps: np.ndarray) -> np.ndarray:
@@ -97,7 +97,7 @@ class DCSource(electrodes.DCSource):
         on = (steps >= start) & (steps < stop_step)
         return np.where(on, self._params.get("amplitude", 0.0), 0.0)
 
-    def _after_run(self, s0: int, s1: int) -> None:
+    def after_run(self, s0: int, s1: int) -> None:
         if self._recording:
             self._chunks.append(self._value(np.arange(s0, s1)))
 
@@ -175,11 +175,11 @@ class _EngineSource:
         return ParameterSpace({k: np.copy(v) if isinstance(v, np.ndarray) else v for k, v in self._params.items()})
 
     def inject_into(self, cells: Any) -> None:
-        from .projections import _flatten
+        from .projections import split_by_population
 
-        pops, owner, local = _flatten(cells) if not isinstance(cells, (list, tuple)) else _from_ids(cells)
+        pops, owner, local = split_by_population(cells) if not isinstance(cells, (list, tuple)) else _from_ids(cells)
         for k, pop in enumerate(pops):
-            if not pop._stim_capable():
+            if not pop.stim_capable():
                 raise NotImplementedError(
                     f"{type(self).__name__}: {type(pop.celltype).__name__} on pyneuro has no stimulus current input"
                 )
@@ -190,20 +190,20 @@ class _EngineSource:
                 self._add(net, pop, idx)
 
     def _add(self, net: Any, pop: Any, idx: np.ndarray) -> None:
-        self._inputs.append(net.add_current_input(pop._native, self._native_source(), neurons=idx))
+        self._inputs.append(net.add_current_input(pop.native, self._native_source(), neurons=idx))
 
-    def _build(self, net: Any) -> None:
+    def build(self, net: Any) -> None:
         self._inputs.clear()
         for pop, idx in self._targets:
             self._add(net, pop, idx)
 
-    def _event_steps(self) -> list[int]:
+    def event_steps(self) -> list[int]:
         return []
 
-    def _accumulate(self, step: int, stim: dict[int, np.ndarray]) -> None:
+    def accumulate(self, step: int, stim: dict[int, np.ndarray]) -> None:
         pass
 
-    def _reset(self) -> None:
+    def on_reset(self) -> None:
         self._chunks.clear()
 
     def _first(self) -> tuple[Any, int] | None:
@@ -212,7 +212,7 @@ class _EngineSource:
                 return inp, int(idx[0])
         return None
 
-    def _after_run(self, s0: int, s1: int) -> None:
+    def after_run(self, s0: int, s1: int) -> None:
         if self._recording:
             f = self._first()
             dt = simulator.state.dt

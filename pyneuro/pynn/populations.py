@@ -18,7 +18,7 @@ import pyneuro as pn
 
 from .._clock import to_steps
 from . import simulator
-from .cells import _Native
+from .cells import NativeCellType
 from .recording import Recorder
 
 __all__ = ["Population", "PopulationView", "Assembly"]
@@ -43,7 +43,7 @@ class Population(common.Population):
 
     # -- creation ---------------------------------------------------------------------------------------------
     def _create_cells(self) -> None:
-        if not isinstance(self.celltype, _Native):
+        if not isinstance(self.celltype, NativeCellType):
             raise NotImplementedError(
                 f"cell type {type(self.celltype).__name__} is not available on pyneuro; available: "
                 "IF_curr_exp, IF_cond_exp, IF_curr_alpha, IF_cond_alpha, EIF_cond_exp_isfa_ista, "
@@ -67,10 +67,10 @@ class Population(common.Population):
         if self._model_cls.kind == "SpikeGenerator":
             _check_spike_times(self._parameters["spike_times"])
         self._initial: dict[str, np.ndarray] = {}
-        self._native: pn.Population | None = None
+        self.native: pn.Population | None = None
         state.populations.append(self)
         if state.net is not None:
-            self._build(state.net)
+            self.build(state.net)
 
     def _get_view(self, selector: Any, label: str | None = None) -> PopulationView:
         return PopulationView(self, selector, label)
@@ -87,7 +87,7 @@ class Population(common.Population):
 
     def _set_native(self, index: np.ndarray, values: dict[str, Any]) -> None:
         """Set native parameters of the neurons ``index``; between runs only what pyneuro can change live."""
-        live = self._native is not None
+        live = self.native is not None
         if live:
             for name in values:
                 if not self._changeable(name):
@@ -109,9 +109,9 @@ class Population(common.Population):
             _check_spike_times(self._parameters["spike_times"])
         if live:
             if "spike_times" in values:
-                self._native.set_spike_times(*self._spike_arrays())  # type: ignore[union-attr]
-            self._apply_time(simulator.state.net.step)  # type: ignore[union-attr]
-            simulator.state._apply_events()
+                self.native.set_spike_times(*self._spike_arrays())  # type: ignore[union-attr]
+            self.apply_time(simulator.state.net.step)  # type: ignore[union-attr]
+            simulator.state.apply_events()
 
     def _changeable(self, name: str) -> bool:
         kind = self._model_cls.kind
@@ -121,9 +121,9 @@ class Population(common.Population):
             return name in ("rate", "start", "duration", "shape", "dead_time")
         if kind == "SpikeGenerator":
             return name == "spike_times"
-        return name == "I_e" and self._stim_capable()
+        return name == "I_e" and self.stim_capable()
 
-    def _stim_capable(self) -> bool:
+    def stim_capable(self) -> bool:
         return "I_stim" in getattr(self._model_cls, "state_vars", ())
 
     # -- initial values -----------------------------------------------------------------------------------------
@@ -149,11 +149,11 @@ class Population(common.Population):
         cur = cur.copy()
         cur[index] = vals * factor
         self._initial[native] = cur
-        if self._native is not None:
-            self._native.set(native, cur)
+        if self.native is not None:
+            self.native.set(native, cur)
 
     # -- building and running -----------------------------------------------------------------------------------
-    def _build(self, net: pn.Network) -> None:
+    def build(self, net: pn.Network) -> None:
         cls = self._model_cls
         kind = cls.kind
         p = self._parameters
@@ -161,7 +161,7 @@ class Population(common.Population):
         if kind == "PoissonSource":
             model = cls(rate=np.zeros(self.size))
         elif kind == "GammaSource":
-            model = cls(rate=0.0)  # per-neuron values from _apply_time
+            model = cls(rate=0.0)  # per-neuron values from apply_time
         elif kind == "SpikeGenerator":
             t_all, idx = self._spike_arrays()
             model = cls(times=t_all, indices=idx)
@@ -171,7 +171,7 @@ class Population(common.Population):
             for name, arr in p.items():
                 if name not in names:
                     continue
-                if name == "I_e" and self._stim_capable():
+                if name == "I_e" and self.stim_capable():
                     kw[name] = 0.0  # i_offset goes to the per-neuron stimulus current
                     continue
                 a = np.asarray(arr, dtype=np.float64)
@@ -183,17 +183,17 @@ class Population(common.Population):
                     )
                 kw[name] = float(a.flat[0]) if a.size else 0.0
             model = cls(**kw)
-        self._native = net.add_population(model, n=self.size, name=label)
+        self.native = net.add_population(model, n=self.size, name=label)
         for var, vals in self._initial.items():
-            if var in self._native.state_vars:
-                self._native.set(var, vals)
-        if "v_prev" in self._native.state_vars and "v" in self._initial:
-            self._native.set("v_prev", self._initial["v"])  # a model that detects its spikes at the peak of v
+            if var in self.native.state_vars:
+                self.native.set(var, vals)
+        if "v_prev" in self.native.state_vars and "v" in self._initial:
+            self.native.set("v_prev", self._initial["v"])  # a model that detects its spikes at the peak of v
         if self.structure is not None and self.size:
             try:
                 pos = np.asarray(self.positions, dtype=np.float64).T
                 if np.all(np.isfinite(pos)):
-                    self._native.positions = pos
+                    self.native.positions = pos
             except Exception:  # positions are informative only; connectors use PyNN's own
                 pass
 
@@ -205,7 +205,7 @@ class Population(common.Population):
         # a spike at t is emitted in step round(t / dt); PyNN's sources emit nothing before t = 0
         return t_all, idx.astype(np.int64)
 
-    def _event_steps(self) -> list[int]:
+    def event_steps(self) -> list[int]:
         if self._model_cls.kind not in ("PoissonSource", "GammaSource"):
             return []
         dt = simulator.state.dt
@@ -215,31 +215,28 @@ class Population(common.Population):
         t = t[np.isfinite(t) & (t < 1e12)]
         return [int(s) for s in np.unique(to_steps(t, dt))]
 
-    def _apply_time(self, step: int) -> None:
-        if self._native is None or self._model_cls.kind not in ("PoissonSource", "GammaSource"):
+    def apply_time(self, step: int) -> None:
+        if self.native is None or self._model_cls.kind not in ("PoissonSource", "GammaSource"):
             return
         dt = simulator.state.dt
         start = to_steps(self._parameters["start"], dt)
-        stop = np.floor(
-            (np.asarray(self._parameters["start"], np.float64) + np.asarray(self._parameters["duration"], np.float64))
-            / dt
-            + 0.5
-            + 1e-9
+        stop = to_steps(
+            np.asarray(self._parameters["start"], np.float64) + np.asarray(self._parameters["duration"], np.float64), dt
         )
         rate = np.broadcast_to(np.asarray(self._parameters["rate"], np.float64), (self.size,))
         on = (start <= step) & (step < stop)
         if self._model_cls.kind == "GammaSource":
             rate = self._gamma_parameters(rate)
-        self._native.set("rate", np.where(on, rate, 0.0))
+        self.native.set("rate", np.where(on, rate, 0.0))
 
     def _gamma_parameters(self, rate: np.ndarray) -> np.ndarray:
         """Set shape and dead time of a GammaSource population; return the rate of its underlying events (Hz)."""
-        assert self._native is not None
+        assert self.native is not None
         p = self._parameters
         shape = np.broadcast_to(np.asarray(p.get("shape", 1.0), np.float64), (self.size,))
         dead = np.broadcast_to(np.asarray(p.get("dead_time", 0.0), np.float64), (self.size,))
-        self._native.set("shape", shape)
-        self._native.set("dead_time", dead)
+        self.native.set("shape", shape)
+        self.native.set("dead_time", dead)
         if "dead_time" not in p:
             return rate
         # SpikeSourcePoissonRefractory: `rate` is the mean rate; the intervals are dead_time + an exponential
@@ -251,13 +248,13 @@ class Population(common.Population):
             )
         return np.where(rate > 0, 1000.0 / np.where(free > 0, free, 1.0), 0.0)
 
-    def _stim_base(self) -> np.ndarray:
+    def stim_base(self) -> np.ndarray:
         """Per-neuron stimulus current from i_offset (pA)."""
-        if not self._stim_capable():
+        if not self.stim_capable():
             return np.zeros(self.size)
         return np.broadcast_to(np.asarray(self._parameters.get("I_e", 0.0), np.float64), (self.size,)).copy()
 
-    def _native_index(self) -> tuple[Population, np.ndarray]:
+    def native_index(self) -> tuple[Population, np.ndarray]:
         return self, np.arange(self.size)
 
 
@@ -290,7 +287,7 @@ class PopulationView(common.PopulationView):
     def _get_view(self, selector: Any, label: str | None = None) -> PopulationView:
         return PopulationView(self, selector, label)
 
-    def _native_index(self) -> tuple[Population, np.ndarray]:
+    def native_index(self) -> tuple[Population, np.ndarray]:
         return self.grandparent, self._index()
 
 

@@ -21,7 +21,7 @@ import pyneuro as pn
 
 from .._clock import to_steps
 from . import simulator
-from .synapses import StaticSynapse
+from .synapses import StaticSynapse, default_delay
 
 __all__ = ["Projection", "Connection"]
 
@@ -39,7 +39,7 @@ class Connection(common.Connection):
         object.__setattr__(self, "postsynaptic_index", int(projection._post[k]))
 
     def __getattr__(self, name: str) -> Any:
-        attrs = self._prj._live_attrs()
+        attrs = self._prj.live_attrs()
         if name not in attrs:
             raise AttributeError(f"a connection has no attribute {name!r} (has {sorted(attrs)})")
         return float(attrs[name][self._k])
@@ -51,20 +51,20 @@ class Connection(common.Connection):
         return tuple(getattr(self, name) for name in attribute_names)
 
 
-def _flatten(obj: Any) -> tuple[list[Any], np.ndarray, np.ndarray]:
+def split_by_population(obj: Any) -> tuple[list[Any], np.ndarray, np.ndarray]:
     """(base populations, owner of each cell, index of each cell in its base population) of a Population,
     PopulationView or Assembly, in the object's own cell order."""
     if isinstance(obj, common.Assembly):
         pops: list[Any] = []
         owners, idx = [], []
         for part in obj.populations:
-            base, local = part._native_index()
+            base, local = part.native_index()
             if base not in pops:
                 pops.append(base)
             owners.append(np.full(local.size, pops.index(base)))
             idx.append(local)
         return pops, np.concatenate(owners), np.concatenate(idx)
-    base, local = obj._native_index()
+    base, local = obj.native_index()
     return [base], np.zeros(local.size, np.int64), local
 
 
@@ -96,7 +96,7 @@ class Projection(common.Projection):
             space,
             label,
         )
-        if not hasattr(self.synapse_type, "_pn_rules"):
+        if not hasattr(self.synapse_type, "pyneuro_rules"):
             raise NotImplementedError(
                 f"synapse type {type(self.synapse_type).__name__} is not available on pyneuro (StaticSynapse, "
                 "STDPMechanism, TripletSTDP, VogelsSTDP, PyneuroSynapse)"
@@ -125,7 +125,7 @@ class Projection(common.Projection):
         self._check_weights(self._attrs["weight"])
         simulator.state.projections.append(self)
         if simulator.state.net is not None:
-            self._build(simulator.state.net)
+            self.build(simulator.state.net)
 
     def __len__(self) -> int:
         return int(self._pre.size)
@@ -193,7 +193,7 @@ class Projection(common.Projection):
             if isinstance(base, RandomDistribution):
                 arr = np.asarray(base.next(m), dtype=np.float64).reshape(-1) if m else np.zeros(0)
             elif base is None:
-                arr = np.full(m, float(self.synapse_type._get_minimum_delay()))
+                arr = np.full(m, default_delay())
             else:
                 arr = np.full(m, float(base))
             self._chunks_attr.setdefault(name, []).append(arr)
@@ -228,10 +228,10 @@ class Projection(common.Projection):
             )
         return out
 
-    def _build(self, net: pn.Network) -> None:
+    def build(self, net: pn.Network) -> None:
         self._natives = []
-        pre_pops, pre_owner, pre_local = _flatten(self.pre)
-        post_pops, post_owner, post_local = _flatten(self.post)
+        pre_pops, pre_owner, pre_local = split_by_population(self.pre)
+        post_pops, post_owner, post_local = split_by_population(self.post)
         po = pre_owner[self._pre] if self._pre.size else np.zeros(0, np.int64)
         qo = post_owner[self._post] if self._post.size else np.zeros(0, np.int64)
         dt = simulator.state.dt
@@ -248,10 +248,10 @@ class Projection(common.Projection):
             q = post_local[self._post[sel]]
             w = np.abs(self._attrs["weight"][sel]) * 1000.0
             d = np.maximum(self._attrs["delay"][sel], dt)
-            rules = self.synapse_type._pn_rules(self._rule_params(sel))
+            rules = self.synapse_type.pyneuro_rules(self._rule_params(sel))
             prj = net.connect(
-                src._native,
-                tgt._native,
+                src.native,
+                tgt.native,
                 pn.conn.FromArrays(p, q),
                 weight=w,
                 delay=d,
@@ -264,12 +264,12 @@ class Projection(common.Projection):
                 raise RuntimeError(f"projection {self.label!r}: synapse order differs from the one expected")
             self._natives.append((prj, sel, perm))
 
-    def _keep_weights(self) -> None:
+    def keep_weights(self) -> None:
         """Before a reset: take the current (possibly plastic) weights into the description."""
-        self._attrs["weight"] = self._live_attrs()["weight"]
+        self._attrs["weight"] = self.live_attrs()["weight"]
         self._natives = []
 
-    def _live_attrs(self) -> dict[str, np.ndarray]:
+    def live_attrs(self) -> dict[str, np.ndarray]:
         attrs = dict(self._attrs)
         if self._natives:
             w = attrs["weight"].copy()
@@ -286,7 +286,7 @@ class Projection(common.Projection):
 
     # -- reading and writing attributes --------------------------------------------------------------------------
     def _get_attributes_as_list(self, names: Any) -> list[tuple[Any, ...]]:
-        attrs = self._live_attrs()
+        attrs = self.live_attrs()
         cols = []
         for name in names:
             if name == "presynaptic_index":
@@ -300,7 +300,7 @@ class Projection(common.Projection):
         return [tuple(row) for row in zip(*[c.tolist() for c in cols])] if cols else []
 
     def _get_attributes_as_arrays(self, names: Any, multiple_synapses: str = "sum") -> list[np.ndarray]:
-        attrs = self._live_attrs()
+        attrs = self.live_attrs()
         op = common.Projection.MULTI_SYNAPSE_OPERATIONS[multiple_synapses]
         out = []
         for name in names:
@@ -337,7 +337,7 @@ class Projection(common.Projection):
                     f"pyneuro cannot change {name!r} of a projection once the network has run (weights can be); "
                     "call reset() first"
                 )
-            new[name] = np.where(np.isnan(v), self._live_attrs()[name], v)
+            new[name] = np.where(np.isnan(v), self.live_attrs()[name], v)
         if "weight" in new:
             self._check_weights(new["weight"])
         for name, v in new.items():
@@ -356,7 +356,7 @@ class Projection(common.Projection):
                 f"pyneuro cannot change {name!r} of a connection once the network has run (weights can be); "
                 "call reset() first"
             )
-        new = self._live_attrs()[name].copy()
+        new = self.live_attrs()[name].copy()
         new[k] = value
         if name == "weight":
             self._check_weights(new)

@@ -43,7 +43,7 @@ class Recorder(recording.Recorder):
             )
         return tr[name]
 
-    def _build(self, net: Any) -> None:
+    def build(self, net: Any) -> None:
         self._spike_mon = None
         self._state_mons = {}
         self._clear_step = 0
@@ -51,7 +51,7 @@ class Recorder(recording.Recorder):
             self._start(variable.name, sorted(ids))
 
     def _start(self, name: str, ids: list[Any]) -> None:
-        native = self.population._native
+        native = self.population.native
         if native is None or not ids:
             return
         net = simulator.state.net
@@ -71,7 +71,7 @@ class Recorder(recording.Recorder):
             self.sampling_interval = sampling_interval
         if variable.name != "spikes":
             self._native_var(variable.name)
-        if simulator.state.net is not None and self.population._native is not None:
+        if simulator.state.net is not None and self.population.native is not None:
             self._start(variable.name, sorted(new_ids))
 
     # -- data -------------------------------------------------------------------------------------------------------
@@ -114,7 +114,7 @@ class Recorder(recording.Recorder):
             v = mon.values[:, col].astype(np.float64)
             sel = t >= t0 - 1e-9
             t, v = t[sel], v[sel]
-            native = self.population._native
+            native = self.population.native
             if (
                 native is not None
                 and (t.size == 0 or t[-1] < state.t - 0.5 * dt)

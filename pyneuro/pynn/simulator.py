@@ -70,10 +70,10 @@ class State(common.control.BaseState):
         """Back to t = 0: the next run builds a fresh network from the description (weights kept as they are)."""
         if self.net is not None:
             for prj in self.projections:
-                prj._keep_weights()
+                prj.keep_weights()
         self.net = None
         for src in getattr(self, "current_sources", []):
-            src._reset()
+            src.on_reset()
         self.running = False
         self.t = 0.0
         self.t_start = 0.0
@@ -93,15 +93,15 @@ class State(common.control.BaseState):
         self.running = True
         target = to_step(tstop, self.dt)
         while net.step < target:
-            nxt = min([s for s in self._event_steps() if s > net.step] + [target])
+            nxt = min([s for s in self.event_steps() if s > net.step] + [target])
             e0 = time.perf_counter()
             s0 = net.step
             net.run((nxt - net.step) * self.dt)
             self.timings["engine"] += time.perf_counter() - e0
             for src in self.current_sources:
-                src._after_run(s0, net.step)
+                src.after_run(s0, net.step)
             self.t = net.time
-            self._apply_events()
+            self.apply_events()
         self.t = tstop if abs(tstop - net.time) < 0.5 * self.dt else net.time
         self.timings["run"] += time.perf_counter() - w0
 
@@ -113,42 +113,42 @@ class State(common.control.BaseState):
         self.net = net
         try:
             for pop in self.populations:
-                pop._build(net)
+                pop.build(net)
             for prj in self.projections:
-                prj._build(net)
+                prj.build(net)
             if self.min_delay_auto:
-                delays = [float(p._live_attrs()["delay"].min()) for p in self.projections if len(p)]
+                delays = [float(p.live_attrs()["delay"].min()) for p in self.projections if len(p)]
                 self.min_delay = min(delays) if delays else self.dt
             for rec in self.recorders:
-                rec._build(net)
+                rec.build(net)
             for src in self.current_sources:
-                src._build(net)
-            self._apply_events()
+                src.build(net)
+            self.apply_events()
         except BaseException:
             self.net = None
             raise
         self.timings["build"] = time.perf_counter() - b0
 
-    def _event_steps(self) -> list[int]:
+    def event_steps(self) -> list[int]:
         steps: list[int] = []
         for pop in self.populations:
-            steps.extend(pop._event_steps())
+            steps.extend(pop.event_steps())
         for src in self.current_sources:
-            steps.extend(src._event_steps())
+            steps.extend(src.event_steps())
         return steps
 
-    def _apply_events(self) -> None:
+    def apply_events(self) -> None:
         """Set what depends on time (Poisson rates inside their window, stimulus currents) for the current step."""
         net = self.net
         assert net is not None
         for pop in self.populations:
-            pop._apply_time(net.step)
+            pop.apply_time(net.step)
         stim: dict[int, np.ndarray] = {}
         for src in self.current_sources:
-            src._accumulate(net.step, stim)
+            src.accumulate(net.step, stim)
         for pop in self.populations:
-            if pop._native is not None and "I_stim" in pop._native.state_vars:
-                pop._native.set("I_stim", stim.get(id(pop), pop._stim_base()))
+            if pop.native is not None and "I_stim" in pop.native.state_vars:
+                pop.native.set("I_stim", stim.get(id(pop), pop.stim_base()))
 
 
 state = State()

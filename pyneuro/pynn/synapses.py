@@ -42,7 +42,7 @@ __all__ = [
 ]
 
 
-def _min_delay() -> float:
+def default_delay() -> float:
     d = state.min_delay
     return state.dt if d == "auto" else float(d)
 
@@ -52,9 +52,9 @@ class StaticSynapse(synapses.StaticSynapse):
     translations = build_translations(("weight", "weight"), ("delay", "delay"))
 
     def _get_minimum_delay(self) -> float:
-        return _min_delay()
+        return default_delay()
 
-    def _pn_rules(self, p: dict[str, float]) -> list[Any]:
+    def pyneuro_rules(self, p: dict[str, float]) -> list[Any]:
         return []
 
 
@@ -120,9 +120,9 @@ class STDPMechanism(synapses.STDPMechanism):
                 self.translations.update(comp.translations)
 
     def _get_minimum_delay(self) -> float:
-        return _min_delay()
+        return default_delay()
 
-    def _pn_rules(self, p: dict[str, float]) -> list[Any]:
+    def pyneuro_rules(self, p: dict[str, float]) -> list[Any]:
         """The pyneuro rule for one projection, from its (homogeneous) parameters; weights scaled by 1000 (PyNN's
         uS or nA to pyneuro's nS or pA)."""
         wd = self.weight_dependence
@@ -177,9 +177,9 @@ class _PyneuroRuleSynapse(StandardSynapseType):
     translations = build_translations(("weight", "weight"), ("delay", "delay"))
 
     def _get_minimum_delay(self) -> float:
-        return _min_delay()
+        return default_delay()
 
-    def _pn_rules(self, p: dict[str, float]) -> list[Any]:
+    def pyneuro_rules(self, p: dict[str, float]) -> list[Any]:
         return [self._rule]
 
 
@@ -216,9 +216,9 @@ class PyneuroSynapse(StandardSynapseType):
         super().__init__(weight=weight, delay=delay)
 
     def _get_minimum_delay(self) -> float:
-        return _min_delay()
+        return default_delay()
 
-    def _pn_rules(self, p: dict[str, float]) -> list[Any]:
+    def pyneuro_rules(self, p: dict[str, float]) -> list[Any]:
         return list(self._rules)
 
 
