@@ -179,6 +179,9 @@ inline void add_clipped_scalar(const Projection& p, Shard& s, std::uint64_t pb, 
 }
 
 #ifdef PYNEURO_POST_AVX512
+// GCC 12 warns of the undefined lanes inside its own AVX-512 intrinsics (GCC bug 105593), not of this code.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 // Eight synapses per iteration (single delay, arrival copy, zero tail: the caller checked). Per synapse: x =
 // val * table[min(tp - step, len)] (decay_or_zero), v = double(w) + x fac, clip as std::clamp (v < lo ? lo :
 // hi < v ? hi : v; a NaN stays), rounded to float, stored where x != 0 (true for a NaN, as in the scalar select).
@@ -231,6 +234,7 @@ inline bool post_simd() {
     }();
     return on;
 }
+#pragma GCC diagnostic pop
 #endif
 
 }  // namespace detail

@@ -26,6 +26,9 @@
 namespace pyneuro {
 
 #ifdef PYNEURO_POST_AVX512
+// GCC 12 warns of the undefined lanes inside its own AVX-512 intrinsics (GCC bug 105593), not of this code.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 namespace detail {
 // The presynaptic half (LTD at an arrival) eight synapses at a time: w[k] <- clip(w[k] - c o (a2 + triplet)), with
 // c = amp g, o the postsynaptic trace and, for Bcm, a2 = a2m q q, q = rate / inv; skipped where o = 0. The same IEEE
@@ -83,6 +86,7 @@ __attribute__((target("avx512f,avx512vl"))) inline void triplet_ltd_avx512(
     for (; k < e; ++k) scalar(k);
 }
 }  // namespace detail
+#pragma GCC diagnostic pop
 #endif
 
 class TripletSTDP final : public Rule {
