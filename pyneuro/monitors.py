@@ -142,7 +142,20 @@ class StateMonitor(Monitor):
 
     @property
     def values(self) -> np.ndarray:
-        return self._core.values
+        """The recorded values (float32, one column per recorded neuron). Under several MPI ranks each rank samples
+        the neurons it owns: the columns are gathered from their owners (collective: every rank must read it)."""
+        local = self._core.values
+        net = self._net
+        if not net.distributed:
+            return local
+        ranges = net.comm.allgather(net._engine.owned(self.population.size))
+        parts = net.comm.allgather(np.ascontiguousarray(local))
+        out = np.array(local, copy=True)
+        idx = np.asarray(self.indices)
+        for (b, e), part in zip(ranges, parts):
+            cols = (idx >= b) & (idx < e)
+            out[:, cols] = part[:, cols]
+        return out
 
     def save_to(self, node: Node, refs: Refs) -> None:
         super().save_to(node, refs)
@@ -180,6 +193,9 @@ class WeightMonitor(Monitor):
         super().__init__(net, compiled)
         self.projection = projection
         self.indices = indices
+        # under several MPI ranks: each rank records all its synapses; this permutation puts the ranks' columns,
+        # concatenated, into the canonical order (set by Network.record_weights)
+        self._order: np.ndarray | None = None
 
     @property
     def every_steps(self) -> int:
@@ -192,7 +208,15 @@ class WeightMonitor(Monitor):
 
     @property
     def values(self) -> np.ndarray:
-        return self._core.values
+        """The samples (float32, one column per recorded synapse). Under several MPI ranks each rank samples its
+        own synapses and the columns are gathered into the canonical order (collective: every rank must read it)."""
+        local = self._core.values
+        net = self._net
+        if not net.distributed or self._order is None:
+            return local
+        parts = net.comm.allgather(np.ascontiguousarray(local))
+        out = np.concatenate(parts, axis=1)[:, self._order]
+        return out if self.indices is None else out[:, self.indices]
 
     def save_to(self, node: Node, refs: Refs) -> None:
         super().save_to(node, refs)

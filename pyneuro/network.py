@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from . import _core
+from . import _core, _mpi
 from ._clock import to_step, to_steps
 from ._validation import (
     FLOAT32_MAX,
@@ -56,6 +56,16 @@ class Network:
     time_convention : {"pyneuro", "nest"}
         When a spike is stamped and when it acts after its delay (see Notes). ``"nest"`` makes a model ported from
         NEST show NEST's dynamics with the same nominal delays.
+    comm : mpi4py.MPI.Intracomm, optional
+        Split this network over the processes of an MPI communicator (e.g. ``MPI.COMM_WORLD`` under
+        ``mpirun -n 4 python model.py``; every rank runs the same script). Each rank owns a contiguous block of every
+        population (its ``threads`` split that block), builds only the synapses into its neurons and integrates only
+        them; the ranks exchange every step's spikes in the compiled core. Spikes, weights and recordings are
+        bit-identical to a single process for any number of ranks and threads. Spike and rate recorders hold the
+        whole population's result on every rank; reading state or synapses (``pop.get``, ``proj.weights``, ...) is
+        collective (every rank must call it), as is reading a state or weight recorder's ``values``. Not supported
+        yet under several ranks (``NotImplementedError``): structural plasticity, neurogenesis, lesions,
+        checkpoints, structure recorders, changing synapses between runs. Default ``None``: one process, no MPI needed.
 
     Notes
     -----
@@ -86,13 +96,18 @@ class Network:
         threads: int = 1,
         max_rate: float = 1000.0,
         time_convention: str = "pyneuro",
+        comm: Any = None,
     ) -> None:
         dt = check_number("dt", dt, 1e-4, 100.0)
         seed = check_int("seed", seed, 0, 2**64 - 1)
         threads = check_int("threads", threads, 1, 1024)
         max_rate = check_number("max_rate", max_rate, 0.0, lo_open=True, allow_inf=True)
         time_convention = check_choice("time_convention", time_convention, ("pyneuro", "nest"))
+        handles = None if comm is None else _mpi.comm_handles(comm)
         self._engine = _core.Engine(dt, seed, threads)
+        self._comm = comm
+        if handles is not None:
+            self._engine.set_comm(*handles)
         self._engine.set_nest_time(time_convention == "nest")
         self._engine.max_rate = max_rate
         self._engine.check_every = max(1, int(round(100.0 / dt)))
@@ -105,6 +120,35 @@ class Network:
         self._scheduler = Scheduler()  # what happens at a step in Python: lesions, neurogenesis, snapshots
 
     # -- properties -------------------------------------------------------------------------------------------
+    @property
+    def comm(self) -> Any:
+        """The mpi4py communicator the network is split over, or None (one process)."""
+        return self._comm
+
+    @property
+    def rank(self) -> int:
+        """This process's rank in :attr:`comm` (0 in one process)."""
+        return int(self._engine.rank)
+
+    @property
+    def ranks(self) -> int:
+        """The number of processes the network is split over (1 in one process)."""
+        return int(self._engine.ranks)
+
+    @property
+    def distributed(self) -> bool:
+        """True when the network is split over more than one MPI rank."""
+        return self.ranks > 1
+
+    @property
+    def exchanged_bytes(self) -> int:
+        """Bytes of spike data each rank has received from the exchange so far (0 in one process)."""
+        return int(self._engine.exchanged_bytes) if self.distributed else 0
+
+    def _refuse_distributed(self, feature: str) -> None:
+        if self.distributed:
+            _mpi.refuse(feature)
+
     @property
     def dt(self) -> float:
         """Time step (ms)."""
@@ -531,6 +575,7 @@ class Network:
         """Attach structural rules (:mod:`pyneuro.structural`) to a projection (Pruning, Growth, HomeostaticGrowth,
         Sprouting) or to a population (Neurogenesis); they act every ``interval`` ms inside :meth:`run`, in the order
         given. A rewired projection may not carry a weight monitor (synapse positions change; take snapshots)."""
+        self._refuse_distributed("structural plasticity (add_structural)")
         if isinstance(target, Population):
             self._own("target", target, Population)
             NeurogenesisEpochs.attach(self, target, rules)
@@ -597,7 +642,10 @@ class Network:
         return m
 
     def record_state(self, pop: Population, var: str, indices: Any = None, every: float | None = None) -> StateMonitor:
-        """Record state variable ``var`` of the given neurons (default all) every ``every`` ms (default dt)."""
+        """Record state variable ``var`` of the given neurons (default all) every ``every`` ms (default dt).
+
+        Under several MPI ranks each rank samples its own neurons and reading ``values`` gathers them (collective).
+        """
         self._own("pop", pop, Population)
         var = pop.check_var(var)
         idx = pop.check_indices("indices", indices)
@@ -608,7 +656,9 @@ class Network:
         return m
 
     def record_weights(self, proj: Projection, indices: Any = None, every: float = 100.0) -> WeightMonitor:
-        """Record the weights of ``proj`` (all synapses, or positions in canonical order) every ``every`` ms."""
+        """Record the weights of ``proj`` (all synapses, or positions in canonical order) every ``every`` ms.
+
+        Under several MPI ranks this call and reading ``values`` are collective (each rank samples its synapses)."""
         self._own("proj", proj, Projection)
         if proj.structural:
             raise ValueError(
@@ -619,6 +669,14 @@ class Network:
         if sel is not None and proj.size == 0:
             raise ValueError("indices given but the projection has no synapses")
         ev = self._every("every", every)
+        if self.distributed:
+            # each rank records all its synapses; reading gathers them into the canonical order and selects
+            order = _mpi.canonical_order(self.comm, tuple(proj.compiled.gather()))
+            compiled = self._engine.add_weight_monitor(proj.compiled, np.zeros(0, np.uint64), ev)
+            m = WeightMonitor(self, compiled, proj, sel)
+            m._order = order
+            self.monitors.append(m)
+            return m
         compiled = self._engine.add_weight_monitor(proj.compiled, np.zeros(0, np.uint64) if sel is None else sel, ev)
         m = WeightMonitor(self, compiled, proj, sel)
         self.monitors.append(m)
@@ -628,6 +686,7 @@ class Network:
         """Record snapshots of ``proj``'s synapses (pre, post, delay, weight) now and every ``every`` ms: the
         recorder for projections whose structure changes. Each snapshot copies the projection (12 bytes per
         synapse), so choose ``every`` with the projection's size in mind."""
+        self._refuse_distributed("record_structure")
         self._own("proj", proj, Projection)
         m = StructureMonitor(self, proj, self._every("every", every))
         m.fire(self.step)
@@ -677,6 +736,7 @@ class Network:
             What is (or will be) lesioned; its ``synapses_removed`` is filled in when it is applied. Applied
             lesions are listed in :attr:`lesions`. See :mod:`pyneuro.lesion` for the full semantics.
         """
+        self._refuse_distributed("lesion")
         les, counter = Lesion.parse(self, self._engine, neurons, synapses, at, remove_synapses, self._lesion_counter)
         self._lesion_counter = counter
         if les.step <= self.step:
@@ -701,8 +761,20 @@ class Network:
         """
         duration = check_number("duration", duration, 0.0, 2.0**52 * self.dt)
         total = to_step(duration, self.dt)
+        if self.distributed:
+            # every rank must run the same network for the same steps (the exchange pairs their steps): a mismatch is
+            # refused on every rank, before any step
+            sig = (total, self.step, len(self.populations), len(self.projections), len(self.inputs), len(self.monitors))
+            sigs = self._comm.allgather(sig)
+            bad = [r for r, x in enumerate(sigs) if x != sig]
+            if bad:
+                raise ValueError(
+                    f"run(duration={duration}) on rank {self.rank}: ranks {bad} run a different network or number of "
+                    f"steps (step count, clock, populations, projections, inputs, recorders: {sigs}); every rank "
+                    "must build the same network and call run with the same durations"
+                )
         bar = None
-        if progress:
+        if progress and self.rank == 0:  # under several MPI ranks the bar is rank 0's
             from tqdm.auto import tqdm
 
             bar = tqdm(total=round(total * self.dt, 6), unit="ms", desc="pyneuro", dynamic_ncols=True)
@@ -742,8 +814,11 @@ class Network:
                         )
                     raise SimulationError(msg, pop.name, t_ms, str(status["reason"]))
                 self._scheduler.fire_due(self.step)
-                # aim for ~0.2 s of wall time per chunk
-                if el < 0.1:
+                # aim for ~0.2 s of wall time per chunk; under several ranks the chunks are fixed (every rank must
+                # run the same steps per call: the exchange pairs their steps)
+                if self.distributed:
+                    chunk = 2000
+                elif el < 0.1:
                     chunk = min(chunk * 2, 1 << 22)
                 elif el > 0.4:
                     chunk = max(chunk // 2, 10)
@@ -770,6 +845,7 @@ class Network:
         """
         from . import __version__, io
 
+        self._refuse_distributed("save (checkpoints)")
         sections = self._saved_objects()
         root = io.Node()  # built whole in memory, written at the end: an object refusing to save changes no file
         root.attrs.update(

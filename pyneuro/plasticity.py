@@ -848,6 +848,12 @@ class Custom(PlasticityRule):
         return list(self._post_vars)
 
     def check_target(self, pre: Any, post: Any) -> None:
+        net = getattr(pre, "_net", None)
+        if self._pre_vars and net is not None and net.distributed:
+            # a rank holds only its own neurons' state: presynaptic state of other ranks' neurons is not exchanged
+            from . import _mpi
+
+            _mpi.refuse(f"a Custom rule reading presynaptic state ({', '.join(v + '_pre' for v in self._pre_vars)})")
         for side, pop, names in (("post", post, self._post_vars), ("pre", pre, self._pre_vars)):
             missing = [v for v in names if v not in pop.state_vars]
             if missing:

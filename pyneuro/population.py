@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from . import _core, io
+from . import _core, _mpi, io
 from ._clock import to_steps
 from ._validation import FLOAT32_MAX, check_choice, check_float_array, check_index_array, check_int, check_number
 from .models import GammaSource, NeuronModel, PoissonSource
@@ -155,8 +155,12 @@ class Population:
 
     def get(self, var: str) -> np.ndarray:
         """Current values of state variable ``var`` (a float32 copy, one value per neuron). ``var`` is the model's
-        name or NEST's (``"v"`` or ``"V_m"``)."""
-        return self._core.get(self.check_var(var))
+        name or NEST's (``"v"`` or ``"V_m"``). Under several MPI ranks each rank integrates its own block: the
+        blocks are gathered (collective: every rank must call it)."""
+        values = self._core.get(self.check_var(var))
+        if self._net.distributed:
+            return _mpi.gather_owned(self._net.comm, values, self._net._engine.owned(self.size))
+        return values
 
     def set(self, var: str, values: Any) -> None:
         """Set state variable ``var`` to a scalar or to one value per neuron.
@@ -244,6 +248,7 @@ class Population:
         divide by the current size. Everything is checked before anything changes. The new neurons are logged in
         :attr:`Network.structural_log` as ``"neuron_added"`` and the synapses ``connect`` makes as ``"added"``.
         """
+        self._net._refuse_distributed("neurogenesis (add_neurons)")
         kind = check_choice("log_kind", log_kind, ("added", "created"))
         net = self._net
         eng = self._engine

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from . import _core, io
+from . import _core, _mpi, io
 from ._clock import to_step, to_steps
 from ._validation import FLOAT32_MAX, check_float_array, check_int, check_number, check_synapse_arrays
 
@@ -147,7 +147,8 @@ class Projection:
     def __repr__(self) -> str:
         return (
             f"Projection({self.name!r}, {self.source.name!r} -> {self.target.name!r}, receptor={self.receptor!r}, "
-            f"size={self.size}, rules={[r.kind for r in self.plasticity]})"
+            f"{'local_size' if self._net.distributed else 'size'}={int(self._core.size)}, "
+            f"rules={[r.kind for r in self.plasticity]})"
         )
 
     def __len__(self) -> int:
@@ -155,18 +156,22 @@ class Projection:
 
     @property
     def size(self) -> int:
-        """Number of synapses."""
-        return int(self._core.size)
+        """Number of synapses (under several MPI ranks: summed over the ranks, collective)."""
+        n = int(self._core.size)
+        return int(self._net.comm.allreduce(n)) if self._net.distributed else n
 
     def _gather(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         # a fresh snapshot each time: caching it would hold 12 bytes per synapse in Python for good
-        return self._core.gather()
+        g = self._core.gather()
+        if self._net.distributed:  # every rank's synapses, in the canonical order of one process (collective)
+            return _mpi.gather_synapses(self._net.comm, tuple(g))  # type: ignore[return-value]
+        return g
 
     def arrays(self) -> dict[str, np.ndarray]:
         """One snapshot of every synapse: ``pre``, ``post`` (uint32), ``delay_steps`` (uint32) and ``weight``
         (float32), canonical order (one gather for all four, where :attr:`pre`, :attr:`weights`, ... take one
         each)."""
-        pre, post, d, w = self._core.gather()
+        pre, post, d, w = self._gather()
         return {"pre": pre, "post": post, "delay_steps": d, "weight": w}
 
     @property
@@ -176,6 +181,7 @@ class Projection:
 
     @weights.setter
     def weights(self, values: Any) -> None:
+        self._net._refuse_distributed("setting weights")
         n = self.size
         if np.ndim(values) == 0:
             arr = check_float_array("weights", [values], lo=0.0, hi=FLOAT32_MAX)
@@ -250,6 +256,7 @@ class Projection:
 
     def _add_synapses(self, pre: Any, post: Any, weight: Any, delay: Any, kind: str) -> int:
         """:meth:`add_synapses`, logging the synapses as ``kind`` ("added" by the user, "created" by a rule)."""
+        self._net._refuse_distributed("adding synapses between runs")
         from ._validation import check_index_array
 
         net = self._net
@@ -309,6 +316,7 @@ class Projection:
             sizes, the current step, the ids, ``seed``): reproducible, the same for every thread count and after a
             checkpoint; two identical calls at the same step draw the same synapses unless ``seed`` differs.
         """
+        self._net._refuse_distributed("connect_new")
         return self.plan_new(pre_ids, post_ids, rule, weight, delay, seed, self.source.size, self.target.size)()
 
     def plan_new(
@@ -327,6 +335,7 @@ class Projection:
         """Check the arguments of :meth:`connect_new` for populations of n_pre and n_post neurons (their sizes when
         the plan runs) and return a function that draws and adds the synapses, logged as ``kind``
         (:meth:`Population.add_neurons` checks every plan before it grows the population)."""
+        self._net._refuse_distributed("plan_new")
         import zlib
 
         from ._validation import check_index_array
@@ -427,6 +436,7 @@ class Projection:
         boolean mask of length :attr:`size`; returns how many were removed. A removed synapse never transmits again,
         spikes already in flight to it included. The synapses are logged in :attr:`Network.structural_log` as
         ``"removed"``. All or nothing: if the call fails the projection is unchanged."""
+        self._net._refuse_distributed("remove_synapses")
         self.check_rewirable("remove_synapses")
         n = self.size
         arr = np.asarray(which)
@@ -450,12 +460,14 @@ class Projection:
     def compact(self) -> None:
         """Rewrite the synapse store without the slack and garbage that structural change leaves (it is also
         compacted automatically when garbage exceeds the live synapses)."""
+        self._net._refuse_distributed("compact")
         self._core.compact()
 
     def add_structural(self, *rules: Any) -> None:
         """Attach structural rules (:mod:`pyneuro.structural`: Pruning, Growth, HomeostaticGrowth, Sprouting); the
         same as ``net.add_structural(proj, *rules)``. They act every ``interval`` ms inside :meth:`Network.run`, in
         the order given."""
+        self._net._refuse_distributed("structural plasticity (add_structural)")
         from .structural import Neurogenesis, StructuralRule
 
         if not rules:
@@ -540,6 +552,7 @@ class Projection:
     def rule_state(self, rule: Any = 0) -> dict[str, np.ndarray]:
         """State a rule keeps beyond weights and traces, as arrays (e.g. RewardSTDP's eligibility ``"c"`` per
         synapse, in canonical order)."""
+        self._net._refuse_distributed("rule_state")
         k = self._rule_index(rule)
         return dict(self._core.rule_state(k))
 

@@ -63,6 +63,7 @@ import numbers
 import os
 import platform
 import shutil
+import subprocess
 import sys
 import time
 import traceback
@@ -98,15 +99,104 @@ __all__ = [
     "execute",
     "load",
     "load_arrays",
+    "mpi_command",
     "prepare",
     "run",
     "run_checkpointed",
+    "run_mpi",
     "run_one",
     "summarize",
 ]
 
 
 _log = logging.getLogger("pyneuro.sweep")
+
+
+# -- runs that are themselves MPI jobs --------------------------------------------------------------------------
+
+_LAUNCHERS = ("srun", "mpiexec", "mpirun")
+
+
+def mpi_command(
+    script: str | os.PathLike[str],
+    ranks: int,
+    *,
+    threads: int = 1,
+    args: Sequence[Any] = (),
+    launcher: str = "srun",
+    launcher_args: Sequence[str] = (),
+    python: str | None = None,
+) -> list[str]:
+    """The command line that runs ``script`` as an MPI job of ``ranks`` processes with ``threads`` cores each.
+
+    ``srun --ntasks R --cpus-per-task T [launcher_args] PYTHON SCRIPT ARGS`` for SLURM (inside an allocation, e.g.
+    a dask-jobqueue worker's job, it starts a job step on the allocation's nodes), ``mpiexec -n R [launcher_args]
+    PYTHON SCRIPT ARGS`` for ``mpiexec``/``mpirun`` (``threads`` is then only passed on through
+    :func:`run_mpi`'s ``OMP_NUM_THREADS``). The script itself passes ``comm=MPI.COMM_WORLD`` and its thread count to
+    :class:`~pyneuro.Network`.
+
+    Parameters
+    ----------
+    script : path of the Python script every rank runs.
+    ranks : MPI processes, >= 1.
+    threads : cores per rank, >= 1.
+    args : arguments after the script (converted with ``str``).
+    launcher : ``"srun"``, ``"mpiexec"`` or ``"mpirun"``, or a path to one of them.
+    launcher_args : extra options for the launcher (e.g. ``["--oversubscribe"]`` for Open MPI's mpiexec).
+    python : the interpreter (default: the current one, ``sys.executable``).
+    """
+    ranks = check_int("ranks", ranks, 1)
+    threads = check_int("threads", threads, 1)
+    if not isinstance(launcher, str | os.PathLike):
+        raise TypeError(f"launcher must be one of {_LAUNCHERS} or a path to one, got {launcher!r}")
+    kind = Path(launcher).name
+    if kind not in _LAUNCHERS:
+        raise ValueError(f"launcher must be one of {_LAUNCHERS} or a path to one, got {str(launcher)!r}")
+    if isinstance(args, str | bytes) or isinstance(launcher_args, str | bytes):
+        raise TypeError("args and launcher_args must be sequences of arguments, not one string")
+    head = [str(launcher)]
+    if kind == "srun":
+        head += ["--ntasks", str(ranks), "--cpus-per-task", str(threads)]
+    else:
+        head += ["-n", str(ranks)]
+    return [*head, *map(str, launcher_args), python or sys.executable, os.fspath(script), *map(str, args)]
+
+
+def run_mpi(
+    script: str | os.PathLike[str],
+    ranks: int,
+    *,
+    threads: int = 1,
+    args: Sequence[Any] = (),
+    launcher: str = "srun",
+    launcher_args: Sequence[str] = (),
+    timeout: float | None = None,
+    cwd: str | os.PathLike[str] | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """Run ``script`` as an MPI job (the command :func:`mpi_command` builds) and wait for it.
+
+    The environment is the caller's with ``OMP_NUM_THREADS`` set to ``threads``. Meant for a sweep experiment
+    whose runs are themselves MPI jobs: the experiment calls ``run_mpi`` and reads what rank 0 wrote.
+
+    Returns
+    -------
+    The finished process (stdout and stderr as text).
+
+    Raises
+    ------
+    RuntimeError
+        If the job exits with a non-zero status (the message holds its command and the end of its stderr).
+    subprocess.TimeoutExpired
+        If it runs longer than ``timeout`` seconds (the job is killed).
+    """
+    cmd = mpi_command(script, ranks, threads=threads, args=args, launcher=launcher, launcher_args=launcher_args)
+    if timeout is not None:
+        check_number("timeout", timeout, 0.0, lo_open=True)
+    env = dict(os.environ, OMP_NUM_THREADS=str(threads))
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env, cwd=cwd)
+    if p.returncode != 0:
+        raise RuntimeError(f"MPI job {cmd} exited with status {p.returncode}:\n{p.stderr[-2000:]}")
+    return p
 
 
 # -- checkpointed long runs -------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -187,11 +188,12 @@ def song2000(threads: int = 1, seed: int = 1, n_inputs: int = 1000, rate: float 
     return w
 
 
-def scaling(n: int, threads: int = 1, seed: int = 1, stdp: bool = True) -> Workload:
+def scaling(n: int, threads: int = 1, seed: int = 1, stdp: bool = True, comm: Any = None) -> Workload:
     """W5: W1's neurons (80% excitatory) with exactly 80 excitatory and 20 inhibitory inputs per neuron
     (sources drawn without replacement), w_e = 2.4 nS (STDP on E->E with w_max = 2 w_e), w_i = 107.2 nS, and a
-    constant 90 pA drive: asynchronous irregular activity near 5 Hz at every size."""
-    net = Network(dt=0.1, seed=seed, threads=threads)
+    constant 90 pA drive: asynchronous irregular activity near 5 Hz at every size. ``comm``: an mpi4py
+    communicator to split the network over (see :class:`~pyneuro.Network`)."""
+    net = Network(dt=0.1, seed=seed, threads=threads, comm=comm)
     ne = int(n * 0.8)
     params = dict(COBA_NEURON, I_e=90.0)
     exc = net.add_population(models.LIFCond(**params), ne, name="exc")

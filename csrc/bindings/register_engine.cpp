@@ -21,6 +21,20 @@ void register_engine(py::module_& m) {
         .def_property("check_every", [](const Engine& e) { return e.check_every; }, &Engine::set_check_every)
         .def_property("timing", &Engine::timing, &Engine::set_timing)
         .def("phase_times", &Engine::phase_times)
+        // several processes: an MPI communicator's raw handle, MPI_BYTE's and the handle size (core/comm.hpp)
+        .def(
+            "set_comm",
+            [](Engine& e, std::uint64_t comm, std::uint64_t byte_type, int handle_bytes) {
+                e.set_comm(Comm::from_handle(comm, byte_type, handle_bytes));
+            },
+            py::arg("comm"), py::arg("byte_type"), py::arg("handle_bytes"))
+        .def_property_readonly("rank", [](const Engine& e) { return e.comm().rank(); })
+        .def_property_readonly("ranks", [](const Engine& e) { return e.comm().size(); })
+        .def_property_readonly("mpi_library", [](const Engine& e) { return e.comm().library(); })
+        .def(
+            "owned", [](const Engine& e, index_t n) { const Range r = e.owned(n); return py::make_tuple(r.begin, r.end); }, py::arg("n"))
+        .def_property_readonly("exchanged_bytes", &Engine::exchanged_bytes)
+        .def_property_readonly("exchanges", &Engine::exchanges)
         // The loop touches only engine-owned memory and no Python object, so the GIL is released while it runs
         // (other Python threads, e.g. a progress bar or a Dask worker's heartbeat, keep running).
         .def(

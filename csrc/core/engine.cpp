@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <limits>
+#include <stdexcept>
 #include <omp.h>
 #include <tuple>
 
@@ -37,6 +38,13 @@ namespace pyneuro {
 // of steps <= t-1), or is a trace history entry of step <= t-1 that the owner's concurrent appends (a thread may
 // already be integrating t+1 while another runs post(t)) never overwrite (see trace.hpp). Inputs are summed in
 // the fixed orders of ArrivalRing::step and Projection::deliver. Hence identical results for every thread count.
+// Several processes (set_comm): at an exchange step (every exchange_every_ steps, the shortest delay, and at the end
+// of every check window and run), after 3. (and the window's NaN flags) every rank's threads meet at a barrier,
+// thread 0 exchanges the spikes of the steps since the last exchange with the other ranks (exchange()), and a
+// second barrier publishes them before the stop decision and post(t). A remote spike of step s enters the rings and
+// the traces by step s + exchange_every_ - 1, before any reader needs it (delivery reads step t - d, presynaptic
+// traces are read at t - d, d >= the shortest delay). The order of every sum is the one of a single process, so
+// results are identical for every number of ranks and threads.
 // ============================================================================================================
 
 Engine::Engine(double dt, std::uint64_t seed, int threads) : dt_(dt), seed_(seed), threads_(threads), rng_(seed), barrier_(threads) {
@@ -45,6 +53,17 @@ Engine::Engine(double dt, std::uint64_t seed, int threads) : dt_(dt), seed_(seed
     const std::string why = probe_threads(threads);
     if (!why.empty())
         throw ArgumentError("threads=" + std::to_string(threads) + ": this system does not let the process run that many threads: " + why);
+}
+
+void Engine::set_comm(const Comm& c) {
+    if (!pops_.empty() || now_ != 0) throw ArgumentError("comm: the communicator must be set before anything is added");
+    comm_ = c;
+    lane_off_ = c.distributed() ? 1 : 0;
+}
+
+Range Engine::owned(index_t n) const {
+    if (!comm_.distributed()) return {0, n};
+    return split_range(n, comm_.size())[static_cast<std::size_t>(comm_.rank())];
 }
 
 // What factories may ask of the network being built (catalogue.hpp).
@@ -65,7 +84,13 @@ int Engine::add_population(const std::string& kind, index_t n, const ParamMap& p
     const int id = static_cast<int>(pops_.size());
     pop->set_id(id);
     pop->prepare(dt_);
-    auto parts = split_range(n, threads_);
+    // this rank's block, split among its threads (in one process: split_range(n, threads_))
+    const Range mine = owned(n);
+    auto parts = split_range(mine.size(), threads_);
+    for (auto& r : parts) {
+        r.begin += mine.begin;
+        r.end += mine.begin;
+    }
     const std::size_t m = pops_.size() + 1;
     pops_.reserve(m);
     parts_.reserve(m);
@@ -335,7 +360,7 @@ void Engine::add_neuron_rule(int pop, const std::string& kind, const ParamMap& p
 }
 
 int Engine::add_spike_monitor(int pop, const std::vector<index_t>& subset) {
-    spike_mons_.push_back(std::make_unique<SpikeMonitor>(pop, population(pop).size(), subset, threads_));
+    spike_mons_.push_back(std::make_unique<SpikeMonitor>(pop, population(pop).size(), subset, threads_ + 2 * lane_off_));
     spike_mons_of_[static_cast<std::size_t>(pop)].push_back(static_cast<int>(spike_mons_.size()) - 1);
     return static_cast<int>(spike_mons_.size()) - 1;
 }
@@ -389,11 +414,11 @@ void Engine::prepare() {
         pop.prepare(dt_);
         pop.reset_snapshots();  // the state at the start of this run, in every slot
         const int d = depth[p] + 1;
-        if (pop.ring().depth() != std::max(d, 2) || pop.ring().threads() != threads_) {
+        if (pop.ring().depth() != std::max(d, 2) || pop.ring().threads() != threads_ || pop.ring().remote() != comm_.distributed()) {
             StateDict keep;
             const bool had = pop.ring().configured();
             if (had) pop.ring().save(keep, "");
-            pop.ring().configure(std::max(d, 2), threads_);
+            pop.ring().configure(std::max(d, 2), threads_, comm_.distributed());
             if (had && has(keep, "ring_steps")) pop.ring().load(keep, "", pop.size(), now_);
         }
         const int isi = std::max(1, pop.min_isi_steps());
@@ -405,7 +430,18 @@ void Engine::prepare() {
         pop.on_clock(now_, rng_);
     }
     for (auto& pr : projs_) pr->sync_mirrors(now_);  // after the traces are configured
+    gather_projection_info();
     prepare_arrivals();                               // after the spike rings are configured
+    exchange_every_ = check_every;
+    for (std::size_t q = 0; q < projs_.size(); ++q) {
+        exchange_every_ = std::min<step_t>(exchange_every_, proj_info_[q].dmin);
+        for (auto& r : projs_[q]->rules())
+            if (r->reads_spikes_of()) exchange_every_ = 1;
+    }
+    exchange_every_ = std::max<step_t>(exchange_every_, 1);
+    // emission-time delivery (arrival rings) walks at step t the spikes of step t - lag: t - 1 in one process, the
+    // last exchanged step's lag under several (any lag up to the shortest delay gives the same sums)
+    arrival_lag_ = comm_.distributed() ? exchange_every_ : 1;
     const std::size_t need = 2 * np * static_cast<std::size_t>(threads_) * kCountStride;
     if (win_counts_.size() != need) win_counts_.assign(need, 0);
     nan_flags_.assign((np + projs_.size()) * static_cast<std::size_t>(threads_), 0);
@@ -433,7 +469,7 @@ void Engine::prepare() {
 void Engine::step_post(int k, step_t t) {
     for (std::size_t p = 0; p < pops_.size(); ++p) {
         if (plastic_in_[p].empty()) continue;
-        const std::vector<index_t>& ids = pops_[p]->ring().list(t, k);
+        const std::vector<index_t>& ids = pops_[p]->ring().own(t, k);
         for (int pr : plastic_in_[p]) {
             Projection& P = *projs_[static_cast<std::size_t>(pr)];
             if (!ids.empty()) P.post_spikes(k, ids, t);
@@ -476,7 +512,7 @@ void Engine::integrate(int k, step_t t) {
             cnt += static_cast<std::int64_t>(out.size());
             pop.on_spikes(out, t);
             for (auto& nr : pop.neuron_rules()) nr->on_spikes(out, t);
-            for (int m : spike_mons_of_[p]) spike_mons_[static_cast<std::size_t>(m)]->record(k, t, out);
+            for (int m : spike_mons_of_[p]) spike_mons_[static_cast<std::size_t>(m)]->record(k + lane_off_, t, out);
             for (int m : rate_mons_of_[p]) rate_mons_[static_cast<std::size_t>(m)]->add(k, t, out.size());
         }
         for (int q : steps_in_[p]) {  // rules' per-neuron state on this side (after the neurons and their traces)
@@ -545,6 +581,122 @@ bool Engine::decide_stop(int k, step_t t, RunStatus& st) {
     return false;
 }
 
+// Several processes: the spikes of steps [t0, t] of every rank to every rank (called by thread 0 while the others
+// wait). Message of a rank: a header of int32 [failed, spike count per (step, population), and at the end of a
+// check window a NaN flag per population and projection], gathered with MPI_Allgather, then the ids of its spikes, step by
+// step and population by population (ascending: the threads' lists in order), gathered with MPI_Allgatherv. Every
+// rank calls it at the same steps with the same range (exchange_every_, check windows and run ends depend only on
+// the step). Returns whether another rank failed (then every rank leaves the loop after step t).
+bool Engine::exchange(step_t t0, step_t t, bool window_end, bool failed_here) {
+    const std::size_t np = pops_.size(), nq = projs_.size();
+    const std::size_t R = static_cast<std::size_t>(comm_.size()), me = static_cast<std::size_t>(comm_.rank());
+    const std::size_t T = static_cast<std::size_t>(threads_);
+    const std::size_t m = static_cast<std::size_t>(t - t0 + 1);
+    const std::size_t F = 1 + m * np, H = F + (window_end ? np + nq : 0);  // F: where the NaN flags start
+    xhead_.assign(H, 0);
+    xhead_[0] = failed_here ? 1 : 0;
+    xsend_.clear();
+    for (std::size_t si = 0; si < m; ++si)
+        for (std::size_t p = 0; p < np; ++p) {
+            const SpikeRing& ring = pops_[p]->ring();
+            std::size_t c = 0;
+            for (int k = 0; k < threads_; ++k) {
+                const auto& l = ring.own(t0 + static_cast<step_t>(si), k);
+                xsend_.insert(xsend_.end(), l.begin(), l.end());
+                c += l.size();
+            }
+            xhead_[1 + si * np + p] = static_cast<std::int32_t>(c);
+        }
+    if (window_end) {
+        for (std::size_t p = 0; p < np; ++p) {
+            std::uint8_t bad = 0;
+            for (std::size_t k = 0; k < T; ++k) bad |= nan_flags_[p * T + k];
+            xhead_[F + p] = bad;
+        }
+        for (std::size_t q = 0; q < nq; ++q) {
+            std::uint8_t bad = 0;
+            for (std::size_t k = 0; k < T; ++k) bad |= nan_flags_[(np + q) * T + k];
+            xhead_[F + np + q] = bad;
+        }
+    }
+    xheads_.resize(H * R);
+    comm_.allgather(xhead_.data(), static_cast<int>(H * sizeof(std::int32_t)), xheads_.data());
+    xcounts_.assign(R, 0);
+    xdispls_.assign(R, 0);
+    std::size_t total = 0;
+    for (std::size_t r = 0; r < R; ++r) {
+        std::size_t c = 0;
+        for (std::size_t x = 1; x < F; ++x) c += static_cast<std::size_t>(xheads_[r * H + x]);
+        xcounts_[r] = static_cast<int>(c * sizeof(index_t));
+        xdispls_[r] = static_cast<int>(total * sizeof(index_t));
+        total += c;
+    }
+    xrecv_.resize(std::max<std::size_t>(total, 1));
+    comm_.allgatherv(xsend_.data(), static_cast<int>(xsend_.size() * sizeof(index_t)), xrecv_.data(), xcounts_, xdispls_);
+    exchanged_bytes_ += H * R * sizeof(std::int32_t) + total * sizeof(index_t);
+    ++exchanges_;
+    // the remote spikes: ring lanes (lower ranks first, higher ranks last), then, step by step, traces, recorders,
+    // counts; the NaN flags
+    for (std::size_t si = 0; si < m; ++si)
+        for (std::size_t p = 0; p < np; ++p) {
+            pops_[p]->ring().remote_list(t0 + static_cast<step_t>(si), 0).clear();
+            pops_[p]->ring().remote_list(t0 + static_cast<step_t>(si), 1).clear();
+        }
+    bool other_failed = false;
+    std::size_t pos = 0;
+    for (std::size_t r = 0; r < R; ++r) {
+        const std::int32_t* h = xheads_.data() + r * H;
+        if (r != me && h[0] != 0) other_failed = true;
+        for (std::size_t si = 0; si < m; ++si)
+            for (std::size_t p = 0; p < np; ++p) {
+                const std::size_t c = static_cast<std::size_t>(h[1 + si * np + p]);
+                if (r != me) {
+                    std::vector<index_t>& dst = pops_[p]->ring().remote_list(t0 + static_cast<step_t>(si), r < me ? 0 : 1);
+                    dst.insert(dst.end(), xrecv_.begin() + static_cast<std::ptrdiff_t>(pos),
+                               xrecv_.begin() + static_cast<std::ptrdiff_t>(pos + c));
+                }
+                pos += c;
+            }
+        if (r != me && window_end) {
+            for (std::size_t p = 0; p < np; ++p)
+                if (h[F + p] != 0) nan_flags_[p * T] = 1;
+            for (std::size_t q = 0; q < nq; ++q)
+                if (h[F + np + q] != 0) nan_flags_[(np + q) * T] = 1;
+        }
+    }
+    for (step_t s = t0; s <= t; ++s) {
+        const int par = static_cast<int>((s / check_every) & 1);  // an exchange never spans two check windows
+        for (std::size_t p = 0; p < np; ++p) {
+            Population& pop = *pops_[p];
+            for (int side = 0; side < 2; ++side) {
+                const std::vector<index_t>& ids = pop.ring().remote_list(s, side);
+                if (ids.empty()) continue;
+                win_counts_[count_slot(par, p, 0)] += static_cast<std::int64_t>(ids.size());
+                pop.on_spikes(ids, s);
+                const int lane = side == 0 ? 0 : threads_ + 1;
+                for (int mo : spike_mons_of_[p]) spike_mons_[static_cast<std::size_t>(mo)]->record(lane, s, ids);
+                for (int mo : rate_mons_of_[p]) rate_mons_[static_cast<std::size_t>(mo)]->add(0, s, ids.size());
+            }
+        }
+    }
+    return other_failed;
+}
+
+// Before a run under several processes: every rank must run the same network for the same steps, or the exchange
+// would pair unrelated messages. A mismatch is an error on every rank (each sees every signature).
+void Engine::check_ranks_agree(step_t n_steps) const {
+    std::vector<std::int64_t> sig = {n_steps, now_, static_cast<std::int64_t>(pops_.size()), static_cast<std::int64_t>(projs_.size()),
+                                     static_cast<std::int64_t>(spike_mons_.size()), static_cast<std::int64_t>(rate_mons_.size()),
+                                     check_every, nest_time_ ? 1 : 0};
+    for (const auto& p : pops_) sig.push_back(static_cast<std::int64_t>(p->size()));
+    std::vector<std::int64_t> all(sig.size() * static_cast<std::size_t>(comm_.size()));
+    comm_.allgather(sig.data(), static_cast<int>(sig.size() * sizeof(std::int64_t)), all.data());
+    for (int r = 0; r < comm_.size(); ++r)
+        if (!std::equal(sig.begin(), sig.end(), all.begin() + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(r) * sig.size())))
+            throw ArgumentError("comm: rank " + std::to_string(r) + " runs a different network or number of steps than rank " +
+                                std::to_string(comm_.rank()) + " (every rank must build the same network and run it for the same durations)");
+}
+
 // Phases 1-3 of step t for thread k (see the ordering contract at the top of this file).
 void Engine::step_phases(int k, step_t t) {
     step_deliver(k, t);
@@ -554,6 +706,31 @@ void Engine::step_phases(int k, step_t t) {
 // Static projections with several delays deliver at emission time into a ring per delivery target (population,
 // receptor; arrival_ring.hpp), when the ring costs at most one byte per synapse of its members or at most
 // kSmallRing bytes; the others deliver at the arrival time (Projection::deliver).
+void Engine::gather_projection_info() {
+    const std::size_t nq = projs_.size();
+    proj_info_.assign(nq, ProjInfo{});
+    std::vector<std::int64_t> mine(3 * nq);
+    for (std::size_t q = 0; q < nq; ++q) {
+        const auto& d = projs_[q]->delays();
+        mine[3 * q] = static_cast<std::int64_t>(projs_[q]->size());
+        mine[3 * q + 1] = d.empty() ? std::numeric_limits<std::int64_t>::max() : d.front();
+        mine[3 * q + 2] = d.empty() ? 0 : d.back();
+    }
+    const std::size_t R = static_cast<std::size_t>(comm_.size());
+    std::vector<std::int64_t> all(3 * nq * R);
+    if (comm_.distributed())
+        comm_.allgather(mine.data(), static_cast<int>(mine.size() * sizeof(std::int64_t)), all.data());
+    else
+        all = mine;
+    for (std::size_t r = 0; r < R; ++r)
+        for (std::size_t q = 0; q < nq; ++q) {
+            const std::int64_t* x = all.data() + 3 * (r * nq + q);
+            proj_info_[q].size += x[0];
+            proj_info_[q].dmin = std::min(proj_info_[q].dmin, x[1]);
+            proj_info_[q].dmax = std::max(proj_info_[q].dmax, x[2]);
+        }
+}
+
 void Engine::prepare_arrivals() {
     constexpr std::size_t kSmallRing = std::size_t{16} << 20;
     struct Group {
@@ -564,13 +741,15 @@ void Engine::prepare_arrivals() {
         std::vector<Projection*> projs;
     };
     std::vector<Group> groups;
+    // decided on the projections' counts and delays over all ranks (proj_info_), as one process decides
     for (auto& pr : projs_) {
         pr->set_ahead(false);
-        if (!pr->rules().empty() || pr->delays().size() < 2 || pr->target() == nullptr) continue;
+        const ProjInfo& info = proj_info_[static_cast<std::size_t>(pr->id())];
+        if (!pr->rules().empty() || info.dmin >= info.dmax || pr->target() == nullptr) continue;
         auto g = std::find_if(groups.begin(), groups.end(), [&](const Group& x) { return x.target == pr->target(); });
         if (g == groups.end()) g = groups.insert(groups.end(), Group{pr->target(), pr->post().id()});
-        g->depth = std::max(g->depth, static_cast<int>(pr->max_delay_steps()));
-        g->synapses += pr->size();
+        g->depth = std::max(g->depth, static_cast<int>(info.dmax));
+        g->synapses += static_cast<std::size_t>(info.size);
         g->projs.push_back(pr.get());
     }
     std::vector<std::pair<int, std::unique_ptr<ArrivalRing>>> next;
@@ -593,7 +772,7 @@ void Engine::prepare_arrivals() {
 
 void Engine::step_deliver(int k, step_t t) {
     record_weights(k, t);
-    for (auto& [p, ring] : arrivals_) ring->step(k, t, parts_[static_cast<std::size_t>(p)][static_cast<std::size_t>(k)]);
+    for (auto& [p, ring] : arrivals_) ring->step(k, t, parts_[static_cast<std::size_t>(p)][static_cast<std::size_t>(k)], arrival_lag_);
     for (auto& pr : projs_) pr->deliver(k, t);
     for (auto& [p, base] : stim_base_) {  // I_stim = its set value + this step's current inputs
         const Range R = parts_[static_cast<std::size_t>(p)][static_cast<std::size_t>(k)];
@@ -643,6 +822,7 @@ struct PhaseClock {
 RunStatus Engine::run(step_t n_steps) {
     RunStatus st;
     if (n_steps <= 0) return st;
+    if (comm_.distributed()) check_ranks_agree(n_steps);
     const step_t t1 = now_ + n_steps;
     while (true) {
         apply_due_structural();
@@ -677,6 +857,9 @@ RunStatus Engine::run_plain(step_t n_steps) {
     // (recorders merged, clock at the step after). A run cut short so leaves the failing step partly done.
     ThreadErrors errs(threads_);
     std::atomic<step_t> fail_at{std::numeric_limits<step_t>::max()};
+    const bool distributed = comm_.distributed();
+    std::atomic<bool> failed_here{false};  // a thread of this rank failed (told to the other ranks)
+    step_t xfrom = t0;                     // the first step not exchanged yet (written by thread 0 only)
     auto publish = [&](step_t t) {
         step_t cur = fail_at.load();
         while (t < cur && !fail_at.compare_exchange_weak(cur, t)) {
@@ -698,7 +881,23 @@ RunStatus Engine::run_plain(step_t n_steps) {
                     clk.lap(1);
                 });
             bool stop = false;
-            if ((t + 1) % check_every == 0 || t + 1 == t1) {
+            const bool window_end = (t + 1) % check_every == 0 || t + 1 == t1;
+            const bool xstep = distributed && (window_end || (t + 1) % exchange_every_ == 0);
+            if (failed && distributed) failed_here.store(true);
+            if (xstep) {
+                if (window_end && !failed) flag_nan(k);
+                barrier_.wait();
+                if (k == 0) {
+                    bool other = true;
+                    const bool ok = errs.guard(0, [&] { other = exchange(xfrom, t, window_end, failed_here.load()); });
+                    xfrom = t + 1;
+                    if (ok && other && !failed)
+                        errs.guard(0, [&] { throw std::runtime_error("another MPI rank failed at step " + std::to_string(t)); });
+                    if (!ok || other) failed = true;
+                }
+                barrier_.wait();
+                if (window_end) stop = decide_stop(k, t, st);
+            } else if (window_end) {
                 if (!failed) flag_nan(k);
                 barrier_.wait();
                 stop = decide_stop(k, t, st);
@@ -710,7 +909,8 @@ RunStatus Engine::run_plain(step_t n_steps) {
             clk.lap(2);
             barrier_.wait(ticket);
             clk.lap(3);
-            if (stop || fail_at.load(std::memory_order_acquire) <= t) break;
+            // under several processes a failure is told to the other ranks at the next exchange; all leave after it
+            if (stop || (fail_at.load(std::memory_order_acquire) <= t && (!distributed || xstep))) break;
         }
         if (t == t1) t = t1 - 1;
         if (k == 0) last.store(t);
@@ -735,20 +935,40 @@ RunStatus Engine::run_plain(step_t n_steps) {
             // same phases for every part in order, one step at a time. Same results, no barrier needed.
             barrier_.reset(1);
             step_t t = t0;
+            // under several processes a failure waits for the next exchange, which tells the other ranks (as above)
+            bool failed = false;
             for (; t < t1; ++t) {
-                if (!errs.guard(0, [&] {
+                if (!failed)
+                    failed = !errs.guard(0, [&] {
                         for (int k = 0; k < threads_; ++k) step_phases(k, t);
-                    }))
-                    break;
+                    });
+                if (failed && !distributed) break;
                 bool stop = false;
-                if ((t + 1) % check_every == 0 || t + 1 == t1) {
+                const bool window_end = (t + 1) % check_every == 0 || t + 1 == t1;
+                const bool xstep = distributed && (window_end || (t + 1) % exchange_every_ == 0);
+                if (window_end && !failed)
                     for (int k = 0; k < threads_; ++k) flag_nan(k);
-                    stop = decide_stop(0, t, st);
+                if (xstep) {
+                    bool other = true;
+                    const step_t from = xfrom;
+                    xfrom = t + 1;
+                    const bool ok = errs.guard(0, [&] { other = exchange(from, t, window_end, failed); });
+                    if (ok && other && !failed)
+                        errs.guard(0, [&] { throw std::runtime_error("another MPI rank failed at step " + std::to_string(t)); });
+                    if (!ok || other) failed = true;
                 }
+                if (failed) {
+                    if (xstep) break;
+                    continue;
+                }
+                if (window_end) stop = decide_stop(0, t, st);
                 if (!errs.guard(0, [&] {
                         for (int k = 0; k < threads_; ++k) step_post(k, t);
-                    }))
-                    break;
+                    })) {
+                    failed = true;
+                    if (!distributed) break;
+                    continue;
+                }
                 if (stop) break;
             }
             if (t == t1) t = t1 - 1;

@@ -3,8 +3,19 @@
 // Threads: `threads` is fixed at construction; every population is split into that many contiguous ranges
 // and every projection into that many shards (thread k owns range k and shard k everywhere).
 // Structure may change only between calls to run() (the mutation phase between epochs).
+// Several processes (set_comm, core/comm.hpp): rank r of R owns block r of every population (split_range(n, R),
+// boundaries multiples of 16), its threads split that block as above, and every projection holds only the synapses
+// into the rank's neurons. Neuron state arrays keep the whole population on every rank, but a rank integrates only
+// its block. Once per shortest delay of the network (and at the end of every check window and run) the ranks
+// exchange the spikes of the steps since the last exchange (exchange(): one MPI_Allgather of the counts, one
+// MPI_Allgatherv of the ids); the remote spikes join the spike rings (ring order kept: rank order is neuron order),
+// the traces' histories (presynaptic traces of remote neurons), the spike and rate recorders and the divergence
+// counts. A spike of step s is read first at step s + shortest delay (delivery, and presynaptic traces read at
+// t - delay), by which time it has been exchanged; so every rank sees the global spike list before any reader needs
+// it and takes the same stop decision.
 #pragma once
 #include <atomic>
+#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
@@ -18,6 +29,7 @@
 #include "../synapses/arrival_ring.hpp"
 #include "../synapses/projection.hpp"
 #include "barrier.hpp"
+#include "comm.hpp"
 #include "partition.hpp"
 #include "philox.hpp"
 #include "types.hpp"
@@ -43,6 +55,15 @@ public:
     std::uint64_t seed() const { return seed_; }
     int threads() const { return threads_; }
     step_t now() const { return now_; }
+    // One network over several processes: before anything is added (throws otherwise).
+    void set_comm(const Comm& c);
+    const Comm& comm() const { return comm_; }
+    // The block of n neurons this rank owns (all of them in one process).
+    Range owned(index_t n) const;
+    // Bytes of spike data gathered by the exchange (every rank's header and ids, i.e. what each rank receives) and
+    // the number of exchanges, since construction.
+    std::uint64_t exchanged_bytes() const { return exchanged_bytes_; }
+    std::uint64_t exchanges() const { return exchanges_; }
 
     // Building
     int add_population(const std::string& kind, index_t n, const ParamMap& p);
@@ -153,6 +174,8 @@ private:
     void integrate(int k, step_t t);
     void flag_nan(int k);
     bool decide_stop(int k, step_t t, RunStatus& st);
+    bool exchange(step_t t0, step_t t, bool window_end, bool failed_here);
+    void check_ranks_agree(step_t n_steps) const;
 
     double dt_;
     std::uint64_t seed_;
@@ -160,6 +183,16 @@ private:
     step_t now_ = 0;
     Philox rng_;
     SpinBarrier barrier_;
+    Comm comm_;
+    int lane_off_ = 0;
+    // steps between exchanges: the shortest delay of the network (a spike of step s is read first at s + that
+    // delay), 1 where a rule reads another population's spikes of the previous step, at most a check window
+    step_t exchange_every_ = 1;
+    step_t arrival_lag_ = 1;  // the emission pass of arrival rings at step t walks step t - arrival_lag_  // 1 under several processes: lane 0 of spike rings and spike recorders holds lower ranks
+    std::uint64_t exchanged_bytes_ = 0, exchanges_ = 0;
+    std::vector<std::int32_t> xhead_, xheads_;  // exchange buffers (kept between steps)
+    std::vector<index_t> xsend_, xrecv_;
+    std::vector<int> xcounts_, xdispls_;
     std::vector<std::unique_ptr<Population>> pops_;
     std::vector<std::vector<Range>> parts_;
     std::vector<std::unique_ptr<Projection>> projs_;
@@ -168,6 +201,14 @@ private:
     // target population's id and its ring (kept across runs; configured in prepare())
     std::vector<std::pair<int, std::unique_ptr<ArrivalRing>>> arrivals_;
     void prepare_arrivals();
+    // Per projection, over all ranks: synapses, shortest and longest delay (steps; none: INT64_MAX and 0). What is
+    // decided from them (emission-time delivery, the exchange interval) is so the same on every rank and as in one
+    // process. Gathered in prepare() (collective under several processes).
+    struct ProjInfo {
+        std::int64_t size = 0, dmin = std::numeric_limits<std::int64_t>::max(), dmax = 0;
+    };
+    std::vector<ProjInfo> proj_info_;
+    void gather_projection_info();
     std::vector<std::string> kind_of_input_;
     // during a run: per population driven by current inputs, its id and the I_stim set from outside (restored after)
     std::vector<std::pair<int, std::vector<float>>> stim_base_;

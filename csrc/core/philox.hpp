@@ -39,6 +39,13 @@ private:
     std::uint32_t k0_, k1_;
 };
 
+// Philox4x32-10 on kPhiloxBatch counters at once, in place: c[word][lane] becomes exactly what operator() gives for
+// lane's counter. For bulk draws whose counters are known ahead (one stream's next refills, or the first block of
+// many streams, see RngStream::preload). Integer arithmetic only, so the wide-vector code gives the same numbers
+// as the scalar one.
+inline constexpr int kPhiloxBatch = 64;
+void philox_batch(const Philox& g, std::uint32_t (&c)[4][kPhiloxBatch]);
+
 // Domains keep the counter spaces of different consumers apart.
 enum class RngDomain : std::uint32_t { poisson = 1, connect = 2, weight = 3, delay = 4, structural = 5, init = 6, poisson_input = 7, current_input = 8, renewal = 9 };
 
@@ -73,13 +80,25 @@ public:
         return (hi << 32) | next_u32();
     }
 
+    // The counter of refill number r (r < 2^24), and the stream started with its first block already computed
+    // (`first` = the generator's output for refill_counter(0), e.g. from philox_batch): every draw then is exactly
+    // what it would have been.
+    Philox::ctr_t refill_counter(std::uint64_t r) const {
+        Philox::ctr_t c = base_;
+        c[3] = (c[3] & 0xFFu) | (static_cast<std::uint32_t>(r) << 8);
+        return c;
+    }
+    void preload(const Philox::ctr_t& first) {
+        buf_ = first;
+        counter_ = 1;
+        used_ = 0;
+    }
+
 private:
     void refill() {
         // Counter layout: c[3] = position bits 32..39 | refill counter << 8: positions < 2^40 (steps: 3.5 years
         // at dt = 0.1 ms) and 2^24 refills (2^26 numbers) per stream; draw_limit() tells callers the bound.
-        Philox::ctr_t c = base_;
-        c[3] = (c[3] & 0xFFu) | (static_cast<std::uint32_t>(counter_) << 8);
-        buf_ = g_(c);
+        buf_ = g_(refill_counter(counter_));
         ++counter_;
         used_ = 0;
     }

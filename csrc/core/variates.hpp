@@ -34,6 +34,8 @@ public:
     ZigguratStream(const Philox& g, RngDomain dom, std::uint32_t object, std::uint32_t element, std::uint64_t position)
         : s_(g, dom, object, element, position) {}
     double uniform() { return s_.uniform(); }
+    Philox::ctr_t first_counter() const { return s_.refill_counter(0); }
+    void preload(const Philox::ctr_t& first) { s_.preload(first); }
     double normal() {
         const Tables& z = tables();
         while (true) {

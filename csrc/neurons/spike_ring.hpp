@@ -7,6 +7,11 @@
 // read-only (their owners finished them before the step barrier).
 // generation() changes whenever the ring's contents are replaced wholesale (configure, load), so that what others
 // derive from a slot (delivery cursors, see synapses/cursors.hpp) can tell that it must be derived again.
+// Several processes (core/comm.hpp): a rank owns a contiguous block of the population, so a slot holds lanes()
+// = threads + 2 lists: the spikes of the lower ranks (lane 0, filled by the exchange after the step), the local
+// threads' (lanes 1..threads), the higher ranks' (the last lane); reading the lanes in order still yields ascending
+// ids. In one process lanes() == threads() and lane k is thread k's list. Readers of every spike of a slot walk
+// lanes(); a thread's own list is own(t, k).
 #pragma once
 #include <algorithm>
 #include <vector>
@@ -17,10 +22,12 @@ namespace pyneuro {
 
 class SpikeRing {
 public:
-    void configure(int depth, int threads) {
+    void configure(int depth, int threads, bool remote = false) {
         depth_ = depth < 1 ? 1 : depth;
         threads_ = threads;
-        lists_.assign(static_cast<std::size_t>(depth_ * threads_), PaddedList{});
+        off_ = remote ? 1 : 0;
+        lanes_ = threads + 2 * off_;
+        lists_.assign(static_cast<std::size_t>(depth_ * lanes_), PaddedList{});
         tags_.assign(static_cast<std::size_t>(depth_), -1);
         ++generation_;
     }
@@ -28,26 +35,32 @@ public:
     bool configured() const { return !tags_.empty(); }
     int depth() const { return depth_; }
     int threads() const { return threads_; }
+    int lanes() const { return lanes_; }
+    bool remote() const { return off_ != 0; }
 
     // Called by every thread k at the start of its integration of step t: claims slot t for writing.
     std::vector<index_t>& begin_step(step_t t, int k) {
         const int s = slot(t);
-        auto& l = lists_[static_cast<std::size_t>(s * threads_ + k)].v;
+        auto& l = lists_[static_cast<std::size_t>(s * lanes_ + k + off_)].v;
         l.clear();
         if (k == 0) tags_[static_cast<std::size_t>(s)] = t;  // all threads claim the same slot in step t
         return l;
     }
-    // Whether step t is held; then list(t, k) for k < threads() are its spikes.
+    // Whether step t is held; then list(t, l) for lanes l < lanes() are its spikes.
     bool holds(step_t t) const { return t >= 0 && tags_[static_cast<std::size_t>(slot(t))] == t; }
-    const std::vector<index_t>& list(step_t t, int k) const { return lists_[static_cast<std::size_t>(slot(t) * threads_ + k)].v; }
-    std::vector<index_t>& list(step_t t, int k) { return lists_[static_cast<std::size_t>(slot(t) * threads_ + k)].v; }
+    const std::vector<index_t>& list(step_t t, int l) const { return lists_[static_cast<std::size_t>(slot(t) * lanes_ + l)].v; }
+    std::vector<index_t>& list(step_t t, int l) { return lists_[static_cast<std::size_t>(slot(t) * lanes_ + l)].v; }
+    // Thread k's own list of step t.
+    const std::vector<index_t>& own(step_t t, int k) const { return list(t, k + off_); }
+    // The spikes of the lower (side 0) or higher (side 1) ranks at step t (only where remote()).
+    std::vector<index_t>& remote_list(step_t t, int side) { return list(t, side == 0 ? 0 : lanes_ - 1); }
     // The same by slot (slot(t) = t mod depth), for readers that walk consecutive steps without a division each.
     int slot(step_t t) const { return static_cast<int>(t % depth_); }
     bool holds_at(int slot, step_t t) const { return t >= 0 && tags_[static_cast<std::size_t>(slot)] == t; }
-    const std::vector<index_t>& list_at(int slot, int k) const { return lists_[static_cast<std::size_t>(slot * threads_ + k)].v; }
+    const std::vector<index_t>& list_at(int slot, int l) const { return lists_[static_cast<std::size_t>(slot * lanes_ + l)].v; }
     std::size_t count_at(int slot) const {
         std::size_t n = 0;
-        for (int k = 0; k < threads_; ++k) n += lists_[static_cast<std::size_t>(slot * threads_ + k)].v.size();
+        for (int l = 0; l < lanes_; ++l) n += lists_[static_cast<std::size_t>(slot * lanes_ + l)].v.size();
         return n;
     }
 
@@ -57,7 +70,7 @@ public:
     void load(const StateDict& d, const std::string& prefix, index_t n, step_t now);
 
 private:
-    int depth_ = 1, threads_ = 1;
+    int depth_ = 1, threads_ = 1, lanes_ = 1, off_ = 0;
     // one cache line per list header, so threads appending to their own lists never share a line
     struct alignas(64) PaddedList {
         std::vector<index_t> v;
@@ -75,8 +88,8 @@ inline void SpikeRing::save(StateDict& d, const std::string& prefix) const {
         const step_t t = tags_[static_cast<std::size_t>(s)];
         if (t < 0) continue;
         std::int64_t c = 0;
-        for (int k = 0; k < threads_; ++k) {
-            const auto& l = lists_[static_cast<std::size_t>(s * threads_ + k)].v;
+        for (int k = 0; k < lanes_; ++k) {
+            const auto& l = lists_[static_cast<std::size_t>(s * lanes_ + k)].v;
             ids.insert(ids.end(), l.begin(), l.end());
             c += static_cast<std::int64_t>(l.size());
         }
@@ -117,8 +130,8 @@ inline void SpikeRing::load(const StateDict& d, const std::string& prefix, index
         // keep the newest step per slot (a ring restored at a smaller depth holds only what it can deliver)
         if (tags_[static_cast<std::size_t>(s)] < t) {
             tags_[static_cast<std::size_t>(s)] = t;
-            for (int k = 0; k < threads_; ++k) lists_[static_cast<std::size_t>(s * threads_ + k)].v.clear();
-            auto& l = lists_[static_cast<std::size_t>(s * threads_)].v;  // all in thread 0's list: order kept
+            for (int k = 0; k < lanes_; ++k) lists_[static_cast<std::size_t>(s * lanes_ + k)].v.clear();
+            auto& l = lists_[static_cast<std::size_t>(s * lanes_)].v;  // all in the first lane: order kept
             l.assign(ids.begin() + static_cast<std::ptrdiff_t>(pos),
                      ids.begin() + static_cast<std::ptrdiff_t>(pos + static_cast<std::size_t>(counts[i])));
         }

@@ -68,7 +68,7 @@ public:
         while (st.next < rewards_.size() && rewards_[st.next].first <= t) st.phasic += rewards_[st.next++].second;
         if (mod && gain != 0.0 && mod->ring().holds(t - 1)) {
             std::size_t n = 0;
-            for (int th = 0; th < mod->ring().threads(); ++th) n += mod->ring().list(t - 1, th).size();
+            for (int th = 0; th < mod->ring().lanes(); ++th) n += mod->ring().list(t - 1, th).size();
             st.phasic += gain * static_cast<double>(n);
         }
         st.acc += (tonic.at(t) + st.phasic) * dt;

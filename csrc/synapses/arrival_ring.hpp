@@ -19,6 +19,10 @@
 // the emission steps t-D .. t-2 in ascending order, each keeping only the arrivals at t or later, which is the same
 // sequence of additions as the incremental passes made: a restored or reconfigured network continues bit for bit,
 // and a synapse added while spikes are in flight receives their remaining arrivals, a removed one none.
+// Lag (several processes): the emission pass of step t may walk the spikes of step t - lag instead of t - 1, for any
+// lag up to the shortest delay of the network, when spikes of other ranks arrive only every `lag` steps (see
+// core/engine.hpp). Every arrival at step t still comes from an emission step <= t - lag, the passes still run in
+// ascending emission order, and the pending arrivals span at most D - lag + 1 steps: the same sums, the same bits.
 #pragma once
 #include <algorithm>
 #include <cstdint>
@@ -59,23 +63,23 @@ public:
     // The ring a configuration would use: D * n floats.
     static std::size_t bytes_for(int depth, index_t n) { return static_cast<std::size_t>(std::max(depth, 1)) * n * sizeof(float); }
 
-    // Thread k, step t, its post neurons [R.begin, R.end): emission pass of step t-1 (after a rebuild if needed),
-    // then the arrivals of step t into the target.
-    void step(int k, step_t t, Range R) {
+    // Thread k, step t, its post neurons [R.begin, R.end): emission pass of step t - lag (after a rebuild if
+    // needed), then the arrivals of step t into the target. lag = 1 in one process.
+    void step(int k, step_t t, Range R, step_t lag = 1) {
         Seen& me = seen_[static_cast<std::size_t>(k)];
         const std::size_t n = n_;
         const int D = depth_;
         float* ring = buf_.data();
         if (me.step != t - 1) {
             for (int s = 0; s < D; ++s) std::fill(ring + s * n + R.begin, ring + s * n + R.end, 0.0f);
-            for (step_t s = std::max<step_t>(0, t - D); s <= t - 2; ++s) {
+            for (step_t s = std::max<step_t>(0, t - D); s <= t - 1 - lag; ++s) {
                 rows(me, s, R.begin);
                 for (const Member& m : members_) m.proj->deliver_ahead(k, s, t, me.slot_of.data());
             }
         }
-        if (t >= 1) {
-            rows(me, t - 1, R.begin);
-            for (const Member& m : members_) m.proj->deliver_ahead(k, t - 1, t, me.slot_of.data());
+        if (t >= lag) {
+            rows(me, t - lag, R.begin);
+            for (const Member& m : members_) m.proj->deliver_ahead(k, t - lag, t, me.slot_of.data());
         }
         float* __restrict slot = ring + static_cast<std::size_t>(t % D) * n;
         float* __restrict tgt = target_;

@@ -7,12 +7,14 @@
 //    puts a hypergeometric number of them in each half). Every thread computes the same (cheap) tree.
 // 2. Block b's pairs come from its own streams (post uniform in the block, pre uniform among the eligible); without
 //    multapses they are distinct (rejection while sparse, selection sampling over the block's pairs when dense).
-//    Pair q of block b takes its weight and delay from a stream keyed by (projection, b, q).
-// 3. Each thread replays the blocks that overlap its posts, twice: once to count its rows, once to fill them, so the
-//    synapses go straight into the CSR arrays (no transient edge list beyond one block: a full-scale cortical model
-//    fits in memory). The fill visits a block's pairs by (source, target), stably, so that writes to one row are
-//    consecutive and every row's targets ascend; a counting sort by delay then completes the canonical
-//    (delay, target, creation) order of each row.
+//    Pair q of block b takes its weight and delay from a stream keyed by (projection, b, q). The pairs' numbers and
+//    the first Philox block of the value streams are computed kPhiloxBatch at a time (philox_batch: the same bits).
+// 3. Each thread replays the blocks that overlap its posts, twice, storing no pair: once to count its rows (and each
+//    block's synapses per post), once to fill them, so the synapses go straight into the CSR arrays (the only
+//    transient is one block's (source, pair number) list, 8 bytes per pair: a full-scale cortical model fits in
+//    memory). The fill buckets a block's pairs by target (a stable counting sort with the counts of the first pass)
+//    and visits them in (target, creation) order, so every row receives its targets in ascending order; a counting
+//    sort by delay then completes the canonical (delay, target, creation) order of each row.
 // The pairs of a block are generated in one fixed order, so multapses keep a creation order that does not depend on
 // the thread count either.
 #include <optional>
@@ -95,23 +97,43 @@ std::vector<std::uint64_t> split_over_blocks(const Philox& rng, std::uint32_t pi
     return counts;
 }
 
-// The pairs of block `blk` (posts [start, end)) in their fixed order q = 0, 1, ...: pre[q] and local post li[q].
+// The pairs of block `blk` (posts [start, end)) in their fixed order q = 0, 1, ...: f(q, local post, pre) for each.
+// Nothing is stored (the sparse no-multapse case keeps the set of drawn pairs).
+template <class F>
 void block_pairs(const Philox& rng, std::uint32_t pid, index_t blk, index_t start, index_t end, std::uint64_t count,
-                 std::uint32_t per_post, bool no_self, bool multapses, std::vector<index_t>& pre, std::vector<std::uint32_t>& li) {
-    BlockStream s(rng, pid, blk);
+                 std::uint32_t per_post, bool no_self, bool multapses, F&& f) {
     const std::uint32_t size = end - start;
-    pre.resize(count);
-    li.resize(count);
     auto pre_of = [&](std::uint32_t l, std::uint32_t x) -> index_t { return (no_self && x >= start + l) ? x + 1 : x; };
     if (multapses) {
-        for (std::uint64_t q = 0; q < count; ++q) {
-            const std::uint32_t l = s.below(size);
-            const std::uint32_t x = s.below(per_post);
-            li[q] = l;
-            pre[q] = pre_of(l, x);
+        // the BlockStream's chunks drawn directly, kPhiloxBatch refills at a time: two numbers per pair, a chunk
+        // holds a whole number of batches
+        static_assert(kChunkDraws % (4 * kPhiloxBatch) == 0);
+        auto below = [](std::uint32_t u, std::uint32_t n) {  // RngStream::below on a given number
+            return static_cast<std::uint32_t>((static_cast<std::uint64_t>(u) * n) >> 32);
+        };
+        std::uint32_t c[4][kPhiloxBatch];
+        std::uint64_t q = 0, chunk = 0;
+        while (q < count) {
+            const RngStream s(rng, RngDomain::connect, pid, blk, chunk++);
+            const std::uint64_t stop = std::min<std::uint64_t>(count, q + kChunkDraws / 2);
+            for (std::uint64_t r = 0; q < stop; r += kPhiloxBatch) {
+                for (int i = 0; i < kPhiloxBatch; ++i) {
+                    const Philox::ctr_t k = s.refill_counter(r + static_cast<std::uint64_t>(i));
+                    for (int v = 0; v < 4; ++v) c[v][i] = k[static_cast<std::size_t>(v)];
+                }
+                philox_batch(rng, c);
+                const std::uint64_t m = std::min<std::uint64_t>(stop - q, 2 * kPhiloxBatch);  // pairs of this batch
+                for (std::uint64_t t = 0; t < m; ++t, ++q) {
+                    const std::size_t i = t / 2, v = 2 * (t % 2);  // refill (lane) and its words v, v + 1
+                    const std::uint32_t l = below(c[v][i], size);
+                    const std::uint32_t x = below(c[v + 1][i], per_post);
+                    f(static_cast<std::uint32_t>(q), l, pre_of(l, x));
+                }
+            }
         }
         return;
     }
+    BlockStream s(rng, pid, blk);
     const std::uint64_t space = static_cast<std::uint64_t>(size) * per_post;
     if (count * 4 < space) {
         std::unordered_set<std::uint64_t> seen;
@@ -121,8 +143,7 @@ void block_pairs(const Philox& rng, std::uint32_t pid, index_t blk, index_t star
             const std::uint32_t l = s.below(size);
             const std::uint32_t x = s.below(per_post);
             if (!seen.insert(static_cast<std::uint64_t>(l) * per_post + x).second) continue;
-            li[q] = l;
-            pre[q++] = pre_of(l, x);
+            f(static_cast<std::uint32_t>(q++), l, pre_of(l, x));
         }
         return;
     }
@@ -132,8 +153,7 @@ void block_pairs(const Philox& rng, std::uint32_t pid, index_t blk, index_t star
         if (static_cast<double>(space - e) * s.uniform() < static_cast<double>(need)) {
             --need;
             const std::uint32_t l = static_cast<std::uint32_t>(e / per_post);
-            li[q] = l;
-            pre[q++] = pre_of(l, static_cast<std::uint32_t>(e % per_post));
+            f(static_cast<std::uint32_t>(q++), l, pre_of(l, static_cast<std::uint32_t>(e % per_post)));
         }
 }
 
@@ -186,54 +206,73 @@ void Projection::build_total(const ConnSpec& c, const ValueSpec& wspec, const Va
         sh.row_ptr.assign(static_cast<std::size_t>(n_pre) + 1, 0);
         sh.pd.clear();
         sh.w.clear();
-        std::vector<index_t> pre;
-        std::vector<std::uint32_t> li, first, by_pre;
-        struct Pair {
-            index_t pre;
-            std::uint32_t li, q;
-        };
-        std::vector<Pair> tmp, sorted;
         if (R.size() > 0) {
             const index_t blo = R.begin / kBlock, bhi = (R.end - 1) / kBlock;
-            // pass 1: row lengths
+            // pass 1: row lengths, and every block's synapses per local post (this shard's posts only)
+            std::vector<std::uint32_t> per_post_cnt(static_cast<std::size_t>(bhi - blo + 1) * (kBlock + 1), 0);
+            offset_t* rows = sh.row_ptr.data() + 1;
             for (index_t b = blo; b <= bhi; ++b) {
                 const index_t start = b * kBlock, end = std::min<index_t>(n_post, start + kBlock);
-                block_pairs(rng, pid, b, start, end, counts[b], per_post, no_self, c.allow_multapses, pre, li);
-                for (std::size_t q = 0; q < pre.size(); ++q)
-                    if (R.contains(start + li[q])) ++sh.row_ptr[static_cast<std::size_t>(pre[q]) + 1];
+                const std::uint32_t lo = std::max(R.begin, start) - start, hi = std::min(R.end, end) - start;
+                std::uint32_t* pc = per_post_cnt.data() + static_cast<std::size_t>(b - blo) * (kBlock + 1) + 1;
+                if (lo == 0 && hi == end - start)
+                    block_pairs(rng, pid, b, start, end, counts[b], per_post, no_self, c.allow_multapses,
+                                [&](std::uint32_t, std::uint32_t l, index_t j) {
+                                    ++rows[j];
+                                    ++pc[l];
+                                });
+                else
+                    block_pairs(rng, pid, b, start, end, counts[b], per_post, no_self, c.allow_multapses,
+                                [&](std::uint32_t, std::uint32_t l, index_t j) {
+                                    if (l < lo || l >= hi) return;
+                                    ++rows[j];
+                                    ++pc[l];
+                                });
             }
             for (index_t j = 0; j < n_pre; ++j) sh.row_ptr[j + 1] += sh.row_ptr[j];
             const std::size_t m = sh.row_ptr[n_pre];  // <= N < 2^32 (checked in Python)
-            sh.pd.assign(m, 0);
-            sh.w.assign(m, 0.0f);
-            // pass 2: fill in (block, post, q) order, so that every row's targets ascend; values from each pair's
-            // own stream
+            sh.pd.resize(m);
+            sh.w.resize(m);
+            // pass 2: each block's pairs bucketed by post (a stable counting sort, from pass 1's counts, of (pre, q)),
+            // then visited in (post, q) order, so that every row receives its targets in ascending order; the
+            // values come from each pair's own stream and go straight into their rows
             std::vector<offset_t> fill(sh.row_ptr.begin(), sh.row_ptr.end() - 1);
+            std::vector<std::uint64_t> bucket;  // (pre << 32) | q
             for (index_t b = blo; b <= bhi; ++b) {
                 const index_t start = b * kBlock, end = std::min<index_t>(n_post, start + kBlock);
-                block_pairs(rng, pid, b, start, end, counts[b], per_post, no_self, c.allow_multapses, pre, li);
-                // the block's pairs in (pre, post, q) order: two stable counting sorts (by post, then by pre) that
-                // carry the pairs along (sequential reads, scattered writes), so that consecutive writes go to one row
-                // (cache-friendly) and each row's targets ascend
-                first.assign(static_cast<std::size_t>(end - start) + 1, 0);
-                for (std::uint32_t l : li) ++first[l + 1];
-                for (std::size_t l = 1; l < first.size(); ++l) first[l] += first[l - 1];
-                tmp.resize(li.size());
-                for (std::size_t q = 0; q < li.size(); ++q) tmp[first[li[q]]++] = Pair{pre[q], li[q], static_cast<std::uint32_t>(q)};
-                by_pre.assign(static_cast<std::size_t>(n_pre) + 1, 0);
-                for (index_t j : pre) ++by_pre[static_cast<std::size_t>(j) + 1];
-                for (std::size_t j = 1; j < by_pre.size(); ++j) by_pre[j] += by_pre[j - 1];
-                sorted.resize(tmp.size());
-                for (const Pair& x : tmp) sorted[by_pre[x.pre]++] = x;
-                for (const Pair& x : sorted) {
-                    const index_t i = start + x.li;
-                    if (!R.contains(i)) continue;
-                    const std::uint32_t q = x.q;
-                    ZigguratStream s(rng, RngDomain::weight, pid, b, q);
-                    const double w = wspec.get(s, 0), d = dspec.get(s, 0);
-                    const offset_t at = fill[x.pre]++;
-                    sh.pd[at] = (static_cast<std::uint32_t>(std::llround(d)) << post_bits_) | (i - R.begin);
-                    sh.w[at] = static_cast<float>(w);
+                const std::uint32_t lo = std::max(R.begin, start) - start, hi = std::min(R.end, end) - start;
+                std::uint32_t* pc = per_post_cnt.data() + static_cast<std::size_t>(b - blo) * (kBlock + 1);
+                for (std::uint32_t l = 0; l < kBlock; ++l) pc[l + 1] += pc[l];
+                bucket.resize(pc[kBlock]);
+                std::vector<std::uint32_t> at(pc, pc + kBlock);
+                block_pairs(rng, pid, b, start, end, counts[b], per_post, no_self, c.allow_multapses,
+                            [&](std::uint32_t q, std::uint32_t l, index_t j) {
+                                if (l < lo || l >= hi) return;
+                                bucket[at[l]++] = (static_cast<std::uint64_t>(j) << 32) | q;
+                            });
+                // values: the first Philox block of kPhiloxBatch pairs' streams at once
+                std::uint32_t cb[4][kPhiloxBatch];
+                std::uint32_t l = lo;
+                for (std::uint32_t x0 = pc[lo]; x0 < pc[hi]; x0 += kPhiloxBatch) {
+                    const std::uint32_t n = std::min<std::uint32_t>(kPhiloxBatch, pc[hi] - x0);
+                    for (std::uint32_t i = 0; i < static_cast<std::uint32_t>(kPhiloxBatch); ++i) {
+                        const std::uint32_t q = i < n ? static_cast<std::uint32_t>(bucket[x0 + i]) : 0;
+                        const Philox::ctr_t k = ZigguratStream(rng, RngDomain::weight, pid, b, q).first_counter();
+                        for (int v = 0; v < 4; ++v) cb[v][i] = k[static_cast<std::size_t>(v)];
+                    }
+                    philox_batch(rng, cb);
+                    for (std::uint32_t i = 0; i < n; ++i) {
+                        const std::uint32_t x = x0 + i;
+                        while (x >= pc[l + 1]) ++l;
+                        const index_t j = static_cast<index_t>(bucket[x] >> 32);
+                        const std::uint32_t q = static_cast<std::uint32_t>(bucket[x]);
+                        ZigguratStream s(rng, RngDomain::weight, pid, b, q);
+                        s.preload({cb[0][i], cb[1][i], cb[2][i], cb[3][i]});
+                        const double w = wspec.get(s, 0), d = dspec.get(s, 0);
+                        const offset_t slot = fill[j]++;
+                        sh.pd[slot] = (static_cast<std::uint32_t>(std::llround(d)) << post_bits_) | (start + l - R.begin);
+                        sh.w[slot] = static_cast<float>(w);
+                    }
                 }
             }
         }

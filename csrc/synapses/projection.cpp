@@ -408,9 +408,23 @@ void Projection::rebuild(const std::vector<index_t>& pre, const std::vector<inde
 
 void Projection::finish_build() {
     mirrors_dirty_ = true;
+    // the delays counted over every slot, per shard in parallel, then summed
+    std::vector<std::vector<std::uint64_t>> per(shards_.size());
+    parallel_for_threads(static_cast<int>(shards_.size()), [&](int k) {
+        std::vector<std::uint64_t>& h = per[static_cast<std::size_t>(k)];
+        h.assign(64, 0);
+        for (std::uint32_t x : shards_[static_cast<std::size_t>(k)].pd) {
+            const std::uint32_t d = x >> post_bits_;
+            if (d >= h.size()) h.resize(static_cast<std::size_t>(d) + 1, 0);
+            ++h[d];
+        }
+    });
     delay_count_.assign(1, 0);
-    for (auto& sh : shards_)
-        for (std::uint32_t x : sh.pd) count_delay(x >> post_bits_, +1);
+    for (const auto& h : per) {
+        if (h.size() > delay_count_.size()) delay_count_.resize(h.size(), 0);
+        for (std::size_t d = 0; d < h.size(); ++d) delay_count_[d] += h[d];
+    }
+    while (delay_count_.size() > 1 && delay_count_.back() == 0) delay_count_.pop_back();  // up to the longest delay
     update_delays();
     if (plastic())
         for (auto& sh : shards_) sh.build_post_index(pre_->size(), mask_);
@@ -521,7 +535,7 @@ void Projection::deliver(int k, step_t t) {
     }
     if (delays_.size() > 1) return deliver_segments(k, t);
     const SpikeRing& ring = pre_->ring();
-    const int nt = ring.threads();
+    const int nt = ring.lanes();
     float* __restrict tgt = target_ ? target_ + sh.posts.begin : nullptr;
     const float sign = sign_;
     const std::uint32_t mask = mask_;
@@ -554,7 +568,7 @@ void Projection::deliver_ahead(int k, step_t s, step_t from, float* const* slot_
     const SpikeRing& sr = pre_->ring();
     const int slot = sr.slot(s);
     if (!sr.holds_at(slot, s)) return;
-    const int nt = sr.threads();
+    const int nt = sr.lanes();
     const int bits = post_bits_;
     const std::uint32_t mask = mask_;
     const float sign = sign_;
@@ -588,7 +602,7 @@ void Projection::deliver_ahead(int k, step_t s, step_t from, float* const* slot_
 void Projection::deliver_segments(int k, step_t t) {
     Shard& sh = shards_[static_cast<std::size_t>(k)];
     const SpikeRing& ring = pre_->ring();
-    const int nt = ring.threads();
+    const int nt = ring.lanes();
     const int depth = ring.depth();  // > every delay of this projection
     const step_t dmin = delays_.front(), dmax = delays_.back();
     const int bits = post_bits_;
