@@ -145,6 +145,9 @@ private:
     void post_loop(Projection& p, Shard& s, std::uint64_t pb, std::uint64_t pe, step_t t, double f) {
         const double amp = a_pre * eta(t) * f;
         if (amp == 0.0) return;
+        // additive: w + amp x (fp = 1) clipped, skipped where x = 0: the shared loop (x amp == amp x exactly)
+        if constexpr (D == Dep::additive)
+            if (post_add_clipped(p, s, pb, pe, t, *xpre, amp, w_min, w_max)) return;
         for_each_post_synapse(p, s, pb, pe, t, *xpre, [&](std::uint32_t k, double x, index_t, step_t) {
             const double w = s.w[k];
             s.w[k] = clip(w + amp * x * fp<D>(w));

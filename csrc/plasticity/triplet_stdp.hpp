@@ -25,6 +25,70 @@
 
 namespace pyneuro {
 
+#ifdef PYNEURO_POST_AVX512
+// GCC 12 warns of the undefined lanes inside its own AVX-512 intrinsics (GCC bug 105593), not of this code.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+namespace detail {
+// The presynaptic half (LTD at an arrival) eight synapses at a time: w[k] <- clip(w[k] - c o (a2 + triplet)), with
+// c = amp g, o the postsynaptic trace and, for Bcm, a2 = a2m q q, q = rate / inv; skipped where o = 0. The same IEEE
+// operations per synapse, in the same order, as TripletSTDP::pre_loop's scalar body; a group of eight in which
+// a trace cannot be read from its table (a read before the newest entry, or beyond a table that does not end in
+// zeros) goes through `scalar` synapse by synapse. The weights of a row segment are contiguous (loads and masked
+// stores); the postsynaptic entries and decay slots are gathered.
+template <bool Bcm, class Scalar>
+__attribute__((target("avx512f,avx512vl"))) inline void triplet_ltd_avx512(
+    float* w, const std::uint32_t* pd, std::uint64_t b, std::uint64_t e, std::uint32_t mask, index_t base, step_t t,
+    const SpikeTrace::View& vo, bool o_tail_zero, const SpikeTrace::View& vr, double c, double a2m, double inv,
+    double triplet, double lo, double hi, Scalar&& scalar) {
+    const __m512i vt = _mm512_set1_epi64(t), zero_i = _mm512_setzero_si512();
+    const __m512i leno = _mm512_set1_epi64(static_cast<long long>(vo.len));
+    const __m512i lenr = _mm512_set1_epi64(static_cast<long long>(vr.len));
+    const __m256i vmask = _mm256_set1_epi32(static_cast<int>(mask)), vbase = _mm256_set1_epi32(static_cast<int>(base));
+    const __m512d vc = _mm512_set1_pd(c), va2m = _mm512_set1_pd(a2m), vinv = _mm512_set1_pd(inv);
+    const __m512d vtrip = _mm512_set1_pd(triplet), vlo = _mm512_set1_pd(lo), vhi = _mm512_set1_pd(hi);
+    const __m512d zero = _mm512_setzero_pd();
+    std::uint64_t k = b;
+    for (; k + 8 <= e; k += 8) {
+        for (std::uint64_t z = k + 16; z < std::min(k + 24, e); ++z) {
+            const index_t i = base + (pd[z] & mask);
+            vo.prefetch(i);
+            if constexpr (Bcm) vr.prefetch(i);
+        }
+        const __m256i vi = _mm256_add_epi32(_mm256_and_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(pd + k)), vmask), vbase);
+        const __m256i vi2 = _mm256_add_epi32(vi, vi);  // entry i = words 2i (step) and 2i + 1 (value)
+        const __m512i d_o = _mm512_sub_epi64(vt, _mm512_i32gather_epi64(vi2, reinterpret_cast<const long long*>(vo.now), 8));
+        // o: a read at or after the newest entry; past the table it is 0 when the table ends in zeros
+        __mmask8 ok = o_tail_zero ? _mm512_cmpge_epi64_mask(d_o, zero_i) : _mm512_cmplt_epu64_mask(d_o, leno);
+        [[maybe_unused]] __m512i dr = zero_i;
+        if constexpr (Bcm) {
+            dr = _mm512_sub_epi64(vt, _mm512_i32gather_epi64(vi2, reinterpret_cast<const long long*>(vr.now), 8));
+            ok &= _mm512_cmplt_epu64_mask(dr, lenr);
+        }
+        if (ok != 0xFF) {
+            for (std::uint64_t q = k; q < k + 8; ++q) scalar(q);
+            continue;
+        }
+        const __m512d oval = _mm512_i32gather_pd(vi2, reinterpret_cast<const double*>(vo.now) + 1, 8);
+        const __m512d o = _mm512_mul_pd(oval, _mm512_i64gather_pd(_mm512_min_epu64(d_o, leno), vo.table, 8));
+        __m512d a2 = va2m;
+        if constexpr (Bcm) {
+            const __m512d rval = _mm512_i32gather_pd(vi2, reinterpret_cast<const double*>(vr.now) + 1, 8);
+            const __m512d q = _mm512_div_pd(_mm512_mul_pd(rval, _mm512_i64gather_pd(dr, vr.table, 8)), vinv);
+            a2 = _mm512_mul_pd(a2, _mm512_mul_pd(q, q));
+        }
+        const __m512d upd = _mm512_mul_pd(_mm512_mul_pd(vc, o), _mm512_add_pd(a2, vtrip));
+        const __m512d nv = _mm512_sub_pd(_mm512_cvtps_pd(_mm256_loadu_ps(w + k)), upd);
+        __m512d r = _mm512_mask_blend_pd(_mm512_cmp_pd_mask(vhi, nv, _CMP_LT_OQ), nv, vhi);
+        r = _mm512_mask_blend_pd(_mm512_cmp_pd_mask(nv, vlo, _CMP_LT_OQ), r, vlo);
+        _mm256_mask_storeu_ps(w + k, _mm512_cmp_pd_mask(o, zero, _CMP_NEQ_UQ), _mm512_cvtpd_ps(r));
+    }
+    for (; k < e; ++k) scalar(k);
+}
+}  // namespace detail
+#pragma GCC diagnostic pop
+#endif
+
 class TripletSTDP final : public Rule {
 public:
     TripletSTDP(const ParamMap& p, bool bcm) : bcm_(bcm) {
@@ -88,14 +152,8 @@ public:
             });
         } else {
             const double lo = w_min, hi = w_max;
-            // branch-free: a synapse whose trace is 0 keeps its weight (a select, not a skipped store)
-            if (for_each_post_synapse_dense(p, s, pb, pe, t, *r1,
-                                            [w, fac, lo, hi](std::uint32_t k, double x, index_t, step_t) PYNEURO_INLINE {
-                                                const float old = w[k];
-                                                const float nw = static_cast<float>(std::clamp(old + x * fac, lo, hi));
-                                                w[k] = x != 0.0 ? nw : old;
-                                            }))
-                return;
+            // branch-free (a synapse whose trace is 0 keeps its weight), eight synapses at a time where it can
+            if (post_add_clipped(p, s, pb, pe, t, *r1, fac, lo, hi)) return;
             for_each_post_synapse(p, s, pb, pe, t, *r1, [w, fac, lo, hi](std::uint32_t k, double x, index_t, step_t) {
                 w[k] = static_cast<float>(std::clamp(w[k] + x * fac, lo, hi));
             });
@@ -127,7 +185,7 @@ private:
             vo.prefetch(i);
             if constexpr (Bcm) vr.prefetch(i);
         };
-        for_each_arrival(p, s, b, e, prefetch, [&](std::uint64_t k, index_t i) PYNEURO_INLINE {
+        auto body = [&](std::uint64_t k, index_t i) PYNEURO_INLINE {
             const double o = vo.value_now(i, t);
             if (o == 0.0) return;
             double a2 = a2m;
@@ -137,7 +195,20 @@ private:
             }
             const double g = MetaEach ? meta.ltd_now(i, t) : mf;
             w[k] = static_cast<float>(std::clamp(w[k] - amp * g * o * (a2 + triplet), lo, hi));
-        });
+        };
+#ifdef PYNEURO_POST_AVX512
+        if (!MetaEach && (!Bcm || pw == 2.0) && detail::post_simd()) {
+            const std::uint32_t mask = p.post_mask();
+            const index_t base = s.posts.begin;
+            const std::uint32_t* pd = s.pd.data();
+            detail::triplet_ltd_avx512<Bcm>(w, pd, b, e, mask, base, t, vo, o1->tail_zero(), vr, amp * mf, a2m, inv,
+                                            triplet, lo, hi, [&](std::uint64_t k) {
+                                                body(k, static_cast<index_t>(base + (pd[k] & mask)));
+                                            });
+            return;
+        }
+#endif
+        for_each_arrival(p, s, b, e, prefetch, body);
     }
     bool bcm_;
     SpikeTrace *r1 = nullptr, *r2 = nullptr, *o1 = nullptr, *o2 = nullptr, *rate = nullptr;
