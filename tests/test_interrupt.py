@@ -9,7 +9,10 @@ import time
 from pathlib import Path
 
 CHILD = r"""
-import json, sys
+import json, signal, sys
+# a test suite started as a background job (``cmd &`` in a non-interactive shell) inherits SIGINT ignored, and Python
+# then keeps ignoring it; an interactive user's process has Python's own handler, which is what is tested here
+signal.signal(signal.SIGINT, signal.default_int_handler)
 sys.path.insert(0, {tests!r})
 import numpy as np
 from workloads import coba

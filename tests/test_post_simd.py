@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 
 import pytest
 
@@ -41,8 +42,14 @@ def _run(kind: str, threads: int, scalar: bool) -> dict:
     env.pop("PYNEURO_SCALAR_POST", None)
     if scalar:
         env["PYNEURO_SCALAR_POST"] = "1"
+    # cwd outside the source tree: "python -c" puts the cwd first on sys.path, where the uncompiled sources are
     p = subprocess.run(
-        [sys.executable, "-c", _SCRIPT, kind, str(threads)], capture_output=True, text=True, env=env, timeout=600
+        [sys.executable, "-c", _SCRIPT, kind, str(threads)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+        cwd=tempfile.gettempdir(),
     )
     assert p.returncode == 0, p.stderr[-2000:]
     return json.loads(p.stdout.strip().splitlines()[-1])
