@@ -63,6 +63,30 @@ def _run(args: list[str], timeout: float = 120.0) -> dict:
     return json.loads(lines[0][len("RESULT ") :])
 
 
+def _model_on_ranks(ranks: int, threads: int, *extra: str) -> dict:
+    """tests/mpi_model.py run by ``ranks`` MPI processes of ``threads`` threads each for ``MS`` ms."""
+    return _run(
+        [
+            *_mpiexec(),
+            "-n",
+            str(ranks),
+            sys.executable,
+            str(MODEL),
+            "--threads",
+            str(threads),
+            "--mpi",
+            "--ms",
+            str(MS),
+            *extra,
+        ]
+    )
+
+
+def _differ(ref: dict, out: dict) -> list[str]:
+    """The result keys (all but the split itself) where ``out`` differs from the single-process ``ref``."""
+    return sorted(k for k in ref if k not in ("ranks", "threads") and out[k] != ref[k])
+
+
 @pytest.fixture(scope="module")
 def reference() -> dict:
     """The single-process run, without any communicator."""
@@ -76,11 +100,9 @@ def reference() -> dict:
 @pytest.mark.parametrize("threads", [1, 2])
 @pytest.mark.parametrize("ranks", [1, 2, 3, 4])
 def test_ranks_x_threads_bit_identical(reference, ranks, threads):
-    out = _run(
-        [*_mpiexec(), "-n", str(ranks), sys.executable, str(MODEL), "--threads", str(threads), "--mpi", "--ms", str(MS)]
-    )
+    out = _model_on_ranks(ranks, threads)
     assert out["ranks"] == ranks and out["threads"] == threads
-    differ = sorted(k for k in reference if k not in ("ranks", "threads") and out[k] != reference[k])
+    differ = _differ(reference, out)
     assert not differ, f"ranks={ranks} threads={threads}: {differ} differ from the single-process run"
 
 
@@ -99,23 +121,9 @@ def test_other_exchange_intervals_and_conventions(ranks, threads, extra):
     user-defined rule (compiled at run time) and a static projection with several delays (delivered at emission
     time) give the single-process bits."""
     ref = _run([sys.executable, str(MODEL), "--threads", "1", "--ms", str(MS), *extra])
-    out = _run(
-        [
-            *_mpiexec(),
-            "-n",
-            str(ranks),
-            sys.executable,
-            str(MODEL),
-            "--threads",
-            str(threads),
-            "--mpi",
-            "--ms",
-            str(MS),
-            *extra,
-        ]
-    )
+    out = _model_on_ranks(ranks, threads, *extra)
     assert ref["n_exc"] > 2000 and ref["w_ee_changed"]
-    differ = sorted(k for k in ref if k not in ("ranks", "threads") and out[k] != ref[k])
+    differ = _differ(ref, out)
     assert not differ, f"{extra}: {differ} differ from the single-process run"
 
 
@@ -131,23 +139,9 @@ def test_lesions_bit_identical(ranks, threads):
     assert {x["name"] for x in lesions if x["kind"] == "synapses"} == {"ee", "ei", "ie", "in"}
     assert sorted({x["time"] for x in lesions}) == [0.0, 25.0, 30.0, 55.0]
     assert ref["n_log"] == 48 + sum(x["count"] for x in lesions if x["kind"] == "synapses")
-    out = _run(
-        [
-            *_mpiexec(),
-            "-n",
-            str(ranks),
-            sys.executable,
-            str(MODEL),
-            "--threads",
-            str(threads),
-            "--mpi",
-            "--ms",
-            str(MS),
-            "--lesion",
-        ]
-    )
+    out = _model_on_ranks(ranks, threads, "--lesion")
     assert out["ranks"] == ranks
-    differ = sorted(k for k in ref if k not in ("ranks", "threads") and out[k] != ref[k])
+    differ = _differ(ref, out)
     assert not differ, f"lesions on {ranks} ranks: {differ} differ from the single-process run"
 
 
@@ -170,7 +164,7 @@ def test_checkpoint_across_rank_counts(tmp_path, saved_on, loaded_on, threads):
         load = [*_mpiexec(), "-n", str(loaded_on), *load, "--mpi"]
     out = _run(load)
     assert out["ranks"] == max(loaded_on, 1) and out["time"] == 2 * MS
-    differ = sorted(k for k in ref if k not in ("ranks", "threads") and out[k] != ref[k])
+    differ = _differ(ref, out)
     assert not differ, f"saved on {saved_on}, loaded on {loaded_on}: {differ} differ from the uninterrupted run"
 
 
