@@ -5,7 +5,9 @@
 // mean over the step (g tau/dt (1 - exp(-dt/tau))), which makes the scheme second-order accurate while keeping
 // one exp per neuron per step. A spike of weight w (nS) adds w to g_ex or g_in. Refractoriness clamps v to
 // V_reset for t_ref after a spike. I_stim (pA, per neuron, settable between runs) adds to I_e; while all of it is
-// zero the kernel without it runs, so results are bit-identical to a model without the variable.
+// zero the kernel without it runs, so results are bit-identical to a model without the variable. The step runs in
+// blocks: while a block's exponents are small (the usual case at dt = 0.1 ms) the exponential is its polynomial
+// alone, which is fast_exp there bit for bit (see lif_cond_kernel).
 #pragma once
 #include <cmath>
 
