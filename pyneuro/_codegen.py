@@ -445,6 +445,20 @@ def rule_source(d: RuleDef) -> str:
             f"    static constexpr bool {ev}_writes_w = {'true' if 'w' in written else 'false'};",
         ]
     decaying = _mask([q for q, (_, dec) in enumerate(d.synapse) if dec])
+    shared = _post_add_clipped(d, tr, par)
+    if shared is None:
+        consts.append("    static constexpr int post_add_trace = -1;")
+        funcs.append(
+            "    template <class X>\n    static inline void post_add_terms(const X&, double&, double&, double&) {}"
+        )
+    else:
+        q, fac, lo, hi = shared
+        consts.append(f"    static constexpr int post_add_trace = {q};")
+        funcs.append(
+            "    template <class X>\n    static inline void post_add_terms([[maybe_unused]] const X& x, double& fac, "
+            f"double& lo, double& hi) {{\n        fac = {pr(fac)};\n        lo = {pr(lo)};\n"
+            f"        hi = {pr(hi)};\n    }}"
+        )
     neuron_fn = _rule_neuron_source(d, par, neu, pv) if d.neuron else (
         "    static void neuron(const ::pyneuro::RuleView&, ::pyneuro::Range, double) {}"
     )
@@ -490,6 +504,73 @@ std::unique_ptr<Rule> factory(const ParamMap& p, const BuildContext& c, std::str
     return c.custom_rule(std::move(k), kKind, p, error);
 }}
 {_entry("kKind", "add_rule", "factory")}"""
+
+
+def _post_add_clipped(
+    d: RuleDef, tr: dict[str, int], par: dict[str, int]
+) -> tuple[int, ast.expr, ast.expr, ast.expr] | None:
+    """The terms of an ``on_post`` that is the shared post-spike walk's update (post_loop.hpp, post_add_clipped):
+    ``if x != 0: w = clip(w + F * x, lo, hi)`` with x a presynaptic trace and F, lo, hi made of parameters and
+    numbers (also ``x * F``, ``F * x + w``, ``w - F * x``, ``w + x``). Returns (trace, F, lo, hi), F negated for a
+    subtraction (w - F x == w + (-F) x exactly in IEEE arithmetic), or None. Per synapse the walk computes
+    clip(w + x F) in double and rounds it to float where x != 0, the body's arithmetic exactly; the kernel uses it
+    only while eta == 1 and lo <= hi (where clip and the walk's clamp agree)."""
+    body, guard = d.bodies.get("post"), d.guards.get("post")
+    if not body or len(body) != 1 or guard is None or any(dec for _, dec in d.synapse):
+        return None
+    st = body[0]
+    if st.target != "w" or st.op != "=" or st.is_local:
+        return None
+    if not (isinstance(guard, ast.Compare) and len(guard.ops) == 1 and isinstance(guard.ops[0], ast.NotEq)):
+        return None
+
+    def zero(n: ast.expr) -> bool:
+        return isinstance(n, ast.Constant) and not isinstance(n.value, bool) and n.value == 0
+
+    def name(n: ast.expr) -> str | None:
+        return n.id if isinstance(n, ast.Name) else None
+
+    a, b = guard.left, guard.comparators[0]
+    x = name(a) if zero(b) else (name(b) if zero(a) else None)
+    if x is None or x not in tr or d.traces[tr[x]][1] != 0:
+        return None
+    v = st.value
+    if not (isinstance(v, ast.Call) and name(v.func) == "clip" and len(v.args) == 3 and not v.keywords):
+        return None
+    total, lo, hi = v.args
+
+    def per_call(n: ast.expr) -> bool:  # parameters and numbers only
+        return all(
+            isinstance(s, (ast.Constant, ast.BinOp, ast.UnaryOp, ast.operator, ast.unaryop, ast.Load))
+            or (isinstance(s, ast.Name) and s.id in par)
+            for s in ast.walk(n)
+        )
+
+    if not (per_call(lo) and per_call(hi) and isinstance(total, ast.BinOp)):
+        return None
+    if isinstance(total.op, ast.Add):
+        term = total.right if name(total.left) == "w" else (total.left if name(total.right) == "w" else None)
+        neg = False
+    elif isinstance(total.op, ast.Sub) and name(total.left) == "w":
+        term, neg = total.right, True
+    else:
+        return None
+    if term is None:
+        return None
+    if name(term) == x:
+        fac: ast.expr = ast.Constant(1.0)
+    elif isinstance(term, ast.BinOp) and isinstance(term.op, ast.Mult):
+        if name(term.right) == x and per_call(term.left):
+            fac = term.left
+        elif name(term.left) == x and per_call(term.right):
+            fac = term.right
+        else:
+            return None
+    else:
+        return None
+    if neg:
+        fac = ast.UnaryOp(op=ast.USub(), operand=fac)
+    return tr[x], fac, lo, hi
 
 
 def _rule_neuron_source(d: RuleDef, par: dict[str, int], neu: dict[str, int], pv: dict[str, int]) -> str:
