@@ -686,11 +686,15 @@ def model_source(d: ModelDef) -> str:
     linear_form = 0
     n_lin = 0
     lin_A = lin_b = None
+    split: tuple[list[str | None], list[tuple[str, Any]]] | None = None
+    refs: list[str | None] = []
+    drives: list[tuple[str, Any]] = []
+    drive_slots: list[list[int]] = []
     method = d.method
     if method == "exact":
         ode_vars = [v for v in d.state if v in rhs]
-        refs = set().union(*(e.free_symbols for e in rhs.values())) if rhs else set()
-        linear_block = [v for v in d.state if v in rhs or sym[v] in refs]
+        referenced = set().union(*(e.free_symbols for e in rhs.values())) if rhs else set()
+        linear_block = [v for v in d.state if v in rhs or sym[v] in referenced]
         n_lin = len(linear_block)
         xs = [sym[v] for v in linear_block]
         A = sp.zeros(n_lin, n_lin)
@@ -730,6 +734,10 @@ def model_source(d: ModelDef) -> str:
             coeff(cpr(c[i]))
         P_zero = [[P[i, j] == 0 for j in range(n_lin)] for i in range(n_lin)]
         c_zero = [c[i] == 0 for i in range(n_lin)]
+        split = _split_fixed_point(c, A, [sym[n] for n in d.params]) if linear_form == 0 else None
+        if split is not None:  # the slots of the derivatives dc/dq of the drives
+            refs, drives = split
+            drive_slots = [[coeff(cpr(D[i])) if D[i] != 0 else -1 for i in range(n_lin)] for _, D in drives]
     # coefficients of the pure decays (rk2/rk4 stage values, exponential Euler)
     dec_full: dict[str, int] = {}
     dec_half: dict[str, int] = {}
@@ -766,7 +774,33 @@ def model_source(d: ModelDef) -> str:
 
     body: list[str] = []
     ode_vars = [v for v in d.state if v in rhs]
-    if method == "exact":
+    drive_head: list[str] = []  # per-step drive coefficients (I - P) dc/dq, from the checked propagator c[]
+    if method == "exact" and split is not None:
+        for i, v in enumerate(linear_block):
+            if v not in rhs:
+                continue
+            ri = refs[i]
+            terms = [] if ri is None else [pn(ri)]
+            for j, u in enumerate(linear_block):
+                rj = refs[j]
+                if not P_zero[i][j]:
+                    terms.append(f"c_{i * n_lin + j} * " + (f"o_{u}" if rj is None else f"(o_{u} - {pn(rj)})"))
+            for k, (q, _) in enumerate(drives):
+                parts = []
+                for j in range(n_lin):
+                    slot = drive_slots[k][j]
+                    if slot < 0 or (j != i and P_zero[i][j]):
+                        continue
+                    pij = f"c[{i * n_lin + j}]"
+                    parts.append(f"(1.0 - {pij}) * c[{slot}]" if j == i else f" - {pij} * c[{slot}]")
+                if parts:
+                    if parts[0].startswith(" - "):
+                        parts[0] = "-" + parts[0][3:]
+                    drive_head.append(f"    const {ty} q_{k}_{i} = static_cast<{ty}>({''.join(parts)});")
+                    terms.append(f"q_{k}_{i} * {pn(q)}")
+            expr = " + ".join(terms) if terms else number(0.0, T)
+            body.append(f"        {ty} n_{v} = {expr};")
+    elif method == "exact":
         for i, v in enumerate(linear_block):
             if v not in rhs:
                 continue
@@ -955,6 +989,7 @@ def model_source(d: ModelDef) -> str:
             f"    [[maybe_unused]] const {ty} h_ = static_cast<{ty}>(dt);"]
     head += [f"    const {ty} p_{n} = static_cast<{ty}>(p[{par[n]}]);" for n in d.params if n in used_params]
     head += [f"    [[maybe_unused]] const {ty} c_{q} = static_cast<{ty}>(c[{q}]);" for q in range(n_coeffs)]
+    head += drive_head
     head.append("    for (std::size_t i = 0; i < n; ++i) {")
     head += [f"        const {ty} o_{v} = s_{v}[i];" for v in d.state]
     head += ["        const std::int32_t r = rf[i];", "        const std::int32_t refr = r > 0;"]
@@ -1007,6 +1042,42 @@ const ::pyneuro::ModelKernelTable* pyneuro_model_kernel(int abi) noexcept {{
     return abi == ::pyneuro::kModelAbi ? &kTable : nullptr;
 }}
 """
+
+
+def _split_fixed_point(c: Any, A: Any, params: list[Any]) -> tuple[list[str | None], list[tuple[str, Any]]] | None:
+    """The fixed point c = -A^-1 b of an exact linear block written as c = r + sum_q (dc/dq) q: r_i a reference
+    parameter of row i (a parameter that c_i equals exactly, such as a leak reversal E_L: the equation depends on it
+    only through x_i - E_L) or 0, and the drives q (constant inputs such as I_e) parameters that b holds and A does
+    not, entering c linearly. Then the exact step is x' = r + P (x - r) + sum_q ((I - P) dc/dq) q, which is
+    NEST's iaf_psc_exp order of operations (and the built-in LIF's): the drive added through its own propagator,
+    not folded into the fixed point. Returns (r per row, [(q, dc/dq)]) or None where c is not of that form or has no
+    drive (then x' = c + P (x - c) is the same arithmetic)."""
+    sp = _sympy()
+    n = len(c)
+    in_A = A.free_symbols
+    inputs = [q for q in params if q not in in_A and any(q in ci.free_symbols for ci in c)]
+    if not inputs:
+        return None
+    derivs = {}
+    rest = [sp.expand(ci) for ci in c]
+    for q in inputs:
+        D = [sp.simplify(sp.diff(ci, q)) for ci in c]
+        if any(Di.free_symbols & set(inputs) for Di in D):
+            return None  # not linear in q, or a product of two inputs
+        derivs[q] = D
+        rest = [sp.expand(ri - Di * q) for ri, Di in zip(rest, D)]
+    if any(sp.simplify(ri) != 0 for ri in rest):
+        return None  # a constant part not carried by a parameter
+    refs: list[str | None] = [None] * n
+    drives: list[tuple[str, Any]] = []
+    for q in inputs:
+        D = derivs[q]
+        nz = [i for i in range(n) if D[i] != 0]
+        if len(nz) == 1 and D[nz[0]] == 1 and refs[nz[0]] is None:
+            refs[nz[0]] = q.name
+        else:
+            drives.append((q.name, D))
+    return (refs, drives) if drives else None
 
 
 def _pure_row(v: str, block: list[str], A: Any, b: Any) -> bool:
