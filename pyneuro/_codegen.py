@@ -1056,6 +1056,8 @@ def _split_fixed_point(c: Any, A: Any, params: list[Any]) -> tuple[list[str | No
     n = len(c)
     in_A = A.free_symbols
     inputs = [q for q in params if q not in in_A and any(q in ci.free_symbols for ci in c)]
+    # a parameter of b that enters c non-linearly (a capacitance dividing a current) is a coefficient, not an input
+    inputs = [q for q in inputs if all(sp.simplify(sp.diff(ci, q, 2)) == 0 for ci in c)]
     if not inputs:
         return None
     derivs = {}

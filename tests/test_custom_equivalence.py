@@ -268,6 +268,28 @@ def test_lif_with_constant_current_equals_builtin(spelling):
         np.testing.assert_array_equal(y, x)
 
 
+def test_exact_drive_through_its_own_propagator_against_numpy():
+    """A leaky neuron with a constant input and no synapses, dv/dt = (E_L - v) / tau + I / C (C only divides the
+    input: a coefficient, not an input): the step is float32 E_L + P (v - E_L) + Q I with P = exp(-dt / tau) and
+    Q = (1 - P) tau / C rounded from double, as a numpy float32 loop computes it, bit for bit."""
+    f = np.float32
+    par = {"tau": 10.0, "C": 250.0, "E_L": -70.0, "I": 300.0, "V_th": 0.0, "V_reset": -70.0}
+    m = pn.models.Custom(params=par, state={"v": -70.0}, equations="dv/dt = (E_L - v) / tau + I / C",
+                         threshold="v >= V_th", reset="v = V_reset", method="exact")
+    net = pn.Network(dt=0.1)
+    pop = net.add_population(m, 1)
+    vm = net.record_state(pop, "v", every=0.1)
+    net.run(50.0)
+    P = np.exp(-0.1 / par["tau"])
+    Q = f((1.0 - P) * (par["tau"] / par["C"]))
+    v, ref = f(-70.0), []
+    for _ in range(vm.values.shape[0]):
+        ref.append(v)
+        v = f(f(f(par["E_L"]) + f(f(P) * f(v - f(par["E_L"])))) + f(Q * f(par["I"])))
+    assert abs(float(ref[-1]) + 70.0 - 12.0) < 0.1  # near the fixed point E_L + I tau / C
+    np.testing.assert_array_equal(vm.values[:, 0], np.array(ref, dtype=np.float32))
+
+
 def test_lif_in_double_precision_differs_from_the_float_builtin_by_its_rounding():
     """The definition computed in double precision (each step exact to rounding from the stored float state) is not
     the built-in's arithmetic: it differs by the float32 rounding of the built-in's update (about 1 ulp of 60 mV,
