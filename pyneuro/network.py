@@ -576,9 +576,9 @@ class Network:
         """Attach structural rules (:mod:`pyneuro.structural`) to a projection (Pruning, Growth, HomeostaticGrowth,
         Sprouting) or to a population (Neurogenesis); they act every ``interval`` ms inside :meth:`run`, in the order
         given. A rewired projection may not carry a weight monitor (synapse positions change; take snapshots)."""
-        self._refuse_distributed("structural plasticity (add_structural)")
         if isinstance(target, Population):
             self._own("target", target, Population)
+            self._refuse_distributed("neurogenesis (add_structural on a population)")
             NeurogenesisEpochs.attach(self, target, rules)
             return
         self._own("target", target, Projection)

@@ -471,7 +471,6 @@ class Projection:
         """Attach structural rules (:mod:`pyneuro.structural`: Pruning, Growth, HomeostaticGrowth, Sprouting); the
         same as ``net.add_structural(proj, *rules)``. They act every ``interval`` ms inside :meth:`Network.run`, in
         the order given."""
-        self._net._refuse_distributed("structural plasticity (add_structural)")
         from .structural import Neurogenesis, StructuralRule
 
         if not rules:

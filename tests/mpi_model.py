@@ -88,6 +88,25 @@ def build(
     return net, (src, exc, inh), projs, mons, rate, state, (wmon, wsub)
 
 
+def rewire(net: pn.Network, pops: tuple, projs: dict) -> None:
+    """Structural plasticity on every projection, every 10 ms: E->E (STDP) pruned when weak and grown at random
+    (delays down to 0.5 ms: shorter than the network's shortest delay), input synapses of slow sources pruned at
+    random, E->I rewired by activity-dependent synaptic elements, I->E sprouting after three inhibitory neurons are
+    lesioned with their synapses."""
+    st = pn.structural
+    src, exc, inh = pops
+    projs["ee"].add_structural(
+        st.Pruning(threshold=0.3, sustain=5.0, probability=0.2, interval=10.0),
+        st.Growth(rate=20.0, weight=pn.conn.Uniform(0.5, 1.5), delay=pn.conn.Uniform(0.5, 2.5), interval=10.0),
+    )
+    projs["in"].add_structural(st.Pruning(min_rate=12.0, tau_rate=20.0, probability=0.05, interval=10.0))
+    projs["ei"].add_structural(
+        st.HomeostaticGrowth(target_rate=160.0, growth_rate=50.0, tau_rate=20.0, weight=6.0, delay=1.0, interval=10.0)
+    )
+    projs["ie"].add_structural(st.Sprouting(rate=40.0, weight=8.0, delay=0.8, interval=10.0))
+    net.lesion(neurons=(inh, [3, 50, 97]))
+
+
 def summary(net: pn.Network) -> dict:
     """Digest of a network found by its objects alone (as loaded from a checkpoint): spikes and rates of its
     recorders, every projection's synapses, every population's state (collective under MPI)."""
@@ -139,6 +158,7 @@ def main() -> None:
     ap.add_argument("--custom", action="store_true", help="E->E STDP as a user-defined rule")
     ap.add_argument("--ei-delays", action="store_true", help="E->I static with delays in [1, 2] ms")
     ap.add_argument("--lesion", action="store_true", help="lesions now and scheduled (no weight recorders)")
+    ap.add_argument("--rewire", action="store_true", help="structural plasticity on every projection (no weight recorders)")
     ap.add_argument("--save", help="checkpoint test: run --ms, then save here")
     ap.add_argument("--load", help="checkpoint test: load from here, then run --ms")
     ap.add_argument("--checkpoint", action="store_true", help="checkpoint test: the uninterrupted run of 2 x --ms")
@@ -158,8 +178,10 @@ def main() -> None:
         convention=a.convention,
         custom=a.custom,
         ei_delays=a.ei_delays,
-        weight_monitors=not a.lesion,
+        weight_monitors=not (a.lesion or a.rewire),
     )
+    if a.rewire:
+        rewire(net, pops, projs)
     if a.lesion:
         src, exc, inh = pops
         # now: two inhibitory neurons silenced with their synapses kept, E->E synapses by index and by mask
@@ -194,12 +216,18 @@ def main() -> None:
     if wmons:
         out["wmon_ee"] = digest(wmons[0].times, wmons[0].values)
         out["wmon_in"] = digest(wmons[1].times, wmons[1].values)
-    if a.lesion:
+    if a.lesion or a.rewire:
         log = net.structural_log
         out["structural_log"] = digest(log["t"], log["kind"], log["projection"], log["pre"], log["post"], log["weight"])
         out["n_log"] = int(log.size)
+    if a.lesion:
         out["lesions"] = json.dumps(net.lesions, sort_keys=True)
         out["lesioned"] = digest(*(p.lesioned for p in pops))
+    if a.rewire:
+        log = net.structural_log
+        for kind in ("created", "pruned", "lesioned"):
+            for name, p in projs.items():
+                out[f"n_{kind}_{name}"] = int(np.sum((log["kind"] == kind) & (log["projection"] == name)))
     if net.rank == 0:
         print("RESULT " + json.dumps(out, sort_keys=True), flush=True)
 

@@ -145,6 +145,35 @@ def test_lesions_bit_identical(ranks, threads):
     assert not differ, f"lesions on {ranks} ranks: {differ} differ from the single-process run"
 
 
+@pytest.fixture(scope="module")
+def rewired() -> dict:
+    """The single-process run of the rewiring network (structural plasticity on every projection)."""
+    out = _run([sys.executable, str(MODEL), "--threads", "1", "--ms", str(MS), "--rewire"])
+    # every rule acted: E->E pruned and grown, input synapses pruned, E->I retracted and paired by synaptic
+    # elements, I->E sprouted after its lesion (3 neurons x 20 E->I synapses in, 3 x 40 I->E synapses out)
+    assert out["n_pruned_ee"] > 100 and out["n_created_ee"] > 100 and out["n_pruned_in"] > 100
+    assert out["n_pruned_ei"] > 50 and out["n_created_ei"] > 50 and out["n_created_ie"] > 20
+    assert out["n_lesioned_ei"] == 60 and out["n_lesioned_ie"] == 120
+    # sizes follow the log: connect-time size + created - pruned - lesioned (FixedInDegree(20) x 100 for E->I,
+    # FixedTotalNumber(4000) for I->E)
+    assert out["size_ei"] == 2000 + out["n_created_ei"] - out["n_pruned_ei"] - out["n_lesioned_ei"]
+    assert out["size_ie"] == 4000 + out["n_created_ie"] - out["n_pruned_ie"] - out["n_lesioned_ie"]
+    assert out["w_ee_changed"] and out["n_exc"] > 2000
+    return out
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("ranks", [1, 2, 3, 4])
+def test_rewiring_ranks_x_threads_bit_identical(rewired, ranks, threads):
+    """A plastic and rewiring network (pruning, random growth, activity-dependent growth by synaptic elements,
+    sprouting after a lesion) on 1-4 ranks x 1-2 threads: spikes, weights, synapses, state and the structural log
+    bit-identical to the single-process run."""
+    out = _model_on_ranks(ranks, threads, "--rewire")
+    assert out["ranks"] == ranks and out["threads"] == threads
+    differ = _differ(rewired, out)
+    assert not differ, f"rewiring on ranks={ranks} threads={threads}: {differ} differ from the single-process run"
+
+
 @pytest.mark.parametrize(("saved_on", "loaded_on", "threads"), [(2, 3, 1), (1, 2, 2), (3, 0, 1)])
 def test_checkpoint_across_rank_counts(tmp_path, saved_on, loaded_on, threads):
     """100 ms on ``saved_on`` ranks, one checkpoint file, loaded on ``loaded_on`` ranks (0: a plain process without
@@ -229,7 +258,7 @@ def saved_with_eligibility():
 
 
 calls = {
-    "add_structural": lambda: net.add_structural(p, pn.structural.Pruning(interval=10.0, threshold=0.1)),
+    "neurogenesis": lambda: net.add_structural(a, pn.structural.Neurogenesis(rate=1.0, interval=10.0)),
     "save with a weight recorder": lambda: saved_with_weight_recorder(),
     "save with per-synapse rule state": lambda: saved_with_eligibility(),
     "add_neurons": lambda: a.add_neurons(5),
@@ -294,7 +323,7 @@ def test_unsupported_features_refused_on_every_rank(tmp_path):
     assert not (Path(tempfile.gettempdir()) / "never.h5").exists()  # a refused save writes nothing
     assert out["ranks"] == 2
     assert out["refused"] == [
-        "add_structural",
+        "neurogenesis",
         "save with a weight recorder",
         "save with per-synapse rule state",
         "add_neurons",

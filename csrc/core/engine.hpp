@@ -235,6 +235,7 @@ private:
     // whole phases not yet joined to log_: per phase, the events of each thread (or of one batch), each sorted
     std::vector<std::vector<std::vector<StructEvent>>> log_pending_;
     void join_pending_log() noexcept;
+    bool gather_phase_log(std::vector<std::vector<StructEvent>>& logs, bool failed_here);
     struct LastConnect {
         int id = -1;
         std::size_t pre_traces = 0, post_traces = 0;  // trace counts of its populations before its rules
