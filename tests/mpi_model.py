@@ -158,7 +158,7 @@ def main() -> None:
     ap.add_argument("--custom", action="store_true", help="E->E STDP as a user-defined rule")
     ap.add_argument("--ei-delays", action="store_true", help="E->I static with delays in [1, 2] ms")
     ap.add_argument("--lesion", action="store_true", help="lesions now and scheduled (no weight recorders)")
-    ap.add_argument("--rewire", action="store_true", help="structural plasticity on every projection (no weight recorders)")
+    ap.add_argument("--rewire", action="store_true", help="structural rules on every projection")
     ap.add_argument("--save", help="checkpoint test: run --ms, then save here")
     ap.add_argument("--load", help="checkpoint test: load from here, then run --ms")
     ap.add_argument("--checkpoint", action="store_true", help="checkpoint test: the uninterrupted run of 2 x --ms")
@@ -226,7 +226,7 @@ def main() -> None:
     if a.rewire:
         log = net.structural_log
         for kind in ("created", "pruned", "lesioned"):
-            for name, p in projs.items():
+            for name in projs:
                 out[f"n_{kind}_{name}"] = int(np.sum((log["kind"] == kind) & (log["projection"] == name)))
     if net.rank == 0:
         print("RESULT " + json.dumps(out, sort_keys=True), flush=True)
