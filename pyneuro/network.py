@@ -687,7 +687,6 @@ class Network:
         """Record snapshots of ``proj``'s synapses (pre, post, delay, weight) now and every ``every`` ms: the
         recorder for projections whose structure changes. Each snapshot copies the projection (12 bytes per
         synapse), so choose ``every`` with the projection's size in mind."""
-        self._refuse_distributed("record_structure")
         self._own("proj", proj, Projection)
         m = StructureMonitor(self, proj, self._every("every", every))
         m.fire(self.step)

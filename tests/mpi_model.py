@@ -88,11 +88,11 @@ def build(
     return net, (src, exc, inh), projs, mons, rate, state, (wmon, wsub)
 
 
-def rewire(net: pn.Network, pops: tuple, projs: dict) -> None:
+def rewire(net: pn.Network, pops: tuple, projs: dict) -> list:
     """Structural plasticity on every projection, every 10 ms: E->E (STDP) pruned when weak and grown at random
     (delays down to 0.5 ms: shorter than the network's shortest delay), input synapses of slow sources pruned at
     random, E->I rewired by activity-dependent synaptic elements, I->E sprouting after three inhibitory neurons are
-    lesioned with their synapses."""
+    lesioned with their synapses. Returns snapshot recorders of E->E and E->I (every 20 ms)."""
     st = pn.structural
     src, exc, inh = pops
     projs["ee"].add_structural(
@@ -105,6 +105,7 @@ def rewire(net: pn.Network, pops: tuple, projs: dict) -> None:
     )
     projs["ie"].add_structural(st.Sprouting(rate=40.0, weight=8.0, delay=0.8, interval=10.0))
     net.lesion(neurons=(inh, [3, 50, 97]))
+    return [net.record_structure(projs[name], every=20.0) for name in ("ee", "ei")]
 
 
 def summary(net: pn.Network) -> dict:
@@ -180,8 +181,7 @@ def main() -> None:
         ei_delays=a.ei_delays,
         weight_monitors=not (a.lesion or a.rewire),
     )
-    if a.rewire:
-        rewire(net, pops, projs)
+    snaps = rewire(net, pops, projs) if a.rewire else []
     if a.lesion:
         src, exc, inh = pops
         # now: two inhibitory neurons silenced with their synapses kept, E->E synapses by index and by mask
@@ -224,6 +224,13 @@ def main() -> None:
         out["lesions"] = json.dumps(net.lesions, sort_keys=True)
         out["lesioned"] = digest(*(p.lesioned for p in pops))
     if a.rewire:
+        for name, m in zip(("ee", "ei"), snaps, strict=True):
+            cols = m.state()  # every snapshot, concatenated
+            out[f"snapshots_{name}"] = digest(m.times, m.counts, *(cols[c] for c in ("pre", "post", "weight")))
+            snap = m.snapshot(-1)
+            out[f"snapshot_last_{name}"] = digest(snap["pre"], snap["post"], snap["delay"], snap["weight"])
+            out[f"n_snapshots_{name}"] = len(m)
+            out[f"snapshot_size_{name}"] = int(m.counts[-1])
         log = net.structural_log
         for kind in ("created", "pruned", "lesioned"):
             for name in projs:

@@ -159,6 +159,9 @@ def rewired() -> dict:
     assert out["size_ei"] == 2000 + out["n_created_ei"] - out["n_pruned_ei"] - out["n_lesioned_ei"]
     assert out["size_ie"] == 4000 + out["n_created_ie"] - out["n_pruned_ie"] - out["n_lesioned_ie"]
     assert out["w_ee_changed"] and out["n_exc"] > 2000
+    # structure recorders: snapshots at 0, 20, ..., 100 ms, the last one the projection as it ends
+    assert out["n_snapshots_ee"] == out["n_snapshots_ei"] == 6
+    assert out["snapshot_size_ee"] == out["size_ee"] and out["snapshot_size_ei"] == out["size_ei"]
     return out
 
 
@@ -167,7 +170,8 @@ def rewired() -> dict:
 def test_rewiring_ranks_x_threads_bit_identical(rewired, ranks, threads):
     """A plastic and rewiring network (pruning, random growth, activity-dependent growth by synaptic elements,
     sprouting after a lesion) on 1-4 ranks x 1-2 threads: spikes, weights, synapses, state and the structural log
-    bit-identical to the single-process run."""
+    bit-identical to the single-process run, and so are the structure recorders' snapshots (gathered on every
+    rank)."""
     out = _model_on_ranks(ranks, threads, "--rewire")
     assert out["ranks"] == ranks and out["threads"] == threads
     differ = _differ(rewired, out)
