@@ -578,7 +578,6 @@ class Network:
         given. A rewired projection may not carry a weight monitor (synapse positions change; take snapshots)."""
         if isinstance(target, Population):
             self._own("target", target, Population)
-            self._refuse_distributed("neurogenesis (add_structural on a population)")
             NeurogenesisEpochs.attach(self, target, rules)
             return
         self._own("target", target, Projection)
@@ -858,7 +857,7 @@ class Network:
                     "synapses)"
                 )
             statemons = [
-                (np.asarray(m.indices), self._engine.owned(m.population.size))
+                (np.asarray(m.indices), self._engine.owned_of(m.population.compiled))
                 for m in self.monitors
                 if isinstance(m, StateMonitor)
             ]
@@ -873,7 +872,7 @@ class Network:
                     "save (checkpoints) of a network whose plasticity rules keep per-synapse state (projections "
                     f"{names})"
                 )
-            pops = [(p.size, self._engine.owned(p.size)) for p in self.populations]
+            pops = [(p.size, self._engine.owned_of(p.compiled)) for p in self.populations]
             state = _mpi.merge_state(self.comm, state, pops, statemons)
         else:
             state = self._engine.save_state()

@@ -44,6 +44,8 @@ class Projection:
     ) -> None:
         self._net = net
         self._core = compiled
+        if net.distributed:  # every rank serves (and clamps new delays to) the longest delay of the whole projection
+            compiled.set_max_delay(max(net.comm.allgather(int(compiled.max_delay))))
         self.source = source
         self.target = target
         self.receptor = receptor
@@ -126,7 +128,7 @@ class Projection:
         steps, weight) and append it to ``net.projections``; nothing changes if it fails."""
         p, q, d, w = check_synapse_arrays(f"projection {name!r}", arrays, pre.size, post.size)
         if net.distributed:  # this rank keeps the synapses into its neurons (in their canonical order)
-            b, e = engine.owned(post.size)
+            b, e = engine.owned_of(post.compiled)
             mine = (q >= b) & (q < e)
             p, q, d, w = p[mine], q[mine], d[mine], w[mine]
         lowered = [r.lowered(net) for r in rules]
@@ -260,7 +262,6 @@ class Projection:
 
     def _add_synapses(self, pre: Any, post: Any, weight: Any, delay: Any, kind: str) -> int:
         """:meth:`add_synapses`, logging the synapses as ``kind`` ("added" by the user, "created" by a rule)."""
-        self._net._refuse_distributed("adding synapses between runs")
         from ._validation import check_index_array
 
         net = self._net
@@ -286,7 +287,14 @@ class Projection:
         if n == 0:
             return 0
         w32 = np.asarray(w, np.float32)
-        added = int(self._core.add_synapses(p.astype(np.uint32), q.astype(np.uint32), steps.astype(np.uint32), w32))
+        cols = (p.astype(np.uint32), q.astype(np.uint32), steps.astype(np.uint32), w32)
+        if net.distributed:  # this rank adds the synapses into its neurons; every rank logs them all
+            b, e = self._engine.owned_of(self.target.compiled)
+            mine = (q >= b) & (q < e)
+            added = int(self._core.add_synapses(*(np.ascontiguousarray(c[mine]) for c in cols)))
+            added = int(sum(net.comm.allgather(added)))
+        else:
+            added = int(self._core.add_synapses(*cols))
         self._engine.log_structural(
             net.step, _core.StructEventKind.__members__[kind], self._core, p.astype(np.uint32), q.astype(np.uint32), w32
         )
@@ -320,7 +328,6 @@ class Projection:
             sizes, the current step, the ids, ``seed``): reproducible, the same for every thread count and after a
             checkpoint; two identical calls at the same step draw the same synapses unless ``seed`` differs.
         """
-        self._net._refuse_distributed("connect_new")
         return self.plan_new(pre_ids, post_ids, rule, weight, delay, seed, self.source.size, self.target.size)()
 
     def plan_new(
@@ -339,13 +346,13 @@ class Projection:
         """Check the arguments of :meth:`connect_new` for populations of n_pre and n_post neurons (their sizes when
         the plan runs) and return a function that draws and adds the synapses, logged as ``kind``
         (:meth:`Population.add_neurons` checks every plan before it grows the population)."""
-        self._net._refuse_distributed("plan_new")
         import zlib
 
         from ._validation import check_index_array
         from .connectivity import AllToAll, FixedInDegree, FixedOutDegree, FixedProbability, Normal, OneToOne, Uniform
 
         net = self._net
+        self.check_rewirable(what)  # before anything changes (add_neurons plans before it grows)
         if rule is None:
             rule = FixedProbability(0.1)
         if not isinstance(rule, (AllToAll, OneToOne, FixedProbability, FixedInDegree, FixedOutDegree)):

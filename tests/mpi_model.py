@@ -160,6 +160,7 @@ def main() -> None:
     ap.add_argument("--ei-delays", action="store_true", help="E->I static with delays in [1, 2] ms")
     ap.add_argument("--lesion", action="store_true", help="lesions now and scheduled (no weight recorders)")
     ap.add_argument("--rewire", action="store_true", help="structural rules on every projection")
+    ap.add_argument("--grow", action="store_true", help="neurogenesis: by a rule and between the runs")
     ap.add_argument("--save", help="checkpoint test: run --ms, then save here")
     ap.add_argument("--load", help="checkpoint test: load from here, then run --ms")
     ap.add_argument("--checkpoint", action="store_true", help="checkpoint test: the uninterrupted run of 2 x --ms")
@@ -179,7 +180,7 @@ def main() -> None:
         convention=a.convention,
         custom=a.custom,
         ei_delays=a.ei_delays,
-        weight_monitors=not (a.lesion or a.rewire),
+        weight_monitors=not (a.lesion or a.rewire or a.grow),
     )
     snaps = rewire(net, pops, projs) if a.rewire else []
     if a.lesion:
@@ -198,9 +199,25 @@ def main() -> None:
         net.lesion(neurons=(exc, 0.1), at=a.ms * 0.25)
         net.lesion(synapses=(projs["in"], lambda pre, post, w, d: (w > 3.5) & (post % 3 == 0)), at=a.ms * 0.3)
         net.lesion(neurons=[(exc, [1, 2, 250, 399]), (src, [10, 11])], at=a.ms * 0.55)
+    if a.grow:  # inhibitory neurons born every 20 ms, wired in and out
+        conn = [
+            ("ei", "in", pn.conn.FixedInDegree(10), 6.0, 1.0),
+            ("ie", "out", pn.conn.FixedProbability(0.1), 8.0, 0.8),
+        ]
+        net.add_structural(pops[2], pn.structural.Neurogenesis(rate=200.0, connect=conn, interval=20.0))
     net.run(a.ms * 0.4)
+    if a.grow:  # 20 excitatory neurons added between the runs, with input and E->E synapses out
+        pops[1].add_neurons(
+            20,
+            state={"v": np.linspace(-65.0, -55.0, 20)},
+            connect=[
+                (projs["in"], "in", pn.conn.FixedInDegree(15), pn.conn.Uniform(1.0, 4.0), 1.0),
+                (projs["ee"], "out", pn.conn.FixedProbability(0.05), 1.0, 1.5),
+            ],
+        )
     net.run(a.ms * 0.6)  # two calls: chunking must not matter
     out: dict = {"ranks": net.ranks, "threads": net.threads}
+    out.update({f"size_{p.name}": p.size for p in pops})
     for name, m in mons.items():
         out[f"spikes_{name}"] = digest(m.steps, m.indices)
         out[f"n_{name}"] = int(m.steps.size)
@@ -216,7 +233,7 @@ def main() -> None:
     if wmons:
         out["wmon_ee"] = digest(wmons[0].times, wmons[0].values)
         out["wmon_in"] = digest(wmons[1].times, wmons[1].values)
-    if a.lesion or a.rewire:
+    if a.lesion or a.rewire or a.grow:
         log = net.structural_log
         out["structural_log"] = digest(log["t"], log["kind"], log["projection"], log["pre"], log["post"], log["weight"])
         out["n_log"] = int(log.size)

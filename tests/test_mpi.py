@@ -178,6 +178,19 @@ def test_rewiring_ranks_x_threads_bit_identical(rewired, ranks, threads):
     assert not differ, f"rewiring on ranks={ranks} threads={threads}: {differ} differ from the single-process run"
 
 
+@pytest.mark.parametrize(("ranks", "threads"), [(2, 1), (3, 2), (4, 1)])
+def test_neurogenesis_bit_identical(ranks, threads):
+    """The rewiring network growing too: inhibitory neurons born every 20 ms by a Neurogenesis rule (wired in and
+    out) and 20 excitatory neurons added between the runs (with input and E->E synapses): the new neurons join the
+    last rank; spikes, state, synapses, snapshots and the structural log are those of one process."""
+    ref = _run([sys.executable, str(MODEL), "--threads", "1", "--ms", str(MS), "--rewire", "--grow"])
+    born = ref["size_inh"] - 100
+    assert ref["size_exc"] == 420 and born > 0  # 200/s x 100 ms: about 20 expected
+    out = _model_on_ranks(ranks, threads, "--rewire", "--grow")
+    differ = _differ(ref, out)
+    assert not differ, f"neurogenesis on {ranks} ranks x {threads} threads: {differ} differ from the single-process run"
+
+
 @pytest.mark.parametrize(("saved_on", "loaded_on", "threads"), [(2, 3, 1), (1, 2, 2), (3, 0, 1)])
 def test_checkpoint_across_rank_counts(tmp_path, saved_on, loaded_on, threads):
     """100 ms on ``saved_on`` ranks, one checkpoint file, loaded on ``loaded_on`` ranks (0: a plain process without
@@ -261,13 +274,19 @@ def saved_with_eligibility():
     n4.save("never.h5")
 
 
+def saved_with_structural_rules():
+    n5 = pn.Network(threads=1, seed=1, comm=comm)
+    b = n5.add_population(pn.models.LIF(I_e=400.0), 40, name="b")
+    q = n5.connect(b, b, pn.conn.FixedProbability(0.2), weight=1.0, delay=1.0)
+    n5.add_structural(q, pn.structural.Pruning(interval=10.0, threshold=0.1))
+    n5.save("never.h5")
+
+
 calls = {
-    "neurogenesis": lambda: net.add_structural(a, pn.structural.Neurogenesis(rate=1.0, interval=10.0)),
+    "save with structural rules": lambda: saved_with_structural_rules(),
     "save with a weight recorder": lambda: saved_with_weight_recorder(),
     "save with per-synapse rule state": lambda: saved_with_eligibility(),
-    "add_neurons": lambda: a.add_neurons(5),
     "remove_synapses": lambda: p.remove_synapses([0]),
-    "add_synapses": lambda: p.add_synapses([0], [1]),
     "set weights": lambda: setattr(p, "weights", 1.0),
     "Custom reading v_pre": lambda: net.connect(
         a, a, pn.conn.FixedProbability(0.2), weight=1.0, delay=1.0, plasticity=reads_v_pre
@@ -327,12 +346,10 @@ def test_unsupported_features_refused_on_every_rank(tmp_path):
     assert not (Path(tempfile.gettempdir()) / "never.h5").exists()  # a refused save writes nothing
     assert out["ranks"] == 2
     assert out["refused"] == [
-        "neurogenesis",
+        "save with structural rules",
         "save with a weight recorder",
         "save with per-synapse rule state",
-        "add_neurons",
         "remove_synapses",
-        "add_synapses",
         "set weights",
         "Custom reading v_pre",
     ]

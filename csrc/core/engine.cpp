@@ -66,6 +66,11 @@ Range Engine::owned(index_t n) const {
     return split_range(n, comm_.size())[static_cast<std::size_t>(comm_.rank())];
 }
 
+Range Engine::owned_of(int pop) const {
+    const auto& parts = parts_.at(static_cast<std::size_t>(pop));
+    return {parts.front().begin, parts.back().end};
+}
+
 // What factories may ask of the network being built (catalogue.hpp).
 class Engine::Context final : public CoreBuildContext {
 public:

@@ -60,6 +60,8 @@ public:
     const Comm& comm() const { return comm_; }
     // The block of n neurons this rank owns (all of them in one process).
     Range owned(index_t n) const;
+    // The neurons of population `pop` this rank integrates (its block, grown by neurogenesis on the last rank).
+    Range owned_of(int pop) const;
     // Bytes of spike data gathered by the exchange (every rank's header and ids, i.e. what each rank receives) and
     // the number of exchanges, since construction.
     std::uint64_t exchanged_bytes() const { return exchanged_bytes_; }
