@@ -851,29 +851,24 @@ class Network:
         if self.distributed:
             from .monitors import StateMonitor, WeightMonitor
 
-            if any(isinstance(m, WeightMonitor) for m in self.monitors):
-                _mpi.refuse(
-                    "save (checkpoints) of a network with weight recorders (each rank holds the record of its own "
-                    "synapses)"
-                )
             statemons = [
                 (np.asarray(m.indices), self._engine.owned_of(m.population.compiled))
                 for m in self.monitors
                 if isinstance(m, StateMonitor)
             ]
-            if any(p.structural for p in self.projections):
-                _mpi.refuse("save (checkpoints) of a network with structural rules")
             state = self._engine.save_state()
-            # decided on every rank's entries alike (a rank holding no synapse of a projection refuses too)
-            rules = sorted(set().union(*self.comm.allgather({k.split("/")[1] for k in state if k.startswith("proj/")})))
-            if rules:
-                names = ", ".join(repr(self.projections[int(q)].name) for q in rules)
-                _mpi.refuse(
-                    "save (checkpoints) of a network whose plasticity rules keep per-synapse state (projections "
-                    f"{names})"
-                )
+            # rules' per-synapse state and weight recorders: each rank's synapses into the canonical order
+            projs = [
+                (_mpi.canonical_order(self.comm, tuple(p.compiled.gather())), self._engine.owned_of(p.target.compiled))
+                for p in self.projections
+            ]
+            weightmons = [
+                (projs[self.projections.index(m.projection)][0], m.indices)
+                for m in self.monitors
+                if isinstance(m, WeightMonitor)
+            ]
             pops = [(p.size, self._engine.owned_of(p.compiled)) for p in self.populations]
-            state = _mpi.merge_state(self.comm, state, pops, statemons)
+            state = _mpi.merge_state(self.comm, state, pops, statemons, projs, weightmons)
         else:
             state = self._engine.save_state()
         sections = self._saved_objects()
@@ -936,14 +931,8 @@ class Network:
         from . import io
 
         a = root.attrs
-        if comm is not None and "state" in root.children:
+        if comm is not None:
             _mpi.comm_handles(comm)  # a TypeError or ValueError for a bad communicator, before anything else
-            held = sorted(
-                {k.split("/")[0] for k in root.children["state"].flat() if k.startswith(("proj/", "weightmon/"))}
-            )
-            if held and comm.Get_size() > 1:
-                what = {"proj": "per-synapse rule or structural state", "weightmon": "weight recorders"}
-                _mpi.refuse(f"loading a checkpoint with {', '.join(what[h] for h in held)}")
         net = cls(
             dt=float(a["dt"]),
             seed=int(a["seed"]),
@@ -965,5 +954,53 @@ class Network:
             gl = root.children["lesions"]
             net._lesion_counter = int(gl.attrs["counter"])
             net.lesions = json.loads(gl.attrs["log"])
-        net._engine.load_state(root.children["state"].flat())
+        state = root.children["state"].flat()
+        if net.distributed:
+            state = net._split_state(state)
+        net._engine.load_state(state)
         return net
+
+    def _split_state(self, state: dict[str, Any]) -> dict[str, Any]:
+        """The engine state of one process (a checkpoint's) cut to this rank's share: its synapses' values of the
+        rules' per-synapse entries, and its synapses' columns of the weight recorders (each rank samples all its
+        synapses; the columns a recorder with ``indices`` never sampled stay 0 and are never read). Collective."""
+        from .monitors import WeightMonitor
+
+        state = dict(state)
+        mine: dict[int, np.ndarray] = {}
+
+        def positions(q: int) -> np.ndarray:
+            if q not in mine:
+                mine[q] = _mpi.local_positions(self.comm, tuple(self.projections[q].compiled.gather()))
+            return mine[q]
+
+        for q in range(len(self.projections)):  # the same calls on every rank, in the same order
+            keys = [k for k in state if k.startswith(f"proj/{q}/") and _mpi.rule_entry(k) == "synapse"]
+            total = len(self.projections[q]) if keys else 0
+            for k in keys:
+                v = np.asarray(state[k])
+                if v.shape != (total,):  # the same file on every rank: refused on every rank alike
+                    raise ValueError(f"checkpoint: {k} has shape {v.shape}, expected ({total},): one value per synapse")
+                state[k] = v[positions(q)]
+        wms = [m for m in self.monitors if isinstance(m, WeightMonitor)]
+        for i, m in enumerate(wms):
+            width = int(np.asarray(state.get(f"weightmon/{i}/width", [0]))[0])
+            if width == 0:
+                continue
+            q = self.projections.index(m.projection)
+            n_syn = 0 if m._order is None else int(m._order.size)
+            expected = n_syn if m.indices is None else int(m.indices.size)
+            values = np.asarray(state[f"weightmon/{i}/values"])
+            if width != expected or values.size % width:  # the same file on every rank: refused on every rank alike
+                raise ValueError(f"checkpoint: weight recorder {i} holds {width} columns, expected {expected}")
+            values = values.reshape(-1, width)
+            pos = positions(q)
+            if m.indices is not None:
+                full = np.zeros((values.shape[0], n_syn), values.dtype)
+                full[:, m.indices] = values
+                values = full
+            state[f"weightmon/{i}/values"] = np.ascontiguousarray(values[:, pos]).reshape(-1)
+            state[f"weightmon/{i}/width"] = np.asarray(
+                [pos.size], dtype=np.asarray(state[f"weightmon/{i}/width"]).dtype
+            )
+        return state

@@ -561,10 +561,25 @@ class Projection:
 
     def rule_state(self, rule: Any = 0) -> dict[str, np.ndarray]:
         """State a rule keeps beyond weights and traces, as arrays (e.g. RewardSTDP's eligibility ``"c"`` per
-        synapse, in canonical order)."""
-        self._net._refuse_distributed("rule_state")
+        synapse, in canonical order). Under several MPI ranks: collective, the whole projection's state on every
+        rank."""
         k = self._rule_index(rule)
-        return dict(self._core.rule_state(k))
+        state = {name: np.asarray(v) for name, v in dict(self._core.rule_state(k)).items()}
+        net = self._net
+        if not net.distributed:
+            return state
+        from . import _mpi
+
+        order = None
+        for name in sorted(state):  # the same collective calls on every rank, in the same order
+            kind = _mpi.rule_entry(f"proj/0/rule/0/{name}")
+            if kind == "synapse":
+                if order is None:
+                    order = _mpi.canonical_order(net.comm, tuple(self._core.gather()))
+                state[name] = np.concatenate(net.comm.allgather(np.ascontiguousarray(state[name])))[order]
+            elif kind == "post":
+                state[name] = _mpi.gather_owned(net.comm, state[name], self._engine.owned_of(self.target.compiled))
+        return state
 
 
 def _draw_pairs(

@@ -119,15 +119,46 @@ def summary(net: pn.Network) -> dict:
         elif isinstance(m, pn.monitors.StateMonitor):
             out[f"state_{k}"] = digest(m.times, m.values)
             out[f"n_state_{k}"] = int(m.times.size)
+        elif isinstance(m, pn.monitors.WeightMonitor):
+            out[f"weights_{k}"] = digest(m.times, m.values)
+        elif isinstance(m, pn.monitors.StructureMonitor):
+            out[f"snapshots_{k}"] = digest(m.times, m.counts, *(m.state()[c] for c in ("pre", "post", "weight")))
         else:
             out[f"rate_{k}"] = digest(m.rate)
     for p in net.projections:
         arr = p.arrays()
         out[f"w_{p.name}"] = digest(arr["pre"], arr["post"], arr["delay_steps"], arr["weight"])
+        for r, rule in enumerate(p.plasticity):
+            if isinstance(rule, pn.plasticity.RewardSTDP):
+                out[f"eligibility_{p.name}_{r}"] = digest(p.rule_state(r)["c"])
+    log = net.structural_log
+    out["structural_log"] = digest(log["t"], log["kind"], log["projection"], log["pre"], log["post"], log["weight"])
+    out["n_log"] = int(log.size)
     for pop in net.populations:
         for var in pop.state_vars:
             out[f"{pop.name}_{var}"] = digest(pop.get(var))
     return out
+
+
+def full_extras(net: pn.Network, pops: tuple, projs: dict) -> None:
+    """For the checkpoint test: a reward-modulated projection (per-synapse eligibility), structural rules with
+    per-synapse (weak time, age) and per-neuron (in-degree baselines) state, a lesion and a structure recorder, on
+    top of the weight recorders."""
+    st = pn.structural
+    src, exc, inh = pops
+    rule = pn.plasticity.RewardSTDP(
+        tau_pre=20.0, tau_post=25.0, a_pre=1.0, a_post=-1.5, tau_c=200.0, tonic=0.2, interval=1.0, w_max=8.0
+    )
+    rw = net.connect(exc, inh, pn.conn.FixedProbability(0.05), weight=2.0, delay=1.0, plasticity=rule, name="rw")
+    rw.reward(1.0, at=30.0)
+    rw.reward(-0.5, at=150.0)  # pending when the checkpoint is taken
+    projs["ei"].add_structural(
+        st.Pruning(threshold=6.5, sustain=30.0, probability=0.1, max_age=500.0, interval=10.0),
+        st.Growth(rate=20.0, weight=pn.conn.Uniform(5.0, 8.0), delay=1.0, interval=10.0),
+    )
+    projs["ie"].add_structural(st.Sprouting(rate=40.0, weight=8.0, delay=0.8, interval=10.0))
+    net.lesion(neurons=(inh, [3, 50, 97]))
+    net.record_structure(projs["ei"], every=20.0)
 
 
 def checkpoint_main(a: argparse.Namespace, comm: object) -> None:
@@ -136,8 +167,10 @@ def checkpoint_main(a: argparse.Namespace, comm: object) -> None:
     if a.load:
         net = pn.Network.load(a.load, threads=a.threads, comm=comm)
     else:
-        net, pops = build(a.threads, comm, ei_delays=a.ei_delays, weight_monitors=False)[:2]
+        net, pops, projs = build(a.threads, comm, ei_delays=a.ei_delays, weight_monitors=a.full)[:3]
         net.record_state(pops[2], "v", indices=[99, 1, 50, 70], every=1.0)
+        if a.full:
+            full_extras(net, pops, projs)
         net.run(a.ms * 0.4)
         net.run(a.ms * 0.6)
     if a.save:
@@ -164,6 +197,7 @@ def main() -> None:
     ap.add_argument("--save", help="checkpoint test: run --ms, then save here")
     ap.add_argument("--load", help="checkpoint test: load from here, then run --ms")
     ap.add_argument("--checkpoint", action="store_true", help="checkpoint test: the uninterrupted run of 2 x --ms")
+    ap.add_argument("--full", action="store_true", help="checkpoint test: weight recorders, rule and structural state")
     a = ap.parse_args()
     comm = None
     if a.mpi:

@@ -214,35 +214,61 @@ def test_checkpoint_across_rank_counts(tmp_path, saved_on, loaded_on, threads):
     assert not differ, f"saved on {saved_on}, loaded on {loaded_on}: {differ} differ from the uninterrupted run"
 
 
-LOAD_REFUSED = """
+@pytest.mark.parametrize(("saved_on", "loaded_on", "threads"), [(2, 3, 1), (0, 2, 2), (3, 0, 1)])
+def test_checkpoint_with_rule_structural_and_recorder_state(tmp_path, saved_on, loaded_on, threads):
+    """As above with weight recorders (all synapses of E->E, a selection of the input), a reward-modulated
+    projection (per-synapse eligibility, rewards pending), structural rules (per-synapse weak time and age,
+    per-neuron in-degree baselines), a lesion and a structure recorder: saved on ``saved_on``
+    ranks (0: a plain process), loaded on ``loaded_on``, the uninterrupted run bit for bit."""
+    ref = _run([sys.executable, str(MODEL), "--checkpoint", "--full", "--ms", str(MS)])
+    assert ref["time"] == 2 * MS and ref["n_log"] > 300 and ref["n_exc"] > 4000
+    path = str(tmp_path / "net.h5")
+    flags = ["--threads", str(threads), "--ms", str(MS), "--full"]
+    save = [sys.executable, str(MODEL), "--save", path, *flags]
+    saved = _run([*_mpiexec(), "-n", str(saved_on), *save, "--mpi"] if saved_on else save)
+    assert saved["ranks"] == max(saved_on, 1) and saved["time"] == MS
+    load = [sys.executable, str(MODEL), "--load", path, *flags]
+    out = _run([*_mpiexec(), "-n", str(loaded_on), *load, "--mpi"] if loaded_on else load)
+    assert out["ranks"] == max(loaded_on, 1) and out["time"] == 2 * MS
+    differ = _differ(ref, out)
+    assert not differ, f"saved on {saved_on}, loaded on {loaded_on}: {differ} differ from the uninterrupted run"
+
+
+LOAD_SPLIT = """
 import json, sys
+import numpy as np
 import pyneuro as pn
 from mpi4py import MPI
-try:
-    pn.Network.load(sys.argv[1], comm=MPI.COMM_WORLD)
-    res = "loaded"
-except NotImplementedError as e:
-    res = str(e)
+net = pn.Network.load(sys.argv[1], comm=MPI.COMM_WORLD)
+res = [m.values.tolist() for m in net.monitors] + [net.projections[0].rule_state(0)["c"].tolist()]
 res = MPI.COMM_WORLD.allgather(res)
 if MPI.COMM_WORLD.rank == 0:
     print("RESULT " + json.dumps(res))
 """
 
 
-def test_checkpoint_with_rank_local_parts_refused_on_load(tmp_path):
-    """A single-process checkpoint holding a weight recorder is refused by a load on several ranks, on every rank
-    and naming the part; on one rank it loads."""
+def test_single_process_checkpoint_split_on_load(tmp_path):
+    """A single-process checkpoint holding weight recorders (all synapses, and a selection) and a reward-modulated
+    rule's per-synapse eligibility, loaded on 2 ranks: every rank reads the recorded samples and the eligibility
+    of the saved network, value for value."""
     net = pn.Network(seed=2)
-    a = net.add_population(pn.models.LIF(I_e=400.0), 30, name="a")
-    net.record_weights(net.connect(a, a, pn.conn.FixedProbability(0.2), weight=1.0, delay=1.0), every=1.0)
-    net.run(5.0)
+    a = net.add_population(pn.models.LIF(I_e=1000.0), 30, name="a")
+    a.set("v", np.linspace(-70.0, -55.0, 30))
+    rule = pn.plasticity.RewardSTDP(
+        tau_pre=20.0, tau_post=25.0, a_pre=1.0, a_post=-1.5, tau_c=200.0, tonic=0.2, interval=1.0, w_max=4.0
+    )
+    p = net.connect(a, a, pn.conn.FixedProbability(0.2), weight=1.0, delay=1.0, plasticity=rule)
+    net.record_weights(p, every=1.0)
+    net.record_weights(p, indices=[5, 0, 77, 3], every=2.0)
+    net.run(30.0)
     path = tmp_path / "net.h5"
     net.save(path)
+    want = [m.values.tolist() for m in net.monitors] + [p.rule_state(0)["c"].tolist()]
+    assert np.any(np.asarray(want[2]) != 0.0) and np.any(np.asarray(want[0]) != 1.0)  # eligibility and STDP acted
     script = tmp_path / "load.py"
-    script.write_text(LOAD_REFUSED)
+    script.write_text(LOAD_SPLIT)
     out = _run([*_mpiexec(), "-n", "2", sys.executable, str(script), str(path)])
-    assert len(out) == 2 and out[0] == out[1] and "weight recorders" in out[0] and "MPI" in out[0]
-    assert _run([*_mpiexec(), "-n", "1", sys.executable, str(script), str(path)]) == ["loaded"]
+    assert out == [want, want]
 
 
 REFUSALS = """
@@ -256,36 +282,7 @@ a = net.add_population(pn.models.LIF(I_e=400.0), 40, name="a")
 stdp = pn.plasticity.STDP(tau_pre=20.0, tau_post=20.0, a_pre=0.1, a_post=-0.1, w_min=0.0, w_max=5.0)
 p = net.connect(a, a, pn.conn.FixedProbability(0.2), weight=1.0, delay=1.0, plasticity=stdp)
 reads_v_pre = pn.plasticity.Custom(params={"a": 0.001}, on_pre="w = clip(w + a * (v_pre + 70.0), 0.0, 5.0)")
-def saved_with_weight_recorder():
-    n3 = pn.Network(threads=1, seed=1, comm=comm)
-    b = n3.add_population(pn.models.LIF(I_e=400.0), 40, name="b")
-    n3.record_weights(n3.connect(b, b, pn.conn.FixedProbability(0.2), weight=1.0, delay=1.0), every=1.0)
-    n3.run(5.0)
-    n3.save("never.h5")
-
-
-def saved_with_eligibility():
-    n4 = pn.Network(threads=1, seed=1, comm=comm)
-    b = n4.add_population(pn.models.LIF(I_e=400.0), 40, name="b")
-    rule = pn.plasticity.RewardSTDP(
-        tau_pre=20.0, tau_post=25.0, a_pre=1.0, a_post=-1.5, tau_c=200.0, tonic=0.0, interval=1.0, w_max=4.0
-    )
-    n4.connect(b, b, pn.conn.FixedProbability(0.2), weight=1.0, delay=1.0, plasticity=rule, name="rw")
-    n4.save("never.h5")
-
-
-def saved_with_structural_rules():
-    n5 = pn.Network(threads=1, seed=1, comm=comm)
-    b = n5.add_population(pn.models.LIF(I_e=400.0), 40, name="b")
-    q = n5.connect(b, b, pn.conn.FixedProbability(0.2), weight=1.0, delay=1.0)
-    n5.add_structural(q, pn.structural.Pruning(interval=10.0, threshold=0.1))
-    n5.save("never.h5")
-
-
 calls = {
-    "save with structural rules": lambda: saved_with_structural_rules(),
-    "save with a weight recorder": lambda: saved_with_weight_recorder(),
-    "save with per-synapse rule state": lambda: saved_with_eligibility(),
     "remove_synapses": lambda: p.remove_synapses([0]),
     "set weights": lambda: setattr(p, "weights", 1.0),
     "Custom reading v_pre": lambda: net.connect(
@@ -346,9 +343,6 @@ def test_unsupported_features_refused_on_every_rank(tmp_path):
     assert not (Path(tempfile.gettempdir()) / "never.h5").exists()  # a refused save writes nothing
     assert out["ranks"] == 2
     assert out["refused"] == [
-        "save with structural rules",
-        "save with a weight recorder",
-        "save with per-synapse rule state",
         "remove_synapses",
         "set weights",
         "Custom reading v_pre",
