@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import math
+import signal
+import threading
 import time as _time
 from collections.abc import Sequence
 from pathlib import Path
@@ -118,6 +120,7 @@ class Network:
         self.monitors: list[Monitor] = []
         self.lesions: list[dict[str, Any]] = []  # applied lesions: time (ms), kind, name, count
         self._lesion_counter = 0  # fraction selections made so far (seeds the next one)
+        self._interrupt_pending = False  # under several ranks: a Ctrl-C noted after a run's last check
         self._scheduler = Scheduler()  # what happens at a step in Python: lesions, neurogenesis, snapshots
 
     # -- properties -------------------------------------------------------------------------------------------
@@ -751,7 +754,10 @@ class Network:
 
         The loop runs in compiled code with the GIL released, in chunks of about 0.2 s of wall time; between
         chunks the progress bar is updated and Ctrl-C is honoured: ``KeyboardInterrupt`` is raised at a step
-        boundary, leaving a consistent network that can run on.
+        boundary, leaving a consistent network that can run on. Under several MPI ranks an interrupt of any rank
+        (SIGINT with Python's default handler in place) is told to every rank after the chunk it arrived in, and
+        every rank raises ``KeyboardInterrupt`` at the same step; the chunks are then the same on every rank (sized
+        by the slowest rank's wall time).
 
         Raises
         ------
@@ -781,8 +787,35 @@ class Network:
         done = 0
         chunk = 100
         wall0 = _time.perf_counter()
+        # under several ranks Ctrl-C must stop every rank at the same step, or the others would wait in the exchange
+        # for the interrupted one: Python's handler is replaced by one that only notes the interrupt, and the ranks
+        # agree after every chunk (and once at the end) whether any rank was interrupted
+        noted = [self._interrupt_pending]
+        restore = None
+        if (
+            self.distributed
+            and threading.current_thread() is threading.main_thread()
+            and signal.getsignal(signal.SIGINT) is signal.default_int_handler
+        ):
+
+            def note(signum: int, frame: Any) -> None:
+                noted[0] = True
+
+            restore = signal.signal(signal.SIGINT, note)
+
+        def agree(el: float) -> float:
+            """Tell the ranks of any interrupt (all raise it at this step) and return the slowest rank's time."""
+            told = self._comm.allgather((noted[0], el))
+            hit = [r for r, (f, _) in enumerate(told) if f]
+            if hit:
+                self._interrupt_pending = noted[0] = False
+                raise KeyboardInterrupt(f"interrupted on MPI rank(s) {hit}; every rank stopped at step {self.step}")
+            return max(e for _, e in told)
+
         try:
             self._scheduler.fire_due(self.step)
+            if self.distributed:
+                agree(0.0)  # an interrupt noted after the previous run's last check
             while done < total:
                 n = min(chunk, total - done)
                 nxt = self._scheduler.next_step()  # stop at the events done in Python
@@ -791,6 +824,8 @@ class Network:
                 t0 = _time.perf_counter()
                 status = self._engine.run(n)
                 el = _time.perf_counter() - t0
+                if self.distributed:
+                    el = agree(el)
                 done += n
                 if bar is not None:
                     bar.update(round(n * self.dt, 6))
@@ -814,15 +849,16 @@ class Network:
                         )
                     raise SimulationError(msg, pop.name, t_ms, str(status["reason"]))
                 self._scheduler.fire_due(self.step)
-                # aim for ~0.2 s of wall time per chunk; under several ranks the chunks are fixed (every rank must
-                # run the same steps per call: the exchange pairs their steps)
-                if self.distributed:
-                    chunk = 2000
-                elif el < 0.1:
+                # aim for ~0.2 s of wall time per chunk (under several ranks: of the slowest rank, so every rank
+                # takes the same chunk: the exchange pairs their steps)
+                if el < 0.1:
                     chunk = min(chunk * 2, 1 << 22)
                 elif el > 0.4:
                     chunk = max(chunk // 2, 10)
         finally:
+            if restore is not None:
+                signal.signal(signal.SIGINT, restore)
+                self._interrupt_pending = noted[0]  # one that came after the last check: told at the next run
             if bar is not None:
                 bar.close()
 

@@ -10,9 +10,11 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import numpy as np
@@ -354,6 +356,75 @@ def test_unsupported_features_refused_on_every_rank(tmp_path):
     # the runaway check is decided on global counts: every rank stops where one process stops
     assert "max_rate" in out["stop_single"][0]
     assert out["stops"] == [out["stop_single"]] * 2
+
+
+INTERRUPTED = r"""
+import json, os, signal, sys
+# a test suite started as a background job inherits SIGINT ignored; an interactive user's process has Python's own
+# handler, which is what is tested here
+signal.signal(signal.SIGINT, signal.default_int_handler)
+sys.path.insert(0, {tests!r})
+import numpy as np
+from mpi4py import MPI
+from mpi_model import build, digest
+
+comm = MPI.COMM_WORLD
+net, pops, projs, mons = build(1, comm, weight_monitors=False, state_monitor=False)[:4]
+print("ready", comm.rank, os.getpid(), flush=True)
+try:
+    net.run(1e6)
+    interrupted = None
+except KeyboardInterrupt as e:
+    interrupted = str(e)
+step_int = net.step
+net.run(20.0)  # the network runs on
+spikes = digest(mons["exc"].steps, mons["exc"].indices)
+res = dict(interrupted=interrupted, step_int=step_int, step=net.step, spikes=spikes, w=digest(projs["ee"].weights))
+res = comm.allgather(res)
+if comm.rank == 0:
+    ref, rprojs, rmons = (lambda b: (b[0], b[2], b[3]))(build(1, None, weight_monitors=False, state_monitor=False))
+    ref.run(net.time)
+    same = digest(rmons["exc"].steps, rmons["exc"].indices) == res[0]["spikes"]
+    same = same and digest(rprojs["ee"].weights) == res[0]["w"]
+    print("RESULT " + json.dumps(dict(ranks=res, same=same)), flush=True)
+"""
+
+
+def test_ctrl_c_on_one_rank_stops_every_rank_at_the_same_step():
+    """SIGINT sent to rank 1 alone of a 2-rank run: every rank raises KeyboardInterrupt at the same step (no rank
+    waits for the other in the exchange), the network runs on, and its spikes and weights are those of one process
+    run straight to the same time."""
+    code = INTERRUPTED.format(tests=str(HERE))
+    p = subprocess.Popen(
+        [*_mpiexec(), "-n", "2", sys.executable, "-c", code],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tempfile.gettempdir(),  # outside the source tree
+        env=_env(),
+    )
+    try:
+        pids = {}
+        while len(pids) < 2:
+            line = p.stdout.readline()
+            assert line, p.stderr.read()[-3000:]
+            if line.startswith("ready"):
+                _, rank, pid = line.split()
+                pids[int(rank)] = int(pid)
+        time.sleep(2.0)
+        os.kill(pids[1], signal.SIGINT)
+        out, err = p.communicate(timeout=300)
+    finally:
+        if p.poll() is None:
+            p.kill()
+    assert p.returncode == 0, err[-3000:]
+    lines = [ln for ln in out.splitlines() if ln.startswith("RESULT ")]
+    r = json.loads(lines[0][len("RESULT ") :])
+    a, b = r["ranks"]
+    assert a["interrupted"] and b["interrupted"] and "rank(s) [1]" in a["interrupted"]
+    assert a["step_int"] == b["step_int"] and 0 < a["step_int"] < 10_000_000
+    assert a["step"] == b["step"] == a["step_int"] + 200
+    assert a["spikes"] == b["spikes"] and r["same"]
 
 
 def test_comm_argument_checked():
