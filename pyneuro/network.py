@@ -65,10 +65,11 @@ class Network:
         them; the ranks exchange every step's spikes in the compiled core. Spikes, weights and recordings are
         bit-identical to a single process for any number of ranks and threads. Spike and rate recorders hold the
         whole population's result on every rank; reading state or synapses (``pop.get``, ``proj.weights``, ...) is
-        collective (every rank must call it), as is reading a state or weight recorder's ``values``. Not supported
-        yet under several ranks (``NotImplementedError``): structural plasticity, neurogenesis, checkpoints of
-        networks with weight recorders or per-synapse rule state, structure recorders, changing synapses
-        between runs. Default ``None``: one process, no MPI needed.
+        collective (every rank must call it), as is reading a state or weight recorder's ``values``. Structural
+        plasticity, neurogenesis, lesions, structure recorders and checkpoints give the single-process results too;
+        Ctrl-C on any rank stops every rank at the same step. Not supported yet under several ranks
+        (``NotImplementedError``): removing synapses or setting weights between runs, ``compact``, user-defined
+        rules reading presynaptic state. Default ``None``: one process, no MPI needed.
 
     Notes
     -----
@@ -878,9 +879,9 @@ class Network:
         """Write a checkpoint (HDF5): structure, state, traces, spikes in flight, clock and recorded data.
 
         ``Network.load(path)`` continues bit for bit as this network would. Under several MPI ranks it is
-        collective and writes the same single file: rank 0 gathers every rank's share and writes it, and every rank
-        raises if that failed (:class:`NotImplementedError` for networks with weight recorders, structural rules or
-        per-synapse rule state).
+        collective and writes the same single file: rank 0 gathers every rank's share (weight recorders and
+        per-synapse rule state in canonical order) and writes it, and every rank raises if that failed
+        (:class:`NotImplementedError` for an engine state entry that differs between ranks and has no known merge).
         """
         from . import __version__, io
 
