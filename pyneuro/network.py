@@ -786,7 +786,7 @@ class Network:
 
             bar = tqdm(total=round(total * self.dt, 6), unit="ms", desc="pyneuro", dynamic_ncols=True)
         done = 0
-        chunk = 100
+        chunk = 2000 if self.distributed else 100  # fewer chunk ends under several ranks: each adds an exchange
         wall0 = _time.perf_counter()
         # under several ranks Ctrl-C must stop every rank at the same step, or the others would wait in the exchange
         # for the interrupted one: Python's handler is replaced by one that only notes the interrupt, and the ranks

@@ -187,14 +187,17 @@ class Projection:
 
     @weights.setter
     def weights(self, values: Any) -> None:
-        self._net._refuse_distributed("setting weights")
         n = self.size
         if np.ndim(values) == 0:
             arr = check_float_array("weights", [values], lo=0.0, hi=FLOAT32_MAX)
             arr = np.full(n, arr[0])
         else:
             arr = check_float_array("weights", values, length=n, lo=0.0, hi=FLOAT32_MAX)
-        self._core.set_weights(arr.astype(np.float32))
+        if self._net.distributed:  # canonical order: this rank sets the weights of its synapses (collective)
+            from . import _mpi
+
+            arr = arr[_mpi.local_positions(self._net.comm, tuple(self._core.gather()))]
+        self._core.set_weights(np.ascontiguousarray(arr, dtype=np.float32))
 
     @property
     def pre(self) -> np.ndarray:
@@ -446,8 +449,8 @@ class Projection:
         """Remove synapses between runs, given as canonical indices (into :attr:`pre`, :attr:`weights`, ...) or a
         boolean mask of length :attr:`size`; returns how many were removed. A removed synapse never transmits again,
         spikes already in flight to it included. The synapses are logged in :attr:`Network.structural_log` as
-        ``"removed"``. All or nothing: if the call fails the projection is unchanged."""
-        self._net._refuse_distributed("remove_synapses")
+        ``"removed"``. All or nothing: if the call fails the projection is unchanged. Under several MPI ranks:
+        collective, each rank removes the selected synapses it holds and every rank logs them all."""
         self.check_rewirable("remove_synapses")
         n = self.size
         arr = np.asarray(which)
@@ -462,7 +465,12 @@ class Projection:
         if idx.size:
             net = self._net
             a = self.arrays()  # what is removed, for the log
-            self._core.remove_synapses(idx.astype(np.uint64))
+            if net.distributed:
+                from . import _mpi
+
+                self._core.remove_synapses(_mpi.local_indices(net.comm, tuple(self._core.gather()), idx))
+            else:
+                self._core.remove_synapses(idx.astype(np.uint64))
             self._engine.log_structural(
                 net.step, _core.StructEventKind.removed, self._core, a["pre"][idx], a["post"][idx], a["weight"][idx]
             )
@@ -470,8 +478,8 @@ class Projection:
 
     def compact(self) -> None:
         """Rewrite the synapse store without the slack and garbage that structural change leaves (it is also
-        compacted automatically when garbage exceeds the live synapses)."""
-        self._net._refuse_distributed("compact")
+        compacted automatically when garbage exceeds the live synapses; under several MPI ranks each rank compacts
+        its own store)."""
         self._core.compact()
 
     def add_structural(self, *rules: Any) -> None:

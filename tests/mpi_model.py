@@ -249,6 +249,11 @@ def main() -> None:
                 (projs["ee"], "out", pn.conn.FixedProbability(0.05), 1.0, 1.5),
             ],
         )
+        # synapses changed by hand: removed by index and by mask, weights set, a store compacted
+        projs["ee"].remove_synapses(np.arange(0, len(projs["ee"]), 7))
+        projs["ei"].remove_synapses(projs["ei"].post % 5 == 0)
+        projs["ie"].weights = np.linspace(4.0, 12.0, len(projs["ie"]))
+        projs["ee"].compact()
     net.run(a.ms * 0.6)  # two calls: chunking must not matter
     out: dict = {"ranks": net.ranks, "threads": net.threads}
     out.update({f"size_{p.name}": p.size for p in pops})
@@ -283,7 +288,7 @@ def main() -> None:
             out[f"n_snapshots_{name}"] = len(m)
             out[f"snapshot_size_{name}"] = int(m.counts[-1])
         log = net.structural_log
-        for kind in ("created", "pruned", "lesioned"):
+        for kind in ("created", "pruned", "lesioned", "added", "removed"):
             for name in projs:
                 out[f"n_{kind}_{name}"] = int(np.sum((log["kind"] == kind) & (log["projection"] == name)))
     if net.rank == 0:

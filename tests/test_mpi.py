@@ -183,11 +183,14 @@ def test_rewiring_ranks_x_threads_bit_identical(rewired, ranks, threads):
 @pytest.mark.parametrize(("ranks", "threads"), [(2, 1), (3, 2), (4, 1)])
 def test_neurogenesis_bit_identical(ranks, threads):
     """The rewiring network growing too: inhibitory neurons born every 20 ms by a Neurogenesis rule (wired in and
-    out) and 20 excitatory neurons added between the runs (with input and E->E synapses): the new neurons join the
-    last rank; spikes, state, synapses, snapshots and the structural log are those of one process."""
+    out) and 20 excitatory neurons added between the runs (with input and E->E synapses), then synapses removed by
+    index and by mask, weights set and a store compacted: the new neurons join the last rank; spikes, state,
+    synapses, snapshots and the structural log are those of one process."""
     ref = _run([sys.executable, str(MODEL), "--threads", "1", "--ms", str(MS), "--rewire", "--grow"])
     born = ref["size_inh"] - 100
     assert ref["size_exc"] == 420 and born > 0  # 200/s x 100 ms: about 20 expected
+    assert ref["n_added_in"] == 20 * 15 and ref["n_added_ee"] > 0  # FixedInDegree(15) into 20 new neurons
+    assert ref["n_removed_ee"] > 100 and ref["n_removed_ei"] > 100
     out = _model_on_ranks(ranks, threads, "--rewire", "--grow")
     differ = _differ(ref, out)
     assert not differ, f"neurogenesis on {ranks} ranks x {threads} threads: {differ} differ from the single-process run"
@@ -285,8 +288,6 @@ stdp = pn.plasticity.STDP(tau_pre=20.0, tau_post=20.0, a_pre=0.1, a_post=-0.1, w
 p = net.connect(a, a, pn.conn.FixedProbability(0.2), weight=1.0, delay=1.0, plasticity=stdp)
 reads_v_pre = pn.plasticity.Custom(params={"a": 0.001}, on_pre="w = clip(w + a * (v_pre + 70.0), 0.0, 5.0)")
 calls = {
-    "remove_synapses": lambda: p.remove_synapses([0]),
-    "set weights": lambda: setattr(p, "weights", 1.0),
     "Custom reading v_pre": lambda: net.connect(
         a, a, pn.conn.FixedProbability(0.2), weight=1.0, delay=1.0, plasticity=reads_v_pre
     ),
@@ -345,8 +346,6 @@ def test_unsupported_features_refused_on_every_rank(tmp_path):
     assert not (Path(tempfile.gettempdir()) / "never.h5").exists()  # a refused save writes nothing
     assert out["ranks"] == 2
     assert out["refused"] == [
-        "remove_synapses",
-        "set weights",
         "Custom reading v_pre",
     ]
     assert out["unchanged"] and out["v_len"] == 40 and out["n_syn"] > 0
