@@ -67,9 +67,9 @@ class Network:
         whole population's result on every rank; reading state or synapses (``pop.get``, ``proj.weights``, ...) is
         collective (every rank must call it), as is reading a state or weight recorder's ``values``. Structural
         plasticity, neurogenesis, lesions, structure recorders and checkpoints give the single-process results too;
-        Ctrl-C on any rank stops every rank at the same step. Not supported yet under several ranks
-        (``NotImplementedError``): removing synapses or setting weights between runs, ``compact``, user-defined
-        rules reading presynaptic state. Default ``None``: one process, no MPI needed.
+        Ctrl-C on any rank stops every rank at the same step; changing synapses between runs is collective. Not
+        supported yet under several ranks (``NotImplementedError``): user-defined rules reading presynaptic state.
+        Default ``None``: one process, no MPI needed.
 
     Notes
     -----
