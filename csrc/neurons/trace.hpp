@@ -214,7 +214,8 @@ public:
     }
     // Checked against a population of n neurons at step `now` before anything changes: a capacity the ring
     // layout allows, n headers whose head and count fit it, and held entries at steps in [0, now), oldest first,
-    // with finite values >= 0.
+    // with finite values >= 0. Steps strictly increase, except that a trace with an initial value may hold that
+    // value and a spike at the same step (a spike in the step whose run applied the initial value).
     void load(const StateDict& d, const std::string& prefix, index_t n_pop, step_t now) {
         const auto cap_v = take_n<std::int64_t>(d, prefix + "cap", 1);
         auto meta = take<std::uint32_t>(d, prefix + "meta");
@@ -231,7 +232,10 @@ public:
             step_t newer = now;
             for (int e = 0, h = head; e < cnt; ++e, h = h == 0 ? cap - 1 : h - 1) {  // newest first
                 const std::size_t q = static_cast<std::size_t>(i) * static_cast<std::size_t>(cap) + static_cast<std::size_t>(h);
-                require(steps[q] >= 0 && steps[q] < newer, prefix + "steps",
+                // an initial value (set_initial) is held at the step of the run that applied it, where the neuron
+                // may also have spiked: only then, and only for the oldest held entry, may two steps be equal
+                const bool tie_ok = has_initial_ && e == cnt - 1 && e > 0 && steps[q] == newer;
+                require(steps[q] >= 0 && (steps[q] < newer || tie_ok), prefix + "steps",
                         "the held spikes of neuron " + std::to_string(i) + " must lie before step " + std::to_string(now) + ", newest last");
                 require(std::isfinite(vals[q]) && vals[q] >= 0.0, prefix + "vals", "values must be finite and >= 0");
                 newer = steps[q];
