@@ -14,6 +14,7 @@ def _build(threads: int):
     def build():
         wl = zenke25k(threads=threads, scale=0.05, fixed_indegree=True, tau_rate=1000.0, prime=0.0, record="spikes")
         return wl.net, wl
+
     return build
 
 
@@ -24,3 +25,62 @@ def test_zenke25k_save_load_continue(tmp_path, threads, threads_load):
     assert straight["mon/0/spikes/steps"].size > 100  # the network is active
     assert (straight["mon/0/spikes/steps"] == 0).sum() > 0  # spikes in the step that holds the initial value
     assert (ee.weights != ee.weights[0]).any()  # plasticity acted
+
+
+def test_zenke25k_checkpoint_loads_in_a_fresh_process(tmp_path):
+    """The file alone suffices: a new interpreter loads it and continues exactly as an uninterrupted run."""
+    import subprocess
+    import sys
+
+    import numpy as np
+
+    build = _build(1)
+    net_a, _ = build()
+    net_a.run(30.0)
+    net_b, _ = build()
+    net_b.run(15.0)
+    net_b.save(tmp_path / "z.h5")
+    code = (
+        "import numpy as np, pyneuro as pn\n"
+        f"net = pn.Network.load({str(tmp_path / 'z.h5')!r}, threads=2)\n"
+        "net.run(15.0)\n"
+        "ee = next(p for p in net.projections if p.name == 'ee')\n"
+        "m = net.monitors[0]\n"
+        f"np.savez({str(tmp_path / 'out.npz')!r}, steps=m.steps, idx=m.indices, w=ee.weights)\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=tmp_path, timeout=300)
+    out = np.load(tmp_path / "out.npz")
+    ee = next(p for p in net_a.projections if p.name == "ee")
+    assert np.array_equal(out["steps"], net_a.monitors[0].steps)
+    assert np.array_equal(out["idx"], net_a.monitors[0].indices)
+    assert np.array_equal(out["w"], ee.weights)
+
+
+MODELS = ["LIF", "LIFCond", "LIFCondAmpaNmda", "LIFDelta", "LIFAlpha", "LIFCondAlpha", "Izhikevich", "AdEx"]
+WEIGHT = {"LIFDelta": 5.0, "Izhikevich": 10.0, "LIFCond": 30.0, "LIFCondAlpha": 30.0, "LIFCondAmpaNmda": 30.0}
+
+
+@pytest.mark.parametrize("nearest", [False, True], ids=["all-to-all", "nearest"])
+@pytest.mark.parametrize("model", MODELS)
+def test_every_model_with_triplet_rule_continues(tmp_path, model, nearest):
+    """Each built-in neuron model with a triplet rule (both trace kinds) on feed-forward and recurrent projections,
+    saved at a fraction of a step's worth into the run and mid-run, loaded at another thread count."""
+    import pyneuro as pn
+    from pyneuro import connectivity as C
+    from pyneuro import models as M
+    from pyneuro import plasticity as P
+
+    def build():
+        net = pn.Network(threads=1, seed=3)
+        src = net.add_population(M.PoissonSource(rate=80.0), 40, name="src")
+        pop = net.add_population(getattr(M, model)(), 20, name="pop")
+        rule = P.TripletSTDP.visual_cortex_nearest_full if nearest else P.TripletSTDP.visual_cortex_full
+        w = WEIGHT.get(model, 400.0)
+        net.connect(src, pop, C.FixedProbability(0.5), weight=w, delay=1.0, plasticity=rule(), name="ff")
+        net.connect(pop, pop, C.FixedProbability(0.3), weight=1.0, delay=0.5, plasticity=rule(), name="rec")
+        net.record_spikes(pop)
+        return net, None
+
+    for t_save in (0.1, 7.3):
+        _, straight = _split_vs_straight(build, tmp_path, t_save=t_save, t_more=30.0 - t_save, threads_load=2)
+        assert straight["mon/0/spikes/steps"].size > 10  # the neurons fire, so the traces hold spikes
