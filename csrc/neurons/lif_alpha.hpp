@@ -2,8 +2,8 @@
 // PyNN IF_curr_alpha).
 //   C_m dv/dt = -(C_m / tau_m)(v - E_L) + I_ex + I_in + I_e + I_stim,
 //   I_x(t) = w (e / tau_x) t exp(-t / tau_x) after a spike of weight w: a current that peaks at w (pA) at t = tau_x.
-// Each receptor keeps two variables: I_x (pA) and dI_x, the alpha kernel's rising part in the same units as w (the
-// true derivative is dI_x e / tau_x). A spike adds +w to dI_ex ("exc") or -w to dI_in ("inh") at its arrival step.
+// Each receptor keeps I_x (pA) and dI_x, the kernel's rising part (alpha_kernel.hpp). A spike adds +w to dI_ex
+// ("exc") or -w to dI_in ("inh") at its arrival step.
 // Integrated exactly (Rotter & Diesmann 1999): the propagators below are the closed-form solution of the linear
 // system over one step. Refractoriness clamps v to V_reset for t_ref; the currents keep evolving. I_stim (pA, per
 // neuron, settable between runs) adds to I_e.
@@ -11,15 +11,18 @@
 #include <cmath>
 
 #include "../core/fast_math.hpp"
+#include "alpha_kernel.hpp"
 #include "population.hpp"
 
 namespace pyneuro {
 
 struct AlphaPropagators {
-    float P11 = 0, P21 = 0, P31 = 0, P32 = 0;  // dI <- P11 dI; I <- P21 dI + P11 I; v += P31 dI + P32 I
-    // a = 1/tau_s - 1/tau_m; the kernel's e/tau_s factor is folded into P21 and P31
+    AlphaKernel I;             // the current's own step (I, dI)
+    float P31 = 0, P32 = 0;    // v += P31 dI + P32 I
+    // a = 1/tau_s - 1/tau_m; the kernel's e/tau_s factor is folded into P31
     static AlphaPropagators make(double tau_m, double tau_s, double C, double h) {
         AlphaPropagators p;
+        p.I = AlphaKernel::make(tau_s, h);
         const double em = std::exp(-h / tau_m), es = std::exp(-h / tau_s), k = std::exp(1.0) / tau_s;
         const double a = 1.0 / tau_s - 1.0 / tau_m;
         double p31, p32;
@@ -30,8 +33,6 @@ struct AlphaPropagators {
             p32 = (em - es) / (a * C);
             p31 = (em - es * (1.0 + a * h)) / (a * a * C);
         }
-        p.P11 = static_cast<float>(es);
-        p.P21 = static_cast<float>(k * h * es);
         p.P31 = static_cast<float>(k * p31);
         p.P32 = static_cast<float>(p32);
         return p;
@@ -48,10 +49,8 @@ PYNEURO_KERNEL static void lif_alpha_kernel(float* __restrict v, float* __restri
         const float dr = Stim ? drive + P20 * stim[i] : drive;
         const float vi = el + (v[i] - el) * P22 + ex.P31 * die[i] + ex.P32 * ie[i] + in.P31 * dii[i] + in.P32 * ii[i] + dr;
         settle_spike(vi, vr, vth, ref_steps, v[i], rf[i], flag[i]);
-        ie[i] = flush_tiny(ex.P21 * die[i] + ex.P11 * ie[i]);
-        ii[i] = flush_tiny(in.P21 * dii[i] + in.P11 * ii[i]);
-        die[i] = flush_tiny(die[i] * ex.P11);
-        dii[i] = flush_tiny(dii[i] * in.P11);
+        ex.I.advance(ie[i], die[i]);
+        in.I.advance(ii[i], dii[i]);
     }
 }
 

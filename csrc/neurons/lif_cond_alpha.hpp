@@ -2,7 +2,7 @@
 // PyNN IF_cond_alpha).
 //   C_m dv/dt = -g_L (v - E_L) - g_ex (v - E_ex) - g_in (v - E_in) + I_e + I_stim,
 //   g_x(t) = w (e / tau_x) t exp(-t / tau_x) after a spike of weight w: a conductance that peaks at w (nS) at tau_x.
-// Each receptor keeps g_x (nS) and dg_x, the kernel's rising part in the units of w; a spike adds w to dg_x. The
+// Each receptor keeps g_x (nS) and dg_x, the kernel's rising part (alpha_kernel.hpp); a spike adds w to dg_x. The
 // conductances evolve exactly; v advances by exponential Euler with each conductance replaced by its exact mean over
 // the step (as LIFCond does), second order in dt. Refractoriness clamps v to V_reset for t_ref. I_stim (pA, per
 // neuron, settable between runs) adds to I_e.
@@ -10,18 +10,19 @@
 #include <cmath>
 
 #include "../core/fast_math.hpp"
+#include "alpha_kernel.hpp"
 #include "population.hpp"
 
 namespace pyneuro {
 
-// Exact step of an alpha conductance: g <- P21 dg + P11 g, dg <- P11 dg; its mean over the step is M0 g + M1 dg.
+// An alpha conductance: its exact step (AlphaKernel) and its mean over the step, M0 g + M1 dg.
 struct AlphaConductance {
-    float P11 = 0, P21 = 0, M0 = 0, M1 = 0;
+    AlphaKernel g;
+    float M0 = 0, M1 = 0;
     static AlphaConductance make(double tau, double h) {
         AlphaConductance c;
+        c.g = AlphaKernel::make(tau, h);
         const double e = std::exp(-h / tau), k = std::exp(1.0) / tau;
-        c.P11 = static_cast<float>(e);
-        c.P21 = static_cast<float>(k * h * e);
         c.M0 = static_cast<float>(tau / h * (1.0 - e));
         c.M1 = static_cast<float>(k * tau * tau / h * (1.0 - e * (1.0 + h / tau)));
         return c;
@@ -42,10 +43,8 @@ PYNEURO_KERNEL static void lif_cond_alpha_kernel(float* __restrict v, float* __r
         const float vinf = (gl_el + gea * eex + gia * ein + iei) / gtot;
         const float vi = vinf + (v[i] - vinf) * fast_exp(-h_over_C * gtot);
         settle_spike(vi, vr, vth, ref_steps, v[i], rf[i], flag[i]);
-        ge[i] = flush_tiny(ex.P21 * dge[i] + ex.P11 * ge[i]);
-        gi[i] = flush_tiny(in.P21 * dgi[i] + in.P11 * gi[i]);
-        dge[i] = flush_tiny(dge[i] * ex.P11);
-        dgi[i] = flush_tiny(dgi[i] * in.P11);
+        ex.g.advance(ge[i], dge[i]);
+        in.g.advance(gi[i], dgi[i]);
     }
 }
 
