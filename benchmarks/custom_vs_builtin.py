@@ -14,11 +14,15 @@
    loaded in a fresh process and in this one (the time from the constructor call to a usable rule or model: the
    definition checked, its key computed, the library found and loaded; module imports excluded).
 
-Both networks of a pair are built once; then runs of `chunk` ms alternate between them `reps` times, and medians and
-minima of wall time per simulated second are compared (alternating in one process keeps the ratio trustworthy on a
-shared machine). Each pair's results are also checked equal (spikes and weights), so a fast wrong build cannot pass.
+Both networks of a pair are built once; then runs of `chunk` ms alternate between them `reps` times (in the order
+a b b a a b ...), and medians and minima of wall time per simulated second are compared, with the spread of the
+per-repetition ratios (alternating in one process keeps the ratio trustworthy on a shared machine). W2 is timed on two
+pairs built in opposite orders (memory placement alone moves a network's speed by a few percent), `w2-reps`
+repetitions of `w2-chunk` ms per network, also in CPU time. Each pair's results are also checked equal (spikes and
+weights), so a fast wrong build cannot pass.
 
     OPENBLAS_NUM_THREADS=1 python benchmarks/custom_vs_builtin.py [--reps 7] [--chunk 200] [--n5 16000] [--threads 1]
+        [--w2-reps 10] [--w2-chunk 2000]
     OPENBLAS_NUM_THREADS=1 python benchmarks/custom_vs_builtin.py --w4 --only-w4 --skip-compile --reps 5 --chunk 500
     OPENBLAS_NUM_THREADS=1 python benchmarks/custom_vs_builtin.py --w4 --only-w4 --skip-compile --w4-scale 0.2
 """
@@ -95,21 +99,38 @@ def w5_lif(model: pn.models.NeuronModel, n: int, threads: int) -> tuple[pn.Netwo
     return net, net.record_spikes(exc)
 
 
-def alternate(a: pn.Network, b: pn.Network, reps: int, chunk: float) -> tuple[list[float], list[float]]:
+def alternate(a: pn.Network, b: pn.Network, reps: int, chunk: float,
+              cpu: list[list[float]] | None = None) -> tuple[list[float], list[float]]:
+    """Wall seconds per simulated second of `reps` runs of `chunk` ms each, in the order a b b a a b b a ... (each
+    pair of neighbours sees the same machine load, and neither network always runs first). `cpu`: two lists that
+    receive the process's CPU seconds per simulated second of the same runs (less sensitive to other processes)."""
     ta: list[float] = []
     tb: list[float] = []
-    for _ in range(reps):
-        for net, out in ((a, ta), (b, tb)):
+    ca: list[float] = []
+    cb: list[float] = []
+    for r in range(reps):
+        order = ((a, ta, ca), (b, tb, cb)) if r % 2 == 0 else ((b, tb, cb), (a, ta, ca))
+        for net, out, cout in order:
+            c0 = time.process_time()
             t0 = time.perf_counter()
             net.run(chunk)
             out.append((time.perf_counter() - t0) / (chunk * 1e-3))
+            cout.append((time.process_time() - c0) / (chunk * 1e-3))
+    if cpu is not None:
+        cpu[0][:], cpu[1][:] = ca, cb
     return ta, tb
 
 
 def row(name: str, ta: list[float], tb: list[float]) -> str:
+    """Medians and minima, and the spread of the per-repetition ratios b/a (each from neighbouring runs): their
+    median, quartiles and extremes."""
     ma, mb = statistics.median(ta), statistics.median(tb)
+    ratios = sorted(100 * (y / x - 1) for x, y in zip(ta, tb))
+    q = statistics.quantiles(ratios, n=4) if len(ratios) > 1 else [ratios[0]] * 3
     return (f"{name:<34} {ma:8.3f} {mb:8.3f} {min(ta):8.3f} {min(tb):8.3f}   "
-            f"median {100 * (mb / ma - 1):+5.1f}%   min {100 * (min(tb) / min(ta) - 1):+5.1f}%")
+            f"median {100 * (mb / ma - 1):+5.1f}%   min {100 * (min(tb) / min(ta) - 1):+5.1f}%\n"
+            f"{'':<34} per-repetition ratio ({len(ratios)}): median {statistics.median(ratios):+5.1f}%   "
+            f"quartiles {q[0]:+5.1f}% .. {q[2]:+5.1f}%   range {ratios[0]:+5.1f}% .. {ratios[-1]:+5.1f}%")
 
 
 def compile_times() -> list[str]:
@@ -209,9 +230,13 @@ def main() -> None:
     ap.add_argument("--chunk", type=float, default=200.0)
     ap.add_argument("--n5", type=int, default=16000)
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--w2-reps", type=int, default=10, help="W2 repetitions, each of both pairs (at least 5)")
+    ap.add_argument("--w2-chunk", type=float, default=2000.0,
+                    help="W2 ms per repetition (W2 runs at ~0.12 s per simulated s: 2000 ms is ~0.25 s of wall time)")
     ap.add_argument("--skip-compile", action="store_true")
     ap.add_argument("--w4", action="store_true", help="also W4 with the built-in and the user-defined neuron")
     ap.add_argument("--only-w4", action="store_true", help="skip W2 and W5")
+    ap.add_argument("--only-w2", action="store_true", help="skip W5 (and W4 unless --w4)")
     ap.add_argument("--w4-prime", type=float, default=2000.0, help="W4 priming (ms, plasticity off, not timed)")
     ap.add_argument("--kernel", type=int, default=0,
                     help="also the Zenke neuron's update alone for this many neurons, built-in against user-defined")
@@ -231,15 +256,35 @@ def main() -> None:
         w4(a.threads, a.reps, a.chunk, a.w4_prime, a.w4_scale)
     if a.only_w4:
         return
-    # W2
-    wb = W.coba(threads=a.threads, seed=1, stdp=True)
-    wc = W.coba(threads=a.threads, seed=1, stdp=True, rule=custom_stdp())
-    for w in (wb, wc):
-        w.net.run(50.0)
-    tb, tc = alternate(wb.net, wc.net, a.reps, a.chunk)
-    assert np.array_equal(wb.projections["ee"].weights, wc.projections["ee"].weights), "W2: weights differ"
-    assert np.array_equal(wb.spikes["exc"].indices, wc.spikes["exc"].indices), "W2: spikes differ"
+    # W2: two pairs, built in the orders (built-in, custom) and (custom, built-in): where a network's arrays land in
+    # memory changes its speed by a few percent (seen with two copies of the same network), so each side gets
+    # both places. Repetition r runs both pairs, each pair's two networks back to back, the pairs and the networks
+    # within a pair in orders that change with r.
+    pairs = [[W.coba(threads=a.threads, seed=1, stdp=True, rule=r) for r in rules]
+             for rules in ((None, custom_stdp()), (custom_stdp(), None))]
+    pairs[1].reverse()  # (built-in, custom) in both
+    for wb, wc in pairs:
+        for w in (wb, wc):
+            w.net.run(50.0)
+    tb: list[float] = []
+    tc: list[float] = []
+    cb: list[float] = []
+    cc: list[float] = []
+    for r in range(max(a.w2_reps, 5)):
+        for wb, wc in pairs if r % 2 == 0 else pairs[::-1]:
+            runs = ((wb, tb, cb), (wc, tc, cc)) if (r // 2) % 2 == 0 else ((wc, tc, cc), (wb, tb, cb))
+            for w, wall, cpu in runs:
+                c0, t0 = time.process_time(), time.perf_counter()
+                w.net.run(a.w2_chunk)
+                wall.append((time.perf_counter() - t0) / (a.w2_chunk * 1e-3))
+                cpu.append((time.process_time() - c0) / (a.w2_chunk * 1e-3))
+    for wb, wc in pairs:
+        assert np.array_equal(wb.projections["ee"].weights, wc.projections["ee"].weights), "W2: weights differ"
+        assert np.array_equal(wb.spikes["exc"].indices, wc.spikes["exc"].indices), "W2: spikes differ"
     print(row(f"W2 pair STDP ({a.threads} thread)", tb, tc), flush=True)
+    print(row(f"W2 pair STDP, CPU time ({a.threads} thr)", cb, cc), flush=True)
+    if a.only_w2:
+        return
     # W5-sized LIF
     nb, sb = w5_lif(pn.models.LIF(**LIF_PARAMS), a.n5, a.threads)
     nc, sc = w5_lif(custom_lif(), a.n5, a.threads)

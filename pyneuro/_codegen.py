@@ -445,6 +445,20 @@ def rule_source(d: RuleDef) -> str:
             f"    static constexpr bool {ev}_writes_w = {'true' if 'w' in written else 'false'};",
         ]
     decaying = _mask([q for q, (_, dec) in enumerate(d.synapse) if dec])
+    shared = _post_add_clipped(d, tr, par)
+    if shared is None:
+        consts.append("    static constexpr int post_add_trace = -1;")
+        funcs.append(
+            "    template <class X>\n    static inline void post_add_terms(const X&, double&, double&, double&) {}"
+        )
+    else:
+        q, fac, lo, hi = shared
+        consts.append(f"    static constexpr int post_add_trace = {q};")
+        funcs.append(
+            "    template <class X>\n    static inline void post_add_terms([[maybe_unused]] const X& x, double& fac, "
+            f"double& lo, double& hi) {{\n        fac = {pr(fac)};\n        lo = {pr(lo)};\n"
+            f"        hi = {pr(hi)};\n    }}"
+        )
     neuron_fn = _rule_neuron_source(d, par, neu, pv) if d.neuron else (
         "    static void neuron(const ::pyneuro::RuleView&, ::pyneuro::Range, double) {}"
     )
@@ -490,6 +504,73 @@ std::unique_ptr<Rule> factory(const ParamMap& p, const BuildContext& c, std::str
     return c.custom_rule(std::move(k), kKind, p, error);
 }}
 {_entry("kKind", "add_rule", "factory")}"""
+
+
+def _post_add_clipped(
+    d: RuleDef, tr: dict[str, int], par: dict[str, int]
+) -> tuple[int, ast.expr, ast.expr, ast.expr] | None:
+    """The terms of an ``on_post`` that is the shared post-spike walk's update (post_loop.hpp, post_add_clipped):
+    ``if x != 0: w = clip(w + F * x, lo, hi)`` with x a presynaptic trace and F, lo, hi made of parameters and
+    numbers (also ``x * F``, ``F * x + w``, ``w - F * x``, ``w + x``). Returns (trace, F, lo, hi), F negated for a
+    subtraction (w - F x == w + (-F) x exactly in IEEE arithmetic), or None. Per synapse the walk computes
+    clip(w + x F) in double and rounds it to float where x != 0, the body's arithmetic exactly; the kernel uses it
+    only while eta == 1 and lo <= hi (where clip and the walk's clamp agree)."""
+    body, guard = d.bodies.get("post"), d.guards.get("post")
+    if not body or len(body) != 1 or guard is None or any(dec for _, dec in d.synapse):
+        return None
+    st = body[0]
+    if st.target != "w" or st.op != "=" or st.is_local:
+        return None
+    if not (isinstance(guard, ast.Compare) and len(guard.ops) == 1 and isinstance(guard.ops[0], ast.NotEq)):
+        return None
+
+    def zero(n: ast.expr) -> bool:
+        return isinstance(n, ast.Constant) and not isinstance(n.value, bool) and n.value == 0
+
+    def name(n: ast.expr) -> str | None:
+        return n.id if isinstance(n, ast.Name) else None
+
+    a, b = guard.left, guard.comparators[0]
+    x = name(a) if zero(b) else (name(b) if zero(a) else None)
+    if x is None or x not in tr or d.traces[tr[x]][1] != 0:
+        return None
+    v = st.value
+    if not (isinstance(v, ast.Call) and name(v.func) == "clip" and len(v.args) == 3 and not v.keywords):
+        return None
+    total, lo, hi = v.args
+
+    def per_call(n: ast.expr) -> bool:  # parameters and numbers only
+        return all(
+            isinstance(s, (ast.Constant, ast.BinOp, ast.UnaryOp, ast.operator, ast.unaryop, ast.Load))
+            or (isinstance(s, ast.Name) and s.id in par)
+            for s in ast.walk(n)
+        )
+
+    if not (per_call(lo) and per_call(hi) and isinstance(total, ast.BinOp)):
+        return None
+    if isinstance(total.op, ast.Add):
+        term = total.right if name(total.left) == "w" else (total.left if name(total.right) == "w" else None)
+        neg = False
+    elif isinstance(total.op, ast.Sub) and name(total.left) == "w":
+        term, neg = total.right, True
+    else:
+        return None
+    if term is None:
+        return None
+    if name(term) == x:
+        fac: ast.expr = ast.Constant(1.0)
+    elif isinstance(term, ast.BinOp) and isinstance(term.op, ast.Mult):
+        if name(term.right) == x and per_call(term.left):
+            fac = term.left
+        elif name(term.left) == x and per_call(term.right):
+            fac = term.right
+        else:
+            return None
+    else:
+        return None
+    if neg:
+        fac = ast.UnaryOp(op=ast.USub(), operand=fac)
+    return tr[x], fac, lo, hi
 
 
 def _rule_neuron_source(d: RuleDef, par: dict[str, int], neu: dict[str, int], pv: dict[str, int]) -> str:
@@ -605,11 +686,15 @@ def model_source(d: ModelDef) -> str:
     linear_form = 0
     n_lin = 0
     lin_A = lin_b = None
+    split: tuple[list[str | None], list[tuple[str, Any]]] | None = None
+    refs: list[str | None] = []
+    drives: list[tuple[str, Any]] = []
+    drive_slots: list[list[int]] = []
     method = d.method
     if method == "exact":
         ode_vars = [v for v in d.state if v in rhs]
-        refs = set().union(*(e.free_symbols for e in rhs.values())) if rhs else set()
-        linear_block = [v for v in d.state if v in rhs or sym[v] in refs]
+        referenced = set().union(*(e.free_symbols for e in rhs.values())) if rhs else set()
+        linear_block = [v for v in d.state if v in rhs or sym[v] in referenced]
         n_lin = len(linear_block)
         xs = [sym[v] for v in linear_block]
         A = sp.zeros(n_lin, n_lin)
@@ -649,6 +734,10 @@ def model_source(d: ModelDef) -> str:
             coeff(cpr(c[i]))
         P_zero = [[P[i, j] == 0 for j in range(n_lin)] for i in range(n_lin)]
         c_zero = [c[i] == 0 for i in range(n_lin)]
+        split = _split_fixed_point(c, A, [sym[n] for n in d.params]) if linear_form == 0 else None
+        if split is not None:  # the slots of the derivatives dc/dq of the drives
+            refs, drives = split
+            drive_slots = [[coeff(cpr(D[i])) if D[i] != 0 else -1 for i in range(n_lin)] for _, D in drives]
     # coefficients of the pure decays (rk2/rk4 stage values, exponential Euler)
     dec_full: dict[str, int] = {}
     dec_half: dict[str, int] = {}
@@ -685,7 +774,33 @@ def model_source(d: ModelDef) -> str:
 
     body: list[str] = []
     ode_vars = [v for v in d.state if v in rhs]
-    if method == "exact":
+    drive_head: list[str] = []  # per-step drive coefficients (I - P) dc/dq, from the checked propagator c[]
+    if method == "exact" and split is not None:
+        for i, v in enumerate(linear_block):
+            if v not in rhs:
+                continue
+            ri = refs[i]
+            terms = [] if ri is None else [pn(ri)]
+            for j, u in enumerate(linear_block):
+                rj = refs[j]
+                if not P_zero[i][j]:
+                    terms.append(f"c_{i * n_lin + j} * " + (f"o_{u}" if rj is None else f"(o_{u} - {pn(rj)})"))
+            for k, (q, _) in enumerate(drives):
+                parts = []
+                for j in range(n_lin):
+                    slot = drive_slots[k][j]
+                    if slot < 0 or (j != i and P_zero[i][j]):
+                        continue
+                    pij = f"c[{i * n_lin + j}]"
+                    parts.append(f"(1.0 - {pij}) * c[{slot}]" if j == i else f" - {pij} * c[{slot}]")
+                if parts:
+                    if parts[0].startswith(" - "):
+                        parts[0] = "-" + parts[0][3:]
+                    drive_head.append(f"    const {ty} q_{k}_{i} = static_cast<{ty}>({''.join(parts)});")
+                    terms.append(f"q_{k}_{i} * {pn(q)}")
+            expr = " + ".join(terms) if terms else number(0.0, T)
+            body.append(f"        {ty} n_{v} = {expr};")
+    elif method == "exact":
         for i, v in enumerate(linear_block):
             if v not in rhs:
                 continue
@@ -874,6 +989,7 @@ def model_source(d: ModelDef) -> str:
             f"    [[maybe_unused]] const {ty} h_ = static_cast<{ty}>(dt);"]
     head += [f"    const {ty} p_{n} = static_cast<{ty}>(p[{par[n]}]);" for n in d.params if n in used_params]
     head += [f"    [[maybe_unused]] const {ty} c_{q} = static_cast<{ty}>(c[{q}]);" for q in range(n_coeffs)]
+    head += drive_head
     head.append("    for (std::size_t i = 0; i < n; ++i) {")
     head += [f"        const {ty} o_{v} = s_{v}[i];" for v in d.state]
     head += ["        const std::int32_t r = rf[i];", "        const std::int32_t refr = r > 0;"]
@@ -926,6 +1042,44 @@ const ::pyneuro::ModelKernelTable* pyneuro_model_kernel(int abi) noexcept {{
     return abi == ::pyneuro::kModelAbi ? &kTable : nullptr;
 }}
 """
+
+
+def _split_fixed_point(c: Any, A: Any, params: list[Any]) -> tuple[list[str | None], list[tuple[str, Any]]] | None:
+    """The fixed point c = -A^-1 b of an exact linear block written as c = r + sum_q (dc/dq) q: r_i a reference
+    parameter of row i (a parameter that c_i equals exactly, such as a leak reversal E_L: the equation depends on it
+    only through x_i - E_L) or 0, and the drives q (constant inputs such as I_e) parameters that b holds and A does
+    not, entering c linearly. Then the exact step is x' = r + P (x - r) + sum_q ((I - P) dc/dq) q, which is
+    NEST's iaf_psc_exp order of operations (and the built-in LIF's): the drive added through its own propagator,
+    not folded into the fixed point. Returns (r per row, [(q, dc/dq)]) or None where c is not of that form or has no
+    drive (then x' = c + P (x - c) is the same arithmetic)."""
+    sp = _sympy()
+    n = len(c)
+    in_A = A.free_symbols
+    inputs = [q for q in params if q not in in_A and any(q in ci.free_symbols for ci in c)]
+    # a parameter of b that enters c non-linearly (a capacitance dividing a current) is a coefficient, not an input
+    inputs = [q for q in inputs if all(sp.simplify(sp.diff(ci, q, 2)) == 0 for ci in c)]
+    if not inputs:
+        return None
+    derivs = {}
+    rest = [sp.expand(ci) for ci in c]
+    for q in inputs:
+        D = [sp.simplify(sp.diff(ci, q)) for ci in c]
+        if any(Di.free_symbols & set(inputs) for Di in D):
+            return None  # not linear in q, or a product of two inputs
+        derivs[q] = D
+        rest = [sp.expand(ri - Di * q) for ri, Di in zip(rest, D)]
+    if any(sp.simplify(ri) != 0 for ri in rest):
+        return None  # a constant part not carried by a parameter
+    refs: list[str | None] = [None] * n
+    drives: list[tuple[str, Any]] = []
+    for q in inputs:
+        D = derivs[q]
+        nz = [i for i in range(n) if D[i] != 0]
+        if len(nz) == 1 and D[nz[0]] == 1 and refs[nz[0]] is None:
+            refs[nz[0]] = q.name
+        else:
+            drives.append((q.name, D))
+    return (refs, drives) if drives else None
 
 
 def _pure_row(v: str, block: list[str], A: Any, b: Any) -> bool:

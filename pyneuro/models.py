@@ -722,7 +722,10 @@ class Custom(NeuronModel):
         ``x += w``, ``x -= w`` and ``x += k * w`` (k a number or a parameter). A receptor not given ignores input.
     method : {"exact", "exponential_euler", "euler", "rk2", "rk4"}
         ``"exact"``: linear equations with constant coefficients, integrated by their propagator (derived
-        symbolically, as Brian2 does; checked against a numerical matrix exponential). ``"exponential_euler"``: each
+        symbolically, as Brian2 does; checked against a numerical matrix exponential), in NEST's order of operations
+        (``v' = E_L + P22 (v - E_L) + P21 I_ex + P20 I_e``: a parameter that a variable is measured from, such as
+        ``E_L``, and constant inputs, such as ``I_e``, each through its own coefficient, so that a definition of
+        iaf_psc_exp does the built-in LIF's float arithmetic). ``"exponential_euler"``: each
         equation linear in its own variable (conductance models). ``"euler"``: forward Euler (Auryn's and NEST's
         simple models). ``"rk2"`` (midpoint), ``"rk4"``: Runge-Kutta.
     nest_names : dict, optional

@@ -7,6 +7,10 @@
 //   the synapses with the loops every built-in rule uses (post_loop.hpp) and calls the generated Body's inline
 //   functions on_pre / on_post / on_tick / neuron. Kernel calls are noexcept and never allocate, so no exception
 //   and no allocation crosses the library boundary.
+// - An on_post that is the commonest post-spike update, `if x != 0: w = clip(w + F x, lo, hi)` with x a presynaptic
+//   trace and F, lo, hi made of parameters (the code generator recognises it: Body::post_add_trace >= 0), runs the
+//   built-in rules' own walk, post_add_clipped (vectorised with AVX-512 where the CPU has it), while eta == 1 and
+//   lo <= hi: per synapse the same IEEE operations as the generated body, so the same weights bit for bit.
 // Semantics (the user documentation states them once, in the README):
 // - Traces: postsynaptic ones through SpikeTrace::value_now (the calling thread's neurons), presynaptic ones in the
 //   post-major loops through PreTraceReader (the shard's arrival copies for a single-delay projection).
@@ -219,6 +223,13 @@ public:
             init(x, V, t, eta);
             for_traces<1>(Body::post_traces, [&](int q) { x.tr[q] = V.traces[q]->value_now(post, t, true); });
             load_post(x, V, post, Body::post_post_vars, Body::post_neuron, t);
+            if constexpr (One && Body::post_add_trace >= 0) {
+                // the body is the shared walk's update (post_loop.hpp): the built-in rules' loop, vectorised where
+                // the CPU allows, the same numbers per synapse
+                double fac, lo, hi;
+                Body::post_add_terms(x, fac, lo, hi);
+                if (lo <= hi && post_add_clipped(p, s, pb, pe, t, *V.traces[Body::post_add_trace], fac, lo, hi)) return;
+            }
             const Snap sn = snaps(V, t);
             auto loop = [&](const auto* rd) PYNEURO_INLINE {
                 for_each_post_synapse_at(
