@@ -142,8 +142,9 @@ def summary(net: pn.Network) -> dict:
 
 def full_extras(net: pn.Network, pops: tuple, projs: dict) -> None:
     """For the checkpoint test: a reward-modulated projection (per-synapse eligibility), structural rules with
-    per-synapse (weak time, age) and per-neuron (in-degree baselines) state, a lesion and a structure recorder, on
-    top of the weight recorders."""
+    per-synapse (weak time, age), per-neuron (in-degree baselines) and per-network (synaptic elements, whose rate
+    traces are created after the reward-modulated projection's) state, a lesion and a structure recorder, on top of
+    the weight recorders."""
     st = pn.structural
     src, exc, inh = pops
     rule = pn.plasticity.RewardSTDP(
@@ -156,7 +157,10 @@ def full_extras(net: pn.Network, pops: tuple, projs: dict) -> None:
         st.Pruning(threshold=6.5, sustain=30.0, probability=0.1, max_age=500.0, interval=10.0),
         st.Growth(rate=20.0, weight=pn.conn.Uniform(5.0, 8.0), delay=1.0, interval=10.0),
     )
-    projs["ie"].add_structural(st.Sprouting(rate=40.0, weight=8.0, delay=0.8, interval=10.0))
+    projs["ie"].add_structural(
+        st.Sprouting(rate=40.0, weight=8.0, delay=0.8, interval=10.0),
+        st.HomeostaticGrowth(target_rate=30.0, growth_rate=50.0, tau_rate=20.0, weight=8.0, delay=0.8, interval=10.0),
+    )
     net.lesion(neurons=(inh, [3, 50, 97]))
     net.record_structure(projs["ei"], every=20.0)
 

@@ -345,3 +345,41 @@ def test_pending_events_round_trip_in_the_current_format(tmp_path):
         np.testing.assert_array_equal(a[key], b[key], err_msg=key)
     assert net.lesions == loaded.lesions
     np.testing.assert_array_equal(net.structural_log, loaded.structural_log)
+
+
+def test_traces_matched_by_time_constant_when_rules_are_attached_in_another_order(tmp_path):
+    """A structural rule added after a later projection's plasticity rule creates its rate traces after that rule's
+    traces; a loaded network attaches it with its own projection, i.e. earlier. The traces are matched by (tau,
+    mode), so the run continues bit for bit (by index they were swapped)."""
+    import numpy as np
+
+    import pyneuro as pn
+
+    def build():
+        net = pn.Network(dt=0.1, seed=4)
+        a = net.add_population(pn.models.LIF(I_e=380.0), 80, name="a")
+        a.set("v", np.linspace(-70.0, -52.0, 80))
+        b = net.add_population(pn.models.LIF(I_e=300.0), 40, name="b")
+        ba = net.connect(b, a, pn.conn.FixedProbability(0.1), weight=2.0, delay=0.8, receptor="inh", name="ba")
+        stdp = pn.plasticity.STDP(tau_pre=15.0, tau_post=25.0, a_pre=0.3, a_post=-0.32, w_min=0.0, w_max=8.0)
+        net.connect(a, b, pn.conn.FixedProbability(0.1), weight=2.0, delay=1.0, plasticity=stdp, name="ab")
+        ba.add_structural(
+            pn.structural.HomeostaticGrowth(
+                target_rate=30.0, growth_rate=50.0, tau_rate=20.0, weight=2.0, delay=0.8, interval=10.0
+            )
+        )
+        return net, net.record_spikes(a)
+
+    net, m = build()
+    net.run(100.0)
+    net.run(100.0)
+    net2, _ = build()
+    net2.run(100.0)
+    net2.save(tmp_path / "net.h5")
+    net3 = pn.Network.load(tmp_path / "net.h5")
+    net3.run(100.0)
+    m3 = net3.monitors[0]
+    assert m.steps.size > 100
+    assert np.array_equal(m.steps, m3.steps) and np.array_equal(m.indices, m3.indices)
+    for p, q in zip(net.projections, net3.projections, strict=True):
+        assert np.array_equal(p.post, q.post) and np.array_equal(p.weights, q.weights)

@@ -223,7 +223,7 @@ def test_checkpoint_across_rank_counts(tmp_path, saved_on, loaded_on, threads):
 def test_checkpoint_with_rule_structural_and_recorder_state(tmp_path, saved_on, loaded_on, threads):
     """As above with weight recorders (all synapses of E->E, a selection of the input), a reward-modulated
     projection (per-synapse eligibility, rewards pending), structural rules (per-synapse weak time and age,
-    per-neuron in-degree baselines), a lesion and a structure recorder: saved on ``saved_on``
+    per-neuron in-degree baselines, synaptic elements), a lesion and a structure recorder: saved on ``saved_on``
     ranks (0: a plain process), loaded on ``loaded_on``, the uninterrupted run bit for bit."""
     ref = _run([sys.executable, str(MODEL), "--checkpoint", "--full", "--ms", str(MS)])
     assert ref["time"] == 2 * MS and ref["n_log"] > 300 and ref["n_exc"] > 4000

@@ -343,7 +343,17 @@ public:
         for (const auto& v : fvars_) put(d, prefix + "var/" + v.first, *v.second);
         put(d, prefix + "refractory", refr_);
         ring_.save(d, prefix);
-        for (std::size_t k = 0; k < traces_.size(); ++k) traces_[k]->save(d, prefix + "trace" + std::to_string(k) + "/");
+        // traces by index, with their (tau, mode): a network rebuilt from the checkpoint may create them in another
+        // order (rules are attached projection by projection), so load() matches them by (tau, mode)
+        std::vector<double> taus;
+        std::vector<std::int32_t> modes;
+        for (std::size_t k = 0; k < traces_.size(); ++k) {
+            traces_[k]->save(d, prefix + "trace" + std::to_string(k) + "/");
+            taus.push_back(traces_[k]->tau());
+            modes.push_back(static_cast<std::int32_t>(traces_[k]->mode()));
+        }
+        put(d, prefix + "trace_tau", taus);
+        put(d, prefix + "trace_mode", modes);
         for (std::size_t k = 0; k < nrules_.size(); ++k) nrules_[k]->save(d, prefix + "nrule/" + std::to_string(k) + "/");
         if (has_positions()) {
             put(d, prefix + "positions", positions_);
@@ -372,7 +382,18 @@ public:
         require_range(r, prefix + "refractory", 0, 0x7FFFFFFF);
         refr_.assign(r.begin(), r.end());
         ring_.load(d, prefix, n_, now);
-        for (std::size_t k = 0; k < traces_.size(); ++k) traces_[k]->load(d, prefix + "trace" + std::to_string(k) + "/", n_, now);
+        if (has(d, prefix + "trace_tau")) {  // matched by (tau, mode) (see save)
+            const auto taus = take<double>(d, prefix + "trace_tau");
+            const auto modes = take_n<std::int32_t>(d, prefix + "trace_mode", taus.size());
+            for (auto& tr : traces_) {
+                std::size_t s = 0;
+                while (s < taus.size() && !(taus[s] == tr->tau() && modes[s] == static_cast<std::int32_t>(tr->mode()))) ++s;
+                require(s < taus.size(), prefix + "trace_tau", "no saved trace with tau = " + std::to_string(tr->tau()) + " ms");
+                tr->load(d, prefix + "trace" + std::to_string(s) + "/", n_, now);
+            }
+        } else {  // files written before the (tau, mode) list: by index
+            for (std::size_t k = 0; k < traces_.size(); ++k) traces_[k]->load(d, prefix + "trace" + std::to_string(k) + "/", n_, now);
+        }
         for (std::size_t k = 0; k < nrules_.size(); ++k) nrules_[k]->load(d, prefix + "nrule/" + std::to_string(k) + "/");
         if (has(d, prefix + "positions") || has(d, prefix + "position_dim")) {
             const int dim = take_n<std::int32_t>(d, prefix + "position_dim", 1)[0];
