@@ -84,3 +84,57 @@ def test_every_model_with_triplet_rule_continues(tmp_path, model, nearest):
     for t_save in (0.1, 7.3):
         _, straight = _split_vs_straight(build, tmp_path, t_save=t_save, t_more=30.0 - t_save, threads_load=2)
         assert straight["mon/0/spikes/steps"].size > 10  # the neurons fire, so the traces hold spikes
+
+
+def _tie_case(tmp_path, which: str):
+    import shutil
+
+    import h5py
+    import numpy as np
+
+    import pyneuro as pn
+
+    if which == "tie-at-now":
+        net, _ = _build(1)()
+    else:  # a network without initial values whose neurons fire often
+        net = pn.Network(threads=1, seed=3)
+        src = net.add_population(pn.models.PoissonSource(rate=80.0), 40, name="src")
+        pop = net.add_population(pn.models.LIFDelta(), 20, name="pop")
+        rule = pn.plasticity.TripletSTDP.visual_cortex_full()
+        net.connect(src, pop, pn.connectivity.FixedProbability(0.5), weight=5.0, delay=1.0, plasticity=rule)
+    net.run(15.0)
+    good = tmp_path / "good.h5"
+    net.save(good)
+    bad = tmp_path / f"{which}.h5"
+    shutil.copy(good, bad)
+    with h5py.File(bad, "r+") as f:
+        pop = f["state/pop/0" if which == "tie-at-now" else "state/pop/1"]
+        for k in sorted(key for key in pop if key.startswith("trace") and isinstance(pop[key], h5py.Group)):
+            meta = pop[k]["meta"][()]
+            cap = int(pop[k]["cap"][0])
+            steps = pop[k]["steps"][()].reshape(-1, cap)
+            tied = [i for i in range(meta.size) if meta[i] >> 16 >= 2 and steps[i, 0] == steps[i, 1]]
+            two = [i for i in range(meta.size) if meta[i] >> 16 >= 2]
+            if which == "tie-at-now" and tied:
+                i = tied[0]
+                steps[i, meta[i] & 0xFFFF] = net.step  # the newest entry at the current step: not yet integrated
+                break
+            if which == "tie-without-initial" and not tied and two:
+                i = two[0]
+                h = int(meta[i] & 0xFFFF)
+                steps[i, (h - 1) % cap] = steps[i, h]  # two spikes of one neuron in one step, in a spike trace
+                break
+        else:
+            raise AssertionError("no trace to corrupt")
+        data = steps.reshape(-1).astype(np.int64)
+        del pop[k]["steps"]
+        pop[k].create_dataset("steps", data=data)
+    pn.Network.load(good)  # the intact copy loads
+    with pytest.raises(ValueError, match=f"{k}/steps': the held spikes of neuron {i} must lie before step"):
+        pn.Network.load(bad)
+
+
+@pytest.mark.parametrize("which", ["tie-at-now", "tie-without-initial"])
+def test_trace_step_order_still_checked(tmp_path, which):
+    """The validator accepts an initial value and a spike at the same step, nothing looser."""
+    _tie_case(tmp_path, which)
