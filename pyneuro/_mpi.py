@@ -13,6 +13,8 @@ from typing import Any
 import numpy as np
 
 __all__ = [
+    "local_positions",
+    "rule_entry",
     "canonical_order",
     "comm_handles",
     "gather_owned",
@@ -90,6 +92,36 @@ def local_indices(comm: Any, local: tuple[np.ndarray, ...], canonical: np.ndarra
 
 #: per-neuron entries of a population's saved state that only the rank owning the neuron keeps up to date
 _PER_NEURON = ("var/", "refractory", "next", "lesioned")
+#: per-synapse entries of a projection's rules (``proj/q/rule/r/NAME``, ``proj/q/structural/r/NAME``): one value per
+#: synapse in the projection's canonical order, each rank holding its own synapses' values
+_PER_SYNAPSE = ("c", "syn/", "syn_last", "below", "age")
+#: per-postsynaptic-neuron entries of a projection's rules, kept up to date by the rank owning the neuron
+_PER_POST = ("baseline", "neuron/")
+
+
+def rule_entry(key: str) -> str | None:
+    """``"synapse"`` or ``"post"`` for a per-synapse or per-postsynaptic-neuron entry of a projection's rule state
+    (``proj/q/rule/r/NAME`` or ``proj/q/structural/r/NAME``), else None."""
+    f = key.split("/")
+    if len(f) < 5 or f[0] != "proj" or f[2] not in ("rule", "structural"):
+        return None
+    name = "/".join(f[4:])
+    if name in _PER_SYNAPSE or any(p.endswith("/") and name.startswith(p) for p in _PER_SYNAPSE):
+        return "synapse"
+    if name in _PER_POST or any(p.endswith("/") and name.startswith(p) for p in _PER_POST):
+        return "post"
+    return None
+
+
+def local_positions(comm: Any, local: tuple[np.ndarray, ...]) -> np.ndarray:
+    """The canonical index (in the whole projection, as one process numbers it) of each of this rank's synapses, in
+    this rank's order (``local``: its ``(pre, post, delay_steps, ...)``; collective)."""
+    sizes = comm.allgather(int(len(local[0])))
+    off = int(sum(sizes[: comm.Get_rank()]))
+    order = canonical_order(comm, local)
+    where = np.empty_like(order)
+    where[order] = np.arange(order.size)
+    return where[off : off + len(local[0])]
 
 
 def merge_state(
@@ -97,6 +129,8 @@ def merge_state(
     state: dict[str, Any],
     pops: list[tuple[int, tuple[int, int]]],
     statemons: list[tuple[np.ndarray, tuple[int, int]]] = (),  # type: ignore[assignment]
+    projs: list[tuple[np.ndarray, tuple[int, int]]] = (),  # type: ignore[assignment]
+    weightmons: list[tuple[np.ndarray, np.ndarray | None]] = (),  # type: ignore[assignment]
 ) -> dict[str, np.ndarray]:
     """The engine state of one process from every rank's ``state`` (collective; the result on rank 0, an empty
     dict on the others).
@@ -108,9 +142,14 @@ def merge_state(
     with its name (:class:`NotImplementedError`) on every rank, before anything is written. The values of state
     recorder ``m`` (``statemon/m/values``: one row per sample, one column per recorded neuron) are taken column by
     column from the rank owning the column's neuron (``statemons[m] = (indices, (begin, end))`` of this rank).
+    Per-synapse entries of projection ``q``'s rules are concatenated in rank order and put into the canonical order
+    by ``projs[q][0]`` (:func:`canonical_order`); per-postsynaptic-neuron entries are taken from the rank owning each
+    neuron (``projs[q][1]``, this rank's block of the target). Weight recorder ``m`` (``weightmons[m] = (order,
+    indices)``: each rank samples all its synapses) is put into the canonical order and its ``indices`` selected,
+    as one process records it.
     """
     local = {k: np.asarray(v) for k, v in state.items()}
-    owned = ([b for _, b in pops], [b for _, b in statemons])
+    owned = ([b for _, b in pops], [b for _, b in statemons], [b for _, b in projs])
     parts = comm.gather((local, owned), root=0)
     out: dict[str, np.ndarray] | None = None
     bad: str | None = None
@@ -133,6 +172,30 @@ def merge_state(
                     b, e = own[0][int(f[1])]
                     merged[b:e] = v[b:e]
                 out[key] = merged
+            elif rule_entry(key) == "synapse" and sum(v.size for v in vals) == projs[int(f[1])][0].size:
+                out[key] = np.concatenate(vals)[projs[int(f[1])][0]]
+            elif rule_entry(key) == "post" and all(v.shape == vals[0].shape and v.ndim == 1 for v in vals):
+                merged = vals[0].copy()
+                for (_, own), v in zip(parts, vals, strict=True):
+                    b, e = own[2][int(f[1])]
+                    merged[b:e] = v[b:e]
+                out[key] = merged
+            elif f[0] == "weightmon" and f[2] in ("values", "width") and len(weightmons) > int(f[1]):
+                order, sel = weightmons[int(f[1])]
+                widths = [int(rs[f"weightmon/{f[1]}/width"][0]) for rs, _ in parts]
+                if not any(widths):  # never run: nothing sampled, no width set (as in one process)
+                    out[key] = vals[0]
+                    continue
+                if f[2] == "width":
+                    out[key] = np.asarray([order.size if sel is None else sel.size], dtype=vals[0].dtype)
+                    continue
+                n_rows = {v.size // w for v, w in zip(vals, widths, strict=True) if w}
+                if sum(widths) != order.size or len(n_rows) != 1:
+                    bad = f"the state entry {key!r} (the ranks' samples do not match)"
+                    break
+                full = np.concatenate([v.reshape(-1, w) for v, w in zip(vals, widths, strict=True) if w], axis=1)
+                full = full[:, order]
+                out[key] = np.ascontiguousarray(full if sel is None else full[:, sel]).reshape(-1)
             elif f[0] == "statemon" and f[2:] == ["values"] and all(v.shape == vals[0].shape for v in vals):
                 idx = np.asarray(statemons[int(f[1])][0])
                 merged = vals[0].reshape(-1, idx.size).copy()

@@ -148,7 +148,7 @@ class StateMonitor(Monitor):
         net = self._net
         if not net.distributed:
             return local
-        ranges = net.comm.allgather(net._engine.owned(self.population.size))
+        ranges = net.comm.allgather(net._engine.owned_of(self.population.compiled))
         parts = net.comm.allgather(np.ascontiguousarray(local))
         out = np.array(local, copy=True)
         idx = np.asarray(self.indices)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import math
+import signal
+import threading
 import time as _time
 from collections.abc import Sequence
 from pathlib import Path
@@ -63,10 +65,11 @@ class Network:
         them; the ranks exchange every step's spikes in the compiled core. Spikes, weights and recordings are
         bit-identical to a single process for any number of ranks and threads. Spike and rate recorders hold the
         whole population's result on every rank; reading state or synapses (``pop.get``, ``proj.weights``, ...) is
-        collective (every rank must call it), as is reading a state or weight recorder's ``values``. Not supported
-        yet under several ranks (``NotImplementedError``): structural plasticity, neurogenesis, checkpoints of
-        networks with weight recorders or per-synapse rule state, structure recorders, changing synapses
-        between runs. Default ``None``: one process, no MPI needed.
+        collective (every rank must call it), as is reading a state or weight recorder's ``values``. Structural
+        plasticity, neurogenesis, lesions, structure recorders and checkpoints give the single-process results too;
+        Ctrl-C on any rank stops every rank at the same step; changing synapses between runs is collective. Not
+        supported yet under several ranks (``NotImplementedError``): user-defined rules reading presynaptic state.
+        Default ``None``: one process, no MPI needed.
 
     Notes
     -----
@@ -118,6 +121,7 @@ class Network:
         self.monitors: list[Monitor] = []
         self.lesions: list[dict[str, Any]] = []  # applied lesions: time (ms), kind, name, count
         self._lesion_counter = 0  # fraction selections made so far (seeds the next one)
+        self._interrupt_pending = False  # under several ranks: a Ctrl-C noted after a run's last check
         self._scheduler = Scheduler()  # what happens at a step in Python: lesions, neurogenesis, snapshots
 
     # -- properties -------------------------------------------------------------------------------------------
@@ -576,7 +580,6 @@ class Network:
         """Attach structural rules (:mod:`pyneuro.structural`) to a projection (Pruning, Growth, HomeostaticGrowth,
         Sprouting) or to a population (Neurogenesis); they act every ``interval`` ms inside :meth:`run`, in the order
         given. A rewired projection may not carry a weight monitor (synapse positions change; take snapshots)."""
-        self._refuse_distributed("structural plasticity (add_structural)")
         if isinstance(target, Population):
             self._own("target", target, Population)
             NeurogenesisEpochs.attach(self, target, rules)
@@ -687,7 +690,6 @@ class Network:
         """Record snapshots of ``proj``'s synapses (pre, post, delay, weight) now and every ``every`` ms: the
         recorder for projections whose structure changes. Each snapshot copies the projection (12 bytes per
         synapse), so choose ``every`` with the projection's size in mind."""
-        self._refuse_distributed("record_structure")
         self._own("proj", proj, Projection)
         m = StructureMonitor(self, proj, self._every("every", every))
         m.fire(self.step)
@@ -753,7 +755,10 @@ class Network:
 
         The loop runs in compiled code with the GIL released, in chunks of about 0.2 s of wall time; between
         chunks the progress bar is updated and Ctrl-C is honoured: ``KeyboardInterrupt`` is raised at a step
-        boundary, leaving a consistent network that can run on.
+        boundary, leaving a consistent network that can run on. Under several MPI ranks an interrupt of any rank
+        (SIGINT with Python's default handler in place) is told to every rank after the chunk it arrived in, and
+        every rank raises ``KeyboardInterrupt`` at the same step; the chunks are then the same on every rank (sized
+        by the slowest rank's wall time).
 
         Raises
         ------
@@ -781,10 +786,37 @@ class Network:
 
             bar = tqdm(total=round(total * self.dt, 6), unit="ms", desc="pyneuro", dynamic_ncols=True)
         done = 0
-        chunk = 100
+        chunk = 2000 if self.distributed else 100  # fewer chunk ends under several ranks: each adds an exchange
         wall0 = _time.perf_counter()
+        # under several ranks Ctrl-C must stop every rank at the same step, or the others would wait in the exchange
+        # for the interrupted one: Python's handler is replaced by one that only notes the interrupt, and the ranks
+        # agree after every chunk (and once at the end) whether any rank was interrupted
+        noted = [self._interrupt_pending]
+        restore = None
+        if (
+            self.distributed
+            and threading.current_thread() is threading.main_thread()
+            and signal.getsignal(signal.SIGINT) is signal.default_int_handler
+        ):
+
+            def note(signum: int, frame: Any) -> None:
+                noted[0] = True
+
+            restore = signal.signal(signal.SIGINT, note)
+
+        def agree(el: float) -> float:
+            """Tell the ranks of any interrupt (all raise it at this step) and return the slowest rank's time."""
+            told = self._comm.allgather((noted[0], el))
+            hit = [r for r, (f, _) in enumerate(told) if f]
+            if hit:
+                self._interrupt_pending = noted[0] = False
+                raise KeyboardInterrupt(f"interrupted on MPI rank(s) {hit}; every rank stopped at step {self.step}")
+            return max(e for _, e in told)
+
         try:
             self._scheduler.fire_due(self.step)
+            if self.distributed:
+                agree(0.0)  # an interrupt noted after the previous run's last check
             while done < total:
                 n = min(chunk, total - done)
                 nxt = self._scheduler.next_step()  # stop at the events done in Python
@@ -793,6 +825,8 @@ class Network:
                 t0 = _time.perf_counter()
                 status = self._engine.run(n)
                 el = _time.perf_counter() - t0
+                if self.distributed:
+                    el = agree(el)
                 done += n
                 if bar is not None:
                     bar.update(round(n * self.dt, 6))
@@ -816,15 +850,16 @@ class Network:
                         )
                     raise SimulationError(msg, pop.name, t_ms, str(status["reason"]))
                 self._scheduler.fire_due(self.step)
-                # aim for ~0.2 s of wall time per chunk; under several ranks the chunks are fixed (every rank must
-                # run the same steps per call: the exchange pairs their steps)
-                if self.distributed:
-                    chunk = 2000
-                elif el < 0.1:
+                # aim for ~0.2 s of wall time per chunk (under several ranks: of the slowest rank, so every rank
+                # takes the same chunk: the exchange pairs their steps)
+                if el < 0.1:
                     chunk = min(chunk * 2, 1 << 22)
                 elif el > 0.4:
                     chunk = max(chunk // 2, 10)
         finally:
+            if restore is not None:
+                signal.signal(signal.SIGINT, restore)
+                self._interrupt_pending = noted[0]  # one that came after the last check: told at the next run
             if bar is not None:
                 bar.close()
 
@@ -844,38 +879,33 @@ class Network:
         """Write a checkpoint (HDF5): structure, state, traces, spikes in flight, clock and recorded data.
 
         ``Network.load(path)`` continues bit for bit as this network would. Under several MPI ranks it is
-        collective and writes the same single file: rank 0 gathers every rank's share and writes it, and every rank
-        raises if that failed (:class:`NotImplementedError` for networks with weight recorders, structural rules or
-        per-synapse rule state).
+        collective and writes the same single file: rank 0 gathers every rank's share (weight recorders and
+        per-synapse rule state in canonical order) and writes it, and every rank raises if that failed
+        (:class:`NotImplementedError` for an engine state entry that differs between ranks and has no known merge).
         """
         from . import __version__, io
 
         if self.distributed:
             from .monitors import StateMonitor, WeightMonitor
 
-            if any(isinstance(m, WeightMonitor) for m in self.monitors):
-                _mpi.refuse(
-                    "save (checkpoints) of a network with weight recorders (each rank holds the record of its own "
-                    "synapses)"
-                )
             statemons = [
-                (np.asarray(m.indices), self._engine.owned(m.population.size))
+                (np.asarray(m.indices), self._engine.owned_of(m.population.compiled))
                 for m in self.monitors
                 if isinstance(m, StateMonitor)
             ]
-            if any(p.structural for p in self.projections):
-                _mpi.refuse("save (checkpoints) of a network with structural rules")
             state = self._engine.save_state()
-            # decided on every rank's entries alike (a rank holding no synapse of a projection refuses too)
-            rules = sorted(set().union(*self.comm.allgather({k.split("/")[1] for k in state if k.startswith("proj/")})))
-            if rules:
-                names = ", ".join(repr(self.projections[int(q)].name) for q in rules)
-                _mpi.refuse(
-                    "save (checkpoints) of a network whose plasticity rules keep per-synapse state (projections "
-                    f"{names})"
-                )
-            pops = [(p.size, self._engine.owned(p.size)) for p in self.populations]
-            state = _mpi.merge_state(self.comm, state, pops, statemons)
+            # rules' per-synapse state and weight recorders: each rank's synapses into the canonical order
+            projs = [
+                (_mpi.canonical_order(self.comm, tuple(p.compiled.gather())), self._engine.owned_of(p.target.compiled))
+                for p in self.projections
+            ]
+            weightmons = [
+                (projs[self.projections.index(m.projection)][0], m.indices)
+                for m in self.monitors
+                if isinstance(m, WeightMonitor)
+            ]
+            pops = [(p.size, self._engine.owned_of(p.compiled)) for p in self.populations]
+            state = _mpi.merge_state(self.comm, state, pops, statemons, projs, weightmons)
         else:
             state = self._engine.save_state()
         sections = self._saved_objects()
@@ -938,14 +968,8 @@ class Network:
         from . import io
 
         a = root.attrs
-        if comm is not None and "state" in root.children:
+        if comm is not None:
             _mpi.comm_handles(comm)  # a TypeError or ValueError for a bad communicator, before anything else
-            held = sorted(
-                {k.split("/")[0] for k in root.children["state"].flat() if k.startswith(("proj/", "weightmon/"))}
-            )
-            if held and comm.Get_size() > 1:
-                what = {"proj": "per-synapse rule or structural state", "weightmon": "weight recorders"}
-                _mpi.refuse(f"loading a checkpoint with {', '.join(what[h] for h in held)}")
         net = cls(
             dt=float(a["dt"]),
             seed=int(a["seed"]),
@@ -967,5 +991,53 @@ class Network:
             gl = root.children["lesions"]
             net._lesion_counter = int(gl.attrs["counter"])
             net.lesions = json.loads(gl.attrs["log"])
-        net._engine.load_state(root.children["state"].flat())
+        state = root.children["state"].flat()
+        if net.distributed:
+            state = net._split_state(state)
+        net._engine.load_state(state)
         return net
+
+    def _split_state(self, state: dict[str, Any]) -> dict[str, Any]:
+        """The engine state of one process (a checkpoint's) cut to this rank's share: its synapses' values of the
+        rules' per-synapse entries, and its synapses' columns of the weight recorders (each rank samples all its
+        synapses; the columns a recorder with ``indices`` never sampled stay 0 and are never read). Collective."""
+        from .monitors import WeightMonitor
+
+        state = dict(state)
+        mine: dict[int, np.ndarray] = {}
+
+        def positions(q: int) -> np.ndarray:
+            if q not in mine:
+                mine[q] = _mpi.local_positions(self.comm, tuple(self.projections[q].compiled.gather()))
+            return mine[q]
+
+        for q in range(len(self.projections)):  # the same calls on every rank, in the same order
+            keys = [k for k in state if k.startswith(f"proj/{q}/") and _mpi.rule_entry(k) == "synapse"]
+            total = len(self.projections[q]) if keys else 0
+            for k in keys:
+                v = np.asarray(state[k])
+                if v.shape != (total,):  # the same file on every rank: refused on every rank alike
+                    raise ValueError(f"checkpoint: {k} has shape {v.shape}, expected ({total},): one value per synapse")
+                state[k] = v[positions(q)]
+        wms = [m for m in self.monitors if isinstance(m, WeightMonitor)]
+        for i, m in enumerate(wms):
+            width = int(np.asarray(state.get(f"weightmon/{i}/width", [0]))[0])
+            if width == 0:
+                continue
+            q = self.projections.index(m.projection)
+            n_syn = 0 if m._order is None else int(m._order.size)
+            expected = n_syn if m.indices is None else int(m.indices.size)
+            values = np.asarray(state[f"weightmon/{i}/values"])
+            if width != expected or values.size % width:  # the same file on every rank: refused on every rank alike
+                raise ValueError(f"checkpoint: weight recorder {i} holds {width} columns, expected {expected}")
+            values = values.reshape(-1, width)
+            pos = positions(q)
+            if m.indices is not None:
+                full = np.zeros((values.shape[0], n_syn), values.dtype)
+                full[:, m.indices] = values
+                values = full
+            state[f"weightmon/{i}/values"] = np.ascontiguousarray(values[:, pos]).reshape(-1)
+            state[f"weightmon/{i}/width"] = np.asarray(
+                [pos.size], dtype=np.asarray(state[f"weightmon/{i}/width"]).dtype
+            )
+        return state

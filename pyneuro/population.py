@@ -159,7 +159,7 @@ class Population:
         blocks are gathered (collective: every rank must call it)."""
         values = self._core.get(self.check_var(var))
         if self._net.distributed:
-            return _mpi.gather_owned(self._net.comm, values, self._net._engine.owned(self.size))
+            return _mpi.gather_owned(self._net.comm, values, self._net._engine.owned_of(self.compiled))
         return values
 
     def set(self, var: str, values: Any) -> None:
@@ -248,7 +248,6 @@ class Population:
         divide by the current size. Everything is checked before anything changes. The new neurons are logged in
         :attr:`Network.structural_log` as ``"neuron_added"`` and the synapses ``connect`` makes as ``"added"``.
         """
-        self._net._refuse_distributed("neurogenesis (add_neurons)")
         kind = check_choice("log_kind", log_kind, ("added", "created"))
         net = self._net
         eng = self._engine

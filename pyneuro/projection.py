@@ -44,6 +44,8 @@ class Projection:
     ) -> None:
         self._net = net
         self._core = compiled
+        if net.distributed:  # every rank serves (and clamps new delays to) the longest delay of the whole projection
+            compiled.set_max_delay(max(net.comm.allgather(int(compiled.max_delay))))
         self.source = source
         self.target = target
         self.receptor = receptor
@@ -126,7 +128,7 @@ class Projection:
         steps, weight) and append it to ``net.projections``; nothing changes if it fails."""
         p, q, d, w = check_synapse_arrays(f"projection {name!r}", arrays, pre.size, post.size)
         if net.distributed:  # this rank keeps the synapses into its neurons (in their canonical order)
-            b, e = engine.owned(post.size)
+            b, e = engine.owned_of(post.compiled)
             mine = (q >= b) & (q < e)
             p, q, d, w = p[mine], q[mine], d[mine], w[mine]
         lowered = [r.lowered(net) for r in rules]
@@ -185,14 +187,17 @@ class Projection:
 
     @weights.setter
     def weights(self, values: Any) -> None:
-        self._net._refuse_distributed("setting weights")
         n = self.size
         if np.ndim(values) == 0:
             arr = check_float_array("weights", [values], lo=0.0, hi=FLOAT32_MAX)
             arr = np.full(n, arr[0])
         else:
             arr = check_float_array("weights", values, length=n, lo=0.0, hi=FLOAT32_MAX)
-        self._core.set_weights(arr.astype(np.float32))
+        if self._net.distributed:  # canonical order: this rank sets the weights of its synapses (collective)
+            from . import _mpi
+
+            arr = arr[_mpi.local_positions(self._net.comm, tuple(self._core.gather()))]
+        self._core.set_weights(np.ascontiguousarray(arr, dtype=np.float32))
 
     @property
     def pre(self) -> np.ndarray:
@@ -260,7 +265,6 @@ class Projection:
 
     def _add_synapses(self, pre: Any, post: Any, weight: Any, delay: Any, kind: str) -> int:
         """:meth:`add_synapses`, logging the synapses as ``kind`` ("added" by the user, "created" by a rule)."""
-        self._net._refuse_distributed("adding synapses between runs")
         from ._validation import check_index_array
 
         net = self._net
@@ -286,7 +290,14 @@ class Projection:
         if n == 0:
             return 0
         w32 = np.asarray(w, np.float32)
-        added = int(self._core.add_synapses(p.astype(np.uint32), q.astype(np.uint32), steps.astype(np.uint32), w32))
+        cols = (p.astype(np.uint32), q.astype(np.uint32), steps.astype(np.uint32), w32)
+        if net.distributed:  # this rank adds the synapses into its neurons; every rank logs them all
+            b, e = self._engine.owned_of(self.target.compiled)
+            mine = (q >= b) & (q < e)
+            added = int(self._core.add_synapses(*(np.ascontiguousarray(c[mine]) for c in cols)))
+            added = int(sum(net.comm.allgather(added)))
+        else:
+            added = int(self._core.add_synapses(*cols))
         self._engine.log_structural(
             net.step, _core.StructEventKind.__members__[kind], self._core, p.astype(np.uint32), q.astype(np.uint32), w32
         )
@@ -320,7 +331,6 @@ class Projection:
             sizes, the current step, the ids, ``seed``): reproducible, the same for every thread count and after a
             checkpoint; two identical calls at the same step draw the same synapses unless ``seed`` differs.
         """
-        self._net._refuse_distributed("connect_new")
         return self.plan_new(pre_ids, post_ids, rule, weight, delay, seed, self.source.size, self.target.size)()
 
     def plan_new(
@@ -339,13 +349,13 @@ class Projection:
         """Check the arguments of :meth:`connect_new` for populations of n_pre and n_post neurons (their sizes when
         the plan runs) and return a function that draws and adds the synapses, logged as ``kind``
         (:meth:`Population.add_neurons` checks every plan before it grows the population)."""
-        self._net._refuse_distributed("plan_new")
         import zlib
 
         from ._validation import check_index_array
         from .connectivity import AllToAll, FixedInDegree, FixedOutDegree, FixedProbability, Normal, OneToOne, Uniform
 
         net = self._net
+        self.check_rewirable(what)  # before anything changes (add_neurons plans before it grows)
         if rule is None:
             rule = FixedProbability(0.1)
         if not isinstance(rule, (AllToAll, OneToOne, FixedProbability, FixedInDegree, FixedOutDegree)):
@@ -439,8 +449,8 @@ class Projection:
         """Remove synapses between runs, given as canonical indices (into :attr:`pre`, :attr:`weights`, ...) or a
         boolean mask of length :attr:`size`; returns how many were removed. A removed synapse never transmits again,
         spikes already in flight to it included. The synapses are logged in :attr:`Network.structural_log` as
-        ``"removed"``. All or nothing: if the call fails the projection is unchanged."""
-        self._net._refuse_distributed("remove_synapses")
+        ``"removed"``. All or nothing: if the call fails the projection is unchanged. Under several MPI ranks:
+        collective, each rank removes the selected synapses it holds and every rank logs them all."""
         self.check_rewirable("remove_synapses")
         n = self.size
         arr = np.asarray(which)
@@ -455,7 +465,12 @@ class Projection:
         if idx.size:
             net = self._net
             a = self.arrays()  # what is removed, for the log
-            self._core.remove_synapses(idx.astype(np.uint64))
+            if net.distributed:
+                from . import _mpi
+
+                self._core.remove_synapses(_mpi.local_indices(net.comm, tuple(self._core.gather()), idx))
+            else:
+                self._core.remove_synapses(idx.astype(np.uint64))
             self._engine.log_structural(
                 net.step, _core.StructEventKind.removed, self._core, a["pre"][idx], a["post"][idx], a["weight"][idx]
             )
@@ -463,15 +478,14 @@ class Projection:
 
     def compact(self) -> None:
         """Rewrite the synapse store without the slack and garbage that structural change leaves (it is also
-        compacted automatically when garbage exceeds the live synapses)."""
-        self._net._refuse_distributed("compact")
+        compacted automatically when garbage exceeds the live synapses; under several MPI ranks each rank compacts
+        its own store)."""
         self._core.compact()
 
     def add_structural(self, *rules: Any) -> None:
         """Attach structural rules (:mod:`pyneuro.structural`: Pruning, Growth, HomeostaticGrowth, Sprouting); the
         same as ``net.add_structural(proj, *rules)``. They act every ``interval`` ms inside :meth:`Network.run`, in
         the order given."""
-        self._net._refuse_distributed("structural plasticity (add_structural)")
         from .structural import Neurogenesis, StructuralRule
 
         if not rules:
@@ -555,10 +569,25 @@ class Projection:
 
     def rule_state(self, rule: Any = 0) -> dict[str, np.ndarray]:
         """State a rule keeps beyond weights and traces, as arrays (e.g. RewardSTDP's eligibility ``"c"`` per
-        synapse, in canonical order)."""
-        self._net._refuse_distributed("rule_state")
+        synapse, in canonical order). Under several MPI ranks: collective, the whole projection's state on every
+        rank."""
         k = self._rule_index(rule)
-        return dict(self._core.rule_state(k))
+        state = {name: np.asarray(v) for name, v in dict(self._core.rule_state(k)).items()}
+        net = self._net
+        if not net.distributed:
+            return state
+        from . import _mpi
+
+        order = None
+        for name in sorted(state):  # the same collective calls on every rank, in the same order
+            kind = _mpi.rule_entry(f"proj/0/rule/0/{name}")
+            if kind == "synapse":
+                if order is None:
+                    order = _mpi.canonical_order(net.comm, tuple(self._core.gather()))
+                state[name] = np.concatenate(net.comm.allgather(np.ascontiguousarray(state[name])))[order]
+            elif kind == "post":
+                state[name] = _mpi.gather_owned(net.comm, state[name], self._engine.owned_of(self.target.compiled))
+        return state
 
 
 def _draw_pairs(

@@ -88,6 +88,26 @@ def build(
     return net, (src, exc, inh), projs, mons, rate, state, (wmon, wsub)
 
 
+def rewire(net: pn.Network, pops: tuple, projs: dict) -> list:
+    """Structural plasticity on every projection, every 10 ms: E->E (STDP) pruned when weak and grown at random
+    (delays down to 0.5 ms: shorter than the network's shortest delay), input synapses of slow sources pruned at
+    random, E->I rewired by activity-dependent synaptic elements, I->E sprouting after three inhibitory neurons are
+    lesioned with their synapses. Returns snapshot recorders of E->E and E->I (every 20 ms)."""
+    st = pn.structural
+    src, exc, inh = pops
+    projs["ee"].add_structural(
+        st.Pruning(threshold=0.3, sustain=5.0, probability=0.2, interval=10.0),
+        st.Growth(rate=20.0, weight=pn.conn.Uniform(0.5, 1.5), delay=pn.conn.Uniform(0.5, 2.5), interval=10.0),
+    )
+    projs["in"].add_structural(st.Pruning(min_rate=12.0, tau_rate=20.0, probability=0.05, interval=10.0))
+    projs["ei"].add_structural(
+        st.HomeostaticGrowth(target_rate=160.0, growth_rate=50.0, tau_rate=20.0, weight=6.0, delay=1.0, interval=10.0)
+    )
+    projs["ie"].add_structural(st.Sprouting(rate=40.0, weight=8.0, delay=0.8, interval=10.0))
+    net.lesion(neurons=(inh, [3, 50, 97]))
+    return [net.record_structure(projs[name], every=20.0) for name in ("ee", "ei")]
+
+
 def summary(net: pn.Network) -> dict:
     """Digest of a network found by its objects alone (as loaded from a checkpoint): spikes and rates of its
     recorders, every projection's synapses, every population's state (collective under MPI)."""
@@ -99,15 +119,46 @@ def summary(net: pn.Network) -> dict:
         elif isinstance(m, pn.monitors.StateMonitor):
             out[f"state_{k}"] = digest(m.times, m.values)
             out[f"n_state_{k}"] = int(m.times.size)
+        elif isinstance(m, pn.monitors.WeightMonitor):
+            out[f"weights_{k}"] = digest(m.times, m.values)
+        elif isinstance(m, pn.monitors.StructureMonitor):
+            out[f"snapshots_{k}"] = digest(m.times, m.counts, *(m.state()[c] for c in ("pre", "post", "weight")))
         else:
             out[f"rate_{k}"] = digest(m.rate)
     for p in net.projections:
         arr = p.arrays()
         out[f"w_{p.name}"] = digest(arr["pre"], arr["post"], arr["delay_steps"], arr["weight"])
+        for r, rule in enumerate(p.plasticity):
+            if isinstance(rule, pn.plasticity.RewardSTDP):
+                out[f"eligibility_{p.name}_{r}"] = digest(p.rule_state(r)["c"])
+    log = net.structural_log
+    out["structural_log"] = digest(log["t"], log["kind"], log["projection"], log["pre"], log["post"], log["weight"])
+    out["n_log"] = int(log.size)
     for pop in net.populations:
         for var in pop.state_vars:
             out[f"{pop.name}_{var}"] = digest(pop.get(var))
     return out
+
+
+def full_extras(net: pn.Network, pops: tuple, projs: dict) -> None:
+    """For the checkpoint test: a reward-modulated projection (per-synapse eligibility), structural rules with
+    per-synapse (weak time, age) and per-neuron (in-degree baselines) state, a lesion and a structure recorder, on
+    top of the weight recorders."""
+    st = pn.structural
+    src, exc, inh = pops
+    rule = pn.plasticity.RewardSTDP(
+        tau_pre=20.0, tau_post=25.0, a_pre=1.0, a_post=-1.5, tau_c=200.0, tonic=0.2, interval=1.0, w_max=8.0
+    )
+    rw = net.connect(exc, inh, pn.conn.FixedProbability(0.05), weight=2.0, delay=1.0, plasticity=rule, name="rw")
+    rw.reward(1.0, at=30.0)
+    rw.reward(-0.5, at=150.0)  # pending when the checkpoint is taken
+    projs["ei"].add_structural(
+        st.Pruning(threshold=6.5, sustain=30.0, probability=0.1, max_age=500.0, interval=10.0),
+        st.Growth(rate=20.0, weight=pn.conn.Uniform(5.0, 8.0), delay=1.0, interval=10.0),
+    )
+    projs["ie"].add_structural(st.Sprouting(rate=40.0, weight=8.0, delay=0.8, interval=10.0))
+    net.lesion(neurons=(inh, [3, 50, 97]))
+    net.record_structure(projs["ei"], every=20.0)
 
 
 def checkpoint_main(a: argparse.Namespace, comm: object) -> None:
@@ -116,8 +167,10 @@ def checkpoint_main(a: argparse.Namespace, comm: object) -> None:
     if a.load:
         net = pn.Network.load(a.load, threads=a.threads, comm=comm)
     else:
-        net, pops = build(a.threads, comm, ei_delays=a.ei_delays, weight_monitors=False)[:2]
+        net, pops, projs = build(a.threads, comm, ei_delays=a.ei_delays, weight_monitors=a.full)[:3]
         net.record_state(pops[2], "v", indices=[99, 1, 50, 70], every=1.0)
+        if a.full:
+            full_extras(net, pops, projs)
         net.run(a.ms * 0.4)
         net.run(a.ms * 0.6)
     if a.save:
@@ -139,9 +192,12 @@ def main() -> None:
     ap.add_argument("--custom", action="store_true", help="E->E STDP as a user-defined rule")
     ap.add_argument("--ei-delays", action="store_true", help="E->I static with delays in [1, 2] ms")
     ap.add_argument("--lesion", action="store_true", help="lesions now and scheduled (no weight recorders)")
+    ap.add_argument("--rewire", action="store_true", help="structural rules on every projection")
+    ap.add_argument("--grow", action="store_true", help="neurogenesis: by a rule and between the runs")
     ap.add_argument("--save", help="checkpoint test: run --ms, then save here")
     ap.add_argument("--load", help="checkpoint test: load from here, then run --ms")
     ap.add_argument("--checkpoint", action="store_true", help="checkpoint test: the uninterrupted run of 2 x --ms")
+    ap.add_argument("--full", action="store_true", help="checkpoint test: weight recorders, rule and structural state")
     a = ap.parse_args()
     comm = None
     if a.mpi:
@@ -158,8 +214,9 @@ def main() -> None:
         convention=a.convention,
         custom=a.custom,
         ei_delays=a.ei_delays,
-        weight_monitors=not a.lesion,
+        weight_monitors=not (a.lesion or a.rewire or a.grow),
     )
+    snaps = rewire(net, pops, projs) if a.rewire else []
     if a.lesion:
         src, exc, inh = pops
         # now: two inhibitory neurons silenced with their synapses kept, E->E synapses by index and by mask
@@ -176,9 +233,30 @@ def main() -> None:
         net.lesion(neurons=(exc, 0.1), at=a.ms * 0.25)
         net.lesion(synapses=(projs["in"], lambda pre, post, w, d: (w > 3.5) & (post % 3 == 0)), at=a.ms * 0.3)
         net.lesion(neurons=[(exc, [1, 2, 250, 399]), (src, [10, 11])], at=a.ms * 0.55)
+    if a.grow:  # inhibitory neurons born every 20 ms, wired in and out
+        conn = [
+            ("ei", "in", pn.conn.FixedInDegree(10), 6.0, 1.0),
+            ("ie", "out", pn.conn.FixedProbability(0.1), 8.0, 0.8),
+        ]
+        net.add_structural(pops[2], pn.structural.Neurogenesis(rate=200.0, connect=conn, interval=20.0))
     net.run(a.ms * 0.4)
+    if a.grow:  # 20 excitatory neurons added between the runs, with input and E->E synapses out
+        pops[1].add_neurons(
+            20,
+            state={"v": np.linspace(-65.0, -55.0, 20)},
+            connect=[
+                (projs["in"], "in", pn.conn.FixedInDegree(15), pn.conn.Uniform(1.0, 4.0), 1.0),
+                (projs["ee"], "out", pn.conn.FixedProbability(0.05), 1.0, 1.5),
+            ],
+        )
+        # synapses changed by hand: removed by index and by mask, weights set, a store compacted
+        projs["ee"].remove_synapses(np.arange(0, len(projs["ee"]), 7))
+        projs["ei"].remove_synapses(projs["ei"].post % 5 == 0)
+        projs["ie"].weights = np.linspace(4.0, 12.0, len(projs["ie"]))
+        projs["ee"].compact()
     net.run(a.ms * 0.6)  # two calls: chunking must not matter
     out: dict = {"ranks": net.ranks, "threads": net.threads}
+    out.update({f"size_{p.name}": p.size for p in pops})
     for name, m in mons.items():
         out[f"spikes_{name}"] = digest(m.steps, m.indices)
         out[f"n_{name}"] = int(m.steps.size)
@@ -194,12 +272,25 @@ def main() -> None:
     if wmons:
         out["wmon_ee"] = digest(wmons[0].times, wmons[0].values)
         out["wmon_in"] = digest(wmons[1].times, wmons[1].values)
-    if a.lesion:
+    if a.lesion or a.rewire or a.grow:
         log = net.structural_log
         out["structural_log"] = digest(log["t"], log["kind"], log["projection"], log["pre"], log["post"], log["weight"])
         out["n_log"] = int(log.size)
+    if a.lesion:
         out["lesions"] = json.dumps(net.lesions, sort_keys=True)
         out["lesioned"] = digest(*(p.lesioned for p in pops))
+    if a.rewire:
+        for name, m in zip(("ee", "ei"), snaps, strict=True):
+            cols = m.state()  # every snapshot, concatenated
+            out[f"snapshots_{name}"] = digest(m.times, m.counts, *(cols[c] for c in ("pre", "post", "weight")))
+            snap = m.snapshot(-1)
+            out[f"snapshot_last_{name}"] = digest(snap["pre"], snap["post"], snap["delay"], snap["weight"])
+            out[f"n_snapshots_{name}"] = len(m)
+            out[f"snapshot_size_{name}"] = int(m.counts[-1])
+        log = net.structural_log
+        for kind in ("created", "pruned", "lesioned", "added", "removed"):
+            for name in projs:
+                out[f"n_{kind}_{name}"] = int(np.sum((log["kind"] == kind) & (log["projection"] == name)))
     if net.rank == 0:
         print("RESULT " + json.dumps(out, sort_keys=True), flush=True)
 

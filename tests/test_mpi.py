@@ -10,9 +10,11 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import numpy as np
@@ -145,6 +147,55 @@ def test_lesions_bit_identical(ranks, threads):
     assert not differ, f"lesions on {ranks} ranks: {differ} differ from the single-process run"
 
 
+@pytest.fixture(scope="module")
+def rewired() -> dict:
+    """The single-process run of the rewiring network (structural plasticity on every projection)."""
+    out = _run([sys.executable, str(MODEL), "--threads", "1", "--ms", str(MS), "--rewire"])
+    # every rule acted: E->E pruned and grown, input synapses pruned, E->I retracted and paired by synaptic
+    # elements, I->E sprouted after its lesion (3 neurons x 20 E->I synapses in, 3 x 40 I->E synapses out)
+    assert out["n_pruned_ee"] > 100 and out["n_created_ee"] > 100 and out["n_pruned_in"] > 100
+    assert out["n_pruned_ei"] > 50 and out["n_created_ei"] > 50 and out["n_created_ie"] > 20
+    assert out["n_lesioned_ei"] == 60 and out["n_lesioned_ie"] == 120
+    # sizes follow the log: connect-time size + created - pruned - lesioned (FixedInDegree(20) x 100 for E->I,
+    # FixedTotalNumber(4000) for I->E)
+    assert out["size_ei"] == 2000 + out["n_created_ei"] - out["n_pruned_ei"] - out["n_lesioned_ei"]
+    assert out["size_ie"] == 4000 + out["n_created_ie"] - out["n_pruned_ie"] - out["n_lesioned_ie"]
+    assert out["w_ee_changed"] and out["n_exc"] > 2000
+    # structure recorders: snapshots at 0, 20, ..., 100 ms, the last one the projection as it ends
+    assert out["n_snapshots_ee"] == out["n_snapshots_ei"] == 6
+    assert out["snapshot_size_ee"] == out["size_ee"] and out["snapshot_size_ei"] == out["size_ei"]
+    return out
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("ranks", [1, 2, 3, 4])
+def test_rewiring_ranks_x_threads_bit_identical(rewired, ranks, threads):
+    """A plastic and rewiring network (pruning, random growth, activity-dependent growth by synaptic elements,
+    sprouting after a lesion) on 1-4 ranks x 1-2 threads: spikes, weights, synapses, state and the structural log
+    bit-identical to the single-process run, and so are the structure recorders' snapshots (gathered on every
+    rank)."""
+    out = _model_on_ranks(ranks, threads, "--rewire")
+    assert out["ranks"] == ranks and out["threads"] == threads
+    differ = _differ(rewired, out)
+    assert not differ, f"rewiring on ranks={ranks} threads={threads}: {differ} differ from the single-process run"
+
+
+@pytest.mark.parametrize(("ranks", "threads"), [(2, 1), (3, 2), (4, 1)])
+def test_neurogenesis_bit_identical(ranks, threads):
+    """The rewiring network growing too: inhibitory neurons born every 20 ms by a Neurogenesis rule (wired in and
+    out) and 20 excitatory neurons added between the runs (with input and E->E synapses), then synapses removed by
+    index and by mask, weights set and a store compacted: the new neurons join the last rank; spikes, state,
+    synapses, snapshots and the structural log are those of one process."""
+    ref = _run([sys.executable, str(MODEL), "--threads", "1", "--ms", str(MS), "--rewire", "--grow"])
+    born = ref["size_inh"] - 100
+    assert ref["size_exc"] == 420 and born > 0  # 200/s x 100 ms: about 20 expected
+    assert ref["n_added_in"] == 20 * 15 and ref["n_added_ee"] > 0  # FixedInDegree(15) into 20 new neurons
+    assert ref["n_removed_ee"] > 100 and ref["n_removed_ei"] > 100
+    out = _model_on_ranks(ranks, threads, "--rewire", "--grow")
+    differ = _differ(ref, out)
+    assert not differ, f"neurogenesis on {ranks} ranks x {threads} threads: {differ} differ from the single-process run"
+
+
 @pytest.mark.parametrize(("saved_on", "loaded_on", "threads"), [(2, 3, 1), (1, 2, 2), (3, 0, 1)])
 def test_checkpoint_across_rank_counts(tmp_path, saved_on, loaded_on, threads):
     """100 ms on ``saved_on`` ranks, one checkpoint file, loaded on ``loaded_on`` ranks (0: a plain process without
@@ -168,35 +219,61 @@ def test_checkpoint_across_rank_counts(tmp_path, saved_on, loaded_on, threads):
     assert not differ, f"saved on {saved_on}, loaded on {loaded_on}: {differ} differ from the uninterrupted run"
 
 
-LOAD_REFUSED = """
+@pytest.mark.parametrize(("saved_on", "loaded_on", "threads"), [(2, 3, 1), (0, 2, 2), (3, 0, 1)])
+def test_checkpoint_with_rule_structural_and_recorder_state(tmp_path, saved_on, loaded_on, threads):
+    """As above with weight recorders (all synapses of E->E, a selection of the input), a reward-modulated
+    projection (per-synapse eligibility, rewards pending), structural rules (per-synapse weak time and age,
+    per-neuron in-degree baselines), a lesion and a structure recorder: saved on ``saved_on``
+    ranks (0: a plain process), loaded on ``loaded_on``, the uninterrupted run bit for bit."""
+    ref = _run([sys.executable, str(MODEL), "--checkpoint", "--full", "--ms", str(MS)])
+    assert ref["time"] == 2 * MS and ref["n_log"] > 300 and ref["n_exc"] > 4000
+    path = str(tmp_path / "net.h5")
+    flags = ["--threads", str(threads), "--ms", str(MS), "--full"]
+    save = [sys.executable, str(MODEL), "--save", path, *flags]
+    saved = _run([*_mpiexec(), "-n", str(saved_on), *save, "--mpi"] if saved_on else save)
+    assert saved["ranks"] == max(saved_on, 1) and saved["time"] == MS
+    load = [sys.executable, str(MODEL), "--load", path, *flags]
+    out = _run([*_mpiexec(), "-n", str(loaded_on), *load, "--mpi"] if loaded_on else load)
+    assert out["ranks"] == max(loaded_on, 1) and out["time"] == 2 * MS
+    differ = _differ(ref, out)
+    assert not differ, f"saved on {saved_on}, loaded on {loaded_on}: {differ} differ from the uninterrupted run"
+
+
+LOAD_SPLIT = """
 import json, sys
+import numpy as np
 import pyneuro as pn
 from mpi4py import MPI
-try:
-    pn.Network.load(sys.argv[1], comm=MPI.COMM_WORLD)
-    res = "loaded"
-except NotImplementedError as e:
-    res = str(e)
+net = pn.Network.load(sys.argv[1], comm=MPI.COMM_WORLD)
+res = [m.values.tolist() for m in net.monitors] + [net.projections[0].rule_state(0)["c"].tolist()]
 res = MPI.COMM_WORLD.allgather(res)
 if MPI.COMM_WORLD.rank == 0:
     print("RESULT " + json.dumps(res))
 """
 
 
-def test_checkpoint_with_rank_local_parts_refused_on_load(tmp_path):
-    """A single-process checkpoint holding a weight recorder is refused by a load on several ranks, on every rank
-    and naming the part; on one rank it loads."""
+def test_single_process_checkpoint_split_on_load(tmp_path):
+    """A single-process checkpoint holding weight recorders (all synapses, and a selection) and a reward-modulated
+    rule's per-synapse eligibility, loaded on 2 ranks: every rank reads the recorded samples and the eligibility
+    of the saved network, value for value."""
     net = pn.Network(seed=2)
-    a = net.add_population(pn.models.LIF(I_e=400.0), 30, name="a")
-    net.record_weights(net.connect(a, a, pn.conn.FixedProbability(0.2), weight=1.0, delay=1.0), every=1.0)
-    net.run(5.0)
+    a = net.add_population(pn.models.LIF(I_e=1000.0), 30, name="a")
+    a.set("v", np.linspace(-70.0, -55.0, 30))
+    rule = pn.plasticity.RewardSTDP(
+        tau_pre=20.0, tau_post=25.0, a_pre=1.0, a_post=-1.5, tau_c=200.0, tonic=0.2, interval=1.0, w_max=4.0
+    )
+    p = net.connect(a, a, pn.conn.FixedProbability(0.2), weight=1.0, delay=1.0, plasticity=rule)
+    net.record_weights(p, every=1.0)
+    net.record_weights(p, indices=[5, 0, 77, 3], every=2.0)
+    net.run(30.0)
     path = tmp_path / "net.h5"
     net.save(path)
+    want = [m.values.tolist() for m in net.monitors] + [p.rule_state(0)["c"].tolist()]
+    assert np.any(np.asarray(want[2]) != 0.0) and np.any(np.asarray(want[0]) != 1.0)  # eligibility and STDP acted
     script = tmp_path / "load.py"
-    script.write_text(LOAD_REFUSED)
+    script.write_text(LOAD_SPLIT)
     out = _run([*_mpiexec(), "-n", "2", sys.executable, str(script), str(path)])
-    assert len(out) == 2 and out[0] == out[1] and "weight recorders" in out[0] and "MPI" in out[0]
-    assert _run([*_mpiexec(), "-n", "1", sys.executable, str(script), str(path)]) == ["loaded"]
+    assert out == [want, want]
 
 
 REFUSALS = """
@@ -210,32 +287,7 @@ a = net.add_population(pn.models.LIF(I_e=400.0), 40, name="a")
 stdp = pn.plasticity.STDP(tau_pre=20.0, tau_post=20.0, a_pre=0.1, a_post=-0.1, w_min=0.0, w_max=5.0)
 p = net.connect(a, a, pn.conn.FixedProbability(0.2), weight=1.0, delay=1.0, plasticity=stdp)
 reads_v_pre = pn.plasticity.Custom(params={"a": 0.001}, on_pre="w = clip(w + a * (v_pre + 70.0), 0.0, 5.0)")
-def saved_with_weight_recorder():
-    n3 = pn.Network(threads=1, seed=1, comm=comm)
-    b = n3.add_population(pn.models.LIF(I_e=400.0), 40, name="b")
-    n3.record_weights(n3.connect(b, b, pn.conn.FixedProbability(0.2), weight=1.0, delay=1.0), every=1.0)
-    n3.run(5.0)
-    n3.save("never.h5")
-
-
-def saved_with_eligibility():
-    n4 = pn.Network(threads=1, seed=1, comm=comm)
-    b = n4.add_population(pn.models.LIF(I_e=400.0), 40, name="b")
-    rule = pn.plasticity.RewardSTDP(
-        tau_pre=20.0, tau_post=25.0, a_pre=1.0, a_post=-1.5, tau_c=200.0, tonic=0.0, interval=1.0, w_max=4.0
-    )
-    n4.connect(b, b, pn.conn.FixedProbability(0.2), weight=1.0, delay=1.0, plasticity=rule, name="rw")
-    n4.save("never.h5")
-
-
 calls = {
-    "add_structural": lambda: net.add_structural(p, pn.structural.Pruning(interval=10.0, threshold=0.1)),
-    "save with a weight recorder": lambda: saved_with_weight_recorder(),
-    "save with per-synapse rule state": lambda: saved_with_eligibility(),
-    "add_neurons": lambda: a.add_neurons(5),
-    "remove_synapses": lambda: p.remove_synapses([0]),
-    "add_synapses": lambda: p.add_synapses([0], [1]),
-    "set weights": lambda: setattr(p, "weights", 1.0),
     "Custom reading v_pre": lambda: net.connect(
         a, a, pn.conn.FixedProbability(0.2), weight=1.0, delay=1.0, plasticity=reads_v_pre
     ),
@@ -294,13 +346,6 @@ def test_unsupported_features_refused_on_every_rank(tmp_path):
     assert not (Path(tempfile.gettempdir()) / "never.h5").exists()  # a refused save writes nothing
     assert out["ranks"] == 2
     assert out["refused"] == [
-        "add_structural",
-        "save with a weight recorder",
-        "save with per-synapse rule state",
-        "add_neurons",
-        "remove_synapses",
-        "add_synapses",
-        "set weights",
         "Custom reading v_pre",
     ]
     assert out["unchanged"] and out["v_len"] == 40 and out["n_syn"] > 0
@@ -310,6 +355,75 @@ def test_unsupported_features_refused_on_every_rank(tmp_path):
     # the runaway check is decided on global counts: every rank stops where one process stops
     assert "max_rate" in out["stop_single"][0]
     assert out["stops"] == [out["stop_single"]] * 2
+
+
+INTERRUPTED = r"""
+import json, os, signal, sys
+# a test suite started as a background job inherits SIGINT ignored; an interactive user's process has Python's own
+# handler, which is what is tested here
+signal.signal(signal.SIGINT, signal.default_int_handler)
+sys.path.insert(0, {tests!r})
+import numpy as np
+from mpi4py import MPI
+from mpi_model import build, digest
+
+comm = MPI.COMM_WORLD
+net, pops, projs, mons = build(1, comm, weight_monitors=False, state_monitor=False)[:4]
+print("ready", comm.rank, os.getpid(), flush=True)
+try:
+    net.run(1e6)
+    interrupted = None
+except KeyboardInterrupt as e:
+    interrupted = str(e)
+step_int = net.step
+net.run(20.0)  # the network runs on
+spikes = digest(mons["exc"].steps, mons["exc"].indices)
+res = dict(interrupted=interrupted, step_int=step_int, step=net.step, spikes=spikes, w=digest(projs["ee"].weights))
+res = comm.allgather(res)
+if comm.rank == 0:
+    ref, rprojs, rmons = (lambda b: (b[0], b[2], b[3]))(build(1, None, weight_monitors=False, state_monitor=False))
+    ref.run(net.time)
+    same = digest(rmons["exc"].steps, rmons["exc"].indices) == res[0]["spikes"]
+    same = same and digest(rprojs["ee"].weights) == res[0]["w"]
+    print("RESULT " + json.dumps(dict(ranks=res, same=same)), flush=True)
+"""
+
+
+def test_ctrl_c_on_one_rank_stops_every_rank_at_the_same_step():
+    """SIGINT sent to rank 1 alone of a 2-rank run: every rank raises KeyboardInterrupt at the same step (no rank
+    waits for the other in the exchange), the network runs on, and its spikes and weights are those of one process
+    run straight to the same time."""
+    code = INTERRUPTED.format(tests=str(HERE))
+    p = subprocess.Popen(
+        [*_mpiexec(), "-n", "2", sys.executable, "-c", code],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tempfile.gettempdir(),  # outside the source tree
+        env=_env(),
+    )
+    try:
+        pids = {}
+        while len(pids) < 2:
+            line = p.stdout.readline()
+            assert line, p.stderr.read()[-3000:]
+            if line.startswith("ready"):
+                _, rank, pid = line.split()
+                pids[int(rank)] = int(pid)
+        time.sleep(2.0)
+        os.kill(pids[1], signal.SIGINT)
+        out, err = p.communicate(timeout=300)
+    finally:
+        if p.poll() is None:
+            p.kill()
+    assert p.returncode == 0, err[-3000:]
+    lines = [ln for ln in out.splitlines() if ln.startswith("RESULT ")]
+    r = json.loads(lines[0][len("RESULT ") :])
+    a, b = r["ranks"]
+    assert a["interrupted"] and b["interrupted"] and "rank(s) [1]" in a["interrupted"]
+    assert a["step_int"] == b["step_int"] and 0 < a["step_int"] < 10_000_000
+    assert a["step"] == b["step"] == a["step_int"] + 200
+    assert a["spikes"] == b["spikes"] and r["same"]
 
 
 def test_comm_argument_checked():

@@ -33,6 +33,13 @@ void register_engine(py::module_& m) {
         .def_property_readonly("mpi_library", [](const Engine& e) { return e.comm().library(); })
         .def(
             "owned", [](const Engine& e, index_t n) { const Range r = e.owned(n); return py::make_tuple(r.begin, r.end); }, py::arg("n"))
+        .def(
+            "owned_of",
+            [](const Engine& e, const Population& p) {
+                const Range r = e.owned_of(e.id_of(p));
+                return py::make_tuple(r.begin, r.end);
+            },
+            py::arg("population"))
         .def_property_readonly("exchanged_bytes", &Engine::exchanged_bytes)
         .def_property_readonly("exchanges", &Engine::exchanges)
         // The loop touches only engine-owned memory and no Python object, so the GIL is released while it runs

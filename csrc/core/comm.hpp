@@ -9,6 +9,7 @@
 // initialised MPI through mpi4py), so MPI_THREAD_FUNNELED suffices.
 // A default Comm is a single process: rank 0 of 1, and no MPI function is ever called.
 #pragma once
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -31,6 +32,38 @@ public:
     void allgather(const void* mine, int n, void* all) const;
     // Every rank's bytes, concatenated in rank order: counts[r] bytes from rank r at displs[r].
     void allgatherv(const void* mine, int n, void* all, const std::vector<int>& counts, const std::vector<int>& displs) const;
+    // Every rank's vector (the same length on every rank), concatenated in rank order.
+    template <typename T>
+    std::vector<T> gather_all(const std::vector<T>& mine) const {
+        std::vector<T> all(mine.size() * static_cast<std::size_t>(size_));
+        if (!mine.empty()) allgather(mine.data(), static_cast<int>(mine.size() * sizeof(T)), all.data());
+        return all;
+    }
+    // Every rank's vector of any length, concatenated in rank order (two collective calls).
+    template <typename T>
+    std::vector<T> gather_varying(const std::vector<T>& mine) const {
+        const std::vector<std::int64_t> n = gather_all(std::vector<std::int64_t>{static_cast<std::int64_t>(mine.size())});
+        std::vector<int> counts(n.size()), displs(n.size());
+        std::size_t total = 0;
+        for (std::size_t r = 0; r < n.size(); ++r) {
+            counts[r] = static_cast<int>(static_cast<std::size_t>(n[r]) * sizeof(T));
+            displs[r] = static_cast<int>(total * sizeof(T));
+            total += static_cast<std::size_t>(n[r]);
+        }
+        std::vector<T> all(std::max<std::size_t>(total, 1));
+        allgatherv(mine.data(), static_cast<int>(mine.size() * sizeof(T)), all.data(), counts, displs);
+        all.resize(total);
+        return all;
+    }
+    // Element-wise sum over the ranks of a vector of integers (the same length on every rank), in place.
+    template <typename T>
+    void sum(std::vector<T>& v) const {
+        if (size_ == 1 || v.empty()) return;
+        const std::vector<T> all = gather_all(v);
+        std::fill(v.begin(), v.end(), T{0});
+        for (std::size_t r = 0; r < static_cast<std::size_t>(size_); ++r)
+            for (std::size_t i = 0; i < v.size(); ++i) v[i] += all[r * v.size() + i];
+    }
 
 private:
     using Fn = void*;

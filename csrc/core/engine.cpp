@@ -66,6 +66,11 @@ Range Engine::owned(index_t n) const {
     return split_range(n, comm_.size())[static_cast<std::size_t>(comm_.rank())];
 }
 
+Range Engine::owned_of(int pop) const {
+    const auto& parts = parts_.at(static_cast<std::size_t>(pop));
+    return {parts.front().begin, parts.back().end};
+}
+
 // What factories may ask of the network being built (catalogue.hpp).
 class Engine::Context final : public CoreBuildContext {
 public:
@@ -305,6 +310,21 @@ void Engine::log_events(std::vector<std::vector<StructEvent>>& per_thread) {
     join_pending_log();
 }
 
+// Several processes: every rank's events of one structural phase, to every rank (the rank's own events first
+// joined into one part; log_events then sorts the phase into the canonical order, so every rank logs the same
+// events in the same order as one process). Returns whether another rank's phase failed.
+bool Engine::gather_phase_log(std::vector<std::vector<StructEvent>>& logs, bool failed_here) {
+    std::vector<StructEvent> mine;
+    for (auto& part : logs) mine.insert(mine.end(), part.begin(), part.end());
+    const std::vector<std::int32_t> failed = comm_.gather_all(std::vector<std::int32_t>{failed_here ? 1 : 0});
+    std::vector<StructEvent> all = comm_.gather_varying(mine);
+    for (auto& part : logs) part.clear();
+    logs[0] = std::move(all);
+    bool other = false;
+    for (std::size_t r = 0; r < failed.size(); ++r) other = other || (static_cast<int>(r) != comm_.rank() && failed[r] != 0);
+    return other;
+}
+
 step_t Engine::next_structural() const {
     step_t m = std::numeric_limits<step_t>::max();
     for (const auto& pr : projs_)
@@ -323,6 +343,11 @@ void Engine::apply_due_structural() {
         bool any = false;
         for (step_t s : next) any = any || s == now_;
         if (!any) continue;
+        if (comm_.distributed()) {
+            // every rank clamps new delays to the same longest delay: the one of the whole projection
+            std::vector<std::uint32_t> rd = comm_.gather_all(std::vector<std::uint32_t>{pr->ring_delay()});
+            pr->set_max_delay(*std::max_element(rd.begin(), rd.end()));
+        }
         pr->begin_structural();
         try {
             // removal-only rules (pruning) first, then the others, each group in the order added
@@ -332,7 +357,7 @@ void Engine::apply_due_structural() {
                     if (rules[r]->removes_only() == (pass == 0)) order.push_back(r);
             for (std::size_t r : order) {
                 if (next[r] != now_) continue;
-                StructCtx c{now_, static_cast<std::uint64_t>(now_ / rules[r]->interval), &rng_, dt_, static_cast<int>(r)};
+                StructCtx c{now_, static_cast<std::uint64_t>(now_ / rules[r]->interval), &rng_, dt_, static_cast<int>(r), &comm_};
                 log_pending_.reserve(log_pending_.size() + 1);  // before anything changes: logging cannot fail
                 std::vector<std::vector<StructEvent>> logs(static_cast<std::size_t>(threads_));
                 ThreadErrors errs(threads_);
@@ -340,9 +365,11 @@ void Engine::apply_due_structural() {
 #pragma omp parallel for num_threads(threads_) schedule(static, 1)
                 for (int k = 0; k < threads_; ++k)
                     errs.guard(k, [&] { rules[r]->apply(*pr, k, c, logs[static_cast<std::size_t>(k)]); });
+                const bool other_failed = comm_.distributed() && gather_phase_log(logs, errs.failed());
                 log_events(logs);
                 next[r] += rules[r]->interval;
                 errs.rethrow();
+                if (other_failed) throw std::runtime_error("another MPI rank failed in a structural phase at step " + std::to_string(now_));
             }
         } catch (...) {
             pr->end_structural();

@@ -60,6 +60,8 @@ public:
     const Comm& comm() const { return comm_; }
     // The block of n neurons this rank owns (all of them in one process).
     Range owned(index_t n) const;
+    // The neurons of population `pop` this rank integrates (its block, grown by neurogenesis on the last rank).
+    Range owned_of(int pop) const;
     // Bytes of spike data gathered by the exchange (every rank's header and ids, i.e. what each rank receives) and
     // the number of exchanges, since construction.
     std::uint64_t exchanged_bytes() const { return exchanged_bytes_; }
@@ -235,6 +237,7 @@ private:
     // whole phases not yet joined to log_: per phase, the events of each thread (or of one batch), each sorted
     std::vector<std::vector<std::vector<StructEvent>>> log_pending_;
     void join_pending_log() noexcept;
+    bool gather_phase_log(std::vector<std::vector<StructEvent>>& logs, bool failed_here);
     struct LastConnect {
         int id = -1;
         std::size_t pre_traces = 0, post_traces = 0;  // trace counts of its populations before its rules

@@ -47,6 +47,24 @@ inline T clip_value(T x, T lo, T hi) {
     return hi < m ? hi : m;
 }
 
+// exp(r) on [-ln2/2, ln2/2]: degree-6 Taylor/minimax polynomial (the core of fast_exp).
+inline float fast_exp_poly(float r) {
+    float p = 1.9875691500e-4f;
+    p = p * r + 1.3981999507e-3f;
+    p = p * r + 8.3334519073e-3f;
+    p = p * r + 4.1665795894e-2f;
+    p = p * r + 1.6666665459e-1f;
+    p = p * r + 5.0000001201e-1f;
+    return p * r * r + r + 1.0f;
+}
+
+// Where fast_exp needs no range reduction: for |x| <= kExpSmall the reduction below finds n = 0, so r = x exactly
+// (x - 0 and x + 0 are x; a zero's sign does not reach the result, which is then 1 + 0) and the scale is 1, and
+// fast_exp(x) is fast_exp_poly(x) bit for bit. A loop whose arguments are all that small may call the polynomial
+// alone (half the operations); the bound leaves a margin below ln2 / 2 = 0.3466 for the rounding of x / ln2.
+constexpr float kExpSmall = 0.34f;
+inline bool exp_is_small(float x) { return (x >= -kExpSmall) & (x <= kExpSmall); }  // false for NaN
+
 inline float fast_exp(float x) {
     x = x < -87.0f ? -87.0f : x;
     x = x > 88.0f ? 88.0f : x;
@@ -57,14 +75,7 @@ inline float fast_exp(float x) {
     // r = x - n ln2 in two parts (Cody-Waite)
     float r = x - n * 0.693359375f;
     r = r - n * -2.12194440e-4f;
-    // exp(r) on [-ln2/2, ln2/2]: degree-6 Taylor/minimax polynomial
-    float p = 1.9875691500e-4f;
-    p = p * r + 1.3981999507e-3f;
-    p = p * r + 8.3334519073e-3f;
-    p = p * r + 4.1665795894e-2f;
-    p = p * r + 1.6666665459e-1f;
-    p = p * r + 5.0000001201e-1f;
-    p = p * r * r + r + 1.0f;
+    const float p = fast_exp_poly(r);
     // scale by 2^n
     std::int32_t ni = static_cast<std::int32_t>(n);
     std::int32_t bits = (ni + 127) << 23;

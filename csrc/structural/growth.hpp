@@ -129,8 +129,9 @@ public:
         reach = param(p, "reach");
     }
     void attach(Projection& p) override { baseline_ = p.all_in_degrees(); }
-    void plan(Projection& p, const StructCtx&) override {
-        const auto out = p.out_degrees();
+    void plan(Projection& p, const StructCtx& c) override {
+        auto out = p.out_degrees();
+        if (c.distributed()) c.comm->sum(out);  // the survivors of the whole projection
         survivors_.clear();
         for (index_t j = 0; j < out.size(); ++j)
             if (out[j] > 0) survivors_.push_back(j);
@@ -187,6 +188,14 @@ public:
         const int ns = p.n_threads();
         auto in = p.all_in_degrees();
         auto out = p.out_degrees();
+        // several ranks: this rank holds the synapses into its posts [own.begin, own.end); the degrees are summed
+        // over the ranks, and what a retraction needs of other ranks' synapses is gathered (see below)
+        const bool dist = c.distributed();
+        const Range own = dist ? Range{p.shards().front().posts.begin, p.shards().back().posts.end} : Range{0, n_post};
+        if (dist) {
+            c.comm->sum(in);
+            c.comm->sum(out);
+        }
         // elements start equal to the present synapse counts (first epoch, and neurons added since)
         for (index_t j = static_cast<index_t>(za.size()); j < n_pre; ++j) za.push_back(out[j]);
         for (index_t i = static_cast<index_t>(zd.size()); i < n_post; ++i) zd.push_back(in[i]);
@@ -215,9 +224,17 @@ public:
         auto usable = [](double z, std::uint64_t cap) -> std::uint64_t {
             return z >= static_cast<double>(cap) ? cap : static_cast<std::uint64_t>(std::floor(z));
         };
+        std::vector<std::uint32_t> out_lost;  // several ranks: the out-degrees this rank's dendritic retractions take
+        if (dist) out_lost.assign(n_pre, 0);
         for (index_t i = 0; i < n_post; ++i) {
             const std::uint64_t keep = usable(zd[i], room_d);
             if (in[i] <= keep) continue;
+            if (!own.contains(i)) {  // another rank's post: the same draws (one each), its owner drops the synapses
+                std::uint32_t left = in[i];
+                for (std::uint32_t m = static_cast<std::uint32_t>(in[i] - keep); m > 0 && left > 0; --m, --left) st.below(left);
+                in[i] = static_cast<std::uint32_t>(keep);
+                continue;
+            }
             auto syn = p.incoming(i);  // (shard, pre, offset) in canonical order
             std::uint32_t excess = static_cast<std::uint32_t>(in[i] - keep);
             for (std::uint32_t m = 0; m < excess && !syn.empty(); ++m) {
@@ -225,9 +242,68 @@ public:
                 const auto [k, j, q] = syn[r];
                 syn.erase(syn.begin() + static_cast<std::ptrdiff_t>(r));
                 if (!drop(k, j, q)) ++excess;
+                if (dist) ++out_lost[j];
             }
         }
-        for (index_t j = 0; j < n_pre; ++j) {
+        if (dist) {
+            // out-degrees after every rank's dendritic retractions (drop() took this rank's share already)
+            for (index_t j = 0; j < n_pre; ++j) out[j] += out_lost[j];
+            c.comm->sum(out_lost);
+            for (index_t j = 0; j < n_pre; ++j) out[j] -= out_lost[j];
+            // axonal retraction: the presynaptic neurons with more synapses than elements, and each one's synapses
+            // on every rank as (delay, post, gone), in the canonical order of one process: by delay, then post, then
+            // creation (the synapses of one post are on one rank, in their order there)
+            std::vector<index_t> over;
+            for (index_t j = 0; j < n_pre; ++j)
+                if (out[j] > usable(za[j], room_a)) over.push_back(j);
+            std::vector<std::vector<std::tuple<int, index_t, std::uint64_t>>> mine(over.size());
+            std::vector<std::uint32_t> msg;
+            for (std::size_t x = 0; x < over.size(); ++x) {
+                mine[x] = p.outgoing(over[x]);
+                msg.push_back(static_cast<std::uint32_t>(mine[x].size()));
+                for (const auto& [k, j, q] : mine[x]) {
+                    const Shard& sh = p.shards()[static_cast<std::size_t>(k)];
+                    msg.push_back(sh.pd[q] >> p.post_bits());
+                    msg.push_back(sh.posts.begin + (sh.pd[q] & p.post_mask()));
+                    msg.push_back(gone[static_cast<std::size_t>(k)][q] ? 1u : 0u);
+                }
+            }
+            const std::vector<std::uint32_t> all = c.comm->gather_varying(msg);
+            struct Entry {
+                std::uint32_t delay, post, gone, rank, at;
+            };
+            std::vector<std::vector<Entry>> syns(over.size());
+            std::size_t pos = 0;
+            for (std::uint32_t r = 0; r < static_cast<std::uint32_t>(c.comm->size()); ++r)
+                for (std::size_t x = 0; x < over.size(); ++x) {
+                    const std::uint32_t n = all.at(pos++);
+                    for (std::uint32_t a = 0; a < n; ++a, pos += 3) syns[x].push_back({all.at(pos), all.at(pos + 1), all.at(pos + 2), r, a});
+                }
+            const auto me = static_cast<std::uint32_t>(c.comm->rank());
+            for (std::size_t x = 0; x < over.size(); ++x) {
+                const index_t j = over[x];
+                auto& syn = syns[x];
+                std::stable_sort(syn.begin(), syn.end(), [](const Entry& a, const Entry& b) {
+                    return a.delay != b.delay ? a.delay < b.delay : a.post < b.post;
+                });
+                std::uint32_t excess = static_cast<std::uint32_t>(out[j] - usable(za[j], room_a));
+                for (std::uint32_t m = 0; m < excess && !syn.empty(); ++m) {
+                    const std::size_t r = st.below(static_cast<std::uint32_t>(syn.size()));
+                    const Entry e = syn[r];
+                    syn.erase(syn.begin() + static_cast<std::ptrdiff_t>(r));
+                    if (e.gone) {
+                        ++excess;
+                    } else if (e.rank == me) {
+                        const auto [k, jj, q] = mine[x][e.at];
+                        drop(k, jj, q);
+                    } else {
+                        --in[e.post];
+                        --out[j];
+                    }
+                }
+            }
+        }
+        for (index_t j = 0; j < n_pre && !dist; ++j) {
             const std::uint64_t keep = usable(za[j], room_a);
             if (out[j] <= keep) continue;
             auto syn = p.outgoing(j);
@@ -259,7 +335,7 @@ public:
                 if (!ok) break;
                 fw.add(j, -1);
                 --total;
-                add_[static_cast<std::size_t>(p.shard_of(i))].push_back({j, i});
+                if (own.contains(i)) add_[static_cast<std::size_t>(p.shard_of(i))].push_back({j, i});
             }
         }
     }

@@ -1,5 +1,7 @@
 // Design notes: neurogenesis between runs -- neurons appended to a population (ids old_n .. old_n + n - 1; the ids
 // users hold stay valid), with the store, the thread ranges and the recorders following.
+// Several processes (MPI ranks): the new neurons join the last rank's block (its last thread's range); every rank
+// grows the population (its state, traces and rows of outgoing synapses), the other ranks' blocks stay as they are.
 // Thread ranges: to leave every existing shard untouched, the new neurons join the LAST thread's range (ranges
 // stay contiguous and ascending, so spike lists still read in ascending id order and every result is the same as
 // with any other partition: results never depend on the partition). The price is balance: after much growth the
@@ -109,7 +111,7 @@ void Engine::add_neurons(int pop, index_t n, const std::vector<float>& positions
         if (&pr->post() == &P) pr->widen_post_bits(n_new);
     for (auto& pr : projs_) {
         if (&pr->pre() == &P) pr->reserve_pre(n_new);
-        if (&pr->post() == &P) pr->reserve_post(n_new);
+        if (&pr->post() == &P && (!comm_.distributed() || comm_.rank() == comm_.size() - 1)) pr->reserve_post(n_new);
         if (&pr->post() == &P)
             for (auto& r : pr->rules()) r->reserve_growth(*pr, n_new);
     }
@@ -120,10 +122,12 @@ void Engine::add_neurons(int pop, index_t n, const std::vector<float>& positions
     P.grow(n_new, positions);  // checks the positions before changing anything; undone if it fails
     // commit: nothing below allocates
     auto& parts = parts_[static_cast<std::size_t>(pop)];
-    parts.back().end = n_new;  // the new neurons join the last thread's range (see the notes at the top)
+    // the new neurons join the last thread's range (see the notes at the top), on the last rank
+    const bool ours = !comm_.distributed() || comm_.rank() == comm_.size() - 1;
+    if (ours) parts.back().end = n_new;
     for (auto& pr : projs_) {
         if (&pr->pre() == &P) pr->grow_pre(n_new);
-        if (&pr->post() == &P) pr->grow_post(parts);
+        if (&pr->post() == &P && ours) pr->grow_post(parts);
         if (&pr->pre() == &P || &pr->post() == &P)
             for (auto& r : pr->rules()) r->on_grow(*pr);
     }

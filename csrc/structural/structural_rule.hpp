@@ -5,12 +5,19 @@
 // merges what changed (delay list, version, compaction). A new synapse transmits spikes arriving from the next
 // step; a removed one never again. Random decisions come from counter-based streams keyed by (projection, rule,
 // neuron, epoch), so the structure is the same for every thread count.
+// Several processes (MPI ranks): each rank holds the synapses into its block of post neurons and decides for them
+// alone; every random decision is keyed by neuron, so it is the one a single process takes. What a rule needs of
+// the whole network (presynaptic out-degrees, synaptic elements, the synapses of a presynaptic neuron) it gathers
+// in plan() through ctx.comm, a collective call that every rank makes at the same point (the phase runs at the
+// same steps on every rank; the gathered vectors are sized by the network, never by the rank count). The engine
+// gathers every rank's events of a phase, so the structural log is the same, in the same order, on every rank.
 #pragma once
 #include <algorithm>
 #include <cmath>
 #include <string>
 #include <vector>
 
+#include "../core/comm.hpp"
 #include "../core/philox.hpp"
 #include "../core/types.hpp"
 
@@ -35,6 +42,8 @@ struct StructCtx {
     const Philox* rng;
     double dt;
     int rule_index;       // of the rule within its projection (keys its random streams)
+    const Comm* comm = nullptr;  // the ranks the network is split over (null or one rank: a single process)
+    bool distributed() const { return comm && comm->distributed(); }
 };
 
 class StructuralRule {

@@ -1,9 +1,10 @@
 // C++ unit tests of the core's building blocks, compiled without Python (the core never includes pybind11):
-//   g++ -std=c++20 -O2 -pthread tests/cpp/test_core.cpp -o test_core && ./test_core
+//   g++ -std=c++20 -O2 -ffp-contract=off -pthread tests/cpp/test_core.cpp -o test_core && ./test_core
 // tests/test_cpp_core.py compiles and runs this file under pytest.
 #include <atomic>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <thread>
 #include <vector>
 
@@ -11,6 +12,7 @@
 #include "../../csrc/core/fast_math.hpp"
 #include "../../csrc/core/partition.hpp"
 #include "../../csrc/core/philox.hpp"
+#include "../../csrc/neurons/lif_cond.hpp"
 #include "../../csrc/neurons/trace.hpp"
 
 using namespace pyneuro;
@@ -91,6 +93,74 @@ static void test_fast_exp() {
     CHECK(flush_tiny(1e-31f) == 0.0f && flush_tiny(-1e-31f) == 0.0f && flush_tiny(1e-29f) == 1e-29f, "flush_tiny");
 }
 
+static std::uint32_t bits_of(float x) {
+    std::uint32_t b;
+    std::memcpy(&b, &x, sizeof b);
+    return b;
+}
+
+// Where exp_is_small(x), the polynomial alone is fast_exp bit for bit (the LIFCond kernel relies on it): every
+// 61st float of [-kExpSmall, kExpSmall] of either sign, the zeros and the bound itself.
+static void test_fast_exp_poly() {
+    long bad = 0, n = 0;
+    for (float sign : {1.0f, -1.0f})
+        for (std::uint32_t b = 0; b <= bits_of(kExpSmall); b += (b < bits_of(kExpSmall) - 61 ? 61 : 1)) {
+            float x;
+            std::memcpy(&x, &b, sizeof x);
+            x *= sign;
+            ++n;
+            if (!exp_is_small(x) || bits_of(fast_exp_poly(x)) != bits_of(fast_exp(x))) ++bad;
+        }
+    CHECK(bad == 0 && n > 1000000, "fast_exp_poly differs from fast_exp at %ld of %ld small arguments", bad, n);
+    CHECK(!exp_is_small(std::nanf("")) && !exp_is_small(0.35f) && !exp_is_small(-0.35f), "exp_is_small bounds");
+}
+
+// LIFCond's block kernel (two passes with the short exponential where it applies) against the one-pass loop, bit
+// for bit: conductances that leave some blocks in range and push others out (single neurons, runs of blocks, and
+// the range's tail), with and without the per-neuron current, 40 steps.
+template <bool Stim>
+static void lif_cond_blocks_case() {
+    const std::size_t n = 5000;  // not a multiple of the block
+    std::vector<float> v(n), ge(n), gi(n), th(n), stim(n);
+    std::vector<std::int32_t> rf(n, 0);
+    std::vector<std::uint8_t> fl(n, 0);
+    for (std::size_t i = 0; i < n; ++i) {
+        v[i] = -70.0f + 25.0f * static_cast<float>((i * 37) % 101) / 100.0f;
+        ge[i] = static_cast<float>((i * 13) % 17);
+        gi[i] = static_cast<float>((i * 7) % 29) * 4.0f;
+        th[i] = (i % 11 == 0) ? 1.5f : 0.0f;
+        stim[i] = static_cast<float>(i % 5) * 20.0f;
+        if (i == 700 || (i >= 2100 && i < 3700) || i == n - 3) gi[i] = 5000.0f;  // exponent beyond the short range
+        if (i == 1500) ge[i] = -400.0f;                                            // negative total conductance
+    }
+    auto v2 = v, ge2 = ge, gi2 = gi;
+    auto rf2 = rf;
+    auto fl2 = fl;
+    const float gl = 10.0f, El = -60.0f, dt = 0.1f, C = 200.0f, tex = 5.0f, tin = 10.0f;
+    const float Pex = std::exp(-dt / tex), Pin = std::exp(-dt / tin);
+    const float Mex = tex / dt * (1.0f - Pex), Min = tin / dt * (1.0f - Pin);
+    long bad = 0, spikes = 0;
+    for (int step = 0; step < 40; ++step) {
+        lif_cond_kernel<Stim>(v.data(), ge.data(), gi.data(), rf.data(), fl.data(), th.data(), n, gl, gl * El, 0.0f,
+                              -80.0f, 200.0f, -60.0f, -50.0f, 20, Mex, Min, Pex, Pin, dt / C, stim.data());
+        lif_cond_pass<Stim>(v2.data(), ge2.data(), gi2.data(), rf2.data(), fl2.data(), th.data(), n, gl, gl * El, 0.0f,
+                            -80.0f, 200.0f, -60.0f, -50.0f, 20, Mex, Min, Pex, Pin, dt / C, stim.data());
+        for (std::size_t i = 0; i < n; ++i) {
+            bad += bits_of(v[i]) != bits_of(v2[i]) || bits_of(ge[i]) != bits_of(ge2[i]) ||
+                   bits_of(gi[i]) != bits_of(gi2[i]) || rf[i] != rf2[i] || fl[i] != fl2[i];
+            spikes += fl[i];
+        }
+        for (std::size_t i = step % 3; i < n; i += 97) ge[i] = ge2[i] = ge[i] + 30.0f;  // some input
+    }
+    CHECK(bad == 0 && spikes > 0, "LIFCond block kernel (stim %d): %ld differences from the one-pass loop, %ld spikes",
+          int(Stim), bad, spikes);
+}
+
+static void test_lif_cond_blocks() {
+    lif_cond_blocks_case<false>();
+    lif_cond_blocks_case<true>();
+}
+
 static void test_partition() {
     for (index_t n : {0u, 1u, 15u, 16u, 17u, 1000u, 4000u, 100003u})
         for (int parts : {1, 2, 3, 4, 7, 16}) {
@@ -156,6 +226,8 @@ int main() {
     test_philox_known_answers();
     test_streams();
     test_fast_exp();
+    test_fast_exp_poly();
+    test_lif_cond_blocks();
     test_partition();
     test_trace();
     test_barrier();
