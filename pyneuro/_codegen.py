@@ -445,7 +445,7 @@ def rule_source(d: RuleDef) -> str:
             f"    static constexpr bool {ev}_writes_w = {'true' if 'w' in written else 'false'};",
         ]
     decaying = _mask([q for q, (_, dec) in enumerate(d.synapse) if dec])
-    shared = _post_add_clipped(d, tr, par)
+    shared = _post_add_clipped(d, tr, {*par, *neu, *pv, "t", "dt"})
     if shared is None:
         consts.append("    static constexpr int post_add_trace = -1;")
         funcs.append(
@@ -507,11 +507,13 @@ std::unique_ptr<Rule> factory(const ParamMap& p, const BuildContext& c, std::str
 
 
 def _post_add_clipped(
-    d: RuleDef, tr: dict[str, int], par: dict[str, int]
+    d: RuleDef, tr: dict[str, int], fixed: set[str]
 ) -> tuple[int, ast.expr, ast.expr, ast.expr] | None:
     """The terms of an ``on_post`` that is the shared post-spike walk's update (post_loop.hpp, post_add_clipped):
-    ``if x != 0: w = clip(w + F * x, lo, hi)`` with x a presynaptic trace and F, lo, hi made of parameters and
-    numbers (also ``x * F``, ``F * x + w``, ``w - F * x``, ``w + x``). Returns (trace, F, lo, hi), F negated for a
+    ``if x != 0: w = clip(w + F * x, lo, hi)`` with x a presynaptic trace and F, lo, hi made of numbers and names
+    that hold one value for the whole walk (``fixed``: parameters, t, dt, the postsynaptic neuron's variables;
+    postsynaptic traces are added here), such as the triplet rule's ``x * (a2_plus + a3_plus * o2)`` (also
+    ``F * x + w``, ``w - F * x``, ``w + x``). Returns (trace, F, lo, hi), F negated for a
     subtraction (w - F x == w + (-F) x exactly in IEEE arithmetic), or None. Per synapse the walk computes
     clip(w + x F) in double and rounds it to float where x != 0, the body's arithmetic exactly; the kernel uses it
     only while eta == 1 and lo <= hi (where clip and the walk's clamp agree)."""
@@ -539,10 +541,12 @@ def _post_add_clipped(
         return None
     total, lo, hi = v.args
 
-    def per_call(n: ast.expr) -> bool:  # parameters and numbers only
+    fixed = fixed | {n for n, side, _ in d.traces if side == 1}
+
+    def per_call(n: ast.expr) -> bool:  # numbers and names of one value per walk
         return all(
             isinstance(s, (ast.Constant, ast.BinOp, ast.UnaryOp, ast.operator, ast.unaryop, ast.Load))
-            or (isinstance(s, ast.Name) and s.id in par)
+            or (isinstance(s, ast.Name) and s.id in fixed)
             for s in ast.walk(n)
         )
 

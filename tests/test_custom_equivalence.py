@@ -61,6 +61,13 @@ def vogels(tau=20.0, eta=1e-3, rho0=5.0, w_max=1e3):
     return builtin, rule
 
 
+def generated_source(rule):
+    """The C++ source generated for a compiled rule (kept beside its library in the cache)."""
+    from pyneuro import _jit
+
+    return _jit.library_path(rule.core_kind().split(":")[1]).with_suffix(".cpp").read_text()
+
+
 def spike_trains(seed=1, n_pre=40, n_post=16, t_end=3000.0):
     rng = np.random.default_rng(seed)
     tp = rng.uniform(0, t_end, 4000)
@@ -102,6 +109,8 @@ SHARED_POST = [
     ("w = clip(w - 0.5 * a_post * x_pre, w_min, w_max)",
      "d = 0.5 * a_post * x_pre\n    w = clip(w - d, w_min, w_max)"),
     ("w = clip(w + x_pre, 0.25 * w_max, w_max)", "d = x_pre\n    w = clip(w + d, 0.25 * w_max, w_max)"),
+    ("w = clip(w + x_pre * (a_pre + a_post * x_post), w_min, w_max)",  # the triplet rule's form
+     "d = x_pre * (a_pre + a_post * x_post)\n    w = clip(w + d, w_min, w_max)"),
 ]
 
 
@@ -110,7 +119,6 @@ SHARED_POST = [
 def test_shared_post_walk_equals_the_generated_body(form, interaction):
     """A single-delay projection (the walk's case): the recognised body and the same arithmetic as generated code
     give the same weights bit for bit, at 1 and 3 threads; the recognition is checked in the generated source."""
-    from pyneuro import _jit
 
     def rule(post):
         return pn.plasticity.Custom(
@@ -122,8 +130,7 @@ def test_shared_post_walk_equals_the_generated_body(form, interaction):
 
     shared, plain = (rule(p) for p in SHARED_POST[form])
     for r, q in ((shared, 0), (plain, -1)):
-        src = _jit.library_path(r.core_kind().split(":")[1]).with_suffix(".cpp").read_text()
-        assert f"post_add_trace = {q};" in src
+        assert f"post_add_trace = {q};" in generated_source(r)
     ws = run_pairs(shared, delay=1.5)
     wp = run_pairs(plain, delay=1.5)
     assert np.abs(wp[0] - 0.5).max() > 0.05
@@ -132,11 +139,13 @@ def test_shared_post_walk_equals_the_generated_body(form, interaction):
     np.testing.assert_array_equal(run_pairs(shared, threads=3, delay=1.5)[0], wp[0])
 
 
+@pytest.mark.parametrize("delay", [None, 1.5])  # 1.5: one delay, both take the shared post-spike walk
 @pytest.mark.parametrize("preset", ["visual_cortex_minimal", "visual_cortex_full", "visual_cortex_nearest_full"])
-def test_triplet_stdp_equals_builtin(preset):
+def test_triplet_stdp_equals_builtin(preset, delay):
     builtin, custom = triplet(preset)
-    wb, hb = run_pairs(builtin)
-    wc, hc = run_pairs(custom)
+    wb, hb = run_pairs(builtin, delay=delay)
+    wc, hc = run_pairs(custom, delay=delay)
+    assert "post_add_trace = 0;" in generated_source(custom)  # on_post is the shared walk's form
     assert np.abs(wb - wb.mean()).max() > 1e-3
     np.testing.assert_array_equal(wc, wb)
     np.testing.assert_array_equal(hc, hb)

@@ -8,7 +8,8 @@
 //   functions on_pre / on_post / on_tick / neuron. Kernel calls are noexcept and never allocate, so no exception
 //   and no allocation crosses the library boundary.
 // - An on_post that is the commonest post-spike update, `if x != 0: w = clip(w + F x, lo, hi)` with x a presynaptic
-//   trace and F, lo, hi made of parameters (the code generator recognises it: Body::post_add_trace >= 0), runs the
+//   trace and F, lo, hi of one value for the whole walk (parameters, postsynaptic traces and variables: the pair and
+//   triplet rules' LTP; the code generator recognises it: Body::post_add_trace >= 0), runs the
 //   built-in rules' own walk, post_add_clipped (vectorised with AVX-512 where the CPU has it), while eta == 1 and
 //   lo <= hi: per synapse the same IEEE operations as the generated body, so the same weights bit for bit.
 // Semantics (the user documentation states them once, in the README):
