@@ -277,6 +277,8 @@ void Projection::build(const ConnSpec& c, const ValueSpec& wspec, const ValueSpe
                 }
                 break;
             }
+            case ConnSpec::Kind::fixed_total_number:
+                break;  // drawn for all shards at once above, never per shard
         }
         if (ordered) {
             for (index_t j = 0; j < n_pre; ++j) sh.row_ptr[j + 1] += sh.row_ptr[j];
