@@ -88,14 +88,29 @@ def _perf_seconds(data: str, pattern: str | tuple[str, ...], freq: int) -> float
     return n / freq
 
 
+def system_mpirun() -> list[str]:
+    """The launcher of the MPI that build_auryn.sh linked Auryn against: the system's (Debian's Open MPI), not an
+    ``mpirun`` that an active virtual environment puts first on PATH (e.g. the mpich wheel of ``pyneuro[mpi]``,
+    whose launcher cannot start an Open MPI program). Open MPI's own flags only where the launcher is Open MPI."""
+    exe = next((p for p in ("/usr/bin/mpirun", "/usr/local/bin/mpirun") if os.access(p, os.X_OK)), "mpirun")
+    try:
+        ver = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=30).stdout
+    except (OSError, subprocess.SubprocessError):
+        ver = ""
+    if "Open MPI" not in ver and "OpenRTE" not in ver:
+        return [exe]
+    flags = ["--oversubscribe", "--bind-to", "none"]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        flags.append("--allow-run-as-root")
+    return [exe, *flags]
+
+
 def run_auryn(prefix: str, ranks: int, simtime: float, tau_hom: float, perf: bool, freq: int = 999) -> dict:
     with tempfile.TemporaryDirectory() as d:
         cmd = [auryn_binary(prefix), "--fast", "--quiet", "--tau", str(tau_hom), "--simtime", str(simtime), "--dir", d]
         if ranks > 1:
-            mpi = ["mpirun", "-n", str(ranks)]
-            if hasattr(os, "geteuid") and os.geteuid() == 0:
-                mpi += ["--allow-run-as-root"]
-            cmd = mpi + ["--oversubscribe", "--bind-to", "none"] + cmd
+            launcher = system_mpirun()
+            cmd = [launcher[0], "-n", str(ranks), *launcher[1:]] + cmd
         pdata = os.path.join(d, "perf.data")
         if perf:
             cmd = ["perf", "record", "-e", "cpu-clock", "-F", str(freq), "-o", pdata, "--"] + cmd
